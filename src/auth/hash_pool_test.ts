@@ -1,0 +1,131 @@
+import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
+import { BurrowError } from "../errors.ts";
+import { DEFAULT_HASH_PARAMS, type HashParams } from "./hash_params.ts";
+import { HashPool } from "./hash_pool.ts";
+import { hashSecret, verifySecret } from "./password_hash.ts";
+
+const CHEAP: HashParams = { algorithm: "argon2id", memoryKiB: 64, iterations: 1, parallelism: 1 };
+const SECRET = Uint8Array.from({ length: 32 }, (_, i) => i);
+const CRASHING_WORKER = new URL("./testdata/crashing_hash_worker.ts", import.meta.url);
+
+function isBurrowError(code: string): (error: unknown) => boolean {
+  return (error) => error instanceof BurrowError && error.code === code;
+}
+
+Deno.test("HashPool.verify() answers 20 concurrent verifies correctly", async () => {
+  const pool = new HashPool();
+  try {
+    const phc = await hashSecret(SECRET, CHEAP);
+    const wrong = SECRET.map((byte) => byte ^ 0xff);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => pool.verify(i % 2 === 0 ? SECRET : wrong, phc)),
+    );
+    deepStrictEqual(results, Array.from({ length: 20 }, (_, i) => i % 2 === 0));
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("HashPool.hash() makes PHC strings that verify, and leaves the secret intact", async () => {
+  const pool = new HashPool({ size: 1 });
+  try {
+    const secret = SECRET.slice();
+    const phc = await pool.hash(secret, { algorithm: "scrypt", logN: 4, r: 8, p: 1 });
+    deepStrictEqual(secret, SECRET);
+    ok(await verifySecret(SECRET, phc));
+    ok(await pool.verify(SECRET, phc));
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("HashPool.verify() rejects malformed PHC strings with the original error type", async () => {
+  const pool = new HashPool({ size: 1 });
+  try {
+    await rejects(pool.verify(SECRET, "$argon2id$v=19$oops"), SyntaxError);
+    await rejects(pool.verify(SECRET, "$md5$x$y"), RangeError);
+    await rejects(pool.hash(SECRET, { ...CHEAP, memoryKiB: 1 }), RangeError);
+    ok(await pool.verify(SECRET, await hashSecret(SECRET, CHEAP)), "the worker survives");
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("HashPool keeps the event loop running while 8 default argon2id hashes run", async () => {
+  // What one hash would block the loop for if it ran on this thread.
+  const before = performance.now();
+  await hashSecret(SECRET, DEFAULT_HASH_PARAMS);
+  const blocking = performance.now() - before;
+  const pool = new HashPool();
+  // Warm up: worker start-up (module loading) is a one-off cost, not what this test measures.
+  await Promise.all([pool.hash(SECRET, CHEAP), pool.hash(SECRET, CHEAP)]);
+  let last = performance.now();
+  let maxGap = 0;
+  let ticks = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+    ticks++;
+  }, 5);
+  try {
+    const start = performance.now();
+    const hashes = await Promise.all(
+      Array.from({ length: 8 }, () => pool.hash(SECRET, DEFAULT_HASH_PARAMS)),
+    );
+    const elapsed = performance.now() - start;
+    equal(new Set(hashes).size, 8);
+    ok(hashes.every((phc) => phc.startsWith("$argon2id$v=19$m=19456,t=2,p=1$")));
+    const gap = `${maxGap.toFixed(0)} ms (one hash takes ${blocking.toFixed(0)} ms)`;
+    ok(maxGap < blocking * 0.8, `event loop stalled for ${gap}`);
+    ok(ticks >= elapsed / 5 / 3, `only ${ticks} ticks in ${elapsed.toFixed(0)} ms`);
+  } finally {
+    clearInterval(timer);
+    await pool.close();
+  }
+});
+
+Deno.test("HashPool replaces a crashed worker and rejects only its job", async () => {
+  const pool = new HashPool({ size: 1, workerUrl: CRASHING_WORKER });
+  try {
+    const phc = await pool.hash(SECRET, CHEAP);
+    const crashed = pool.verify(SECRET, "crash");
+    const queued = pool.verify(SECRET, phc);
+    await rejects(crashed, isBurrowError("INTERNAL"));
+    equal(await queued, true);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("HashPool refuses jobs with code BUSY when the queue is full", async () => {
+  const pool = new HashPool({ size: 1, maxQueue: 2 });
+  try {
+    const phc = await hashSecret(SECRET, CHEAP);
+    const running = pool.verify(SECRET, phc);
+    const waiting = [pool.verify(SECRET, phc), pool.verify(SECRET, phc)];
+    await rejects(pool.verify(SECRET, phc), isBurrowError("BUSY"));
+    deepStrictEqual(await Promise.all([running, ...waiting]), [true, true, true]);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("HashPool.close() rejects running and queued jobs and later calls", async () => {
+  const pool = new HashPool({ size: 1 });
+  const jobs = [pool.hash(SECRET, DEFAULT_HASH_PARAMS), pool.hash(SECRET, CHEAP)];
+  await pool.close();
+  for (const job of jobs) await rejects(job, isBurrowError("BUSY"));
+  await rejects(pool.verify(SECRET, "$argon2id$x"), isBurrowError("BUSY"));
+  await pool.close();
+});
+
+Deno.test("HashPool() refuses a size below one", () => {
+  let error: unknown;
+  try {
+    new HashPool({ size: 0 });
+  } catch (caught) {
+    error = caught;
+  }
+  ok(error instanceof RangeError);
+});

@@ -1,0 +1,38 @@
+/** `burrow passwd`: a logged-in user changes their own password. @module */
+import { type Command, type ParsedArgs } from "./command.ts";
+import { withLogin } from "./client_session.ts";
+import { CLIENT_FLAGS, processEnv } from "./config.ts";
+import { printLine } from "./output.ts";
+import { readPassword } from "./password_input.ts";
+
+async function run(args: ParsedArgs): Promise<void> {
+  const user = await withLogin(args, async (ctx) => {
+    const password = await readPassword(
+      {
+        fromStdin: ctx.config.passwordStdin,
+        fromEnv: processEnv("BURROW_NEW_PASSWORD"),
+        stdin: ctx.stdin,
+      },
+      "New password",
+      true,
+    );
+    await ctx.client.changePassword(password);
+    return ctx.config.user;
+  });
+  printLine(`password of "${user}" changed`);
+}
+
+/** The `passwd` command. */
+export const passwdCommand: Command = {
+  name: "passwd",
+  summary: "Change your password",
+  usage: "passwd [client options]",
+  description:
+    "Logs in with the current password, then sets a new one; the old one stops working at once.\n" +
+    "With --password-stdin, the first line of stdin is the current password and the second the\n" +
+    "new one. Otherwise the current one comes from BURROW_PASSWORD (or a prompt) and the new one\n" +
+    "from BURROW_NEW_PASSWORD (or a prompt, asked twice).",
+  flags: { ...CLIENT_FLAGS },
+  positionals: { min: 0, max: 0 },
+  run,
+};

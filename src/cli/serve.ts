@@ -1,0 +1,141 @@
+/** `burrow serve`: runs the server until SIGINT or SIGTERM. @module */
+import {
+  DEFAULT_CLIENT_KDF_PARAMS,
+  DEFAULT_HASH_PARAMS,
+  HashPool,
+  LoginRateLimiter,
+} from "../auth/mod.ts";
+import { UsageError } from "../errors.ts";
+import { AccountService } from "../server/accounts.ts";
+import { DEFAULT_SERVER_LIMITS, type ServerLimits, startServer } from "../server/server.ts";
+import { loadServerSecret } from "../server/server_secret.ts";
+import { defaultServerHosts, ensureServerCertificates, loadCertificatePair } from "../tls/mod.ts";
+import { openUserStore } from "../users/registry.ts";
+import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
+import {
+  DEFAULT_LISTEN,
+  formatHostPort,
+  parseHostPort,
+  processEnv,
+  resolveStoreLocation,
+  STORE_FLAGS,
+} from "./config.ts";
+import { printLine, stderrLogger } from "./output.ts";
+
+/** Reads a positive number flag (seconds or a count). @throws {UsageError} */
+function positiveFlag(args: ParsedArgs, name: string, fallback: number): number {
+  const text = stringFlag(args, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`Invalid --${name} "${text}": expected a positive number`);
+  }
+  return value;
+}
+
+function resolveLimits(args: ParsedArgs): ServerLimits {
+  const d = DEFAULT_SERVER_LIMITS;
+  return {
+    ...d,
+    maxConnections: Math.floor(positiveFlag(args, "max-connections", d.maxConnections)),
+    handshakeTimeoutMs: positiveFlag(args, "handshake-timeout", d.handshakeTimeoutMs / 1000) * 1000,
+    idleTimeoutMs: positiveFlag(args, "idle-timeout", d.idleTimeoutMs / 1000) * 1000,
+  };
+}
+
+async function loadTls(args: ParsedArgs, dataDir: string) {
+  const certPath = stringFlag(args, "cert");
+  const keyPath = stringFlag(args, "key");
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    throw new UsageError("Cannot start the server: --cert and --key go together");
+  }
+  if (certPath !== undefined && keyPath !== undefined) {
+    return await loadCertificatePair(certPath, keyPath);
+  }
+  const made = await ensureServerCertificates(`${dataDir}/tls`, defaultServerHosts());
+  printLine(`${made.created ? "created" : "using"} CA certificate ${made.caCertPath}`);
+  printLine(`CA SHA-256 fingerprint ${made.caFingerprint}`);
+  printLine(`clients trust this server with: --ca ${made.caCertPath}`);
+  return { certPem: made.certPem, keyPem: made.keyPem };
+}
+
+async function run(args: ParsedArgs): Promise<void> {
+  const listen = parseHostPort(stringFlag(args, "listen") ?? DEFAULT_LISTEN, "listen address");
+  const limits = resolveLimits(args);
+  const { dataDir, usersSpec } = resolveStoreLocation(args, processEnv);
+  const logger = stderrLogger();
+  await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const store = await openUserStore(usersSpec);
+  const hashPool = new HashPool();
+  try {
+    const tls = await loadTls(args, dataDir);
+    const accounts = new AccountService({
+      store,
+      hashPool,
+      rateLimiter: new LoginRateLimiter(),
+      serverSecret: await loadServerSecret(dataDir),
+      hashParams: DEFAULT_HASH_PARAMS,
+      clientKdfParams: DEFAULT_CLIENT_KDF_PARAMS,
+      allowSignup: booleanFlag(args, "allow-signup"),
+      logger,
+    });
+    const server = await startServer({ ...listen, ...tls, accounts, dataDir, limits, logger });
+    await accounts.warmUp();
+    printLine(`listening on ${formatHostPort(server.address)}`);
+    const stop = () => void server.shutdown();
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+    await server.finished;
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+  } finally {
+    await hashPool.close();
+    await store.close();
+  }
+  logger.info("server stopped");
+}
+
+/** The `serve` command. */
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "Run the backup server",
+  usage:
+    "serve [--listen HOST:PORT] [--data DIR] [--users STORE] [--cert PEM --key PEM] [--allow-signup]",
+  description:
+    "Serves backups over TLS. Without --cert/--key, the first start makes a CA and a server\n" +
+    "certificate under DATA/tls/ and prints the CA's path and SHA-256 fingerprint; clients\n" +
+    "trust the server with --ca DATA/tls/ca.pem. Prints `listening on HOST:PORT` when ready;\n" +
+    "SIGINT or SIGTERM stops it after in-flight requests finish.",
+  flags: {
+    listen: {
+      type: "string",
+      value: "HOST:PORT",
+      help: `Address to listen on (default ${DEFAULT_LISTEN}; port 0 takes a free port)`,
+    },
+    ...STORE_FLAGS,
+    cert: { type: "string", value: "PEM", help: "Server certificate chain (with --key)" },
+    key: { type: "string", value: "PEM", help: "Server private key (with --cert)" },
+    "allow-signup": { type: "boolean", help: "Let anyone create an account with burrow signup" },
+    "max-connections": {
+      type: "string",
+      value: "N",
+      help: `Most connections at once (default ${DEFAULT_SERVER_LIMITS.maxConnections})`,
+    },
+    "handshake-timeout": {
+      type: "string",
+      value: "SECONDS",
+      help: `Time to finish TLS and login (default ${
+        DEFAULT_SERVER_LIMITS.handshakeTimeoutMs / 1000
+      })`,
+    },
+    "idle-timeout": {
+      type: "string",
+      value: "SECONDS",
+      help: `Close a connection silent this long (default ${
+        DEFAULT_SERVER_LIMITS.idleTimeoutMs / 1000
+      })`,
+    },
+  },
+  positionals: { min: 0, max: 0 },
+  run,
+};

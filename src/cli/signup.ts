@@ -1,0 +1,37 @@
+/** `burrow signup`: creates your own account on a server that allows it. @module */
+import { type Command, type ParsedArgs } from "./command.ts";
+import { withConnection } from "./client_session.ts";
+import { CLIENT_FLAGS, processEnv } from "./config.ts";
+import { printLine } from "./output.ts";
+import { readPassword } from "./password_input.ts";
+
+async function run(args: ParsedArgs): Promise<void> {
+  const user = await withConnection(args, async (ctx) => {
+    const password = await readPassword(
+      {
+        fromStdin: ctx.config.passwordStdin,
+        fromEnv: processEnv("BURROW_PASSWORD"),
+        stdin: ctx.stdin,
+      },
+      "New password",
+      true,
+    );
+    await ctx.client.signup(ctx.config.user, password);
+    return ctx.config.user;
+  });
+  printLine(`user "${user}" created`);
+}
+
+/** The `signup` command. */
+export const signupCommand: Command = {
+  name: "signup",
+  summary: "Create your account (servers started with --allow-signup)",
+  usage: "signup [client options]",
+  description:
+    "Creates the account --user on the server, when it runs with --allow-signup. The password\n" +
+    "is read like for any client command and never leaves this machine: only a key derived\n" +
+    "from it with Argon2id is sent.",
+  flags: { ...CLIENT_FLAGS },
+  positionals: { min: 0, max: 0 },
+  run,
+};

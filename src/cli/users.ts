@@ -1,0 +1,43 @@
+/** `burrow users [--json]`: lists the accounts of the user store. @module */
+import { openUserStore } from "../users/registry.ts";
+import type { UserRecord } from "../users/user_store.ts";
+import { booleanFlag, type Command, type ParsedArgs } from "./command.ts";
+import { processEnv, resolveStoreLocation, STORE_FLAGS } from "./config.ts";
+import { printJson, printLine, printTable } from "./output.ts";
+
+async function run(args: ParsedArgs): Promise<void> {
+  const location = resolveStoreLocation(args, processEnv);
+  const store = await openUserStore(location.usersSpec);
+  let records: UserRecord[];
+  try {
+    records = await store.list();
+  } finally {
+    await store.close();
+  }
+  if (booleanFlag(args, "json")) {
+    printJson(records.map((r) => ({ name: r.name, created: r.created, lastLogin: r.lastLogin })));
+    return;
+  }
+  if (records.length === 0) {
+    printLine("no users (add one with: burrow useradd NAME)");
+    return;
+  }
+  printTable(
+    ["NAME", "CREATED", "LAST LOGIN"],
+    records.map((r) => [r.name, r.created, r.lastLogin ?? "never"]),
+  );
+}
+
+/** The `users` command. */
+export const usersCommand: Command = {
+  name: "users",
+  summary: "List the accounts",
+  usage: "users [--data DIR] [--users STORE] [--json]",
+  description: "Lists every account with its creation time and last login.",
+  flags: {
+    ...STORE_FLAGS,
+    json: { type: "boolean", help: "Print a JSON array of {name, created, lastLogin}" },
+  },
+  positionals: { min: 0, max: 0 },
+  run,
+};

@@ -1,0 +1,65 @@
+/**
+ * Size limits checked from a frame's header, before its body is buffered: the whole body, and
+ * a per-message-type payload cap (control JSON ≤ 64 KiB; lists and bulk data larger).
+ *
+ * @module
+ */
+import { MESSAGE_NAMES, MESSAGE_SENDER, type MessageName, MessageType } from "./message_type.ts";
+
+/** Bytes of the length prefix. */
+export const LENGTH_PREFIX_SIZE = 4;
+/** Bytes of the body header: u8 message type + u32 request id. */
+export const BODY_HEADER_SIZE = 5;
+/** Bytes before the payload: length prefix + body header. */
+export const FRAME_HEADER_SIZE = LENGTH_PREFIX_SIZE + BODY_HEADER_SIZE;
+/** Largest frame body (type + request id + payload): 16 MiB of bulk data plus 64 KiB slack. */
+export const MAX_FRAME_BODY = 16 * 1024 * 1024 + 64 * 1024;
+/** Largest payload of a control (JSON) message. */
+export const MAX_CONTROL_PAYLOAD = 64 * 1024;
+/** Largest payload of a list reply such as `snapshots`. */
+export const MAX_LIST_PAYLOAD = 16 * 1024 * 1024;
+
+/** What a frame decoder accepts; checked from the header before the body is buffered. */
+export interface FrameLimits {
+  /** Largest accepted body length (type + request id + payload), at most `MAX_FRAME_BODY`. */
+  readonly maxBody: number;
+  /** Largest accepted payload for a message type, or undefined when the type is refused. */
+  payloadLimit(type: number): number | undefined;
+}
+
+/** The payload cap of each message. */
+export const PAYLOAD_LIMITS: Readonly<Record<MessageName, number>> = {
+  ...Object.fromEntries(MESSAGE_NAMES.map((name) => [name, MAX_CONTROL_PAYLOAD])) as Record<
+    MessageName,
+    number
+  >,
+  snapshots: MAX_LIST_PAYLOAD,
+};
+
+/** Limits accepting the given messages at their `PAYLOAD_LIMITS` cap and refusing every other type. */
+export function limitsFor(names: readonly MessageName[]): FrameLimits {
+  const caps = new Map<number, number>(
+    names.map((name) => [MessageType[name], PAYLOAD_LIMITS[name]]),
+  );
+  const largest = Math.max(0, ...caps.values());
+  return {
+    maxBody: Math.min(MAX_FRAME_BODY, BODY_HEADER_SIZE + largest),
+    payloadLimit: (type) => caps.get(type),
+  };
+}
+
+/** Every known message at its cap: a decoder that does not know which side it is on. */
+export const PROTOCOL_LIMITS: FrameLimits = limitsFor(MESSAGE_NAMES);
+/** What a server reads: only messages clients send. */
+export const SERVER_READ_LIMITS: FrameLimits = limitsFor(
+  MESSAGE_NAMES.filter((name) => MESSAGE_SENDER[name] === "client"),
+);
+/** What a client reads: only messages servers send. */
+export const CLIENT_READ_LIMITS: FrameLimits = limitsFor(
+  MESSAGE_NAMES.filter((name) => MESSAGE_SENDER[name] === "server"),
+);
+/** Any type, any payload up to `MAX_FRAME_BODY`: for tests and tools that relay frames. */
+export const UNCHECKED_LIMITS: FrameLimits = {
+  maxBody: MAX_FRAME_BODY,
+  payloadLimit: () => MAX_FRAME_BODY - BODY_HEADER_SIZE,
+};

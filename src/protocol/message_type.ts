@@ -1,0 +1,66 @@
+/**
+ * Message type numbers: the first body byte of every frame. Numbers are grouped so later
+ * messages slot in without renumbering: 1–15 session, 16–31 account, 32–63 data.
+ *
+ * @module
+ */
+
+/** The type number of each message; a number never changes meaning once released. */
+export const MessageType = {
+  hello: 1,
+  hello_ok: 2,
+  error: 3,
+  ok: 4,
+  login_start: 16,
+  login_challenge: 17,
+  login_proof: 18,
+  login_ok: 19,
+  signup: 20,
+  signup_ok: 21,
+  change_password: 22,
+  list_snapshots: 32,
+  snapshots: 33,
+} as const;
+
+/** The name of a message, e.g. `"hello"`. */
+export type MessageName = keyof typeof MessageType;
+
+/** Which peer sends a message: `"client"` requests, `"server"` replies. */
+export type MessageSender = "client" | "server";
+
+/** The peer that sends each message; the other peer refuses it at the frame header. */
+export const MESSAGE_SENDER = {
+  hello: "client",
+  hello_ok: "server",
+  error: "server",
+  ok: "server",
+  login_start: "client",
+  login_challenge: "server",
+  login_proof: "client",
+  login_ok: "server",
+  signup: "client",
+  signup_ok: "server",
+  change_password: "client",
+  list_snapshots: "client",
+  snapshots: "server",
+} as const satisfies Record<MessageName, MessageSender>;
+
+/** The name of a message a client sends. */
+export type ClientMessageName = {
+  [K in MessageName]: (typeof MESSAGE_SENDER)[K] extends "client" ? K : never;
+}[MessageName];
+/** The name of a message a server sends. */
+export type ServerMessageName = Exclude<MessageName, ClientMessageName>;
+
+/** Every message name, in type-number order. */
+export const MESSAGE_NAMES: readonly MessageName[] = (Object.keys(MessageType) as MessageName[])
+  .sort((a, b) => MessageType[a] - MessageType[b]);
+
+const NAME_BY_TYPE: ReadonlyMap<number, MessageName> = new Map(
+  MESSAGE_NAMES.map((name) => [MessageType[name], name]),
+);
+
+/** The name of message type `type`, or undefined for a number no message uses. */
+export function messageName(type: number): MessageName | undefined {
+  return NAME_BY_TYPE.get(type);
+}

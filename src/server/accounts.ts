@@ -1,0 +1,188 @@
+/**
+ * Account operations behind the login protocol, free of sockets: the KDF challenge (a stable
+ * fake one for unknown names), proof verification in the hash worker pool with rate limits,
+ * signup and password change. Unknown user and wrong password take the same path and time.
+ *
+ * @module
+ */
+import {
+  type ClientKdf,
+  clientKdfMeetsFloor,
+  type ClientKdfParams,
+  encodeClientKdf,
+  fakeClientKdf,
+  type HashParams,
+  type HashPool,
+  type LoginRateLimiter,
+  needsRehash,
+  parseClientKdf,
+} from "../auth/mod.ts";
+import { AuthError, BurrowError, errorMessage } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { UserStore } from "../users/user_store.ts";
+import { validateUserName } from "../names.ts";
+
+/** Everything the account service needs; built once by the server. */
+export interface AccountServiceOptions {
+  store: UserStore;
+  hashPool: HashPool;
+  rateLimiter: LoginRateLimiter;
+  serverSecret: Uint8Array;
+  /** Parameters for new PHC verifiers; older ones are upgraded on login. */
+  hashParams: HashParams;
+  /** Parameters of the client KDF: fake challenges use them, signups must be at least as strong. */
+  clientKdfParams: ClientKdfParams;
+  allowSignup: boolean;
+  logger: Logger;
+  now?: () => Date;
+}
+
+const WRONG_LOGIN = "Cannot log in: wrong user name or password";
+
+/** Login, signup and password change for the server's sessions. */
+export class AccountService {
+  readonly #options: AccountServiceOptions;
+  readonly #now: () => Date;
+  #decoyVerifier: Promise<string> | null = null;
+
+  constructor(options: AccountServiceOptions) {
+    this.#options = options;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Whether `signup` is open on this server. */
+  get signupAllowed(): boolean {
+    return this.#options.allowSignup;
+  }
+
+  /** Prepares the decoy verifier used for unknown names, so the first one is not slower. */
+  async warmUp(): Promise<void> {
+    await this.#decoy();
+  }
+
+  /** The client KDF string for `name`: the real one, or a stable fake for an unknown name. */
+  async challenge(name: string): Promise<string> {
+    validateUserName(name);
+    const record = await this.#options.store.get(name);
+    if (record !== null) return record.kdf;
+    const { serverSecret, clientKdfParams } = this.#options;
+    return encodeClientKdf(fakeClientKdf(serverSecret, name, clientKdfParams));
+  }
+
+  /**
+   * Checks the auth key a client derived for `name`.
+   * @throws {AuthError} AUTH_FAILED for an unknown name or wrong key, RATE_LIMITED when blocked
+   */
+  async verify(name: string, authKey: Uint8Array, address: string): Promise<void> {
+    const { store, rateLimiter, logger } = this.#options;
+    const gate = rateLimiter.check(address, name);
+    if (!gate.allowed) {
+      logger.warn("login refused: rate limited", { user: name, addr: address });
+      throw rateLimited(gate.retryAfterMs);
+    }
+    const record = await store.get(name);
+    const ok = await this.#check(authKey, record?.verifier ?? null, name);
+    if (!ok || record === null) {
+      rateLimiter.recordFailure(address, name);
+      logger.warn("login failed", {
+        user: name,
+        addr: address,
+        reason: record === null ? "unknown user" : "wrong password",
+      });
+      throw new AuthError(WRONG_LOGIN);
+    }
+    rateLimiter.recordSuccess(address, name);
+    await store.update(name, { lastLogin: this.#now().toISOString() });
+    logger.info("login", { user: name, addr: address });
+    if (needsRehash(record.verifier, this.#options.hashParams)) {
+      await this.#upgrade(name, authKey);
+    }
+  }
+
+  /** Creates an account from a client-made KDF string and auth key. */
+  async signup(name: string, kdf: string, authKey: Uint8Array, address: string): Promise<void> {
+    if (!this.#options.allowSignup) {
+      throw new AuthError(
+        "Cannot sign up: this server does not allow signup (its operator can start it with --allow-signup)",
+        "SIGNUP_DISABLED",
+      );
+    }
+    validateUserName(name);
+    const gate = this.#options.rateLimiter.check(address, name);
+    if (!gate.allowed) throw rateLimited(gate.retryAfterMs);
+    this.#checkKdfStrength(kdf);
+    const verifier = await this.#options.hashPool.hash(authKey, this.#options.hashParams);
+    const created = this.#now().toISOString();
+    await this.#options.store.add({ name, created, lastLogin: null, kdf, verifier });
+    this.#options.logger.info("signup", { user: name, addr: address });
+  }
+
+  /** Replaces a logged-in user's KDF salt and auth key: the old password stops working at once. */
+  async changePassword(name: string, kdf: string, authKey: Uint8Array): Promise<void> {
+    this.#checkKdfStrength(kdf);
+    const verifier = await this.#options.hashPool.hash(authKey, this.#options.hashParams);
+    await this.#options.store.update(name, { kdf, verifier });
+    this.#options.logger.info("password changed", { user: name });
+  }
+
+  #checkKdfStrength(kdf: string): void {
+    let parsed: ClientKdf;
+    try {
+      parsed = parseClientKdf(kdf);
+    } catch (error) {
+      throw new BurrowError("PROTOCOL", `Cannot use KDF parameters: ${errorMessage(error)}`);
+    }
+    const floor = this.#options.clientKdfParams;
+    if (!clientKdfMeetsFloor(parsed, floor)) {
+      throw new BurrowError(
+        "PROTOCOL",
+        `Cannot use KDF parameters: weaker than this server's minimum (m=${floor.memoryKiB}, t=${floor.iterations}, p=${floor.parallelism})`,
+      );
+    }
+  }
+
+  /** Verifies against the stored verifier, or a decoy for an unknown name (same work, same time). */
+  async #check(authKey: Uint8Array, verifier: string | null, name: string): Promise<boolean> {
+    try {
+      const ok = await this.#options.hashPool.verify(authKey, verifier ?? await this.#decoy());
+      return ok && verifier !== null;
+    } catch (error) {
+      // A damaged verifier in the store: refuse the login and tell the operator, never the client.
+      this.#options.logger.error("cannot verify login: stored verifier is unreadable", {
+        user: name,
+        error: errorMessage(error),
+      });
+      return false;
+    }
+  }
+
+  async #upgrade(name: string, authKey: Uint8Array): Promise<void> {
+    try {
+      const verifier = await this.#options.hashPool.hash(authKey, this.#options.hashParams);
+      await this.#options.store.update(name, { verifier });
+      this.#options.logger.info("password hash upgraded", { user: name });
+    } catch (error) {
+      this.#options.logger.warn("cannot upgrade password hash", {
+        user: name,
+        error: errorMessage(error),
+      });
+    }
+  }
+
+  #decoy(): Promise<string> {
+    this.#decoyVerifier ??= this.#options.hashPool.hash(
+      crypto.getRandomValues(new Uint8Array(32)),
+      this.#options.hashParams,
+    );
+    return this.#decoyVerifier;
+  }
+}
+
+function rateLimited(retryAfterMs: number): AuthError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new AuthError(
+    `Cannot log in: too many failed attempts, try again in ${seconds} s`,
+    "RATE_LIMITED",
+    { retryAfterMs },
+  );
+}

@@ -1,0 +1,211 @@
+/**
+ * One client connection: a small state machine (hello → login → challenge → ready) that reads
+ * frames, answers each request under the same request id, and closes the connection on any
+ * framing or protocol error, a failed login, the handshake deadline or the idle timeout.
+ *
+ * @module
+ */
+import { AuthError, BurrowError, errorMessage, ProtocolError } from "../errors.ts";
+import {
+  chooseProtocol,
+  type ClientMessage,
+  decodeClientMessage,
+  encodeMessage,
+  FrameStream,
+  type MessageName,
+  MessageType,
+  type PayloadOf,
+  SERVER_READ_LIMITS,
+  SUPPORTED_PROTOCOLS,
+  toWireError,
+} from "../protocol/mod.ts";
+import type { ServerOptions } from "./server.ts";
+
+/** What a session needs from its server. */
+export interface SessionContext extends ServerOptions {
+  /** Connection number, for log lines. */
+  id: number;
+  /** Remote address as HOST:PORT, for log lines. */
+  peer: string;
+}
+
+type SessionState = "hello" | "login" | "challenge" | "ready";
+
+const SERVER_NAME = "burrow/0.1.0";
+
+/** Serves one connection until it closes. */
+export class Session {
+  readonly #conn: Deno.TlsConn;
+  readonly #stream: FrameStream;
+  readonly #ctx: SessionContext;
+  #state: SessionState = "hello";
+  #user: string | null = null;
+  #closeReason: string | null = null;
+  #busy: Promise<void> | null = null;
+  #done: Promise<void> | null = null;
+  #deadline: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(conn: Deno.TlsConn, ctx: SessionContext) {
+    this.#conn = conn;
+    this.#stream = new FrameStream(conn, { limits: SERVER_READ_LIMITS });
+    this.#ctx = ctx;
+  }
+
+  /** Serves requests until the connection ends; never rejects. */
+  run(): Promise<void> {
+    this.#done ??= this.#serve();
+    return this.#done;
+  }
+
+  /** Lets the request in flight finish (at most `graceMs`), then closes. Never rejects. */
+  async drain(graceMs: number): Promise<void> {
+    if (this.#busy !== null) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([this.#busy.catch(() => {}), grace]);
+      clearTimeout(timer);
+    }
+    this.#close("server shutting down");
+    await this.#done;
+  }
+
+  async #serve(): Promise<void> {
+    const { logger, id, peer, limits } = this.#ctx;
+    logger.info("connection", { conn: id, addr: peer });
+    this.#arm(limits.handshakeTimeoutMs, "handshake timeout");
+    try {
+      for (;;) {
+        const frame = await this.#stream.readFrame();
+        if (frame === null) break;
+        if (this.#state === "ready") this.#arm(limits.idleTimeoutMs, "idle timeout");
+        this.#busy = this.#handleFrame(frame.requestId, () => decodeClientMessage(frame));
+        await this.#busy;
+        this.#busy = null;
+        if (this.#closeReason !== null) break;
+      }
+      this.#closeReason ??= "closed by client";
+    } catch (error) {
+      this.#closeReason ??= errorMessage(error);
+    } finally {
+      clearTimeout(this.#deadline);
+      this.#close(this.#closeReason ?? "closed");
+      logger.info("connection closed", { conn: id, user: this.#user, reason: this.#closeReason });
+    }
+  }
+
+  /** (Re)starts the timer that closes the connection after `ms` without progress. */
+  #arm(ms: number, reason: string): void {
+    clearTimeout(this.#deadline);
+    this.#deadline = setTimeout(() => this.#close(reason), ms);
+  }
+
+  #close(reason: string): void {
+    if (this.#closeReason === null || reason === "server shutting down") {
+      this.#closeReason ??= reason;
+    }
+    clearTimeout(this.#deadline);
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  async #handleFrame(requestId: number, decode: () => ClientMessage): Promise<void> {
+    try {
+      await this.#dispatch(requestId, decode());
+    } catch (error) {
+      if (!(error instanceof BurrowError)) {
+        this.#ctx.logger.error("request failed", {
+          conn: this.#ctx.id,
+          error: errorMessage(error),
+        });
+      }
+      await this.#send(requestId, "error", toWireError(error)).catch(() => {});
+      if (isFatal(error)) this.#close(errorMessage(error));
+    }
+  }
+
+  async #dispatch(id: number, message: ClientMessage): Promise<void> {
+    const { accounts } = this.#ctx;
+    switch (message.type) {
+      case "hello": {
+        this.#expect("hello", message.type);
+        const protocol = chooseProtocol(message.payload.protocol);
+        if (protocol === undefined) {
+          throw new ProtocolError(
+            `Cannot talk to this client: it speaks protocol ${
+              message.payload.protocol.join(", ")
+            }, this server ${SUPPORTED_PROTOCOLS.join(", ")}`,
+            "UNSUPPORTED_VERSION",
+          );
+        }
+        this.#state = "login";
+        return await this.#send(id, "hello_ok", {
+          protocol,
+          server: SERVER_NAME,
+          signup: accounts.signupAllowed,
+        });
+      }
+      case "login_start": {
+        this.#expect("login", message.type);
+        const kdf = await accounts.challenge(message.payload.user);
+        this.#user = message.payload.user;
+        this.#state = "challenge";
+        return await this.#send(id, "login_challenge", { kdf });
+      }
+      case "login_proof": {
+        this.#expect("challenge", message.type);
+        const user = this.#user ?? "";
+        await accounts.verify(user, message.payload.authKey, hostOf(this.#ctx.peer));
+        this.#state = "ready";
+        this.#arm(this.#ctx.limits.idleTimeoutMs, "idle timeout");
+        return await this.#send(id, "login_ok", { user });
+      }
+      case "signup": {
+        this.#expect("login", message.type);
+        const { user, kdf, authKey } = message.payload;
+        await accounts.signup(user, kdf, authKey, hostOf(this.#ctx.peer));
+        return await this.#send(id, "signup_ok", { user });
+      }
+      case "change_password": {
+        this.#expect("ready", message.type);
+        await accounts.changePassword(
+          this.#user ?? "",
+          message.payload.kdf,
+          message.payload.authKey,
+        );
+        return await this.#send(id, "ok", {});
+      }
+      case "list_snapshots": {
+        this.#expect("ready", message.type);
+        // Snapshots are written by push, which lands with issue #4; until then every user has none.
+        return await this.#send(id, "snapshots", { snapshots: [] });
+      }
+    }
+  }
+
+  #expect(state: SessionState, type: MessageName): void {
+    if (this.#state !== state) {
+      throw new ProtocolError(
+        `Cannot handle "${type}" now: the session is in state "${this.#state}"`,
+      );
+    }
+  }
+
+  async #send<T extends MessageName>(id: number, type: T, payload: PayloadOf<T>): Promise<void> {
+    await this.#stream.writeFrame(MessageType[type], id, encodeMessage(type, payload));
+  }
+}
+
+/** Whether an error ends the connection after its reply: protocol breaches and failed logins. */
+function isFatal(error: unknown): boolean {
+  if (error instanceof AuthError) return error.code !== "SIGNUP_DISABLED";
+  return error instanceof ProtocolError || !(error instanceof BurrowError);
+}
+
+/** The host part of HOST:PORT or [V6]:PORT: rate limits count per address, not per port. */
+function hostOf(peer: string): string {
+  const match = /^\[(.*)\]:\d+$/.exec(peer) ?? /^(.*):\d+$/.exec(peer);
+  return match?.[1] ?? peer;
+}

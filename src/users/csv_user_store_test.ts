@@ -1,0 +1,218 @@
+import { assert, assertEquals, assertRejects } from "../../tests/conformance/_assert.ts";
+import { addFromProcesses, expectedNames } from "../../tests/conformance/_concurrent_adds.ts";
+import { sampleRecord } from "../../tests/conformance/user_store_suite.ts";
+import { StoreError } from "../errors.ts";
+import { CsvUserStore } from "./csv_user_store.ts";
+
+const HEADER = "name,created,last_login,kdf,verifier\n";
+const ROW = "alice,2024-01-02T03:04:05.678Z,,k,v\n";
+
+/** Runs `body` with a fresh temporary folder, removed afterwards. */
+async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "burrow_csv_" });
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The names in `dir`, sorted. */
+async function namesIn(dir: string): Promise<string[]> {
+  return (await Array.fromAsync(Deno.readDir(dir), (entry) => entry.name)).sort();
+}
+
+Deno.test("CsvUserStore.open() of a missing file is an empty store and creates nothing", () =>
+  inTempDir(async (dir) => {
+    const store = await CsvUserStore.open(`${dir}/a/b/users.csv`);
+    assertEquals(await store.list(), []);
+    await store.close();
+    assertEquals(await namesIn(dir), []);
+  }));
+
+Deno.test("CsvUserStore.add() creates the folder and a mode 0600 file with the header row", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/a/b/users.csv`;
+    const store = await CsvUserStore.open(path);
+    await store.add(sampleRecord("bob", { kdf: 'k,"1"', lastLogin: "2024-02-03T04:05:06.789Z" }));
+    await store.add(sampleRecord("alice", { kdf: "k", verifier: "v" }));
+    await store.close();
+    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
+    assertEquals(
+      await Deno.readTextFile(path),
+      HEADER + ROW +
+        `bob,2024-01-02T03:04:05.678Z,2024-02-03T04:05:06.789Z,"k,""1""","${
+          sampleRecord("bob").verifier
+        }"\n`,
+    );
+  }));
+
+Deno.test("CsvUserStore writes leave no temporary or lock file behind", () =>
+  inTempDir(async (dir) => {
+    const store = await CsvUserStore.open(`${dir}/users.csv`);
+    await Promise.all(["a", "b", "c", "d"].map((name) => store.add(sampleRecord(name))));
+    await store.update("a", { kdf: "x" });
+    await store.remove("b");
+    await assertRejects(() => store.add(sampleRecord("c")), Error);
+    await store.close();
+    assertEquals(await namesIn(dir), ["users.csv"]);
+  }));
+
+const BROKEN: [string, string, string][] = [
+  ["bad header", "name,created,kdf,verifier\n", 'line 1: expected header "name,created'],
+  ["wrong field count", HEADER + ROW + "bob,x\n", "line 3: expected 5 fields, found 2"],
+  [
+    "invalid name",
+    HEADER + "../x,2024-01-02T03:04:05.678Z,,k,v\n",
+    'line 2: invalid user name "../x"',
+  ],
+  ["bad created", HEADER + "bob,yesterday,,k,v\n", 'line 2: created "yesterday" is not'],
+  ["bad last_login", HEADER + "bob,2024-01-02T03:04:05Z,soon,k,v\n", 'line 2: last_login "soon"'],
+  ["duplicate", HEADER + ROW + ROW, 'line 3: duplicate user name "alice" (first on line 2)'],
+  ["unclosed quote", HEADER + ROW + 'bob,"2024\n', "line 3: quote not closed"],
+  ["bad quote", HEADER + 'bob,"x"y,,k,v\n', "line 2: unexpected character after a closing quote"],
+  [
+    "line after a multi-line field and blank lines",
+    HEADER + 'alice,2024-01-02T03:04:05.678Z,,"k\nk\nk",v\n\n\nbob,x\n',
+    "line 7: expected 5 fields, found 2",
+  ],
+];
+
+for (const [what, text, message] of BROKEN) {
+  Deno.test(`CsvUserStore.open() names the file and line of a broken file: ${what}`, () =>
+    inTempDir(async (dir) => {
+      const path = `${dir}/users.csv`;
+      await Deno.writeTextFile(path, text);
+      await assertRejects(
+        () => CsvUserStore.open(path),
+        StoreError,
+        `Cannot read user store "${path}": ${message}`,
+      );
+    }));
+}
+
+Deno.test("CsvUserStore.open() accepts an empty file, CRLF line ends and a byte order mark", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.csv`;
+    for (
+      const text of ["", HEADER, `\ufeff${HEADER}${ROW}`, (HEADER + ROW).replaceAll("\n", "\r\n")]
+    ) {
+      await Deno.writeTextFile(path, text);
+      const store = await CsvUserStore.open(path);
+      const expected = text.includes("alice")
+        ? [sampleRecord("alice", { kdf: "k", verifier: "v" })]
+        : [];
+      assertEquals(await store.list(), expected);
+      await store.close();
+    }
+  }));
+
+Deno.test("CsvUserStore.get() sees a file another program rewrote", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.csv`;
+    const store = await CsvUserStore.open(path);
+    assertEquals(await store.get("alice"), null);
+    await Deno.writeTextFile(path, HEADER + ROW);
+    assertEquals((await store.get("alice"))?.kdf, "k");
+    await Deno.writeTextFile(path, HEADER);
+    assertEquals(await store.list(), []);
+    await store.close();
+  }));
+
+Deno.test("CsvUserStore.add() refuses to overwrite a file broken after open", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.csv`;
+    const store = await CsvUserStore.open(path);
+    await store.add(sampleRecord("alice"));
+    const broken = HEADER + "alice,oops\n";
+    await Deno.writeTextFile(path, broken);
+    await assertRejects(() => store.add(sampleRecord("bob")), StoreError, "line 2");
+    await assertRejects(() => store.get("alice"), StoreError, "line 2");
+    assertEquals(await Deno.readTextFile(path), broken);
+    await store.close();
+  }));
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = new Deno.Command(Deno.execPath(), { args: ["--version"], stdout: "null" }).spawn();
+  await child.status;
+  return child.pid;
+}
+
+Deno.test("CsvUserStore.add() breaks a lock left by a dead process", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.csv`;
+    const store = await CsvUserStore.open(path, { lockTimeoutMs: 500 });
+    await Deno.writeTextFile(`${path}.lock`, `${await deadPid()} token\n`);
+    await store.add(sampleRecord("alice"));
+    // A lock with this process's pid but a token it does not hold: left by an earlier process
+    // that had the same pid (common in containers).
+    await Deno.writeTextFile(`${path}.lock`, `${Deno.pid} not-ours\n`);
+    await store.add(sampleRecord("bob"));
+    // A dead process's lock, and the guard of a breaker that died while breaking it.
+    const dead = await deadPid();
+    await Deno.writeTextFile(`${path}.lock`, `${dead} token\n`);
+    await Deno.writeTextFile(`${path}.lock.break`, `${dead} other\n`);
+    await store.add(sampleRecord("carol"));
+    // An empty lock file, left by a process that died between creating and writing it.
+    await Deno.writeTextFile(`${path}.lock`, "");
+    await Deno.utime(`${path}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    await store.add(sampleRecord("dave"));
+    assertEquals((await store.list()).map((r) => r.name), ["alice", "bob", "carol", "dave"]);
+    await store.close();
+    assertEquals(await namesIn(dir), ["users.csv"]);
+  }));
+
+Deno.test("CsvUserStore.add() waits for a live lock, then fails naming its process", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.csv`;
+    const store = await CsvUserStore.open(path, { lockTimeoutMs: 200 });
+    await Deno.writeTextFile(`${path}.lock`, "1 held-by-init\n");
+    const started = Date.now();
+    await assertRejects(
+      () => store.add(sampleRecord("alice")),
+      StoreError,
+      `Cannot write user store "${path}": locked by process 1`,
+    );
+    assert(Date.now() - started >= 200, "gave up before the timeout");
+    assertEquals(await Deno.readTextFile(`${path}.lock`), "1 held-by-init\n");
+    await Deno.remove(`${path}.lock`);
+    await store.add(sampleRecord("alice"));
+    assertEquals(await store.get("alice"), sampleRecord("alice"));
+    await store.close();
+  }));
+
+Deno.test("CsvUserStore.add() goes ahead once a live lock is released", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.csv`;
+    const store = await CsvUserStore.open(path, { lockTimeoutMs: 5000 });
+    await Deno.writeTextFile(`${path}.lock`, "1 held-by-init\n");
+    const release = new Promise((resolve) => setTimeout(resolve, 100))
+      .then(() => Deno.remove(`${path}.lock`));
+    await store.add(sampleRecord("alice"));
+    await release;
+    assertEquals((await store.list()).length, 1);
+    await store.close();
+  }));
+
+Deno.test("CsvUserStore.add() from two processes at once lands every user", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/data/users.csv`;
+    await addFromProcesses(`csv:${path}`, dir, 2, 25);
+    const store = await CsvUserStore.open(path);
+    const records = await store.list();
+    await store.close();
+    assertEquals(records.map((r) => r.name), expectedNames(2, 25));
+    assertEquals(records[0]?.kdf, 'kdf of p0-0, "quoted"');
+    assertEquals(await namesIn(`${dir}/data`), ["users.csv"]);
+  }));
+
+Deno.test("CsvUserStore.add() from two instances in one process lands every user", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.csv`;
+    const [a, b] = [await CsvUserStore.open(path), await CsvUserStore.open(path)];
+    const names = Array.from({ length: 20 }, (_, i) => `u${String(i).padStart(2, "0")}`);
+    await Promise.all(names.map((name, i) => (i % 2 === 0 ? a : b).add(sampleRecord(name))));
+    assertEquals((await a.list()).map((r) => r.name), names);
+    await Promise.all([a.close(), b.close()]);
+  }));

@@ -1,0 +1,29 @@
+/**
+ * Accounts: the `UserStore` contract and its implementations (csv, sqlite, memory for tests),
+ * opened from a STORE string through one registry.
+ *
+ * A store maps a user name to one `UserRecord` (creation and last-login times, the client's KDF
+ * parameters and salt, the PHC verifier of the client's auth key; never a password). Invariants
+ * every implementation keeps, checked by `tests/conformance/user_store_suite.ts`:
+ *
+ * - Every name is validated (`validateUserName`) before it touches a file or a query.
+ * - A write is atomic and durable when its promise resolves; a failed write changes nothing.
+ * - Names are unique and case-sensitive; `list` is sorted by name.
+ * - Several processes may use one store at once: a `useradd` run while the server is up is seen
+ *   by the server's next `get`, and two concurrent `useradd`s both land.
+ * - Records handed out are copies: changing one does not change the store.
+ *
+ * @module
+ */
+export type { UserRecord, UserStore, UserUpdate } from "./user_store.ts";
+export { USER_NAME_PATTERN, validateUserName } from "./user_name.ts";
+export { CsvUserStore, type CsvUserStoreOptions } from "./csv_user_store.ts";
+export { SQLITE_SCHEMA_VERSION, SqliteUserStore } from "./sqlite_user_store.ts";
+export { MemoryUserStore } from "./memory_user_store.ts";
+export {
+  defaultStoreSpec,
+  openUserStore,
+  parseStoreSpec,
+  type StoreScheme,
+  type StoreSpec,
+} from "./registry.ts";

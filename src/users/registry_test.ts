@@ -1,0 +1,67 @@
+import { assert, assertEquals, assertRejects } from "../../tests/conformance/_assert.ts";
+import { ConfigError, StoreError } from "../errors.ts";
+import { CsvUserStore } from "./csv_user_store.ts";
+import { defaultStoreSpec, openUserStore, parseStoreSpec } from "./registry.ts";
+import { SqliteUserStore } from "./sqlite_user_store.ts";
+
+Deno.test("parseStoreSpec() splits the scheme from the path", () => {
+  assertEquals(parseStoreSpec("sqlite:data/users.db"), { scheme: "sqlite", path: "data/users.db" });
+  assertEquals(parseStoreSpec("csv:/etc/burrow/users.csv"), {
+    scheme: "csv",
+    path: "/etc/burrow/users.csv",
+  });
+  assertEquals(parseStoreSpec("SQLite:a:b.db"), { scheme: "sqlite", path: "a:b.db" });
+});
+
+Deno.test("parseStoreSpec() throws ConfigError for a bad STORE string", () => {
+  const cases: [string, string][] = [
+    ["foo:x", 'Cannot open user store "foo:x": unknown scheme "foo" (use sqlite:PATH or csv:PATH)'],
+    ["users.db", 'Cannot open user store "users.db": missing scheme (use sqlite:PATH or csv:PATH)'],
+    ["csv:", 'Cannot open user store "csv:": empty path'],
+    ["sqlite:", 'Cannot open user store "sqlite:": empty path'],
+    ["sqlite://x.db", 'Cannot open user store "sqlite://x.db": write the path right after'],
+    ["toString:x", 'unknown scheme "tostring"'],
+    ["", 'Cannot open user store "": missing scheme'],
+  ];
+  for (const [spec, message] of cases) {
+    let caught: unknown;
+    try {
+      parseStoreSpec(spec);
+    } catch (error) {
+      caught = error;
+    }
+    assert(caught instanceof ConfigError, `${spec}: ${caught}`);
+    assert(caught.message.includes(message), caught.message);
+  }
+});
+
+Deno.test("defaultStoreSpec() names users.db in the data folder", () => {
+  assertEquals(defaultStoreSpec("./burrow-data"), "sqlite:./burrow-data/users.db");
+  assertEquals(defaultStoreSpec("/srv/burrow/"), "sqlite:/srv/burrow/users.db");
+  assertEquals(parseStoreSpec(defaultStoreSpec("/")).path, "/users.db");
+});
+
+Deno.test("openUserStore() opens the implementation the scheme names", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "burrow_registry_" });
+  try {
+    const csv = await openUserStore(`csv:${dir}/users.csv`);
+    assert(csv instanceof CsvUserStore);
+    await csv.close();
+    const sqlite = await openUserStore(`sqlite:${dir}/users.db`);
+    assert(sqlite instanceof SqliteUserStore);
+    await sqlite.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("openUserStore() rejects a bad STORE string and a broken file", async () => {
+  await assertRejects(() => openUserStore("postgres:x"), ConfigError, 'unknown scheme "postgres"');
+  const dir = await Deno.makeTempDir({ prefix: "burrow_registry_" });
+  try {
+    await Deno.writeTextFile(`${dir}/users.csv`, "nonsense\n");
+    await assertRejects(() => openUserStore(`csv:${dir}/users.csv`), StoreError, "line 1");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,86 @@
+import { DatabaseSync } from "node:sqlite";
+import { assertEquals, assertRejects } from "../../tests/conformance/_assert.ts";
+import { addFromProcesses, expectedNames } from "../../tests/conformance/_concurrent_adds.ts";
+import { sampleRecord } from "../../tests/conformance/user_store_suite.ts";
+import { StoreError } from "../errors.ts";
+import { SQLITE_SCHEMA_VERSION, SqliteUserStore } from "./sqlite_user_store.ts";
+
+/** Runs `body` with a fresh temporary folder, removed afterwards. */
+async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "burrow_sqlite_" });
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** One PRAGMA's value, read through a separate connection. */
+function pragma(path: string, name: string): unknown {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return db.prepare(`PRAGMA ${name}`).get()?.[name];
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("SqliteUserStore.open() creates the folder and a mode 0600 database in WAL mode", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/a/b/users.db`;
+    const store = await SqliteUserStore.open(path);
+    await store.add(sampleRecord("alice"));
+    for (const file of [path, `${path}-wal`]) {
+      assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600, file);
+    }
+    assertEquals((await Deno.stat(`${dir}/a`)).mode! & 0o777, 0o700);
+    assertEquals(pragma(path, "journal_mode"), "wal");
+    assertEquals(pragma(path, "user_version"), SQLITE_SCHEMA_VERSION);
+    await store.close();
+  }));
+
+Deno.test("SqliteUserStore.open() refuses a database with a newer schema", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.db`;
+    const db = new DatabaseSync(path);
+    db.exec(`PRAGMA user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
+    db.close();
+    await assertRejects(
+      () => SqliteUserStore.open(path),
+      StoreError,
+      `Cannot open user store "${path}": schema version ${SQLITE_SCHEMA_VERSION + 1} is newer`,
+    );
+  }));
+
+Deno.test("SqliteUserStore.open() refuses a file that is not a database", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.db`;
+    await Deno.writeTextFile(path, "name,created\n".repeat(100));
+    await assertRejects(
+      () => SqliteUserStore.open(path),
+      StoreError,
+      `Cannot open user store "${path}": file is not a database`,
+    );
+  }));
+
+Deno.test("SqliteUserStore.open() keeps the records of an existing database", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.db`;
+    const first = await SqliteUserStore.open(path);
+    await first.add(sampleRecord("alice"));
+    await first.close();
+    const again = await SqliteUserStore.open(path);
+    assertEquals(await again.list(), [sampleRecord("alice")]);
+    await again.close();
+  }));
+
+Deno.test("SqliteUserStore.add() from two processes at once lands every user", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/data/users.db`;
+    await addFromProcesses(`sqlite:${path}`, dir, 2, 25);
+    const store = await SqliteUserStore.open(path);
+    const records = await store.list();
+    await store.close();
+    assertEquals(records.map((r) => r.name), expectedNames(2, 25));
+    assertEquals(records[0]?.kdf, 'kdf of p0-0, "quoted"');
+  }));

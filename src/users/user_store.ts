@@ -1,0 +1,60 @@
+/**
+ * The account store contract. A user store maps a validated user name to one `UserRecord`;
+ * implementations (csv, sqlite, memory for tests) all pass `tests/conformance/user_store_suite.ts`.
+ *
+ * @module
+ */
+
+/** One account as stored. Holds no secret the server could log in with: see docs/SECURITY.md. */
+export interface UserRecord {
+  /** Validated user name (see `validateUserName`). */
+  name: string;
+  /** Creation time, ISO 8601 UTC (`Date.prototype.toISOString`). */
+  created: string;
+  /** Time of the last successful login, ISO 8601 UTC, or null before the first. */
+  lastLogin: string | null;
+  /** The client's KDF parameters and salt, encoded by `encodeClientKdf` (auth module). */
+  kdf: string;
+  /** PHC string (`$argon2id$…` or `$scrypt$…`) of the client's auth key. */
+  verifier: string;
+}
+
+/** Fields an update may change; absent fields keep their value. */
+export interface UserUpdate {
+  kdf?: string;
+  verifier?: string;
+  lastLogin?: string | null;
+}
+
+/**
+ * A persistent set of accounts.
+ *
+ * Every method validates `name` first and throws `InvalidNameError` for a bad one. Writes are
+ * atomic and durable when the promise resolves: a crash mid-write leaves either the old or the new
+ * state, never a torn file. Stores are safe to use from several processes at once (another
+ * process's `useradd` is visible to a running server's next `get`). Records returned are copies.
+ * Names are case-sensitive. A backend failure (unreadable or broken file, lock held too long,
+ * database error) is a `StoreError`; any method may throw one.
+ */
+export interface UserStore {
+  /** The record for `name`, or null when there is none. */
+  get(name: string): Promise<UserRecord | null>;
+  /**
+   * Adds a new record.
+   * @throws {UserExistsError} when the name is taken; the store is unchanged.
+   * @throws {RangeError} when `created` or `lastLogin` is not an ISO 8601 UTC time.
+   */
+  add(record: UserRecord): Promise<void>;
+  /**
+   * Changes some fields of an existing record; an update with no fields only checks it exists.
+   * @throws {NotFoundError} when there is none.
+   * @throws {RangeError} when `lastLogin` is not an ISO 8601 UTC time or null.
+   */
+  update(name: string, changes: UserUpdate): Promise<void>;
+  /** Deletes a record. @throws {NotFoundError} when there is none. */
+  remove(name: string): Promise<void>;
+  /** Every record, sorted by name. */
+  list(): Promise<UserRecord[]>;
+  /** Releases files and handles; idempotent. Other methods must not be called afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+/**
+ * The few assertions the user-store tests use, on top of node:assert (the npm-only network rules
+ * out @std/assert).
+ *
+ * @module
+ */
+import nodeAssert from "node:assert/strict";
+
+/** Asserts deep, strict equality. */
+export const assertEquals: <T>(actual: unknown, expected: T, message?: string) => void =
+  nodeAssert.deepStrictEqual;
+
+/** Asserts that `value` is truthy. */
+export const assert: (value: unknown, message?: string) => asserts value = nodeAssert.ok;
+
+/**
+ * Asserts that `run` rejects with an instance of `errorClass` whose message contains `includes`.
+ * @returns the error, for further checks.
+ */
+export async function assertRejects<E extends Error>(
+  run: () => Promise<unknown>,
+  errorClass: abstract new (...args: never[]) => E,
+  includes = "",
+): Promise<E> {
+  try {
+    await run();
+  } catch (error) {
+    if (!(error instanceof errorClass)) {
+      throw new nodeAssert.AssertionError({
+        message: `Expected ${errorClass.name}, got ${String(error)}`,
+        actual: error,
+        expected: errorClass,
+      });
+    }
+    nodeAssert.ok(
+      error.message.includes(includes),
+      `Expected message to contain ${JSON.stringify(includes)}, got ${
+        JSON.stringify(error.message)
+      }`,
+    );
+    return error;
+  }
+  throw new nodeAssert.AssertionError({ message: `Expected ${errorClass.name}, nothing thrown` });
+}

@@ -1,0 +1,276 @@
+/**
+ * The conformance suite every `UserStore` implementation runs: `userStoreSuite("csv", open)`
+ * registers one Deno test per promise of the contract in `src/users/user_store.ts`.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { InvalidNameError, NotFoundError, UserExistsError } from "../../src/errors.ts";
+import type { UserRecord, UserStore } from "../../src/users/user_store.ts";
+
+/** A fresh, empty store and how to get at its data again. */
+export interface UserStoreFixture {
+  /** The store under test, empty. */
+  store: UserStore;
+  /** Opens a second instance on the same data; absent for stores that do not persist. */
+  reopen?: () => Promise<UserStore>;
+  /** Removes what the fixture created; called after every store is closed. */
+  cleanup: () => Promise<void>;
+}
+
+/** Names every method must refuse with InvalidNameError. */
+export const INVALID_NAMES: readonly string[] = [
+  "",
+  "../x",
+  "a/b",
+  "x".repeat(300),
+  "a\u0000b",
+  "a\nb",
+  "a\u007fb",
+  ".hidden",
+  "-dash",
+  "with space",
+  "ünïcode",
+];
+
+/** Field values that stress quoting: commas, quotes, newlines, UTF-8 outside the BMP. */
+const NASTY = [
+  'a,b,"c",""',
+  'line1\nline2\r\nline3\r"',
+  "ünïcødé ✓ 𝄞 😀 中文",
+  " leading and trailing spaces ",
+  "",
+  "=cmd|' /C calc'!A0",
+  "tab\there;semi",
+];
+
+/** A valid record for `name`, with `overrides` applied. */
+export function sampleRecord(name: string, overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    name,
+    created: "2024-01-02T03:04:05.678Z",
+    lastLogin: null,
+    kdf: "argon2id$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA",
+    verifier: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+    ...overrides,
+  };
+}
+
+type Body = (store: UserStore, fixture: UserStoreFixture) => Promise<void>;
+
+/** Options of `userStoreSuite`. */
+export interface UserStoreSuiteOptions {
+  /** False for stores that keep nothing across instances: the reopen tests are then ignored. */
+  persistent?: boolean;
+}
+
+/**
+ * Registers the conformance tests for one implementation.
+ * @param name the implementation's name, prefixed to every test name ("csv UserStore: …").
+ * @param open makes a fresh fixture per test; persistent stores must give `reopen`.
+ */
+export function userStoreSuite(
+  name: string,
+  open: () => Promise<UserStoreFixture>,
+  options: UserStoreSuiteOptions = {},
+): void {
+  const persistent = options.persistent ?? true;
+  const test: Register = (title, body, needsReopen = false) =>
+    Deno.test({
+      name: `${name} UserStore: ${title}`,
+      ignore: needsReopen && !persistent,
+      fn: () => runWithFixture(open, body),
+    });
+  registerBasics(test);
+  registerErrors(test);
+  registerPersistence(test);
+}
+
+/** Runs `body` on a fresh fixture, then closes every store it opened and cleans up. */
+async function runWithFixture(open: () => Promise<UserStoreFixture>, body: Body): Promise<void> {
+  const fixture = await open();
+  const opened: UserStore[] = [fixture.store];
+  const tracked: UserStoreFixture = { ...fixture };
+  const reopen = fixture.reopen;
+  if (reopen !== undefined) {
+    tracked.reopen = async () => {
+      const store = await reopen();
+      opened.push(store);
+      return store;
+    };
+  }
+  try {
+    await body(fixture.store, tracked);
+  } finally {
+    for (const store of opened) await store.close();
+    await fixture.cleanup();
+  }
+}
+
+type Register = (title: string, body: Body, needsReopen?: boolean) => void;
+
+function registerBasics(test: Register): void {
+  test("add() then get() returns the record", async (store) => {
+    const record = sampleRecord("alice", { lastLogin: "2024-02-03T04:05:06.789Z" });
+    await store.add(record);
+    assertEquals(await store.get("alice"), record);
+  });
+
+  test("get() of a missing name returns null", async (store) => {
+    assertEquals(await store.get("nobody"), null);
+    await store.add(sampleRecord("alice"));
+    assertEquals(await store.get("Alice"), null, "names are case-sensitive");
+  });
+
+  test("update() changes only the given fields", async (store) => {
+    await store.add(sampleRecord("alice"));
+    await store.add(sampleRecord("bob"));
+    await store.update("alice", { lastLogin: "2025-01-01T00:00:00.000Z" });
+    assertEquals(
+      await store.get("alice"),
+      sampleRecord("alice", { lastLogin: "2025-01-01T00:00:00.000Z" }),
+    );
+    await store.update("alice", { kdf: "k2", verifier: "v2" });
+    const expected = sampleRecord("alice", {
+      lastLogin: "2025-01-01T00:00:00.000Z",
+      kdf: "k2",
+      verifier: "v2",
+    });
+    assertEquals(await store.get("alice"), expected);
+    await store.update("alice", {});
+    assertEquals(await store.get("alice"), expected);
+    await store.update("alice", { lastLogin: null });
+    assertEquals((await store.get("alice"))?.lastLogin, null);
+    assertEquals(await store.get("bob"), sampleRecord("bob"));
+  });
+
+  test("remove() deletes the record and frees the name", async (store) => {
+    await store.add(sampleRecord("alice"));
+    await store.add(sampleRecord("bob"));
+    await store.remove("alice");
+    assertEquals(await store.get("alice"), null);
+    assertEquals((await store.list()).map((r) => r.name), ["bob"]);
+    await store.add(sampleRecord("alice", { kdf: "again" }));
+    assertEquals((await store.get("alice"))?.kdf, "again");
+  });
+
+  test("list() returns every record sorted by name", async (store) => {
+    assertEquals(await store.list(), []);
+    const names = ["mallory", "Bob", "alice", "9lives", "carol.x", "carol-y", "carol_z", "Zed"];
+    for (const n of names) await store.add(sampleRecord(n));
+    const expected = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    assertEquals((await store.list()).map((r) => r.name), expected);
+    assertEquals((await store.list())[0], sampleRecord(expected[0] ?? ""));
+  });
+
+  test("get() and list() return copies the caller cannot use to change the store", async (store) => {
+    await store.add(sampleRecord("alice"));
+    const got = await store.get("alice");
+    assert(got !== null);
+    got.kdf = "changed";
+    const listed = await store.list();
+    listed[0]!.verifier = "changed";
+    assertEquals(await store.get("alice"), sampleRecord("alice"));
+  });
+
+  test("field values with commas, quotes, newlines and UTF-8 round trip", async (store, f) => {
+    const records = NASTY.map((value, i) =>
+      sampleRecord(`user${i}`, { kdf: value, verifier: [...value].reverse().join("") })
+    );
+    for (const record of records) await store.add(record);
+    assertEquals(await store.list(), records);
+    await store.update("user0", { verifier: NASTY.join("|") });
+    assertEquals((await store.get("user0"))?.verifier, NASTY.join("|"));
+    if (f.reopen !== undefined) {
+      const again = await f.reopen();
+      assertEquals((await again.list()).slice(1), records.slice(1));
+    }
+  });
+
+  test("close() is idempotent", async (store) => {
+    await store.add(sampleRecord("alice"));
+    await store.close();
+    await store.close();
+  });
+}
+
+function registerErrors(test: Register): void {
+  test("add() of a taken name throws UserExistsError and leaves the store unchanged", async (store) => {
+    const first = sampleRecord("alice");
+    await store.add(first);
+    await assertRejects(
+      () => store.add(sampleRecord("alice", { kdf: "other", verifier: "other" })),
+      UserExistsError,
+      'Cannot add user "alice"',
+    );
+    assertEquals(await store.list(), [first]);
+  });
+
+  test("update() and remove() of a missing name throw NotFoundError", async (store) => {
+    await store.add(sampleRecord("alice"));
+    await assertRejects(() => store.update("bob", { kdf: "x" }), NotFoundError, '"bob"');
+    await assertRejects(() => store.update("bob", {}), NotFoundError);
+    await assertRejects(() => store.remove("bob"), NotFoundError, '"bob"');
+    assertEquals(await store.list(), [sampleRecord("alice")]);
+  });
+
+  test("every method throws InvalidNameError for an invalid name", async (store) => {
+    await store.add(sampleRecord("alice"));
+    for (const bad of INVALID_NAMES) {
+      await assertRejects(() => store.get(bad), InvalidNameError);
+      await assertRejects(() => store.add(sampleRecord(bad)), InvalidNameError);
+      await assertRejects(() => store.update(bad, { kdf: "x" }), InvalidNameError);
+      await assertRejects(() => store.remove(bad), InvalidNameError);
+    }
+    assertEquals(await store.list(), [sampleRecord("alice")]);
+  });
+
+  test("add() and update() throw RangeError for a malformed time", async (store) => {
+    const badTimes = [
+      "",
+      "yesterday",
+      "2024-01-02",
+      "2024-13-01T00:00:00.000Z",
+      "2023-02-29T00:00:00.000Z",
+      "2024-01-02T03:04:05+01:00",
+    ];
+    for (const created of badTimes) {
+      await assertRejects(() => store.add(sampleRecord("alice", { created })), RangeError);
+    }
+    await assertRejects(() => store.add(sampleRecord("alice", { lastLogin: "x" })), RangeError);
+    await store.add(sampleRecord("alice"));
+    await assertRejects(() => store.update("alice", { lastLogin: "soon" }), RangeError);
+    assertEquals(await store.list(), [sampleRecord("alice")]);
+  });
+}
+
+function registerPersistence(test: Register): void {
+  test("records survive close and reopen", async (store, f) => {
+    await store.add(sampleRecord("alice"));
+    await store.add(sampleRecord("bob", { lastLogin: "2024-05-06T07:08:09.000Z" }));
+    await store.update("alice", { kdf: "k2" });
+    await store.remove("bob");
+    await store.add(sampleRecord("carol"));
+    await store.close();
+    assert(f.reopen !== undefined, "a persistent store's fixture must give reopen()");
+    const again = await f.reopen();
+    assertEquals(await again.list(), [
+      sampleRecord("alice", { kdf: "k2" }),
+      sampleRecord("carol"),
+    ]);
+  }, true);
+
+  test("a second instance sees the first one's writes at once", async (store, f) => {
+    assert(f.reopen !== undefined, "a persistent store's fixture must give reopen()");
+    const other = await f.reopen();
+    assertEquals(await other.get("alice"), null);
+    await store.add(sampleRecord("alice"));
+    assertEquals(await other.get("alice"), sampleRecord("alice"));
+    await other.update("alice", { lastLogin: "2024-05-06T07:08:09.000Z" });
+    assertEquals((await store.get("alice"))?.lastLogin, "2024-05-06T07:08:09.000Z");
+    await other.remove("alice");
+    assertEquals(await store.list(), []);
+    await other.add(sampleRecord("bob"));
+    await assertRejects(() => store.add(sampleRecord("bob")), UserExistsError);
+  }, true);
+}

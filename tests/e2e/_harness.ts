@@ -1,0 +1,150 @@
+/**
+ * End-to-end harness: spawns the real `burrow serve` (deno run -A main.ts serve) on a free
+ * port with a temporary data folder and real TLS, and runs the real CLI as subprocesses.
+ *
+ * @module
+ */
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** Result of one CLI run. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of `burrow()`. */
+export interface RunOptions {
+  stdin?: string;
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** Runs `burrow ARGS…` to completion. BURROW_* variables of the test process are not inherited. */
+export async function burrow(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...options.env },
+    clearEnv: true,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const output = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** A running `burrow serve` subprocess. */
+export interface TestServer {
+  /** HOST:PORT it listens on. */
+  address: string;
+  hostname: string;
+  port: number;
+  dataDir: string;
+  caPath: string;
+  /** Everything the server printed on stdout before it was ready. */
+  banner: string;
+  /** Client flags that reach and trust this server. */
+  clientArgs(user: string): string[];
+  /** Runs a client command against this server (adds --server/--ca). */
+  stderrText(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number>;
+  process: Deno.ChildProcess;
+}
+
+/** Options of `startServer()`. */
+export interface StartOptions {
+  dataDir?: string;
+  extraArgs?: string[];
+}
+
+/** Starts `burrow serve --listen 127.0.0.1:0` and waits for its `listening on` line. */
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "burrow-e2e-" });
+  const process = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "serve",
+      "--listen",
+      "127.0.0.1:0",
+      "--data",
+      dataDir,
+      ...(options.extraArgs ?? []),
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+    clearEnv: true,
+  }).spawn();
+  let stderr = "";
+  const stderrDone = (async () => {
+    for await (const chunk of process.stderr.pipeThrough(new TextDecoderStream())) stderr += chunk;
+  })();
+  const lines = process.stdout.pipeThrough(new TextDecoderStream());
+  const reader = lines.getReader();
+  let banner = "";
+  const deadline = Date.now() + 30_000;
+  let match: RegExpExecArray | null = null;
+  while ((match = /listening on (\S+):(\d+)\n/.exec(banner)) === null) {
+    if (Date.now() > deadline) throw new Error(`server did not start: ${banner}\n${stderr}`);
+    const { value, done } = await reader.read();
+    if (done) {
+      await stderrDone;
+      throw new Error(`server exited before listening:\n${banner}\n${stderr}`);
+    }
+    banner += value;
+  }
+  // Keep draining stdout so the server never blocks on a full pipe.
+  const stdoutDone = (async () => {
+    for (;;) if ((await reader.read()).done) break;
+  })();
+  const hostname = match[1] ?? "";
+  const port = Number(match[2]);
+  const address = `${hostname}:${port}`;
+  const caPath = `${dataDir}/tls/ca.pem`;
+  return {
+    address,
+    hostname,
+    port,
+    dataDir,
+    caPath,
+    banner,
+    process,
+    clientArgs: (user) => ["--server", address, "--ca", caPath, "--user", user],
+    stderrText: () => stderr,
+    stop: async () => {
+      try {
+        process.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      const status = await process.status;
+      await Promise.all([stdoutDone, stderrDone]);
+      return status.code;
+    },
+  };
+}
+
+/** Adds a user directly in the server's store, with the password on stdin. */
+export async function addUser(server: TestServer, name: string, password: string): Promise<void> {
+  const result = await burrow(["useradd", name, "--data", server.dataDir, "--password-stdin"], {
+    stdin: `${password}\n`,
+  });
+  if (result.code !== 0) throw new Error(`useradd failed: ${result.stderr}`);
+}
