@@ -50,8 +50,7 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs |
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new UsageError(`${message} (see: burrow ${command.name} --help)`);
+    throw new UsageError(`${describeParseError(error)} (see: burrow ${command.name} --help)`);
   }
   if (parsed.values.help === true) return null;
   const { min, max } = command.positionals;
@@ -65,6 +64,20 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs |
     );
   }
   return { positionals: parsed.positionals, flags: parsed.values };
+}
+
+/** A one-line account of a parseArgs failure, in our message style. */
+function describeParseError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const flag = /'(-{1,2}[^' <]+)/.exec(text)?.[1] ?? "";
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `Unknown flag "${flag}"`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    return text.includes("argument missing")
+      ? `Flag "${flag}" needs a value`
+      : `Flag "${flag}" takes no value`;
+  }
+  return text.split("\n")[0] ?? text;
 }
 
 /** The `--help` text of a command. */

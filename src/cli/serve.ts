@@ -124,7 +124,7 @@ export const serveCommand: Command = {
     "handshake-timeout": {
       type: "string",
       value: "SECONDS",
-      help: `Time to finish TLS and login (default ${
+      help: `Longest wait for each login step (default ${
         DEFAULT_SERVER_LIMITS.handshakeTimeoutMs / 1000
       })`,
     },

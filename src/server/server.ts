@@ -14,7 +14,7 @@ import { Session } from "./session.ts";
 export interface ServerLimits {
   /** Connections served at once; more are closed on accept. */
   maxConnections: number;
-  /** Time from accept to a finished login (TLS handshake, hello, login). */
+  /** Before login, the longest wait for the client's next step (TLS handshake, hello, login). */
   handshakeTimeoutMs: number;
   /** A logged-in connection silent this long is closed. */
   idleTimeoutMs: number;

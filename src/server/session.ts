@@ -72,12 +72,15 @@ export class Session {
   async #serve(): Promise<void> {
     const { logger, id, peer, limits } = this.#ctx;
     logger.info("connection", { conn: id, addr: peer });
-    this.#arm(limits.handshakeTimeoutMs, "handshake timeout");
     try {
       for (;;) {
+        // The clock runs only while the server waits for the client: each login step must come
+        // within the handshake timeout, and a logged-in client may stay silent for the idle one.
+        if (this.#state === "ready") this.#arm(limits.idleTimeoutMs, "idle timeout");
+        else this.#arm(limits.handshakeTimeoutMs, "handshake timeout");
         const frame = await this.#stream.readFrame();
         if (frame === null) break;
-        if (this.#state === "ready") this.#arm(limits.idleTimeoutMs, "idle timeout");
+        clearTimeout(this.#deadline);
         this.#busy = this.#handleFrame(frame.requestId, () => decodeClientMessage(frame));
         await this.#busy;
         this.#busy = null;
@@ -86,6 +89,10 @@ export class Session {
       this.#closeReason ??= "closed by client";
     } catch (error) {
       this.#closeReason ??= errorMessage(error);
+      // A framing error belongs to no request: report it under id 0 before closing.
+      if (error instanceof ProtocolError) {
+        await this.#send(0, "error", toWireError(error)).catch(() => {});
+      }
     } finally {
       clearTimeout(this.#deadline);
       this.#close(this.#closeReason ?? "closed");
@@ -159,7 +166,6 @@ export class Session {
         const user = this.#user ?? "";
         await accounts.verify(user, message.payload.authKey, hostOf(this.#ctx.peer));
         this.#state = "ready";
-        this.#arm(this.#ctx.limits.idleTimeoutMs, "idle timeout");
         return await this.#send(id, "login_ok", { user });
       }
       case "signup": {
