@@ -32,16 +32,23 @@ export async function withConnection<T>(
   }
 }
 
-/** Reads the user's current password from stdin, BURROW_PASSWORD or the terminal. */
-export function currentPassword(ctx: ClientContext): Promise<string> {
+/**
+ * Reads a password for a client command: the next line of stdin with --password-stdin, else the
+ * environment variable `envName`, else a terminal prompt (asked twice when `confirm`).
+ */
+export function readClientPassword(
+  ctx: ClientContext,
+  label: string,
+  options: { confirm?: boolean; envName?: string } = {},
+): Promise<string> {
   return readPassword(
     {
       fromStdin: ctx.config.passwordStdin,
-      fromEnv: processEnv("BURROW_PASSWORD"),
+      fromEnv: processEnv(options.envName ?? "BURROW_PASSWORD"),
       stdin: ctx.stdin,
     },
-    "Password",
-    false,
+    label,
+    options.confirm ?? false,
   );
 }
 
@@ -51,7 +58,7 @@ export function withLogin<T>(
   body: (ctx: ClientContext, login: LoginResult) => Promise<T>,
 ): Promise<T> {
   return withConnection(args, async (ctx) => {
-    const password = await currentPassword(ctx);
+    const password = await readClientPassword(ctx, "Password");
     const login = await ctx.client.login(ctx.config.user, password);
     return await body(ctx, login);
   });

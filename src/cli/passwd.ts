@@ -1,21 +1,15 @@
 /** `burrow passwd`: a logged-in user changes their own password. @module */
 import { type Command, type ParsedArgs } from "./command.ts";
-import { withLogin } from "./client_session.ts";
-import { CLIENT_FLAGS, processEnv } from "./config.ts";
+import { readClientPassword, withLogin } from "./client_session.ts";
+import { CLIENT_FLAGS } from "./config.ts";
 import { printLine } from "./output.ts";
-import { readPassword } from "./password_input.ts";
 
 async function run(args: ParsedArgs): Promise<void> {
   const user = await withLogin(args, async (ctx) => {
-    const password = await readPassword(
-      {
-        fromStdin: ctx.config.passwordStdin,
-        fromEnv: processEnv("BURROW_NEW_PASSWORD"),
-        stdin: ctx.stdin,
-      },
-      "New password",
-      true,
-    );
+    const password = await readClientPassword(ctx, "New password", {
+      confirm: true,
+      envName: "BURROW_NEW_PASSWORD",
+    });
     await ctx.client.changePassword(password);
     return ctx.config.user;
   });

@@ -1,21 +1,12 @@
 /** `burrow signup`: creates your own account on a server that allows it. @module */
 import { type Command, type ParsedArgs } from "./command.ts";
-import { withConnection } from "./client_session.ts";
-import { CLIENT_FLAGS, processEnv } from "./config.ts";
+import { readClientPassword, withConnection } from "./client_session.ts";
+import { CLIENT_FLAGS } from "./config.ts";
 import { printLine } from "./output.ts";
-import { readPassword } from "./password_input.ts";
 
 async function run(args: ParsedArgs): Promise<void> {
   const user = await withConnection(args, async (ctx) => {
-    const password = await readPassword(
-      {
-        fromStdin: ctx.config.passwordStdin,
-        fromEnv: processEnv("BURROW_PASSWORD"),
-        stdin: ctx.stdin,
-      },
-      "New password",
-      true,
-    );
+    const password = await readClientPassword(ctx, "New password", { confirm: true });
     await ctx.client.signup(ctx.config.user, password);
     return ctx.config.user;
   });
