@@ -1,0 +1,105 @@
+import { deepStrictEqual, equal, ok, strictEqual, throws } from "node:assert/strict";
+import { constants, zstdCompressSync } from "node:zlib";
+import fc from "fast-check";
+import { IntegrityError } from "../errors.ts";
+import { compressChunk, decompressChunk, MIN_COMPRESS_BYTES, PROBE_BYTES } from "./compression.ts";
+
+const MiB = 1024 * 1024;
+
+/** Random bytes of any length (getRandomValues fills at most 64 KiB per call). */
+function randomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let at = 0; at < length; at += 65536) {
+    crypto.getRandomValues(bytes.subarray(at, Math.min(length, at + 65536)));
+  }
+  return bytes;
+}
+
+/** Text-like bytes: numbered lines of words. */
+function textBytes(length: number): Uint8Array {
+  const words = ["burrow", "chunk", "seal", "repository", "snapshot", "the", "of", "and"];
+  let text = "";
+  for (let i = 0; text.length < length; i++) {
+    text += `${i}: ${words[i % 8]} ${words[(i * 7) % 8]} ${words[(i * 3) % 8]}\n`;
+  }
+  return new TextEncoder().encode(text.slice(0, length));
+}
+
+Deno.test("compressChunk() leaves random data as it is", () => {
+  for (const length of [1000, PROBE_BYTES, MiB]) {
+    const plaintext = randomBytes(length);
+    const result = compressChunk(plaintext);
+    equal(result.compressed, false);
+    strictEqual(result.data, plaintext);
+  }
+});
+
+Deno.test("compressChunk() compresses text and round-trips", () => {
+  for (const length of [MIN_COMPRESS_BYTES, 5000, PROBE_BYTES + 1, MiB]) {
+    const plaintext = textBytes(length);
+    const result = compressChunk(plaintext);
+    equal(result.compressed, true, `length ${length}`);
+    ok(result.data.length < plaintext.length * 0.97);
+    equal(Object.getPrototypeOf(result.data), Uint8Array.prototype);
+    equal(result.data.buffer.byteLength, result.data.length, "owns its buffer");
+    deepStrictEqual(decompressChunk(result.data, length), plaintext);
+  }
+});
+
+Deno.test("compressChunk() leaves chunks under 512 bytes as they are", () => {
+  const plaintext = new Uint8Array(MIN_COMPRESS_BYTES - 1);
+  deepStrictEqual(compressChunk(plaintext), { data: plaintext, compressed: false });
+  deepStrictEqual(compressChunk(new Uint8Array(0)).compressed, false);
+});
+
+Deno.test("compressChunk() trusts the probe of the first 64 KiB", () => {
+  const plaintext = new Uint8Array(4 * PROBE_BYTES);
+  plaintext.set(randomBytes(PROBE_BYTES));
+  equal(compressChunk(plaintext).compressed, false);
+  plaintext.fill(0, 0, PROBE_BYTES);
+  plaintext.set(randomBytes(3 * PROBE_BYTES), PROBE_BYTES);
+  equal(compressChunk(plaintext).compressed, true);
+});
+
+Deno.test("compressChunk() round-trips any input", () => {
+  const input = fc.oneof(
+    fc.uint8Array({ maxLength: 3000 }),
+    fc.nat(100_000).map(textBytes),
+    fc.tuple(fc.nat(255), fc.nat(200_000)).map(([byte, n]) => new Uint8Array(n).fill(byte)),
+  );
+  fc.assert(
+    fc.property(input, (plaintext) => {
+      const { data, compressed } = compressChunk(plaintext);
+      const back = compressed ? decompressChunk(data, plaintext.length) : data;
+      deepStrictEqual(back, plaintext);
+    }),
+    { numRuns: 100 },
+  );
+});
+
+Deno.test("decompressChunk() refuses a decompression bomb", () => {
+  const options = { params: { [constants.ZSTD_c_compressionLevel]: 1 } };
+  const bomb = zstdCompressSync(new Uint8Array(64 * MiB), options);
+  ok(bomb.length < 10_000);
+  throws(() => decompressChunk(bomb, MiB), {
+    name: "IntegrityError",
+    message: `Cannot decompress chunk: it would exceed ${MiB} bytes`,
+  });
+});
+
+Deno.test("decompressChunk() accepts exactly maxSize bytes and no more", () => {
+  const plaintext = textBytes(10_000);
+  const { data } = compressChunk(plaintext);
+  deepStrictEqual(decompressChunk(data, 10_000), plaintext);
+  throws(() => decompressChunk(data, 9_999), IntegrityError);
+  throws(() => decompressChunk(data, 0), IntegrityError);
+  throws(() => decompressChunk(data, -1), RangeError);
+  throws(() => decompressChunk(data, 1.5), RangeError);
+});
+
+Deno.test("decompressChunk() refuses data that is not zstd", () => {
+  throws(() => decompressChunk(textBytes(100), MiB), {
+    name: "IntegrityError",
+    message: "Cannot decompress chunk: the zstd data is damaged",
+  });
+});
