@@ -25,3 +25,33 @@ export function validateUserName(name: string): string {
 export function quoteName(name: string): string {
   return JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
 }
+
+/**
+ * Set names live only inside sealed snapshot records (never in a server path), so they may hold
+ * spaces and any letters: 1–128 characters, no control characters, no `/` or `\`, no leading or
+ * trailing space. The default set is the base name of the pushed path.
+ */
+export const SET_NAME_PATTERN = /^(?![\s])[^\p{Cc}/\\]{1,128}(?<![\s])$/u;
+
+/** Returns `name` unchanged when it is a valid set name. @throws {InvalidNameError} */
+export function validateSetName(name: string): string {
+  if (!SET_NAME_PATTERN.test(name)) {
+    throw new InvalidNameError(
+      `Invalid set name ${
+        quoteName(name)
+      }: use 1-128 characters without "/", "\\" or control characters`,
+    );
+  }
+  return name;
+}
+
+/** Snapshot ids are 16 lowercase hex characters. */
+export const SNAPSHOT_ID_PATTERN = /^[0-9a-f]{16}$/;
+
+/** Returns `id` unchanged when it is a valid snapshot id. @throws {InvalidNameError} */
+export function validateSnapshotId(id: string): string {
+  if (!SNAPSHOT_ID_PATTERN.test(id)) {
+    throw new InvalidNameError(`Invalid snapshot id ${quoteName(id)}: expected 16 hex characters`);
+  }
+  return id;
+}

@@ -1,0 +1,77 @@
+/**
+ * The snapshot model: what a backup records about each file, folder and symlink, and the
+ * snapshot record that names a tree. Entries are stored in a manifest (see `manifest_codec.ts`)
+ * that is itself chunked, sealed and stored like file data; the snapshot record is sealed too, so
+ * the server sees neither names nor sizes of single files.
+ *
+ * Paths are relative to the snapshot root, `/`-separated, never empty, never absolute, with no
+ * `.` or `..` component and no NUL; a manifest lists a folder before anything inside it.
+ *
+ * @module
+ */
+
+/** Kinds of entries a tree holds. */
+export type EntryType = "file" | "dir" | "symlink";
+
+/** One file, folder or symlink in a snapshot. */
+export interface TreeEntry {
+  /** Path relative to the snapshot root (see the module rules). */
+  path: string;
+  type: EntryType;
+  /** Permission bits (`mode & 0o7777`). */
+  mode: number;
+  /** Modification time in milliseconds since the epoch (fractions allowed). */
+  mtimeMs: number;
+  /** Bytes of a file's content; 0 for folders and symlinks. */
+  size: number;
+  /** Inode number at backup time (0 when unknown): part of the unchanged-file test. */
+  inode: number;
+  /** A file's chunk ids (32 bytes each), in order; empty for an empty file and for others. */
+  chunks: Uint8Array[];
+  /** A symlink's target, stored as is and never followed; "" for others. */
+  target: string;
+}
+
+/** Counts and sizes a push reports and a snapshot keeps. */
+export interface SnapshotSummary {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  /** Bytes of file content in the tree. */
+  bytes: number;
+  filesNew: number;
+  filesChanged: number;
+  filesUnchanged: number;
+  filesRemoved: number;
+  /** Bytes read from disk by this push (unchanged files are not read). */
+  bytesRead: number;
+  /** Bytes of sealed blobs sent to the server. */
+  bytesSent: number;
+  /** Bytes the server stored for this push after deduplication. */
+  bytesStored: number;
+  /** Files that vanished or could not be read during the walk. */
+  warnings: number;
+}
+
+/** The sealed record of one snapshot, as the client writes and reads it. */
+export interface SnapshotRecord {
+  /** Format version of this record. */
+  version: 1;
+  /** 16 lowercase hex characters, random. */
+  id: string;
+  /** Set name (see `validateSetName`). */
+  set: string;
+  /** ISO 8601 UTC time the push started. */
+  time: string;
+  /** Host name of the machine that pushed. */
+  host: string;
+  /** Absolute path that was backed up, as given on that host. */
+  source: string;
+  /** Whether the root was a single file (restored as DEST/NAME) or a folder (restored into DEST). */
+  rootType: "file" | "dir";
+  /** The previous snapshot of the set this one was based on, if any. */
+  parent: string | null;
+  /** Chunk ids (hex) of the encoded manifest, in order. */
+  manifest: string[];
+  summary: SnapshotSummary;
+}
