@@ -23,6 +23,7 @@ export type ErrorCode =
   | "NETWORK"
   | "TLS"
   | "BUSY"
+  | "CONFLICT"
   | "TIMEOUT"
   | "INTERNAL";
 

@@ -112,6 +112,18 @@ export class FieldReader {
     return bytes;
   }
 
+  /** A base64 field that decodes to `min`-`max` bytes. */
+  bytesBetween(field: string, min: number, max: number): Uint8Array {
+    const value = this.#get(field);
+    if (typeof value !== "string") throw this.fail(field, "must be a base64 string");
+    // Checked before decoding, so a huge string is never decoded.
+    const bytes = value.length <= base64Length(max) ? decodeBase64(value) : null;
+    if (bytes === null || bytes.length < min || bytes.length > max) {
+      throw this.fail(field, `must be canonical base64 of ${min}-${max} bytes`);
+    }
+    return bytes;
+  }
+
   /** An array field with `min`-`max` elements, each passed to `read` with its index. */
   array<T>(
     field: string,

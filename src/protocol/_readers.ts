@@ -9,16 +9,19 @@ import type { MessageName } from "./message_type.ts";
 import { isErrorCode } from "./wire_error.ts";
 import {
   AUTH_KEY_LENGTH,
+  CHUNK_ID_LENGTH,
   type ErrorPayload,
   MAX_ERROR_MESSAGE_LENGTH,
   MAX_KDF_LENGTH,
   MAX_NAME_LENGTH,
   MAX_OFFERED_PROTOCOLS,
   MAX_RETRY_AFTER_MS,
+  MAX_SNAPSHOT_RECORD,
   MAX_SNAPSHOTS,
   MAX_SOFTWARE_LENGTH,
   type Payloads,
   type SnapshotInfo,
+  WRAPPED_KEY_LENGTH,
 } from "./payloads.ts";
 
 const NAME: StringSpec = { max: MAX_NAME_LENGTH };
@@ -35,6 +38,10 @@ const TIME: StringSpec = {
   },
 };
 const MESSAGE: StringSpec = { max: MAX_ERROR_MESSAGE_LENGTH };
+const SNAPSHOT_ID: StringSpec = {
+  max: 16,
+  pattern: { regex: /^[0-9a-f]{16}$/, hint: "16 lowercase hex characters" },
+};
 const VERSION_MAX = 0xffff;
 
 type Reader<K extends MessageName> = (value: unknown) => Payloads[K];
@@ -49,21 +56,25 @@ function readError(value: unknown): ErrorPayload {
 }
 
 function readSnapshotInfo(value: unknown, path: string): SnapshotInfo {
-  const r = new FieldReader("snapshots", path, value, [
-    "id",
-    "set",
-    "time",
-    "host",
-    "files",
-    "bytes",
-  ]);
+  const r = new FieldReader("snapshots", path, value, ["id", "record"]);
   return {
-    id: r.string("id", NAME),
-    set: r.string("set", NAME),
-    time: r.string("time", TIME),
-    host: r.string("host", NAME),
-    files: r.integer("files", 0, Number.MAX_SAFE_INTEGER),
-    bytes: r.integer("bytes", 0, Number.MAX_SAFE_INTEGER),
+    id: r.string("id", SNAPSHOT_ID),
+    record: r.bytesBetween("record", 1, MAX_SNAPSHOT_RECORD),
+  };
+}
+
+/** A reader for a message whose payload is always `{}`. */
+function empty<K extends MessageName>(name: K): Reader<K> {
+  return (value) => {
+    new FieldReader(name, "", value, []);
+    return {} as Payloads[K];
+  };
+}
+
+/** Binary messages have no JSON reader: `messages.ts` sends them to their codecs instead. */
+function binary<K extends MessageName>(name: K): Reader<K> {
+  return () => {
+    throw new TypeError(`Cannot read "${name}" as JSON: it is a binary message`);
   };
 }
 
@@ -88,10 +99,7 @@ export const READERS: { readonly [K in MessageName]: Reader<K> } = {
     };
   },
   error: readError,
-  ok(value) {
-    new FieldReader("ok", "", value, []);
-    return {};
-  },
+  ok: empty("ok"),
   login_start(value) {
     return { user: new FieldReader("login_start", "", value, ["user"]).string("user", NAME) };
   },
@@ -117,15 +125,46 @@ export const READERS: { readonly [K in MessageName]: Reader<K> } = {
     return { user: new FieldReader("signup_ok", "", value, ["user"]).string("user", NAME) };
   },
   change_password(value) {
-    const r = new FieldReader("change_password", "", value, ["kdf", "authKey"]);
-    return { kdf: r.string("kdf", KDF), authKey: r.bytes("authKey", AUTH_KEY_LENGTH) };
+    const r = new FieldReader("change_password", "", value, ["kdf", "authKey", "wrappedKey"]);
+    const kdf = r.string("kdf", KDF);
+    const authKey = r.bytes("authKey", AUTH_KEY_LENGTH);
+    if (!r.has("wrappedKey")) return { kdf, authKey };
+    return { kdf, authKey, wrappedKey: r.bytes("wrappedKey", WRAPPED_KEY_LENGTH) };
   },
-  list_snapshots(value) {
-    const r = new FieldReader("list_snapshots", "", value, ["set"]);
-    return r.has("set") ? { set: r.string("set", NAME) } : {};
-  },
+  list_snapshots: empty("list_snapshots"),
   snapshots(value) {
     const r = new FieldReader("snapshots", "", value, ["snapshots"]);
     return { snapshots: r.array("snapshots", 0, MAX_SNAPSHOTS, readSnapshotInfo) };
+  },
+  get_key: empty("get_key"),
+  key(value) {
+    const r = new FieldReader("key", "", value, ["wrapped"]);
+    return r.has("wrapped") ? { wrapped: r.bytes("wrapped", WRAPPED_KEY_LENGTH) } : {};
+  },
+  put_key(value) {
+    const r = new FieldReader("put_key", "", value, ["wrapped"]);
+    return { wrapped: r.bytes("wrapped", WRAPPED_KEY_LENGTH) };
+  },
+  list_chunks(value) {
+    const r = new FieldReader("list_chunks", "", value, ["after"]);
+    return r.has("after") ? { after: r.bytes("after", CHUNK_ID_LENGTH) } : {};
+  },
+  chunk_ids: binary("chunk_ids"),
+  put_chunks: binary("put_chunks"),
+  put_ok(value) {
+    const r = new FieldReader("put_ok", "", value, ["stored", "bytes"]);
+    return {
+      stored: r.integer("stored", 0, Number.MAX_SAFE_INTEGER),
+      bytes: r.integer("bytes", 0, Number.MAX_SAFE_INTEGER),
+    };
+  },
+  get_chunks: binary("get_chunks"),
+  chunks: binary("chunks"),
+  commit_snapshot(value) {
+    const r = new FieldReader("commit_snapshot", "", value, ["id", "record"]);
+    return {
+      id: r.string("id", SNAPSHOT_ID),
+      record: r.bytesBetween("record", 1, MAX_SNAPSHOT_RECORD),
+    };
   },
 };

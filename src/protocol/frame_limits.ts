@@ -34,6 +34,10 @@ export const PAYLOAD_LIMITS: Readonly<Record<MessageName, number>> = {
     number
   >,
   snapshots: MAX_LIST_PAYLOAD,
+  chunk_ids: MAX_FRAME_BODY - BODY_HEADER_SIZE,
+  put_chunks: MAX_FRAME_BODY - BODY_HEADER_SIZE,
+  chunks: MAX_FRAME_BODY - BODY_HEADER_SIZE,
+  commit_snapshot: 512 * 1024,
 };
 
 /** Limits accepting the given messages at their `PAYLOAD_LIMITS` cap and refusing every other type. */

@@ -20,6 +20,16 @@ export const MessageType = {
   change_password: 22,
   list_snapshots: 32,
   snapshots: 33,
+  get_key: 34,
+  key: 35,
+  put_key: 36,
+  list_chunks: 37,
+  chunk_ids: 38,
+  put_chunks: 39,
+  put_ok: 40,
+  get_chunks: 41,
+  chunks: 42,
+  commit_snapshot: 43,
 } as const;
 
 /** The name of a message, e.g. `"hello"`. */
@@ -43,6 +53,16 @@ export const MESSAGE_SENDER = {
   change_password: "client",
   list_snapshots: "client",
   snapshots: "server",
+  get_key: "client",
+  key: "server",
+  put_key: "client",
+  list_chunks: "client",
+  chunk_ids: "server",
+  put_chunks: "client",
+  put_ok: "server",
+  get_chunks: "client",
+  chunks: "server",
+  commit_snapshot: "client",
 } as const satisfies Record<MessageName, MessageSender>;
 
 /** The name of a message a client sends. */

@@ -6,6 +6,7 @@
  */
 import { ProtocolError } from "../errors.ts";
 import { encodeBase64 } from "./_base64.ts";
+import { BINARY_CODECS, isBinaryMessage } from "./_binary_codecs.ts";
 import { READERS } from "./_readers.ts";
 import { PAYLOAD_LIMITS } from "./frame_limits.ts";
 import {
@@ -51,10 +52,13 @@ export function encodeMessage<K extends MessageName>(
   type: K,
   payload: Payloads[K],
 ): Uint8Array {
-  const wire: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(payload)) {
-    wire[key] = value instanceof Uint8Array ? encodeBase64(value) : value;
+  if (isBinaryMessage(type)) {
+    // deno-lint-ignore no-explicit-any
+    const bytes = (BINARY_CODECS[type].encode as (p: any) => Uint8Array)(payload);
+    checkEncodedSize(type, bytes.length);
+    return bytes;
   }
+  const wire = toWire(payload);
   try {
     READERS[type](wire);
   } catch (error) {
@@ -62,14 +66,28 @@ export function encodeMessage<K extends MessageName>(
     throw new TypeError(error.message.replace("Cannot decode", "Cannot encode"), { cause: error });
   }
   const bytes = textEncoder.encode(JSON.stringify(wire));
-  if (bytes.length > PAYLOAD_LIMITS[type]) {
+  checkEncodedSize(type, bytes.length);
+  return bytes;
+}
+
+/** The payload as JSON-ready values: byte fields, at any depth, become base64 strings. */
+function toWire(value: unknown): unknown {
+  if (value instanceof Uint8Array) return encodeBase64(value);
+  if (Array.isArray(value)) return value.map(toWire);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(v)]));
+  }
+  return value;
+}
+
+function checkEncodedSize(type: MessageName, length: number): void {
+  if (length > PAYLOAD_LIMITS[type]) {
     throw new RangeError(
-      `Cannot encode "${type}": payload of ${bytes.length} bytes exceeds the limit of ${
+      `Cannot encode "${type}": payload of ${length} bytes exceeds the limit of ${
         PAYLOAD_LIMITS[type]
       }`,
     );
   }
-  return bytes;
 }
 
 /**
@@ -90,6 +108,9 @@ export function decodeMessage(
         PAYLOAD_LIMITS[name]
       }`,
     );
+  }
+  if (isBinaryMessage(name)) {
+    return { type: name, payload: BINARY_CODECS[name].decode(frame.payload) } as Message;
   }
   let value: unknown;
   try {

@@ -74,27 +74,92 @@ export interface ChangePasswordPayload {
   kdf: string;
   /** Exactly 32 bytes. */
   authKey: Uint8Array;
+  /** The repository master key wrapped by the new password's key, when the user has one. */
+  wrappedKey?: Uint8Array;
 }
 
-/** `list_snapshots` (logged in): all of the user's snapshots, or those of one set. */
-export interface ListSnapshotsPayload {
-  set?: string;
-}
+/** `list_snapshots` (logged in): every sealed snapshot record of the user. Always `{}`. */
+export type ListSnapshotsPayload = Record<string, never>;
 
-/** One snapshot in a `snapshots` reply. */
+/** One snapshot in a `snapshots` reply: its id and its sealed record (opaque to the server). */
 export interface SnapshotInfo {
+  /** 16 lowercase hex characters. */
   id: string;
-  set: string;
-  /** RFC 3339 time, e.g. "2025-01-31T12:00:00.000Z". */
-  time: string;
-  host: string;
-  files: number;
-  bytes: number;
+  /** The sealed record, 1–`MAX_SNAPSHOT_RECORD` bytes. */
+  record: Uint8Array;
 }
 
 /** `snapshots`: the reply to `list_snapshots`, 0–100000 entries. */
 export interface SnapshotsPayload {
   snapshots: SnapshotInfo[];
+}
+
+/** `get_key` (logged in): asks for the user's wrapped master key. Always `{}`. */
+export type GetKeyPayload = Record<string, never>;
+
+/** `key`: the wrapped master key, absent when the user has none yet. */
+export interface KeyPayload {
+  wrapped?: Uint8Array;
+}
+
+/** `put_key` (logged in): stores the wrapped master key of a new repository (once). */
+export interface PutKeyPayload {
+  wrapped: Uint8Array;
+}
+
+/** `list_chunks` (logged in): chunk ids the server holds, after the id `after` (paging). */
+export interface ListChunksPayload {
+  after?: Uint8Array;
+}
+
+/** `chunk_ids` (binary): a page of chunk ids in ascending byte order, and whether more follow. */
+export interface ChunkIdsPayload {
+  /** Concatenated 32-byte ids. */
+  ids: Uint8Array;
+  more: boolean;
+}
+
+/** One sealed blob and its chunk id. */
+export interface IdentifiedBlob {
+  /** 32 bytes. */
+  id: Uint8Array;
+  /** `MIN_BLOB_LENGTH`–`MAX_BLOB_LENGTH` bytes, opaque to the server. */
+  blob: Uint8Array;
+}
+
+/** `put_chunks` (binary): sealed blobs to store; ids the server has are skipped. */
+export interface PutChunksPayload {
+  blobs: IdentifiedBlob[];
+}
+
+/** `put_ok`: how many of the blobs were new, and their bytes. */
+export interface PutOkPayload {
+  stored: number;
+  bytes: number;
+}
+
+/** `get_chunks` (binary): chunk ids to fetch, 1–`MAX_GET_CHUNKS`. */
+export interface GetChunksPayload {
+  ids: Uint8Array[];
+}
+
+/**
+ * `chunks` (binary): the blobs of a prefix of the asked ids, in order (as many as fit in one
+ * frame), and the asked ids the server does not have.
+ */
+export interface ChunksPayload {
+  blobs: IdentifiedBlob[];
+  missing: Uint8Array[];
+}
+
+/**
+ * `commit_snapshot` (logged in): makes every blob stored so far durable, then stores the sealed
+ * snapshot record atomically.
+ */
+export interface CommitSnapshotPayload {
+  /** 16 lowercase hex characters, new for this user. */
+  id: string;
+  record: Uint8Array;
 }
 
 /** The payload type of each message name. */
@@ -112,6 +177,16 @@ export interface Payloads {
   change_password: ChangePasswordPayload;
   list_snapshots: ListSnapshotsPayload;
   snapshots: SnapshotsPayload;
+  get_key: GetKeyPayload;
+  key: KeyPayload;
+  put_key: PutKeyPayload;
+  list_chunks: ListChunksPayload;
+  chunk_ids: ChunkIdsPayload;
+  put_chunks: PutChunksPayload;
+  put_ok: PutOkPayload;
+  get_chunks: GetChunksPayload;
+  chunks: ChunksPayload;
+  commit_snapshot: CommitSnapshotPayload;
 }
 
 /** Bytes of an auth key. */
@@ -130,3 +205,17 @@ export const MAX_SNAPSHOTS = 100_000;
 export const MAX_OFFERED_PROTOCOLS = 8;
 /** Largest `retryAfterMs`: one day. */
 export const MAX_RETRY_AFTER_MS = 86_400_000;
+/** Bytes of a chunk id. */
+export const CHUNK_ID_LENGTH = 32;
+/** Bytes of a wrapped master key. */
+export const WRAPPED_KEY_LENGTH = 65;
+/** Smallest sealed blob: header and tag around an empty payload. */
+export const MIN_BLOB_LENGTH = 46;
+/** Largest sealed blob: an 8 MiB chunk with its header and tag. */
+export const MAX_BLOB_LENGTH = 8 * 1024 * 1024 + 64;
+/** Largest sealed snapshot record. */
+export const MAX_SNAPSHOT_RECORD = 256 * 1024;
+/** Most ids one `get_chunks` may ask for. */
+export const MAX_GET_CHUNKS = 1024;
+/** Most blobs in one `put_chunks` or `chunks` frame. */
+export const MAX_BLOBS_PER_FRAME = 65_536;

@@ -32,6 +32,7 @@ const ERROR_CODE_SET = {
   NETWORK: true,
   TLS: true,
   BUSY: true,
+  CONFLICT: true,
   TIMEOUT: true,
   INTERNAL: true,
 } as const satisfies Record<ErrorCode, true>;

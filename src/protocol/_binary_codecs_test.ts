@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ProtocolError } from "../errors.ts";
+import { BINARY_CODECS } from "./_binary_codecs.ts";
+import { MessageType } from "./message_type.ts";
+import { decodeMessage, encodeMessage } from "./messages.ts";
+
+const id = fc.uint8Array({ minLength: 32, maxLength: 32 });
+const blob = fc.record({ id, blob: fc.uint8Array({ minLength: 46, maxLength: 300 }) }, {
+  noNullPrototype: true,
+});
+
+Deno.test("put_chunks and chunks round-trip any blobs and missing ids", () => {
+  fc.assert(
+    fc.property(
+      fc.array(blob, { maxLength: 8 }),
+      fc.array(id, { maxLength: 4 }),
+      (blobs, missing) => {
+        const put = decodeMessage({
+          type: MessageType.put_chunks,
+          payload: encodeMessage("put_chunks", { blobs }),
+        });
+        assert.deepEqual(put.payload, { blobs });
+        const got = decodeMessage({
+          type: MessageType.chunks,
+          payload: encodeMessage("chunks", { blobs, missing }),
+        });
+        assert.deepEqual(got.payload, { blobs, missing });
+      },
+    ),
+    { numRuns: 100 },
+  );
+});
+
+Deno.test("chunk_ids and get_chunks round-trip", () => {
+  const ids = new Uint8Array(96).map((_, i) => i);
+  const page = BINARY_CODECS.chunk_ids.decode(BINARY_CODECS.chunk_ids.encode({ ids, more: true }));
+  assert.deepEqual(page, { ids, more: true });
+  const list = [ids.subarray(0, 32), ids.subarray(32, 64)];
+  assert.deepEqual(
+    BINARY_CODECS.get_chunks.decode(BINARY_CODECS.get_chunks.encode({ ids: list })),
+    {
+      ids: list,
+    },
+  );
+});
+
+Deno.test("put_chunks decoding rejects every truncation and trailing bytes", () => {
+  const bytes = BINARY_CODECS.put_chunks.encode({
+    blobs: [{ id: new Uint8Array(32), blob: new Uint8Array(50) }, {
+      id: new Uint8Array(32).fill(1),
+      blob: new Uint8Array(46),
+    }],
+  });
+  for (let cut = 0; cut < bytes.length; cut++) {
+    assert.throws(
+      () => BINARY_CODECS.put_chunks.decode(bytes.subarray(0, cut)),
+      ProtocolError,
+      `${cut}`,
+    );
+  }
+  const longer = new Uint8Array(bytes.length + 1);
+  longer.set(bytes);
+  assert.throws(() => BINARY_CODECS.put_chunks.decode(longer), /trailing bytes/);
+});
+
+Deno.test("binary decoders reject impossible counts and lengths before using them", () => {
+  const huge = new Uint8Array([0xff, 0xff, 0xff, 0xff]);
+  assert.throws(() => BINARY_CODECS.put_chunks.decode(huge), /blobs exceed/);
+  const badLength = new Uint8Array(4 + 32 + 4);
+  new DataView(badLength.buffer).setUint32(0, 1);
+  new DataView(badLength.buffer).setUint32(36, 3);
+  assert.throws(() => BINARY_CODECS.put_chunks.decode(badLength), /impossible length 3/);
+  assert.throws(() => BINARY_CODECS.get_chunks.decode(new Uint8Array(0)), /no ids/);
+  assert.throws(() => BINARY_CODECS.get_chunks.decode(new Uint8Array(33)), /multiple of 32/);
+  assert.throws(() => BINARY_CODECS.get_chunks.decode(new Uint8Array(32 * 1025)), /exceed 1024/);
+  assert.throws(() => BINARY_CODECS.chunk_ids.decode(new Uint8Array([2])), /bad flags/);
+  assert.throws(() => BINARY_CODECS.chunk_ids.decode(new Uint8Array(0)), /bad flags/);
+});
+
+Deno.test("binary encoders refuse bad ids and blob sizes", () => {
+  assert.throws(
+    () =>
+      encodeMessage("put_chunks", {
+        blobs: [{ id: new Uint8Array(31), blob: new Uint8Array(50) }],
+      }),
+    TypeError,
+  );
+  assert.throws(
+    () =>
+      encodeMessage("put_chunks", {
+        blobs: [{ id: new Uint8Array(32), blob: new Uint8Array(10) }],
+      }),
+    RangeError,
+  );
+  assert.throws(() => encodeMessage("get_chunks", { ids: [] }), RangeError);
+});
