@@ -1,0 +1,75 @@
+import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
+import fc from "fast-check";
+import { IntegrityError } from "../errors.ts";
+import {
+  decodeIndex,
+  encodeIndex,
+  type IndexEntry,
+  RECORD_HEADER_BYTES,
+  verifyRecord,
+  writeRecordHeader,
+} from "./_pack_format.ts";
+
+const entryArb = fc.record({
+  id: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+  offset: fc.integer({ min: 0, max: 2 ** 40 }),
+  length: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+});
+
+function decoded(bytes: Uint8Array): IndexEntry[] {
+  const entries: IndexEntry[] = [];
+  decodeIndex(bytes, "x.idx").forEach((id, offset, length) => {
+    entries.push({ id: id.slice(), offset, length });
+  });
+  return entries;
+}
+
+Deno.test("encodeIndex() and decodeIndex() round trip", () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      fc.array(entryArb),
+      (pack, entries) => {
+        const bytes = encodeIndex(pack, entries);
+        equal(bytes.length, 8 + 16 + 4 + entries.length * 44 + 32);
+        deepStrictEqual(decodeIndex(bytes, "x.idx").packId, pack);
+        deepStrictEqual(decoded(bytes), entries.map((entry) => ({ ...entry })));
+      },
+    ),
+  );
+});
+
+Deno.test("decodeIndex() detects every flipped byte and every cut, naming the file", () => {
+  const entries = [{ id: new Uint8Array(32).fill(7), offset: 8, length: 100 }];
+  const bytes = encodeIndex(new Uint8Array(16).fill(1), entries);
+  for (let i = 0; i < bytes.length; i++) {
+    const damaged = bytes.slice();
+    damaged[i]! ^= 0x40;
+    throws(
+      () => decodeIndex(damaged, "dir/a.idx"),
+      (e) => e instanceof IntegrityError && e.message.includes('"dir/a.idx"'),
+    );
+  }
+  for (let cut = 0; cut < bytes.length; cut++) {
+    throws(() => decodeIndex(bytes.subarray(0, cut), "a.idx"), IntegrityError);
+  }
+});
+
+Deno.test("verifyRecord() accepts the right record and refuses others", () => {
+  const id = crypto.getRandomValues(new Uint8Array(32));
+  const record = new Uint8Array(RECORD_HEADER_BYTES + 10);
+  writeRecordHeader(record, 0, id, 10);
+  verifyRecord(record, id, 10, "p");
+  throws(() => verifyRecord(record, id, 11, "p"), /truncated/);
+  throws(() => verifyRecord(record.subarray(0, 40), id, 10, "p"), /truncated/);
+  const other = id.slice();
+  other[31]! ^= 1;
+  throws(() => verifyRecord(record, other, 10, "p"), /another id/);
+  const longer = new Uint8Array(RECORD_HEADER_BYTES + 12);
+  writeRecordHeader(longer, 0, id, 12);
+  throws(
+    () => verifyRecord(longer, id, 10, "p"),
+    (e) => e instanceof IntegrityError && /length 12/.test(e.message),
+  );
+  ok(true);
+});

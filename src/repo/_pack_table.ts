@@ -1,0 +1,77 @@
+/**
+ * The packs a store knows, by number (the number the in-memory index stores), and reading a
+ * verified record from one of them, whether it is sealed, being written, or still queued.
+ *
+ * @module
+ */
+import { RECORD_HEADER_BYTES, verifyRecord } from "./_pack_format.ts";
+import type { PackPaths } from "./_pack_layout.ts";
+import { PackReaders } from "./_pack_reader.ts";
+import type { PackWriter } from "./_pack_writer.ts";
+
+/** One pack: sealed (its index is on disk) or being written by `writer`. */
+export interface PackEntry {
+  readonly paths: PackPaths;
+  /** The writer until the pack is sealed. */
+  writer: PackWriter | undefined;
+  /** Index slots of the records appended by `writer`. */
+  slots: number[];
+  /** True once the pack's index is durable. */
+  sealed: boolean;
+}
+
+/** Packs by number; numbers are never reused while the store is open. */
+export class PackTable {
+  #packs: (PackEntry | undefined)[] = [];
+  #readers = new PackReaders();
+
+  /** Registers a pack; returns its number. */
+  add(entry: PackEntry): number {
+    this.#packs.push(entry);
+    return this.#packs.length - 1;
+  }
+
+  /** The pack numbered `pack`, or undefined once removed. */
+  get(pack: number): PackEntry | undefined {
+    return this.#packs[pack];
+  }
+
+  /** Forgets pack `pack` and closes its read handle. */
+  async remove(pack: number): Promise<void> {
+    this.#packs[pack] = undefined;
+    await this.#readers.drop(pack);
+  }
+
+  /**
+   * The blob of `id` stored at `offset` in pack `pack`, verified against its record header; or
+   * undefined when the pack is gone (a concurrent repack moved the blob: look it up again).
+   * @throws {IntegrityError} when the record is damaged or cut off.
+   */
+  async read(
+    pack: number,
+    id: Uint8Array,
+    offset: number,
+    length: number,
+  ): Promise<Uint8Array | undefined> {
+    const entry = this.#packs[pack];
+    if (entry === undefined) return undefined;
+    const size = RECORD_HEADER_BYTES + length;
+    let record = entry.writer?.readQueued(offset, size);
+    if (record === undefined) {
+      const paths = entry.sealed ? [entry.paths.pack] : [entry.paths.temp, entry.paths.pack];
+      try {
+        record = await this.#readers.read(pack, paths, offset, size);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound && this.#packs[pack] !== entry) return undefined;
+        throw error;
+      }
+    }
+    verifyRecord(record, id, length, entry.paths.pack);
+    return record.subarray(RECORD_HEADER_BYTES);
+  }
+
+  /** Closes every read handle. */
+  async close(): Promise<void> {
+    await this.#readers.closeAll();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The journal that makes a repack crash-safe. Before a delete writes the new pack that replaces
+ * some old ones, it writes `journal/<new>.repack` naming them; the new pack's index is the
+ * commit point. At open, a journal whose new index exists is rolled forward (the old indexes,
+ * then the old packs, are removed); otherwise it is rolled back (the new pack has no index, so the
+ * open's sweep removes it). Either way no chunk is listed twice or lost.
+ *
+ * @module
+ */
+import { syncDir, writeFileAtomic } from "../atomic_file.ts";
+import { IntegrityError } from "../errors.ts";
+import { indexDir, journalDir, PACK_NAME, PackPaths, removeIfPresent } from "./_pack_layout.ts";
+
+const MAGIC = "BRWJRNL1";
+
+/** Durably records that pack `target` will replace packs `sources`. */
+export async function writeJournal(
+  root: string,
+  target: string,
+  sources: readonly string[],
+): Promise<void> {
+  const text = [MAGIC, `new ${target}`, ...sources.map((name) => `old ${name}`), ""].join("\n");
+  await writeFileAtomic(journalPath(root, target), text);
+}
+
+/** Removes the journal of `target` once its repack is complete. */
+export async function removeJournal(root: string, target: string): Promise<void> {
+  await removeIfPresent(journalPath(root, target));
+}
+
+/**
+ * Completes or undoes every repack a crash interrupted.
+ * @throws {IntegrityError} naming a journal that cannot be parsed.
+ */
+export async function recoverJournals(root: string): Promise<void> {
+  for await (const entry of Deno.readDir(journalDir(root))) {
+    const path = `${journalDir(root)}/${entry.name}`;
+    if (!entry.name.endsWith(".repack")) {
+      if (entry.name.endsWith(".tmp")) await removeIfPresent(path);
+      continue;
+    }
+    const { target, sources } = parseJournal(await Deno.readTextFile(path), path);
+    if (await exists(new PackPaths(root, target).index)) await removeSources(root, sources);
+    await Deno.remove(path);
+  }
+}
+
+/**
+ * Removes replaced packs: their indexes first, made durable before the packs go, so a crash
+ * can never leave an index whose pack is gone.
+ */
+export async function removeSources(root: string, sources: readonly string[]): Promise<void> {
+  for (const name of sources) await removeIfPresent(new PackPaths(root, name).index);
+  await syncDir(indexDir(root));
+  for (const name of sources) await removeIfPresent(new PackPaths(root, name).pack);
+}
+
+function parseJournal(text: string, path: string): { target: string; sources: string[] } {
+  const lines = text.split("\n");
+  const target = lines[1]?.slice(4) ?? "";
+  const sources = lines.slice(2, -1).map((line) => line.slice(4));
+  const valid = lines[0] === MAGIC && lines[1]?.startsWith("new ") && PACK_NAME.test(target) &&
+    lines.at(-1) === "" && lines.slice(2, -1).every((line) => line.startsWith("old ")) &&
+    sources.every((name) => PACK_NAME.test(name));
+  if (!valid) throw new IntegrityError(`Cannot recover repack journal "${path}": it is damaged`);
+  return { target, sources };
+}
+
+function journalPath(root: string, target: string): string {
+  return `${journalDir(root)}/${target}.repack`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The conformance suite every `ChunkStore` implementation runs: `chunkStoreSuite("pack", open)`
+ * registers one Deno test per promise of the contract in `src/repo/chunk_store.ts`.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import {
+  type Chunk,
+  hex,
+  logUniform,
+  makeChunks,
+  poolView,
+  randomId,
+  seededRandom,
+} from "./_chunk_data.ts";
+import { NotFoundError, StoreError } from "../../src/errors.ts";
+import type { ChunkStore } from "../../src/repo/chunk_store.ts";
+
+/** A fresh, empty store and how to get at its data again. */
+export interface ChunkStoreFixture {
+  /** The store under test, empty. */
+  store: ChunkStore;
+  /** Opens a second instance on the same data; absent for stores that do not persist. */
+  reopen?: () => Promise<ChunkStore>;
+  /**
+   * In a separate process on the same data (the fixture's store closed first): puts `flushed`,
+   * flushes, puts `unflushed`, then dies without closing. Absent for stores that do not persist.
+   */
+  crash?: (flushed: Chunk[], unflushed: Chunk[]) => Promise<void>;
+  /** Number of files holding blobs, with the pack target size; absent when not file-based. */
+  files?: { count: () => Promise<number>; targetBytes: number };
+  /** Removes what the fixture created; called after every store is closed. */
+  cleanup: () => Promise<void>;
+}
+
+type Body = (store: ChunkStore, fixture: ChunkStoreFixture) => Promise<void>;
+type Register = (title: string, body: Body, needs?: "reopen" | "files") => void;
+
+/** Options of `chunkStoreSuite`. */
+export interface ChunkStoreSuiteOptions {
+  /** False for stores that keep nothing across instances: reopen and crash tests are ignored. */
+  persistent?: boolean;
+  /** False for stores without files: the file-count test is ignored. */
+  files?: boolean;
+}
+
+/**
+ * Registers the conformance tests for one implementation.
+ * @param name the implementation's name, prefixed to every test name ("pack ChunkStore: …").
+ * @param open makes a fresh fixture per test; persistent stores give `reopen` and `crash`.
+ */
+export function chunkStoreSuite(
+  name: string,
+  open: () => Promise<ChunkStoreFixture>,
+  options: ChunkStoreSuiteOptions = {},
+): void {
+  const ignored = { reopen: !(options.persistent ?? true), files: !(options.files ?? true) };
+  const test: Register = (title, body, needs) =>
+    Deno.test({
+      name: `${name} ChunkStore: ${title}`,
+      ignore: needs !== undefined && ignored[needs],
+      fn: async () => runWithFixture(await open(), body),
+    });
+  registerBasics(test);
+  registerConcurrency(test);
+  registerDelete(test);
+  registerPersistence(test);
+}
+
+/** Runs `body`, then closes every store it opened and cleans up. */
+async function runWithFixture(fixture: ChunkStoreFixture, body: Body): Promise<void> {
+  const opened: ChunkStore[] = [fixture.store];
+  const tracked: ChunkStoreFixture = { ...fixture };
+  const reopen = fixture.reopen;
+  if (reopen !== undefined) {
+    tracked.reopen = async () => {
+      const store = await reopen();
+      opened.push(store);
+      return store;
+    };
+  }
+  try {
+    await body(fixture.store, tracked);
+  } finally {
+    for (const store of opened) await store.close().catch(() => {});
+    await fixture.cleanup();
+  }
+}
+
+/** Asserts that `store` holds exactly `chunks`. */
+async function assertHolds(store: ChunkStore, chunks: Chunk[]): Promise<void> {
+  assertEquals(store.size, chunks.length);
+  assertEquals(store.storedBytes, chunks.reduce((sum, [, blob]) => sum + blob.length, 0));
+  assertEquals(store.list().map(hex).sort(), chunks.map(([id]) => hex(id)).sort());
+  for (const [id, blob] of chunks) {
+    assert(store.has(id));
+    assertEquals(await store.get(id), blob);
+  }
+}
+
+function registerBasics(test: Register): void {
+  test("put() then has() and get() round trip, before and after flush()", async (store) => {
+    const chunks = makeChunks(50, (i) => [0, 1, 37, 4096, 70_000, 1 << 20][i % 6]!);
+    assert(!store.has(chunks[0]![0]));
+    for (const [id, blob] of chunks) assertEquals(await store.put(id, blob), true);
+    await assertHolds(store, chunks);
+    await store.flush();
+    await assertHolds(store, chunks);
+  });
+
+  test("put() is idempotent and keeps the first blob", async (store) => {
+    const [id, blob] = makeChunks(1, () => 1000)[0]!;
+    assertEquals(await store.put(id, blob), true);
+    assertEquals(await store.put(id, new Uint8Array(5)), false);
+    await store.flush();
+    assertEquals(await store.put(id, blob), false);
+    await assertHolds(store, [[id, blob]]);
+  });
+
+  test("put() and get() copy: callers may reuse their buffers", async (store) => {
+    const id = randomId();
+    const blob = new Uint8Array([1, 2, 3, 4]);
+    await store.put(id, blob);
+    blob.fill(9);
+    const got = await store.get(id);
+    assertEquals(got, new Uint8Array([1, 2, 3, 4]));
+    got.fill(7);
+    assertEquals(await store.get(id), new Uint8Array([1, 2, 3, 4]));
+  });
+
+  test("get() of a missing id throws NotFoundError", async (store) => {
+    await assertRejects(() => store.get(randomId()), NotFoundError, "Cannot get chunk");
+    await store.put(randomId(), new Uint8Array(3));
+    await store.flush();
+    await assertRejects(() => store.get(randomId()), NotFoundError);
+  });
+
+  test("ids of the wrong length are RangeErrors", async (store) => {
+    await assertRejects(() => store.put(new Uint8Array(31), new Uint8Array(1)), RangeError);
+    await assertRejects(() => store.get(new Uint8Array(33)), RangeError);
+    let thrown: unknown;
+    try {
+      store.has(new Uint8Array(0));
+    } catch (error) {
+      thrown = error;
+    }
+    assert(thrown instanceof RangeError);
+  });
+
+  test("close() is idempotent and later calls throw StoreError", async (store) => {
+    await store.put(randomId(), new Uint8Array(10));
+    await store.close();
+    await store.close();
+    await assertRejects(() => store.put(randomId(), new Uint8Array(1)), StoreError, "closed");
+  });
+}
+
+function registerConcurrency(test: Register): void {
+  test("1000 concurrent puts (with duplicates) all land once", async (store) => {
+    const chunks = makeChunks(800, (i) => (i * 131) % 20_000);
+    const calls = [...chunks, ...chunks.slice(0, 200)];
+    const results = await Promise.all(calls.map(([id, blob]) => store.put(id, blob)));
+    assertEquals(results.filter((stored) => stored).length, 800);
+    await assertHolds(store, chunks);
+    await store.flush();
+    await Promise.all(chunks.map(async ([id, blob]) => assertEquals(await store.get(id), blob)));
+  });
+
+  test("20,000 small blobs (1–64 KiB) end up in few files", async (store, fixture) => {
+    const random = seededRandom(20_000);
+    const ids: Uint8Array[] = [];
+    let total = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const blob = poolView(logUniform(random, 1024, 65536), i);
+      const id = randomId();
+      ids.push(id);
+      total += blob.length;
+      await store.put(id, blob);
+    }
+    await store.flush();
+    assertEquals(store.size, 20_000);
+    assertEquals(store.storedBytes, total);
+    const { count, targetBytes } = fixture.files!;
+    const files = await count();
+    assert(files <= Math.ceil(total / targetBytes) + 1, `${files} files for ${total} bytes`);
+    for (let i = 0; i < ids.length; i += 499) assert((await store.get(ids[i]!)).length > 0);
+  }, "files");
+}
+
+function registerDelete(test: Register): void {
+  test("delete() removes blobs and keeps the others readable, across reopen", async (store, f) => {
+    const chunks = makeChunks(60, (i) => (i % 5 === 0 ? 1 << 20 : 5000 + i));
+    for (const [id, blob] of chunks) await store.put(id, blob);
+    await store.flush();
+    const doomed = chunks.filter((_, i) => i % 3 === 0 || (i >= 20 && i < 30));
+    const kept = chunks.filter((chunk) => !doomed.includes(chunk));
+    await store.delete([...doomed.map(([id]) => id), randomId()]);
+    for (const [id] of doomed) {
+      assert(!store.has(id));
+      await assertRejects(() => store.get(id), NotFoundError);
+    }
+    await assertHolds(store, kept);
+    const back = doomed[0]!;
+    assertEquals(await store.put(back[0], back[1]), true);
+    if (f.reopen !== undefined) {
+      await store.close();
+      await assertHolds(await f.reopen(), [...kept, back]);
+    }
+  });
+
+  test("delete() of blobs not yet flushed, and of every blob", async (store, f) => {
+    const chunks = makeChunks(20, (i) => 100 * i);
+    for (const [id, blob] of chunks) await store.put(id, blob);
+    await store.delete(chunks.slice(0, 5).map(([id]) => id));
+    await assertHolds(store, chunks.slice(5));
+    await store.delete(chunks.map(([id]) => id));
+    await assertHolds(store, []);
+    if (f.reopen !== undefined) {
+      await store.close();
+      await assertHolds(await f.reopen(), []);
+    }
+  });
+}
+
+function registerPersistence(test: Register): void {
+  test("flush() then reopen keeps everything", async (store, f) => {
+    const chunks = makeChunks(300, (i) => (i * 977) % 70_000);
+    for (const [id, blob] of chunks) await store.put(id, blob);
+    await store.flush();
+    const again = await f.reopen!();
+    await assertHolds(again, chunks);
+    await again.close();
+    await store.close();
+    await assertHolds(await f.reopen!(), chunks);
+  }, "reopen");
+
+  test("a crash keeps flushed blobs and only whole unflushed ones", async (store, f) => {
+    await store.close();
+    const flushed = makeChunks(100, (i) => 1000 + i * 50);
+    const unflushed = makeChunks(200, (i) => 3000 + i * 100);
+    await f.crash!(flushed, unflushed);
+    const again = await f.reopen!();
+    for (const [id, blob] of flushed) assertEquals(await again.get(id), blob);
+    let survived = 0;
+    for (const [id, blob] of unflushed) {
+      if (!again.has(id)) continue;
+      survived++;
+      assertEquals(await again.get(id), blob);
+    }
+    assertEquals(again.size, flushed.length + survived);
+    await again.put(unflushed[0]![0], unflushed[0]![1]);
+    await again.flush();
+  }, "reopen");
+}
