@@ -1,16 +1,21 @@
 /** `burrow passwd`: a logged-in user changes their own password. @module */
+import { RemoteRepository } from "../client/remote_repository.ts";
 import { type Command, type ParsedArgs } from "./command.ts";
 import { readClientPassword, withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS } from "./config.ts";
 import { printLine } from "./output.ts";
 
 async function run(args: ParsedArgs): Promise<void> {
-  const user = await withLogin(args, async (ctx) => {
+  const user = await withLogin(args, async (ctx, login) => {
+    const repository = await RemoteRepository.open(ctx.client, login, { create: false });
     const password = await readClientPassword(ctx, "New password", {
       confirm: true,
       envName: "BURROW_NEW_PASSWORD",
     });
-    await ctx.client.changePassword(password);
+    await ctx.client.changePassword(
+      password,
+      repository === null ? null : (kek) => repository.rewrap(kek),
+    );
     return ctx.config.user;
   });
   printLine(`password of "${user}" changed`);
@@ -22,7 +27,8 @@ export const passwdCommand: Command = {
   summary: "Change your password",
   usage: "passwd [client options]",
   description:
-    "Logs in with the current password, then sets a new one; the old one stops working at once.\n" +
+    "Logs in with the current password, then sets a new one; the old one stops working at once\n" +
+    "and your backups stay readable (their key is re-wrapped for the new password).\n" +
     "With --password-stdin, the first line of stdin is the current password and the second the\n" +
     "new one. Otherwise the current one comes from BURROW_PASSWORD (or a prompt) and the new one\n" +
     "from BURROW_NEW_PASSWORD (or a prompt, asked twice).",

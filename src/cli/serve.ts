@@ -8,6 +8,8 @@ import {
 import { UsageError } from "../errors.ts";
 import { AccountService } from "../server/accounts.ts";
 import { DEFAULT_SERVER_LIMITS, type ServerLimits, startServer } from "../server/server.ts";
+import { lockDataDir } from "../server/data_lock.ts";
+import { RepositoryRegistry } from "../server/repositories.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
 import { defaultServerHosts, ensureServerCertificates, loadCertificatePair } from "../tls/mod.ts";
 import { openUserStore } from "../users/registry.ts";
@@ -65,7 +67,11 @@ async function run(args: ParsedArgs): Promise<void> {
   const { dataDir, usersSpec } = resolveStoreLocation(args, processEnv);
   const logger = stderrLogger();
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const store = await openUserStore(usersSpec);
+  const lock = await lockDataDir(dataDir);
+  const store = await openUserStore(usersSpec).catch((error) => {
+    lock.release();
+    throw error;
+  });
   const hashPool = new HashPool();
   try {
     const tls = await loadTls(args, dataDir);
@@ -79,7 +85,8 @@ async function run(args: ParsedArgs): Promise<void> {
       allowSignup: booleanFlag(args, "allow-signup"),
       logger,
     });
-    const server = await startServer({ ...listen, ...tls, accounts, dataDir, limits, logger });
+    const repositories = new RepositoryRegistry(dataDir);
+    const server = await startServer({ ...listen, ...tls, accounts, repositories, limits, logger });
     await accounts.warmUp();
     printLine(`listening on ${formatHostPort(server.address)}`);
     const stop = () => void server.shutdown();
@@ -91,6 +98,7 @@ async function run(args: ParsedArgs): Promise<void> {
   } finally {
     await hashPool.close();
     await store.close();
+    lock.release();
   }
   logger.info("server stopped");
 }

@@ -1,14 +1,37 @@
 /** `burrow snapshots [--name SET]`: lists the logged-in user's snapshots. @module */
+import { RemoteRepository } from "../client/remote_repository.ts";
+import { validateSetName } from "../names.ts";
+import type { SnapshotRecord } from "../repo/snapshot_model.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import { withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS } from "./config.ts";
+import { formatBytes } from "./format.ts";
 import { printJson, printLine, printTable } from "./output.ts";
 
+/** What `snapshots --json` prints for each snapshot. */
+export function snapshotJson(s: SnapshotRecord): Record<string, unknown> {
+  return {
+    id: s.id,
+    set: s.set,
+    time: s.time,
+    host: s.host,
+    source: s.source,
+    files: s.summary.files,
+    size: s.summary.bytes,
+    parent: s.parent,
+  };
+}
+
 async function run(args: ParsedArgs): Promise<void> {
-  const set = stringFlag(args, "name");
-  const snapshots = await withLogin(args, ({ client }) => client.listSnapshots(set));
+  const nameFlag = stringFlag(args, "name");
+  const set = nameFlag === undefined ? undefined : validateSetName(nameFlag);
+  const all = await withLogin(args, async ({ client }, login) => {
+    const repository = await RemoteRepository.open(client, login, { create: false });
+    return repository === null ? [] : await repository.listSnapshots();
+  });
+  const snapshots = set === undefined ? all : all.filter((s) => s.set === set);
   if (booleanFlag(args, "json")) {
-    printJson(snapshots);
+    printJson(snapshots.map(snapshotJson));
     return;
   }
   if (snapshots.length === 0) {
@@ -17,20 +40,15 @@ async function run(args: ParsedArgs): Promise<void> {
   }
   printTable(
     ["ID", "SET", "TIME", "HOST", "FILES", "SIZE"],
-    snapshots.map((s) => [s.id, s.set, s.time, s.host, String(s.files), formatBytes(s.bytes)]),
+    snapshots.map((s) => [
+      s.id,
+      s.set,
+      s.time.replace("T", " ").replace(/\.\d+Z$/, "Z"),
+      s.host,
+      String(s.summary.files),
+      formatBytes(s.summary.bytes),
+    ]),
   );
-}
-
-/** Bytes in binary units with one decimal, e.g. "1.5 MiB". */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** The `snapshots` command. */
@@ -38,7 +56,7 @@ export const snapshotsCommand: Command = {
   name: "snapshots",
   summary: "List your snapshots",
   usage: "snapshots [--name SET] [client options] [--json]",
-  description: "Logs in and lists your snapshots (id, set, time, host, files, size).",
+  description: "Logs in and lists your snapshots (id, set, time, host, files, size), oldest first.",
   flags: {
     name: { type: "string", value: "SET", help: "Only the snapshots of this set" },
     ...CLIENT_FLAGS,

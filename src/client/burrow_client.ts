@@ -8,7 +8,13 @@
 import { clientKdfMeetsFloor, deriveClientKeys, parseClientKdf } from "../auth/mod.ts";
 import { newCredentials } from "../auth/new_credentials.ts";
 import { ProtocolError } from "../errors.ts";
-import { type HelloOkPayload, PROTOCOL_VERSION, type SnapshotInfo } from "../protocol/mod.ts";
+import {
+  type HelloOkPayload,
+  type IdentifiedBlob,
+  type Payloads,
+  PROTOCOL_VERSION,
+  type SnapshotInfo,
+} from "../protocol/mod.ts";
 import { type ConnectOptions, connectToServer } from "./connection.ts";
 import { RpcChannel } from "./rpc_channel.ts";
 
@@ -90,24 +96,67 @@ export class BurrowClient {
     );
   }
 
-  /** Sets a new password for the logged-in user; the old one stops working at once. */
-  async changePassword(newPassword: string): Promise<void> {
+  /**
+   * Sets a new password for the logged-in user; the old one stops working at once.
+   * `rewrap` turns the new key-encryption key into the master key wrapped for it, when the user
+   * has a repository key (the server refuses a change that would strand it).
+   */
+  async changePassword(
+    newPassword: string,
+    rewrap: ((keyEncryptionKey: Uint8Array) => Uint8Array) | null,
+  ): Promise<void> {
     const credentials = await newCredentials(newPassword);
-    await this.#rpc.request(
-      "change_password",
-      { kdf: credentials.kdf, authKey: credentials.authKey },
-      "ok",
-    );
+    const base = { kdf: credentials.kdf, authKey: credentials.authKey };
+    const payload = rewrap === null
+      ? base
+      : { ...base, wrappedKey: rewrap(credentials.keyEncryptionKey) };
+    await this.#rpc.request("change_password", payload, "ok");
   }
 
-  /** The logged-in user's snapshots, of every set or of `set`. */
-  async listSnapshots(set?: string): Promise<SnapshotInfo[]> {
-    const reply = await this.#rpc.request(
-      "list_snapshots",
-      set === undefined ? {} : { set },
-      "snapshots",
-    );
-    return reply.snapshots;
+  /** The logged-in user's sealed snapshot records. */
+  async listSnapshots(): Promise<SnapshotInfo[]> {
+    return (await this.#rpc.request("list_snapshots", {}, "snapshots")).snapshots;
+  }
+
+  /** The user's wrapped master key, or null before the first push. */
+  async getWrappedKey(): Promise<Uint8Array | null> {
+    return (await this.#rpc.request("get_key", {}, "key")).wrapped ?? null;
+  }
+
+  /** Stores the wrapped master key of a new repository. @throws {BurrowError} CONFLICT if one exists */
+  async putWrappedKey(wrapped: Uint8Array): Promise<void> {
+    await this.#rpc.request("put_key", { wrapped }, "ok");
+  }
+
+  /** Every chunk id the server holds for this user, paged. */
+  async listChunkIds(): Promise<Uint8Array[]> {
+    const ids: Uint8Array[] = [];
+    let after: Uint8Array | undefined;
+    for (;;) {
+      const page = await this.#rpc.request(
+        "list_chunks",
+        after === undefined ? {} : { after },
+        "chunk_ids",
+      );
+      for (let at = 0; at < page.ids.length; at += 32) ids.push(page.ids.slice(at, at + 32));
+      if (!page.more || page.ids.length === 0) return ids;
+      after = ids.at(-1);
+    }
+  }
+
+  /** Sends sealed blobs; resolves with the server's count once it stored them (pipelines freely). */
+  putChunks(blobs: IdentifiedBlob[]): Promise<Payloads["put_ok"]> {
+    return this.#rpc.request("put_chunks", { blobs }, "put_ok");
+  }
+
+  /** Fetches blobs: a prefix of `ids` (as many as fit one reply) and the ids the server lacks. */
+  getChunks(ids: Uint8Array[]): Promise<Payloads["chunks"]> {
+    return this.#rpc.request("get_chunks", { ids }, "chunks");
+  }
+
+  /** Makes every chunk sent so far durable on the server, then stores the sealed snapshot record. */
+  async commitSnapshot(id: string, record: Uint8Array): Promise<void> {
+    await this.#rpc.request("commit_snapshot", { id, record }, "ok");
   }
 
   /** The logged-in user, or null. */

@@ -30,13 +30,6 @@ const KDF: StringSpec = {
   max: MAX_KDF_LENGTH,
   pattern: { regex: /^[\x21-\x7e]+$/, hint: "printable ASCII without spaces" },
 };
-const TIME: StringSpec = {
-  max: 64,
-  pattern: {
-    regex: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/,
-    hint: "an RFC 3339 time",
-  },
-};
 const MESSAGE: StringSpec = { max: MAX_ERROR_MESSAGE_LENGTH };
 const SNAPSHOT_ID: StringSpec = {
   max: 16,

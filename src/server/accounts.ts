@@ -17,7 +17,7 @@ import {
   needsRehash,
   parseClientKdf,
 } from "../auth/mod.ts";
-import { AuthError, BurrowError, errorMessage } from "../errors.ts";
+import { AuthError, BurrowError, errorMessage, NotFoundError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { UserStore } from "../users/user_store.ts";
 import { validateUserName } from "../names.ts";
@@ -115,6 +115,13 @@ export class AccountService {
     const created = this.#now().toISOString();
     await this.#options.store.add({ name, created, lastLogin: null, kdf, verifier });
     this.#options.logger.info("signup", { user: name, addr: address });
+  }
+
+  /** The client KDF string of an existing user. @throws {NotFoundError} */
+  async kdfOf(name: string): Promise<string> {
+    const record = await this.#options.store.get(name);
+    if (record === null) throw new NotFoundError(`Cannot find user "${name}"`);
+    return record.kdf;
   }
 
   /** Replaces a logged-in user's KDF salt and auth key: the old password stops working at once. */

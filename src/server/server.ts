@@ -8,6 +8,7 @@
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AccountService } from "./accounts.ts";
+import type { RepositoryRegistry } from "./repositories.ts";
 import { Session } from "./session.ts";
 
 /** Limits that keep one client from holding the server. */
@@ -37,7 +38,7 @@ export interface ServerOptions {
   certPem: string;
   keyPem: string;
   accounts: AccountService;
-  dataDir: string;
+  repositories: RepositoryRegistry;
   limits: ServerLimits;
   logger: Logger;
 }

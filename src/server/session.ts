@@ -11,7 +11,9 @@ import {
   type ClientMessage,
   decodeClientMessage,
   encodeMessage,
+  type FrameLimits,
   FrameStream,
+  limitsFor,
   type MessageName,
   MessageType,
   type PayloadOf,
@@ -19,6 +21,8 @@ import {
   SUPPORTED_PROTOCOLS,
   toWireError,
 } from "../protocol/mod.ts";
+import type { UserRepository } from "../repo/user_repository.ts";
+import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
 import type { ServerOptions } from "./server.ts";
 
 /** What a session needs from its server. */
@@ -32,6 +36,7 @@ export interface SessionContext extends ServerOptions {
 type SessionState = "hello" | "login" | "challenge" | "ready";
 
 const SERVER_NAME = "burrow/0.1.0";
+const LOGIN_READ_LIMITS = limitsFor(["hello", "login_start", "login_proof", "signup"]);
 
 /** Serves one connection until it closes. */
 export class Session {
@@ -40,6 +45,7 @@ export class Session {
   readonly #ctx: SessionContext;
   #state: SessionState = "hello";
   #user: string | null = null;
+  #repository: Promise<UserRepository> | null = null;
   #closeReason: string | null = null;
   #busy: Promise<void> | null = null;
   #done: Promise<void> | null = null;
@@ -47,7 +53,14 @@ export class Session {
 
   constructor(conn: Deno.TlsConn, ctx: SessionContext) {
     this.#conn = conn;
-    this.#stream = new FrameStream(conn, { limits: SERVER_READ_LIMITS });
+    // Before login only the small login messages are accepted, so an anonymous peer can never
+    // make the server buffer a bulk frame.
+    const limits: FrameLimits = {
+      maxBody: SERVER_READ_LIMITS.maxBody,
+      payloadLimit: (type) =>
+        (this.#state === "ready" ? SERVER_READ_LIMITS : LOGIN_READ_LIMITS).payloadLimit(type),
+    };
+    this.#stream = new FrameStream(conn, { limits });
     this.#ctx = ctx;
   }
 
@@ -96,6 +109,11 @@ export class Session {
     } finally {
       clearTimeout(this.#deadline);
       this.#close(this.#closeReason ?? "closed");
+      if (this.#repository !== null) {
+        await this.#ctx.repositories.release(this.#user ?? "").catch((error) =>
+          logger.error("cannot close repository", { user: this.#user, error: errorMessage(error) })
+        );
+      }
       logger.info("connection closed", { conn: id, user: this.#user, reason: this.#closeReason });
     }
   }
@@ -174,21 +192,23 @@ export class Session {
         await accounts.signup(user, kdf, authKey, hostOf(this.#ctx.peer));
         return await this.#send(id, "signup_ok", { user });
       }
-      case "change_password": {
+      default: {
         this.#expect("ready", message.type);
-        await accounts.changePassword(
-          this.#user ?? "",
-          message.payload.kdf,
-          message.payload.authKey,
-        );
-        return await this.#send(id, "ok", {});
-      }
-      case "list_snapshots": {
-        this.#expect("ready", message.type);
-        // Snapshots are written by push, which lands with issue #4; until then every user has none.
-        return await this.#send(id, "snapshots", { snapshots: [] });
+        const reply = await handleRepositoryRequest(this.#handlerContext(), message);
+        return await this.#sendReply(id, reply);
       }
     }
+  }
+
+  #handlerContext(): HandlerContext {
+    return {
+      user: this.#user ?? "",
+      accounts: this.#ctx.accounts,
+      repository: () => {
+        this.#repository ??= this.#ctx.repositories.acquire(this.#user ?? "");
+        return this.#repository;
+      },
+    };
   }
 
   #expect(state: SessionState, type: MessageName): void {
@@ -201,6 +221,10 @@ export class Session {
 
   async #send<T extends MessageName>(id: number, type: T, payload: PayloadOf<T>): Promise<void> {
     await this.#stream.writeFrame(MessageType[type], id, encodeMessage(type, payload));
+  }
+
+  #sendReply(id: number, reply: Reply): Promise<void> {
+    return this.#send(id, reply.type, reply.payload as never);
   }
 }
 

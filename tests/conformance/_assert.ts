@@ -7,11 +7,16 @@
 import nodeAssert from "node:assert/strict";
 
 /** Asserts deep, strict equality. */
-export const assertEquals: <T>(actual: unknown, expected: T, message?: string) => void =
-  nodeAssert.deepStrictEqual;
+export function assertEquals<T>(actual: unknown, expected: T, message?: string): void {
+  if (message === undefined) nodeAssert.deepStrictEqual(actual, expected);
+  else nodeAssert.deepStrictEqual(actual, expected, message);
+}
 
 /** Asserts that `value` is truthy. */
-export const assert: (value: unknown, message?: string) => asserts value = nodeAssert.ok;
+export function assert(value: unknown, message?: string): asserts value {
+  if (message === undefined) nodeAssert.ok(value);
+  else nodeAssert.ok(value, message);
+}
 
 /**
  * Asserts that `run` rejects with an instance of `errorClass` whose message contains `includes`.

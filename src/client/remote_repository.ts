@@ -1,0 +1,88 @@
+/**
+ * The user's repository as the client sees it: the master key (made and stored wrapped on the
+ * first push, unwrapped with the login's key-encryption key after that), the keys derived from
+ * it, and the snapshot records, opened and checked.
+ *
+ * @module
+ */
+import { BurrowError, IntegrityError } from "../errors.ts";
+import {
+  deriveRepositoryKeys,
+  newMasterKey,
+  type RepositoryKeys,
+  unwrapMasterKey,
+  wrapMasterKey,
+} from "../repo/master_key.ts";
+import type { SnapshotRecord } from "../repo/snapshot_model.ts";
+import { openSnapshotRecord, sealSnapshotRecord } from "../repo/snapshot_record.ts";
+import type { BurrowClient, LoginResult } from "./burrow_client.ts";
+
+/** An opened repository: keys in memory, snapshots on the server. */
+export class RemoteRepository {
+  readonly #client: BurrowClient;
+  readonly #master: Uint8Array;
+  /** The keys derived from the master key. */
+  readonly keys: RepositoryKeys;
+
+  private constructor(client: BurrowClient, master: Uint8Array) {
+    this.#client = client;
+    this.#master = master;
+    this.keys = deriveRepositoryKeys(master);
+  }
+
+  /**
+   * Opens the logged-in user's repository; with `create`, makes it on first use.
+   * @returns null when the user has none and `create` is false
+   */
+  static async open(
+    client: BurrowClient,
+    login: LoginResult,
+    options: { create: boolean },
+  ): Promise<RemoteRepository | null> {
+    const wrapped = await client.getWrappedKey();
+    if (wrapped !== null) return new RemoteRepository(client, unwrap(wrapped, login));
+    if (!options.create) return null;
+    const master = newMasterKey();
+    try {
+      await client.putWrappedKey(wrapMasterKey(master, login.keyEncryptionKey));
+      return new RemoteRepository(client, master);
+    } catch (error) {
+      // Another push made the key first: use theirs.
+      if (!(error instanceof BurrowError) || error.code !== "CONFLICT") throw error;
+      const theirs = await client.getWrappedKey();
+      if (theirs === null) throw error;
+      return new RemoteRepository(client, unwrap(theirs, login));
+    }
+  }
+
+  /** The master key wrapped for another key-encryption key (a new password). */
+  rewrap(keyEncryptionKey: Uint8Array): Uint8Array {
+    return wrapMasterKey(this.#master, keyEncryptionKey);
+  }
+
+  /** Every snapshot of the user, oldest first. @throws {IntegrityError} on a record that does not verify */
+  async listSnapshots(): Promise<SnapshotRecord[]> {
+    const stored = await this.#client.listSnapshots();
+    const records = stored.map((s) => openSnapshotRecord(this.keys, s.id, s.record));
+    return records.sort((a, b) =>
+      a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1
+    );
+  }
+
+  /** Seals a snapshot record for commit. */
+  seal(record: SnapshotRecord): Uint8Array {
+    return sealSnapshotRecord(this.keys, record);
+  }
+}
+
+function unwrap(wrapped: Uint8Array, login: LoginResult): Uint8Array {
+  try {
+    return unwrapMasterKey(wrapped, login.keyEncryptionKey);
+  } catch (error) {
+    if (!(error instanceof IntegrityError)) throw error;
+    throw new IntegrityError(
+      "Cannot open the repository: its key does not open with this password's key",
+      { cause: error },
+    );
+  }
+}

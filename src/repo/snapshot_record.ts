@@ -1,0 +1,100 @@
+/**
+ * Snapshot records on the wire and at rest: JSON sealed under the user's data key, bound by
+ * the blob's AAD to an id derived from the snapshot id, so the server can neither read a record
+ * nor pass one snapshot's record off as another's. Parsing treats the decrypted JSON as hostile
+ * anyway and checks every field.
+ *
+ * @module
+ */
+import { IntegrityError } from "../errors.ts";
+import { SET_NAME_PATTERN, SNAPSHOT_ID_PATTERN } from "../names.ts";
+import { BlobOpener, BlobSealer, chunkId } from "./blob_crypto.ts";
+import type { RepositoryKeys } from "./master_key.ts";
+import type { SnapshotRecord, SnapshotSummary } from "./snapshot_model.ts";
+
+const SUMMARY_FIELDS: readonly (keyof SnapshotSummary)[] = [
+  "files",
+  "dirs",
+  "symlinks",
+  "bytes",
+  "filesNew",
+  "filesChanged",
+  "filesUnchanged",
+  "filesRemoved",
+  "bytesRead",
+  "bytesSent",
+  "bytesStored",
+  "warnings",
+];
+const RECORD_FIELDS = [
+  "version",
+  "id",
+  "set",
+  "time",
+  "host",
+  "source",
+  "rootType",
+  "parent",
+  "manifest",
+  "summary",
+];
+const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
+const HEX_ID = /^[0-9a-f]{64}$/;
+
+/** The 32-byte blob id a snapshot record is sealed under. */
+export function snapshotBlobId(keys: RepositoryKeys, snapshotId: string): Uint8Array {
+  return chunkId(keys.idKey, new TextEncoder().encode(`burrow snapshot ${snapshotId}`));
+}
+
+/** Seals a record for `commit_snapshot`. */
+export function sealSnapshotRecord(keys: RepositoryKeys, record: SnapshotRecord): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(record));
+  return new BlobSealer(keys.dataKey).seal(snapshotBlobId(keys, record.id), json, false);
+}
+
+/** Opens and checks a sealed record. @throws {IntegrityError} when it does not verify or parse */
+export function openSnapshotRecord(
+  keys: RepositoryKeys,
+  snapshotId: string,
+  sealed: Uint8Array,
+): SnapshotRecord {
+  const { payload } = new BlobOpener(keys.dataKey).open(snapshotBlobId(keys, snapshotId), sealed);
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(payload));
+  } catch {
+    throw new IntegrityError(`Cannot read snapshot ${snapshotId}: its record is not JSON`);
+  }
+  const record = checkRecord(value, snapshotId);
+  if (record === null) {
+    throw new IntegrityError(`Cannot read snapshot ${snapshotId}: its record is malformed`);
+  }
+  return record;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+function isText(v: unknown, max: number): v is string {
+  // deno-lint-ignore no-control-regex
+  return typeof v === "string" && v.length >= 1 && v.length <= max && !/[\u0000-\u001f]/.test(v);
+}
+
+function checkRecord(value: unknown, snapshotId: string): SnapshotRecord | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const r = value as Record<string, unknown>;
+  if (Object.keys(r).some((k) => !RECORD_FIELDS.includes(k))) return null;
+  const summary = r.summary as Record<string, unknown> | null;
+  const ok = r.version === 1 && r.id === snapshotId && SNAPSHOT_ID_PATTERN.test(snapshotId) &&
+    typeof r.set === "string" && SET_NAME_PATTERN.test(r.set) &&
+    typeof r.time === "string" && TIME.test(r.time) && isText(r.host, 256) &&
+    isText(r.source, 4096) && (r.rootType === "file" || r.rootType === "dir") &&
+    (r.parent === null || (typeof r.parent === "string" && SNAPSHOT_ID_PATTERN.test(r.parent))) &&
+    Array.isArray(r.manifest) && r.manifest.length <= 1_000_000 &&
+    r.manifest.every((id) => typeof id === "string" && HEX_ID.test(id)) &&
+    typeof summary === "object" && summary !== null &&
+    Object.keys(summary).length === SUMMARY_FIELDS.length &&
+    SUMMARY_FIELDS.every((f) => isCount(summary[f]));
+  return ok ? (r as unknown as SnapshotRecord) : null;
+}

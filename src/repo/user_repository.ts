@@ -1,0 +1,139 @@
+/**
+ * One user's repository on the server: sealed chunks in a chunk store, sealed snapshot records,
+ * and the master key wrapped by the user's password. Everything here is ciphertext the server
+ * cannot read; this class only keeps it safe and consistent.
+ *
+ * Layout under DATA/repos/NAME/:
+ *   chunks/              the chunk store (packs and their indexes)
+ *   snapshots/ID         sealed snapshot records, written atomically once, never replaced
+ *   keys/KDFHASH.key     the master key wrapped by the key-encryption key of the password whose
+ *                        client KDF string hashes to KDFHASH; the user store's current KDF picks
+ *                        the live one, so a password change commits at the user-store update
+ *
+ * Invariant: a snapshot record is written only after the chunk store's flush resolved, so every
+ * chunk a committed snapshot names is durable.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { writeFileAtomic } from "../atomic_file.ts";
+import { BurrowError, NotFoundError } from "../errors.ts";
+import { validateSnapshotId } from "../names.ts";
+import type { ChunkStore } from "./chunk_store.ts";
+import { PackChunkStore } from "./pack_chunk_store.ts";
+
+/** A sealed snapshot record as the server keeps it. */
+export interface StoredSnapshot {
+  id: string;
+  record: Uint8Array;
+}
+
+/** Opens a chunk store in a folder; injectable for tests. */
+export type ChunkStoreOpener = (dir: string) => Promise<ChunkStore>;
+
+/** The server-side repository of one user. */
+export class UserRepository {
+  readonly #dir: string;
+  /** The user's chunks. */
+  readonly chunks: ChunkStore;
+
+  private constructor(dir: string, chunks: ChunkStore) {
+    this.#dir = dir;
+    this.chunks = chunks;
+  }
+
+  /** Opens (and creates when missing) the repository in `dir`. */
+  static async open(
+    dir: string,
+    openChunks: ChunkStoreOpener = (d) => PackChunkStore.open(d),
+  ): Promise<UserRepository> {
+    for (const sub of ["", "/snapshots", "/keys"]) {
+      await Deno.mkdir(`${dir}${sub}`, { recursive: true, mode: 0o700 });
+    }
+    return new UserRepository(dir, await openChunks(`${dir}/chunks`));
+  }
+
+  /** The wrapped master key for the password whose client KDF string is `kdf`, or null. */
+  async readKey(kdf: string): Promise<Uint8Array | null> {
+    try {
+      return await Deno.readFile(this.#keyPath(kdf));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Stores the wrapped master key for `kdf`. With `createNew`, a key already there is a
+   * CONFLICT (two first pushes at once: the second must use the first one's key).
+   */
+  async writeKey(kdf: string, wrapped: Uint8Array, options: { createNew: boolean }): Promise<void> {
+    try {
+      await writeFileAtomic(this.#keyPath(kdf), wrapped, { createNew: options.createNew });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      throw new BurrowError(
+        "CONFLICT",
+        "Cannot store the repository key: the user has one already",
+      );
+    }
+  }
+
+  /** Removes the wrapped keys of every password but the one whose KDF string is `kdf`. */
+  async removeKeysExcept(kdf: string): Promise<void> {
+    const keep = `${kdfHash(kdf)}.key`;
+    for await (const entry of Deno.readDir(`${this.#dir}/keys`)) {
+      if (entry.isFile && entry.name !== keep) await Deno.remove(`${this.#dir}/keys/${entry.name}`);
+    }
+  }
+
+  /** Every stored snapshot record, sorted by id. */
+  async listSnapshots(): Promise<StoredSnapshot[]> {
+    const snapshots: StoredSnapshot[] = [];
+    for await (const entry of Deno.readDir(`${this.#dir}/snapshots`)) {
+      if (!entry.isFile || !/^[0-9a-f]{16}$/.test(entry.name)) continue;
+      snapshots.push({ id: entry.name, record: await this.#readSnapshot(entry.name) });
+    }
+    return snapshots.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  /**
+   * Makes every chunk stored so far durable, then stores the snapshot record atomically.
+   * @throws {BurrowError} CONFLICT when a snapshot with this id exists
+   */
+  async commitSnapshot(id: string, record: Uint8Array): Promise<void> {
+    validateSnapshotId(id);
+    await this.chunks.flush();
+    try {
+      await writeFileAtomic(`${this.#dir}/snapshots/${id}`, record, { createNew: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      throw new BurrowError("CONFLICT", `Cannot commit snapshot ${id}: it exists`);
+    }
+  }
+
+  /** Flushes and closes the chunk store. */
+  async close(): Promise<void> {
+    await this.chunks.close();
+  }
+
+  async #readSnapshot(id: string): Promise<Uint8Array> {
+    try {
+      return await Deno.readFile(`${this.#dir}/snapshots/${validateSnapshotId(id)}`);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new NotFoundError(`Cannot find snapshot ${id}`);
+      }
+      throw error;
+    }
+  }
+
+  #keyPath(kdf: string): string {
+    return `${this.#dir}/keys/${kdfHash(kdf)}.key`;
+  }
+}
+
+/** File-name-safe digest of a client KDF string. */
+function kdfHash(kdf: string): string {
+  return createHash("sha256").update(kdf).digest("hex").slice(0, 32);
+}

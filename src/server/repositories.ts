@@ -1,0 +1,45 @@
+/**
+ * Open user repositories, shared by every session of the same user (two pushes at once write
+ * into one chunk store, so they deduplicate against each other and one flush covers both) and
+ * closed when the last session lets go.
+ *
+ * @module
+ */
+import { userRepositoryDir } from "../repo/layout.ts";
+import { UserRepository } from "../repo/user_repository.ts";
+
+interface Entry {
+  opening: Promise<UserRepository>;
+  users: number;
+}
+
+/** Reference-counted `UserRepository` instances by user name. */
+export class RepositoryRegistry {
+  readonly #dataDir: string;
+  readonly #open = new Map<string, Entry>();
+
+  constructor(dataDir: string) {
+    this.#dataDir = dataDir;
+  }
+
+  /** The repository of `user`, opened on first use; pair every call with `release`. */
+  acquire(user: string): Promise<UserRepository> {
+    let entry = this.#open.get(user);
+    if (entry === undefined) {
+      entry = { opening: UserRepository.open(userRepositoryDir(this.#dataDir, user)), users: 0 };
+      this.#open.set(user, entry);
+      entry.opening.catch(() => this.#open.delete(user));
+    }
+    entry.users++;
+    return entry.opening;
+  }
+
+  /** Lets go of `user`'s repository; the last release flushes and closes it. */
+  async release(user: string): Promise<void> {
+    const entry = this.#open.get(user);
+    if (entry === undefined || --entry.users > 0) return;
+    this.#open.delete(user);
+    const repository = await entry.opening;
+    await repository.close();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Requests of a logged-in user: keys, chunks and snapshots. Each handler works only on the
+ * logged-in user's own repository, so no request can reach another user's data; every id and
+ * name was validated by the protocol layer and is validated again where it becomes a path.
+ *
+ * @module
+ */
+import { BurrowError } from "../errors.ts";
+import type { ClientMessage, MessageName, Payloads } from "../protocol/mod.ts";
+import type { UserRepository } from "../repo/user_repository.ts";
+import type { AccountService } from "./accounts.ts";
+
+/** A reply: its message name and payload. */
+export type Reply = { [K in MessageName]: { type: K; payload: Payloads[K] } }[MessageName];
+
+/** What the handlers need from the session. */
+export interface HandlerContext {
+  user: string;
+  accounts: AccountService;
+  /** The user's repository, opened on first use. */
+  repository(): Promise<UserRepository>;
+}
+
+const ID_PAGE = 262_144;
+const CHUNKS_REPLY_BUDGET = 15 * 1024 * 1024;
+
+/** Answers one request of a logged-in user. @throws {BurrowError} for refused requests */
+export async function handleRepositoryRequest(
+  ctx: HandlerContext,
+  message: ClientMessage,
+): Promise<Reply> {
+  switch (message.type) {
+    case "get_key": {
+      const wrapped = await (await ctx.repository()).readKey(await ctx.accounts.kdfOf(ctx.user));
+      return { type: "key", payload: wrapped === null ? {} : { wrapped } };
+    }
+    case "put_key": {
+      const kdf = await ctx.accounts.kdfOf(ctx.user);
+      await (await ctx.repository()).writeKey(kdf, message.payload.wrapped, { createNew: true });
+      return { type: "ok", payload: {} };
+    }
+    case "change_password":
+      return await changePassword(ctx, message.payload);
+    case "list_snapshots": {
+      const snapshots = await (await ctx.repository()).listSnapshots();
+      return { type: "snapshots", payload: { snapshots } };
+    }
+    case "list_chunks":
+      return listChunks(await ctx.repository(), message.payload.after);
+    case "put_chunks": {
+      const chunks = (await ctx.repository()).chunks;
+      let stored = 0;
+      let bytes = 0;
+      for (const { id, blob } of message.payload.blobs) {
+        if (await chunks.put(id, blob)) {
+          stored++;
+          bytes += blob.length;
+        }
+      }
+      return { type: "put_ok", payload: { stored, bytes } };
+    }
+    case "get_chunks":
+      return await getChunks(await ctx.repository(), message.payload.ids);
+    case "commit_snapshot": {
+      await (await ctx.repository()).commitSnapshot(message.payload.id, message.payload.record);
+      return { type: "ok", payload: {} };
+    }
+    default:
+      throw new BurrowError("PROTOCOL", `Cannot handle "${message.type}" after login`);
+  }
+}
+
+/**
+ * A new password: the key wrapped for it is stored first, the user store's update commits the
+ * change, then the old wrapped keys go. A crash at any step leaves a password that works with a
+ * key that opens the repository.
+ */
+async function changePassword(
+  ctx: HandlerContext,
+  payload: Payloads["change_password"],
+): Promise<Reply> {
+  const repository = await ctx.repository();
+  const current = await ctx.accounts.kdfOf(ctx.user);
+  if (payload.wrappedKey === undefined) {
+    if (await repository.readKey(current) !== null) {
+      throw new BurrowError(
+        "CONFLICT",
+        "Cannot change the password: the repository key must be wrapped for the new password",
+      );
+    }
+  } else {
+    await repository.writeKey(payload.kdf, payload.wrappedKey, { createNew: false });
+  }
+  await ctx.accounts.changePassword(ctx.user, payload.kdf, payload.authKey);
+  if (payload.wrappedKey !== undefined) await repository.removeKeysExcept(payload.kdf);
+  return { type: "ok", payload: {} };
+}
+
+function compareIds(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function listChunks(repository: UserRepository, after: Uint8Array | undefined): Reply {
+  let ids = repository.chunks.list().sort(compareIds);
+  if (after !== undefined) ids = ids.filter((id) => compareIds(id, after) > 0);
+  const page = ids.slice(0, ID_PAGE);
+  const out = new Uint8Array(page.length * 32);
+  page.forEach((id, i) => out.set(id, i * 32));
+  return { type: "chunk_ids", payload: { ids: out, more: ids.length > page.length } };
+}
+
+async function getChunks(repository: UserRepository, ids: Uint8Array[]): Promise<Reply> {
+  const blobs: { id: Uint8Array; blob: Uint8Array }[] = [];
+  const missing: Uint8Array[] = [];
+  let budget = CHUNKS_REPLY_BUDGET;
+  for (const id of ids) {
+    if (!repository.chunks.has(id)) {
+      missing.push(id);
+      continue;
+    }
+    if (budget <= 0) break;
+    const blob = await repository.chunks.get(id);
+    blobs.push({ id, blob });
+    budget -= blob.length + 36;
+  }
+  return { type: "chunks", payload: { blobs, missing } };
+}
