@@ -1,0 +1,30 @@
+/**
+ * Where the restorer and the archive exporters get file content from.
+ *
+ * @module
+ */
+
+/**
+ * A source of verified chunk plaintext, by chunk id.
+ *
+ * Contract of `fetch(ids)`:
+ * - yields exactly `ids.length` items, the plaintext of each id in the order given; an id that
+ *   appears twice is yielded twice;
+ * - every item is verified (decrypted, decompressed, its keyed id recomputed and compared) before
+ *   it is yielded; a chunk that does not verify makes the iterator throw IntegrityError at that
+ *   chunk's position, after yielding the chunks before it and never yielding the bad one;
+ * - it may read ahead (pipeline requests) but must bound what it holds in memory, since `ids`
+ *   can name a whole large file;
+ * - the caller may stop early (`return()` on the iterator, e.g. after an error): the
+ *   implementation then releases what it holds and stops fetching;
+ * - the caller runs one `fetch` at a time and drains it (or stops) before the next; callers batch
+ *   the ids of many small files into one call so a networked source can pipeline them.
+ */
+export interface ChunkSource {
+  /**
+   * The verified plaintext of each chunk id (32 bytes each), in order.
+   *
+   * @throws {IntegrityError} (from the iterator) at the first chunk that does not verify
+   */
+  fetch(ids: Uint8Array[]): AsyncIterable<Uint8Array>;
+}

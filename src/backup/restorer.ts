@@ -1,0 +1,50 @@
+/**
+ * Restores a snapshot's tree into a folder DEST (`burrow pull DEST`).
+ *
+ * Invariants: the manifest is treated as hostile even after decryption — every entry path is
+ * checked again, and nothing is ever written outside DEST (no absolute path, no `..`, no write
+ * through a symlink, including one this restore created); a file appears under its final name
+ * only once all its chunks verified and their lengths matched its size; nothing is held in
+ * memory beyond one chunk per file. DEST may hold files already: a file or symlink with the same
+ * path is replaced by rename, a real folder is kept and reused. Restored files are not fsynced
+ * one by one (see `_folder_writer.ts`).
+ *
+ * @module
+ */
+import type { TreeEntry } from "../repo/snapshot_model.ts";
+import { FolderWriter } from "./_folder_writer.ts";
+import { readTree, type TreeProgress, type TreeTotals } from "./_tree_reader.ts";
+import type { ChunkSource } from "./chunk_source.ts";
+
+/** Callbacks of `restoreToFolder`: progress as files and bytes complete, non-fatal warnings. */
+export type RestoreOptions = TreeProgress;
+
+/** What `restoreToFolder` restored: counts of files, folders, symlinks and bytes of content. */
+export type RestoreResult = TreeTotals;
+
+/**
+ * Writes `entries` (paths relative to DEST, folders before their contents) into the folder
+ * `dest`, creating it if missing, and returns what was restored.
+ *
+ * @param source yields each file's verified chunk plaintext
+ * @throws {IntegrityError} for an entry that would leave DEST or breaks the tree rules, a chunk
+ *   that does not verify (`Cannot restore "PATH": chunk 3 does not verify`, 0-based) or a file
+ *   whose chunks do not add up to its size; the file being written is then removed
+ */
+export async function restoreToFolder(
+  entries: AsyncIterable<TreeEntry> | Iterable<TreeEntry>,
+  source: ChunkSource,
+  dest: string,
+  options: RestoreOptions = {},
+): Promise<RestoreResult> {
+  Deno.mkdirSync(dest, { recursive: true });
+  const writer = new FolderWriter(Deno.realPathSync(dest));
+  const totals: TreeTotals = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  for await (const { entry, chunks } of readTree(entries, source, totals, options)) {
+    if (entry.type === "dir") writer.makeFolder(entry);
+    else if (entry.type === "symlink") writer.makeSymlink(entry);
+    else await writer.writeFile(entry, chunks);
+  }
+  writer.finishFolders(options.onWarning);
+  return { ...totals };
+}

@@ -1,0 +1,189 @@
+import assert from "node:assert/strict";
+import { IntegrityError } from "../errors.ts";
+import type { TreeEntry } from "../repo/snapshot_model.ts";
+import { restoreToFolder } from "./restorer.ts";
+import {
+  chunkId,
+  contentOf,
+  entry,
+  fileEntry,
+  hex,
+  MemoryChunkSource,
+  sampleTree,
+} from "./_restore_test_util.ts";
+
+const MiB = 1024 * 1024;
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "burrow-restore-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Checks that every entry exists under `dest` with its content, mode, mtime and target. */
+function assertRestored(dest: string, source: MemoryChunkSource, entries: TreeEntry[]): void {
+  for (const e of entries) {
+    const path = `${dest}/${e.path}`;
+    const info = Deno.lstatSync(path);
+    assert.equal(info.mtime?.getTime(), e.mtimeMs, `mtime of ${e.path}`);
+    if (e.type === "symlink") {
+      assert.ok(info.isSymlink, e.path);
+      assert.equal(Deno.readLinkSync(path), e.target);
+      continue;
+    }
+    assert.equal((info.mode ?? 0) & 0o7777, e.mode, `mode of ${e.path}`);
+    if (e.type === "dir") assert.ok(info.isDirectory, e.path);
+    else assert.deepEqual(Deno.readFileSync(path), contentOf(source, e), e.path);
+  }
+}
+
+function listTree(dir: string, prefix = ""): string[] {
+  const names: string[] = [];
+  for (const item of Deno.readDirSync(dir)) {
+    names.push(`${prefix}${item.name}`);
+    if (item.isDirectory) names.push(...listTree(`${dir}/${item.name}`, `${prefix}${item.name}/`));
+  }
+  return names.sort();
+}
+
+async function assertRefused(
+  dest: string,
+  entries: TreeEntry[],
+  pattern: RegExp,
+  source = new MemoryChunkSource(),
+): Promise<void> {
+  await assert.rejects(restoreToFolder(entries, source, dest), (error: unknown) => {
+    assert.ok(error instanceof IntegrityError, String(error));
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("restoreToFolder() restores a tree with modes, mtimes, symlinks and empty folders", async () => {
+  await withTempDir(async (dir) => {
+    const { source, entries } = sampleTree();
+    const progress: { files: number; bytes: number }[] = [];
+    const result = await restoreToFolder(entries, source, `${dir}/new/dest`, {
+      onProgress: (p) => progress.push(p),
+    });
+    assertRestored(`${dir}/new/dest`, source, entries);
+    assert.deepEqual(result, { files: 5, dirs: 4, symlinks: 2, bytes: 71_322 });
+    assert.deepEqual(progress.at(-1), { files: 5, bytes: 71_322 });
+    assert.deepEqual(listTree(`${dir}/new/dest`), entries.map((e) => e.path).sort());
+    assert.ok(source.fetches <= 2, `fetches: ${source.fetches}`);
+  });
+});
+
+Deno.test("restoreToFolder() replaces existing files and a symlink where a folder goes", async () => {
+  await withTempDir(async (dir) => {
+    const outside = `${dir}/outside`;
+    Deno.mkdirSync(outside);
+    Deno.mkdirSync(`${dir}/dest`);
+    Deno.writeTextFileSync(`${dir}/dest/top.txt`, "old content that is longer");
+    Deno.symlinkSync(outside, `${dir}/dest/docs`);
+    const { source, entries } = sampleTree();
+    await restoreToFolder(entries, source, `${dir}/dest`);
+    assertRestored(`${dir}/dest`, source, entries);
+    assert.deepEqual(listTree(outside), []);
+  });
+});
+
+Deno.test("restoreToFolder() refuses paths that would leave DEST and writes nothing outside", async () => {
+  await withTempDir(async (dir) => {
+    const outside = `${dir}/outside`;
+    Deno.mkdirSync(outside);
+    const dest = `${dir}/dest`;
+    const source = new MemoryChunkSource();
+    const payload = () => fileEntry(source, "x", [4]);
+    const attacks: [TreeEntry[], RegExp][] = [
+      [
+        [entry("a", "symlink", { target: outside }), { ...payload(), path: "a/passwd" }],
+        /leave DEST/,
+      ],
+      [[entry("d", "dir"), entry("d/l", "symlink", { target: "../.." }), {
+        ...payload(),
+        path: "d/l/x",
+      }], /"d\/l\/x": it would leave DEST/],
+      [[{ ...payload(), path: "../x" }], /"\.\.\/x": it would leave DEST/],
+      [[{ ...payload(), path: "/abs" }], /"\/abs": it would leave DEST/],
+      [[{ ...payload(), path: "a//b" }], /"a\/\/b": it has an empty component/],
+      [[{ ...payload(), path: "nodir/x" }], /its folder "nodir" does not come before it/],
+      [[payload(), { ...payload(), path: "x/y" }], /"x\/y": its parent "x" is a file/],
+      [[entry("d", "dir"), entry("d", "dir")], /"d": it appears twice/],
+    ];
+    for (const [entries, pattern] of attacks) {
+      await assertRefused(dest, entries, pattern, source);
+    }
+    assert.deepEqual(listTree(outside), []);
+    assert.deepEqual(listTree(dir).filter((p) => !p.startsWith("dest") && p !== "outside"), []);
+    assert.ok(listTree(dest).every((p) => !p.endsWith("passwd") && !p.includes("/x")));
+  });
+});
+
+Deno.test("restoreToFolder() removes a file whose chunk does not verify", async () => {
+  await withTempDir(async (dir) => {
+    const source = new MemoryChunkSource();
+    const good = fileEntry(source, "good.txt", [10]);
+    const bad = fileEntry(source, "bad file.bin", [100, 200, 300, 400]);
+    source.bad.add(hex(bad.chunks[3] ?? chunkId(0)));
+    await assertRefused(
+      dir,
+      [good, bad],
+      /^Cannot restore "bad file\.bin": chunk 3 does not verify$/,
+      source,
+    );
+    assert.deepEqual(listTree(dir), ["good.txt"]);
+  });
+});
+
+Deno.test("restoreToFolder() refuses a file whose chunks do not add up to its size", async () => {
+  await withTempDir(async (dir) => {
+    const source = new MemoryChunkSource();
+    const short = { ...fileEntry(source, "short", [5]), size: 10 };
+    await assertRefused(dir, [short], /"short": its chunks hold 5 bytes, not 10/, source);
+    const long = { ...fileEntry(source, "long", [5, 5]), size: 7 };
+    await assertRefused(dir, [long], /"long": its chunks hold more than 7 bytes/, source);
+    assert.deepEqual(listTree(dir), []);
+  });
+});
+
+Deno.test("restoreToFolder() fetches small files in batches", async () => {
+  await withTempDir(async (dir) => {
+    const source = new MemoryChunkSource();
+    const entries = [entry("d", "dir")];
+    for (let i = 0; i < 2000; i++) entries.push(fileEntry(source, `d/f${i}`, [100 + (i % 50)]));
+    const result = await restoreToFolder(entries, source, dir);
+    assert.equal(result.files, 2000);
+    assert.ok(source.fetches <= 5, `fetches: ${source.fetches}`);
+    assert.deepEqual(Deno.readFileSync(`${dir}/d/f1999`), contentOf(source, entries[2000]!));
+  });
+});
+
+Deno.test("restoreToFolder() streams a 100 MiB file with little memory", async () => {
+  await withTempDir(async (dir) => {
+    const source = new MemoryChunkSource();
+    const chunk = new Uint8Array(MiB).map((_, i) => i % 251);
+    const ids = Array.from({ length: 100 }, (_, i) => source.put(chunkId(i), chunk));
+    const big = entry("big.bin", "file", { size: 100 * MiB, chunks: ids, mode: 0o600 });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const before = Deno.memoryUsage().rss;
+    let peak = before;
+    await restoreToFolder([big], source, dir, {
+      onProgress: () => (peak = Math.max(peak, Deno.memoryUsage().rss)),
+    });
+    clearInterval(timer);
+    assert.ok(peak - before < 30 * MiB, `rss grew by ${((peak - before) / MiB).toFixed(1)} MiB`);
+    assert.ok(ticks > 0, "the event loop never ran a timer");
+    const file = Deno.openSync(`${dir}/big.bin`);
+    const probe = new Uint8Array(4);
+    file.seekSync(77 * MiB + 1000, Deno.SeekMode.Start);
+    file.readSync(probe);
+    file.close();
+    assert.deepEqual(probe, chunk.subarray(1000, 1004));
+    assert.equal(Deno.statSync(`${dir}/big.bin`).size, 100 * MiB);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * The rules every manifest entry obeys, shared by the encoder (which throws TypeError/RangeError
+ * on a caller's mistake) and the decoder (which turns the same findings into IntegrityError,
+ * since decoded bytes come from an untrusted server).
+ *
+ * @module
+ */
+import { quoteName } from "../names.ts";
+import type { EntryType, TreeEntry } from "./snapshot_model.ts";
+
+/** Longest entry path or symlink target, in UTF-8 bytes. */
+export const MAX_PATH_BYTES = 4096;
+/** Most chunk ids one file entry may list (2^24: 16 TiB at 1 MiB chunks). */
+export const MAX_CHUNKS = 2 ** 24;
+/** Length of a chunk id. */
+export const CHUNK_ID_BYTES = 32;
+
+const ENTRY_TYPES: ReadonlySet<string> = new Set<EntryType>(["file", "dir", "symlink"]);
+
+/** The number of UTF-8 bytes of a well-formed string. */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    // Two-unit surrogate pairs are 4 bytes (2 + 2); BMP code points >= 0x800 are 3 bytes.
+    bytes += unit < 0x800 || (unit >= 0xd800 && unit <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
+}
+
+/**
+ * Why `path` breaks the entry path rules, or undefined when it obeys them: relative,
+ * `/`-separated, no empty, `.` or `..` component, no NUL, well-formed Unicode, ≤ 4096 bytes.
+ */
+export function entryPathProblem(path: string): string | undefined {
+  if (path === "") return "it is empty";
+  if (path.startsWith("/")) return "it is absolute";
+  if (!path.isWellFormed()) return "it is not valid Unicode";
+  if (path.includes("\0")) return "it holds a NUL character";
+  if (utf8Length(path) > MAX_PATH_BYTES) return `it is longer than ${MAX_PATH_BYTES} bytes`;
+  for (const part of path.split("/")) {
+    if (part === "") return "it has an empty component";
+    if (part === "." || part === "..") return `it has a "${part}" component`;
+  }
+  return undefined;
+}
+
+/**
+ * Returns `path` unchanged when it is a valid entry path (see `entryPathProblem`).
+ *
+ * @throws {TypeError} naming the rule it breaks
+ */
+export function validateEntryPath(path: string): string {
+  const problem = typeof path === "string" ? entryPathProblem(path) : "it is not a string";
+  if (problem !== undefined) {
+    throw new TypeError(`Invalid entry path ${quoteName(String(path))}: ${problem}`);
+  }
+  return path;
+}
+
+function checkCount(what: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`Invalid ${what} ${value}: expected a non-negative safe integer`);
+  }
+}
+
+function checkTarget(entry: TreeEntry): void {
+  if (typeof entry.target !== "string") throw new TypeError("Invalid target: not a string");
+  if (entry.type !== "symlink") {
+    if (entry.target !== "") throw new TypeError(`Invalid target: a ${entry.type} has none`);
+    return;
+  }
+  const bytes = utf8Length(entry.target);
+  if (bytes < 1 || bytes > MAX_PATH_BYTES) {
+    throw new RangeError(`Invalid symlink target: ${bytes} bytes, expected 1-${MAX_PATH_BYTES}`);
+  }
+  if (!entry.target.isWellFormed() || entry.target.includes("\0")) {
+    throw new TypeError("Invalid symlink target: it holds a NUL or is not valid Unicode");
+  }
+}
+
+function checkChunks(entry: TreeEntry): void {
+  if (!Array.isArray(entry.chunks)) throw new TypeError("Invalid chunks: not an array");
+  const count = entry.chunks.length;
+  if (count > MAX_CHUNKS) throw new RangeError(`Invalid chunk count ${count}: over ${MAX_CHUNKS}`);
+  for (const id of entry.chunks) {
+    if (!(id instanceof Uint8Array) || id.length !== CHUNK_ID_BYTES) {
+      throw new TypeError(`Invalid chunk id: expected ${CHUNK_ID_BYTES} bytes`);
+    }
+  }
+  if (entry.type !== "file") {
+    if (count > 0 || entry.size !== 0) {
+      throw new RangeError(`Invalid ${entry.type}: it has a size or chunks`);
+    }
+  } else if ((entry.size === 0) !== (count === 0) || count > entry.size) {
+    throw new RangeError(`Invalid file: ${count} chunks cannot hold ${entry.size} bytes`);
+  }
+}
+
+/**
+ * Checks one entry on its own (not its place in the tree).
+ *
+ * @throws {TypeError} for a bad type, path, chunk id or target
+ * @throws {RangeError} for a number out of range or counts that do not fit the type
+ */
+export function validateEntry(entry: TreeEntry): TreeEntry {
+  if (!ENTRY_TYPES.has(entry.type)) {
+    throw new TypeError(`Invalid entry type ${quoteName(entry.type)}`);
+  }
+  validateEntryPath(entry.path);
+  if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) {
+    throw new RangeError(`Invalid mode ${entry.mode}: expected 0-0o7777`);
+  }
+  if (!Number.isFinite(entry.mtimeMs)) throw new RangeError(`Invalid mtime ${entry.mtimeMs}`);
+  checkCount("size", entry.size);
+  checkCount("inode", entry.inode);
+  checkChunks(entry);
+  checkTarget(entry);
+  return entry;
+}
+
+/**
+ * Tracks the tree order of a manifest: no duplicate paths, and every entry's parent folder
+ * listed (as a folder) before it. Keeps one map slot per path.
+ */
+export class TreeOrder {
+  readonly #isDir = new Map<string, boolean>();
+
+  /** Records `path`. @throws {TypeError} on a duplicate or a parent not seen as a folder */
+  accept(path: string, type: EntryType): void {
+    if (this.#isDir.has(path)) throw new TypeError(`Duplicate path ${quoteName(path)}`);
+    const slash = path.lastIndexOf("/");
+    if (slash >= 0 && this.#isDir.get(path.slice(0, slash)) !== true) {
+      throw new TypeError(
+        `Path ${quoteName(path)} comes before its folder ${quoteName(path.slice(0, slash))}`,
+      );
+    }
+    this.#isDir.set(path, type === "dir");
+  }
+
+  /** How many paths were accepted. */
+  get size(): number {
+    return this.#isDir.size;
+  }
+}

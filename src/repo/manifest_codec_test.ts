@@ -1,0 +1,255 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { IntegrityError } from "../errors.ts";
+import {
+  decodeManifest,
+  MANIFEST_MAGIC,
+  ManifestDecoder,
+  ManifestEncoder,
+  validateEntryPath,
+} from "./manifest_codec.ts";
+import type { EntryType, TreeEntry } from "./snapshot_model.ts";
+
+function id(n: number): Uint8Array {
+  return new Uint8Array(32).fill(n);
+}
+
+function entry(path: string, type: EntryType, extra: Partial<TreeEntry> = {}): TreeEntry {
+  return {
+    path,
+    type,
+    mode: 0o644,
+    mtimeMs: 1.7e12 + 0.5,
+    size: 0,
+    inode: 7,
+    chunks: [],
+    target: "",
+    ...extra,
+  };
+}
+
+const SAMPLE: TreeEntry[] = [
+  entry("docs", "dir", { mode: 0o755 }),
+  entry("docs/a b.txt", "file", { size: 10, chunks: [id(1), id(2)] }),
+  entry("docs/empty", "file"),
+  entry("docs/Grüße 🦊", "dir", { mode: 0o700, mtimeMs: -5 }),
+  entry("docs/Grüße 🦊/link", "symlink", { mode: 0o777, target: "../a b.txt" }),
+  entry("top.bin", "file", { size: 2 ** 40, inode: 2 ** 53 - 1, chunks: [id(3)], mode: 0o4755 }),
+];
+
+function encode(entries: readonly TreeEntry[]): Uint8Array {
+  const encoder = new ManifestEncoder();
+  for (const e of entries) encoder.add(e);
+  return encoder.finish();
+}
+
+function decodeInPieces(bytes: Uint8Array, cuts: readonly number[]): TreeEntry[] {
+  const decoder = new ManifestDecoder();
+  const out: TreeEntry[] = [];
+  let at = 0;
+  for (const cut of [...cuts].sort((a, b) => a - b)) {
+    out.push(...decoder.push(bytes.subarray(at, Math.max(at, cut))));
+    at = Math.max(at, cut);
+  }
+  out.push(...decoder.push(bytes.subarray(at)));
+  decoder.finish();
+  return out;
+}
+
+Deno.test("ManifestEncoder/decodeManifest() round-trip a tree", () => {
+  const bytes = encode(SAMPLE);
+  assert.deepEqual(bytes.subarray(0, 8), MANIFEST_MAGIC);
+  assert.deepEqual(decodeManifest(bytes), SAMPLE);
+  assert.deepEqual(decodeManifest(encode([])), []);
+});
+
+Deno.test("ManifestDecoder.push() decodes at every split point and byte by byte", () => {
+  const bytes = encode(SAMPLE);
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    assert.deepEqual(decodeInPieces(bytes, [cut]), SAMPLE, `split at ${cut}`);
+  }
+  const decoder = new ManifestDecoder();
+  const out = [...bytes].flatMap((b) => decoder.push(Uint8Array.of(b)));
+  decoder.finish();
+  assert.deepEqual(out, SAMPLE);
+});
+
+const nameArb = fc.string({ unit: "binary", minLength: 1, maxLength: 12 })
+  .filter((s) => !s.includes("/") && !s.includes("\0") && s !== "." && s !== "..");
+
+const rawEntryArb = fc.record({
+  parent: fc.nat(),
+  name: nameArb,
+  type: fc.constantFrom<EntryType>("file", "dir", "symlink"),
+  mode: fc.integer({ min: 0, max: 0o7777 }),
+  mtimeMs: fc.double({ noNaN: true, noDefaultInfinity: true }),
+  size: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+  inode: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+  chunks: fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 3 }),
+  target: nameArb,
+});
+
+/** Builds a valid tree from raw records: parents chosen among folders already listed. */
+type RawEntry = typeof rawEntryArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toTree(raws: RawEntry[]): TreeEntry[] {
+  const dirs = [""];
+  const seen = new Set<string>();
+  const tree: TreeEntry[] = [];
+  for (const r of raws) {
+    const parent = dirs[r.parent % dirs.length] ?? "";
+    const path = parent === "" ? r.name : `${parent}/${r.name}`;
+    if (seen.has(path) || new TextEncoder().encode(path).length > 4096) continue;
+    seen.add(path);
+    const isFile = r.type === "file";
+    const chunks = isFile && r.size > 0 ? r.chunks.slice(0, Math.min(r.size, 3)) : [];
+    tree.push({
+      ...r,
+      path,
+      size: isFile && chunks.length > 0 ? r.size : 0,
+      chunks,
+      target: r.type === "symlink" ? r.target : "",
+    });
+    if (r.type === "dir") dirs.push(path);
+  }
+  return tree.map(({ path, type, mode, mtimeMs, size, inode, chunks, target }) => ({
+    path,
+    type,
+    mode,
+    mtimeMs,
+    size,
+    inode,
+    chunks,
+    target,
+  }));
+}
+
+Deno.test("ManifestDecoder round-trips random trees split at random points", () => {
+  fc.assert(
+    fc.property(fc.array(rawEntryArb, { maxLength: 30 }), fc.array(fc.nat()), (raws, cuts) => {
+      const tree = toTree(raws);
+      const bytes = encode(tree);
+      assert.deepEqual(decodeInPieces(bytes, cuts.map((c) => c % (bytes.length + 1))), tree);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+/** A record built without validation, to feed the decoder hostile bytes. */
+function rawRecord(code: number, path: string, fields: Partial<TreeEntry> = {}): Uint8Array {
+  const p = new TextEncoder().encode(path);
+  const t = new TextEncoder().encode(fields.target ?? "");
+  const chunks = fields.chunks ?? [];
+  const out = new Uint8Array(3 + p.length + 32 + chunks.length * 32 + 2 + t.length);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, code);
+  view.setUint16(1, p.length);
+  out.set(p, 3);
+  let at = 3 + p.length;
+  view.setUint32(at, fields.mode ?? 0o644);
+  view.setFloat64(at + 4, fields.mtimeMs ?? 0);
+  view.setFloat64(at + 12, fields.size ?? 0);
+  view.setFloat64(at + 20, fields.inode ?? 0);
+  view.setUint32(at + 28, chunks.length);
+  at += 32;
+  for (const c of chunks) (out.set(c, at), at += 32);
+  view.setUint16(at, t.length);
+  out.set(t, at + 2);
+  return out;
+}
+
+function manifest(...records: Uint8Array[]): Uint8Array {
+  const end = new Uint8Array(5);
+  new DataView(end.buffer).setUint32(1, records.length);
+  const parts = [MANIFEST_MAGIC, ...records, end];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), at += p.length);
+  return out;
+}
+
+function assertRejects(bytes: Uint8Array, pattern: RegExp): void {
+  assert.throws(() => decodeManifest(bytes), (error: unknown) => {
+    assert.ok(error instanceof IntegrityError, String(error));
+    assert.match(error.message, /^Cannot read snapshot manifest: /);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("decodeManifest() refuses hostile entries, naming the entry index", () => {
+  const dir = rawRecord(2, "d");
+  const cases: [Uint8Array, RegExp][] = [
+    [rawRecord(1, "../x"), /entry 0: .*"\.\." component/],
+    [rawRecord(1, "/abs"), /entry 0: .*absolute/],
+    [rawRecord(1, "a//b"), /entry 0: .*empty component/],
+    [rawRecord(1, "a\0b"), /entry 0: .*NUL/],
+    [rawRecord(1, "d/x"), /entry 0: .*before its folder/],
+    [rawRecord(2, "d", { chunks: [id(1)] }), /entry 0: chunk count 1 does not fit a dir/],
+    [rawRecord(1, "f", { size: 5 }), /entry 0: .*0 chunks cannot hold 5 bytes/],
+    [rawRecord(1, "f", { size: 1, chunks: [id(1), id(2)] }), /entry 0: .*2 chunks/],
+    [rawRecord(1, "f", { mode: 0o10000 }), /entry 0: Invalid mode/],
+    [rawRecord(1, "f", { size: -1 }), /entry 0: Invalid size/],
+    [rawRecord(1, "f", { size: 0.5, chunks: [id(1)] }), /entry 0: Invalid size/],
+    [rawRecord(1, "f", { inode: NaN }), /entry 0: Invalid inode/],
+    [rawRecord(1, "f", { mtimeMs: Infinity }), /entry 0: Invalid mtime/],
+    [rawRecord(3, "l"), /entry 0: Invalid symlink target/],
+    [rawRecord(3, "l", { target: "a\0" }), /entry 0: Invalid symlink target/],
+    [rawRecord(1, "f", { target: "x" }), /entry 0: Invalid target/],
+    [rawRecord(7, "f"), /entry 0: unknown type byte 7/],
+  ];
+  for (const [record, pattern] of cases) assertRejects(manifest(record), pattern);
+  assertRejects(manifest(dir, rawRecord(1, "d")), /entry 1: Duplicate path "d"/);
+  assertRejects(manifest(rawRecord(1, "f"), rawRecord(1, "f/x")), /entry 1: .*before its folder/);
+  const badUtf8 = rawRecord(1, "ab");
+  badUtf8[3] = 0xff;
+  assertRejects(manifest(dir, badUtf8), /entry 1: the path is not valid UTF-8/);
+});
+
+Deno.test("decodeManifest() refuses bad framing", () => {
+  const good = manifest(rawRecord(2, "d"));
+  assertRejects(good.subarray(0, good.length - 1), /truncated after 1 entries/);
+  assertRejects(Uint8Array.of(...good, 0), /bytes follow the end record/);
+  const badMagic = good.slice();
+  badMagic[0] = 0x41;
+  assertRejects(badMagic, /bad magic/);
+  const badCount = good.slice();
+  badCount[badCount.length - 1] = 2;
+  assertRejects(badCount, /counts 2 entries, not 1/);
+});
+
+Deno.test("ManifestDecoder.push() bounds lengths before buffering their bytes", () => {
+  const header = new Uint8Array(3 + 1 + 32);
+  const view = new DataView(header.buffer);
+  view.setUint8(0, 1);
+  view.setUint16(1, 1);
+  header[3] = 0x61;
+  view.setUint32(3 + 1 + 28, 2 ** 24 + 1);
+  const decoder = new ManifestDecoder();
+  assert.throws(() => decoder.push(Uint8Array.of(...MANIFEST_MAGIC, ...header)), /chunk count/);
+  assert.throws(() => decoder.push(new Uint8Array(1)), IntegrityError);
+  const longPath = Uint8Array.of(...MANIFEST_MAGIC, 1, 0x10, 0x01);
+  assert.throws(() => new ManifestDecoder().push(longPath), /path length 4097/);
+});
+
+Deno.test("ManifestEncoder.add() throws on invalid entries and order", () => {
+  const encoder = new ManifestEncoder();
+  encoder.add(entry("a", "dir"));
+  assert.throws(() => encoder.add(entry("a", "file")), TypeError);
+  assert.throws(() => encoder.add(entry("b/c", "file")), TypeError);
+  assert.throws(() => encoder.add(entry("a/./c", "file")), TypeError);
+  assert.throws(() => encoder.add(entry("c", "file", { mode: 0o10000 })), RangeError);
+  assert.throws(() => encoder.add(entry("c", "file", { size: 1, chunks: [new Uint8Array(31)] })));
+  assert.throws(() => encoder.add(entry("c", "dir", { size: 3 })), RangeError);
+  encoder.add(entry("a/c", "file"));
+  assert.deepEqual(decodeManifest(encoder.finish()).map((e) => e.path), ["a", "a/c"]);
+  assert.throws(() => encoder.add(entry("d", "file")), TypeError);
+});
+
+Deno.test("validateEntryPath() accepts relative paths and refuses the rest", () => {
+  for (const ok of ["a", "a/b c/d", "Grüße/🦊", ".hidden", "a..b", "x".repeat(4096)]) {
+    assert.equal(validateEntryPath(ok), ok);
+  }
+  const bad = ["", "/a", "a/", "a//b", "./a", "a/..", "a\0", "\ud800", "é".repeat(2049)];
+  for (const path of bad) assert.throws(() => validateEntryPath(path), TypeError, path);
+});
