@@ -2,6 +2,8 @@
 import type { Command } from "./command.ts";
 import { certsCommand } from "./certs.ts";
 import { passwdCommand } from "./passwd.ts";
+import { pullCommand } from "./pull.ts";
+import { pushCommand } from "./push.ts";
 import { serveCommand } from "./serve.ts";
 import { signupCommand } from "./signup.ts";
 import { snapshotsCommand } from "./snapshots.ts";
@@ -15,6 +17,8 @@ export const COMMANDS: readonly Command[] = [
   useraddCommand,
   userdelCommand,
   usersCommand,
+  pushCommand,
+  pullCommand,
   snapshotsCommand,
   signupCommand,
   passwdCommand,

@@ -116,16 +116,18 @@ function listChunks(repository: UserRepository, after: Uint8Array | undefined): 
 async function getChunks(repository: UserRepository, ids: Uint8Array[]): Promise<Reply> {
   const blobs: { id: Uint8Array; blob: Uint8Array }[] = [];
   const missing: Uint8Array[] = [];
-  let budget = CHUNKS_REPLY_BUDGET;
+  let used = 0;
   for (const id of ids) {
     if (!repository.chunks.has(id)) {
       missing.push(id);
       continue;
     }
-    if (budget <= 0) break;
     const blob = await repository.chunks.get(id);
+    // The first blob always goes (one blob always fits a frame); later ones only while the
+    // reply stays under its budget, and the client asks again for the rest.
+    if (blobs.length > 0 && used + blob.length + 36 > CHUNKS_REPLY_BUDGET) break;
     blobs.push({ id, blob });
-    budget -= blob.length + 36;
+    used += blob.length + 36;
   }
   return { type: "chunks", payload: { blobs, missing } };
 }

@@ -148,3 +148,15 @@ export async function addUser(server: TestServer, name: string, password: string
   });
   if (result.code !== 0) throw new Error(`useradd failed: ${result.stderr}`);
 }
+
+/** Starts `burrow ARGS…` without waiting for it; the caller kills or awaits it. */
+export function spawnBurrow(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    env: { NO_COLOR: "1", ...env },
+    clearEnv: true,
+  }).spawn();
+}

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { ArchiveJobRunner } from "./_archive_job_runner.ts";
+import type { JobReply } from "./_archive_messages.ts";
+
+const MiB = 1024 * 1024;
+
+function runner(creditBytes: number, replies: JobReply[]): ArchiveJobRunner {
+  const init = {
+    type: "init" as const,
+    idKey: new Uint8Array(32).fill(3),
+    dataKey: new Uint8Array(32).fill(4),
+    knownIds: new Uint8Array(0),
+    creditBytes,
+    flushBytes: Math.max(1, creditBytes / 2),
+  };
+  return new ArchiveJobRunner(init, (reply) => replies.push(reply));
+}
+
+Deno.test("ArchiveJobRunner.run() waits for credit once out of it, and resumes on credit", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = new Uint8Array(12 * MiB);
+    for (let at = 0; at < data.length; at += 65536) {
+      crypto.getRandomValues(data.subarray(at, at + 65536));
+    }
+    await Deno.writeFile(`${dir}/big`, data);
+    const replies: JobReply[] = [];
+    const worker = runner(2 * MiB, replies);
+    let finished = false;
+    const job = worker.run({ type: "job", jobId: 1, paths: [`${dir}/big`] }).then(() =>
+      finished = true
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(finished, false);
+    assert.equal(replies.at(-1)?.waiting, true, "the last reply says the worker waits");
+    while (!finished) {
+      const bytes = replies.splice(0).flatMap((r) => r.blobs).reduce((n, b) => n + b.length, 0);
+      worker.credit(bytes);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await job;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ArchiveJobRunner.run() reports a file it cannot open and goes on", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a`, "content of a");
+    const replies: JobReply[] = [];
+    await runner(64 * MiB, replies).run({
+      type: "job",
+      jobId: 7,
+      paths: [`${dir}/missing`, `${dir}/a`, `${dir}/a`],
+    });
+    assert.equal(replies.length, 1);
+    const [reply] = replies;
+    assert.deepEqual([reply!.jobId, reply!.done, reply!.waiting], [7, true, false]);
+    assert.deepEqual(reply!.files, [
+      { at: 0, chunks: 0, bytes: 0, end: true, error: "Cannot read file: it no longer exists" },
+      { at: 1, chunks: 1, bytes: 12, end: true },
+      { at: 2, chunks: 1, bytes: 12, end: true },
+    ]);
+    assert.equal(reply!.chunkIds.length, 64);
+    assert.equal(reply!.blobs.length, 1, "the same chunk is sealed once");
+    assert.deepEqual(reply!.blobIds, reply!.chunkIds.subarray(0, 32));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

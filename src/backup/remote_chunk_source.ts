@@ -1,0 +1,188 @@
+/**
+ * Chunks fetched from the server for a restore: `get_chunks` requests pipelined ahead of the
+ * consumer (bounded by a count of requests in flight and by the plaintext held), each blob
+ * opened, decompressed and checked against its keyed id before it is handed out.
+ *
+ * @module
+ */
+import type { BurrowClient } from "../client/burrow_client.ts";
+import { errorMessage, IntegrityError, ProtocolError } from "../errors.ts";
+import { BlobOpener, ChunkIdHasher } from "../repo/blob_crypto.ts";
+import { toHex } from "../repo/chunk_store.ts";
+import { MAX_CHUNK_SIZE } from "../repo/chunker.ts";
+import { decompressChunk } from "../repo/compression.ts";
+import type { RepositoryKeys } from "../repo/master_key.ts";
+import type { ChunkSource } from "./chunk_source.ts";
+
+/** Tuning of a `RemoteChunkSource`. */
+export interface RemoteChunkSourceOptions {
+  /** Ids per `get_chunks` request (default 256). */
+  idsPerRequest?: number;
+  /** Requests in flight at once (default 4). */
+  requestsInFlight?: number;
+  /** Plaintext held ahead of the consumer before fetching pauses (default 64 MiB). */
+  aheadBytes?: number;
+}
+
+type Slot = { plain: Uint8Array } | { error: Error };
+
+/** A `ChunkSource` over a logged-in connection. */
+export class RemoteChunkSource implements ChunkSource {
+  readonly #client: BurrowClient;
+  readonly #opener: BlobOpener;
+  readonly #hasher: ChunkIdHasher;
+  readonly #perRequest: number;
+  readonly #inFlight: number;
+  readonly #aheadBytes: number;
+  /** Bytes of sealed blobs received (what the network carried). */
+  bytesReceived = 0;
+
+  constructor(client: BurrowClient, keys: RepositoryKeys, options: RemoteChunkSourceOptions = {}) {
+    this.#client = client;
+    this.#opener = new BlobOpener(keys.dataKey);
+    this.#hasher = new ChunkIdHasher(keys.idKey);
+    this.#perRequest = options.idsPerRequest ?? 256;
+    this.#inFlight = options.requestsInFlight ?? 4;
+    this.#aheadBytes = options.aheadBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** The verified plaintext of each id, in order (see `ChunkSource`). */
+  async *fetch(ids: Uint8Array[]): AsyncGenerator<Uint8Array> {
+    const fetcher = new Fetcher(this, ids);
+    try {
+      for (const id of ids) yield await fetcher.take(id);
+    } finally {
+      fetcher.stop();
+    }
+  }
+
+  /** Requests `batch` and returns the slots it filled plus the ids the reply left out. */
+  async request(batch: Uint8Array[]): Promise<{ filled: Map<string, Slot>; rest: Uint8Array[] }> {
+    const reply = await this.#client.getChunks(batch);
+    const filled = new Map<string, Slot>();
+    for (const { id, blob } of reply.blobs) {
+      this.bytesReceived += blob.length;
+      filled.set(toHex(id), this.#open(id, blob));
+    }
+    for (const id of reply.missing) {
+      filled.set(toHex(id), {
+        error: new IntegrityError(
+          `Cannot read chunk ${toHex(id).slice(0, 16)}: the server does not have it`,
+        ),
+      });
+    }
+    if (filled.size === 0) {
+      throw new ProtocolError("Cannot fetch chunks: the server answered with none of them");
+    }
+    return { filled, rest: batch.filter((id) => !filled.has(toHex(id))) };
+  }
+
+  #open(id: Uint8Array, blob: Uint8Array): Slot {
+    try {
+      const { payload, compressed } = this.#opener.open(id, blob);
+      const plain = compressed ? decompressChunk(payload, MAX_CHUNK_SIZE) : payload;
+      this.#hasher.verify(id, plain);
+      return { plain };
+    } catch (error) {
+      const reason = error instanceof IntegrityError ? errorMessage(error) : String(error);
+      return {
+        error: new IntegrityError(`Cannot verify chunk ${toHex(id).slice(0, 16)}: ${reason}`),
+      };
+    }
+  }
+
+  /** Requests per batch, requests in flight, plaintext held ahead. */
+  get tuning(): { perRequest: number; inFlight: number; aheadBytes: number } {
+    return { perRequest: this.#perRequest, inFlight: this.#inFlight, aheadBytes: this.#aheadBytes };
+  }
+}
+
+/** The read-ahead state of one `fetch` call. */
+class Fetcher {
+  readonly #source: RemoteChunkSource;
+  /** Unique ids not requested yet, in first-use order. */
+  #pending: Uint8Array[];
+  /** How many more times each id will be taken. */
+  readonly #uses = new Map<string, number>();
+  readonly #ready = new Map<string, Slot>();
+  readonly #waiters = new Map<string, () => void>();
+  #heldBytes = 0;
+  #running = 0;
+  #stopped = false;
+  #failure: Error | null = null;
+
+  constructor(source: RemoteChunkSource, ids: Uint8Array[]) {
+    this.#source = source;
+    const seen = new Set<string>();
+    this.#pending = [];
+    for (const id of ids) {
+      const hex = toHex(id);
+      this.#uses.set(hex, (this.#uses.get(hex) ?? 0) + 1);
+      if (!seen.has(hex)) {
+        seen.add(hex);
+        this.#pending.push(id);
+      }
+    }
+    this.#pump();
+  }
+
+  /** The plaintext of `id`, once fetched. @throws {IntegrityError} when it did not verify */
+  async take(id: Uint8Array): Promise<Uint8Array> {
+    const hex = toHex(id);
+    while (!this.#ready.has(hex)) {
+      if (this.#failure !== null) throw this.#failure;
+      await new Promise<void>((resolve) => this.#waiters.set(hex, resolve));
+    }
+    const slot = this.#ready.get(hex)!;
+    if ("error" in slot) throw slot.error;
+    const left = (this.#uses.get(hex) ?? 1) - 1;
+    this.#uses.set(hex, left);
+    if (left === 0) {
+      this.#ready.delete(hex);
+      this.#heldBytes -= slot.plain.length;
+      this.#pump();
+    }
+    return slot.plain;
+  }
+
+  /** Stops fetching; what is held is dropped. */
+  stop(): void {
+    this.#stopped = true;
+    this.#ready.clear();
+  }
+
+  #pump(): void {
+    const { perRequest, inFlight, aheadBytes } = this.#source.tuning;
+    while (
+      !this.#stopped && this.#running < inFlight && this.#pending.length > 0 &&
+      this.#heldBytes < aheadBytes
+    ) {
+      const batch = this.#pending.splice(0, perRequest);
+      this.#running++;
+      this.#source.request(batch).then(
+        ({ filled, rest }) => this.#accept(filled, rest),
+        (error) => this.#fail(error instanceof Error ? error : new Error(String(error))),
+      );
+    }
+  }
+
+  #accept(filled: Map<string, Slot>, rest: Uint8Array[]): void {
+    this.#running--;
+    if (this.#stopped) return;
+    this.#pending.unshift(...rest);
+    for (const [hex, slot] of filled) {
+      this.#ready.set(hex, slot);
+      if ("plain" in slot) this.#heldBytes += slot.plain.length;
+      this.#waiters.get(hex)?.();
+      this.#waiters.delete(hex);
+    }
+    this.#pump();
+  }
+
+  #fail(error: Error): void {
+    this.#running--;
+    this.#failure ??= error;
+    for (const wake of this.#waiters.values()) wake();
+    this.#waiters.clear();
+  }
+}

@@ -1,0 +1,121 @@
+/** `burrow pull DEST`: restores a snapshot into a folder, a .zip or a .tar. @module */
+import { pullFormat, pullSnapshot } from "../backup/pull.ts";
+import { RemoteRepository } from "../client/remote_repository.ts";
+import { NotFoundError, UsageError } from "../errors.ts";
+import { validateSetName } from "../names.ts";
+import type { SnapshotRecord } from "../repo/snapshot_model.ts";
+import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
+import { withLogin } from "./client_session.ts";
+import { CLIENT_FLAGS } from "./config.ts";
+import { formatBytes, formatSeconds } from "./format.ts";
+import { printJson, printLine } from "./output.ts";
+import { ProgressLine } from "./progress.ts";
+
+/**
+ * The snapshot `--snapshot ID|latest` and `--name SET` choose: an id (or unique prefix of at
+ * least 4 characters), or the latest of the set; the set may be left out when there is one.
+ */
+export function chooseSnapshot(
+  snapshots: readonly SnapshotRecord[],
+  wanted: string,
+  set: string | undefined,
+): SnapshotRecord {
+  const pool = set === undefined ? snapshots : snapshots.filter((s) => s.set === set);
+  if (wanted !== "latest") {
+    if (!/^[0-9a-f]{4,16}$/.test(wanted)) {
+      throw new UsageError(`Invalid --snapshot "${wanted}": expected "latest" or a snapshot id`);
+    }
+    const found = pool.filter((s) => s.id.startsWith(wanted));
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) {
+      throw new UsageError(`Snapshot id "${wanted}" is ambiguous: give more characters`);
+    }
+    throw new NotFoundError(
+      `Cannot find snapshot "${wanted}"${set === undefined ? "" : ` in set "${set}"`}`,
+    );
+  }
+  const sets = new Set(pool.map((s) => s.set));
+  if (pool.length === 0) {
+    throw new NotFoundError(
+      set === undefined
+        ? "Cannot pull: there are no snapshots"
+        : `Cannot pull: set "${set}" has no snapshots`,
+    );
+  }
+  if (sets.size > 1) {
+    throw new UsageError(
+      `Cannot choose a set: you have ${[...sets].map((s) => `"${s}"`).join(", ")} (use --name SET)`,
+    );
+  }
+  return pool.reduce((a, b) => (b.time >= a.time ? b : a));
+}
+
+async function run(args: ParsedArgs): Promise<void> {
+  const dest = args.positionals[0] ?? "";
+  const nameFlag = stringFlag(args, "name");
+  const set = nameFlag === undefined ? undefined : validateSetName(nameFlag);
+  const wanted = stringFlag(args, "snapshot") ?? "latest";
+  const json = booleanFlag(args, "json");
+  const progress = new ProgressLine(!json && Deno.stdout.isTerminal());
+  const started = performance.now();
+  const { record, result } = await withLogin(args, async ({ client }, login) => {
+    const repository = await RemoteRepository.open(client, login, { create: false });
+    const snapshots = repository === null ? [] : await repository.listSnapshots();
+    const record = chooseSnapshot(snapshots, wanted, set);
+    const totalBytes = record.summary.bytes;
+    const result = await pullSnapshot(client, repository!, record, dest, {
+      onProgress: (p) =>
+        progress.update({
+          files: p.files,
+          bytes: p.bytes,
+          totalFiles: record.summary.files,
+          totalBytes,
+        }),
+    });
+    return { record, result };
+  });
+  progress.done();
+  const seconds = (performance.now() - started) / 1000;
+  if (json) {
+    printJson({
+      snapshot: record.id,
+      set: record.set,
+      dest,
+      format: pullFormat(dest),
+      ...result,
+      seconds,
+    });
+    return;
+  }
+  printLine(`snapshot ${record.id} of set "${record.set}" restored to ${dest}`);
+  printLine(`files: ${result.files}, folders: ${result.dirs}, symlinks: ${result.symlinks}`);
+  printLine(
+    `wrote ${formatBytes(result.bytes)}, received ${
+      formatBytes(result.bytesReceived)
+    }, every chunk verified, in ${formatSeconds(seconds)}`,
+  );
+}
+
+/** The `pull` command. */
+export const pullCommand: Command = {
+  name: "pull",
+  summary: "Restore a snapshot into a folder, a .zip or a .tar",
+  usage: "pull DEST [--name SET] [--snapshot ID|latest] [client options] [--json]",
+  description:
+    "Restores a snapshot (default: the latest of the set; the set may be left out when you have\n" +
+    "one) into the folder DEST, or writes a zip or tar archive when DEST ends in .zip or .tar.\n" +
+    "Every chunk is verified before it is written; data that does not verify stops the pull\n" +
+    "with exit code 4, naming the file.",
+  flags: {
+    name: { type: "string", value: "SET", help: "The set to restore from" },
+    snapshot: {
+      type: "string",
+      value: "ID",
+      help: "A snapshot id (or prefix), or latest (default)",
+    },
+    ...CLIENT_FLAGS,
+    json: { type: "boolean", help: "Print the summary as one JSON object" },
+  },
+  positionals: { min: 1, max: 1 },
+  run,
+};

@@ -1,0 +1,94 @@
+/** `burrow push PATH`: backs up a file or folder as a new snapshot. @module */
+import { basename, resolve } from "node:path";
+import { pushSnapshot } from "../backup/push.ts";
+import { RemoteRepository } from "../client/remote_repository.ts";
+import { NotFoundError } from "../errors.ts";
+import { validateSetName } from "../names.ts";
+import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
+import { withLogin } from "./client_session.ts";
+import { CLIENT_FLAGS } from "./config.ts";
+import { formatBytes, formatSeconds } from "./format.ts";
+import { printError, printJson, printLine } from "./output.ts";
+import { ProgressLine } from "./progress.ts";
+
+async function run(args: ParsedArgs): Promise<void> {
+  const source = resolve(args.positionals[0] ?? "");
+  try {
+    await Deno.stat(source);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    throw new NotFoundError(`Cannot back up "${args.positionals[0]}": no such file or folder`);
+  }
+  const set = validateSetName(stringFlag(args, "name") ?? basename(source));
+  const json = booleanFlag(args, "json");
+  const progress = new ProgressLine(!json && Deno.stdout.isTerminal());
+  const started = performance.now();
+  const record = await withLogin(args, async ({ client }, login) => {
+    const repository = await RemoteRepository.open(client, login, { create: true });
+    return await pushSnapshot({
+      client,
+      repository: repository!,
+      source,
+      set,
+      host: hostName(),
+      onProgress: (p) =>
+        progress.update({
+          files: p.files,
+          bytes: p.bytesRead,
+          totalFiles: p.totalFiles,
+          totalBytes: p.totalBytes,
+        }),
+      onWarning: (path, reason) => {
+        progress.done();
+        printError(`warning: ${path}: ${reason}`);
+      },
+    });
+  });
+  progress.done();
+  const seconds = (performance.now() - started) / 1000;
+  const s = record.summary;
+  if (json) {
+    printJson({ snapshot: record.id, set: record.set, time: record.time, ...s, seconds });
+    return;
+  }
+  printLine(`snapshot ${record.id} of set "${record.set}" saved`);
+  printLine(
+    `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged, ${s.filesRemoved} removed` +
+      (s.warnings > 0 ? ` (${s.warnings} skipped with warnings)` : ""),
+  );
+  printLine(
+    `read ${formatBytes(s.bytesRead)}, sent ${formatBytes(s.bytesSent)}, stored ${
+      formatBytes(s.bytesStored)
+    } after deduplication, in ${formatSeconds(seconds)}`,
+  );
+}
+
+function hostName(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The `push` command. */
+export const pushCommand: Command = {
+  name: "push",
+  summary: "Back up a file or folder as a new snapshot",
+  usage: "push PATH [--name SET] [client options] [--json]",
+  description:
+    "Backs up PATH as a new snapshot of the set SET (default: the base name of PATH). Only data\n" +
+    "the server does not have is sent, encrypted on this machine; files whose size, mtime and\n" +
+    "inode did not change since the set's last snapshot are not read again.",
+  flags: {
+    name: {
+      type: "string",
+      value: "SET",
+      help: "Set to add the snapshot to (default: base name of PATH)",
+    },
+    ...CLIENT_FLAGS,
+    json: { type: "boolean", help: "Print the summary as one JSON object" },
+  },
+  positionals: { min: 1, max: 1 },
+  run,
+};

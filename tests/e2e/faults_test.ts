@@ -1,0 +1,131 @@
+/**
+ * End to end: damaged data on the server's disk, users probing each other's data with crafted
+ * requests, and many pushes at once.
+ */
+import assert from "node:assert/strict";
+import { BurrowClient } from "../../src/client/burrow_client.ts";
+import { RemoteRepository } from "../../src/client/remote_repository.ts";
+import { addUser, burrow, startServer, type TestServer } from "./_harness.ts";
+import { assertSameTree, makeTree } from "./_tree.ts";
+
+function client(server: TestServer, user: string, password: string) {
+  return (args: string[]) =>
+    burrow([...args, ...server.clientArgs(user)], { env: { BURROW_PASSWORD: password } });
+}
+
+async function packsUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) found.push(...await packsUnder(path));
+    else if (entry.name.endsWith(".pack")) found.push(path);
+  }
+  return found.sort();
+}
+
+async function loggedIn(server: TestServer, user: string, password: string) {
+  const caCerts = [await Deno.readTextFile(server.caPath)];
+  const c = await BurrowClient.connect({ hostname: "127.0.0.1", port: server.port, caCerts });
+  const login = await c.login(user, password);
+  return { client: c, login };
+}
+
+Deno.test("faults: a damaged chunk on the server makes pull exit 4 naming the file; other snapshots restore", async () => {
+  const server = await startServer();
+  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
+  const run = client(server, "alice", "alice-pass");
+  try {
+    await addUser(server, "alice", "alice-pass");
+    await makeTree(`${work}/a`);
+    assert.equal((await run(["push", `${work}/a`])).code, 0);
+    const packsOfA = await packsUnder(`${server.dataDir}/repos/alice/chunks`);
+    await makeTree(`${work}/b`);
+    assert.equal((await run(["push", `${work}/b`])).code, 0);
+
+    const sizes = await Promise.all(
+      packsOfA.map(async (p) => ({ p, size: (await Deno.stat(p)).size })),
+    );
+    const largest = sizes.sort((x, y) => y.size - x.size)[0]!;
+    const bytes = await Deno.readFile(largest.p);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x40;
+    await Deno.writeFile(largest.p, bytes);
+
+    const bad = await run(["pull", `${work}/restore-a`, "--name", "a"]);
+    assert.equal(bad.code, 4, bad.stderr);
+    assert.match(bad.stderr, /Cannot restore "docs\/random\.bin": chunk \d+ does not verify/);
+    await assert.rejects(Deno.stat(`${work}/restore-a/docs/random.bin`), Deno.errors.NotFound);
+
+    const good = await run(["pull", `${work}/restore-b`, "--name", "b"]);
+    assert.equal(good.code, 0, good.stderr);
+    await assertSameTree(`${work}/b`, `${work}/restore-b`);
+  } finally {
+    await server.stop();
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(server.dataDir, { recursive: true });
+  }
+});
+
+Deno.test("faults: a user cannot read or list another user's chunks, keys or snapshots", async () => {
+  const server = await startServer();
+  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
+  try {
+    await addUser(server, "alice", "alice-pass");
+    await addUser(server, "bob", "bob-pass");
+    await makeTree(`${work}/a`);
+    assert.equal((await client(server, "alice", "alice-pass")(["push", `${work}/a`])).code, 0);
+
+    const alice = await loggedIn(server, "alice", "alice-pass");
+    const aliceIds = await alice.client.listChunkIds();
+    await alice.client.close();
+    assert.ok(aliceIds.length > 0);
+
+    const bob = await loggedIn(server, "bob", "bob-pass");
+    try {
+      assert.deepEqual(await bob.client.listChunkIds(), []);
+      assert.deepEqual(await bob.client.listSnapshots(), []);
+      assert.equal(await bob.client.getWrappedKey(), null);
+      const reply = await bob.client.getChunks(aliceIds.slice(0, 10));
+      assert.equal(reply.blobs.length, 0, "bob gets none of alice's blobs");
+      assert.equal(reply.missing.length, Math.min(10, aliceIds.length));
+      assert.equal(await RemoteRepository.open(bob.client, bob.login, { create: false }), null);
+    } finally {
+      await bob.client.close();
+    }
+  } finally {
+    await server.stop();
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(server.dataDir, { recursive: true });
+  }
+});
+
+Deno.test("faults: eight users and two pushes of one user at once all succeed and verify", async () => {
+  const server = await startServer();
+  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
+  try {
+    const users = Array.from({ length: 8 }, (_, i) => `user${i}`);
+    for (const user of users) await addUser(server, user, `${user}-pass`);
+    const jobs = users.map((user) => ({ user, dir: `${work}/${user}` }));
+    jobs.push({ user: "user0", dir: `${work}/user0-second` });
+    for (const job of jobs) await makeTree(job.dir);
+    const results = await Promise.all(
+      jobs.map((job) => client(server, job.user, `${job.user}-pass`)(["push", job.dir])),
+    );
+    results.forEach((r, i) => assert.equal(r.code, 0, `${jobs[i]!.dir}: ${r.stderr}`));
+    for (const job of jobs) {
+      const name = job.dir.slice(job.dir.lastIndexOf("/") + 1);
+      const dest = `${work}/restored-${name}`;
+      const pulled = await client(server, job.user, `${job.user}-pass`)([
+        "pull",
+        dest,
+        "--name",
+        name,
+      ]);
+      assert.equal(pulled.code, 0, pulled.stderr);
+      await assertSameTree(job.dir, dest);
+    }
+  } finally {
+    await server.stop();
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(server.dataDir, { recursive: true });
+  }
+});
