@@ -26,9 +26,12 @@ export interface RemoteChunkSourceOptions {
 
 type Slot = { plain: Uint8Array } | { error: Error };
 
+/** The one call a `RemoteChunkSource` makes. */
+export type ChunkFetcher = Pick<BurrowClient, "getChunks">;
+
 /** A `ChunkSource` over a logged-in connection. */
 export class RemoteChunkSource implements ChunkSource {
-  readonly #client: BurrowClient;
+  readonly #client: ChunkFetcher;
   readonly #opener: BlobOpener;
   readonly #hasher: ChunkIdHasher;
   readonly #perRequest: number;
@@ -37,7 +40,7 @@ export class RemoteChunkSource implements ChunkSource {
   /** Bytes of sealed blobs received (what the network carried). */
   bytesReceived = 0;
 
-  constructor(client: BurrowClient, keys: RepositoryKeys, options: RemoteChunkSourceOptions = {}) {
+  constructor(client: ChunkFetcher, keys: RepositoryKeys, options: RemoteChunkSourceOptions = {}) {
     this.#client = client;
     this.#opener = new BlobOpener(keys.dataKey);
     this.#hasher = new ChunkIdHasher(keys.idKey);
@@ -106,6 +109,10 @@ class Fetcher {
   readonly #uses = new Map<string, number>();
   readonly #ready = new Map<string, Slot>();
   readonly #waiters = new Map<string, () => void>();
+  /** Ids of requests in flight. */
+  readonly #requested = new Set<string>();
+  /** The id the consumer waits for, if any. */
+  #wanted: string | null = null;
   #heldBytes = 0;
   #running = 0;
   #stopped = false;
@@ -131,8 +138,11 @@ class Fetcher {
     const hex = toHex(id);
     while (!this.#ready.has(hex)) {
       if (this.#failure !== null) throw this.#failure;
+      this.#wanted = hex;
+      this.#pump();
       await new Promise<void>((resolve) => this.#waiters.set(hex, resolve));
     }
+    this.#wanted = null;
     const slot = this.#ready.get(hex)!;
     if ("error" in slot) throw slot.error;
     const left = (this.#uses.get(hex) ?? 1) - 1;
@@ -151,13 +161,19 @@ class Fetcher {
     this.#ready.clear();
   }
 
+  /**
+   * Sends requests while there is room: fewer than `inFlight` running and less than `aheadBytes`
+   * held, or, whatever is held, when the consumer waits for an id no request carries (a reply
+   * that left it out can come back after later ones filled the budget).
+   */
   #pump(): void {
     const { perRequest, inFlight, aheadBytes } = this.#source.tuning;
     while (
       !this.#stopped && this.#running < inFlight && this.#pending.length > 0 &&
-      this.#heldBytes < aheadBytes
+      (this.#heldBytes < aheadBytes || this.#starving())
     ) {
       const batch = this.#pending.splice(0, perRequest);
+      for (const id of batch) this.#requested.add(toHex(id));
       this.#running++;
       this.#source.request(batch).then(
         ({ filled, rest }) => this.#accept(filled, rest),
@@ -166,9 +182,16 @@ class Fetcher {
     }
   }
 
+  #starving(): boolean {
+    const wanted = this.#wanted;
+    return wanted !== null && !this.#ready.has(wanted) && !this.#requested.has(wanted);
+  }
+
   #accept(filled: Map<string, Slot>, rest: Uint8Array[]): void {
     this.#running--;
     if (this.#stopped) return;
+    for (const id of rest) this.#requested.delete(toHex(id));
+    for (const hex of filled.keys()) this.#requested.delete(hex);
     this.#pending.unshift(...rest);
     for (const [hex, slot] of filled) {
       this.#ready.set(hex, slot);

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { IntegrityError } from "../errors.ts";
+import type { Payloads } from "../protocol/mod.ts";
+import { BlobSealer, ChunkIdHasher } from "../repo/blob_crypto.ts";
+import { toHex } from "../repo/chunk_store.ts";
+import { deriveRepositoryKeys, newMasterKey } from "../repo/master_key.ts";
+import { type ChunkFetcher, RemoteChunkSource } from "./remote_chunk_source.ts";
+
+const keys = deriveRepositoryKeys(newMasterKey());
+
+/** A fake server holding sealed chunks, answering at most `perReply` blobs per request, late. */
+function fakeServer(chunks: Uint8Array[], perReply: number) {
+  const hasher = new ChunkIdHasher(keys.idKey);
+  const sealer = new BlobSealer(keys.dataKey);
+  const blobs = new Map<string, Uint8Array>();
+  const ids = chunks.map((plain) => {
+    const id = hasher.id(plain);
+    blobs.set(toHex(id), sealer.seal(id, plain, false));
+    return id;
+  });
+  let calls = 0;
+  const server: ChunkFetcher = {
+    async getChunks(asked: Uint8Array[]): Promise<Payloads["chunks"]> {
+      calls++;
+      // Later requests answer sooner, so replies come back out of order.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 20 - calls * 3)));
+      const found = asked.filter((id) => blobs.has(toHex(id)));
+      const missing = asked.filter((id) => !blobs.has(toHex(id)));
+      const sent = found.slice(0, perReply).map((id) => ({ id, blob: blobs.get(toHex(id))! }));
+      return { blobs: sent, missing };
+    },
+  };
+  return { server, ids, blobs, calls: () => calls };
+}
+
+function chunk(i: number, size: number): Uint8Array {
+  return new Uint8Array(size).fill(i % 251).map((v, j) => (v + j) & 0xff);
+}
+
+async function collect(source: RemoteChunkSource, ids: Uint8Array[]): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const plain of source.fetch(ids)) out.push(plain);
+  return out;
+}
+
+Deno.test("RemoteChunkSource.fetch() yields every chunk in order, duplicates included", async () => {
+  const chunks = Array.from({ length: 50 }, (_, i) => chunk(i, 1000 + i));
+  const { server, ids } = fakeServer(chunks, 1000);
+  const asked = [...ids, ids[3]!, ids[0]!];
+  const got = await collect(new RemoteChunkSource(server, keys, { idsPerRequest: 7 }), asked);
+  assert.deepEqual(got, [...chunks, chunks[3]!, chunks[0]!]);
+});
+
+Deno.test("RemoteChunkSource.fetch() never stalls when replies are cut short and the read-ahead is full", async () => {
+  // Replies of at most 2 blobs, a tiny read-ahead budget: the chunk the consumer needs next was
+  // left out of an early reply while later replies filled the budget.
+  const chunks = Array.from({ length: 120 }, (_, i) => chunk(i, 4096));
+  const { server, ids } = fakeServer(chunks, 2);
+  const source = new RemoteChunkSource(server, keys, {
+    idsPerRequest: 16,
+    requestsInFlight: 4,
+    aheadBytes: 8192,
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("fetch stalled")), 10_000);
+  });
+  try {
+    assert.deepEqual(await Promise.race([collect(source, ids), stalled]), chunks);
+  } finally {
+    clearTimeout(timer);
+  }
+});
+
+Deno.test("RemoteChunkSource.fetch() throws IntegrityError at a chunk that does not verify or is missing", async () => {
+  const chunks = Array.from({ length: 5 }, (_, i) => chunk(i, 2000));
+  const { server, ids, blobs } = fakeServer(chunks, 100);
+  const bad = blobs.get(toHex(ids[2]!))!;
+  bad[40]! ^= 1;
+  const got: Uint8Array[] = [];
+  await assert.rejects(async () => {
+    for await (const plain of new RemoteChunkSource(server, keys).fetch(ids)) got.push(plain);
+  }, IntegrityError);
+  assert.equal(got.length, 2, "the chunks before the bad one were yielded");
+
+  blobs.delete(toHex(ids[1]!));
+  await assert.rejects(
+    () => collect(new RemoteChunkSource(server, keys), ids),
+    (e) => e instanceof IntegrityError && /does not have it/.test(e.message),
+  );
+});
