@@ -7,7 +7,8 @@
  */
 import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository } from "../client/remote_repository.ts";
-import type { SnapshotRecord } from "../repo/snapshot_model.ts";
+import { validateEntryPath } from "../repo/manifest_codec.ts";
+import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
 import type { TreeProgress, TreeTotals } from "./_tree_reader.ts";
 import { exportTar, exportZip } from "./archive_export.ts";
 import { readManifest } from "./manifest_io.ts";
@@ -23,9 +24,39 @@ export function pullFormat(dest: string): PullFormat {
   return lower.endsWith(".zip") ? "zip" : lower.endsWith(".tar") ? "tar" : "folder";
 }
 
-/** What a pull restored, and what crossed the network. */
+/** What a pull restored, where, and what crossed the network. */
 export interface PullResult extends TreeTotals {
+  /** The restored folder or file (DEST/NAME), or the archive written. */
+  path: string;
   bytesReceived: number;
+}
+
+/**
+ * The name a folder snapshot is restored under: the base name of the folder that was pushed
+ * (the set name for a root folder), so `pull DEST` of a push of `~/Documents` gives
+ * `DEST/Documents`, as a file snapshot gives `DEST/NAME` and as a tar or zip holds its folder.
+ */
+export function topFolderName(record: SnapshotRecord): string {
+  const base = record.source.replace(/\/+$/, "").split("/").at(-1) ?? "";
+  const name = base === "" || base === "." || base === ".." ? record.set : base;
+  validateEntryPath(name);
+  return name;
+}
+
+/** A folder snapshot's entries under its top folder (made with the snapshot's time). */
+function underTopFolder(record: SnapshotRecord, entries: readonly TreeEntry[]): TreeEntry[] {
+  const top = topFolderName(record);
+  const folder: TreeEntry = {
+    path: top,
+    type: "dir",
+    mode: 0o755,
+    mtimeMs: Date.parse(record.time),
+    size: 0,
+    inode: 0,
+    chunks: [],
+    target: "",
+  };
+  return [folder, ...entries.map((e) => ({ ...e, path: `${top}/${e.path}` }))];
 }
 
 /** Restores `record` to `dest`. @throws {IntegrityError} naming the file whose data does not verify */
@@ -37,12 +68,15 @@ export async function pullSnapshot(
   progress: TreeProgress = {},
 ): Promise<PullResult> {
   const source = new RemoteChunkSource(client, repository.keys);
-  const entries = await readManifest(source, record);
+  const manifest = await readManifest(source, record);
+  const entries = record.rootType === "dir" ? underTopFolder(record, manifest) : manifest;
   const format = pullFormat(dest);
   const totals = format === "zip"
     ? await exportZip(entries, source, dest, progress)
     : format === "tar"
     ? await exportTar(entries, source, dest, progress)
     : await restoreToFolder(entries, source, dest, progress);
-  return { ...totals, bytesReceived: source.bytesReceived };
+  const top = entries[0]?.path.split("/")[0] ?? "";
+  const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;
+  return { ...totals, path, bytesReceived: source.bytesReceived };
 }

@@ -87,7 +87,7 @@ async function run(args: ParsedArgs): Promise<void> {
     });
     return;
   }
-  printLine(`snapshot ${record.id} of set "${record.set}" restored to ${dest}`);
+  printLine(`snapshot ${record.id} of set "${record.set}" restored to ${result.path}`);
   printLine(`files: ${result.files}, folders: ${result.dirs}, symlinks: ${result.symlinks}`);
   printLine(
     `wrote ${formatBytes(result.bytes)}, received ${
@@ -103,7 +103,8 @@ export const pullCommand: Command = {
   usage: "pull DEST [--name SET] [--snapshot ID|latest] [client options] [--json]",
   description:
     "Restores a snapshot (default: the latest of the set; the set may be left out when you have\n" +
-    "one) into the folder DEST, or writes a zip or tar archive when DEST ends in .zip or .tar.\n" +
+    "one) into the folder DEST, as DEST/NAME (NAME: the file or folder that was pushed), or\n" +
+    "writes a zip or tar archive holding NAME when DEST ends in .zip or .tar.\n" +
     "Every chunk is verified before it is written; data that does not verify stops the pull\n" +
     "with exit code 4, naming the file.",
   flags: {

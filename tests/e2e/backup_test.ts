@@ -53,7 +53,8 @@ Deno.test("backup: push, list, pull a tree to a folder, a zip and a tar", async 
       const dest = `${work}/restored`;
       const pulled = await run(["pull", dest]);
       assert.equal(pulled.code, 0, pulled.stderr);
-      await assertSameTree(source, dest);
+      assert.match(pulled.stdout, /restored to .*\/restored\/project/);
+      await assertSameTree(source, `${dest}/project`);
     });
 
     await t.step("pull to .zip and .tar writes archives with every entry", async () => {
@@ -70,8 +71,8 @@ Deno.test("backup: push, list, pull a tree to a folder, a zip and a tar", async 
       }
       const tar = new Deno.Command("tar", { args: ["-tf", `${work}/out.tar`], stdout: "piped" });
       const listing = new TextDecoder().decode((await tar.output()).stdout);
-      assert.match(listing, /docs\/deep\/er\/naïve café\.txt/);
-      assert.match(listing, /empty folder/);
+      assert.match(listing, /^project\/docs\/deep\/er\/naïve café\.txt$/m);
+      assert.match(listing, /^project\/empty folder\/?$/m);
       const zip = await Deno.readFile(`${work}/out.zip`);
       assert.equal(zip[0], 0x50);
       assert.equal(zip[1], 0x4b);
@@ -126,7 +127,7 @@ Deno.test("backup: push, list, pull a tree to a folder, a zip and a tar", async 
         first,
       ]);
       assert.equal(pulled.code, 0, pulled.stderr);
-      assert.ok((await Deno.stat(`${work}/after-passwd/docs/random.bin`)).size > 3_000_000);
+      assert.ok((await Deno.stat(`${work}/after-passwd/project/docs/random.bin`)).size > 3_000_000);
     });
   } finally {
     await server.stop();
@@ -147,6 +148,32 @@ Deno.test("backup: pushing a path that does not exist exits 1 and commits nothin
     assert.deepEqual(JSON.parse((await run(["snapshots", "--json"])).stdout), []);
   } finally {
     await server.stop();
+    await Deno.remove(server.dataDir, { recursive: true });
+  }
+});
+
+Deno.test("backup: a single file pushes and pulls back as DEST/NAME", async () => {
+  const server = await startServer();
+  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
+  try {
+    await addUser(server, "alice", "alice-pass");
+    const run = client(server, "alice", "alice-pass");
+    await Deno.writeTextFile(`${work}/report.txt`, "quarterly numbers\n".repeat(100));
+    await Deno.chmod(`${work}/report.txt`, 0o600);
+    const pushed = await run(["push", `${work}/report.txt`, "--json"]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    assert.equal(JSON.parse(pushed.stdout).set, "report.txt");
+    const pulled = await run(["pull", `${work}/out`, "--json"]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal(JSON.parse(pulled.stdout).path, `${work}/out/report.txt`);
+    assert.equal(
+      await Deno.readTextFile(`${work}/out/report.txt`),
+      "quarterly numbers\n".repeat(100),
+    );
+    assert.equal((await Deno.stat(`${work}/out/report.txt`)).mode! & 0o777, 0o600);
+  } finally {
+    await server.stop();
+    await Deno.remove(work, { recursive: true });
     await Deno.remove(server.dataDir, { recursive: true });
   }
 });

@@ -52,12 +52,12 @@ Deno.test("faults: a damaged chunk on the server makes pull exit 4 naming the fi
 
     const bad = await run(["pull", `${work}/restore-a`, "--name", "a"]);
     assert.equal(bad.code, 4, bad.stderr);
-    assert.match(bad.stderr, /Cannot restore "docs\/random\.bin": chunk \d+ does not verify/);
-    await assert.rejects(Deno.stat(`${work}/restore-a/docs/random.bin`), Deno.errors.NotFound);
+    assert.match(bad.stderr, /Cannot restore "a\/docs\/random\.bin": chunk \d+ does not verify/);
+    await assert.rejects(Deno.stat(`${work}/restore-a/a/docs/random.bin`), Deno.errors.NotFound);
 
     const good = await run(["pull", `${work}/restore-b`, "--name", "b"]);
     assert.equal(good.code, 0, good.stderr);
-    await assertSameTree(`${work}/b`, `${work}/restore-b`);
+    await assertSameTree(`${work}/b`, `${work}/restore-b/b`);
   } finally {
     await server.stop();
     await Deno.remove(work, { recursive: true });
@@ -121,7 +121,7 @@ Deno.test("faults: eight users and two pushes of one user at once all succeed an
         name,
       ]);
       assert.equal(pulled.code, 0, pulled.stderr);
-      await assertSameTree(job.dir, dest);
+      await assertSameTree(job.dir, `${dest}/${name}`);
     }
   } finally {
     await server.stop();

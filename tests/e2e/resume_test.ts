@@ -74,7 +74,7 @@ Deno.test("resume: a push killed mid-way, run again, sends only what is missing"
 
     const pulled = await run(server, ["pull", `${work}/restored`]);
     assert.equal(pulled.code, 0, pulled.stderr);
-    await assertSameTree(`${work}/big`, `${work}/restored`);
+    await assertSameTree(`${work}/big`, `${work}/restored/big`);
   } finally {
     await server.stop();
     await Deno.remove(work, { recursive: true });
@@ -103,12 +103,12 @@ Deno.test("resume: a server killed mid-push keeps every earlier snapshot, and th
     server = await startServer({ dataDir });
     const small = await run(server, ["pull", `${work}/small-restored`, "--name", "small"]);
     assert.equal(small.code, 0, small.stderr);
-    await assertSameTree(`${work}/small`, `${work}/small-restored`);
+    await assertSameTree(`${work}/small`, `${work}/small-restored/small`);
     const again = await run(server, ["push", `${work}/big`]);
     assert.equal(again.code, 0, again.stderr);
     const big = await run(server, ["pull", `${work}/big-restored`, "--name", "big"]);
     assert.equal(big.code, 0, big.stderr);
-    await assertSameTree(`${work}/big`, `${work}/big-restored`);
+    await assertSameTree(`${work}/big`, `${work}/big-restored/big`);
   } finally {
     await server.stop();
     await Deno.remove(work, { recursive: true });
