@@ -43,14 +43,14 @@ export function topFolderName(record: SnapshotRecord): string {
   return name;
 }
 
-/** A folder snapshot's entries under its top folder (made with the snapshot's time). */
+/** A folder snapshot's entries under its top folder, which gets the pushed folder's mode and mtime. */
 function underTopFolder(record: SnapshotRecord, entries: readonly TreeEntry[]): TreeEntry[] {
   const top = topFolderName(record);
   const folder: TreeEntry = {
     path: top,
     type: "dir",
-    mode: 0o755,
-    mtimeMs: Date.parse(record.time),
+    mode: record.rootMode,
+    mtimeMs: record.rootMtimeMs,
     size: 0,
     inode: 0,
     chunks: [],

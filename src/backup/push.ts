@@ -45,6 +45,7 @@ export function latestOfSet(
 export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord> {
   const { client, repository } = options;
   const started = (options.now ?? (() => new Date()))();
+  const root = await Deno.stat(options.source);
   const parent = latestOfSet(await repository.listSnapshots(), options.set);
   const previous = parent === null ? null : await entriesByPath(client, repository, parent);
   const known = new Set((await client.listChunkIds()).map(toHex));
@@ -73,6 +74,8 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
     host: options.host,
     source: options.source,
     rootType: archived.rootType,
+    rootMode: archived.rootType === "dir" ? (root.mode ?? 0o755) & 0o7777 : 0,
+    rootMtimeMs: archived.rootType === "dir" ? root.mtime?.getTime() ?? 0 : 0,
     parent: parent?.id ?? null,
     manifest,
     summary: {

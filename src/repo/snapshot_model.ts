@@ -67,8 +67,12 @@ export interface SnapshotRecord {
   host: string;
   /** Absolute path that was backed up, as given on that host. */
   source: string;
-  /** Whether the root was a single file (restored as DEST/NAME) or a folder (restored into DEST). */
+  /** Whether the root was a single file or a folder; either is restored as DEST/NAME. */
   rootType: "file" | "dir";
+  /** The pushed folder's own permission bits (0 for a file root: its entry has them). */
+  rootMode: number;
+  /** The pushed folder's own modification time in ms (0 for a file root). */
+  rootMtimeMs: number;
   /** The previous snapshot of the set this one was based on, if any. */
   parent: string | null;
   /** Chunk ids (hex) of the encoded manifest, in order. */

@@ -34,6 +34,8 @@ const RECORD_FIELDS = [
   "host",
   "source",
   "rootType",
+  "rootMode",
+  "rootMtimeMs",
   "parent",
   "manifest",
   "summary",
@@ -90,6 +92,8 @@ function checkRecord(value: unknown, snapshotId: string): SnapshotRecord | null 
     typeof r.set === "string" && SET_NAME_PATTERN.test(r.set) &&
     typeof r.time === "string" && TIME.test(r.time) && isText(r.host, 256) &&
     isText(r.source, 4096) && (r.rootType === "file" || r.rootType === "dir") &&
+    isCount(r.rootMode) && r.rootMode <= 0o7777 &&
+    typeof r.rootMtimeMs === "number" && Number.isFinite(r.rootMtimeMs) &&
     (r.parent === null || (typeof r.parent === "string" && SNAPSHOT_ID_PATTERN.test(r.parent))) &&
     Array.isArray(r.manifest) && r.manifest.length <= 1_000_000 &&
     r.manifest.every((id) => typeof id === "string" && HEX_ID.test(id)) &&

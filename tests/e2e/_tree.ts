@@ -38,16 +38,16 @@ async function* walk(root: string, rel = ""): AsyncGenerator<string> {
   }
 }
 
-/** Asserts that `actual` holds the same tree as `expected`. */
+/** Asserts that `actual` holds the same tree as `expected`, the roots' own mode and mtime included. */
 export async function assertSameTree(expected: string, actual: string): Promise<void> {
   const want: string[] = [];
   for await (const p of walk(expected)) want.push(p);
   const got: string[] = [];
   for await (const p of walk(actual)) got.push(p);
   assert.deepEqual(got, want);
-  for (const path of want) {
-    const a = await Deno.lstat(`${expected}/${path}`);
-    const b = await Deno.lstat(`${actual}/${path}`);
+  for (const path of ["", ...want]) {
+    const a = await Deno.lstat(path === "" ? expected : `${expected}/${path}`);
+    const b = await Deno.lstat(path === "" ? actual : `${actual}/${path}`);
     assert.equal(b.isSymlink, a.isSymlink, path);
     if (a.isSymlink) {
       assert.equal(
