@@ -1,7 +1,9 @@
 /**
  * Sends sealed blobs to the server without waiting per chunk: each batch goes out as
- * `put_chunks` frames of at most ~15 MiB, many in flight, and `send` only waits when the bytes
- * not yet acknowledged pass a window. Blobs whose id this push already sent are dropped.
+ * `put_chunks` frames of at most ~15 MiB written straight from the blobs' own buffers (no
+ * copy), `send` resolves once they are on the wire (so the caller may free them), and it waits
+ * for acknowledgements only when the bytes the server has not confirmed pass a window. Blobs
+ * whose id this push already sent are dropped.
  *
  * @module
  */
@@ -58,8 +60,9 @@ export class ChunkUploader {
   }
 
   async #put(frame: IdentifiedBlob[], bytes: number): Promise<void> {
-    const ack = this.#client.putChunks(frame).then((reply) => {
-      this.bytesStored += reply.bytes;
+    const { written, reply } = this.#client.putChunks(frame);
+    const ack = reply.then((stored) => {
+      this.bytesStored += stored.bytes;
       this.#unacked -= bytes;
     });
     // A rejection is reported by finish() or the next wait; keep it from going unhandled meanwhile.
@@ -67,6 +70,7 @@ export class ChunkUploader {
     this.bytesSent += bytes - 36 * frame.length;
     this.#unacked += bytes;
     this.#inFlight.push({ bytes, ack });
+    await written;
     while (this.#unacked > this.#windowBytes && this.#inFlight.length > 0) {
       await this.#inFlight.shift()!.ack;
     }

@@ -56,6 +56,7 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
     knownIds: [...known].map(fromHex),
     previous,
     upload: (blobs) => uploader.send(blobs),
+    maxInFlightBytes: 32 * 1024 * 1024,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
   });

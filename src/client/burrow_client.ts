@@ -144,9 +144,14 @@ export class BurrowClient {
     }
   }
 
-  /** Sends sealed blobs; resolves with the server's count once it stored them (pipelines freely). */
-  putChunks(blobs: IdentifiedBlob[]): Promise<Payloads["put_ok"]> {
-    return this.#rpc.request("put_chunks", { blobs }, "put_ok");
+  /**
+   * Sends sealed blobs without copying them: `written` resolves once they are on the wire (their
+   * buffers may be released then), `reply` with the server's count once it stored them.
+   */
+  putChunks(
+    blobs: IdentifiedBlob[],
+  ): { written: Promise<void>; reply: Promise<Payloads["put_ok"]> } {
+    return this.#rpc.send("put_chunks", { blobs }, "put_ok");
   }
 
   /** Fetches blobs: a prefix of `ids` (as many as fit one reply) and the ids the server lacks. */

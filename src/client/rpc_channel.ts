@@ -9,7 +9,7 @@ import {
   type ByteStream,
   CLIENT_READ_LIMITS,
   decodeMessage,
-  encodeMessage,
+  encodeMessageParts,
   errorFromWire,
   FrameStream,
   type MessageName,
@@ -42,20 +42,38 @@ export class RpcChannel {
     payload: Payloads[T],
     expect: R,
   ): Promise<Payloads[R]> {
-    if (this.#failure !== null) return Promise.reject(this.#failure);
+    return this.send(type, payload, expect).reply;
+  }
+
+  /**
+   * Sends `type`; `written` resolves once the whole frame went to the connection (the payload's
+   * buffers may then be reused), `reply` with the payload of the `expect` reply.
+   */
+  send<T extends MessageName, R extends MessageName>(
+    type: T,
+    payload: Payloads[T],
+    expect: R,
+  ): { written: Promise<void>; reply: Promise<Payloads[R]> } {
+    if (this.#failure !== null) {
+      const failed = Promise.reject(this.#failure);
+      failed.catch(() => {});
+      return { written: failed, reply: failed };
+    }
+    const parts = encodeMessageParts(type, payload); // throws before anything is pending
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0xffff_fffe ? 1 : this.#nextId + 1;
     const reply = new Promise<Payloads[R]>((resolve, reject) => {
       this.#pending.set(id, { expect, resolve: resolve as (p: unknown) => void, reject });
     });
-    this.#stream.writeFrame(MessageType[type], id, encodeMessage(type, payload)).catch((error) => {
-      this.#fail(
-        new NetworkError(`Cannot send "${type}": the connection failed`, "NETWORK", {
-          cause: error,
-        }),
-      );
+    const written = this.#stream.writeFrameParts(MessageType[type], id, parts).catch((error) => {
+      const failure = new NetworkError(`Cannot send "${type}": the connection failed`, "NETWORK", {
+        cause: error,
+      });
+      this.#fail(failure);
+      throw failure;
     });
-    return reply;
+    written.catch(() => {});
+    return { written, reply };
   }
 
   /** Closes the connection; pending requests reject. */

@@ -65,6 +65,30 @@ function writeBlobList(blobs: readonly IdentifiedBlob[], extra: number): [Uint8A
   return [out, at];
 }
 
+/** A blob list as parts to write in order: the count, then per blob its id and length, and the blob. */
+function blobListParts(blobs: readonly IdentifiedBlob[]): Uint8Array[] {
+  if (blobs.length > MAX_BLOBS_PER_FRAME) {
+    throw new RangeError(`Cannot encode blobs: ${blobs.length} exceeds ${MAX_BLOBS_PER_FRAME}`);
+  }
+  const heads = new Uint8Array(4 + blobs.length * (CHUNK_ID_LENGTH + 4));
+  const view = new DataView(heads.buffer);
+  view.setUint32(0, blobs.length);
+  const parts: Uint8Array[] = [heads.subarray(0, 4)];
+  blobs.forEach(({ id, blob }, i) => {
+    if (id.length !== CHUNK_ID_LENGTH) {
+      throw new TypeError("Cannot encode blobs: id is not 32 bytes");
+    }
+    if (blob.length < MIN_BLOB_LENGTH || blob.length > MAX_BLOB_LENGTH) {
+      throw new RangeError(`Cannot encode blobs: a blob of ${blob.length} bytes is out of bounds`);
+    }
+    const at = 4 + i * (CHUNK_ID_LENGTH + 4);
+    heads.set(id, at);
+    view.setUint32(at + CHUNK_ID_LENGTH, blob.length);
+    parts.push(heads.subarray(at, at + CHUNK_ID_LENGTH + 4), blob);
+  });
+  return parts;
+}
+
 function readBlobList(name: string, bytes: Uint8Array): [IdentifiedBlob[], number] {
   if (bytes.length < 4) throw fail(name, "payload too short");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -115,6 +139,7 @@ function concatIds(ids: readonly Uint8Array[]): Uint8Array {
 export const BINARY_CODECS = {
   put_chunks: {
     encode: (p: PutChunksPayload): Uint8Array => writeBlobList(p.blobs, 0)[0],
+    encodeParts: (p: PutChunksPayload): Uint8Array[] => blobListParts(p.blobs),
     decode(bytes: Uint8Array): PutChunksPayload {
       const [blobs, end] = readBlobList("put_chunks", bytes);
       if (end !== bytes.length) throw fail("put_chunks", "trailing bytes");
@@ -122,6 +147,12 @@ export const BINARY_CODECS = {
     },
   },
   chunks: {
+    encodeParts(p: ChunksPayload): Uint8Array[] {
+      const missing = concatIds(p.missing);
+      const count = new Uint8Array(4);
+      new DataView(count.buffer).setUint32(0, p.missing.length);
+      return [...blobListParts(p.blobs), count, missing];
+    },
     encode(p: ChunksPayload): Uint8Array {
       const missing = concatIds(p.missing);
       const [out, at] = writeBlobList(p.blobs, 4 + missing.length);

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { ProtocolError } from "../errors.ts";
 import { BINARY_CODECS } from "./_binary_codecs.ts";
 import { MessageType } from "./message_type.ts";
-import { decodeMessage, encodeMessage } from "./messages.ts";
+import { decodeMessage, encodeMessage, encodeMessageParts } from "./messages.ts";
 
 const id = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const blob = fc.record({ id, blob: fc.uint8Array({ minLength: 46, maxLength: 300 }) }, {
@@ -94,4 +94,30 @@ Deno.test("binary encoders refuse bad ids and blob sizes", () => {
     RangeError,
   );
   assert.throws(() => encodeMessage("get_chunks", { ids: [] }), RangeError);
+});
+
+Deno.test("encodeMessageParts() joins to exactly what encodeMessage() makes", () => {
+  fc.assert(
+    fc.property(
+      fc.array(blob, { maxLength: 6 }),
+      fc.array(id, { maxLength: 3 }),
+      (blobs, missing) => {
+        const join = (parts: Uint8Array[]) => {
+          const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+          let at = 0;
+          for (const p of parts) (out.set(p, at), at += p.length);
+          return out;
+        };
+        assert.deepEqual(
+          join(encodeMessageParts("put_chunks", { blobs })),
+          encodeMessage("put_chunks", { blobs }),
+        );
+        assert.deepEqual(
+          join(encodeMessageParts("chunks", { blobs, missing })),
+          encodeMessage("chunks", { blobs, missing }),
+        );
+      },
+    ),
+    { numRuns: 50 },
+  );
 });

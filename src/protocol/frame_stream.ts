@@ -31,6 +31,40 @@ export interface FrameStreamOptions {
 const COPY_LIMIT = 64 * 1024;
 
 /**
+ * `parts` as write calls: runs of parts under `COPY_LIMIT` joined into buffers of at most
+ * `COPY_LIMIT`, larger parts kept as they are (one TLS write each, no copy).
+ */
+function gather(parts: readonly Uint8Array[]): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  let staged: Uint8Array[] = [];
+  let stagedBytes = 0;
+  const flush = () => {
+    if (stagedBytes === 0) return;
+    const joined = new Uint8Array(stagedBytes);
+    let at = 0;
+    for (const part of staged) {
+      joined.set(part, at);
+      at += part.length;
+    }
+    pieces.push(joined);
+    staged = [];
+    stagedBytes = 0;
+  };
+  for (const part of parts) {
+    if (part.length >= COPY_LIMIT) {
+      flush();
+      pieces.push(part);
+      continue;
+    }
+    if (stagedBytes + part.length > COPY_LIMIT) flush();
+    staged.push(part);
+    stagedBytes += part.length;
+  }
+  flush();
+  return pieces;
+}
+
+/**
  * Reads and writes whole frames on one connection.
  *
  * Reads: one reader at a time (concurrent `readFrame` calls are queued). Writes: concurrent
@@ -113,6 +147,25 @@ export class FrameStream {
       pieces = payload.length > COPY_LIMIT
         ? [encodeFrameHeader(type, requestId, payload.length), payload]
         : [encodeFrame(type, requestId, payload)];
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const result = this.#writeTail.then(() => this.#writePieces(pieces));
+    this.#writeTail = result.catch(() => {});
+    return result;
+  }
+
+  /**
+   * Writes one frame whose payload is the concatenation of `parts`, without joining them: parts
+   * under 64 KiB are gathered into a small staging buffer, larger ones are written straight
+   * from the caller's memory (leave them unchanged until the promise settles).
+   * @throws {RangeError} as `encodeFrameHeader` (as a rejection)
+   */
+  writeFrameParts(type: number, requestId: number, parts: readonly Uint8Array[]): Promise<void> {
+    let pieces: Uint8Array[];
+    try {
+      const length = parts.reduce((sum, part) => sum + part.length, 0);
+      pieces = gather([encodeFrameHeader(type, requestId, length), ...parts]);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -139,3 +139,29 @@ Deno.test("FrameStream.close() closes the connection once", () => {
   assert.equal(closes, 1);
   assert.throws(() => new FrameStream(conn, { readBufferSize: 0 }), RangeError);
 });
+
+Deno.test("FrameStream.writeFrameParts() writes the same bytes as writeFrame() of the joined parts", async () => {
+  const parts = [
+    patternBytes(4, 1),
+    patternBytes(36, 2),
+    patternBytes(70_000, 3),
+    patternBytes(36, 4),
+    patternBytes(50_000, 5),
+    patternBytes(36, 6),
+    patternBytes(20_000, 7),
+    patternBytes(0, 8),
+    patternBytes(2 * MiB, 9),
+  ];
+  const joined = new FakeConn({ seed: 3 });
+  await new FrameStream(joined).writeFrame(39, 5, concat(parts));
+  const gathered = new FakeConn({ seed: 3 });
+  const stream = new FrameStream(gathered);
+  await Promise.all([
+    stream.writeFrameParts(39, 5, parts),
+    stream.writeFrame(4, 6, patternBytes(10, 9)),
+  ]);
+  const expected = concat([joined.output(), encodeFrame(4, 6, patternBytes(10, 9))]);
+  assert.ok(bytesEqual(gathered.output(), expected));
+  const frames = await readAll(gathered.output(), 5);
+  assert.deepEqual(frames.map((f) => f.requestId), [5, 6]);
+});

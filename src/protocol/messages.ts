@@ -80,6 +80,23 @@ function toWire(value: unknown): unknown {
   return value;
 }
 
+/**
+ * A message's payload as parts to write in order (`FrameStream.writeFrameParts`): bulk messages
+ * keep their blobs as they are instead of copying them into one buffer.
+ * @throws {TypeError} / {RangeError} as `encodeMessage`
+ */
+export function encodeMessageParts<K extends MessageName>(
+  type: K,
+  payload: Payloads[K],
+): Uint8Array[] {
+  if (type !== "put_chunks" && type !== "chunks") return [encodeMessage(type, payload)];
+  const codec = BINARY_CODECS[type as "put_chunks" | "chunks"];
+  // deno-lint-ignore no-explicit-any
+  const parts = (codec.encodeParts as (p: any) => Uint8Array[])(payload);
+  checkEncodedSize(type, parts.reduce((sum, part) => sum + part.length, 0));
+  return parts;
+}
+
 function checkEncodedSize(type: MessageName, length: number): void {
   if (length > PAYLOAD_LIMITS[type]) {
     throw new RangeError(
