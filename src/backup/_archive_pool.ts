@@ -15,7 +15,8 @@ import type { RepositoryKeys } from "../repo/master_key.ts";
 import type { FileOutcome, JobReply, ToWorkerMessage } from "./_archive_messages.ts";
 import { FLUSH_BYTES } from "./_archive_messages.ts";
 import type { ArchiveJob, JobQueue } from "./_job_queue.ts";
-import { releaseBlob, type SealedBlob, UploadQueue } from "./_upload_queue.ts";
+import { releaseBytes } from "../repo/release_bytes.ts";
+import { type SealedBlob, UploadQueue } from "./_upload_queue.ts";
 
 /** Jobs given to a worker at once: one running, two queued behind it. */
 const JOBS_PER_WORKER = 3;
@@ -250,7 +251,7 @@ export class ArchivePool {
       const key = id.toHex();
       if (this.#seen.has(key)) {
         dropped += blob.length;
-        releaseBlob(blob);
+        releaseBytes(blob);
         continue;
       }
       this.#seen.add(key);

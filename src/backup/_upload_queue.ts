@@ -8,6 +8,8 @@
  * @module
  */
 
+import { releaseBytes } from "../repo/release_bytes.ts";
+
 const MiB = 1024 * 1024;
 /** A batch is sent once this much is waiting (or sooner when urgent or draining). */
 const MIN_BATCH_BYTES = 8 * MiB;
@@ -117,20 +119,10 @@ export class UploadQueue {
     for (let i = 0; i < batch.length; i++) {
       const size = batch[i]!.blob.length;
       this.#bytesSent += size;
-      releaseBlob(batch[i]!.blob);
+      releaseBytes(batch[i]!.blob);
       perWorker.set(workers[i]!, (perWorker.get(workers[i]!) ?? 0) + size);
     }
     for (const [worker, bytes] of perWorker) this.#hooks.credit(worker, bytes);
     this.pump();
-  }
-}
-
-/** Frees a blob's memory now by detaching its buffer, when the blob owns the whole buffer. */
-export function releaseBlob(blob: Uint8Array): void {
-  const buffer = blob.buffer;
-  if (
-    buffer instanceof ArrayBuffer && blob.byteOffset === 0 && blob.byteLength === buffer.byteLength
-  ) {
-    buffer.transfer(0);
   }
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { errorMessage, IntegrityError } from "../errors.ts";
 import { BlobSealer, ChunkIdHasher } from "../repo/blob_crypto.ts";
 import { chunkBoundaries } from "../repo/chunker.ts";
 import { compressChunk } from "../repo/compression.ts";
@@ -59,9 +60,17 @@ export async function readManifest(
 ): Promise<TreeEntry[]> {
   const decoder = new ManifestDecoder();
   const entries: TreeEntry[] = [];
-  for await (const chunk of source.fetch(record.manifest.map(bytesOfHex))) {
-    for (const entry of decoder.push(chunk)) entries.push(entry);
+  try {
+    for await (const chunk of source.fetch(record.manifest.map(bytesOfHex))) {
+      for (const entry of decoder.push(chunk)) entries.push(entry);
+    }
+    decoder.finish();
+  } catch (error) {
+    if (!(error instanceof IntegrityError)) throw error;
+    throw new IntegrityError(
+      `Cannot read the file list of snapshot ${record.id}: ${errorMessage(error)}`,
+      { cause: error },
+    );
   }
-  decoder.finish();
   return entries;
 }

@@ -70,7 +70,9 @@ export class RemoteChunkSource implements ChunkSource {
     for (const id of reply.missing) {
       filled.set(toHex(id), {
         error: new IntegrityError(
-          `Cannot read chunk ${toHex(id).slice(0, 16)}: the server does not have it`,
+          `Cannot read chunk ${
+            toHex(id).slice(0, 16)
+          }: the server does not have it (missing or damaged)`,
         ),
       });
     }

@@ -86,6 +86,6 @@ Deno.test("RemoteChunkSource.fetch() throws IntegrityError at a chunk that does 
   blobs.delete(toHex(ids[1]!));
   await assert.rejects(
     () => collect(new RemoteChunkSource(server, keys), ids),
-    (e) => e instanceof IntegrityError && /does not have it/.test(e.message),
+    (e) => e instanceof IntegrityError && /does not have it \(missing or damaged\)/.test(e.message),
   );
 });

@@ -1,5 +1,4 @@
 /** `burrow certs --out DIR --host NAME…`: makes a CA and a server certificate signed by it. @module */
-import { fingerprintSha256, generateCertificates, writeCertificateFiles } from "../tls/mod.ts";
 import { UsageError } from "../errors.ts";
 import { type Command, type ParsedArgs, stringFlag, stringListFlag } from "./command.ts";
 import { printLine } from "./output.ts";
@@ -9,6 +8,10 @@ async function run(args: ParsedArgs): Promise<void> {
   if (outDir === undefined) throw new UsageError("Cannot make certificates: --out DIR is required");
   const hosts = stringListFlag(args, "host");
   if (hosts.length === 0) hosts.push("localhost", "127.0.0.1", "::1");
+  // Certificate code (x509, ASN.1) loads only for the commands that make certificates.
+  const { fingerprintSha256, generateCertificates, writeCertificateFiles } = await import(
+    "../tls/mod.ts"
+  );
   const bundle = await generateCertificates({ hosts });
   const paths = await writeCertificateFiles(outDir, bundle);
   printLine(`CA certificate:     ${paths.caCert} (give this file to clients: --ca)`);

@@ -1,5 +1,5 @@
 /** `burrow pull DEST`: restores a snapshot into a folder, a .zip or a .tar. @module */
-import { pullFormat, pullSnapshot } from "../backup/pull.ts";
+import type { PullResult } from "../backup/pull.ts";
 import { RemoteRepository } from "../client/remote_repository.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 import { validateSetName } from "../names.ts";
@@ -58,7 +58,12 @@ async function run(args: ParsedArgs): Promise<void> {
   const json = booleanFlag(args, "json");
   const progress = new ProgressLine(!json && Deno.stdout.isTerminal());
   const started = performance.now();
-  const { record, result } = await withLogin(args, async ({ client }, login) => {
+  // The archive writers (zip, tar) load only for a pull.
+  const { pullFormat, pullSnapshot } = await import("../backup/pull.ts");
+  const { record, result } = await withLogin(args, async ({ client }, login): Promise<{
+    record: SnapshotRecord;
+    result: PullResult;
+  }> => {
     const repository = await RemoteRepository.open(client, login, { create: false });
     const snapshots = repository === null ? [] : await repository.listSnapshots();
     const record = chooseSnapshot(snapshots, wanted, set);

@@ -11,7 +11,6 @@ import { DEFAULT_SERVER_LIMITS, type ServerLimits, startServer } from "../server
 import { lockDataDir } from "../server/data_lock.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
-import { defaultServerHosts, ensureServerCertificates, loadCertificatePair } from "../tls/mod.ts";
 import { openUserStore } from "../users/registry.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import {
@@ -46,6 +45,10 @@ function resolveLimits(args: ParsedArgs): ServerLimits {
 }
 
 async function loadTls(args: ParsedArgs, dataDir: string) {
+  // Certificate code (x509, ASN.1) loads only for the commands that need it.
+  const { defaultServerHosts, ensureServerCertificates, loadCertificatePair } = await import(
+    "../tls/mod.ts"
+  );
   const certPath = stringFlag(args, "cert");
   const keyPath = stringFlag(args, "key");
   if ((certPath === undefined) !== (keyPath === undefined)) {
@@ -87,11 +90,12 @@ async function run(args: ParsedArgs): Promise<void> {
     });
     const repositories = new RepositoryRegistry(dataDir);
     const server = await startServer({ ...listen, ...tls, accounts, repositories, limits, logger });
-    await accounts.warmUp();
-    printLine(`listening on ${formatHostPort(server.address)}`);
+    // Signals are handled before the ready line: a supervisor may stop the server at once.
     const stop = () => void server.shutdown();
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
+    await accounts.warmUp();
+    printLine(`listening on ${formatHostPort(server.address)}`);
     await server.finished;
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);

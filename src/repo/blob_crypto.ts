@@ -52,6 +52,7 @@ import {
   SALT_BYTES,
 } from "./_blob_format.ts";
 import { assertLength, ownedBytes } from "./_bytes.ts";
+import { releaseBytes } from "./release_bytes.ts";
 import { HmacSha256 } from "./_hmac_sha256.ts";
 import { drawRandom, type RandomBytes, secureRandomBytes } from "./_random.ts";
 
@@ -181,6 +182,7 @@ export class BlobSealer {
       throw new Error(`Cannot seal blob: the cipher returned ${ciphertext.length} bytes`);
     }
     blob.set(ciphertext, BLOB_HEADER_BYTES);
+    releaseBytes(ciphertext);
     cipher.final();
     blob.set(cipher.getAuthTag(), tagAt);
     return blob;

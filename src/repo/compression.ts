@@ -18,6 +18,7 @@
 import { constants, zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import { IntegrityError } from "../errors.ts";
 import { ownedBytes } from "./_bytes.ts";
+import { releaseBytes } from "./release_bytes.ts";
 
 /** The zstd level chunks are compressed at. */
 export const ZSTD_LEVEL = 1;
@@ -52,14 +53,23 @@ export function compressChunk(plaintext: Uint8Array): CompressedChunk {
   if (plaintext.length < MIN_COMPRESS_BYTES) return raw;
   if (plaintext.length > PROBE_BYTES) {
     const probe = zstdCompressSync(plaintext.subarray(0, PROBE_BYTES), COMPRESS_OPTIONS);
-    if (!saves(PROBE_BYTES, probe.length)) return raw;
-    const full = zstdCompressSync(plaintext, COMPRESS_OPTIONS);
-    return full.length < plaintext.length ? { data: ownedBytes(full), compressed: true } : raw;
+    const pays = saves(PROBE_BYTES, probe.length);
+    releaseBytes(probe);
+    if (!pays) return raw;
+    return keepIfSmaller(zstdCompressSync(plaintext, COMPRESS_OPTIONS), plaintext, false);
   }
-  const whole = zstdCompressSync(plaintext, COMPRESS_OPTIONS);
-  return saves(plaintext.length, whole.length)
-    ? { data: ownedBytes(whole), compressed: true }
-    : raw;
+  return keepIfSmaller(zstdCompressSync(plaintext, COMPRESS_OPTIONS), plaintext, true);
+}
+
+/**
+ * The compressed chunk when it is smaller than `plaintext` (by the minimum saving when
+ * `strict`), else `plaintext` as it is; an unused compressed buffer is freed at once.
+ */
+function keepIfSmaller(out: Uint8Array, plaintext: Uint8Array, strict: boolean): CompressedChunk {
+  const keep = strict ? saves(plaintext.length, out.length) : out.length < plaintext.length;
+  if (keep) return { data: ownedBytes(out), compressed: true };
+  releaseBytes(out);
+  return { data: plaintext, compressed: false };
 }
 
 /**

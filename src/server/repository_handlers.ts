@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { BurrowError } from "../errors.ts";
+import { BurrowError, errorMessage, IntegrityError } from "../errors.ts";
+import type { Logger } from "../log.ts";
 import type { ClientMessage, MessageName, Payloads } from "../protocol/mod.ts";
 import type { UserRepository } from "../repo/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
@@ -17,6 +18,7 @@ export type Reply = { [K in MessageName]: { type: K; payload: Payloads[K] } }[Me
 export interface HandlerContext {
   user: string;
   accounts: AccountService;
+  logger: Logger;
   /** The user's repository, opened on first use. */
   repository(): Promise<UserRepository>;
 }
@@ -60,7 +62,7 @@ export async function handleRepositoryRequest(
       return { type: "put_ok", payload: { stored, bytes } };
     }
     case "get_chunks":
-      return await getChunks(await ctx.repository(), message.payload.ids);
+      return await getChunks(ctx, await ctx.repository(), message.payload.ids);
     case "commit_snapshot": {
       await (await ctx.repository()).commitSnapshot(message.payload.id, message.payload.record);
       return { type: "ok", payload: {} };
@@ -113,7 +115,16 @@ function listChunks(repository: UserRepository, after: Uint8Array | undefined): 
   return { type: "chunk_ids", payload: { ids: out, more: ids.length > page.length } };
 }
 
-async function getChunks(repository: UserRepository, ids: Uint8Array[]): Promise<Reply> {
+/**
+ * A prefix of the asked blobs and the asked ids the server cannot provide: missing ones, and
+ * damaged ones (logged for the operator with where they are; the client, which verifies every
+ * chunk anyway, reports the file they belong to).
+ */
+async function getChunks(
+  ctx: HandlerContext,
+  repository: UserRepository,
+  ids: Uint8Array[],
+): Promise<Reply> {
   const blobs: { id: Uint8Array; blob: Uint8Array }[] = [];
   const missing: Uint8Array[] = [];
   let used = 0;
@@ -122,7 +133,15 @@ async function getChunks(repository: UserRepository, ids: Uint8Array[]): Promise
       missing.push(id);
       continue;
     }
-    const blob = await repository.chunks.get(id);
+    let blob: Uint8Array;
+    try {
+      blob = await repository.chunks.get(id);
+    } catch (error) {
+      if (!(error instanceof IntegrityError)) throw error;
+      ctx.logger.error("damaged chunk", { user: ctx.user, error: errorMessage(error) });
+      missing.push(id);
+      continue;
+    }
     // The first blob always goes (one blob always fits a frame); later ones only while the
     // reply stays under its budget, and the client asks again for the rest.
     if (blobs.length > 0 && used + blob.length + 36 > CHUNKS_REPLY_BUDGET) break;

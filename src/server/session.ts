@@ -204,6 +204,7 @@ export class Session {
     return {
       user: this.#user ?? "",
       accounts: this.#ctx.accounts,
+      logger: this.#ctx.logger,
       repository: () => {
         this.#repository ??= this.#ctx.repositories.acquire(this.#user ?? "");
         return this.#repository;

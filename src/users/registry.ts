@@ -7,8 +7,6 @@
  */
 import { ConfigError } from "../errors.ts";
 import type { UserStore } from "./user_store.ts";
-import { CsvUserStore } from "./csv_user_store.ts";
-import { SqliteUserStore } from "./sqlite_user_store.ts";
 
 /** The schemes a STORE string may use. */
 export type StoreScheme = "csv" | "sqlite";
@@ -30,11 +28,13 @@ interface SchemeEntry {
 const SCHEMES: Readonly<Record<StoreScheme, SchemeEntry>> = {
   sqlite: {
     parse: (rest, spec) => ({ scheme: "sqlite", path: filePath(rest, spec) }),
-    open: (spec) => SqliteUserStore.open(spec.path),
+    // Implementations load when their scheme is opened, so a command that never opens a user
+    // store (push, pull) does not pay for the CSV and SQLite code.
+    open: async (spec) => (await import("./sqlite_user_store.ts")).SqliteUserStore.open(spec.path),
   },
   csv: {
     parse: (rest, spec) => ({ scheme: "csv", path: filePath(rest, spec) }),
-    open: (spec) => CsvUserStore.open(spec.path),
+    open: async (spec) => (await import("./csv_user_store.ts")).CsvUserStore.open(spec.path),
   },
 };
 

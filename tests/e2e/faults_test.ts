@@ -65,6 +65,37 @@ Deno.test("faults: a damaged chunk on the server makes pull exit 4 naming the fi
   }
 });
 
+Deno.test("faults: a truncated pack makes pull exit 4 naming a file", async () => {
+  const server = await startServer();
+  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
+  const run = client(server, "alice", "alice-pass");
+  try {
+    await addUser(server, "alice", "alice-pass");
+    await makeTree(`${work}/a`);
+    // 40 MiB of file data fills the first 32 MiB pack by itself; the file list lands later.
+    const big = new Uint8Array(40 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
+    await Deno.writeFile(`${work}/a/big.bin`, big);
+    assert.equal((await run(["push", `${work}/a`])).code, 0);
+    const packs = await packsUnder(`${server.dataDir}/repos/alice/chunks`);
+    const sizes = await Promise.all(
+      packs.map(async (p) => ({ p, size: (await Deno.stat(p)).size })),
+    );
+    const largest = sizes.sort((x, y) => y.size - x.size)[0]!;
+    await Deno.truncate(largest.p, Math.floor(largest.size / 2));
+    const bad = await run(["pull", `${work}/restore`]);
+    assert.equal(bad.code, 4, bad.stderr);
+    assert.match(bad.stderr, /Cannot restore "a\/big\.bin": chunk \d+ does not verify/);
+    assert.doesNotMatch(bad.stderr, /\/repos\//, "no server path reaches the client");
+    assert.match(server.stderrText(), /damaged chunk/);
+    assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+  } finally {
+    await server.stop();
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(server.dataDir, { recursive: true });
+  }
+});
+
 Deno.test("faults: a user cannot read or list another user's chunks, keys or snapshots", async () => {
   const server = await startServer();
   const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
