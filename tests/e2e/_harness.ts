@@ -58,7 +58,7 @@ export interface TestServer {
   banner: string;
   /** Client flags that reach and trust this server. */
   clientArgs(user: string): string[];
-  /** Runs a client command against this server (adds --server/--ca). */
+  /** Everything the server printed on stderr so far (its log). */
   stderrText(): string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number>;
@@ -159,4 +159,33 @@ export function spawnBurrow(args: string[], env: Record<string, string> = {}): D
     env: { NO_COLOR: "1", ...env },
     clearEnv: true,
   }).spawn();
+}
+
+/** A runner of client commands as `user` against `server` (adds --server/--ca/--user). */
+export function clientOf(
+  server: TestServer,
+  user: string,
+  password: string,
+): (args: string[]) => Promise<RunResult> {
+  return (args) =>
+    burrow([...args, ...server.clientArgs(user)], { env: { BURROW_PASSWORD: password } });
+}
+
+/**
+ * Starts a server and a scratch folder, runs `body`, then always stops the server and removes
+ * both folders.
+ */
+export async function withServer(
+  body: (server: TestServer, work: string) => Promise<void>,
+  options: StartOptions = {},
+): Promise<void> {
+  const server = await startServer(options);
+  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
+  try {
+    await body(server, work);
+  } finally {
+    await server.stop();
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(server.dataDir, { recursive: true });
+  }
 }

@@ -1,18 +1,11 @@
 /** End to end: push and pull through the real CLI against a real `burrow serve`. */
 import assert from "node:assert/strict";
-import { addUser, burrow, startServer, type TestServer } from "./_harness.ts";
+import { addUser, burrow, clientOf, withServer } from "./_harness.ts";
 import { assertSameTree, makeTree, treeContains } from "./_tree.ts";
 
-function client(server: TestServer, user: string, password: string) {
-  return (args: string[]) =>
-    burrow([...args, ...server.clientArgs(user)], { env: { BURROW_PASSWORD: password } });
-}
-
 Deno.test("backup: push, list, pull a tree to a folder, a zip and a tar", async (t) => {
-  const server = await startServer();
-  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
-  const run = client(server, "alice", "alice-pass");
-  try {
+  await withServer(async (server, work) => {
+    const run = clientOf(server, "alice", "alice-pass");
     await addUser(server, "alice", "alice-pass");
     const source = `${work}/project`;
     const marker = await makeTree(source);
@@ -118,7 +111,7 @@ Deno.test("backup: push, list, pull a tree to a folder, a zip and a tar", async 
         stdin: "alice-pass\nalice-new\n",
       });
       assert.equal(changed.code, 0, changed.stderr);
-      const pulled = await client(server, "alice", "alice-new")([
+      const pulled = await clientOf(server, "alice", "alice-new")([
         "pull",
         `${work}/after-passwd`,
         "--name",
@@ -129,35 +122,25 @@ Deno.test("backup: push, list, pull a tree to a folder, a zip and a tar", async 
       assert.equal(pulled.code, 0, pulled.stderr);
       assert.ok((await Deno.stat(`${work}/after-passwd/project/docs/random.bin`)).size > 3_000_000);
     });
-  } finally {
-    await server.stop();
-    await Deno.remove(work, { recursive: true });
-    await Deno.remove(server.dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("backup: pushing a path that does not exist exits 1 and commits nothing", async () => {
-  const server = await startServer();
-  try {
+  await withServer(async (server) => {
     await addUser(server, "alice", "alice-pass");
-    const run = client(server, "alice", "alice-pass");
+    const run = clientOf(server, "alice", "alice-pass");
     const result = await run(["push", "/nonexistent/burrow/path"]);
     assert.equal(result.code, 1);
     assert.equal(result.stderr.trim().split("\n").length, 1);
     assert.match(result.stderr, /no such file or folder/);
     assert.deepEqual(JSON.parse((await run(["snapshots", "--json"])).stdout), []);
-  } finally {
-    await server.stop();
-    await Deno.remove(server.dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("backup: a single file pushes and pulls back as DEST/NAME", async () => {
-  const server = await startServer();
-  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
-  try {
+  await withServer(async (server, work) => {
     await addUser(server, "alice", "alice-pass");
-    const run = client(server, "alice", "alice-pass");
+    const run = clientOf(server, "alice", "alice-pass");
     await Deno.writeTextFile(`${work}/report.txt`, "quarterly numbers\n".repeat(100));
     await Deno.chmod(`${work}/report.txt`, 0o600);
     const pushed = await run(["push", `${work}/report.txt`, "--json"]);
@@ -171,9 +154,5 @@ Deno.test("backup: a single file pushes and pulls back as DEST/NAME", async () =
       "quarterly numbers\n".repeat(100),
     );
     assert.equal((await Deno.stat(`${work}/out/report.txt`)).mode! & 0o777, 0o600);
-  } finally {
-    await server.stop();
-    await Deno.remove(work, { recursive: true });
-    await Deno.remove(server.dataDir, { recursive: true });
-  }
+  });
 });

@@ -5,13 +5,8 @@
 import assert from "node:assert/strict";
 import { BurrowClient } from "../../src/client/burrow_client.ts";
 import { RemoteRepository } from "../../src/client/remote_repository.ts";
-import { addUser, burrow, startServer, type TestServer } from "./_harness.ts";
+import { addUser, clientOf, type TestServer, withServer } from "./_harness.ts";
 import { assertSameTree, makeTree } from "./_tree.ts";
-
-function client(server: TestServer, user: string, password: string) {
-  return (args: string[]) =>
-    burrow([...args, ...server.clientArgs(user)], { env: { BURROW_PASSWORD: password } });
-}
 
 async function packsUnder(dir: string): Promise<string[]> {
   const found: string[] = [];
@@ -31,10 +26,8 @@ async function loggedIn(server: TestServer, user: string, password: string) {
 }
 
 Deno.test("faults: a damaged chunk on the server makes pull exit 4 naming the file; other snapshots restore", async () => {
-  const server = await startServer();
-  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
-  const run = client(server, "alice", "alice-pass");
-  try {
+  await withServer(async (server, work) => {
+    const run = clientOf(server, "alice", "alice-pass");
     await addUser(server, "alice", "alice-pass");
     await makeTree(`${work}/a`);
     assert.equal((await run(["push", `${work}/a`])).code, 0);
@@ -58,18 +51,12 @@ Deno.test("faults: a damaged chunk on the server makes pull exit 4 naming the fi
     const good = await run(["pull", `${work}/restore-b`, "--name", "b"]);
     assert.equal(good.code, 0, good.stderr);
     await assertSameTree(`${work}/b`, `${work}/restore-b/b`);
-  } finally {
-    await server.stop();
-    await Deno.remove(work, { recursive: true });
-    await Deno.remove(server.dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("faults: a truncated pack makes pull exit 4 naming a file", async () => {
-  const server = await startServer();
-  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
-  const run = client(server, "alice", "alice-pass");
-  try {
+  await withServer(async (server, work) => {
+    const run = clientOf(server, "alice", "alice-pass");
     await addUser(server, "alice", "alice-pass");
     await makeTree(`${work}/a`);
     // 40 MiB of file data fills the first 32 MiB pack by itself; the file list lands later.
@@ -89,21 +76,15 @@ Deno.test("faults: a truncated pack makes pull exit 4 naming a file", async () =
     assert.doesNotMatch(bad.stderr, /\/repos\//, "no server path reaches the client");
     assert.match(server.stderrText(), /damaged chunk/);
     assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
-  } finally {
-    await server.stop();
-    await Deno.remove(work, { recursive: true });
-    await Deno.remove(server.dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("faults: a user cannot read or list another user's chunks, keys or snapshots", async () => {
-  const server = await startServer();
-  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
-  try {
+  await withServer(async (server, work) => {
     await addUser(server, "alice", "alice-pass");
     await addUser(server, "bob", "bob-pass");
     await makeTree(`${work}/a`);
-    assert.equal((await client(server, "alice", "alice-pass")(["push", `${work}/a`])).code, 0);
+    assert.equal((await clientOf(server, "alice", "alice-pass")(["push", `${work}/a`])).code, 0);
 
     const alice = await loggedIn(server, "alice", "alice-pass");
     const aliceIds = await alice.client.listChunkIds();
@@ -122,30 +103,24 @@ Deno.test("faults: a user cannot read or list another user's chunks, keys or sna
     } finally {
       await bob.client.close();
     }
-  } finally {
-    await server.stop();
-    await Deno.remove(work, { recursive: true });
-    await Deno.remove(server.dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("faults: eight users and two pushes of one user at once all succeed and verify", async () => {
-  const server = await startServer();
-  const work = await Deno.makeTempDir({ prefix: "burrow-e2e-work-" });
-  try {
+  await withServer(async (server, work) => {
     const users = Array.from({ length: 8 }, (_, i) => `user${i}`);
     for (const user of users) await addUser(server, user, `${user}-pass`);
     const jobs = users.map((user) => ({ user, dir: `${work}/${user}` }));
     jobs.push({ user: "user0", dir: `${work}/user0-second` });
     for (const job of jobs) await makeTree(job.dir);
     const results = await Promise.all(
-      jobs.map((job) => client(server, job.user, `${job.user}-pass`)(["push", job.dir])),
+      jobs.map((job) => clientOf(server, job.user, `${job.user}-pass`)(["push", job.dir])),
     );
     results.forEach((r, i) => assert.equal(r.code, 0, `${jobs[i]!.dir}: ${r.stderr}`));
     for (const job of jobs) {
       const name = job.dir.slice(job.dir.lastIndexOf("/") + 1);
       const dest = `${work}/restored-${name}`;
-      const pulled = await client(server, job.user, `${job.user}-pass`)([
+      const pulled = await clientOf(server, job.user, `${job.user}-pass`)([
         "pull",
         dest,
         "--name",
@@ -154,9 +129,5 @@ Deno.test("faults: eight users and two pushes of one user at once all succeed an
       assert.equal(pulled.code, 0, pulled.stderr);
       await assertSameTree(job.dir, `${dest}/${name}`);
     }
-  } finally {
-    await server.stop();
-    await Deno.remove(work, { recursive: true });
-    await Deno.remove(server.dataDir, { recursive: true });
-  }
+  });
 });

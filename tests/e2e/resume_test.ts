@@ -3,7 +3,7 @@
  * lost, and the push run again sends only what the server does not already have.
  */
 import assert from "node:assert/strict";
-import { addUser, burrow, spawnBurrow, startServer, type TestServer } from "./_harness.ts";
+import { addUser, clientOf, spawnBurrow, startServer, type TestServer } from "./_harness.ts";
 import { assertSameTree, makeTree } from "./_tree.ts";
 
 const MiB = 1024 * 1024;
@@ -44,9 +44,7 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void>
 }
 
 function run(server: TestServer, args: string[]) {
-  return burrow([...args, ...server.clientArgs("alice")], {
-    env: { BURROW_PASSWORD: "alice-pass" },
-  });
+  return clientOf(server, "alice", "alice-pass")(args);
 }
 
 Deno.test("resume: a push killed mid-way, run again, sends only what is missing", async () => {
