@@ -130,8 +130,18 @@ export class PackChunkStore implements ChunkStore {
   async flush(): Promise<void> {
     this.#checkOpen("flush chunks");
     this.#sealCurrent();
-    await Promise.all(this.#seals);
+    await this.#settleSeals();
     if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /**
+   * Waits until no background work is left, including work tracked while waiting (a writer's
+   * failure cleanup can start after a seal did): nothing may still write or delete files once
+   * a flush or close returns, or a reopen of the same folder races it. Failures are recorded
+   * in `#failure` by the tracked work itself.
+   */
+  async #settleSeals(): Promise<void> {
+    while (this.#seals.size > 0) await Promise.all([...this.#seals]);
   }
 
   /** The verified blob of `id`. @throws {NotFoundError} @throws {IntegrityError} */
@@ -181,7 +191,7 @@ export class PackChunkStore implements ChunkStore {
         await this.#deletes;
         await this.flush();
       } finally {
-        await Promise.all(this.#seals);
+        await this.#settleSeals();
         await this.#packs.close();
         this.#released = true;
       }
