@@ -13,15 +13,7 @@ import {
   MemoryChunkSource,
   sampleTree,
 } from "./_restore_test_util.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "burrow-export-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { inTempDir } from "../../tests/_testing.ts";
 
 async function run(cmd: string, args: string[]): Promise<string> {
   const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
@@ -56,7 +48,7 @@ function assertExtracted(
 }
 
 Deno.test("exportZip() writes a zip that zip.js and unzip read back", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const { source, entries } = sampleTree();
     const result = await exportZip(entries, source, `${dir}/out.zip`);
     assert.deepEqual(result, { files: 5, dirs: 4, symlinks: 2, bytes: 71_322 });
@@ -85,7 +77,7 @@ Deno.test("exportZip() writes a zip that zip.js and unzip read back", async () =
 });
 
 Deno.test("exportTar() writes a tar that system tar lists and extracts", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const { source, entries } = sampleTree();
     const old = { ...entries[0]!, path: "old", mtimeMs: -86_400_500 };
     const all = [...entries, old];
@@ -101,7 +93,7 @@ Deno.test("exportTar() writes a tar that system tar lists and extracts", async (
 });
 
 Deno.test("exportZip() and exportTar() leave no archive when a chunk does not verify", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const source = new MemoryChunkSource();
     const bad = fileEntry(source, "bad.bin", [100, 200, 300]);
     source.bad.add(hex(bad.chunks[1] ?? chunkId(0)));
@@ -120,7 +112,7 @@ Deno.test("exportZip() and exportTar() leave no archive when a chunk does not ve
 });
 
 Deno.test("exportZip() and exportTar() refuse entries that would leave the archive root", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const source = new MemoryChunkSource();
     const attacks: TreeEntry[][] = [
       [entry("a", "symlink", { target: "/etc" }), fileEntry(source, "a/passwd", [3])],

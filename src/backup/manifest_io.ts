@@ -7,6 +7,7 @@
  */
 import { errorMessage, IntegrityError } from "../errors.ts";
 import { BlobSealer, ChunkIdHasher } from "../repo/blob_crypto.ts";
+import { toHex } from "../repo/chunk_store.ts";
 import { chunkBoundaries } from "../repo/chunker.ts";
 import { compressChunk } from "../repo/compression.ts";
 import { ManifestDecoder, ManifestEncoder } from "../repo/manifest_codec.ts";
@@ -14,15 +15,6 @@ import type { RepositoryKeys } from "../repo/master_key.ts";
 import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
 import type { ChunkSource } from "./chunk_source.ts";
 import type { ChunkUploader } from "./chunk_uploader.ts";
-
-/** Hex of bytes (chunk ids in snapshot records). */
-export function hexOf(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function bytesOfHex(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
-}
 
 /**
  * Encodes `entries`, uploads the manifest's chunks the server lacks, and returns their ids
@@ -45,7 +37,7 @@ export async function writeManifest(
     const plain = bytes.subarray(at, at + length);
     at += length;
     const id = hasher.id(plain);
-    ids.push(hexOf(id));
+    ids.push(toHex(id));
     if (known(id) || uploader.hasSent(id)) continue;
     const { data, compressed } = compressChunk(plain);
     await uploader.send([{ id, blob: sealer.seal(id, data, compressed) }]);
@@ -61,7 +53,7 @@ export async function readManifest(
   const decoder = new ManifestDecoder();
   const entries: TreeEntry[] = [];
   try {
-    for await (const chunk of source.fetch(record.manifest.map(bytesOfHex))) {
+    for await (const chunk of source.fetch(record.manifest.map((hex) => Uint8Array.fromHex(hex)))) {
       for (const entry of decoder.push(chunk)) entries.push(entry);
     }
     decoder.finish();

@@ -48,12 +48,13 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   const root = await Deno.stat(options.source);
   const parent = latestOfSet(await repository.listSnapshots(), options.set);
   const previous = parent === null ? null : await entriesByPath(client, repository, parent);
-  const known = new Set((await client.listChunkIds()).map(toHex));
+  const knownIds = await client.listChunkIds();
+  const known = new Set(knownIds.map(toHex));
   const uploader = new ChunkUploader(client);
   const archived = await archive({
     source: options.source,
     keys: repository.keys,
-    knownIds: [...known].map(fromHex),
+    knownIds,
     previous,
     upload: (blobs) => uploader.send(blobs),
     maxInFlightBytes: 32 * 1024 * 1024,
@@ -100,8 +101,4 @@ async function entriesByPath(
 
 function newSnapshotId(): string {
   return toHex(crypto.getRandomValues(new Uint8Array(8)));
-}
-
-function fromHex(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 }

@@ -11,17 +11,9 @@ import {
   MemoryChunkSource,
   sampleTree,
 } from "./_restore_test_util.ts";
+import { inTempDir } from "../../tests/_testing.ts";
 
 const MiB = 1024 * 1024;
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "burrow-restore-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** Checks that every entry exists under `dest` with its content, mode, mtime and target. */
 function assertRestored(dest: string, source: MemoryChunkSource, entries: TreeEntry[]): void {
@@ -63,7 +55,7 @@ async function assertRefused(
 }
 
 Deno.test("restoreToFolder() restores a tree with modes, mtimes, symlinks and empty folders", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const { source, entries } = sampleTree();
     const progress: { files: number; bytes: number }[] = [];
     const result = await restoreToFolder(entries, source, `${dir}/new/dest`, {
@@ -78,7 +70,7 @@ Deno.test("restoreToFolder() restores a tree with modes, mtimes, symlinks and em
 });
 
 Deno.test("restoreToFolder() replaces existing files and a symlink where a folder goes", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const outside = `${dir}/outside`;
     Deno.mkdirSync(outside);
     Deno.mkdirSync(`${dir}/dest`);
@@ -92,7 +84,7 @@ Deno.test("restoreToFolder() replaces existing files and a symlink where a folde
 });
 
 Deno.test("restoreToFolder() refuses paths that would leave DEST and writes nothing outside", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const outside = `${dir}/outside`;
     Deno.mkdirSync(outside);
     const dest = `${dir}/dest`;
@@ -124,7 +116,7 @@ Deno.test("restoreToFolder() refuses paths that would leave DEST and writes noth
 });
 
 Deno.test("restoreToFolder() removes a file whose chunk does not verify", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const source = new MemoryChunkSource();
     const good = fileEntry(source, "good.txt", [10]);
     const bad = fileEntry(source, "bad file.bin", [100, 200, 300, 400]);
@@ -140,7 +132,7 @@ Deno.test("restoreToFolder() removes a file whose chunk does not verify", async 
 });
 
 Deno.test("restoreToFolder() refuses a file whose chunks do not add up to its size", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const source = new MemoryChunkSource();
     const short = { ...fileEntry(source, "short", [5]), size: 10 };
     await assertRefused(dir, [short], /"short": its chunks hold 5 bytes, not 10/, source);
@@ -151,7 +143,7 @@ Deno.test("restoreToFolder() refuses a file whose chunks do not add up to its si
 });
 
 Deno.test("restoreToFolder() fetches small files in batches", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const source = new MemoryChunkSource();
     const entries = [entry("d", "dir")];
     for (let i = 0; i < 2000; i++) entries.push(fileEntry(source, `d/f${i}`, [100 + (i % 50)]));
@@ -163,7 +155,7 @@ Deno.test("restoreToFolder() fetches small files in batches", async () => {
 });
 
 Deno.test("restoreToFolder() streams a 100 MiB file with little memory", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const source = new MemoryChunkSource();
     const chunk = new Uint8Array(MiB).map((_, i) => i % 251);
     const ids = Array.from({ length: 100 }, (_, i) => source.put(chunkId(i), chunk));

@@ -1,6 +1,7 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { NotFoundError, StoreError } from "../errors.ts";
 import { PackChunkStore, type PackStoreHooks } from "./pack_chunk_store.ts";
+import { inTempDir } from "../../tests/_testing.ts";
 
 type Chunk = [Uint8Array, Uint8Array];
 
@@ -9,15 +10,6 @@ function chunks(count: number, length: number): Chunk[] {
     crypto.getRandomValues(new Uint8Array(32)),
     new Uint8Array(length).fill(i + 1),
   ]);
-}
-
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "burrow_packs_" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 async function countFiles(dir: string, suffix: string): Promise<number> {

@@ -2,16 +2,7 @@ import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { IntegrityError } from "../errors.ts";
 import { PackChunkStore } from "./pack_chunk_store.ts";
 import { toHex } from "./chunk_store.ts";
-
-/** Runs `body` in a fresh temporary folder, removed afterwards. */
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "burrow_packs_" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { inTempDir } from "../../tests/_testing.ts";
 
 /** A store in `dir` holding `count` flushed blobs of `length` bytes; closed. */
 async function filledStore(dir: string, count: number, length: number): Promise<Uint8Array[][]> {

@@ -8,19 +8,11 @@ import {
   writeCertificateFiles,
 } from "./cert_files.ts";
 import { fingerprintSha256, generateCertificates } from "./certificates.ts";
+import { inTempDir } from "../../tests/_testing.ts";
 
 const bundle = await generateCertificates({ hosts: ["localhost", "127.0.0.1"] });
 const posix = Deno.build.os !== "windows";
 const DAY_MS = 86_400_000;
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "burrow_tls_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function mode(path: string): Promise<number | null> {
   const info = await Deno.stat(path);
@@ -28,7 +20,7 @@ async function mode(path: string): Promise<number | null> {
 }
 
 Deno.test("writeCertificateFiles() writes four PEM files into a new private folder", async () => {
-  await withTempDir(async (base) => {
+  await inTempDir(async (base) => {
     const dir = `${base}/deep/tls`;
     const paths = await writeCertificateFiles(dir, bundle);
     assert.deepEqual(paths, certificatePaths(dir));
@@ -46,7 +38,7 @@ Deno.test({
   name: "writeCertificateFiles() gives keys mode 0600, certificates 0644, the folder 0700",
   ignore: !posix,
   async fn() {
-    await withTempDir(async (base) => {
+    await inTempDir(async (base) => {
       const paths = await writeCertificateFiles(`${base}/tls`, bundle);
       assert.equal(await mode(`${base}/tls`), 0o700);
       assert.equal(await mode(paths.caKey), 0o600);
@@ -58,7 +50,7 @@ Deno.test({
 });
 
 Deno.test("writeCertificateFiles() refuses to overwrite unless asked", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     await writeCertificateFiles(dir, bundle);
     const other = await generateCertificates({ hosts: ["localhost"] });
     await assert.rejects(() => writeCertificateFiles(dir, other), {
@@ -72,7 +64,7 @@ Deno.test("writeCertificateFiles() refuses to overwrite unless asked", async () 
 });
 
 Deno.test("ensureServerCertificates() creates once, then reuses", async () => {
-  await withTempDir(async (base) => {
+  await inTempDir(async (base) => {
     const dir = `${base}/tls`;
     const first = await ensureServerCertificates(dir, ["localhost", "127.0.0.1"]);
     assert.equal(first.created, true);
@@ -91,7 +83,7 @@ Deno.test("ensureServerCertificates() creates once, then reuses", async () => {
 });
 
 Deno.test("ensureServerCertificates() renews an expiring server certificate from the same CA", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const first = await ensureServerCertificates(dir, ["127.0.0.1"]);
     const later = new Date(Date.now() + 800 * DAY_MS);
     const renewed = await ensureServerCertificates(dir, ["127.0.0.1"], { now: later });
@@ -105,7 +97,7 @@ Deno.test("ensureServerCertificates() renews an expiring server certificate from
 });
 
 Deno.test("ensureServerCertificates() re-issues the server certificate for a new host", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const first = await ensureServerCertificates(dir, ["127.0.0.1"]);
     const wider = await ensureServerCertificates(dir, ["127.0.0.1", "localhost"]);
     assert.equal(wider.renewed, true);
@@ -116,7 +108,7 @@ Deno.test("ensureServerCertificates() re-issues the server certificate for a new
 });
 
 Deno.test("ensureServerCertificates() refuses a partial set of files", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     await ensureServerCertificates(dir, ["localhost"]);
     await Deno.remove(`${dir}/server.key`);
     await assert.rejects(() => ensureServerCertificates(dir, ["localhost"]), {
@@ -128,7 +120,7 @@ Deno.test("ensureServerCertificates() refuses a partial set of files", async () 
 });
 
 Deno.test("ensureServerCertificates() re-issues a deleted server certificate from the CA", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const first = await ensureServerCertificates(dir, ["127.0.0.1"]);
     await Deno.remove(`${dir}/server.pem`);
     await Deno.remove(`${dir}/server.key`);
@@ -144,7 +136,7 @@ Deno.test("ensureServerCertificates() re-issues a deleted server certificate fro
 });
 
 Deno.test("ensureServerCertificates() refuses a CA folder without its key", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     await ensureServerCertificates(dir, ["localhost"]);
     await Deno.remove(`${dir}/ca.key`);
     await assert.rejects(() => ensureServerCertificates(dir, ["localhost"]), {
@@ -155,7 +147,7 @@ Deno.test("ensureServerCertificates() refuses a CA folder without its key", asyn
 });
 
 Deno.test("ensureServerCertificates() refuses an expired CA", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     await ensureServerCertificates(dir, ["localhost"]);
     const now = new Date(Date.now() + 3651 * DAY_MS);
     await assert.rejects(
@@ -167,7 +159,7 @@ Deno.test("ensureServerCertificates() refuses an expired CA", async () => {
 });
 
 Deno.test("loadCertificatePair() returns the PEM texts of a valid pair", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const paths = await writeCertificateFiles(dir, bundle);
     const chain = `${dir}/chain.pem`;
     await Deno.writeTextFile(chain, bundle.serverCertPem + bundle.caCertPem);
@@ -181,7 +173,7 @@ Deno.test("loadCertificatePair() returns the PEM texts of a valid pair", async (
 });
 
 Deno.test("loadCertificatePair() reports unusable files in one line", async () => {
-  await withTempDir(async (dir) => {
+  await inTempDir(async (dir) => {
     const paths = await writeCertificateFiles(dir, bundle);
     const text = `${dir}/notes.txt`;
     const garbage = `${dir}/garbage.pem`;
@@ -239,7 +231,7 @@ Deno.test({
   name: "loadCertificatePair() accepts a SEC1 EC key that Deno.listenTls serves",
   ignore: !hasOpenssl,
   async fn() {
-    await withTempDir(async (dir) => {
+    await inTempDir(async (dir) => {
       const paths = await writeCertificateFiles(dir, bundle);
       const sec1 = await openssl(["ec"], bundle.serverKeyPem);
       assert.match(sec1, /^-----BEGIN EC PRIVATE KEY-----/);

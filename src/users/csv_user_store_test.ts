@@ -3,20 +3,12 @@ import { addFromProcesses, expectedNames } from "../../tests/conformance/_concur
 import { sampleRecord } from "../../tests/conformance/user_store_suite.ts";
 import { StoreError } from "../errors.ts";
 import { CsvUserStore } from "./csv_user_store.ts";
+import { inTempDir } from "../../tests/_testing.ts";
 
 const HEADER = "name,created,last_login,kdf,verifier\n";
 const ROW = "alice,2024-01-02T03:04:05.678Z,,k,v\n";
 
 /** Runs `body` with a fresh temporary folder, removed afterwards. */
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "burrow_csv_" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 /** The names in `dir`, sorted. */
 async function namesIn(dir: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(dir), (entry) => entry.name)).sort();

@@ -4,17 +4,9 @@ import { addFromProcesses, expectedNames } from "../../tests/conformance/_concur
 import { sampleRecord } from "../../tests/conformance/user_store_suite.ts";
 import { StoreError } from "../errors.ts";
 import { SQLITE_SCHEMA_VERSION, SqliteUserStore } from "./sqlite_user_store.ts";
+import { inTempDir } from "../../tests/_testing.ts";
 
 /** Runs `body` with a fresh temporary folder, removed afterwards. */
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "burrow_sqlite_" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 /** One PRAGMA's value, read through a separate connection. */
 function pragma(path: string, name: string): unknown {
   const db = new DatabaseSync(path, { readOnly: true });

@@ -4,6 +4,9 @@
  *
  * @module
  */
+import { seededRandom } from "../../src/protocol/_test_util.ts";
+
+export { seededRandom };
 
 /** An id and its blob. */
 export type Chunk = [id: Uint8Array, blob: Uint8Array];
@@ -37,18 +40,6 @@ export function poolView(length: number, seed: number): Uint8Array {
 /** `count` chunks of `size(i)` bytes each, with fresh random ids. */
 export function makeChunks(count: number, size: (i: number) => number): Chunk[] {
   return Array.from({ length: count }, (_, i) => [randomId(), blobOf(size(i), i)]);
-}
-
-/** A seeded PRNG (mulberry32) returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** Log-uniform sizes between `min` and `max` bytes, from `random`. */
