@@ -9,6 +9,7 @@ import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository } from "../client/remote_repository.ts";
 import { validateEntryPath } from "../repo/manifest_codec.ts";
 import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
+import type { StageTimer } from "../stage_timer.ts";
 import type { TreeProgress, TreeTotals } from "./_tree_reader.ts";
 import { exportTar, exportZip } from "./archive_export.ts";
 import { readManifest } from "./manifest_io.ts";
@@ -66,9 +67,11 @@ export async function pullSnapshot(
   record: SnapshotRecord,
   dest: string,
   progress: TreeProgress = {},
+  timer?: StageTimer,
 ): Promise<PullResult> {
   const source = new RemoteChunkSource(client, repository.keys);
   const manifest = await readManifest(source, record);
+  timer?.lap("read manifest");
   const entries = record.rootType === "dir" ? underTopFolder(record, manifest) : manifest;
   const format = pullFormat(dest);
   const totals = format === "zip"
@@ -76,6 +79,7 @@ export async function pullSnapshot(
     : format === "tar"
     ? await exportTar(entries, source, dest, progress)
     : await restoreToFolder(entries, source, dest, progress);
+  timer?.lap(`write ${format}`);
   const top = entries[0]?.path.split("/")[0] ?? "";
   const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;
   return { ...totals, path, bytesReceived: source.bytesReceived };

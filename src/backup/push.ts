@@ -11,6 +11,7 @@ import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository } from "../client/remote_repository.ts";
 import { toHex } from "../repo/chunk_store.ts";
 import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
+import type { StageTimer } from "../stage_timer.ts";
 import { archive, type ArchiveProgress } from "./archiver.ts";
 import { ChunkUploader } from "./chunk_uploader.ts";
 import { readManifest, writeManifest } from "./manifest_io.ts";
@@ -27,6 +28,8 @@ export interface PushOptions {
   onProgress?(progress: ArchiveProgress): void;
   onWarning?(path: string, reason: string): void;
   now?: () => Date;
+  /** Laps each stage when given (`--debug-timings`). */
+  timer?: StageTimer;
 }
 
 /** The newest snapshot of `set`, or null. */
@@ -43,13 +46,18 @@ export function latestOfSet(
 
 /** Runs a push and returns the committed snapshot's record. */
 export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord> {
-  const { client, repository } = options;
+  const { client, repository, timer } = options;
   const started = (options.now ?? (() => new Date()))();
   const root = await Deno.stat(options.source);
   const parent = latestOfSet(await repository.listSnapshots(), options.set);
-  const previous = parent === null ? null : await entriesByPath(client, repository, parent);
-  const knownIds = await client.listChunkIds();
+  timer?.lap("list snapshots");
+  // Both requests are in flight at once: the server lists ids while this side decodes.
+  const [previous, knownIds] = await Promise.all([
+    parent === null ? null : entriesByPath(client, repository, parent),
+    client.listChunkIds(),
+  ]);
   const known = new Set(knownIds.map(toHex));
+  timer?.lap("read parent manifest and chunk ids");
   const uploader = new ChunkUploader(client);
   const archived = await archive({
     source: options.source,
@@ -61,13 +69,16 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
   });
+  timer?.lap("archive");
   const manifest = await writeManifest(
     archived.entries,
     repository.keys,
     (id) => known.has(toHex(id)),
     uploader,
   );
+  timer?.lap("write manifest");
   await uploader.finish();
+  timer?.lap("wait for acks");
   const record: SnapshotRecord = {
     version: 1,
     id: newSnapshotId(),
@@ -87,6 +98,7 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
     },
   };
   await client.commitSnapshot(record.id, repository.seal(record));
+  timer?.lap("commit");
   return record;
 }
 

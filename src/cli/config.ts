@@ -109,3 +109,8 @@ export const STORE_FLAGS = {
     help: "User store: sqlite:PATH or csv:PATH (env BURROW_USERS, default sqlite:DATA/users.db)",
   },
 } as const;
+
+/** `--debug-timings`: print the wall time of each stage to stderr at the end. */
+export const DEBUG_TIMINGS_FLAG = {
+  "debug-timings": { type: "boolean", help: "Print the time each stage took to stderr" },
+} as const;

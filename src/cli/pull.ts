@@ -3,12 +3,13 @@ import type { PullResult } from "../backup/pull.ts";
 import { RemoteRepository } from "../client/remote_repository.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 import { validateSetName } from "../names.ts";
+import { StageTimer } from "../stage_timer.ts";
 import type { SnapshotRecord } from "../repo/snapshot_model.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import { withLogin } from "./client_session.ts";
-import { CLIENT_FLAGS } from "./config.ts";
+import { CLIENT_FLAGS, DEBUG_TIMINGS_FLAG } from "./config.ts";
 import { formatBytes, formatSeconds } from "./format.ts";
-import { printJson, printLine } from "./output.ts";
+import { printError, printJson, printLine } from "./output.ts";
 import { ProgressLine } from "./progress.ts";
 
 /**
@@ -58,15 +59,18 @@ async function run(args: ParsedArgs): Promise<void> {
   const json = booleanFlag(args, "json");
   const progress = new ProgressLine(!json && Deno.stdout.isTerminal());
   const started = performance.now();
+  const timer = booleanFlag(args, "debug-timings") ? new StageTimer() : undefined;
   // The archive writers (zip, tar) load only for a pull.
   const { pullFormat, pullSnapshot } = await import("../backup/pull.ts");
   const { record, result } = await withLogin(args, async ({ client }, login): Promise<{
     record: SnapshotRecord;
     result: PullResult;
   }> => {
+    timer?.lap("connect and log in");
     const repository = await RemoteRepository.open(client, login, { create: false });
     const snapshots = repository === null ? [] : await repository.listSnapshots();
     const record = chooseSnapshot(snapshots, wanted, set);
+    timer?.lap("open repository");
     const totalBytes = record.summary.bytes;
     const result = await pullSnapshot(client, repository!, record, dest, {
       onProgress: (p) =>
@@ -76,10 +80,11 @@ async function run(args: ParsedArgs): Promise<void> {
           totalFiles: record.summary.files,
           totalBytes,
         }),
-    });
+    }, timer);
     return { record, result };
   });
   progress.done();
+  for (const line of timer?.lines() ?? []) printError(line);
   const seconds = (performance.now() - started) / 1000;
   if (json) {
     printJson({
@@ -121,6 +126,7 @@ export const pullCommand: Command = {
     },
     ...CLIENT_FLAGS,
     json: { type: "boolean", help: "Print the summary as one JSON object" },
+    ...DEBUG_TIMINGS_FLAG,
   },
   positionals: { min: 1, max: 1 },
   run,

@@ -4,9 +4,10 @@ import { pushSnapshot } from "../backup/push.ts";
 import { RemoteRepository } from "../client/remote_repository.ts";
 import { NotFoundError } from "../errors.ts";
 import { validateSetName } from "../names.ts";
+import { StageTimer } from "../stage_timer.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import { withLogin } from "./client_session.ts";
-import { CLIENT_FLAGS } from "./config.ts";
+import { CLIENT_FLAGS, DEBUG_TIMINGS_FLAG } from "./config.ts";
 import { formatBytes, formatSeconds } from "./format.ts";
 import { printError, printJson, printLine } from "./output.ts";
 import { ProgressLine } from "./progress.ts";
@@ -23,14 +24,18 @@ async function run(args: ParsedArgs): Promise<void> {
   const json = booleanFlag(args, "json");
   const progress = new ProgressLine(!json && Deno.stdout.isTerminal());
   const started = performance.now();
+  const timer = booleanFlag(args, "debug-timings") ? new StageTimer() : undefined;
   const record = await withLogin(args, async ({ client }, login) => {
+    timer?.lap("connect and log in");
     const repository = await RemoteRepository.open(client, login, { create: true });
+    timer?.lap("open repository");
     return await pushSnapshot({
       client,
       repository: repository!,
       source,
       set,
       host: hostName(),
+      ...(timer === undefined ? {} : { timer }),
       onProgress: (p) =>
         progress.update({
           files: p.files,
@@ -45,6 +50,7 @@ async function run(args: ParsedArgs): Promise<void> {
     });
   });
   progress.done();
+  for (const line of timer?.lines() ?? []) printError(line);
   const seconds = (performance.now() - started) / 1000;
   const s = record.summary;
   if (json) {
@@ -88,6 +94,7 @@ export const pushCommand: Command = {
     },
     ...CLIENT_FLAGS,
     json: { type: "boolean", help: "Print the summary as one JSON object" },
+    ...DEBUG_TIMINGS_FLAG,
   },
   positionals: { min: 1, max: 1 },
   run,

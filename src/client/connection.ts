@@ -37,11 +37,12 @@ export async function connectToServer(options: ConnectOptions): Promise<Deno.Tls
     ? `[${options.hostname}]:${options.port}`
     : `${options.hostname}:${options.port}`;
   const timeoutMs = options.timeoutMs ?? 15_000;
+  let tcp: Deno.TcpConn | null = null;
   let conn: Deno.TlsConn | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      conn?.close();
+      closeQuietly(conn ?? tcp);
       reject(
         new NetworkError(
           `Cannot connect to ${where}: no answer within ${timeoutMs / 1000} s`,
@@ -53,9 +54,12 @@ export async function connectToServer(options: ConnectOptions): Promise<Deno.Tls
   try {
     return await Promise.race([
       (async () => {
-        conn = await Deno.connectTls({
+        // TCP first, to turn Nagle off: with it on, each small request after the handshake
+        // waits for the server's delayed ACK (~40 ms), which made every round trip ~85 ms.
+        tcp = await Deno.connect({ hostname: options.hostname, port: options.port });
+        tcp.setNoDelay(true);
+        conn = await Deno.startTls(tcp, {
           hostname: options.hostname,
-          port: options.port,
           alpnProtocols: ["burrow/1"],
           ...(options.caCerts === null ? {} : { caCerts: options.caCerts }),
         });
@@ -65,10 +69,18 @@ export async function connectToServer(options: ConnectOptions): Promise<Deno.Tls
       timeout,
     ]);
   } catch (error) {
-    (conn as Deno.TlsConn | null)?.close();
+    closeQuietly(conn ?? tcp);
     throw describeConnectError(error, where);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+function closeQuietly(conn: Deno.Conn | null): void {
+  try {
+    conn?.close();
+  } catch {
+    // Already closed by the failure being reported.
   }
 }
 

@@ -29,6 +29,9 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
+/** Matches a path with an empty, `.` or `..` component. */
+const BAD_COMPONENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
 /**
  * Why `path` breaks the entry path rules, or undefined when it obeys them: relative,
  * `/`-separated, no empty, `.` or `..` component, no NUL, well-formed Unicode, ≤ 4096 bytes.
@@ -38,7 +41,11 @@ export function entryPathProblem(path: string): string | undefined {
   if (path.startsWith("/")) return "it is absolute";
   if (!path.isWellFormed()) return "it is not valid Unicode";
   if (path.includes("\0")) return "it holds a NUL character";
-  if (utf8Length(path) > MAX_PATH_BYTES) return `it is longer than ${MAX_PATH_BYTES} bytes`;
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so short paths need no count.
+  if (path.length * 3 > MAX_PATH_BYTES && utf8Length(path) > MAX_PATH_BYTES) {
+    return `it is longer than ${MAX_PATH_BYTES} bytes`;
+  }
+  if (!BAD_COMPONENT.test(path)) return undefined;
   for (const part of path.split("/")) {
     if (part === "") return "it has an empty component";
     if (part === "." || part === "..") return `it has a "${part}" component`;

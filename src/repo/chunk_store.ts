@@ -86,12 +86,5 @@ export function checkBlob(blob: Uint8Array): void {
 
 /** Lower-case hex of `bytes`, for file names and messages. */
 export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += HEX[byte];
-  return out;
+  return bytes.toHex();
 }
-
-const HEX: readonly string[] = Array.from(
-  { length: 256 },
-  (_, i) => i.toString(16).padStart(2, "0"),
-);
