@@ -8,7 +8,7 @@
  * lstat that keeps only a real folder and replaces anything else. Files and symlinks are created
  * under a fresh temp name (`createNew`, which never follows a link) in the target folder, get
  * their mode and mtime, and only then are renamed over the final name, so a complete-looking
- * name always holds verified content. Files are not fsynced one by one (20,000 fsyncs would cost
+ * name always holds verified content (files by the restore workers, see `fileTarget`). Files are not fsynced one by one (20,000 fsyncs would cost
  * more than the restore itself); a crash may leave temp files named `.NAME.burrow-partial-*`.
  * Folders stay 0o700 while the restore runs; their modes and mtimes are set at the end, deepest
  * first, since writing into a folder changes its mtime.
@@ -62,23 +62,13 @@ export class FolderWriter {
     this.#folders.push({ path, mode: entry.mode, mtimeMs: entry.mtimeMs });
   }
 
-  /** Streams a file's chunks into a temp file, then renames it into place. */
-  async writeFile(entry: TreeEntry, chunks: AsyncIterable<Uint8Array>): Promise<void> {
-    const temp = this.#tempPath(entry.path);
-    const file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
-    let open = true;
-    try {
-      for await (const chunk of chunks) writeAllSync(file, chunk);
-      Deno.chmodSync(temp, entry.mode);
-      file.utimeSync(entry.mtimeMs / 1000, entry.mtimeMs / 1000);
-      file.close();
-      open = false;
-      Deno.renameSync(temp, this.#absolute(entry.path));
-    } catch (error) {
-      if (open) file.close();
-      removeQuietly(temp);
-      throw error;
-    }
+  /**
+   * Where a file entry goes: the temp name to write it under (created with `createNew`, never
+   * through a link) and the final name to rename it to once complete. The restore workers write
+   * it (`restore_worker.ts`).
+   */
+  fileTarget(entry: TreeEntry): { temp: string; path: string } {
+    return { temp: this.#tempPath(entry.path), path: this.#absolute(entry.path) };
   }
 
   /** Creates a symlink (target stored as is, never followed) and sets its mtime where possible. */

@@ -13,11 +13,15 @@
  */
 import type { TreeEntry } from "../repo/snapshot_model.ts";
 import { FolderWriter } from "./_folder_writer.ts";
+import { RestorePool } from "./_restore_pool.ts";
 import { readTree, type TreeProgress, type TreeTotals } from "./_tree_reader.ts";
 import type { ChunkSource } from "./chunk_source.ts";
 
 /** Callbacks of `restoreToFolder`: progress as files and bytes complete, non-fatal warnings. */
-export type RestoreOptions = TreeProgress;
+export interface RestoreOptions extends TreeProgress {
+  /** File-writer worker module to run instead of `restore_worker.ts` (tests use a failing one). */
+  workerUrl?: string;
+}
 
 /** What `restoreToFolder` restored: counts of files, folders, symlinks and bytes of content. */
 export type RestoreResult = TreeTotals;
@@ -39,12 +43,22 @@ export async function restoreToFolder(
 ): Promise<RestoreResult> {
   Deno.mkdirSync(dest, { recursive: true });
   const writer = new FolderWriter(Deno.realPathSync(dest));
+  const files = new RestorePool(options.workerUrl === undefined ? {} : options);
   const totals: TreeTotals = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
-  for await (const { entry, chunks } of readTree(entries, source, totals, options)) {
-    if (entry.type === "dir") writer.makeFolder(entry);
-    else if (entry.type === "symlink") writer.makeSymlink(entry);
-    else await writer.writeFile(entry, chunks);
+  try {
+    for await (const { entry, chunks } of readTree(entries, source, totals, options)) {
+      if (entry.type === "dir") writer.makeFolder(entry);
+      else if (entry.type === "symlink") writer.makeSymlink(entry);
+      else {
+        const { temp, path } = writer.fileTarget(entry);
+        await files.writeFile(entry, temp, path, chunks);
+      }
+    }
+  } catch (error) {
+    await files.finish().catch(() => {}); // removes the temp file of the file that failed
+    throw error;
   }
+  await files.finish();
   writer.finishFolders(options.onWarning);
   return { ...totals };
 }

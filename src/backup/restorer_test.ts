@@ -168,7 +168,9 @@ Deno.test("restoreToFolder() streams a 100 MiB file with little memory", async (
       onProgress: () => (peak = Math.max(peak, Deno.memoryUsage().rss)),
     });
     clearInterval(timer);
-    assert.ok(peak - before < 30 * MiB, `rss grew by ${((peak - before) / MiB).toFixed(1)} MiB`);
+    // Two file-writer workers cost ~40 MiB (their isolates) plus 16 MiB of rings, whatever the
+    // file size; holding the file would add its 100 MiB.
+    assert.ok(peak - before < 70 * MiB, `rss grew by ${((peak - before) / MiB).toFixed(1)} MiB`);
     assert.ok(ticks > 0, "the event loop never ran a timer");
     const file = Deno.openSync(`${dir}/big.bin`);
     const probe = new Uint8Array(4);

@@ -1,0 +1,71 @@
+/**
+ * Messages between the restorer's main thread and its file-writing workers. The main thread
+ * sends batches of operations (open a file, append verified bytes, close it, or abort it); a
+ * worker runs each batch with sync file calls and answers once per batch, so 20,000 small files
+ * cost a few hundred messages, not 20,000 round trips.
+ *
+ * @module
+ */
+
+/** Create `temp` (never following a link); its final name, mode and mtime come with it. */
+export interface OpenOp {
+  op: "open";
+  file: number;
+  temp: string;
+  path: string;
+  mode: number;
+  mtimeMs: number;
+}
+
+/**
+ * Append `length` bytes (already verified) at `at` in the worker's ring to `file`. `skip` bytes
+ * at the ring's end were left unused before `at` (the data would not fit there); the worker
+ * counts them as consumed with it.
+ */
+export interface DataOp {
+  op: "data";
+  file: number;
+  at: number;
+  length: number;
+  skip: number;
+}
+
+/** Set mode and mtime, close, rename the temp file over the final name. */
+export interface CloseOp {
+  op: "close";
+  file: number;
+}
+
+/** Close and remove the temp file: its content did not verify. */
+export interface AbortOp {
+  op: "abort";
+  file: number;
+}
+
+/** One operation on one file. */
+export type WriteOp = OpenOp | DataOp | CloseOp | AbortOp;
+
+/**
+ * Main thread → worker: first the ring (shared memory the main thread copies file data into, so
+ * no message carries bytes and the memory in flight is fixed), then batches of operations.
+ */
+export type ToRestoreWorker = { type: "init"; ring: SharedArrayBuffer } | {
+  type: "batch";
+  ops: WriteOp[];
+};
+
+/** A file the worker could not write. */
+export interface WriteFailure {
+  file: number;
+  /** `Deno.errors` class name when it is one, else "Error". */
+  name: string;
+  message: string;
+}
+
+/** Worker → main thread, once per batch: ring bytes consumed (in order), files finished. */
+export interface BatchReply {
+  bytes: number;
+  /** Files closed and renamed into place, or aborted. */
+  finished: number[];
+  failures: WriteFailure[];
+}

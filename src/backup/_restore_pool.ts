@@ -1,0 +1,224 @@
+/**
+ * The restorer's file writers: workers that create, fill, stamp and rename files with sync
+ * calls, so the kernel's file-creation work (most of a restore of many small files) runs on both
+ * cores while the main thread fetches and verifies. Each file goes to one worker, whole, in
+ * order; operations are batched (≤ 1 MiB of data or 256 operations per message, flushed at the
+ * latest when the main thread next waits). File data travels through a ring of shared memory per
+ * worker (`ringBytes`): the main thread copies each chunk in and waits while the ring is full,
+ * so memory stays fixed whatever the file sizes, and no message carries (or clones) bytes.
+ *
+ * @module
+ */
+
+import type { TreeEntry } from "../repo/snapshot_model.ts";
+import type { BatchReply, ToRestoreWorker, WriteFailure, WriteOp } from "./_restore_messages.ts";
+
+const MiB = 1024 * 1024;
+const BATCH_BYTES = 1 * MiB;
+const BATCH_OPS = 256;
+
+/** Options of a {@link RestorePool}. */
+export interface RestorePoolOptions {
+  /** Worker threads (default 2). */
+  workers?: number;
+  /** Size of each worker's ring of shared memory for file data (default 8 MiB, at least 64). */
+  ringBytes?: number;
+  /** Worker module to run instead of `restore_worker.ts` (tests use a crashing one). */
+  workerUrl?: string;
+}
+
+interface Slot {
+  worker: Worker;
+  ring: Uint8Array<SharedArrayBuffer>;
+  /** Where the next data goes in the ring. */
+  head: number;
+  /** Ring bytes written by the main thread and not yet consumed by the worker. */
+  held: number;
+  batch: WriteOp[];
+  batchBytes: number;
+  /** Batches posted and not answered. */
+  posted: number;
+}
+
+/** Writes files on workers (see the module comment). Single use: `finish` or `close` ends it. */
+export class RestorePool {
+  readonly #workers: number;
+  readonly #ringBytes: number;
+  readonly #workerUrl: string;
+  readonly #slots: Slot[] = [];
+  #nextFile = 0;
+  #failure: Error | null = null;
+  #flushScheduled = false;
+  #wakers: (() => void)[] = [];
+
+  /** @throws {RangeError} when `workers` or `maxHeldBytes` is not a positive integer */
+  constructor(options: RestorePoolOptions = {}) {
+    this.#workers = options.workers ?? 2;
+    this.#ringBytes = options.ringBytes ?? 8 * MiB;
+    for (
+      const [name, value, min] of [["workers", this.#workers, 1], [
+        "ringBytes",
+        this.#ringBytes,
+        64,
+      ]] as const
+    ) {
+      if (!Number.isSafeInteger(value) || value < min) {
+        throw new RangeError(`Cannot start restore workers: ${name} "${value}" is invalid`);
+      }
+    }
+    this.#workerUrl = options.workerUrl ?? new URL("./restore_worker.ts", import.meta.url).href;
+  }
+
+  /**
+   * Hands `entry`'s chunks to a worker, which writes them to `temp` and then renames it to
+   * `path`. Resolves once every chunk is handed over, not once it is written (see `finish`).
+   * When `chunks` throws, the worker removes `temp` and the error is rethrown.
+   *
+   * @throws the first error a worker met, as soon as it is known
+   */
+  async writeFile(
+    entry: TreeEntry,
+    temp: string,
+    path: string,
+    chunks: AsyncIterable<Uint8Array>,
+  ): Promise<void> {
+    this.#throwIfFailed();
+    const slot = this.#pickSlot();
+    const file = this.#nextFile++;
+    this.#add(slot, { op: "open", file, temp, path, mode: entry.mode, mtimeMs: entry.mtimeMs });
+    try {
+      const piece = this.#ringBytes >> 1; // a piece this size always fits an empty ring
+      for await (const chunk of chunks) {
+        for (let at = 0; at < chunk.length; at += piece) {
+          await this.#copyIn(slot, file, chunk.subarray(at, at + piece));
+        }
+      }
+    } catch (error) {
+      this.#add(slot, { op: "abort", file });
+      throw error;
+    }
+    this.#add(slot, { op: "close", file });
+  }
+
+  /**
+   * Waits until every operation handed over has run (files renamed into place, or removed when
+   * aborted or failed), then stops the workers. Call it after an error too, so that no temp file
+   * is left behind.
+   *
+   * @throws the first error a worker met writing a file
+   */
+  async finish(): Promise<void> {
+    this.#flushAll();
+    while (this.#slots.some((slot) => slot.posted > 0)) await this.#nextReply();
+    this.close();
+    this.#throwIfFailed();
+  }
+
+  /** Stops the workers at once (files in progress stay as temp files). Idempotent. */
+  close(): void {
+    for (const slot of this.#slots) slot.worker.terminate();
+    this.#slots.length = 0;
+    this.#wake();
+  }
+
+  /** Copies `bytes` into the slot's ring once there is room, and queues the data op. */
+  async #copyIn(slot: Slot, file: number, bytes: Uint8Array): Promise<void> {
+    const size = slot.ring.length;
+    for (;;) {
+      this.#throwIfFailed();
+      const wraps = slot.head + bytes.length > size;
+      const skip = wraps ? size - slot.head : 0;
+      if (slot.held + skip + bytes.length <= size) {
+        const at = wraps ? 0 : slot.head;
+        slot.ring.set(bytes, at);
+        slot.head = at + bytes.length;
+        slot.held += skip + bytes.length;
+        this.#add(slot, { op: "data", file, at, length: bytes.length, skip });
+        return;
+      }
+      await this.#nextReply();
+    }
+  }
+
+  #pickSlot(): Slot {
+    while (this.#slots.length < this.#workers) this.#slots.push(this.#start());
+    let best = this.#slots[0]!;
+    for (const slot of this.#slots) if (slot.held < best.held) best = slot;
+    return best;
+  }
+
+  #start(): Slot {
+    const worker = new Worker(this.#workerUrl, { type: "module", name: "burrow-restore" });
+    const ring = new Uint8Array(new SharedArrayBuffer(this.#ringBytes));
+    worker.postMessage({ type: "init", ring: ring.buffer } satisfies ToRestoreWorker);
+    const slot: Slot = { worker, ring, head: 0, held: 0, batch: [], batchBytes: 0, posted: 0 };
+    worker.onmessage = (event: MessageEvent<BatchReply>) => this.#onReply(slot, event.data);
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      slot.posted = 0; // no reply will come
+      this.#fail(new Error(`Cannot restore: a file writer crashed: ${event.message}`));
+    };
+    return slot;
+  }
+
+  #add(slot: Slot, op: WriteOp): void {
+    slot.batch.push(op);
+    if (op.op === "data") slot.batchBytes += op.length;
+    if (slot.batchBytes >= BATCH_BYTES || slot.batch.length >= BATCH_OPS) this.#flush(slot);
+    else if (!this.#flushScheduled) {
+      // Whatever is batched goes out as soon as this thread waits for anything.
+      this.#flushScheduled = true;
+      setTimeout(() => this.#flushAll(), 0);
+    }
+  }
+
+  #flushAll(): void {
+    this.#flushScheduled = false;
+    for (const slot of this.#slots) this.#flush(slot);
+  }
+
+  #flush(slot: Slot): void {
+    if (slot.batch.length === 0) return;
+    slot.worker.postMessage({ type: "batch", ops: slot.batch } satisfies ToRestoreWorker);
+    slot.batch = [];
+    slot.batchBytes = 0;
+    slot.posted++;
+  }
+
+  #onReply(slot: Slot, reply: BatchReply): void {
+    slot.posted--;
+    slot.held -= reply.bytes;
+    const failure = reply.failures[0];
+    if (failure !== undefined) this.#fail(errorFrom(failure));
+    this.#wake();
+  }
+
+  /** Resolves at the next worker reply (flushing first, so there is one to come). */
+  #nextReply(): Promise<void> {
+    this.#flushAll();
+    if (this.#slots.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#wakers.push(resolve));
+  }
+
+  #wake(): void {
+    const wakers = this.#wakers;
+    this.#wakers = [];
+    for (const wake of wakers) wake();
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    this.#wake();
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== null) throw this.#failure;
+  }
+}
+
+/** The worker's error as the same `Deno.errors` class where it was one, else a plain Error. */
+function errorFrom(failure: WriteFailure): Error {
+  const errors = Deno.errors as unknown as Record<string, new (message: string) => Error>;
+  const ErrorClass = Object.hasOwn(errors, failure.name) ? errors[failure.name]! : Error;
+  return new ErrorClass(failure.message);
+}
