@@ -10,6 +10,7 @@
  * @module
  */
 
+import { releaseBytes } from "../repo/release_bytes.ts";
 import type { TreeEntry } from "../repo/snapshot_model.ts";
 import type { BatchReply, ToRestoreWorker, WriteFailure, WriteOp } from "./_restore_messages.ts";
 
@@ -21,7 +22,7 @@ const BATCH_OPS = 256;
 export interface RestorePoolOptions {
   /** Worker threads (default 2). */
   workers?: number;
-  /** Size of each worker's ring of shared memory for file data (default 8 MiB, at least 64). */
+  /** Size of each worker's ring of shared memory for file data (default 4 MiB, at least 64). */
   ringBytes?: number;
   /** Worker module to run instead of `restore_worker.ts` (tests use a crashing one). */
   workerUrl?: string;
@@ -54,7 +55,7 @@ export class RestorePool {
   /** @throws {RangeError} when `workers` or `maxHeldBytes` is not a positive integer */
   constructor(options: RestorePoolOptions = {}) {
     this.#workers = options.workers ?? 2;
-    this.#ringBytes = options.ringBytes ?? 8 * MiB;
+    this.#ringBytes = options.ringBytes ?? 4 * MiB;
     for (
       const [name, value, min] of [["workers", this.#workers, 1], [
         "ringBytes",
@@ -72,6 +73,7 @@ export class RestorePool {
   /**
    * Hands `entry`'s chunks to a worker, which writes them to `temp` and then renames it to
    * `path`. Resolves once every chunk is handed over, not once it is written (see `finish`).
+   * Each chunk is freed once copied: they must be the caller's own (see `ChunkSource`).
    * When `chunks` throws, the worker removes `temp` and the error is rethrown.
    *
    * @throws the first error a worker met, as soon as it is known
@@ -92,6 +94,7 @@ export class RestorePool {
         for (let at = 0; at < chunk.length; at += piece) {
           await this.#copyIn(slot, file, chunk.subarray(at, at + piece));
         }
+        releaseBytes(chunk); // ours (see ChunkSource); left to the collector, they piled up
       }
     } catch (error) {
       this.#add(slot, { op: "abort", file });

@@ -54,7 +54,7 @@ export class MemoryChunkSource implements ChunkSource {
         throw new IntegrityError(`Cannot open chunk ${key.slice(0, 12)}: it does not verify`);
       }
       await Promise.resolve();
-      yield bytes;
+      yield bytes.slice(); // each item is the caller's own (see ChunkSource)
     }
   }
 }

@@ -97,13 +97,14 @@ async function* fileChunks(
     if (next.done) {
       throw new IntegrityError(`Cannot restore ${quotePath(entry.path)}: chunk ${i} is missing`);
     }
-    bytes += next.value.length;
+    const length = next.value.length; // read now: the consumer may free the chunk
+    bytes += length;
     if (bytes > entry.size) throw sizeError(entry, `more than ${entry.size}`);
     walk.pending--;
     yield next.value;
-    walk.totals.bytes += next.value.length;
+    walk.totals.bytes += length;
     walk.progress.onProgress?.({ files: walk.totals.files, bytes: walk.totals.bytes });
-    walk.sinceYield += next.value.length;
+    walk.sinceYield += length;
     if (walk.sinceYield >= YIELD_BYTES) {
       walk.sinceYield = 0;
       await yieldToEventLoop();

@@ -15,6 +15,8 @@
  *   chunk's position, after yielding the chunks before it and never yielding the bad one;
  * - it may read ahead (pipeline requests) but must bound what it holds in memory, since `ids`
  *   can name a whole large file;
+ * - every item is the caller's own buffer, never yielded again or used by the source: the
+ *   caller may keep it, or free it at once (`releaseBytes`) when done with it;
  * - the caller may stop early (`return()` on the iterator, e.g. after an error): the
  *   implementation then releases what it holds and stops fetching;
  * - the caller runs one `fetch` at a time and drains it (or stops) before the next; callers batch

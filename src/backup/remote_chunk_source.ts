@@ -12,6 +12,7 @@ import { toHex } from "../repo/chunk_store.ts";
 import { MAX_CHUNK_SIZE } from "../repo/chunker.ts";
 import { decompressChunk } from "../repo/compression.ts";
 import type { RepositoryKeys } from "../repo/master_key.ts";
+import { releaseBytes } from "../repo/release_bytes.ts";
 import type { ChunkSource } from "./chunk_source.ts";
 
 /** Tuning of a `RemoteChunkSource`. */
@@ -20,11 +21,14 @@ export interface RemoteChunkSourceOptions {
   idsPerRequest?: number;
   /** Requests in flight at once (default 4). */
   requestsInFlight?: number;
-  /** Plaintext held ahead of the consumer before fetching pauses (default 64 MiB). */
+  /** Plaintext held ahead of the consumer before fetching pauses (default 16 MiB). */
   aheadBytes?: number;
 }
 
 type Slot = { plain: Uint8Array } | { error: Error };
+
+/** Blob bytes one request asks for: a quarter of a frame, so that replies hold every id asked. */
+const REPLY_BYTES = 4 * 1024 * 1024;
 
 /** The one call a `RemoteChunkSource` makes. */
 export type ChunkFetcher = Pick<BurrowClient, "getChunks">;
@@ -39,6 +43,8 @@ export class RemoteChunkSource implements ChunkSource {
   readonly #aheadBytes: number;
   /** Bytes of sealed blobs received (what the network carried). */
   bytesReceived = 0;
+  /** Running average of a blob's size; starts at the chunker's average. */
+  #blobBytes = 1024 * 1024;
 
   constructor(client: ChunkFetcher, keys: RepositoryKeys, options: RemoteChunkSourceOptions = {}) {
     this.#client = client;
@@ -46,7 +52,7 @@ export class RemoteChunkSource implements ChunkSource {
     this.#hasher = new ChunkIdHasher(keys.idKey);
     this.#perRequest = options.idsPerRequest ?? 256;
     this.#inFlight = options.requestsInFlight ?? 4;
-    this.#aheadBytes = options.aheadBytes ?? 64 * 1024 * 1024;
+    this.#aheadBytes = options.aheadBytes ?? 16 * 1024 * 1024;
   }
 
   /** The verified plaintext of each id, in order (see `ChunkSource`). */
@@ -63,9 +69,14 @@ export class RemoteChunkSource implements ChunkSource {
   async request(batch: Uint8Array[]): Promise<{ filled: Map<string, Slot>; rest: Uint8Array[] }> {
     const reply = await this.#client.getChunks(batch);
     const filled = new Map<string, Slot>();
+    let replyBytes = 0;
     for (const { id, blob } of reply.blobs) {
-      this.bytesReceived += blob.length;
+      replyBytes += blob.length;
       filled.set(toHex(id), this.#open(id, blob));
+    }
+    this.bytesReceived += replyBytes;
+    if (reply.blobs.length > 0) {
+      this.#blobBytes = (this.#blobBytes + replyBytes / reply.blobs.length) / 2;
     }
     for (const id of reply.missing) {
       filled.set(toHex(id), {
@@ -75,6 +86,13 @@ export class RemoteChunkSource implements ChunkSource {
           }: the server does not have it (missing or damaged)`,
         ),
       });
+    }
+    // Every blob and id is a view into the reply's one frame buffer, and every blob is opened
+    // into a buffer of its own: free the frame now rather than when the collector gets to it.
+    const frame = reply.blobs[0]?.blob.buffer ?? reply.missing[0]?.buffer;
+    const views = [...reply.blobs.map((b) => b.blob), ...reply.missing];
+    if (frame instanceof ArrayBuffer && views.every((view) => view.buffer === frame)) {
+      releaseBytes(new Uint8Array(frame));
     }
     if (filled.size === 0) {
       throw new ProtocolError("Cannot fetch chunks: the server answered with none of them");
@@ -86,6 +104,7 @@ export class RemoteChunkSource implements ChunkSource {
     try {
       const { payload, compressed } = this.#opener.open(id, blob);
       const plain = compressed ? decompressChunk(payload, MAX_CHUNK_SIZE) : payload;
+      if (compressed) releaseBytes(payload);
       this.#hasher.verify(id, plain);
       return { plain };
     } catch (error) {
@@ -96,9 +115,19 @@ export class RemoteChunkSource implements ChunkSource {
     }
   }
 
-  /** Requests per batch, requests in flight, plaintext held ahead. */
+  /**
+   * Ids per request, requests in flight, plaintext held ahead. A request asks for about
+   * `REPLY_BYTES` of blobs by the average blob size seen so far: the server answers a prefix of
+   * the ids that fits one frame, and a cut-short reply whose rest is asked again after later
+   * requests would leave their chunks waiting in memory, far ahead of the consumer.
+   */
   get tuning(): { perRequest: number; inFlight: number; aheadBytes: number } {
-    return { perRequest: this.#perRequest, inFlight: this.#inFlight, aheadBytes: this.#aheadBytes };
+    const bySize = Math.max(1, Math.floor(REPLY_BYTES / this.#blobBytes));
+    return {
+      perRequest: Math.min(this.#perRequest, bySize),
+      inFlight: this.#inFlight,
+      aheadBytes: this.#aheadBytes,
+    };
   }
 }
 
@@ -149,11 +178,10 @@ class Fetcher {
     if ("error" in slot) throw slot.error;
     const left = (this.#uses.get(hex) ?? 1) - 1;
     this.#uses.set(hex, left);
-    if (left === 0) {
-      this.#ready.delete(hex);
-      this.#heldBytes -= slot.plain.length;
-      this.#pump();
-    }
+    if (left > 0) return slot.plain.slice(); // the consumer may free what it gets
+    this.#ready.delete(hex);
+    this.#heldBytes -= slot.plain.length;
+    this.#pump();
     return slot.plain;
   }
 

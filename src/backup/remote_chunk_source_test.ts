@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { IntegrityError } from "../errors.ts";
-import type { Payloads } from "../protocol/mod.ts";
+import { decodeMessage, encodeMessage, MessageType, type Payloads } from "../protocol/mod.ts";
 import { BlobSealer, ChunkIdHasher } from "../repo/blob_crypto.ts";
 import { toHex } from "../repo/chunk_store.ts";
 import { deriveRepositoryKeys, newMasterKey } from "../repo/master_key.ts";
@@ -27,7 +27,10 @@ function fakeServer(chunks: Uint8Array[], perReply: number) {
       const found = asked.filter((id) => blobs.has(toHex(id)));
       const missing = asked.filter((id) => !blobs.has(toHex(id)));
       const sent = found.slice(0, perReply).map((id) => ({ id, blob: blobs.get(toHex(id))! }));
-      return { blobs: sent, missing };
+      // Through the wire codec, as a connection would: the reply is one fresh frame buffer.
+      const payload = encodeMessage("chunks", { blobs: sent, missing });
+      const reply = decodeMessage({ type: MessageType.chunks, payload });
+      return reply.payload as Payloads["chunks"];
     },
   };
   return { server, ids, blobs, calls: () => calls };
