@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Time burrow against the reference backup tools on this machine, on the datasets made by datasets.sh.
+#
+#   scripts/bench/anchors/anchors.sh [--reps N] [--tools LIST] [--keep]
+#
+#   --tools  comma list of: burrow (run as $BURROW, default "deno run -A REPO/main.ts"),
+#            restic-rest (restic -> rclone serve restic, TLS + htpasswd, 127.0.0.1),
+#            restic-local (restic, local repository), borg-local (BorgBackup, local repository)
+#            default: burrow,restic-rest
+#   --reps   repetitions; every figure is the median (default $REPS or 3)
+#   --keep   keep the scratch folder (repositories, logs) for inspection
+#
+# Each repetition, for each tool: a fresh repository; `init`; `backup-full` of mixed; the staged
+# tree is then turned into mixed-v2 in place (rsync, so unchanged files keep inode and ctime, as on
+# a real disk); `backup-incr`; `backup-nochange` (same tree again); `restore` of the latest snapshot,
+# checked against mixed-v2 (untimed). Then a fresh repository for the real dataset: `real-v1`
+# (typescript 5.4.5) and `real-v2` (5.5.4 on top, same path) to measure cross-version dedup.
+# All tools back up the same absolute path, so incremental change detection works as for a user.
+#
+# Output: a Markdown table on stdout, results/anchors.json (medians + samples), results/anchors.md,
+# results/anchors.raw.jsonl (one line per timed step), logs in the scratch folder. Exits 1 when a
+# step failed or a restore did not verify (after writing the results, where FAILED marks it).
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+trap 'log "anchors.sh: line $LINENO failed (exit $?)"' ERR
+
+KEEP=0
+TOOLS=burrow,restic-rest
+while (($#)); do
+  case $1 in
+    --reps) REPS=$2; shift ;;
+    --tools) TOOLS=$2; shift ;;
+    --keep) KEEP=1 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) die "unknown argument $1" ;;
+  esac
+  shift
+done
+IFS=, read -ra TOOL_LIST <<<"$TOOLS"
+
+APT=(rsync time openssl)
+[[ ,$TOOLS, == *,restic-* ]] && APT+=(restic)
+[[ ,$TOOLS, == *,restic-rest,* ]] && APT+=(rclone apache2-utils)
+[[ ,$TOOLS, == *,borg-local,* ]] && APT+=(borgbackup)
+need_apt "${APT[@]}"
+need_datasets
+DATA=$BENCH_DATA
+mkdir -p "$RESULTS_DIR"
+SCRATCH=$(mktemp -d /tmp/burrow-bench-anchors.XXXXXX)
+SERVER_PID=""
+cleanup() {
+  if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [[ $KEEP == 1 ]]; then log "kept $SCRATCH"; else rm -rf "$SCRATCH"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+make_certs "$SCRATCH/tls"
+CA="$SCRATCH/tls/ca.pem"
+PASSWORD=$(openssl rand -hex 16)
+export RESTIC_PASSWORD=$PASSWORD BORG_PASSPHRASE=$PASSWORD
+STAGE="$SCRATCH/stage"           # the fixed path every tool backs up: $STAGE/src
+RAW="$RESULTS_DIR/anchors.raw.jsonl"
+FAILURES=0
+: >"$RAW"
+mkdir -p "$SCRATCH/logs"
+
+# ---------------------------------------------------------------- adapters
+# Each tool X provides: X_setup NAME REP (fresh repository, server started if any; sets REPO_DIR,
+# the folder whose size is "stored"), X_init / X_backup SRC / X_restore DEST (set the CMD array
+# that is timed; an empty CMD skips the step), X_restored_root DEST STAGED_PATH, X_teardown.
+
+start_server() { # LOGFILE CMD... : start CMD in the background, remember its PID
+  local logf=$1; shift
+  "$@" >"$logf" 2>&1 &
+  SERVER_PID=$!
+}
+stop_server() {
+  [[ -n $SERVER_PID ]] || return 0
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+wait_log() { # LOGFILE REGEX SECONDS : wait for a line in a server's log, print the match
+  local deadline=$((SECONDS + $3))
+  until grep -Eo "$2" "$1" 2>/dev/null | head -1 | grep .; do
+    if ((SECONDS >= deadline)) || ! kill -0 "$SERVER_PID" 2>/dev/null; then cat "$1" >&2; die "server did not start"; fi
+    sleep 0.1
+  done
+}
+
+# restic (shared by restic-rest and restic-local)
+RESTIC_REPO=""
+restic_cmd() { CMD=(restic -r "$RESTIC_REPO" "${RESTIC_EXTRA[@]}" "$@"); }
+restic_init() { restic_cmd init; }
+restic_backup() { restic_cmd backup --host bench "$1"; }
+restic_restore() { restic_cmd restore latest --host bench --target "$1"; }
+
+restic-rest_setup() {
+  REPO_DIR="$SCRATCH/repos/restic-rest-$1-$2"
+  mkdir -p "$REPO_DIR"
+  htpasswd -B -b -c "$SCRATCH/htpasswd" bench "$PASSWORD" 2>/dev/null
+  local logf="$SCRATCH/logs/rclone-$1-$2.log"
+  RCLONE_CONFIG="$SCRATCH/rclone.conf" start_server "$logf" rclone serve restic --addr 127.0.0.1:0 \
+    --cert "$SCRATCH/tls/server.pem" --key "$SCRATCH/tls/server.key" --htpasswd "$SCRATCH/htpasswd" "$REPO_DIR"
+  local url
+  url=$(wait_log "$logf" 'https://127\.0\.0\.1:[0-9]+/' 20)
+  RESTIC_REPO="rest:https://bench:$PASSWORD@${url#https://}repo/"
+  RESTIC_EXTRA=(--cacert "$CA")
+  export RESTIC_CACHE_DIR="$SCRATCH/cache/restic-rest-$1-$2"
+}
+restic-rest_init() { restic_init; }
+restic-rest_backup() { restic_backup "$@"; }
+restic-rest_restore() { restic_restore "$@"; }
+restic-rest_restored_root() { echo "$1$2"; }
+restic-rest_teardown() { stop_server; }
+
+restic-local_setup() {
+  REPO_DIR="$SCRATCH/repos/restic-local-$1-$2"
+  RESTIC_REPO=$REPO_DIR
+  RESTIC_EXTRA=()
+  export RESTIC_CACHE_DIR="$SCRATCH/cache/restic-local-$1-$2"
+}
+restic-local_init() { restic_init; }
+restic-local_backup() { restic_backup "$@"; }
+restic-local_restore() { restic_restore "$@"; }
+restic-local_restored_root() { echo "$1$2"; }
+restic-local_teardown() { :; }
+
+# BorgBackup: repokey = AES-256-CTR + HMAC-SHA256 (this CPU has SHA-NI), default lz4 compression.
+BORG_N=0
+borg-local_setup() {
+  REPO_DIR="$SCRATCH/repos/borg-local-$1-$2"
+  export BORG_BASE_DIR="$SCRATCH/cache/borg-$1-$2"
+  BORG_N=0
+}
+borg-local_init() { CMD=(borg init --encryption=repokey "$REPO_DIR"); }
+borg-local_backup() { BORG_N=$((BORG_N + 1)); CMD=(borg create "$REPO_DIR::snap-$BORG_N" "$1"); }
+borg-local_restore() { CMD=(env -C "$1" borg extract "$REPO_DIR::snap-$BORG_N"); }
+borg-local_restored_root() { echo "$1$2"; }
+borg-local_teardown() { :; }
+
+# burrow, driven by its command line (README, DESIGN.md §1). BURROW is the command that runs it
+# (split on spaces), by default this checkout's main.ts under `deno run -A`.
+BURROW_CMD=()
+if [[ -n ${BURROW:-} ]]; then
+  read -ra BURROW_CMD <<<"$BURROW"
+elif [[ ,$TOOLS, == *,burrow,* ]]; then
+  BURROW_CMD=("$(deno_bin)" run -A "$REPO_ROOT/main.ts")
+fi
+BURROW_CLIENT=()
+burrow_setup() {
+  REPO_DIR="$SCRATCH/repos/burrow-$1-$2"
+  mkdir -p "$REPO_DIR"
+  local logf="$SCRATCH/logs/burrow-serve-$1-$2.log"
+  start_server "$logf" "${BURROW_CMD[@]}" serve --listen 127.0.0.1:0 --data "$REPO_DIR" \
+    --cert "$SCRATCH/tls/server.pem" --key "$SCRATCH/tls/server.key"
+  local addr
+  addr=$(wait_log "$logf" 'listening on [0-9.]+:[0-9]+' 60)
+  BURROW_CLIENT=(--server "${addr#listening on }" --ca "$CA" --user bench)
+  export BURROW_PASSWORD=$PASSWORD
+}
+burrow_init() { CMD=("${BURROW_CMD[@]}" useradd bench --data "$REPO_DIR"); } # BURROW_PASSWORD is set
+burrow_backup() { CMD=("${BURROW_CMD[@]}" push "$1" --name bench "${BURROW_CLIENT[@]}"); }
+burrow_restore() { CMD=("${BURROW_CMD[@]}" pull "$1" --name bench "${BURROW_CLIENT[@]}"); }
+burrow_restored_root() { if [[ -d $1$2 ]]; then echo "$1$2"; elif [[ -d $1/${2##*/} ]]; then echo "$1/${2##*/}"; else echo "$1"; fi; }
+burrow_teardown() { stop_server; }
+
+# ---------------------------------------------------------------- measuring
+# step TOOL DATASET STEP REP DATA_BYTES: run the adapter's command for STEP under /usr/bin/time,
+# then append one JSON line with wall/CPU/RSS of the client, CPU/RSS of the server, bytes stored.
+step() {
+  local tool=$1 dataset=$2 name=$3 rep=$4 bytes=$5 s0=0 s1=0 srss=0 out logf rc=0
+  [[ ${#CMD[@]} -gt 0 ]] || return 0
+  logf="$SCRATCH/logs/$tool-$dataset-$name-$rep.log"
+  [[ -n $SERVER_PID ]] && s0=$(proc_cpu_s "$SERVER_PID")
+  /usr/bin/time -f '%e %U %S %M' -o "$SCRATCH/time.out" "${CMD[@]}" >"$logf" 2>&1 || rc=$?
+  if [[ -n $SERVER_PID ]]; then s1=$(proc_cpu_s "$SERVER_PID"); srss=$(proc_hwm_kib "$SERVER_PID"); fi
+  read -r wall user sys rss < <(tail -1 "$SCRATCH/time.out")
+  if ((rc != 0)); then
+    FAILURES=$((FAILURES + 1))
+    tail -5 "$logf" >&2
+    log "$tool $name rep $rep FAILED (exit $rc); log: $logf"
+  fi
+  out=$(printf '{"tool":"%s","dataset":"%s","step":"%s","rep":%s,"exit":%s,"wall_s":%s,"user_s":%s,"sys_s":%s,"max_rss_kib":%s,"server_cpu_s":%s,"server_rss_kib":%s,"stored_bytes":%s,"data_bytes":%s}' \
+    "$tool" "$dataset" "$name" "$rep" "$rc" "$wall" "$user" "$sys" "$rss" \
+    "$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.2f", b - a}')" "${srss:-0}" "$(dir_bytes "$REPO_DIR")" "$bytes")
+  echo "$out" >>"$RAW"
+  log "$tool $dataset $name rep $rep: ${wall}s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')s cpu, stored $(dir_bytes "$REPO_DIR") B"
+}
+
+# verify DEST_ROOT EXPECTED_DIR DATASET_NAME: content check (diff -r) and metadata check (digest).
+verify() {
+  local got want ok=true meta=true
+  diff -r --no-dereference "$2" "$1" >"$SCRATCH/diff.out" 2>&1 || ok=false
+  want=$(sed -n 2p "$DATA/.done-$3" | cut -d' ' -f4)
+  got=$(js_run "$BENCH_DIR/lib/gen-mixed.mjs" digest "$1" | cut -d' ' -f4) || got=""
+  [[ -n $want && $got == "$want" ]] || meta=false
+  [[ $ok == true ]] || { head -5 "$SCRATCH/diff.out" >&2; log "RESTORE MISMATCH ($1 vs $2)"; }
+  [[ $ok == true && $meta == true ]] || FAILURES=$((FAILURES + 1))
+  printf '{"verify":true,"tool":"%s","rep":%s,"content_ok":%s,"metadata_ok":%s}\n' "$TOOL" "$REP" "$ok" "$meta" >>"$RAW"
+  log "$TOOL restore check: content $ok, modes+mtimes $meta"
+}
+
+bytes_of() { sed -n 2p "$DATA/.done-${1//\//_}" | cut -d' ' -f2; }
+
+run_mixed() {
+  local t=$TOOL r=$REP src="$STAGE/src" dest="$SCRATCH/restore"
+  rm -rf "$STAGE" "$dest"
+  mkdir -p "$STAGE" "$dest"
+  cp -a "$DATA/mixed" "$src"
+  "${t}_setup" mixed "$r"
+  CMD=(); "${t}_init"; step "$t" mixed init "$r" 0
+  "${t}_backup" "$src"; step "$t" mixed backup-full "$r" "$(bytes_of mixed)"
+  rsync -a --delete "$DATA/mixed-v2/" "$src/"
+  "${t}_backup" "$src"; step "$t" mixed backup-incr "$r" "$(bytes_of mixed-v2)"
+  "${t}_backup" "$src"; step "$t" mixed backup-nochange "$r" "$(bytes_of mixed-v2)"
+  "${t}_restore" "$dest"; step "$t" mixed restore "$r" "$(bytes_of mixed-v2)"
+  verify "$("${t}_restored_root" "$dest" "$src")" "$DATA/mixed-v2" mixed-v2
+  "${t}_teardown"
+  rm -rf "$dest"
+}
+
+run_real() {
+  local t=$TOOL r=$REP src="$STAGE/real"
+  rm -rf "$STAGE"
+  mkdir -p "$STAGE"
+  cp -a "$DATA/real/typescript-5.4.5" "$src"
+  "${t}_setup" real "$r"
+  CMD=(); "${t}_init"; step "$t" real init "$r" 0
+  "${t}_backup" "$src"; step "$t" real real-v1 "$r" "$(bytes_of real/typescript-5.4.5)"
+  rsync -a --delete "$DATA/real/typescript-5.5.4/" "$src/"
+  "${t}_backup" "$src"; step "$t" real real-v2 "$r" "$(bytes_of real/typescript-5.5.4)"
+  "${t}_teardown"
+}
+
+for t in "${TOOL_LIST[@]}"; do
+  declare -F "${t}_setup" >/dev/null || die "unknown tool $t"
+done
+# word N of the first line of a command's output (awk reads it all: no SIGPIPE under pipefail)
+version_of() { "${@:2}" 2>/dev/null | awk -v n="$1" 'NR == 1 {print $n}'; }
+VERSIONS="{\"rsync\":\"$(version_of 3 rsync --version)\""
+command -v deno >/dev/null && VERSIONS+=",\"deno\":\"$(version_of 2 deno --version)\""
+[[ ,$TOOLS, == *,restic-* ]] && VERSIONS+=",\"restic\":\"$(version_of 2 restic version)\""
+[[ ,$TOOLS, == *,restic-rest,* ]] && VERSIONS+=",\"rclone\":\"$(version_of 2 rclone version)\""
+[[ ,$TOOLS, == *,borg-local,* ]] && VERSIONS+=",\"borg\":\"$(version_of 2 borg --version)\""
+VERSIONS+="}"
+MACHINE=$(machine_json)
+for ((REP = 1; REP <= REPS; REP++)); do
+  for TOOL in "${TOOL_LIST[@]}"; do
+    log "=== rep $REP/$REPS: $TOOL"
+    run_mixed
+    run_real
+  done
+done
+rm -rf "$STAGE"
+printf '{"machine":%s,"versions":%s,"data":"%s","scratch":"%s"}\n' "$MACHINE" "$VERSIONS" "$DATA" "$SCRATCH" >"$SCRATCH/meta.json"
+js_run "$BENCH_DIR/lib/summarize.mjs" anchors "$RAW" "$SCRATCH/meta.json" "$RESULTS_DIR/anchors.json" "$RESULTS_DIR/anchors.md"
+cat "$RESULTS_DIR/anchors.md"
+if ((FAILURES > 0)); then
+  log "FAILED: $FAILURES step(s) or restore check(s) failed; see the logs above"
+  exit 1
+fi

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The burrow-vs-restic benchmark (`deno task bench`): datasets, backup and restore against restic,
+# then the extra scripts, then one report (results/bench.md, results/bench.json).
+#
+#   bash scripts/bench/run.sh [--quick] [--reps N] [--only anchors,login,concurrent,bigfile]
+#
+#   --reps   repetitions of the backup/restore run, tools interleaved; figures are medians (default 3)
+#   --quick  1 repetition, and --quick to the extra scripts (smaller inputs)
+#   --only   run only these parts; the others are reported as not run
+#
+#   anchors     anchors/anchors.sh --tools burrow,restic-rest: full, incremental and unchanged push,
+#               restore (verified), stored bytes, growth, peak RSS; about 6 min per repetition
+#   login       login_latency.ts     concurrent  concurrent_push.ts     bigfile  big_file.ts
+#               (each run as `deno run -A X.ts --out results [--quick]`, writing results/NAME.json)
+#
+# Environment: BENCH_DATA (datasets, default /tmp/burrow-bench-data), BURROW (the command that runs
+# burrow, default `deno run -A main.ts` of this checkout). Needs root for the apt-get installs of
+# restic, rclone and friends, npm for Deno (installed with npm where missing) and the datasets,
+# ~2.2 GiB for the datasets and ~3 GiB of scratch in /tmp.
+# Progress and each part's own tables go to stderr; stdout holds only the final report.
+# Exits 1 when a part failed: a step, a restore check, a script, or the report itself. Targets that
+# are not met are reported, not failures.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+BENCH=scripts/bench
+RESULTS=$BENCH/results
+DENO_VERSION=2.9.6
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+bad_usage() {
+  printf 'error: %s\nusage: bash scripts/bench/run.sh [--quick] [--reps N] [--only %s]\n' \
+    "$1" anchors,login,concurrent,bigfile >&2
+  exit 2
+}
+
+REPS="" QUICK=0 ONLY=anchors,login,concurrent,bigfile
+while (($#)); do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --reps) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || bad_usage "--reps needs a positive number"; REPS=$2; shift ;;
+    --only) [[ -n ${2:-} ]] || bad_usage "--only needs a list"; ONLY=$2; shift ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) bad_usage "unknown argument $1" ;;
+  esac
+  shift
+done
+[[ -n $REPS ]] || if ((QUICK)); then REPS=1; else REPS=3; fi
+for part in ${ONLY//,/ }; do
+  [[ $part =~ ^(anchors|login|concurrent|bigfile)$ ]] || bad_usage "unknown part $part"
+done
+selected() { [[ ,$ONLY, == *,$1,* ]]; }
+
+if ! command -v deno >/dev/null 2>&1; then
+  log "installing deno@$DENO_VERSION with npm"
+  npm install -g --silent --no-audit --no-fund "deno@$DENO_VERSION" >&2 || {
+    echo "error: cannot install deno@$DENO_VERSION with npm" >&2
+    exit 1
+  }
+  PATH="$(npm prefix -g)/bin:$PATH"
+  export PATH
+fi
+log "$(deno --version | awk 'NR == 1'); $REPS repetition(s); parts: $ONLY"
+mkdir -p "$RESULTS"
+STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+STATUS=()
+
+# Load burrow's dependencies once, so that no timed command downloads anything.
+deno cache main.ts >&2 || { log "deno cache main.ts failed"; exit 1; }
+
+if selected anchors; then
+  rm -f "$RESULTS"/anchors.json "$RESULTS"/anchors.md "$RESULTS"/anchors.raw.jsonl
+  log "=== datasets"
+  if bash $BENCH/anchors/datasets.sh >&2; then
+    log "=== backup and restore: burrow vs restic, $REPS repetition(s)"
+    bash $BENCH/anchors/anchors.sh --tools burrow,restic-rest --reps "$REPS" >&2
+    STATUS+=("anchors=$?")
+  else
+    STATUS+=("anchors=1")
+  fi
+else
+  STATUS+=(anchors=skipped)
+fi
+
+for pair in login:login_latency concurrent:concurrent_push bigfile:big_file; do
+  part=${pair%%:*} name=${pair#*:}
+  if ! selected "$part"; then STATUS+=("$part=skipped"); continue; fi
+  if [[ ! -f $BENCH/$name.ts ]]; then
+    log "=== $name: $BENCH/$name.ts does not exist, not run"
+    STATUS+=("$part=missing")
+    continue
+  fi
+  rm -f "$RESULTS/$name.json"
+  log "=== $name"
+  args=(--out "$RESULTS")
+  ((QUICK)) && args+=(--quick)
+  deno run -A "$BENCH/$name.ts" "${args[@]}" >&2
+  STATUS+=("$part=$?")
+done
+
+log "=== report"
+STATUS_LIST=$(IFS=,; echo "${STATUS[*]}")
+deno run -A $BENCH/report.ts --results "$RESULTS" --reps "$REPS" --date "$STARTED" --status "$STATUS_LIST"
+rc=$?
+log "status: $STATUS_LIST; report exit $rc; see $RESULTS/bench.md"
+exit $((rc == 0 ? 0 : 1))
