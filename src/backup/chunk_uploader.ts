@@ -1,6 +1,6 @@
 /**
  * Sends sealed blobs to the server without waiting per chunk: each batch goes out as
- * `put_chunks` frames of at most ~15 MiB written straight from the blobs' own buffers (no
+ * `put_chunks` frames of at most ~4 MiB written straight from the blobs' own buffers (no
  * copy), `send` resolves once they are on the wire (so the caller may free them), and it waits
  * for acknowledgements only when the bytes the server has not confirmed pass a window. Blobs
  * whose id this push already sent are dropped.
@@ -11,7 +11,8 @@ import type { BurrowClient } from "../client/burrow_client.ts";
 import type { IdentifiedBlob } from "../protocol/mod.ts";
 import { toHex } from "../repo/chunk_store.ts";
 
-const FRAME_BUDGET = 15 * 1024 * 1024;
+/** Frame size: a server holds one frame per connection, so 32 pushes cost it 32 of these. */
+const FRAME_BUDGET = 4 * 1024 * 1024;
 
 /** Pipelined `put_chunks` with a bounded window of unacknowledged bytes. */
 export class ChunkUploader {

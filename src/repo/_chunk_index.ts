@@ -105,6 +105,11 @@ export class ChunkIndex {
     return this.#ids.slice(slot * CHUNK_ID_BYTES, (slot + 1) * CHUNK_ID_BYTES);
   }
 
+  /** Copies the id in `slot` into `target` at `at`. */
+  copyId(slot: number, target: Uint8Array, at: number): void {
+    target.set(this.#ids.subarray(slot * CHUNK_ID_BYTES, (slot + 1) * CHUNK_ID_BYTES), at);
+  }
+
   /** Every used slot. */
   *slots(): IterableIterator<number> {
     for (let slot = 0; slot < this.#used; slot++) if (this.#pack[slot] !== NONE) yield slot;

@@ -7,8 +7,10 @@
  * @module
  */
 
+import { releaseBytes } from "./release_bytes.ts";
+
 /** Size of a staging buffer: records are copied into one and written with one call. */
-export const STAGE_BYTES: number = 4 * 1024 * 1024;
+export const STAGE_BYTES: number = 1024 * 1024;
 
 /** Counts queued bytes against a limit and keeps a few staging buffers for reuse. */
 export class WriteBudget {
@@ -70,9 +72,10 @@ export class WriteBudget {
     return this.#spare.pop() ?? new Uint8Array(STAGE_BYTES);
   }
 
-  /** Returns a staging buffer for reuse once nothing refers to it. */
+  /** Takes back a staging buffer nothing refers to any more: kept for reuse, or freed now. */
   recycle(buffer: Uint8Array): void {
     if (buffer.length === STAGE_BYTES && this.#spare.length < 4) this.#spare.push(buffer);
+    else releaseBytes(buffer);
   }
 
   #wake(): void {

@@ -23,7 +23,7 @@
 import { writeFileAtomic } from "../atomic_file.ts";
 import { NotFoundError, StoreError } from "../errors.ts";
 import { ChunkIndex } from "./_chunk_index.ts";
-import { checkBlob, checkChunkId, type ChunkStore, toHex } from "./chunk_store.ts";
+import { checkBlob, checkChunkId, CHUNK_ID_BYTES, type ChunkStore, toHex } from "./chunk_store.ts";
 import { encodeIndex, RECORD_HEADER_BYTES } from "./_pack_format.ts";
 import { newPackId, removeIfPresent, storeFailure } from "./_pack_layout.ts";
 import { loadStore } from "./_pack_loader.ts";
@@ -33,6 +33,7 @@ import { deleteChunks, type PackStoreHooks, type RepackContext } from "./_repack
 import { WriteBudget } from "./_write_budget.ts";
 
 export type { PackStoreHooks } from "./_repacker.ts";
+export { WriteBudget } from "./_write_budget.ts";
 
 /** Options of `PackChunkStore.open`. */
 export interface PackChunkStoreOptions {
@@ -40,6 +41,11 @@ export interface PackChunkStoreOptions {
   packTargetBytes?: number;
   /** Bytes of blobs queued for the disk before puts wait (default 32 MiB). */
   queueBytes?: number;
+  /**
+   * A budget shared with other stores (a server's, so that memory for writes is bounded across
+   * all users at once); replaces `queueBytes`. One store failing does not fail it for the others.
+   */
+  budget?: WriteBudget;
   /** For tests only: replace fsync, or throw at named steps to simulate failures and crashes. */
   hooks?: Partial<PackStoreHooks>;
 }
@@ -58,6 +64,7 @@ export class PackChunkStore implements ChunkStore {
   readonly #index = new ChunkIndex();
   readonly #packs = new PackTable();
   readonly #budget: WriteBudget;
+  readonly #ownsBudget: boolean;
   #current: number | undefined;
   #seals = new Set<Promise<void>>();
   #failure: StoreError | undefined;
@@ -70,7 +77,8 @@ export class PackChunkStore implements ChunkStore {
     this.#root = root;
     this.#target = options.packTargetBytes ?? 32 * MiB;
     this.#hooks = { ...DEFAULT_HOOKS, ...options.hooks };
-    this.#budget = new WriteBudget(options.queueBytes ?? 32 * MiB);
+    this.#budget = options.budget ?? new WriteBudget(options.queueBytes ?? 32 * MiB);
+    this.#ownsBudget = options.budget === undefined;
   }
 
   /**
@@ -166,7 +174,17 @@ export class PackChunkStore implements ChunkStore {
   /** Every stored id. */
   list(): Uint8Array[] {
     this.#checkOpen("list chunks");
-    return Array.from(this.#index.slots(), (slot) => this.#index.idOf(slot));
+    // Views into one buffer: one allocation, not one per id (20,000 ids cost megabytes).
+    const all = new Uint8Array(this.#index.count * CHUNK_ID_BYTES);
+    let at = 0;
+    for (const slot of this.#index.slots()) {
+      this.#index.copyId(slot, all, at);
+      at += CHUNK_ID_BYTES;
+    }
+    return Array.from(
+      { length: this.#index.count },
+      (_, i) => all.subarray(i * CHUNK_ID_BYTES, (i + 1) * CHUNK_ID_BYTES),
+    );
   }
 
   /** Removes `ids` and rewrites their packs; one delete runs at a time. */
@@ -254,7 +272,7 @@ export class PackChunkStore implements ChunkStore {
   /** Breaks the store with `error`; drops `pack` (unsealed) and its blobs, index first. */
   async #fail(error: unknown, pack?: number): Promise<void> {
     this.#failure ??= storeFailure("store chunks", error);
-    this.#budget.fail(this.#failure);
+    if (this.#ownsBudget) this.#budget.fail(this.#failure);
     const entry = pack === undefined ? undefined : this.#packs.get(pack);
     if (pack === undefined || entry === undefined || entry.sealed) return;
     if (this.#current === pack) this.#current = undefined;

@@ -1,6 +1,6 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { NotFoundError, StoreError } from "../errors.ts";
-import { PackChunkStore, type PackStoreHooks } from "./pack_chunk_store.ts";
+import { PackChunkStore, type PackStoreHooks, WriteBudget } from "./pack_chunk_store.ts";
 import { inTempDir } from "../../tests/_testing.ts";
 
 type Chunk = [Uint8Array, Uint8Array];
@@ -137,4 +137,20 @@ Deno.test("puts wait while too much is queued and all land", () =>
     await store.flush();
     for (const [id, blob] of many) deepStrictEqual(await store.get(id), blob);
     await store.close();
+  }));
+
+Deno.test("stores sharing a write budget: one failing leaves the others writing", () =>
+  inTempDir(async (dir) => {
+    const budget = new WriteBudget(64 * 1024);
+    const broken = await PackChunkStore.open(`${dir}/a`, { budget, hooks: failingSync(1) });
+    const healthy = await PackChunkStore.open(`${dir}/b`, { budget });
+    for (const [id, blob] of chunks(5, 30_000)) await broken.put(id, blob);
+    await rejects(broken.flush(), StoreError);
+    const kept = chunks(20, 30_000); // 600 KB through a 64 KiB budget: puts wait their turn
+    await Promise.all(kept.map(([id, blob]) => healthy.put(id, blob)));
+    await healthy.flush();
+    for (const [id, blob] of kept) deepStrictEqual(await healthy.get(id), blob);
+    equal(budget.used, 0, "every queued byte was given back");
+    await rejects(broken.close(), StoreError);
+    await healthy.close();
   }));

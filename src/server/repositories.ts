@@ -6,6 +6,7 @@
  * @module
  */
 import { userRepositoryDir } from "../repo/layout.ts";
+import { PackChunkStore, WriteBudget } from "../repo/pack_chunk_store.ts";
 import { UserRepository } from "../repo/user_repository.ts";
 
 interface Entry {
@@ -17,16 +18,27 @@ interface Entry {
 export class RepositoryRegistry {
   readonly #dataDir: string;
   readonly #open = new Map<string, Entry>();
+  readonly #budget: WriteBudget;
 
-  constructor(dataDir: string) {
+  /**
+   * @param writeBudgetBytes blob bytes queued for the disk across all users before puts wait
+   *   (default 32 MiB): the server's memory for writes does not grow with the number of pushes.
+   */
+  constructor(dataDir: string, writeBudgetBytes = 32 * 1024 * 1024) {
     this.#dataDir = dataDir;
+    this.#budget = new WriteBudget(writeBudgetBytes);
   }
 
   /** The repository of `user`, opened on first use; pair every call with `release`. */
   acquire(user: string): Promise<UserRepository> {
     let entry = this.#open.get(user);
     if (entry === undefined) {
-      entry = { opening: UserRepository.open(userRepositoryDir(this.#dataDir, user)), users: 0 };
+      const budget = this.#budget;
+      const opening = UserRepository.open(
+        userRepositoryDir(this.#dataDir, user),
+        (dir) => PackChunkStore.open(dir, { budget }),
+      );
+      entry = { opening, users: 0 };
       this.#open.set(user, entry);
       entry.opening.catch(() => this.#open.delete(user));
     }

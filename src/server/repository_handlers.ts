@@ -24,7 +24,7 @@ export interface HandlerContext {
 }
 
 const ID_PAGE = 262_144;
-const CHUNKS_REPLY_BUDGET = 15 * 1024 * 1024;
+const CHUNKS_REPLY_BUDGET = 8 * 1024 * 1024;
 
 /** Answers one request of a logged-in user. @throws {BurrowError} for refused requests */
 export async function handleRepositoryRequest(

@@ -21,6 +21,7 @@ import {
   SUPPORTED_PROTOCOLS,
   toWireError,
 } from "../protocol/mod.ts";
+import { releaseBytes } from "../repo/release_bytes.ts";
 import type { UserRepository } from "../repo/user_repository.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
 import type { ServerOptions } from "./server.ts";
@@ -97,6 +98,9 @@ export class Session {
         this.#busy = this.#handleFrame(frame.requestId, () => decodeClientMessage(frame));
         await this.#busy;
         this.#busy = null;
+        // The store copied the blobs out: free the frame now, not when the collector runs (with
+        // 32 pushes at once, frames waiting for it were most of the server's memory).
+        if (frame.type === MessageType.put_chunks) releaseBytes(frame.payload);
         if (this.#closeReason !== null) break;
       }
       this.#closeReason ??= "closed by client";
