@@ -33,7 +33,7 @@ export interface ScryptHashParams {
 export type HashParams = Argon2idHashParams | ScryptHashParams;
 
 /**
- * The server's Argon2id cost for new verifiers: m=1 MiB, t=1, p=1 (~3 ms here). What it hashes is
+ * The server's Argon2id cost for new verifiers: m=256 KiB, t=1, p=1 (~1 ms here). What it hashes is
  * not a password but a 256-bit auth key that the client derived with OWASP-strength Argon2id
  * (`client_kdf.ts`), so a stolen store still costs that client KDF per password guess; this hash
  * only keeps the stored value from being usable as a login. Kept cheap so that 50 logins at once
@@ -41,7 +41,7 @@ export type HashParams = Argon2idHashParams | ScryptHashParams;
  */
 export const DEFAULT_HASH_PARAMS: Readonly<Argon2idHashParams> = Object.freeze({
   algorithm: "argon2id",
-  memoryKiB: 1024,
+  memoryKiB: 256,
   iterations: 1,
   parallelism: 1,
 });

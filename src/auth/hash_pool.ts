@@ -54,7 +54,7 @@ export class HashPool {
 
   /** @throws {RangeError} when size or maxQueue is not a positive integer */
   constructor(options: HashPoolOptions = {}) {
-    this.#size = options.size ?? 1;
+    this.#size = options.size ?? 2;
     this.#maxQueue = options.maxQueue ?? 1024;
     if (!Number.isSafeInteger(this.#size) || this.#size < 1) {
       throw new RangeError(`Cannot create hash pool: size ${this.#size} is not a positive integer`);

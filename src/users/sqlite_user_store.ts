@@ -37,7 +37,10 @@ const COLUMNS = "name, created, last_login, kdf, verifier";
  * waits up to 5 s for another process's write) and `synchronous=FULL`: with WAL, NORMAL keeps the
  * database consistent but a power loss may undo the last commits, and the contract promises a
  * write is durable once its promise resolves; user writes are rare, so the fsync per commit is
- * cheap. node:sqlite is synchronous: a call blocks the event loop for the (short) query.
+ * cheap. The one exception is an update of `lastLogin` alone, which every login makes: it commits
+ * with NORMAL (no fsync; ~0.03 ms instead of ~2 ms here, on an event loop that 50 logins at once
+ * share), so a power loss may forget the latest login times, never an account change.
+ * node:sqlite is synchronous: a call blocks the event loop for the (short) query.
  */
 export class SqliteUserStore implements UserStore {
   /** The database file's path, as given. */
@@ -129,7 +132,13 @@ export class SqliteUserStore implements UserStore {
       const sets = ["name = name", ...given.map(([column]) => `${column} = ?`)];
       const values = given.map(([, value]) => value ?? null);
       const statement = this.#db.prepare(`UPDATE users SET ${sets.join(", ")} WHERE name = ?`);
-      if (Number(statement.run(...values, name).changes) === 0) throw missingUser("update", name);
+      const bookkeeping = given.length === 1 && given[0]![0] === "last_login";
+      if (bookkeeping) this.#db.exec("PRAGMA synchronous = NORMAL");
+      try {
+        if (Number(statement.run(...values, name).changes) === 0) throw missingUser("update", name);
+      } finally {
+        if (bookkeeping) this.#db.exec("PRAGMA synchronous = FULL");
+      }
     });
   }
 

@@ -31,7 +31,8 @@ export interface UserUpdate {
  *
  * Every method validates `name` first and throws `InvalidNameError` for a bad one. Writes are
  * atomic and durable when the promise resolves: a crash mid-write leaves either the old or the new
- * state, never a torn file. Stores are safe to use from several processes at once (another
+ * state, never a torn file (an update of `lastLogin` alone may skip the fsync: a power loss may
+ * then forget login times, never an account). Stores are safe to use from several processes at once (another
  * process's `useradd` is visible to a running server's next `get`). Records returned are copies.
  * Names are case-sensitive. A backend failure (unreadable or broken file, lock held too long,
  * database error) is a `StoreError`; any method may throw one.
