@@ -45,6 +45,35 @@ export async function writeManifest(
   return ids;
 }
 
+/**
+ * Whether two entry lists are the same tree, field by field and in order: then their manifests
+ * encode to the same bytes, so a push that changed nothing can reuse its parent's manifest.
+ */
+export function sameEntries(a: readonly TreeEntry[], b: readonly TreeEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (
+      x.path !== y.path || x.type !== y.type || x.mode !== y.mode || x.mtimeMs !== y.mtimeMs ||
+      x.size !== y.size || x.inode !== y.inode || x.target !== y.target ||
+      !sameIds(x.chunks, y.chunks)
+    ) return false;
+  }
+  return true;
+}
+
+function sameIds(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && (x.length !== y.length || x.some((byte, j) => byte !== y[j]))) return false;
+  }
+  return true;
+}
+
 /** Every entry of a snapshot's manifest, verified, in manifest order. */
 export async function readManifest(
   source: ChunkSource,

@@ -10,11 +10,11 @@
 import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository } from "../client/remote_repository.ts";
 import { toHex } from "../repo/chunk_store.ts";
-import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
+import type { SnapshotRecord } from "../repo/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
 import { archive, type ArchiveProgress } from "./archiver.ts";
 import { ChunkUploader } from "./chunk_uploader.ts";
-import { readManifest, writeManifest } from "./manifest_io.ts";
+import { readManifest, sameEntries, writeManifest } from "./manifest_io.ts";
 import { RemoteChunkSource } from "./remote_chunk_source.ts";
 
 /** What to push, and where progress goes. */
@@ -52,10 +52,11 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   const parent = latestOfSet(await repository.listSnapshots(), options.set);
   timer?.lap("list snapshots");
   // Both requests are in flight at once: the server lists ids while this side decodes.
-  const [previous, knownIds] = await Promise.all([
-    parent === null ? null : entriesByPath(client, repository, parent),
+  const [parentEntries, knownIds] = await Promise.all([
+    parent === null ? null : readManifest(new RemoteChunkSource(client, repository.keys), parent),
     client.listChunkIds(),
   ]);
+  const previous = parentEntries === null ? null : new Map(parentEntries.map((e) => [e.path, e]));
   const known = new Set(knownIds.map(toHex));
   timer?.lap("read parent manifest and chunk ids");
   const uploader = new ChunkUploader(client);
@@ -70,12 +71,16 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
   });
   timer?.lap("archive");
-  const manifest = await writeManifest(
-    archived.entries,
-    repository.keys,
-    (id) => known.has(toHex(id)),
-    uploader,
-  );
+  // Nothing changed: the parent's manifest chunks already hold exactly these entries.
+  const manifest = parent !== null && parentEntries !== null &&
+      sameEntries(archived.entries, parentEntries)
+    ? parent.manifest
+    : await writeManifest(
+      archived.entries,
+      repository.keys,
+      (id) => known.has(toHex(id)),
+      uploader,
+    );
   timer?.lap("write manifest");
   await uploader.finish();
   timer?.lap("wait for acks");
@@ -100,15 +105,6 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   await client.commitSnapshot(record.id, repository.seal(record));
   timer?.lap("commit");
   return record;
-}
-
-async function entriesByPath(
-  client: BurrowClient,
-  repository: RemoteRepository,
-  parent: SnapshotRecord,
-): Promise<Map<string, TreeEntry>> {
-  const entries = await readManifest(new RemoteChunkSource(client, repository.keys), parent);
-  return new Map(entries.map((e) => [e.path, e]));
 }
 
 function newSnapshotId(): string {
