@@ -25,12 +25,6 @@ interface PendingFolder {
   mtimeMs: number;
 }
 
-/** Writes all of `bytes` to `file`. */
-export function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
-  let written = 0;
-  while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-}
-
 /** Restores entries under one root folder (an absolute, resolved path). */
 export class FolderWriter {
   readonly #root: string;

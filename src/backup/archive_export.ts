@@ -25,7 +25,7 @@ import { TextReader, ZipWriter } from "@zip.js/zip.js";
 // @ts-types="@types/tar-stream"
 import tar from "tar-stream";
 import type { TreeEntry } from "../repo/snapshot_model.ts";
-import { writeAllSync } from "./_folder_writer.ts";
+import { writeAllSync } from "./_write_all.ts";
 import { writeThroughPartial } from "./_partial_file.ts";
 import { readTree, type TreeItem, type TreeProgress, type TreeTotals } from "./_tree_reader.ts";
 import type { ChunkSource } from "./chunk_source.ts";

@@ -8,7 +8,7 @@
  */
 
 import type { BatchReply, ToRestoreWorker, WriteFailure, WriteOp } from "./_restore_messages.ts";
-import { writeAllSync } from "./_folder_writer.ts";
+import { writeAllSync } from "./_write_all.ts";
 
 interface RestoreWorkerScope {
   onmessage: ((event: MessageEvent<ToRestoreWorker>) => void) | null;
