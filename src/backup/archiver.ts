@@ -37,7 +37,7 @@ import type { SnapshotSummary, TreeEntry } from "../repo/snapshot_model.ts";
 import { type FileStatus, fileStatus, summarize } from "./_archive_summary.ts";
 import { ArchivePool, type ArchiveSink } from "./_archive_pool.ts";
 import { JobQueue } from "./_job_queue.ts";
-import { type WalkedEntry, walkTree } from "./_tree_walk.ts";
+import { type WalkedEntry, walkTree, type WalkWarning } from "./_tree_walk.ts";
 import type { SealedBlob } from "./_upload_queue.ts";
 
 export type { SealedBlob } from "./_upload_queue.ts";
@@ -45,6 +45,8 @@ export type { SealedBlob } from "./_upload_queue.ts";
 const MiB = 1024 * 1024;
 /** Sealed bytes that may wait for upload unless the caller says otherwise. */
 const DEFAULT_IN_FLIGHT_BYTES = 64 * MiB;
+/** Entries walked ahead while the parent's entries load (bounds the memory that takes). */
+const PREFETCH_ENTRIES = 100_000;
 /** Entries walked between two looks at the event loop (worker replies wait meanwhile). */
 const WALK_SLICE = 512;
 
@@ -67,10 +69,16 @@ export interface ArchiveOptions {
   /** The file or folder to back up (a symlink given here is followed). */
   source: string;
   keys: RepositoryKeys;
-  /** Chunk ids the server already has: these are never sealed or uploaded. */
-  knownIds: Iterable<Uint8Array>;
-  /** The parent snapshot's entries by path, or null. */
-  previous: ReadonlyMap<string, TreeEntry> | null;
+  /**
+   * Chunk ids the server already has: these are never sealed or uploaded. A promise lets the
+   * walk start while they load (see `previous`).
+   */
+  knownIds: Iterable<Uint8Array> | Promise<Iterable<Uint8Array>>;
+  /**
+   * The parent snapshot's entries by path, or null. A promise lets the walk (sync calls) run
+   * while it loads from the network: up to `PREFETCH_ENTRIES` entries are walked ahead.
+   */
+  previous: ReadonlyMap<string, TreeEntry> | null | Promise<ReadonlyMap<string, TreeEntry> | null>;
   /**
    * Uploads a batch (8–16 MiB) of new blobs; the next batch waits for it (backpressure). Settle
    * only once done with the blobs: their memory is then released at once (the buffers are
@@ -86,6 +94,12 @@ export interface ArchiveOptions {
   /** Sealed bytes that may wait for upload (default 64 MiB). */
   maxInFlightBytes?: number;
 }
+
+/** Options once the parent's entries and the known ids are in. */
+type ResolvedOptions = ArchiveOptions & {
+  knownIds: Iterable<Uint8Array>;
+  previous: ReadonlyMap<string, TreeEntry> | null;
+};
 
 /** The archived tree. */
 export interface ArchiveResult {
@@ -105,20 +119,28 @@ export interface ArchiveResult {
  * @throws whatever `upload` rejected with
  */
 export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
+  const early: [string, string][] = [];
+  let warn: WalkWarning = (path, reason) => early.push([path, reason]);
+  const walk = walkTree(options.source, (path, reason) => warn(path, reason));
+  const head = await walkWhileLoading(walk.entries, [options.previous, options.knownIds]);
+  const [previous, knownIds] = await Promise.all([options.previous, options.knownIds]);
+  const resolved = { ...options, previous, knownIds };
   const pool = new ArchivePool({
     keys: options.keys,
-    knownIds: options.knownIds,
+    knownIds,
     upload: options.upload,
     workers: options.workers ?? 2,
     maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES,
   });
-  const run = new RunState(options, pool);
-  const walk = walkTree(options.source, run.warn);
+  const run = new RunState(resolved, pool);
+  warn = run.warn;
+  for (const [path, reason] of early) run.warn(path, reason);
+  const entries = chain(head, walk.entries);
   const queue = new JobQueue();
   const done = pool.run(queue, run.sink());
   done.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
   try {
-    while (!pool.settled && run.walkSome(walk.entries, queue)) {
+    while (!pool.settled && run.walkSome(entries, queue)) {
       pool.pump();
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
@@ -133,9 +155,44 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
   return run.result(walk.rootType);
 }
 
+/**
+ * Walks ahead (at most `PREFETCH_ENTRIES`) while any of `loading` is pending, a slice at a time
+ * with a turn of the event loop between slices, so the requests behind them go out and their
+ * replies are read and decoded meanwhile. Returns what it walked.
+ */
+async function walkWhileLoading(
+  entries: Iterator<WalkedEntry>,
+  loading: readonly unknown[],
+): Promise<WalkedEntry[]> {
+  let pending = loading.filter((value) => value instanceof Promise).length;
+  if (pending === 0) return [];
+  for (const value of loading) {
+    if (value instanceof Promise) value.then(() => pending--, () => pending--);
+  }
+  const head: WalkedEntry[] = [];
+  while (head.length < PREFETCH_ENTRIES) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (pending === 0) break;
+    for (let i = 0; i < WALK_SLICE; i++) {
+      const next = entries.next();
+      if (next.done === true) return head;
+      head.push(next.value);
+    }
+  }
+  return head;
+}
+
+function* chain(
+  head: readonly WalkedEntry[],
+  rest: Iterator<WalkedEntry>,
+): Generator<WalkedEntry, void, undefined> {
+  yield* head;
+  for (let next = rest.next(); next.done !== true; next = rest.next()) yield next.value;
+}
+
 /** What the run learns from the walk and the workers, and its progress reports. */
 class RunState {
-  readonly #options: ArchiveOptions;
+  readonly #options: ResolvedOptions;
   readonly #pool: ArchivePool;
   readonly #entries: TreeEntry[] = [];
   readonly #statuses = new Map<string, FileStatus>();
@@ -148,7 +205,7 @@ class RunState {
   #bytesRead = 0;
   #walked = false;
 
-  constructor(options: ArchiveOptions, pool: ArchivePool) {
+  constructor(options: ResolvedOptions, pool: ArchivePool) {
     this.#options = options;
     this.#pool = pool;
   }

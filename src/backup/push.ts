@@ -10,7 +10,7 @@
 import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository } from "../client/remote_repository.ts";
 import { toHex } from "../repo/chunk_store.ts";
-import type { SnapshotRecord } from "../repo/snapshot_model.ts";
+import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
 import { archive, type ArchiveProgress } from "./archiver.ts";
 import { ChunkUploader } from "./chunk_uploader.ts";
@@ -51,36 +51,34 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   const root = await Deno.stat(options.source);
   const parent = latestOfSet(await repository.listSnapshots(), options.set);
   timer?.lap("list snapshots");
-  // Both requests are in flight at once: the server lists ids while this side decodes.
-  const [parentEntries, knownIds] = await Promise.all([
-    parent === null ? null : readManifest(new RemoteChunkSource(client, repository.keys), parent),
-    client.listChunkIds(),
-  ]);
-  const previous = parentEntries === null ? null : new Map(parentEntries.map((e) => [e.path, e]));
-  const known = new Set(knownIds.map(toHex));
-  timer?.lap("read parent manifest and chunk ids");
+  // Both requests go out at once, and the archiver walks the tree while they load.
+  const parentEntries = parent === null
+    ? Promise.resolve(null)
+    : readManifest(new RemoteChunkSource(client, repository.keys), parent);
+  const knownIds = client.listChunkIds();
+  // Awaited below; these only keep a failure from going unhandled if the walk fails first.
+  parentEntries.catch(() => {});
+  knownIds.catch(() => {});
   const uploader = new ChunkUploader(client);
   const archived = await archive({
     source: options.source,
     keys: repository.keys,
     knownIds,
-    previous,
+    previous: parentEntries.then((list) =>
+      list === null ? null : new Map(list.map((e) => [e.path, e]))
+    ),
     upload: (blobs) => uploader.send(blobs),
     maxInFlightBytes: 32 * 1024 * 1024,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
   });
-  timer?.lap("archive");
+  timer?.lap("load parent, walk and archive");
   // Nothing changed: the parent's manifest chunks already hold exactly these entries.
-  const manifest = parent !== null && parentEntries !== null &&
-      sameEntries(archived.entries, parentEntries)
+  const previousEntries = await parentEntries;
+  const manifest = parent !== null && previousEntries !== null &&
+      sameEntries(archived.entries, previousEntries)
     ? parent.manifest
-    : await writeManifest(
-      archived.entries,
-      repository.keys,
-      (id) => known.has(toHex(id)),
-      uploader,
-    );
+    : await writeNewManifest(archived.entries, await knownIds);
   timer?.lap("write manifest");
   await uploader.finish();
   timer?.lap("wait for acks");
@@ -105,6 +103,11 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   await client.commitSnapshot(record.id, repository.seal(record));
   timer?.lap("commit");
   return record;
+
+  function writeNewManifest(entries: TreeEntry[], ids: Uint8Array[]): Promise<string[]> {
+    const known = new Set(ids.map(toHex));
+    return writeManifest(entries, repository.keys, (id) => known.has(toHex(id)), uploader);
+  }
 }
 
 function newSnapshotId(): string {
