@@ -44,10 +44,16 @@ export function topFolderName(record: SnapshotRecord): string {
   return name;
 }
 
-/** A folder snapshot's entries under its top folder, which gets the pushed folder's mode and mtime. */
-function underTopFolder(record: SnapshotRecord, entries: readonly TreeEntry[]): TreeEntry[] {
+/**
+ * A folder snapshot's entries under its top folder, which gets the pushed folder's mode and
+ * mtime; made one at a time, so the tree is not held twice.
+ */
+function* underTopFolder(
+  record: SnapshotRecord,
+  entries: readonly TreeEntry[],
+): Generator<TreeEntry> {
   const top = topFolderName(record);
-  const folder: TreeEntry = {
+  yield {
     path: top,
     type: "dir",
     mode: record.rootMode,
@@ -57,7 +63,7 @@ function underTopFolder(record: SnapshotRecord, entries: readonly TreeEntry[]): 
     chunks: [],
     target: "",
   };
-  return [folder, ...entries.map((e) => ({ ...e, path: `${top}/${e.path}` }))];
+  for (const entry of entries) yield { ...entry, path: `${top}/${entry.path}` };
 }
 
 /** Restores `record` to `dest`. @throws {IntegrityError} naming the file whose data does not verify */
@@ -73,6 +79,7 @@ export async function pullSnapshot(
   const manifest = await readManifest(source, record);
   timer?.lap("read manifest");
   const entries = record.rootType === "dir" ? underTopFolder(record, manifest) : manifest;
+  const top = record.rootType === "dir" ? topFolderName(record) : manifest[0]?.path ?? "";
   const format = pullFormat(dest);
   const totals = format === "zip"
     ? await exportZip(entries, source, dest, progress)
@@ -80,7 +87,6 @@ export async function pullSnapshot(
     ? await exportTar(entries, source, dest, progress)
     : await restoreToFolder(entries, source, dest, progress);
   timer?.lap(`write ${format}`);
-  const top = entries[0]?.path.split("/")[0] ?? "";
   const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;
   return { ...totals, path, bytesReceived: source.bytesReceived };
 }
