@@ -1,9 +1,9 @@
 /**
  * Sends sealed blobs to the server without waiting per chunk: each batch goes out as
- * `put_chunks` frames of at most ~4 MiB written straight from the blobs' own buffers (no
- * copy), `send` resolves once they are on the wire (so the caller may free them), and it waits
- * for acknowledgements only when the bytes the server has not confirmed pass a window. Blobs
- * whose id this push already sent are dropped.
+ * `put_chunks` frames of at most ~2 MiB (or one larger blob) written straight from the blobs'
+ * own buffers (no copy), `send` resolves once they are on the wire (so the caller may free
+ * them), and it waits for acknowledgements only when the bytes the server has not confirmed pass
+ * a window. Blobs whose id this push already sent are dropped.
  *
  * @module
  */
@@ -12,7 +12,7 @@ import type { IdentifiedBlob } from "../protocol/mod.ts";
 import { toHex } from "../repo/chunk_store.ts";
 
 /** Frame size: a server holds one frame per connection, so 32 pushes cost it 32 of these. */
-const FRAME_BUDGET = 4 * 1024 * 1024;
+const FRAME_BUDGET = 2 * 1024 * 1024;
 
 /** Pipelined `put_chunks` with a bounded window of unacknowledged bytes. */
 export class ChunkUploader {
