@@ -22,7 +22,7 @@ const BATCH_OPS = 256;
 export interface RestorePoolOptions {
   /** Worker threads (default 2). */
   workers?: number;
-  /** Size of each worker's ring of shared memory for file data (default 4 MiB, at least 64). */
+  /** Size of each worker's ring of shared memory for file data (default 2 MiB, at least 64). */
   ringBytes?: number;
   /** Worker module to run instead of `restore_worker.ts` (tests use a crashing one). */
   workerUrl?: string;
@@ -56,7 +56,7 @@ export class RestorePool {
   /** @throws {RangeError} when `workers` or `maxHeldBytes` is not a positive integer */
   constructor(options: RestorePoolOptions = {}) {
     this.#workers = options.workers ?? 2;
-    this.#ringBytes = options.ringBytes ?? 4 * MiB;
+    this.#ringBytes = options.ringBytes ?? 2 * MiB;
     for (
       const [name, value, min] of [["workers", this.#workers, 1], [
         "ringBytes",

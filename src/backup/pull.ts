@@ -7,6 +7,7 @@
  */
 import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository } from "../client/remote_repository.ts";
+import { loadZstdDecoder } from "../repo/compression.ts";
 import { validateEntryPath } from "../repo/manifest_codec.ts";
 import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
@@ -75,6 +76,7 @@ export async function pullSnapshot(
   progress: TreeProgress = {},
   timer?: StageTimer,
 ): Promise<PullResult> {
+  await loadZstdDecoder();
   const source = new RemoteChunkSource(client, repository.keys);
   const manifest = await readManifest(source, record);
   timer?.lap("read manifest");

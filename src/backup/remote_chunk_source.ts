@@ -21,14 +21,14 @@ export interface RemoteChunkSourceOptions {
   idsPerRequest?: number;
   /** Requests in flight at once (default 4). */
   requestsInFlight?: number;
-  /** Plaintext held ahead of the consumer before fetching pauses (default 16 MiB). */
+  /** Plaintext held ahead of the consumer before fetching pauses (default 8 MiB). */
   aheadBytes?: number;
 }
 
 type Slot = { plain: Uint8Array } | { error: Error };
 
-/** Blob bytes one request asks for: a quarter of a frame, so that replies hold every id asked. */
-const REPLY_BYTES = 4 * 1024 * 1024;
+/** Blob bytes one request asks for: an eighth of a frame, so that replies hold every id asked. */
+const REPLY_BYTES = 2 * 1024 * 1024;
 
 /** The one call a `RemoteChunkSource` makes. */
 export type ChunkFetcher = Pick<BurrowClient, "getChunks">;
@@ -52,7 +52,7 @@ export class RemoteChunkSource implements ChunkSource {
     this.#hasher = new ChunkIdHasher(keys.idKey);
     this.#perRequest = options.idsPerRequest ?? 256;
     this.#inFlight = options.requestsInFlight ?? 4;
-    this.#aheadBytes = options.aheadBytes ?? 16 * 1024 * 1024;
+    this.#aheadBytes = options.aheadBytes ?? 8 * 1024 * 1024;
   }
 
   /** The verified plaintext of each id, in order (see `ChunkSource`). */
