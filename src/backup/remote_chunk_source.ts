@@ -27,8 +27,8 @@ export interface RemoteChunkSourceOptions {
 
 type Slot = { plain: Uint8Array } | { error: Error };
 
-/** Blob bytes one request asks for: an eighth of a frame, so that replies hold every id asked. */
-const REPLY_BYTES = 2 * 1024 * 1024;
+/** Blob bytes one request asks for: a quarter of a frame, so that replies hold every id asked. */
+const REPLY_BYTES = 4 * 1024 * 1024;
 
 /** The one call a `RemoteChunkSource` makes. */
 export type ChunkFetcher = Pick<BurrowClient, "getChunks">;
