@@ -62,10 +62,8 @@ export interface WriteFailure {
   message: string;
 }
 
-/** Worker → main thread, once per batch: ring bytes consumed (in order), files finished. */
+/** Worker → main thread, once per batch: ring bytes consumed (in order), files that failed. */
 export interface BatchReply {
   bytes: number;
-  /** Files closed and renamed into place, or aborted. */
-  finished: number[];
   failures: WriteFailure[];
 }

@@ -53,21 +53,10 @@ export class RestorePool {
   #flushScheduled = false;
   #wakers: (() => void)[] = [];
 
-  /** @throws {RangeError} when `workers` or `maxHeldBytes` is not a positive integer */
+  /** @throws {RangeError} when `workers` is below 1 or `ringBytes` below 64 */
   constructor(options: RestorePoolOptions = {}) {
-    this.#workers = options.workers ?? 2;
-    this.#ringBytes = options.ringBytes ?? 2 * MiB;
-    for (
-      const [name, value, min] of [["workers", this.#workers, 1], [
-        "ringBytes",
-        this.#ringBytes,
-        64,
-      ]] as const
-    ) {
-      if (!Number.isSafeInteger(value) || value < min) {
-        throw new RangeError(`Cannot start restore workers: ${name} "${value}" is invalid`);
-      }
-    }
+    this.#workers = checkedCount("workers", options.workers ?? 2, 1);
+    this.#ringBytes = checkedCount("ringBytes", options.ringBytes ?? 2 * MiB, 64);
     this.#workerUrl = options.workerUrl ?? new URL("./restore_worker.ts", import.meta.url).href;
   }
 
@@ -226,6 +215,13 @@ export class RestorePool {
   #throwIfFailed(): void {
     if (this.#failure !== null) throw this.#failure;
   }
+}
+
+function checkedCount(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`Cannot start restore workers: ${name} "${value}" is invalid`);
+  }
+  return value;
 }
 
 /** The worker's error as the same `Deno.errors` class where it was one, else a plain Error. */

@@ -34,32 +34,26 @@ scope.onmessage = (event) => {
     ring = new Uint8Array(message.ring);
     return;
   }
-  const reply: BatchReply = { bytes: 0, finished: [], failures: [] };
+  const reply: BatchReply = { bytes: 0, failures: [] };
   for (const op of message.ops) {
     if (op.op === "data") reply.bytes += op.skip + op.length;
+    const ends = op.op === "close" || op.op === "abort";
     if (failed.has(op.file)) {
-      if (op.op === "close" || op.op === "abort") {
-        failed.delete(op.file);
-        reply.finished.push(op.file);
-      }
+      if (ends) failed.delete(op.file);
       continue;
     }
     try {
-      run(op, reply);
+      run(op);
     } catch (error) {
       discard(op.file);
-      failed.add(op.file);
       reply.failures.push(describe(op.file, error));
-      if (op.op === "close") {
-        failed.delete(op.file);
-        reply.finished.push(op.file);
-      }
+      if (!ends) failed.add(op.file);
     }
   }
   scope.postMessage(reply);
 };
 
-function run(op: WriteOp, reply: BatchReply): void {
+function run(op: WriteOp): void {
   switch (op.op) {
     case "open": {
       const handle = Deno.openSync(op.temp, { write: true, createNew: true, mode: 0o600 });
@@ -82,12 +76,10 @@ function run(op: WriteOp, reply: BatchReply): void {
       file.handle.close();
       Deno.renameSync(file.temp, file.path);
       open.delete(op.file);
-      reply.finished.push(op.file);
       return;
     }
     case "abort":
       discard(op.file);
-      reply.finished.push(op.file);
   }
 }
 

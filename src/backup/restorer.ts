@@ -18,10 +18,7 @@ import { readTree, type TreeProgress, type TreeTotals } from "./_tree_reader.ts"
 import type { ChunkSource } from "./chunk_source.ts";
 
 /** Callbacks of `restoreToFolder`: progress as files and bytes complete, non-fatal warnings. */
-export interface RestoreOptions extends TreeProgress {
-  /** File-writer worker module to run instead of `restore_worker.ts` (tests use a failing one). */
-  workerUrl?: string;
-}
+export type RestoreOptions = TreeProgress;
 
 /** What `restoreToFolder` restored: counts of files, folders, symlinks and bytes of content. */
 export type RestoreResult = TreeTotals;
@@ -43,7 +40,7 @@ export async function restoreToFolder(
 ): Promise<RestoreResult> {
   Deno.mkdirSync(dest, { recursive: true });
   const writer = new FolderWriter(Deno.realPathSync(dest));
-  const files = new RestorePool(options.workerUrl === undefined ? {} : options);
+  const files = new RestorePool();
   const totals: TreeTotals = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   try {
     for await (const { entry, chunks } of readTree(entries, source, totals, options)) {
