@@ -3,14 +3,11 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { IntegrityError } from "../errors.ts";
+import { toHex } from "../repo/chunk_store.ts";
 import type { EntryType, TreeEntry } from "../repo/snapshot_model.ts";
 import type { ChunkSource } from "./chunk_source.ts";
-
-/** Lowercase hex of an id. */
-export function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** A deterministic 32-byte chunk id for tests. */
 export function chunkId(n: number): Uint8Array {
@@ -40,7 +37,7 @@ export class MemoryChunkSource implements ChunkSource {
 
   /** Stores `bytes` under `id` and returns the id. */
   put(id: Uint8Array, bytes: Uint8Array): Uint8Array {
-    this.chunks.set(hex(id), bytes);
+    this.chunks.set(toHex(id), bytes);
     return id;
   }
 
@@ -48,7 +45,7 @@ export class MemoryChunkSource implements ChunkSource {
   async *fetch(ids: Uint8Array[]): AsyncGenerator<Uint8Array> {
     this.fetches++;
     for (const id of ids) {
-      const key = hex(id);
+      const key = toHex(id);
       const bytes = this.chunks.get(key);
       if (bytes === undefined || this.bad.has(key)) {
         throw new IntegrityError(`Cannot open chunk ${key.slice(0, 12)}: it does not verify`);
@@ -94,7 +91,7 @@ export function contentOf(source: MemoryChunkSource, file: TreeEntry): Uint8Arra
   const out = new Uint8Array(file.size);
   let at = 0;
   for (const id of file.chunks) {
-    const bytes = source.chunks.get(hex(id)) ?? new Uint8Array(0);
+    const bytes = source.chunks.get(toHex(id)) ?? new Uint8Array(0);
     out.set(bytes, at);
     at += bytes.length;
   }
@@ -128,4 +125,32 @@ export function sampleTree(): { source: MemoryChunkSource; entries: TreeEntry[] 
     fileEntry(source, "top.txt", [12], { mode: 0o644, mtimeMs: t(11) }),
   ];
   return { source, entries };
+}
+
+/**
+ * Checks that every entry exists under `dir` with its content, mode, mtime and link target.
+ * `mtimeSeconds`: archives keep whole seconds; `linkTimes`: whether symlinks' own mtimes count.
+ */
+export function assertTree(
+  dir: string,
+  source: MemoryChunkSource,
+  entries: readonly TreeEntry[],
+  options: { mtimeSeconds?: boolean; linkTimes?: boolean } = {},
+): void {
+  for (const e of entries) {
+    const path = `${dir}/${e.path}`;
+    const info = Deno.lstatSync(path);
+    if (e.type !== "symlink" || (options.linkTimes ?? true)) {
+      const mtime = options.mtimeSeconds ? Math.floor(e.mtimeMs / 1000) * 1000 : e.mtimeMs;
+      assert.equal(info.mtime?.getTime(), mtime, `mtime of ${e.path}`);
+    }
+    if (e.type === "symlink") {
+      assert.ok(info.isSymlink, e.path);
+      assert.equal(Deno.readLinkSync(path), e.target);
+      continue;
+    }
+    assert.equal((info.mode ?? 0) & 0o7777, e.mode, `mode of ${e.path}`);
+    if (e.type === "dir") assert.ok(info.isDirectory, e.path);
+    else assert.deepEqual(Deno.readFileSync(path), contentOf(source, e), e.path);
+  }
 }

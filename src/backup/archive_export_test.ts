@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js";
 import { IntegrityError } from "../errors.ts";
+import { toHex } from "../repo/chunk_store.ts";
 import type { TreeEntry } from "../repo/snapshot_model.ts";
 import { exportTar, exportZip } from "./archive_export.ts";
 import {
+  assertTree,
   chunkId,
   contentOf,
   entry,
   fileEntry,
-  hex,
   LONG_NAME,
   MemoryChunkSource,
   sampleTree,
@@ -20,31 +21,6 @@ async function run(cmd: string, args: string[]): Promise<string> {
   const text = new TextDecoder().decode(out.stdout);
   assert.ok(out.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
   return text;
-}
-
-/** Compares an extracted folder with the entries: content, mode, mtime (seconds), link targets. */
-function assertExtracted(
-  dir: string,
-  source: MemoryChunkSource,
-  entries: TreeEntry[],
-  linkTimes: boolean,
-): void {
-  for (const e of entries) {
-    const path = `${dir}/${e.path}`;
-    const info = Deno.lstatSync(path);
-    if (e.type !== "symlink" || linkTimes) {
-      const seconds = Math.floor(e.mtimeMs / 1000) * 1000;
-      assert.equal(info.mtime?.getTime(), seconds, `mtime of ${e.path}`);
-    }
-    if (e.type === "symlink") {
-      assert.ok(info.isSymlink, e.path);
-      assert.equal(Deno.readLinkSync(path), e.target);
-      continue;
-    }
-    assert.equal((info.mode ?? 0) & 0o7777, e.mode, `mode of ${e.path}`);
-    if (e.type === "dir") assert.ok(info.isDirectory, e.path);
-    else assert.deepEqual(Deno.readFileSync(path), contentOf(source, e), e.path);
-  }
 }
 
 Deno.test("exportZip() writes a zip that zip.js and unzip read back", async () => {
@@ -72,7 +48,8 @@ Deno.test("exportZip() writes a zip that zip.js and unzip read back", async () =
     }
     await run("unzip", ["-q", `${dir}/out.zip`, "-d", `${dir}/x`]);
     // unzip sets folder times before filling them and never sets a link's time.
-    assertExtracted(`${dir}/x`, source, entries.filter((e) => e.type !== "dir"), false);
+    const files = entries.filter((e) => e.type !== "dir");
+    assertTree(`${dir}/x`, source, files, { mtimeSeconds: true, linkTimes: false });
   });
 });
 
@@ -88,7 +65,7 @@ Deno.test("exportTar() writes a tar that system tar lists and extracts", async (
     assert.ok(listing.includes("abs-link -> /etc/passwd"), listing);
     Deno.mkdirSync(`${dir}/x`);
     await run("tar", ["-xpf", `${dir}/out.tar`, "-C", `${dir}/x`]);
-    assertExtracted(`${dir}/x`, source, all, true);
+    assertTree(`${dir}/x`, source, all, { mtimeSeconds: true });
   });
 });
 
@@ -96,7 +73,7 @@ Deno.test("exportZip() and exportTar() leave no archive when a chunk does not ve
   await inTempDir(async (dir) => {
     const source = new MemoryChunkSource();
     const bad = fileEntry(source, "bad.bin", [100, 200, 300]);
-    source.bad.add(hex(bad.chunks[1] ?? chunkId(0)));
+    source.bad.add(toHex(bad.chunks[1] ?? chunkId(0)));
     const entries = [fileEntry(source, "good.txt", [10]), bad];
     for (const exporter of [exportZip, exportTar]) {
       Deno.writeTextFileSync(`${dir}/out`, "previous archive");

@@ -1,36 +1,20 @@
 import assert from "node:assert/strict";
 import { IntegrityError } from "../errors.ts";
+import { toHex } from "../repo/chunk_store.ts";
 import type { TreeEntry } from "../repo/snapshot_model.ts";
 import { restoreToFolder } from "./restorer.ts";
 import {
+  assertTree,
   chunkId,
   contentOf,
   entry,
   fileEntry,
-  hex,
   MemoryChunkSource,
   sampleTree,
 } from "./_restore_test_util.ts";
 import { inTempDir } from "../../tests/_testing.ts";
 
 const MiB = 1024 * 1024;
-
-/** Checks that every entry exists under `dest` with its content, mode, mtime and target. */
-function assertRestored(dest: string, source: MemoryChunkSource, entries: TreeEntry[]): void {
-  for (const e of entries) {
-    const path = `${dest}/${e.path}`;
-    const info = Deno.lstatSync(path);
-    assert.equal(info.mtime?.getTime(), e.mtimeMs, `mtime of ${e.path}`);
-    if (e.type === "symlink") {
-      assert.ok(info.isSymlink, e.path);
-      assert.equal(Deno.readLinkSync(path), e.target);
-      continue;
-    }
-    assert.equal((info.mode ?? 0) & 0o7777, e.mode, `mode of ${e.path}`);
-    if (e.type === "dir") assert.ok(info.isDirectory, e.path);
-    else assert.deepEqual(Deno.readFileSync(path), contentOf(source, e), e.path);
-  }
-}
 
 function listTree(dir: string, prefix = ""): string[] {
   const names: string[] = [];
@@ -61,7 +45,7 @@ Deno.test("restoreToFolder() restores a tree with modes, mtimes, symlinks and em
     const result = await restoreToFolder(entries, source, `${dir}/new/dest`, {
       onProgress: (p) => progress.push(p),
     });
-    assertRestored(`${dir}/new/dest`, source, entries);
+    assertTree(`${dir}/new/dest`, source, entries);
     assert.deepEqual(result, { files: 5, dirs: 4, symlinks: 2, bytes: 71_322 });
     assert.deepEqual(progress.at(-1), { files: 5, bytes: 71_322 });
     assert.deepEqual(listTree(`${dir}/new/dest`), entries.map((e) => e.path).sort());
@@ -78,7 +62,7 @@ Deno.test("restoreToFolder() replaces existing files and a symlink where a folde
     Deno.symlinkSync(outside, `${dir}/dest/docs`);
     const { source, entries } = sampleTree();
     await restoreToFolder(entries, source, `${dir}/dest`);
-    assertRestored(`${dir}/dest`, source, entries);
+    assertTree(`${dir}/dest`, source, entries);
     assert.deepEqual(listTree(outside), []);
   });
 });
@@ -120,7 +104,7 @@ Deno.test("restoreToFolder() removes a file whose chunk does not verify", async 
     const source = new MemoryChunkSource();
     const good = fileEntry(source, "good.txt", [10]);
     const bad = fileEntry(source, "bad file.bin", [100, 200, 300, 400]);
-    source.bad.add(hex(bad.chunks[3] ?? chunkId(0)));
+    source.bad.add(toHex(bad.chunks[3] ?? chunkId(0)));
     await assertRefused(
       dir,
       [good, bad],
