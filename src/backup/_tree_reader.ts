@@ -5,8 +5,9 @@
  * Invariants: every entry passes `EntryGuard` before it is yielded; a file's chunks are yielded
  * one at a time (never a whole file in memory), their lengths summing to exactly `entry.size`,
  * else IntegrityError naming the file; the chunk ids of consecutive files are fetched in one
- * `ChunkSource.fetch` call per batch (≤ 8 MiB or 512 entries) so a networked source can
- * pipeline them; the event loop gets a turn every few MiB.
+ * `ChunkSource.fetch` call per batch (≤ 8 MiB or 512 entries), with each file's average chunk
+ * size as the guess of its chunks' sizes, so a networked source can pipeline them and size its
+ * requests; the event loop gets a turn every few MiB.
  *
  * @module
  */
@@ -125,7 +126,10 @@ async function* readBatch(
   walk: Walk,
 ): AsyncGenerator<TreeItem> {
   const ids = batch.flatMap((entry) => entry.chunks);
-  const chunks = source.fetch(ids)[Symbol.asyncIterator]();
+  const plainSizes = batch.flatMap((entry) =>
+    entry.chunks.map(() => entry.size / entry.chunks.length)
+  );
+  const chunks = source.fetch(ids, plainSizes)[Symbol.asyncIterator]();
   walk.pending = ids.length;
   try {
     for (const entry of batch) {

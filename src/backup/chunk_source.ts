@@ -20,13 +20,17 @@
  * - the caller may stop early (`return()` on the iterator, e.g. after an error): the
  *   implementation then releases what it holds and stops fetching;
  * - the caller runs one `fetch` at a time and drains it (or stops) before the next; callers batch
- *   the ids of many small files into one call so a networked source can pipeline them.
+ *   the ids of many small files into one call so a networked source can pipeline them;
+ * - `plainSizes`, when given, holds a guess of each id's plaintext size (a file's size over its
+ *   chunk count): a networked source may size its requests by it, and must not trust it for
+ *   anything else.
  */
 export interface ChunkSource {
   /**
    * The verified plaintext of each chunk id (32 bytes each), in order.
    *
+   * @param plainSizes a guess of each id's plaintext size, index for index with `ids`
    * @throws {IntegrityError} (from the iterator) at the first chunk that does not verify
    */
-  fetch(ids: Uint8Array[]): AsyncIterable<Uint8Array>;
+  fetch(ids: Uint8Array[], plainSizes?: readonly number[]): AsyncIterable<Uint8Array>;
 }

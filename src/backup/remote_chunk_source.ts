@@ -17,7 +17,7 @@ import type { ChunkSource } from "./chunk_source.ts";
 
 /** Tuning of a `RemoteChunkSource`. */
 export interface RemoteChunkSourceOptions {
-  /** Ids per `get_chunks` request (default 256). */
+  /** Most ids per `get_chunks` request (default 256). */
   idsPerRequest?: number;
   /** Requests in flight at once (default 4). */
   requestsInFlight?: number;
@@ -56,8 +56,8 @@ export class RemoteChunkSource implements ChunkSource {
   }
 
   /** The verified plaintext of each id, in order (see `ChunkSource`). */
-  async *fetch(ids: Uint8Array[]): AsyncGenerator<Uint8Array> {
-    const fetcher = new Fetcher(this, ids);
+  async *fetch(ids: Uint8Array[], plainSizes?: readonly number[]): AsyncGenerator<Uint8Array> {
+    const fetcher = new Fetcher(this, ids, plainSizes);
     try {
       for (const id of ids) yield await fetcher.take(id);
     } finally {
@@ -115,29 +115,54 @@ export class RemoteChunkSource implements ChunkSource {
     }
   }
 
-  /**
-   * Ids per request, requests in flight, plaintext held ahead. A request asks for about
-   * `REPLY_BYTES` of blobs by the average blob size seen so far: the server answers a prefix of
-   * the ids that fits one frame, and a cut-short reply whose rest is asked again after later
-   * requests would leave their chunks waiting in memory, far ahead of the consumer.
-   */
-  get tuning(): { perRequest: number; inFlight: number; aheadBytes: number } {
-    const bySize = Math.max(1, Math.floor(REPLY_BYTES / this.#blobBytes));
-    return {
-      perRequest: Math.min(this.#perRequest, bySize),
-      inFlight: this.#inFlight,
-      aheadBytes: this.#aheadBytes,
-    };
+  /** Requests in flight at once. */
+  get requestsInFlight(): number {
+    return this.#inFlight;
   }
+
+  /** Plaintext held ahead of the consumer before fetching pauses. */
+  get aheadBytes(): number {
+    return this.#aheadBytes;
+  }
+
+  /**
+   * How many of `pending`'s first ids the next request asks for: about `REPLY_BYTES` of blobs,
+   * each weighed by its plaintext guess (a blob is never more than its plaintext plus 46 bytes)
+   * or, without one, by the average blob seen so far. The server answers a prefix of the ids
+   * that fits one frame, and a reply cut short would leave the chunks of later requests waiting
+   * in memory far ahead of the consumer: sized by the average alone, the first requests for a
+   * large file after many small ones each came back as a full 16 MiB frame.
+   */
+  requestSize(pending: readonly Wanted[]): number {
+    let bytes = 0;
+    let count = 0;
+    while (count < pending.length && count < this.#perRequest) {
+      const weight = pending[count]!.plainBytes ?? this.#blobBytes;
+      if (count > 0 && bytes + weight > REPLY_BYTES) break;
+      bytes += weight;
+      count++;
+    }
+    return count;
+  }
+}
+
+/** A unique id of one `fetch` call. */
+interface Wanted {
+  id: Uint8Array;
+  hex: string;
+  /** The caller's guess of its plaintext size, within 1 B – `MAX_CHUNK_SIZE`, if it gave one. */
+  plainBytes: number | undefined;
+  /** How many more times the consumer takes it. */
+  uses: number;
 }
 
 /** The read-ahead state of one `fetch` call. */
 class Fetcher {
   readonly #source: RemoteChunkSource;
   /** Unique ids not requested yet, in first-use order. */
-  #pending: Uint8Array[];
-  /** How many more times each id will be taken. */
-  readonly #uses = new Map<string, number>();
+  #pending: Wanted[] = [];
+  /** Every unique id, by hex. */
+  readonly #ids = new Map<string, Wanted>();
   readonly #ready = new Map<string, Slot>();
   readonly #waiters = new Map<string, () => void>();
   /** Ids of requests in flight. */
@@ -149,18 +174,23 @@ class Fetcher {
   #stopped = false;
   #failure: Error | null = null;
 
-  constructor(source: RemoteChunkSource, ids: Uint8Array[]) {
+  constructor(source: RemoteChunkSource, ids: Uint8Array[], plainSizes?: readonly number[]) {
     this.#source = source;
-    const seen = new Set<string>();
-    this.#pending = [];
-    for (const id of ids) {
+    ids.forEach((id, i) => {
       const hex = toHex(id);
-      this.#uses.set(hex, (this.#uses.get(hex) ?? 0) + 1);
-      if (!seen.has(hex)) {
-        seen.add(hex);
-        this.#pending.push(id);
+      const known = this.#ids.get(hex);
+      if (known !== undefined) {
+        known.uses++;
+        return;
       }
-    }
+      const guess = plainSizes?.[i];
+      const plainBytes = guess === undefined || !Number.isFinite(guess)
+        ? undefined
+        : Math.min(Math.max(Math.ceil(guess), 1), MAX_CHUNK_SIZE);
+      const wanted: Wanted = { id, hex, plainBytes, uses: 1 };
+      this.#ids.set(hex, wanted);
+      this.#pending.push(wanted);
+    });
     this.#pump();
   }
 
@@ -176,9 +206,8 @@ class Fetcher {
     this.#wanted = null;
     const slot = this.#ready.get(hex)!;
     if ("error" in slot) throw slot.error;
-    const left = (this.#uses.get(hex) ?? 1) - 1;
-    this.#uses.set(hex, left);
-    if (left > 0) return slot.plain.slice(); // the consumer may free what it gets
+    const wanted = this.#ids.get(hex)!;
+    if (--wanted.uses > 0) return slot.plain.slice(); // the consumer may free what it gets
     this.#ready.delete(hex);
     this.#heldBytes -= slot.plain.length;
     this.#pump();
@@ -197,15 +226,15 @@ class Fetcher {
    * that left it out can come back after later ones filled the budget).
    */
   #pump(): void {
-    const { perRequest, inFlight, aheadBytes } = this.#source.tuning;
+    const source = this.#source;
     while (
-      !this.#stopped && this.#running < inFlight && this.#pending.length > 0 &&
-      (this.#heldBytes < aheadBytes || this.#starving())
+      !this.#stopped && this.#running < source.requestsInFlight && this.#pending.length > 0 &&
+      (this.#heldBytes < source.aheadBytes || this.#starving())
     ) {
-      const batch = this.#pending.splice(0, perRequest);
-      for (const id of batch) this.#requested.add(toHex(id));
+      const batch = this.#pending.splice(0, source.requestSize(this.#pending));
+      for (const wanted of batch) this.#requested.add(wanted.hex);
       this.#running++;
-      this.#source.request(batch).then(
+      source.request(batch.map((wanted) => wanted.id)).then(
         ({ filled, rest }) => this.#accept(filled, rest),
         (error) => this.#fail(error instanceof Error ? error : new Error(String(error))),
       );
@@ -220,9 +249,10 @@ class Fetcher {
   #accept(filled: Map<string, Slot>, rest: Uint8Array[]): void {
     this.#running--;
     if (this.#stopped) return;
-    for (const id of rest) this.#requested.delete(toHex(id));
+    const again = rest.map((id) => this.#ids.get(toHex(id))!);
+    for (const wanted of again) this.#requested.delete(wanted.hex);
     for (const hex of filled.keys()) this.#requested.delete(hex);
-    this.#pending.unshift(...rest);
+    this.#pending.unshift(...again);
     for (const [hex, slot] of filled) {
       this.#ready.set(hex, slot);
       if ("plain" in slot) this.#heldBytes += slot.plain.length;

@@ -92,3 +92,25 @@ Deno.test("RemoteChunkSource.fetch() throws IntegrityError at a chunk that does 
     (e) => e instanceof IntegrityError && /does not have it \(missing or damaged\)/.test(e.message),
   );
 });
+
+Deno.test("RemoteChunkSource.fetch() sizes requests by the plaintext guesses it is given", async () => {
+  // After many small chunks the running average is small; a large file's chunks come next.
+  const small = Array.from({ length: 64 }, (_, i) => chunk(i, 512));
+  const large = Array.from({ length: 12 }, (_, i) => chunk(100 + i, 1024 * 1024));
+  const { server, ids } = fakeServer([...small, ...large], 1000);
+  const asked: number[] = [];
+  const counting: ChunkFetcher = {
+    getChunks(batch) {
+      asked.push(batch.length);
+      return server.getChunks(batch);
+    },
+  };
+  const source = new RemoteChunkSource(counting, keys);
+  const got: Uint8Array[] = [];
+  for await (const plain of source.fetch(ids.slice(0, 64))) got.push(plain);
+  asked.length = 0;
+  const sizes = large.map((plain) => plain.length);
+  for await (const plain of source.fetch(ids.slice(64), sizes)) got.push(plain);
+  assert.deepEqual(got, [...small, ...large]);
+  assert.ok(asked.every((count) => count <= 4), `requests of ${asked} ids, at most 4 MiB each`);
+});
