@@ -63,7 +63,26 @@ STAGE="$SCRATCH/stage"           # the fixed path every tool backs up: $STAGE/sr
 RAW="$RESULTS_DIR/anchors.raw.jsonl"
 FAILURES=0
 : >"$RAW"
-mkdir -p "$SCRATCH/logs"
+mkdir -p "$SCRATCH/logs" "$SCRATCH/trash"
+
+# Trees are set aside during the run and deleted at its end. This machine's ext4 has no journal,
+# and then the kernel avoids reusing inodes freed in the last 60 s (300 s while their inode table
+# block is dirty): every file created scans past each of them (perf: recently_deleted() under
+# __ext4_new_inode). Extracting the mixed tree took 2–3 s of system time on a settled disk and
+# 10–22 s right after a 20,000-file `rm -rf`, so a restore timed after the previous step's
+# deletion measured the deletion history more than the tool.
+TRASHED=0
+set_aside() { # PATH... : move out of the way now (a rename), deleted with the scratch folder
+  local path
+  for path; do
+    if [[ -e $path ]]; then TRASHED=$((TRASHED + 1)); mv "$path" "$SCRATCH/trash/$TRASHED"; fi
+  done
+}
+settle_disk() { # let inodes freed before the run (an earlier run, the tests) age out first
+  sync
+  log "waiting 65 s for inodes freed before this run to age (see set_aside)"
+  sleep 65
+}
 
 # ---------------------------------------------------------------- adapters
 # Each tool X provides: X_setup NAME REP (fresh repository, server started if any; sets REPO_DIR,
@@ -206,7 +225,7 @@ bytes_of() { sed -n 2p "$DATA/.done-${1//\//_}" | cut -d' ' -f2; }
 
 run_mixed() {
   local t=$TOOL r=$REP src="$STAGE/src" dest="$SCRATCH/restore"
-  rm -rf "$STAGE" "$dest"
+  set_aside "$STAGE" "$dest"
   mkdir -p "$STAGE" "$dest"
   cp -a "$DATA/mixed" "$src"
   "${t}_setup" mixed "$r"
@@ -218,12 +237,12 @@ run_mixed() {
   "${t}_restore" "$dest"; step "$t" mixed restore "$r" "$(bytes_of mixed-v2)"
   verify "$("${t}_restored_root" "$dest" "$src")" "$DATA/mixed-v2" mixed-v2
   "${t}_teardown"
-  rm -rf "$dest"
+  set_aside "$dest"
 }
 
 run_real() {
   local t=$TOOL r=$REP src="$STAGE/real"
-  rm -rf "$STAGE"
+  set_aside "$STAGE"
   mkdir -p "$STAGE"
   cp -a "$DATA/real/typescript-5.4.5" "$src"
   "${t}_setup" real "$r"
@@ -246,6 +265,7 @@ command -v deno >/dev/null && VERSIONS+=",\"deno\":\"$(version_of 2 deno --versi
 [[ ,$TOOLS, == *,borg-local,* ]] && VERSIONS+=",\"borg\":\"$(version_of 2 borg --version)\""
 VERSIONS+="}"
 MACHINE=$(machine_json)
+settle_disk
 for ((REP = 1; REP <= REPS; REP++)); do
   for TOOL in "${TOOL_LIST[@]}"; do
     log "=== rep $REP/$REPS: $TOOL"
@@ -253,7 +273,7 @@ for ((REP = 1; REP <= REPS; REP++)); do
     run_real
   done
 done
-rm -rf "$STAGE"
+set_aside "$STAGE"
 printf '{"machine":%s,"versions":%s,"data":"%s","scratch":"%s"}\n' "$MACHINE" "$VERSIONS" "$DATA" "$SCRATCH" >"$SCRATCH/meta.json"
 js_run "$BENCH_DIR/lib/summarize.mjs" anchors "$RAW" "$SCRATCH/meta.json" "$RESULTS_DIR/anchors.json" "$RESULTS_DIR/anchors.md"
 cat "$RESULTS_DIR/anchors.md"
