@@ -7,7 +7,6 @@
  */
 import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository } from "../client/remote_repository.ts";
-import { loadZstdDecoder } from "../repo/compression.ts";
 import { validateEntryPath } from "../repo/manifest_codec.ts";
 import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
@@ -16,6 +15,9 @@ import { exportTar, exportZip } from "./archive_export.ts";
 import { readManifest } from "./manifest_io.ts";
 import { RemoteChunkSource } from "./remote_chunk_source.ts";
 import { restoreToFolder } from "./restorer.ts";
+
+/** Threads that open and verify fetched blobs while this one reads replies and writes. */
+const OPEN_WORKERS = 1;
 
 /** Where a pull writes: a folder, or an archive chosen by DEST's ending. */
 export type PullFormat = "folder" | "zip" | "tar";
@@ -76,19 +78,22 @@ export async function pullSnapshot(
   progress: TreeProgress = {},
   timer?: StageTimer,
 ): Promise<PullResult> {
-  await loadZstdDecoder();
-  const source = new RemoteChunkSource(client, repository.keys);
-  const manifest = await readManifest(source, record);
-  timer?.lap("read manifest");
-  const entries = record.rootType === "dir" ? underTopFolder(record, manifest) : manifest;
-  const top = record.rootType === "dir" ? topFolderName(record) : manifest[0]?.path ?? "";
-  const format = pullFormat(dest);
-  const totals = format === "zip"
-    ? await exportZip(entries, source, dest, progress)
-    : format === "tar"
-    ? await exportTar(entries, source, dest, progress)
-    : await restoreToFolder(entries, source, dest, progress);
-  timer?.lap(`write ${format}`);
-  const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;
-  return { ...totals, path, bytesReceived: source.bytesReceived };
+  const source = new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });
+  try {
+    const manifest = await readManifest(source, record);
+    timer?.lap("read manifest");
+    const entries = record.rootType === "dir" ? underTopFolder(record, manifest) : manifest;
+    const top = record.rootType === "dir" ? topFolderName(record) : manifest[0]?.path ?? "";
+    const format = pullFormat(dest);
+    const totals = format === "zip"
+      ? await exportZip(entries, source, dest, progress)
+      : format === "tar"
+      ? await exportTar(entries, source, dest, progress)
+      : await restoreToFolder(entries, source, dest, progress);
+    timer?.lap(`write ${format}`);
+    const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;
+    return { ...totals, path, bytesReceived: source.bytesReceived };
+  } finally {
+    source.close();
+  }
 }

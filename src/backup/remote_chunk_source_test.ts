@@ -114,3 +114,21 @@ Deno.test("RemoteChunkSource.fetch() sizes requests by the plaintext guesses it 
   assert.deepEqual(got, [...small, ...large]);
   assert.ok(asked.every((count) => count <= 4), `requests of ${asked} ids, at most 4 MiB each`);
 });
+
+Deno.test("RemoteChunkSource.fetch() with open workers yields the same chunks and failures", async () => {
+  const chunks = Array.from({ length: 40 }, (_, i) => chunk(i, 3000 + i));
+  const { server, ids, blobs } = fakeServer(chunks, 1000);
+  const source = new RemoteChunkSource(server, keys, { idsPerRequest: 6, openWorkers: 1 });
+  try {
+    assert.deepEqual(await collect(source, [...ids, ids[5]!]), [...chunks, chunks[5]!]);
+    blobs.get(toHex(ids[30]!))![40]! ^= 1;
+    const got: Uint8Array[] = [];
+    await assert.rejects(async () => {
+      for await (const plain of source.fetch(ids)) got.push(plain);
+    }, (e) => e instanceof IntegrityError && /Cannot verify chunk/.test(e.message));
+    assert.equal(got.length, 30, "the chunks before the bad one were yielded");
+  } finally {
+    source.close();
+  }
+  assert.throws(() => new RemoteChunkSource(server, keys, { openWorkers: -1 }), RangeError);
+});
