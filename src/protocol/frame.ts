@@ -79,7 +79,8 @@ export function encodeFrame(type: number, requestId: number, payload: Uint8Array
  * Incremental frame parser for one connection's byte stream.
  *
  * Ownership: `push` copies what it needs and keeps no reference to its argument, so the caller
- * may reuse that buffer at once. Each returned payload is a fresh `Uint8Array` (its own
+ * may reuse that buffer at once; a reader may instead read a large payload's rest straight into
+ * `payloadTail()`. Each returned payload is a fresh `Uint8Array` (its own
  * `ArrayBuffer`, exactly sized for large payloads) that the decoder never touches again.
  *
  * Limits are checked from the header: the body length after 4 bytes, the type's payload cap
@@ -110,6 +111,31 @@ export class FrameDecoder {
   /** The body length announced by the partial frame, or 0 when none is announced. */
   get announcedBodyLength(): number {
     return this.#headerFill >= LENGTH_PREFIX_SIZE ? this.#headerView.getUint32(0) : 0;
+  }
+
+  /**
+   * Where the rest of the current payload goes, once its buffer has its exact size: a reader may
+   * read into it directly and then call `filled`, which saves copying those bytes through
+   * `push`. Null between payloads and while the buffer still grows.
+   */
+  payloadTail(): Uint8Array | null {
+    const payload = this.#payload;
+    if (payload === null || payload.length !== this.#payloadLength) return null;
+    return payload.subarray(this.#payloadFill);
+  }
+
+  /**
+   * Counts `count` bytes written into `payloadTail()` as received.
+   * @returns the frame they completed, if any
+   * @throws {RangeError} when there is no tail or `count` exceeds it
+   */
+  filled(count: number): Frame[] {
+    const tail = this.payloadTail();
+    if (tail === null || !Number.isSafeInteger(count) || count < 0 || count > tail.length) {
+      throw new RangeError(`Cannot count ${count} bytes as received: no payload has room`);
+    }
+    this.#payloadFill += count;
+    return this.#payloadFill === this.#payloadLength ? [this.#takeFrame()] : [];
   }
 
   /**

@@ -64,6 +64,9 @@ function gather(parts: readonly Uint8Array[]): Uint8Array[] {
   return pieces;
 }
 
+/** A payload's rest at least this long is read into it directly (a TLS record's plaintext). */
+const DIRECT_READ_MIN = 16 * 1024;
+
 /**
  * Reads and writes whole frames on one connection.
  *
@@ -109,12 +112,17 @@ export class FrameStream {
   async #readNext(): Promise<Frame | null> {
     while (this.#readyHead === this.#ready.length) {
       if (this.#eof) return this.#endOfStream();
-      const n = await this.#conn.read(this.#readBuffer);
+      // The rest of a large payload is read straight into its buffer, not copied through ours.
+      const rest = this.#decoder.payloadTail();
+      const tail = rest !== null && rest.length >= DIRECT_READ_MIN ? rest : null;
+      const n = await this.#conn.read(tail ?? this.#readBuffer);
       if (n === null) {
         this.#eof = true;
         continue;
       }
-      this.#ready = this.#decoder.push(this.#readBuffer.subarray(0, n));
+      this.#ready = tail === null
+        ? this.#decoder.push(this.#readBuffer.subarray(0, n))
+        : this.#decoder.filled(n);
       this.#readyHead = 0;
     }
     const frame = this.#ready[this.#readyHead++] as Frame;

@@ -190,3 +190,26 @@ Deno.test("FrameDecoder.announcedBodyLength reports the partial frame's length",
   assert.equal(decoder.announcedBodyLength, 15);
   assert.equal(decoder.bufferedBytes, 6);
 });
+
+Deno.test("FrameDecoder.payloadTail() takes the rest of a large payload read in directly", () => {
+  const payload = patternBytes(1024 * 1024, 5);
+  const whole = encodeFrame(40, 3, payload);
+  const decoder = new FrameDecoder(UNCHECKED_LIMITS);
+  assert.equal(decoder.payloadTail(), null, "no payload started");
+  let at = 0;
+  while (decoder.payloadTail() === null) {
+    assert.deepEqual(decoder.push(whole.subarray(at, at + 100_000)), []);
+    at += 100_000;
+  }
+  const tail = decoder.payloadTail()!;
+  assert.equal(tail.length, whole.length - at, "the tail is exactly what is left");
+  assert.throws(() => decoder.filled(tail.length + 1), RangeError);
+  tail.set(whole.subarray(at, at + 10));
+  assert.deepEqual(decoder.filled(10), []);
+  decoder.payloadTail()!.set(whole.subarray(at + 10));
+  const frames = decoder.filled(whole.length - at - 10);
+  assert.equal(frames.length, 1);
+  assert.ok(bytesEqual(frames[0]!.payload, payload));
+  assert.equal(decoder.payloadTail(), null, "back at a frame boundary");
+  assert.deepEqual(decoder.push(encodeFrame(41, 4, new Uint8Array(2))).length, 1);
+});
