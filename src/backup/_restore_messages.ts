@@ -30,7 +30,7 @@ export interface DataOp {
   skip: number;
 }
 
-/** Set mode and mtime, close, rename the temp file over the final name. */
+/** Set mode (unless creating it gave it already) and mtime, close, rename over the final name. */
 export interface CloseOp {
   op: "close";
   file: number;
@@ -49,7 +49,12 @@ export type WriteOp = OpenOp | DataOp | CloseOp | AbortOp;
  * Main thread → worker: first the ring (shared memory the main thread copies file data into, so
  * no message carries bytes and the memory in flight is fixed), then batches of operations.
  */
-export type ToRestoreWorker = { type: "init"; ring: SharedArrayBuffer } | {
+export type ToRestoreWorker = {
+  type: "init";
+  ring: SharedArrayBuffer;
+  /** The process umask, or null when unknown (every file then gets a chmod). */
+  umask: number | null;
+} | {
   type: "batch";
   ops: WriteOp[];
 };

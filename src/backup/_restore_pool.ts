@@ -46,6 +46,8 @@ export class RestorePool {
   readonly #workers: number;
   readonly #ringBytes: number;
   readonly #workerUrl: string;
+  /** Read before any worker exists: reading it sets it to 0 for a moment. */
+  readonly #umask: number | null;
   readonly #slots: Slot[] = [];
   readonly #folderSlots = new Map<string, Slot>();
   #nextFile = 0;
@@ -58,6 +60,7 @@ export class RestorePool {
     this.#workers = checkedCount("workers", options.workers ?? 2, 1);
     this.#ringBytes = checkedCount("ringBytes", options.ringBytes ?? 2 * MiB, 64);
     this.#workerUrl = options.workerUrl ?? new URL("./restore_worker.ts", import.meta.url).href;
+    this.#umask = currentUmask();
   }
 
   /**
@@ -151,7 +154,9 @@ export class RestorePool {
   #start(): Slot {
     const worker = new Worker(this.#workerUrl, { type: "module", name: "burrow-restore" });
     const ring = new Uint8Array(new SharedArrayBuffer(this.#ringBytes));
-    worker.postMessage({ type: "init", ring: ring.buffer } satisfies ToRestoreWorker);
+    worker.postMessage(
+      { type: "init", ring: ring.buffer, umask: this.#umask } satisfies ToRestoreWorker,
+    );
     const slot: Slot = { worker, ring, head: 0, held: 0, batch: [], batchBytes: 0, posted: 0 };
     worker.onmessage = (event: MessageEvent<BatchReply>) => this.#onReply(slot, event.data);
     worker.onerror = (event: ErrorEvent) => {
@@ -214,6 +219,15 @@ export class RestorePool {
 
   #throwIfFailed(): void {
     if (this.#failure !== null) throw this.#failure;
+  }
+}
+
+/** The process umask, or null where it cannot be read (Windows). */
+function currentUmask(): number | null {
+  try {
+    return Deno.umask();
+  } catch {
+    return null;
   }
 }
 

@@ -20,6 +20,8 @@ interface OpenFile {
   temp: string;
   path: string;
   mode: number;
+  /** Whether creating the file left its mode different from `mode`. */
+  needsChmod: boolean;
   mtimeMs: number;
 }
 
@@ -27,11 +29,13 @@ const scope = globalThis as unknown as RestoreWorkerScope;
 const open = new Map<number, OpenFile>();
 const failed = new Set<number>();
 let ring: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+let umask: number | null = null;
 
 scope.onmessage = (event) => {
   const message = event.data;
   if (message.type === "init") {
     ring = new Uint8Array(message.ring);
+    umask = message.umask;
     return;
   }
   const reply: BatchReply = { bytes: 0, failures: [] };
@@ -56,12 +60,17 @@ scope.onmessage = (event) => {
 function run(op: WriteOp): void {
   switch (op.op) {
     case "open": {
-      const handle = Deno.openSync(op.temp, { write: true, createNew: true, mode: 0o600 });
+      // Created with its own permission bits: when the umask keeps them all (and there are no
+      // setuid, setgid or sticky bits), the chmod at close is not needed. The partial file is no
+      // more readable than the finished one will be.
+      const created = umask === null ? 0o600 : op.mode & 0o777;
+      const handle = Deno.openSync(op.temp, { write: true, createNew: true, mode: created });
       open.set(op.file, {
         handle,
         temp: op.temp,
         path: op.path,
         mode: op.mode,
+        needsChmod: umask === null || (created & ~umask) !== (op.mode & 0o7777),
         mtimeMs: op.mtimeMs,
       });
       return;
@@ -71,7 +80,7 @@ function run(op: WriteOp): void {
       return;
     case "close": {
       const file = fileOf(op.file);
-      Deno.chmodSync(file.temp, file.mode);
+      if (file.needsChmod) Deno.chmodSync(file.temp, file.mode);
       file.handle.utimeSync(file.mtimeMs / 1000, file.mtimeMs / 1000);
       file.handle.close();
       Deno.renameSync(file.temp, file.path);

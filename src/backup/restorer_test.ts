@@ -173,3 +173,21 @@ Deno.test("restoreToFolder() streams a 100 MiB file, holding one chunk at a time
     assert.equal(Deno.statSync(`${dir}/big.bin`).size, 100 * MiB);
   });
 });
+
+Deno.test("restoreToFolder() gives files their exact mode whatever the umask keeps", async () => {
+  await inTempDir(async (dir) => {
+    const source = new MemoryChunkSource();
+    const modes = [0o600, 0o644, 0o666, 0o777, 0o444, 0o000, 0o4755, 0o2750, 0o1777];
+    const entries = modes.map((mode) => fileEntry(source, `m${mode.toString(8)}`, [10], { mode }));
+    const before = Deno.umask(0o027);
+    try {
+      await restoreToFolder(entries, source, `${dir}/dest`);
+    } finally {
+      Deno.umask(before);
+    }
+    for (const mode of modes) {
+      const got = Deno.lstatSync(`${dir}/dest/m${mode.toString(8)}`).mode! & 0o7777;
+      assert.equal(got.toString(8), mode.toString(8));
+    }
+  });
+});
