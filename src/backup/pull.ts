@@ -17,10 +17,11 @@ import { RemoteChunkSource } from "./remote_chunk_source.ts";
 import { restoreToFolder } from "./restorer.ts";
 
 /**
- * Threads that open and verify fetched blobs while this one reads replies and feeds the writers:
- * two restored the benchmark tree ~6% faster than one (median of 5, to tmpfs), for ~10 MiB.
+ * Threads that open and verify fetched blobs while this one reads replies and feeds the writers.
+ * A second one was ~6% faster to tmpfs but costs ~15 MiB; the memory went to more file writers
+ * instead (`RestorePool`), which gain more where creating files is slow.
  */
-const OPEN_WORKERS = 2;
+const OPEN_WORKERS = 1;
 
 /** Where a pull writes: a folder, or an archive chosen by DEST's ending. */
 export type PullFormat = "folder" | "zip" | "tar";
