@@ -5,11 +5,11 @@
 #   bash scripts/bench/run.sh [--quick] [--reps N] [--only anchors,login,concurrent,bigfile]
 #
 #   --reps   repetitions of the backup/restore run, tools interleaved; figures are medians (default 3)
-#   --quick  1 repetition, and --quick to the extra scripts (smaller inputs)
+#   --quick  1 repetition, a 65 s disk settle instead of 300, and --quick to the extra scripts (smaller inputs)
 #   --only   run only these parts; the others are reported as not run
 #
 #   anchors     anchors/anchors.sh --tools burrow,restic-rest: full, incremental and unchanged push,
-#               restore (verified), stored bytes, growth, peak RSS; about 6 min per repetition
+#               restore (verified), stored bytes, growth, peak RSS; about 2 min per repetition after the settle
 #   login       login_latency.ts     concurrent  concurrent_push.ts     bigfile  big_file.ts
 #               (each run as `deno run -A X.ts --out results [--quick]`, writing results/NAME.json)
 #
@@ -72,7 +72,9 @@ if selected anchors; then
   log "=== datasets"
   if bash $BENCH/anchors/datasets.sh >&2; then
     log "=== backup and restore: burrow vs restic, $REPS repetition(s)"
-    bash $BENCH/anchors/anchors.sh --tools burrow,restic-rest --reps "$REPS" >&2
+    settle=300
+    ((QUICK)) && settle=65
+    bash $BENCH/anchors/anchors.sh --tools burrow,restic-rest --reps "$REPS" --settle "$settle" >&2
     STATUS+=("anchors=$?")
   else
     STATUS+=("anchors=1")

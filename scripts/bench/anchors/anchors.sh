@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Time burrow against the reference backup tools on this machine, on the datasets made by datasets.sh.
 #
-#   scripts/bench/anchors/anchors.sh [--reps N] [--tools LIST] [--keep]
+#   scripts/bench/anchors/anchors.sh [--reps N] [--tools LIST] [--settle SECONDS] [--keep]
 #
 #   --tools  comma list of: burrow (run as $BURROW, default "deno run -A REPO/main.ts"),
 #            restic-rest (restic -> rclone serve restic, TLS + htpasswd, 127.0.0.1),
 #            restic-local (restic, local repository), borg-local (BorgBackup, local repository)
 #            default: burrow,restic-rest
 #   --reps   repetitions; every figure is the median (default $REPS or 3)
+#   --settle seconds to wait first, so that inodes freed before the run (by an earlier run's
+#            cleanup, say) no longer slow file creation (see set_aside; default 300)
 #   --keep   keep the scratch folder (repositories, logs) for inspection
 #
 # Each repetition, for each tool: a fresh repository; `init`; `backup-full` of mixed; the staged
@@ -25,12 +27,14 @@ source "$(dirname "$0")/lib/common.sh"
 trap 'log "anchors.sh: line $LINENO failed (exit $?)"' ERR
 
 KEEP=0
+SETTLE=300
 TOOLS=burrow,restic-rest
 while (($#)); do
   case $1 in
     --reps) REPS=$2; shift ;;
     --tools) TOOLS=$2; shift ;;
     --keep) KEEP=1 ;;
+    --settle) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--settle needs a number of seconds"; SETTLE=$2; shift ;;
     -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) die "unknown argument $1" ;;
   esac
@@ -67,10 +71,11 @@ mkdir -p "$SCRATCH/logs" "$SCRATCH/trash"
 
 # Trees are set aside during the run and deleted at its end. This machine's ext4 has no journal,
 # and then the kernel avoids reusing inodes freed in the last 60 s (300 s while their inode table
-# block is dirty): every file created scans past each of them (perf: recently_deleted() under
-# __ext4_new_inode). Extracting the mixed tree took 2–3 s of system time on a settled disk and
-# 10–22 s right after a 20,000-file `rm -rf`, so a restore timed after the previous step's
-# deletion measured the deletion history more than the tool.
+# block is dirty, as it is again as soon as new files land beside them): every file created scans
+# past each of them (perf: recently_deleted() under __ext4_new_inode). Extracting the mixed tree
+# took 2–3 s of system time on a settled disk and 10–22 s right after a 20,000-file `rm -rf`, so a
+# restore timed after the previous step's deletion measured the deletion history more than the
+# tool. For the same reason the run starts by waiting $SETTLE s.
 TRASHED=0
 set_aside() { # PATH... : move out of the way now (a rename), deleted with the scratch folder
   local path
@@ -80,8 +85,8 @@ set_aside() { # PATH... : move out of the way now (a rename), deleted with the s
 }
 settle_disk() { # let inodes freed before the run (an earlier run, the tests) age out first
   sync
-  log "waiting 65 s for inodes freed before this run to age (see set_aside)"
-  sleep 65
+  log "waiting $SETTLE s for inodes freed before this run to age (see set_aside)"
+  sleep "$SETTLE"
 }
 
 # ---------------------------------------------------------------- adapters
