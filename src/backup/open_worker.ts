@@ -7,7 +7,7 @@
  * @module
  */
 import { loadZstdDecoder } from "../repo/compression.ts";
-import { releaseBytes } from "../repo/release_bytes.ts";
+import { ownsBuffer, releaseBytes } from "../repo/release_bytes.ts";
 import { ChunkOpener } from "./_chunk_opener.ts";
 import type { OpenReply, ToOpenWorker } from "./_open_messages.ts";
 
@@ -39,9 +39,3 @@ scope.onmessage = (event) => {
     scope.postMessage({ job: message.job, results }, [...transfer]);
   });
 };
-
-/** Whether `bytes` spans its whole ArrayBuffer, which can then move rather than be copied. */
-function ownsBuffer(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength;
-}

@@ -7,15 +7,18 @@
  */
 
 /**
+ * Whether `bytes` spans the whole of an ArrayBuffer (not a shared one): such a buffer can be
+ * freed at once, or moved to a worker rather than copied.
+ */
+export function ownsBuffer(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength;
+}
+
+/**
  * Frees the memory behind `bytes` now, when it owns its whole ArrayBuffer (a view into a shared
  * buffer is left alone). `bytes` (and every other view of that buffer) is empty afterwards.
  */
 export function releaseBytes(bytes: Uint8Array): void {
-  const buffer = bytes.buffer;
-  if (
-    buffer instanceof ArrayBuffer && bytes.byteOffset === 0 &&
-    bytes.byteLength === buffer.byteLength
-  ) {
-    buffer.transfer(0);
-  }
+  if (ownsBuffer(bytes)) bytes.buffer.transfer(0);
 }
