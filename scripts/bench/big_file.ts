@@ -98,49 +98,38 @@ async function roundTrip(
 
 function addRows(figures: Figures, bytes: number): void {
   const { size, push, pull, restic } = figures;
-  const r = (value: number | undefined) => (value === undefined ? {} : { restic: round(value) });
   result.rows.push(
-    {
-      label: `push ${size}: wall`,
-      value: round(push.wallMs / 1000, 2),
-      unit: "s",
-      ...r(restic?.backupS),
-    },
-    {
-      label: `push ${size}`,
-      value: round(speed(bytes, push)),
-      unit: "MiB/s",
-      ...r(restic ? bytes / MiB / restic.backupS : undefined),
-    },
-    {
-      label: `push ${size}: client peak RSS`,
-      value: round(rssMiB(push)),
-      unit: "MiB",
-      ...r(restic?.backupRssMiB),
-      target: `≤ ${RSS_LIMIT_MiB} MiB`,
-      met: rssMiB(push) <= RSS_LIMIT_MiB,
-    },
-    {
-      label: `pull ${size}: wall`,
-      value: round(pull.wallMs / 1000, 2),
-      unit: "s",
-      ...r(restic?.restoreS),
-    },
-    {
-      label: `pull ${size}`,
-      value: round(speed(bytes, pull)),
-      unit: "MiB/s",
-      ...r(restic ? bytes / MiB / restic.restoreS : undefined),
-    },
-    {
-      label: `pull ${size}: client peak RSS`,
-      value: round(rssMiB(pull)),
-      unit: "MiB",
-      ...r(restic?.restoreRssMiB),
-      target: `≤ ${RSS_LIMIT_MiB} MiB`,
-      met: rssMiB(pull) <= RSS_LIMIT_MiB,
-    },
+    ...stepRows(`push ${size}`, push, bytes, restic?.backupS, restic?.backupRssMiB),
+    ...stepRows(`pull ${size}`, pull, bytes, restic?.restoreS, restic?.restoreRssMiB),
   );
+}
+
+/** Wall time, speed and client peak RSS of one push or pull, with restic's where measured. */
+function stepRows(
+  step: string,
+  run: CliRun,
+  bytes: number,
+  resticS: number | undefined,
+  resticRssMiB: number | undefined,
+) {
+  const r = (value: number | undefined) => (value === undefined ? {} : { restic: round(value) });
+  return [
+    { label: `${step}: wall`, value: round(run.wallMs / 1000, 2), unit: "s", ...r(resticS) },
+    {
+      label: step,
+      value: round(speed(bytes, run)),
+      unit: "MiB/s",
+      ...r(resticS === undefined ? undefined : bytes / MiB / resticS),
+    },
+    {
+      label: `${step}: client peak RSS`,
+      value: round(rssMiB(run)),
+      unit: "MiB",
+      ...r(resticRssMiB),
+      target: `≤ ${RSS_LIMIT_MiB} MiB`,
+      met: rssMiB(run) <= RSS_LIMIT_MiB,
+    },
+  ];
 }
 
 function flatRow(what: "push" | "pull", big: Figures, small: Figures): void {
