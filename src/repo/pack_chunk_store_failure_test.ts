@@ -62,13 +62,25 @@ Deno.test("a failed seal rejects flush() and later puts with StoreError, and reo
 
 Deno.test("a background seal failure surfaces in later puts", () =>
   inTempDir(async (dir) => {
+    let syncFailed = false;
     const store = await PackChunkStore.open(dir, {
       packTargetBytes: 50_000,
-      hooks: failingSync(1),
+      hooks: {
+        syncFile: () => {
+          syncFailed = true;
+          return Promise.reject(diskFull());
+        },
+      },
     });
+    // Put one blob at a time, giving the background seal of the first pack turns to reach its
+    // failing fsync, until a put reports the failure: no flush involved.
     const error = await (async () => {
-      for (const [id, blob] of chunks(2000, 10_000)) await store.put(id, blob);
+      for (const [id, blob] of chunks(200, 10_000)) {
+        await store.put(id, blob);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
     })().catch((e) => e);
+    ok(syncFailed, "the first pack was sealed in the background");
     ok(error instanceof StoreError && /disk full/.test(error.message), String(error));
     await rejects(store.close(), StoreError);
     const again = await PackChunkStore.open(dir);
