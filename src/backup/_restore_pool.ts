@@ -1,9 +1,11 @@
 /**
  * The restorer's file writers: workers that create, fill, stamp and rename files with sync
  * calls, so the kernel's file-creation work (most of a restore of many small files) runs on every
- * core while the main thread fetches and verifies. There are four by default: where creating a
+ * core while the main thread fetches and verifies. There are three by default: where creating a
  * file is slow in the kernel (ext4 without a journal, after many deletions), four restored the
- * benchmark tree 15% faster than two, at ~6 MiB each. Each file goes to one worker, whole, in
+ * benchmark tree 15% faster than two; on a settled disk three were as fast as four (within the
+ * noise of 5 runs each) for ~10-20 MiB less memory, once fetching no longer paused between
+ * files. Each file goes to one worker, whole, in
  * order; operations are batched (≤ 1 MiB of data or 256 operations per message, flushed at the
  * latest when the main thread next waits). File data travels through a ring of shared memory per
  * worker (`ringBytes`): the main thread copies each chunk in and waits while the ring is full,
@@ -22,7 +24,7 @@ const BATCH_OPS = 256;
 
 /** Options of a {@link RestorePool}. */
 export interface RestorePoolOptions {
-  /** Worker threads (default 4). */
+  /** Worker threads (default 3). */
   workers?: number;
   /** Size of each worker's ring of shared memory for file data (default 2 MiB, at least 64). */
   ringBytes?: number;
@@ -59,7 +61,7 @@ export class RestorePool {
 
   /** @throws {RangeError} when `workers` is below 1 or `ringBytes` below 64 */
   constructor(options: RestorePoolOptions = {}) {
-    this.#workers = checkedCount("workers", options.workers ?? 4, 1);
+    this.#workers = checkedCount("workers", options.workers ?? 3, 1);
     this.#ringBytes = checkedCount("ringBytes", options.ringBytes ?? 2 * MiB, 64);
     this.#workerUrl = options.workerUrl ?? new URL("./restore_worker.ts", import.meta.url).href;
     this.#umask = currentUmask();

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { IntegrityError } from "../errors.ts";
 import { toHex } from "../repo/chunk_store.ts";
 import type { EntryType, TreeEntry } from "../repo/snapshot_model.ts";
-import type { ChunkSource } from "./chunk_source.ts";
+import type { ChunkSource, ChunkWant } from "./chunk_source.ts";
 
 /** A deterministic 32-byte chunk id for tests. */
 export function chunkId(n: number): Uint8Array {
@@ -42,9 +42,9 @@ export class MemoryChunkSource implements ChunkSource {
   }
 
   /** Yields each chunk in order; throws IntegrityError at a bad or unknown one. */
-  async *fetch(ids: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  async *fetch(chunks: Iterable<ChunkWant>): AsyncGenerator<Uint8Array> {
     this.fetches++;
-    for (const id of ids) {
+    for (const { id } of chunks) {
       const key = toHex(id);
       const bytes = this.chunks.get(key);
       if (bytes === undefined || this.bad.has(key)) {

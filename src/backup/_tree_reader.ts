@@ -4,17 +4,18 @@
  *
  * Invariants: every entry passes `EntryGuard` before it is yielded; a file's chunks are yielded
  * one at a time (never a whole file in memory), their lengths summing to exactly `entry.size`,
- * else IntegrityError naming the file; the chunk ids of consecutive files are fetched in one
- * `ChunkSource.fetch` call per batch (≤ 8 MiB or 512 entries), with each file's average chunk
- * size as the guess of its chunks' sizes, so a networked source can pipeline them and size its
- * requests; the event loop gets a turn every few MiB.
+ * else IntegrityError naming the file; the chunk ids of the whole tree go to one
+ * `ChunkSource.fetch` call, generated as the source reads ahead (each with its file's average
+ * chunk size as the guess of its size), so a networked source pipelines across files with no
+ * pause between them and holds only its read-ahead; the event loop gets a turn every few MiB and
+ * every few hundred entries.
  *
  * @module
  */
 import { IntegrityError } from "../errors.ts";
 import type { TreeEntry } from "../repo/snapshot_model.ts";
 import { EntryGuard, quotePath } from "./_entry_guard.ts";
-import type { ChunkSource } from "./chunk_source.ts";
+import type { ChunkSource, ChunkWant } from "./chunk_source.ts";
 
 /** Counts of what was restored or exported. */
 export interface TreeTotals {
@@ -39,8 +40,7 @@ export interface TreeItem {
   chunks: AsyncIterable<Uint8Array>;
 }
 
-const BATCH_BYTES = 8 * 1024 * 1024;
-const BATCH_ENTRIES = 512;
+const YIELD_ENTRIES = 512;
 const YIELD_BYTES = 8 * 1024 * 1024;
 const NO_CHUNKS: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} };
 
@@ -49,7 +49,8 @@ interface Walk {
   totals: TreeTotals;
   progress: TreeProgress;
   sinceYield: number;
-  pending: number;
+  /** Chunks handed out so far. */
+  taken: number;
 }
 
 /** Gives timers and I/O callbacks a turn. */
@@ -57,23 +58,84 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-async function* batches(
-  entries: AsyncIterable<TreeEntry> | Iterable<TreeEntry>,
-): AsyncGenerator<TreeEntry[]> {
-  const guard = new EntryGuard();
-  let batch: TreeEntry[] = [];
-  let bytes = 0;
-  for await (const entry of entries) {
-    guard.check(entry);
-    batch.push(entry);
-    bytes += entry.size;
-    if (bytes >= BATCH_BYTES || batch.length >= BATCH_ENTRIES) {
-      yield batch;
-      batch = [];
-      bytes = 0;
+/** A first-in first-out queue (an array with a moving head). */
+class Fifo<T> {
+  #items: T[] = [];
+  #head = 0;
+
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  /** The oldest item; call only when `size` > 0. */
+  shift(): T {
+    const item = this.#items[this.#head++]!;
+    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+}
+
+/**
+ * Reads the tree's entries once for two readers: the chunk source, which pulls the chunks it
+ * wants ahead of the consumer (`wants`), and the consumer, which takes whole entries
+ * (`nextEntry`). Each entry is checked by `EntryGuard` as it is read; the first entry that fails
+ * stops both readers at that point, and its error is thrown to whichever gets there.
+ */
+class TreeCursor {
+  readonly #entries: Iterator<TreeEntry>;
+  readonly #guard = new EntryGuard();
+  /** Entries read and not yet taken by the consumer. */
+  readonly #unread = new Fifo<TreeEntry>();
+  /** Chunks of the entries read, not yet pulled by the source. */
+  readonly #unwanted = new Fifo<ChunkWant>();
+  #done = false;
+  #failure: unknown = undefined;
+
+  constructor(entries: Iterable<TreeEntry>) {
+    this.#entries = entries[Symbol.iterator]();
+  }
+
+  /** Every chunk of every file, in tree order. */
+  *wants(): Generator<ChunkWant> {
+    for (;;) {
+      while (this.#unwanted.size === 0) if (!this.#read()) return;
+      yield this.#unwanted.shift();
     }
   }
-  if (batch.length > 0) yield batch;
+
+  /** The next entry, or undefined after the last. @throws {IntegrityError} for an unsafe entry */
+  nextEntry(): TreeEntry | undefined {
+    if (this.#unread.size === 0 && !this.#read()) return undefined;
+    return this.#unread.shift();
+  }
+
+  #read(): boolean {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#done) return false;
+    try {
+      const next = this.#entries.next();
+      if (next.done) {
+        this.#done = true;
+        return false;
+      }
+      const entry = next.value;
+      this.#guard.check(entry);
+      this.#unread.push(entry);
+      const plainSize = entry.size / entry.chunks.length;
+      for (const id of entry.chunks) this.#unwanted.push({ id, plainSize });
+      return true;
+    } catch (error) {
+      this.#failure = error;
+      throw error;
+    }
+  }
 }
 
 async function* fileChunks(
@@ -101,7 +163,7 @@ async function* fileChunks(
     const length = next.value.length; // read now: the consumer may free the chunk
     bytes += length;
     if (bytes > entry.size) throw sizeError(entry, `more than ${entry.size}`);
-    walk.pending--;
+    walk.taken++;
     yield next.value;
     walk.totals.bytes += length;
     walk.progress.onProgress?.({ files: walk.totals.files, bytes: walk.totals.bytes });
@@ -120,38 +182,6 @@ function sizeError(entry: TreeEntry, held: string): IntegrityError {
   );
 }
 
-async function* readBatch(
-  batch: readonly TreeEntry[],
-  source: ChunkSource,
-  walk: Walk,
-): AsyncGenerator<TreeItem> {
-  const ids = batch.flatMap((entry) => entry.chunks);
-  const plainSizes = batch.flatMap((entry) =>
-    entry.chunks.map(() => entry.size / entry.chunks.length)
-  );
-  const chunks = source.fetch(ids, plainSizes)[Symbol.asyncIterator]();
-  walk.pending = ids.length;
-  try {
-    for (const entry of batch) {
-      if (entry.type !== "file") {
-        walk.totals[entry.type === "dir" ? "dirs" : "symlinks"]++;
-        yield { entry, chunks: NO_CHUNKS };
-        continue;
-      }
-      const left = walk.pending - entry.chunks.length;
-      yield { entry, chunks: fileChunks(entry, chunks, walk) };
-      if (walk.pending !== left) throw new Error("Cannot walk the tree: a file was not consumed");
-      walk.totals.files++;
-      walk.progress.onProgress?.({ files: walk.totals.files, bytes: walk.totals.bytes });
-    }
-    if (ids.length > 0 && !(await chunks.next()).done) {
-      throw new IntegrityError("Cannot restore: the chunk source returned more chunks than asked");
-    }
-  } finally {
-    await chunks.return?.();
-  }
-}
-
 /**
  * Yields each entry (checked by `EntryGuard`) with its content, updating `totals` as each
  * file's chunks are consumed. The consumer must read a file's `chunks` to the end before asking
@@ -160,14 +190,36 @@ async function* readBatch(
  * @throws {IntegrityError} for an unsafe entry, a chunk that does not verify, or a size mismatch
  */
 export async function* readTree(
-  entries: AsyncIterable<TreeEntry> | Iterable<TreeEntry>,
+  entries: Iterable<TreeEntry>,
   source: ChunkSource,
   totals: TreeTotals,
   progress: TreeProgress = {},
 ): AsyncGenerator<TreeItem> {
-  const walk: Walk = { totals, progress, sinceYield: 0, pending: 0 };
-  for await (const batch of batches(entries)) {
-    yield* readBatch(batch, source, walk);
-    await yieldToEventLoop();
+  const walk: Walk = { totals, progress, sinceYield: 0, taken: 0 };
+  const cursor = new TreeCursor(entries);
+  const chunks = source.fetch(cursor.wants())[Symbol.asyncIterator]();
+  try {
+    let sinceYield = 0;
+    for (let entry = cursor.nextEntry(); entry !== undefined; entry = cursor.nextEntry()) {
+      if (entry.type !== "file") {
+        walk.totals[entry.type === "dir" ? "dirs" : "symlinks"]++;
+        yield { entry, chunks: NO_CHUNKS };
+      } else {
+        const until = walk.taken + entry.chunks.length;
+        yield { entry, chunks: fileChunks(entry, chunks, walk) };
+        if (walk.taken !== until) throw new Error("Cannot walk the tree: a file was not consumed");
+        walk.totals.files++;
+        walk.progress.onProgress?.({ files: walk.totals.files, bytes: walk.totals.bytes });
+      }
+      if (++sinceYield >= YIELD_ENTRIES) {
+        sinceYield = 0;
+        await yieldToEventLoop();
+      }
+    }
+    if (!(await chunks.next()).done) {
+      throw new IntegrityError("Cannot restore: the chunk source returned more chunks than asked");
+    }
+  } finally {
+    await chunks.return?.();
   }
 }

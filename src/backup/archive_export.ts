@@ -39,7 +39,7 @@ export interface ExportOptions extends TreeProgress {
 /** What an export wrote: counts of files, folders, symlinks and bytes of file content. */
 export type ExportResult = TreeTotals;
 
-type Entries = AsyncIterable<TreeEntry> | Iterable<TreeEntry>;
+type Entries = Iterable<TreeEntry>;
 
 /** Files from this size on get a Zip64 header (stored size may not fit 32 bits). */
 const ZIP64_FROM = 0xffff0000;

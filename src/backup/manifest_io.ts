@@ -82,7 +82,9 @@ export async function readManifest(
   const decoder = new ManifestDecoder();
   const entries: TreeEntry[] = [];
   try {
-    for await (const chunk of source.fetch(record.manifest.map((hex) => Uint8Array.fromHex(hex)))) {
+    for await (
+      const chunk of source.fetch(record.manifest.map((hex) => ({ id: Uint8Array.fromHex(hex) })))
+    ) {
       for (const entry of decoder.push(chunk)) entries.push(entry);
     }
     decoder.finish();

@@ -15,7 +15,7 @@ import type { RepositoryKeys } from "../repo/master_key.ts";
 import { releaseBytes } from "../repo/release_bytes.ts";
 import { ChunkOpener, type OpenedChunk } from "./_chunk_opener.ts";
 import { OpenPool } from "./_open_pool.ts";
-import type { ChunkSource } from "./chunk_source.ts";
+import type { ChunkSource, ChunkWant } from "./chunk_source.ts";
 
 /** Tuning of a `RemoteChunkSource`. */
 export interface RemoteChunkSourceOptions {
@@ -66,11 +66,13 @@ export class RemoteChunkSource implements ChunkSource {
     this.#aheadBytes = options.aheadBytes ?? 4 * 1024 * 1024;
   }
 
-  /** The verified plaintext of each id, in order (see `ChunkSource`). */
-  async *fetch(ids: Uint8Array[], plainSizes?: readonly number[]): AsyncGenerator<Uint8Array> {
-    const fetcher = new Fetcher(this, ids, plainSizes);
+  /** The verified plaintext of each wanted chunk, in order (see `ChunkSource`). */
+  async *fetch(chunks: Iterable<ChunkWant>): AsyncGenerator<Uint8Array> {
+    const fetcher = new Fetcher(this, chunks[Symbol.iterator]());
     try {
-      for (const id of ids) yield await fetcher.take(id);
+      for (let hex = fetcher.next(); hex !== null; hex = fetcher.next()) {
+        yield await fetcher.take(hex);
+      }
     } finally {
       fetcher.stop();
     }
@@ -129,6 +131,11 @@ export class RemoteChunkSource implements ChunkSource {
     return opened;
   }
 
+  /** Most ids per request. */
+  get idsPerRequest(): number {
+    return this.#perRequest;
+  }
+
   /** Requests in flight at once. */
   get requestsInFlight(): number {
     return this.#inFlight;
@@ -160,22 +167,31 @@ export class RemoteChunkSource implements ChunkSource {
   }
 }
 
-/** A unique id of one `fetch` call. */
+/** A unique id of one `fetch` call, from when it is read until its last use is taken. */
 interface Wanted {
   id: Uint8Array;
   hex: string;
   /** The caller's guess of its plaintext size, within 1 B – `MAX_CHUNK_SIZE`, if it gave one. */
   plainBytes: number | undefined;
-  /** How many more times the consumer takes it. */
+  /** How many more times the consumer takes it (among the ids read so far). */
   uses: number;
 }
 
-/** The read-ahead state of one `fetch` call. */
+/**
+ * The read-ahead state of one `fetch` call. It reads the caller's wanted chunks lazily: enough
+ * to fill the next request, or the next one the consumer asks for, never the whole list.
+ */
 class Fetcher {
   readonly #source: RemoteChunkSource;
-  /** Unique ids not requested yet, in first-use order. */
+  readonly #wants: Iterator<ChunkWant>;
+  #wantsDone = false;
+  #wantsFailure: Error | null = null;
+  /** Hex of every id read and not yet handed to the consumer, in order (from `#orderHead`). */
+  #order: string[] = [];
+  #orderHead = 0;
+  /** Unique ids read and not requested yet, in first-use order. */
   #pending: Wanted[] = [];
-  /** Every unique id, by hex. */
+  /** Ids read whose last use is not taken yet, by hex. */
   readonly #ids = new Map<string, Wanted>();
   readonly #ready = new Map<string, Slot>();
   readonly #waiters = new Map<string, () => void>();
@@ -188,29 +204,31 @@ class Fetcher {
   #stopped = false;
   #failure: Error | null = null;
 
-  constructor(source: RemoteChunkSource, ids: Uint8Array[], plainSizes?: readonly number[]) {
+  constructor(source: RemoteChunkSource, wants: Iterator<ChunkWant>) {
     this.#source = source;
-    ids.forEach((id, i) => {
-      const hex = toHex(id);
-      const known = this.#ids.get(hex);
-      if (known !== undefined) {
-        known.uses++;
-        return;
-      }
-      const guess = plainSizes?.[i];
-      const plainBytes = guess === undefined || !Number.isFinite(guess)
-        ? undefined
-        : Math.min(Math.max(Math.ceil(guess), 1), MAX_CHUNK_SIZE);
-      const wanted: Wanted = { id, hex, plainBytes, uses: 1 };
-      this.#ids.set(hex, wanted);
-      this.#pending.push(wanted);
-    });
+    this.#wants = wants;
     this.#pump();
   }
 
-  /** The plaintext of `id`, once fetched. @throws {IntegrityError} when it did not verify */
-  async take(id: Uint8Array): Promise<Uint8Array> {
-    const hex = toHex(id);
+  /**
+   * The hex of the next id to hand out, or null after the last.
+   * @throws what iterating the caller's chunks threw, once the ids read before are handed out
+   */
+  next(): string | null {
+    if (this.#orderHead === this.#order.length && !this.#read()) {
+      if (this.#wantsFailure !== null) throw this.#wantsFailure;
+      return null;
+    }
+    const hex = this.#order[this.#orderHead++]!;
+    if (this.#orderHead >= 1024 && this.#orderHead * 2 >= this.#order.length) {
+      this.#order = this.#order.slice(this.#orderHead);
+      this.#orderHead = 0;
+    }
+    return hex;
+  }
+
+  /** The plaintext of `hex` (from `next`), once fetched. @throws {IntegrityError} when it did not verify */
+  async take(hex: string): Promise<Uint8Array> {
     while (!this.#ready.has(hex)) {
       if (this.#failure !== null) throw this.#failure;
       this.#wanted = hex;
@@ -222,29 +240,73 @@ class Fetcher {
     if ("error" in slot) throw slot.error;
     const wanted = this.#ids.get(hex)!;
     if (--wanted.uses > 0) return slot.plain.slice(); // the consumer may free what it gets
+    this.#ids.delete(hex);
     this.#ready.delete(hex);
     this.#heldBytes -= slot.plain.length;
     this.#pump();
     return slot.plain;
   }
 
-  /** Stops fetching; what is held is dropped. */
+  /** Stops fetching and reading the caller's chunks; what is held is dropped. */
   stop(): void {
     this.#stopped = true;
     this.#ready.clear();
+    if (!this.#wantsDone) {
+      this.#wantsDone = true;
+      this.#wants.return?.();
+    }
+  }
+
+  /**
+   * Reads one wanted chunk from the caller: a new id goes to `#pending`, a repeat of one still
+   * in use counts one more use. False when there are no more (or reading them threw).
+   */
+  #read(): boolean {
+    if (this.#wantsDone) return false;
+    let step: IteratorResult<ChunkWant>;
+    try {
+      step = this.#wants.next();
+    } catch (error) {
+      this.#wantsDone = true;
+      this.#wantsFailure = error instanceof Error ? error : new Error(String(error));
+      return false;
+    }
+    if (step.done) {
+      this.#wantsDone = true;
+      return false;
+    }
+    const { id, plainSize } = step.value;
+    const hex = toHex(id);
+    this.#order.push(hex);
+    const known = this.#ids.get(hex);
+    if (known !== undefined) {
+      known.uses++;
+      return true;
+    }
+    const plainBytes = plainSize === undefined || !Number.isFinite(plainSize)
+      ? undefined
+      : Math.min(Math.max(Math.ceil(plainSize), 1), MAX_CHUNK_SIZE);
+    const wanted: Wanted = { id, hex, plainBytes, uses: 1 };
+    this.#ids.set(hex, wanted);
+    this.#pending.push(wanted);
+    return true;
   }
 
   /**
    * Sends requests while there is room: fewer than `inFlight` running and less than `aheadBytes`
    * held, or, whatever is held, when the consumer waits for an id no request carries (a reply
-   * that left it out can come back after later ones filled the budget).
+   * that left it out can come back after later ones filled the budget). Before each request it
+   * reads up to `idsPerRequest` unrequested ids from the caller, which `requestSize` trims to
+   * about `REPLY_BYTES`.
    */
   #pump(): void {
     const source = this.#source;
     while (
-      !this.#stopped && this.#running < source.requestsInFlight && this.#pending.length > 0 &&
+      !this.#stopped && this.#running < source.requestsInFlight &&
       (this.#heldBytes < source.aheadBytes || this.#starving())
     ) {
+      while (this.#pending.length < source.idsPerRequest && this.#read());
+      if (this.#pending.length === 0) return;
       const batch = this.#pending.splice(0, source.requestSize(this.#pending));
       for (const wanted of batch) this.#requested.add(wanted.hex);
       this.#running++;

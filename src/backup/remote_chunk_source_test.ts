@@ -4,6 +4,7 @@ import { decodeMessage, encodeMessage, MessageType, type Payloads } from "../pro
 import { BlobSealer, ChunkIdHasher } from "../repo/blob_crypto.ts";
 import { toHex } from "../repo/chunk_store.ts";
 import { deriveRepositoryKeys, newMasterKey } from "../repo/master_key.ts";
+import type { ChunkWant } from "./chunk_source.ts";
 import { type ChunkFetcher, RemoteChunkSource } from "./remote_chunk_source.ts";
 
 const keys = deriveRepositoryKeys(newMasterKey());
@@ -40,9 +41,14 @@ function chunk(i: number, size: number): Uint8Array {
   return new Uint8Array(size).fill(i % 251).map((v, j) => (v + j) & 0xff);
 }
 
+/** `ids` as the chunks `fetch` wants, with `sizes` as their plaintext guesses if given. */
+function wants(ids: Uint8Array[], sizes?: number[]): ChunkWant[] {
+  return ids.map((id, i) => sizes === undefined ? { id } : { id, plainSize: sizes[i]! });
+}
+
 async function collect(source: RemoteChunkSource, ids: Uint8Array[]): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
-  for await (const plain of source.fetch(ids)) out.push(plain);
+  for await (const plain of source.fetch(wants(ids))) out.push(plain);
   return out;
 }
 
@@ -52,6 +58,51 @@ Deno.test("RemoteChunkSource.fetch() yields every chunk in order, duplicates inc
   const asked = [...ids, ids[3]!, ids[0]!];
   const got = await collect(new RemoteChunkSource(server, keys, { idsPerRequest: 7 }), asked);
   assert.deepEqual(got, [...chunks, chunks[3]!, chunks[0]!]);
+});
+
+Deno.test("RemoteChunkSource.fetch() reads the wanted chunks lazily, only as far as its read-ahead", async () => {
+  const chunks = Array.from({ length: 50 }, (_, i) => chunk(i, 1000));
+  const { server, ids } = fakeServer(chunks, 1000);
+  let read = 0;
+  let closed = false;
+  // 5,000 wants cycling over 50 chunks: repeats both within the read-ahead and far beyond it.
+  function* cycling(): Generator<ChunkWant> {
+    try {
+      for (let i = 0; i < 5000; i++) {
+        read++;
+        yield { id: ids[i % 50]! };
+      }
+    } finally {
+      closed = true;
+    }
+  }
+  const source = new RemoteChunkSource(server, keys, { idsPerRequest: 8, requestsInFlight: 2 });
+  let taken = 0;
+  for await (const plain of source.fetch(cycling())) {
+    assert.deepEqual(plain, chunks[taken % 50]);
+    if (++taken === 120) break;
+  }
+  assert.ok(read <= 120 + 3 * 8, `${read} wants read for 120 taken`);
+  assert.ok(closed, "stopping early closes the caller's iterator");
+  assert.deepEqual(await collect(source, [...ids, ...ids, ...ids]), [
+    ...chunks,
+    ...chunks,
+    ...chunks,
+  ]);
+});
+
+Deno.test("RemoteChunkSource.fetch() yields the chunks read before the caller's iterator threw, then its error", async () => {
+  const chunks = Array.from({ length: 30 }, (_, i) => chunk(i, 1000));
+  const { server, ids } = fakeServer(chunks, 1000);
+  function* failing(): Generator<ChunkWant> {
+    for (const id of ids.slice(0, 20)) yield { id };
+    throw new RangeError("unsafe entry");
+  }
+  const got: Uint8Array[] = [];
+  await assert.rejects(async () => {
+    for await (const plain of new RemoteChunkSource(server, keys).fetch(failing())) got.push(plain);
+  }, (e) => e instanceof RangeError && e.message === "unsafe entry");
+  assert.deepEqual(got, chunks.slice(0, 20));
 });
 
 Deno.test("RemoteChunkSource.fetch() never stalls when replies are cut short and the read-ahead is full", async () => {
@@ -82,7 +133,9 @@ Deno.test("RemoteChunkSource.fetch() throws IntegrityError at a chunk that does 
   bad[40]! ^= 1;
   const got: Uint8Array[] = [];
   await assert.rejects(async () => {
-    for await (const plain of new RemoteChunkSource(server, keys).fetch(ids)) got.push(plain);
+    for await (const plain of new RemoteChunkSource(server, keys).fetch(wants(ids))) {
+      got.push(plain);
+    }
   }, IntegrityError);
   assert.equal(got.length, 2, "the chunks before the bad one were yielded");
 
@@ -107,10 +160,10 @@ Deno.test("RemoteChunkSource.fetch() sizes requests by the plaintext guesses it 
   };
   const source = new RemoteChunkSource(counting, keys);
   const got: Uint8Array[] = [];
-  for await (const plain of source.fetch(ids.slice(0, 64))) got.push(plain);
+  for await (const plain of source.fetch(wants(ids.slice(0, 64)))) got.push(plain);
   asked.length = 0;
   const sizes = large.map((plain) => plain.length);
-  for await (const plain of source.fetch(ids.slice(64), sizes)) got.push(plain);
+  for await (const plain of source.fetch(wants(ids.slice(64), sizes))) got.push(plain);
   assert.deepEqual(got, [...small, ...large]);
   assert.ok(asked.every((count) => count <= 4), `requests of ${asked} ids, at most 4 MiB each`);
 });
@@ -124,7 +177,7 @@ Deno.test("RemoteChunkSource.fetch() with open workers yields the same chunks an
     blobs.get(toHex(ids[30]!))![40]! ^= 1;
     const got: Uint8Array[] = [];
     await assert.rejects(async () => {
-      for await (const plain of source.fetch(ids)) got.push(plain);
+      for await (const plain of source.fetch(wants(ids))) got.push(plain);
     }, (e) => e instanceof IntegrityError && /Cannot verify chunk/.test(e.message));
     assert.equal(got.length, 30, "the chunks before the bad one were yielded");
   } finally {

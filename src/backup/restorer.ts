@@ -33,7 +33,7 @@ export type RestoreResult = TreeTotals;
  *   whose chunks do not add up to its size; the file being written is then removed
  */
 export async function restoreToFolder(
-  entries: AsyncIterable<TreeEntry> | Iterable<TreeEntry>,
+  entries: Iterable<TreeEntry>,
   source: ChunkSource,
   dest: string,
   options: RestoreOptions = {},
