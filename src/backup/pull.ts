@@ -82,9 +82,11 @@ export async function pullSnapshot(
   progress: TreeProgress = {},
   timer?: StageTimer,
 ): Promise<PullResult> {
+  // The open workers start (a new isolate, zstd's WebAssembly) while this thread reads the
+  // manifest: a few chunks, not worth a trip to a worker.
   const source = new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });
   try {
-    const manifest = await readManifest(source, record);
+    const manifest = await readManifest(new RemoteChunkSource(client, repository.keys), record);
     timer?.lap("read manifest");
     const entries = record.rootType === "dir" ? underTopFolder(record, manifest) : manifest;
     const top = record.rootType === "dir" ? topFolderName(record) : manifest[0]?.path ?? "";
