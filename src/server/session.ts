@@ -10,7 +10,7 @@ import {
   chooseProtocol,
   type ClientMessage,
   decodeClientMessage,
-  encodeMessage,
+  encodeMessageParts,
   type FrameLimits,
   FrameStream,
   limitsFor,
@@ -224,8 +224,9 @@ export class Session {
     }
   }
 
+  /** Sends a reply; a `chunks` reply's blobs are written from where they were read, not copied. */
   async #send<T extends MessageName>(id: number, type: T, payload: PayloadOf<T>): Promise<void> {
-    await this.#stream.writeFrame(MessageType[type], id, encodeMessage(type, payload));
+    await this.#stream.writeFrameParts(MessageType[type], id, encodeMessageParts(type, payload));
   }
 
   #sendReply(id: number, reply: Reply): Promise<void> {
