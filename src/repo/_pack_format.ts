@@ -43,18 +43,19 @@ export function writeRecordHeader(
 }
 
 /**
- * Checks that `record` (header and blob as read from `packName`) is the record of `id` with a
- * blob of `length` bytes.
+ * Checks that a record read from `packName` is the record of `id` with a blob of `length` bytes:
+ * `record` starts with its header, and `recordBytes` of header and blob were read in all.
  * @throws {IntegrityError} when it is short or names another id or length.
  */
 export function verifyRecord(
   record: Uint8Array,
+  recordBytes: number,
   id: Uint8Array,
   length: number,
   packName: string,
 ): void {
   const where = `chunk "${toHex(id)}" in pack "${packName}"`;
-  if (record.length < RECORD_HEADER_BYTES + length) {
+  if (recordBytes < RECORD_HEADER_BYTES + length || record.length < RECORD_HEADER_BYTES) {
     throw new IntegrityError(`Cannot read ${where}: the pack is truncated`);
   }
   for (let i = 0; i < CHUNK_ID_BYTES; i++) {

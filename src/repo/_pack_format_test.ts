@@ -59,16 +59,19 @@ Deno.test("verifyRecord() accepts the right record and refuses others", () => {
   const id = crypto.getRandomValues(new Uint8Array(32));
   const record = new Uint8Array(RECORD_HEADER_BYTES + 10);
   writeRecordHeader(record, 0, id, 10);
-  verifyRecord(record, id, 10, "p");
-  throws(() => verifyRecord(record, id, 11, "p"), /truncated/);
-  throws(() => verifyRecord(record.subarray(0, 40), id, 10, "p"), /truncated/);
+  verifyRecord(record, record.length, id, 10, "p");
+  throws(() => verifyRecord(record, record.length, id, 11, "p"), /truncated/);
+  throws(() => verifyRecord(record, 40, id, 10, "p"), /truncated/);
+  throws(() => verifyRecord(record.subarray(0, 20), 46, id, 10, "p"), /truncated/);
+  // The header alone, with the count of header and blob bytes read elsewhere.
+  verifyRecord(record.subarray(0, RECORD_HEADER_BYTES), RECORD_HEADER_BYTES + 10, id, 10, "p");
   const other = id.slice();
   other[31]! ^= 1;
-  throws(() => verifyRecord(record, other, 10, "p"), /another id/);
+  throws(() => verifyRecord(record, record.length, other, 10, "p"), /another id/);
   const longer = new Uint8Array(RECORD_HEADER_BYTES + 12);
   writeRecordHeader(longer, 0, id, 12);
   throws(
-    () => verifyRecord(longer, id, 10, "p"),
+    () => verifyRecord(longer, longer.length, id, 10, "p"),
     (e) => e instanceof IntegrityError && /length 12/.test(e.message),
   );
   ok(true);

@@ -20,16 +20,18 @@ class ReadHandle {
     this.#file = file;
   }
 
-  read(offset: number, length: number): Promise<Uint8Array> {
+  /** Fills `targets` in turn from `offset`; resolves to the bytes read (fewer at end of file). */
+  read(offset: number, targets: readonly Uint8Array[]): Promise<number> {
+    const length = targets.reduce((sum, target) => sum + target.length, 0);
     if (length <= SYNC_READ_MAX && this.#active === 0) {
       try {
-        return Promise.resolve(this.#readSync(offset, length));
+        return Promise.resolve(this.#readSync(offset, targets));
       } catch (error) {
         return Promise.reject(error);
       }
     }
     this.#active++;
-    const run = this.#queue.then(() => this.#readAsync(offset, length));
+    const run = this.#queue.then(() => this.#readAsync(offset, targets));
     this.#queue = run.finally(() => this.#active--).catch(() => {});
     return run;
   }
@@ -39,28 +41,34 @@ class ReadHandle {
     this.#file.close();
   }
 
-  #readSync(offset: number, length: number): Uint8Array {
-    const buffer = new Uint8Array(length);
+  #readSync(offset: number, targets: readonly Uint8Array[]): number {
     this.#file.seekSync(offset, Deno.SeekMode.Start);
-    let filled = 0;
-    while (filled < length) {
-      const count = this.#file.readSync(buffer.subarray(filled));
-      if (count === null || count === 0) break;
-      filled += count;
+    let total = 0;
+    for (const target of targets) {
+      let filled = 0;
+      while (filled < target.length) {
+        const count = this.#file.readSync(target.subarray(filled));
+        if (count === null || count === 0) return total + filled;
+        filled += count;
+      }
+      total += filled;
     }
-    return buffer.subarray(0, filled);
+    return total;
   }
 
-  async #readAsync(offset: number, length: number): Promise<Uint8Array> {
-    const buffer = new Uint8Array(length);
+  async #readAsync(offset: number, targets: readonly Uint8Array[]): Promise<number> {
     await this.#file.seek(offset, Deno.SeekMode.Start);
-    let filled = 0;
-    while (filled < length) {
-      const count = await this.#file.read(buffer.subarray(filled));
-      if (count === null || count === 0) break;
-      filled += count;
+    let total = 0;
+    for (const target of targets) {
+      let filled = 0;
+      while (filled < target.length) {
+        const count = await this.#file.read(target.subarray(filled));
+        if (count === null || count === 0) return total + filled;
+        filled += count;
+      }
+      total += filled;
     }
-    return buffer.subarray(0, filled);
+    return total;
   }
 }
 
@@ -69,10 +77,15 @@ export class PackReaders {
   #handles = new Map<number, Promise<ReadHandle>>();
 
   /**
-   * Reads `length` bytes at `offset` of pack `pack` (fewer at the end of the file), opening the
-   * first of `paths` that exists.
+   * Fills `targets` in turn with the bytes at `offset` of pack `pack`, opening the first of
+   * `paths` that exists; resolves to the bytes read (fewer at the end of the file).
    */
-  async read(pack: number, paths: string[], offset: number, length: number): Promise<Uint8Array> {
+  async read(
+    pack: number,
+    paths: string[],
+    offset: number,
+    targets: readonly Uint8Array[],
+  ): Promise<number> {
     let handle = this.#handles.get(pack);
     if (handle === undefined) {
       handle = openFirst(paths);
@@ -82,7 +95,7 @@ export class PackReaders {
       this.#handles.delete(pack);
     }
     this.#handles.set(pack, handle);
-    return (await handle).read(offset, length);
+    return (await handle).read(offset, targets);
   }
 
   /** Closes the handle of `pack`, after its reads in flight. */

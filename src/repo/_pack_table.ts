@@ -43,8 +43,9 @@ export class PackTable {
   }
 
   /**
-   * The blob of `id` stored at `offset` in pack `pack`, verified against its record header; or
-   * undefined when the pack is gone (a concurrent repack moved the blob: look it up again).
+   * The blob of `id` stored at `offset` in pack `pack`, read into `target` (of `length` bytes)
+   * and verified against its record header; or undefined when the pack is gone (a concurrent
+   * repack moved the blob: look it up again).
    * @throws {IntegrityError} when the record is damaged or cut off.
    */
   async read(
@@ -52,22 +53,28 @@ export class PackTable {
     id: Uint8Array,
     offset: number,
     length: number,
+    target: Uint8Array = new Uint8Array(length),
   ): Promise<Uint8Array | undefined> {
     const entry = this.#packs[pack];
     if (entry === undefined) return undefined;
-    const size = RECORD_HEADER_BYTES + length;
-    let record = entry.writer?.readQueued(offset, size);
-    if (record === undefined) {
-      const paths = entry.sealed ? [entry.paths.pack] : [entry.paths.temp, entry.paths.pack];
-      try {
-        record = await this.#readers.read(pack, paths, offset, size);
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound && this.#packs[pack] !== entry) return undefined;
-        throw error;
-      }
+    const queued = entry.writer?.readQueued(offset, RECORD_HEADER_BYTES + length);
+    if (queued !== undefined) {
+      verifyRecord(queued, queued.length, id, length, entry.paths.pack);
+      target.set(queued.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length));
+      return target;
     }
-    verifyRecord(record, id, length, entry.paths.pack);
-    return record.subarray(RECORD_HEADER_BYTES);
+    const paths = entry.sealed ? [entry.paths.pack] : [entry.paths.temp, entry.paths.pack];
+    // The header lands in its own small buffer and the blob straight in `target`: no copy.
+    const header = new Uint8Array(RECORD_HEADER_BYTES);
+    let read: number;
+    try {
+      read = await this.#readers.read(pack, paths, offset, [header, target]);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound && this.#packs[pack] !== entry) return undefined;
+      throw error;
+    }
+    verifyRecord(header, read, id, length, entry.paths.pack);
+    return target;
   }
 
   /** Closes every read handle. */

@@ -58,6 +58,20 @@ export interface ChunkStore {
    * @throws {IntegrityError} when the stored record is damaged or truncated.
    */
   get(id: Uint8Array): Promise<Uint8Array>;
+  /**
+   * The length of the blob stored under `id`, or undefined when there is none. Synchronous:
+   * answered from memory, like `has`.
+   */
+  lengthOf(id: Uint8Array): number | undefined;
+  /**
+   * Reads the blob stored under `id` into `target`, which must be exactly `lengthOf(id)` bytes,
+   * with the checks of `get`: for a reply that gathers many blobs into one buffer without a
+   * buffer and a copy per blob. On a throw, `target` may hold part of the blob.
+   * @throws {NotFoundError} when there is none.
+   * @throws {IntegrityError} when the stored record is damaged or truncated.
+   * @throws {RangeError} when `target` is not the blob's length.
+   */
+  readInto(id: Uint8Array, target: Uint8Array): Promise<void>;
   /** The ids of every stored blob, in no particular order. */
   list(): Uint8Array[];
   /**

@@ -48,12 +48,36 @@ export class MemoryChunkStore implements ChunkStore {
 
   /** A copy of the blob of `id`. @throws {NotFoundError} when absent. */
   get(id: Uint8Array): Promise<Uint8Array> {
+    return this.#run("get chunk", () => this.#stored(id).slice(), id);
+  }
+
+  #stored(id: Uint8Array): Uint8Array {
+    const blob = this.#blobs.get(toHex(id));
+    if (blob === undefined) {
+      throw new NotFoundError(`Cannot get chunk "${toHex(id)}": it is not stored`);
+    }
+    return blob;
+  }
+
+  /** The length of the blob of `id`, or undefined. */
+  lengthOf(id: Uint8Array): number | undefined {
+    checkChunkId(id);
+    this.#checkOpen("look up chunk");
+    return this.#blobs.get(toHex(id))?.length;
+  }
+
+  /** Copies the blob of `id` into `target`. @throws {NotFoundError} @throws {RangeError} */
+  readInto(id: Uint8Array, target: Uint8Array): Promise<void> {
     return this.#run("get chunk", () => {
-      const blob = this.#blobs.get(toHex(id));
-      if (blob === undefined) {
-        throw new NotFoundError(`Cannot get chunk "${toHex(id)}": it is not stored`);
+      const blob = this.#stored(id);
+      if (target.length !== blob.length) {
+        throw new RangeError(
+          `Cannot read chunk "${
+            toHex(id)
+          }": it has ${blob.length} bytes, the target ${target.length}`,
+        );
       }
-      return blob.slice();
+      target.set(blob);
     }, id);
   }
 

@@ -153,18 +153,45 @@ export class PackChunkStore implements ChunkStore {
   }
 
   /** The verified blob of `id`. @throws {NotFoundError} @throws {IntegrityError} */
-  async get(id: Uint8Array): Promise<Uint8Array> {
+  get(id: Uint8Array): Promise<Uint8Array> {
     checkChunkId(id);
     this.#checkOpen("get chunk");
+    return this.#read(id, undefined);
+  }
+
+  /** The length of the blob of `id`, or undefined. */
+  lengthOf(id: Uint8Array): number | undefined {
+    checkChunkId(id);
+    this.#checkOpen("look up chunk");
+    const slot = this.#index.find(id);
+    return slot < 0 ? undefined : this.#index.lengthOf(slot);
+  }
+
+  /** Reads the verified blob of `id` into `target`. @throws {NotFoundError} @throws {IntegrityError} */
+  async readInto(id: Uint8Array, target: Uint8Array): Promise<void> {
+    checkChunkId(id);
+    this.#checkOpen("get chunk");
+    await this.#read(id, target);
+  }
+
+  /** Reads the blob of `id`, into `target` if given, looking it up again if a repack moved it. */
+  async #read(id: Uint8Array, target: Uint8Array | undefined): Promise<Uint8Array> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const slot = this.#index.find(id);
       if (slot < 0) break;
       const index = this.#index;
+      const length = index.lengthOf(slot);
+      if (target !== undefined && target.length !== length) {
+        throw new RangeError(
+          `Cannot read chunk "${toHex(id)}": it has ${length} bytes, the target ${target.length}`,
+        );
+      }
       const blob = await this.#packs.read(
         index.packOf(slot),
         id,
         index.offsetOf(slot),
-        index.lengthOf(slot),
+        length,
+        target ?? new Uint8Array(length),
       );
       if (blob !== undefined) return blob;
     }

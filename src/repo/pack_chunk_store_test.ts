@@ -37,21 +37,27 @@ async function patch(
   await Deno.writeFile(path, bytes);
 }
 
-Deno.test("get() throws IntegrityError when a record header was changed", () =>
+Deno.test("get() and readInto() throw IntegrityError when a record header was changed", () =>
   inTempDir(async (dir) => {
     const chunks = await filledStore(dir, 3, 1000);
     const [pack] = await filesEnding(dir, ".pack");
     await patch(pack!, 8 + 5, (b) => b ^ 1); // id of record 0
     await patch(pack!, 8 + 1036 + 33, (b) => b ^ 1); // length of record 1
     const store = await PackChunkStore.open(dir);
-    await rejects(
-      store.get(chunks[0]![0]!),
-      (e) => e instanceof IntegrityError && /another id/.test(e.message),
-    );
-    await rejects(
-      store.get(chunks[1]![0]!),
-      (e) => e instanceof IntegrityError && /length/.test(e.message),
-    );
+    const reads = [
+      (id: Uint8Array) => store.get(id),
+      (id: Uint8Array) => store.readInto(id, new Uint8Array(1000)),
+    ];
+    for (const read of reads) {
+      await rejects(
+        read(chunks[0]![0]!),
+        (e) => e instanceof IntegrityError && /another id/.test(e.message),
+      );
+      await rejects(
+        read(chunks[1]![0]!),
+        (e) => e instanceof IntegrityError && /length/.test(e.message),
+      );
+    }
     deepStrictEqual(await store.get(chunks[2]![0]!), chunks[2]![1]);
     await store.close();
   }));
@@ -64,8 +70,16 @@ Deno.test("get() throws IntegrityError past the cut of a truncated pack, others 
     const store = await PackChunkStore.open(dir);
     for (const [i, [id, blob]] of chunks.entries()) {
       if (i < 5) deepStrictEqual(await store.get(id!), blob);
-      else {await rejects(store.get(id!), (e) =>
-          e instanceof IntegrityError && /truncated/.test(e.message));}
+      else {
+        await rejects(
+          store.get(id!),
+          (e) => e instanceof IntegrityError && /truncated/.test(e.message),
+        );
+        await rejects(
+          store.readInto(id!, new Uint8Array(1000)),
+          (e) => e instanceof IntegrityError && /truncated/.test(e.message),
+        );
+      }
     }
     await store.close();
   }));

@@ -5,14 +5,24 @@
  *
  * @module
  */
-import { BurrowError, errorMessage, IntegrityError } from "../errors.ts";
+import { BurrowError, errorMessage, IntegrityError, NotFoundError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ClientMessage, MessageName, Payloads } from "../protocol/mod.ts";
+import {
+  ChunksPayloadWriter,
+  type ClientMessage,
+  type MessageName,
+  type Payloads,
+} from "../protocol/mod.ts";
 import type { UserRepository } from "../repo/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
 
-/** A reply: its message name and payload. */
-export type Reply = { [K in MessageName]: { type: K; payload: Payloads[K] } }[MessageName];
+/**
+ * A reply: its message name and payload, or for `chunks` the payload already encoded (built in
+ * place by `ChunksPayloadWriter`).
+ */
+export type Reply =
+  | { [K in MessageName]: { type: K; payload: Payloads[K] } }[MessageName]
+  | { type: "chunks"; encoded: Uint8Array };
 
 /** What the handlers need from the session. */
 export interface HandlerContext {
@@ -118,35 +128,43 @@ function listChunks(repository: UserRepository, after: Uint8Array | undefined): 
 /**
  * A prefix of the asked blobs and the asked ids the server cannot provide: missing ones, and
  * damaged ones (logged for the operator with where they are; the client, which verifies every
- * chunk anyway, reports the file they belong to).
+ * chunk anyway, reports the file they belong to). The blobs are read from their packs straight
+ * into the reply's buffer.
  */
 async function getChunks(
   ctx: HandlerContext,
   repository: UserRepository,
   ids: Uint8Array[],
 ): Promise<Reply> {
-  const blobs: { id: Uint8Array; blob: Uint8Array }[] = [];
+  const chunks = repository.chunks;
+  const wanted: { id: Uint8Array; length: number }[] = [];
   const missing: Uint8Array[] = [];
   let used = 0;
   for (const id of ids) {
-    if (!repository.chunks.has(id)) {
-      missing.push(id);
-      continue;
-    }
-    let blob: Uint8Array;
-    try {
-      blob = await repository.chunks.get(id);
-    } catch (error) {
-      if (!(error instanceof IntegrityError)) throw error;
-      ctx.logger.error("damaged chunk", { user: ctx.user, error: errorMessage(error) });
+    const length = chunks.lengthOf(id);
+    if (length === undefined) {
       missing.push(id);
       continue;
     }
     // The first blob always goes (one blob always fits a frame); later ones only while the
     // reply stays under its budget, and the client asks again for the rest.
-    if (blobs.length > 0 && used + blob.length + 36 > CHUNKS_REPLY_BUDGET) break;
-    blobs.push({ id, blob });
-    used += blob.length + 36;
+    if (wanted.length > 0 && used + length + 36 > CHUNKS_REPLY_BUDGET) break;
+    wanted.push({ id, length });
+    used += length + 36;
   }
-  return { type: "chunks", payload: { blobs, missing } };
+  const usedBlobBytes = wanted.reduce((sum, { length }) => sum + length, 0);
+  const reply = new ChunksPayloadWriter(usedBlobBytes, wanted.length, ids.length);
+  for (const { id, length } of wanted) {
+    try {
+      await reply.addBlob(id, length, (target) => chunks.readInto(id, target));
+    } catch (error) {
+      // Deleted since it was looked up, or damaged: the client hears it is missing.
+      if (error instanceof IntegrityError) {
+        ctx.logger.error("damaged chunk", { user: ctx.user, error: errorMessage(error) });
+      } else if (!(error instanceof NotFoundError)) throw error;
+      missing.push(id);
+    }
+  }
+  for (const id of missing) reply.addMissing(id);
+  return { type: "chunks", encoded: reply.finish() };
 }

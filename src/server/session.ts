@@ -10,7 +10,7 @@ import {
   chooseProtocol,
   type ClientMessage,
   decodeClientMessage,
-  encodeMessageParts,
+  encodeMessage,
   type FrameLimits,
   FrameStream,
   limitsFor,
@@ -224,12 +224,15 @@ export class Session {
     }
   }
 
-  /** Sends a reply; a `chunks` reply's blobs are written from where they were read, not copied. */
   async #send<T extends MessageName>(id: number, type: T, payload: PayloadOf<T>): Promise<void> {
-    await this.#stream.writeFrameParts(MessageType[type], id, encodeMessageParts(type, payload));
+    await this.#stream.writeFrame(MessageType[type], id, encodeMessage(type, payload));
   }
 
+  /** Sends a reply; a `chunks` reply built in place goes out as it is, not copied again. */
   #sendReply(id: number, reply: Reply): Promise<void> {
+    if ("encoded" in reply) {
+      return this.#stream.writeFrame(MessageType[reply.type], id, reply.encoded);
+    }
     return this.#send(id, reply.type, reply.payload as never);
   }
 }

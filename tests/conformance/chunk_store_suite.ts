@@ -96,6 +96,15 @@ async function assertHolds(store: ChunkStore, chunks: Chunk[]): Promise<void> {
   for (const [id, blob] of chunks) {
     assert(store.has(id));
     assertEquals(await store.get(id), blob);
+    assertEquals(store.lengthOf(id), blob.length);
+    // Into its place in a larger buffer, as a reply gathering many blobs reads them.
+    const reply = new Uint8Array(blob.length + 10).fill(0xee);
+    await store.readInto(id, reply.subarray(7, 7 + blob.length));
+    assertEquals(reply.subarray(7, 7 + blob.length), blob);
+    assertEquals(
+      [...reply.subarray(0, 7), ...reply.subarray(7 + blob.length)],
+      Array(10).fill(0xee),
+    );
   }
 }
 
@@ -129,6 +138,20 @@ function registerBasics(test: Register): void {
     assertEquals(await store.get(id), new Uint8Array([1, 2, 3, 4]));
   });
 
+  test("readInto() refuses a target of the wrong length; lengthOf() and readInto() of a missing id", async (store) => {
+    const [id, blob] = makeChunks(1, () => 1000)[0]!;
+    await store.put(id, blob);
+    for (const flushed of [false, true]) {
+      if (flushed) await store.flush();
+      await assertRejects(() => store.readInto(id, new Uint8Array(999)), RangeError);
+      await assertRejects(() => store.readInto(id, new Uint8Array(1001)), RangeError);
+      const missing = randomId();
+      assertEquals(store.lengthOf(missing), undefined);
+      await assertRejects(() => store.readInto(missing, new Uint8Array(1)), NotFoundError);
+    }
+    await assertRejects(() => store.readInto(new Uint8Array(31), new Uint8Array(1)), RangeError);
+  });
+
   test("get() of a missing id throws NotFoundError", async (store) => {
     await assertRejects(() => store.get(randomId()), NotFoundError, "Cannot get chunk");
     await store.put(randomId(), new Uint8Array(3));
@@ -153,6 +176,14 @@ function registerBasics(test: Register): void {
     await store.close();
     await store.close();
     await assertRejects(() => store.put(randomId(), new Uint8Array(1)), StoreError, "closed");
+    await assertRejects(() => store.readInto(randomId(), new Uint8Array(1)), StoreError, "closed");
+    let thrown: unknown;
+    try {
+      store.lengthOf(randomId());
+    } catch (error) {
+      thrown = error;
+    }
+    assert(thrown instanceof StoreError);
   });
 }
 
