@@ -15,6 +15,7 @@
 import { IntegrityError } from "../errors.ts";
 import type { TreeEntry } from "../repo/snapshot_model.ts";
 import { EntryGuard, quotePath } from "./_entry_guard.ts";
+import { Fifo } from "./_fifo.ts";
 import type { ChunkSource, ChunkWant } from "./chunk_source.ts";
 
 /** Counts of what was restored or exported. */
@@ -56,30 +57,6 @@ interface Walk {
 /** Gives timers and I/O callbacks a turn. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/** A first-in first-out queue (an array with a moving head). */
-class Fifo<T> {
-  #items: T[] = [];
-  #head = 0;
-
-  get size(): number {
-    return this.#items.length - this.#head;
-  }
-
-  push(item: T): void {
-    this.#items.push(item);
-  }
-
-  /** The oldest item; call only when `size` > 0. */
-  shift(): T {
-    const item = this.#items[this.#head++]!;
-    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return item;
-  }
 }
 
 /**

@@ -14,6 +14,7 @@ import { MAX_CHUNK_SIZE } from "../repo/chunker.ts";
 import type { RepositoryKeys } from "../repo/master_key.ts";
 import { releaseBytes } from "../repo/release_bytes.ts";
 import { ChunkOpener, type OpenedChunk } from "./_chunk_opener.ts";
+import { Fifo } from "./_fifo.ts";
 import { OpenPool } from "./_open_pool.ts";
 import type { ChunkSource, ChunkWant } from "./chunk_source.ts";
 
@@ -186,9 +187,8 @@ class Fetcher {
   readonly #wants: Iterator<ChunkWant>;
   #wantsDone = false;
   #wantsFailure: Error | null = null;
-  /** Hex of every id read and not yet handed to the consumer, in order (from `#orderHead`). */
-  #order: string[] = [];
-  #orderHead = 0;
+  /** Hex of every id read and not yet handed to the consumer, in order. */
+  readonly #order = new Fifo<string>();
   /** Unique ids read and not requested yet, in first-use order. */
   #pending: Wanted[] = [];
   /** Ids read whose last use is not taken yet, by hex. */
@@ -215,16 +215,11 @@ class Fetcher {
    * @throws what iterating the caller's chunks threw, once the ids read before are handed out
    */
   next(): string | null {
-    if (this.#orderHead === this.#order.length && !this.#read()) {
+    if (this.#order.size === 0 && !this.#read()) {
       if (this.#wantsFailure !== null) throw this.#wantsFailure;
       return null;
     }
-    const hex = this.#order[this.#orderHead++]!;
-    if (this.#orderHead >= 1024 && this.#orderHead * 2 >= this.#order.length) {
-      this.#order = this.#order.slice(this.#orderHead);
-      this.#orderHead = 0;
-    }
-    return hex;
+    return this.#order.shift();
   }
 
   /** The plaintext of `hex` (from `next`), once fetched. @throws {IntegrityError} when it did not verify */

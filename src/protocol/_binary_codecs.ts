@@ -147,12 +147,6 @@ export const BINARY_CODECS = {
     },
   },
   chunks: {
-    encodeParts(p: ChunksPayload): Uint8Array[] {
-      const missing = concatIds(p.missing);
-      const count = new Uint8Array(4);
-      new DataView(count.buffer).setUint32(0, p.missing.length);
-      return [...blobListParts(p.blobs), count, missing];
-    },
     encode(p: ChunksPayload): Uint8Array {
       const missing = concatIds(p.missing);
       const [out, at] = writeBlobList(p.blobs, 4 + missing.length);

@@ -81,18 +81,17 @@ function toWire(value: unknown): unknown {
 }
 
 /**
- * A message's payload as parts to write in order (`FrameStream.writeFrameParts`): bulk messages
- * keep their blobs as they are instead of copying them into one buffer.
+ * A message's payload as parts to write in order (`FrameStream.writeFrameParts`): `put_chunks`
+ * keeps its blobs as they are instead of copying them into one buffer (the server builds its
+ * `chunks` replies in place, with `ChunksPayloadWriter`).
  * @throws {TypeError} / {RangeError} as `encodeMessage`
  */
 export function encodeMessageParts<K extends MessageName>(
   type: K,
   payload: Payloads[K],
 ): Uint8Array[] {
-  if (type !== "put_chunks" && type !== "chunks") return [encodeMessage(type, payload)];
-  const codec = BINARY_CODECS[type as "put_chunks" | "chunks"];
-  // deno-lint-ignore no-explicit-any
-  const parts = (codec.encodeParts as (p: any) => Uint8Array[])(payload);
+  if (type !== "put_chunks") return [encodeMessage(type, payload)];
+  const parts = BINARY_CODECS.put_chunks.encodeParts(payload as Payloads["put_chunks"]);
   checkEncodedSize(type, parts.reduce((sum, part) => sum + part.length, 0));
   return parts;
 }
