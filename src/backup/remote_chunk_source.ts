@@ -22,7 +22,10 @@ import type { ChunkSource, ChunkWant } from "./chunk_source.ts";
 export interface RemoteChunkSourceOptions {
   /** Most ids per `get_chunks` request (default 256). */
   idsPerRequest?: number;
-  /** Requests in flight at once (default 4). */
+  /**
+   * Requests in flight at once (default 2: with the whole tree fetched as one stream, 2 restored
+   * as fast as 4, for ~20 MiB less memory).
+   */
   requestsInFlight?: number;
   /** Plaintext held ahead of the consumer before fetching pauses (default 4 MiB). */
   aheadBytes?: number;
@@ -63,7 +66,7 @@ export class RemoteChunkSource implements ChunkSource {
     }
     this.#pool = workers > 0 ? new OpenPool(keys, workers) : null;
     this.#perRequest = options.idsPerRequest ?? 256;
-    this.#inFlight = options.requestsInFlight ?? 4;
+    this.#inFlight = options.requestsInFlight ?? 2;
     this.#aheadBytes = options.aheadBytes ?? 4 * 1024 * 1024;
   }
 
