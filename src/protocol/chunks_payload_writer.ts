@@ -25,9 +25,9 @@ export class ChunksPayloadWriter {
   #count = 0;
   readonly #missing: Uint8Array[] = [];
   readonly #maxMissing: number;
-  /** Blob bytes and blobs still allowed by the sizes given to the constructor. */
+  /** Blobs the writer was sized for, and blob bytes still allowed by that size. */
+  readonly #maxBlobs: number;
   #blobBytesLeft: number;
-  #blobsLeft: number;
   #finished = false;
   /** A blob is being filled: its place is not settled until `fill` is. */
   #filling = false;
@@ -56,7 +56,7 @@ export class ChunksPayloadWriter {
     this.#view = new DataView(this.#bytes.buffer);
     this.#maxMissing = maxMissing;
     this.#blobBytesLeft = blobBytes;
-    this.#blobsLeft = blobCount;
+    this.#maxBlobs = blobCount;
   }
 
   /**
@@ -75,7 +75,7 @@ export class ChunksPayloadWriter {
     if (!Number.isSafeInteger(length) || length < MIN_BLOB_LENGTH || length > MAX_BLOB_LENGTH) {
       throw new RangeError(`Cannot build "chunks": a blob of ${length} bytes is out of bounds`);
     }
-    if (this.#blobsLeft === 0 || length > this.#blobBytesLeft) {
+    if (this.#count === this.#maxBlobs || length > this.#blobBytesLeft) {
       throw new RangeError(`Cannot build "chunks": a blob of ${length} bytes does not fit`);
     }
     const start = this.#at + ENTRY_HEAD;
@@ -90,7 +90,6 @@ export class ChunksPayloadWriter {
     this.#view.setUint32(this.#at + CHUNK_ID_LENGTH, length);
     this.#at = start + length;
     this.#count++;
-    this.#blobsLeft--;
     this.#blobBytesLeft -= length;
   }
 

@@ -139,7 +139,7 @@ async function getChunks(
   const chunks = repository.chunks;
   const wanted: { id: Uint8Array; length: number }[] = [];
   const missing: Uint8Array[] = [];
-  let used = 0;
+  let blobBytes = 0;
   for (const id of ids) {
     const length = chunks.lengthOf(id);
     if (length === undefined) {
@@ -147,13 +147,14 @@ async function getChunks(
       continue;
     }
     // The first blob always goes (one blob always fits a frame); later ones only while the
-    // reply stays under its budget, and the client asks again for the rest.
-    if (wanted.length > 0 && used + length + 36 > CHUNKS_REPLY_BUDGET) break;
+    // reply (each blob with its 36-byte id and length) stays under its budget, and the client
+    // asks again for the rest.
+    const used = blobBytes + length + (wanted.length + 1) * 36;
+    if (wanted.length > 0 && used > CHUNKS_REPLY_BUDGET) break;
     wanted.push({ id, length });
-    used += length + 36;
+    blobBytes += length;
   }
-  const usedBlobBytes = wanted.reduce((sum, { length }) => sum + length, 0);
-  const reply = new ChunksPayloadWriter(usedBlobBytes, wanted.length, ids.length);
+  const reply = new ChunksPayloadWriter(blobBytes, wanted.length, ids.length);
   for (const { id, length } of wanted) {
     try {
       await reply.addBlob(id, length, (target) => chunks.readInto(id, target));
