@@ -15,8 +15,7 @@
 
 import { BlobSealer, CHUNK_ID_BYTES, ChunkIdHasher } from "../repo/blob_crypto.ts";
 import { findCut, MAX_CHUNK_SIZE } from "../repo/chunker.ts";
-import { compressChunk } from "../repo/compression.ts";
-import { releaseBytes } from "../repo/release_bytes.ts";
+import { compressChunk, releaseCompressed } from "../repo/compression.ts";
 import type { FileOutcome, InitMessage, JobMessage, JobReply } from "./_archive_messages.ts";
 import { WINDOW_BYTES } from "./_archive_messages.ts";
 
@@ -139,9 +138,9 @@ export class ArchiveJobRunner {
     if (this.#known.has(key)) return;
     this.#known.add(key);
     if (this.#unacked + this.#pendingBytes >= this.#creditBytes) await this.#waitForCredit(jobId);
-    const { data, compressed } = compressChunk(chunk);
-    const blob = this.#sealer.seal(id, data, compressed);
-    if (compressed) releaseBytes(data); // a copy made for sealing; the blob holds the result
+    const compressed = compressChunk(chunk);
+    const blob = this.#sealer.seal(id, compressed.data, compressed.compressed);
+    releaseCompressed(compressed); // the blob holds a copy
     this.#blobIds.push(id);
     this.#blobs.push(blob);
     this.#plainSizes.push(chunk.length);

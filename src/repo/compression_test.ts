@@ -8,6 +8,7 @@ import {
   loadZstdDecoder,
   MIN_COMPRESS_BYTES,
   PROBE_BYTES,
+  releaseCompressed,
 } from "./compression.ts";
 
 const MiB = 1024 * 1024;
@@ -47,9 +48,20 @@ Deno.test("compressChunk() compresses text and round-trips", () => {
     equal(result.compressed, true, `length ${length}`);
     ok(result.data.length < plaintext.length * 0.97);
     equal(Object.getPrototypeOf(result.data), Uint8Array.prototype);
-    equal(result.data.buffer.byteLength, result.data.length, "owns its buffer");
+    equal(result.data.byteOffset, 0, "at the start of its own buffer");
     deepStrictEqual(decompressChunk(result.data, length), plaintext);
+    const buffer = result.data.buffer;
+    releaseCompressed(result);
+    equal(buffer.byteLength, 0, "releaseCompressed frees the whole buffer");
   }
+});
+
+Deno.test("releaseCompressed() leaves a chunk stored raw alone", () => {
+  const plaintext = randomBytes(MiB);
+  const result = compressChunk(plaintext);
+  equal(result.compressed, false);
+  releaseCompressed(result);
+  equal(plaintext.length, MiB);
 });
 
 Deno.test("compressChunk() leaves chunks under 512 bytes as they are", () => {
