@@ -9,7 +9,7 @@ import { errorMessage, IntegrityError } from "../errors.ts";
 import { BlobSealer, ChunkIdHasher } from "../repo/blob_crypto.ts";
 import { toHex } from "../repo/chunk_store.ts";
 import { chunkBoundaries } from "../repo/chunker.ts";
-import { compressChunk } from "../repo/compression.ts";
+import { compressChunk, releaseCompressed } from "../repo/compression.ts";
 import { ManifestDecoder, ManifestEncoder } from "../repo/manifest_codec.ts";
 import type { RepositoryKeys } from "../repo/master_key.ts";
 import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
@@ -39,8 +39,10 @@ export async function writeManifest(
     const id = hasher.id(plain);
     ids.push(toHex(id));
     if (known(id) || uploader.hasSent(id)) continue;
-    const { data, compressed } = compressChunk(plain);
-    await uploader.send([{ id, blob: sealer.seal(id, data, compressed) }]);
+    const compressed = compressChunk(plain);
+    const blob = sealer.seal(id, compressed.data, compressed.compressed);
+    releaseCompressed(compressed); // the blob holds a copy
+    await uploader.send([{ id, blob }]);
   }
   return ids;
 }
