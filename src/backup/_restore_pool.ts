@@ -1,15 +1,16 @@
 /**
  * The restorer's file writers: workers that create, fill, stamp and rename files with sync
  * calls, so the kernel's file-creation work (most of a restore of many small files) runs on every
- * core while the main thread fetches and verifies. There are three by default: where creating a
- * file is slow in the kernel (ext4 without a journal, after many deletions), four restored the
- * benchmark tree 15% faster than two; on a settled disk three were as fast as four (within the
- * noise of 5 runs each) for ~10-20 MiB less memory, once fetching no longer paused between
- * files. Each file goes to one worker, whole, in
- * order; operations are batched (≤ 1 MiB of data or 256 operations per message, flushed at the
- * latest when the main thread next waits). File data travels through a ring of shared memory per
- * worker (`ringBytes`): the main thread copies each chunk in and waits while the ring is full,
- * so memory stays fixed whatever the file sizes, and no message carries (or clones) bytes.
+ * core while the main thread fetches and verifies. There are two by default: once fetching no
+ * longer paused between files, two, three and four restored the benchmark tree as fast on a
+ * settled disk (two against three: median 6.73 against 6.71 s over 8 runs), and two peaked at
+ * 239 MiB against three's 266. Only where creating a file is slow in the kernel (ext4 without a
+ * journal, right after many deletions) did more help: four were 15% faster than two. Each file
+ * goes to one worker, whole, in order; operations are batched (≤ 1 MiB of data or 256
+ * operations per message, flushed at the latest when the main thread next waits). File data
+ * travels through a ring of shared memory per worker (`ringBytes`): the main thread copies each
+ * chunk in and waits while the ring is full, so memory stays fixed whatever the file sizes, and
+ * no message carries (or clones) bytes.
  *
  * @module
  */
@@ -24,7 +25,7 @@ const BATCH_OPS = 256;
 
 /** Options of a {@link RestorePool}. */
 export interface RestorePoolOptions {
-  /** Worker threads (default 3). */
+  /** Worker threads (default 2). */
   workers?: number;
   /** Size of each worker's ring of shared memory for file data (default 2 MiB, at least 64). */
   ringBytes?: number;
@@ -61,7 +62,7 @@ export class RestorePool {
 
   /** @throws {RangeError} when `workers` is below 1 or `ringBytes` below 64 */
   constructor(options: RestorePoolOptions = {}) {
-    this.#workers = checkedCount("workers", options.workers ?? 3, 1);
+    this.#workers = checkedCount("workers", options.workers ?? 2, 1);
     this.#ringBytes = checkedCount("ringBytes", options.ringBytes ?? 2 * MiB, 64);
     this.#workerUrl = options.workerUrl ?? new URL("./restore_worker.ts", import.meta.url).href;
     this.#umask = currentUmask();

@@ -18,8 +18,8 @@ import { restoreToFolder } from "./restorer.ts";
 
 /**
  * Threads that open and verify fetched blobs while this one reads replies and feeds the writers.
- * A second one was ~6% faster to tmpfs but costs ~15 MiB; the memory went to more file writers
- * instead (`RestorePool`), which gain more where creating files is slow.
+ * A second one was ~6% faster to tmpfs but costs ~15 MiB, and on disk it was slower (median of
+ * 4: 9.72 against 8.71 s), the two competing with the file writers (`RestorePool`) for the CPU.
  */
 const OPEN_WORKERS = 1;
 
