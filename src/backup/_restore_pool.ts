@@ -4,7 +4,7 @@
  * core while the main thread fetches and verifies. There are two by default: once fetching no
  * longer paused between files, two, three and four restored the benchmark tree as fast on a
  * settled disk (two against three: median 6.73 against 6.71 s over 8 runs), and two peaked at
- * 239 MiB against three's 266. Only where creating a file is slow in the kernel (ext4 without a
+ * 239 MiB against three's 270. Only where creating a file is slow in the kernel (ext4 without a
  * journal, right after many deletions) did more help: four were 15% faster than two. Each file
  * goes to one worker, whole, in order; operations are batched (≤ 1 MiB of data or 256
  * operations per message, flushed at the latest when the main thread next waits). File data
