@@ -67,8 +67,16 @@ export interface WriteFailure {
   message: string;
 }
 
-/** Worker → main thread, once per batch: ring bytes consumed (in order), files that failed. */
+/**
+ * Worker → main thread, once per batch: ring bytes consumed (in order), how long creating and
+ * finishing files took (the kernel's share of a restore, which more workers spread), and files
+ * that failed.
+ */
 export interface BatchReply {
   bytes: number;
+  /** Files opened (created) in this batch. */
+  files: number;
+  /** Milliseconds spent in `open` and `close` operations (create; chmod, utime, close, rename). */
+  fileMs: number;
   failures: WriteFailure[];
 }

@@ -1,16 +1,18 @@
 /**
  * The restorer's file writers: workers that create, fill, stamp and rename files with sync
  * calls, so the kernel's file-creation work (most of a restore of many small files) runs on every
- * core while the main thread fetches and verifies. There are two by default: once fetching no
- * longer paused between files, two, three and four restored the benchmark tree as fast on a
- * settled disk (two against three: median 6.73 against 6.71 s over 8 runs), and two peaked at
- * 239 MiB against three's 270. Only where creating a file is slow in the kernel (ext4 without a
- * journal, right after many deletions) did more help: four were 15% faster than two. Each file
- * goes to one worker, whole, in order; operations are batched (≤ 1 MiB of data or 256
- * operations per message, flushed at the latest when the main thread next waits). File data
- * travels through a ring of shared memory per worker (`ringBytes`): the main thread copies each
- * chunk in and waits while the ring is full, so memory stays fixed whatever the file sizes, and
- * no message carries (or clones) bytes.
+ * core while the main thread fetches and verifies. A restore starts with two and adds a third
+ * when creating files is slow: when the files of a window of 512 took more than 0.25 ms each to
+ * create and finish (open; chmod, utime, close, rename). On a settled disk a window averaged
+ * 30-150 µs and two writers restored the benchmark tree as fast as three (median 6.73 against
+ * 6.71 s over 8 runs) with a peak of 239 MiB against 270; right after a 20,000-file deletion on
+ * ext4 without a journal (the kernel then scans recently freed inodes on every create) a window
+ * took ~450 µs, and three writers were 23% faster than two (median of 4). Each file goes to
+ * one worker, whole, in order; operations are batched (≤ 1 MiB of data or 256 operations per
+ * message, flushed at the latest when the main thread next waits). File data travels through a
+ * ring of shared memory per worker (`ringBytes`): the main thread copies each chunk in and waits
+ * while the ring is full, so memory stays fixed whatever the file sizes, and no message carries
+ * (or clones) bytes.
  *
  * @module
  */
@@ -22,11 +24,20 @@ import type { BatchReply, ToRestoreWorker, WriteFailure, WriteOp } from "./_rest
 const MiB = 1024 * 1024;
 const BATCH_BYTES = 1 * MiB;
 const BATCH_OPS = 256;
+/** Files per window over which the time to create and finish a file is averaged. */
+const GROWTH_WINDOW = 512;
 
 /** Options of a {@link RestorePool}. */
 export interface RestorePoolOptions {
-  /** Worker threads (default 2). */
+  /** Worker threads to start with (default 2). */
   workers?: number;
+  /** Most worker threads, once creating files is slow (default 3, at least `workers`). */
+  maxWorkers?: number;
+  /**
+   * Average milliseconds to create and finish a file, over a window of 512, above which one more
+   * worker starts (default 0.25).
+   */
+  slowFileMs?: number;
   /** Size of each worker's ring of shared memory for file data (default 2 MiB, at least 64). */
   ringBytes?: number;
   /** Worker module to run instead of `restore_worker.ts` (tests use a crashing one). */
@@ -48,7 +59,10 @@ interface Slot {
 
 /** Writes files on workers (see the module comment). Single use: `finish` or `close` ends it. */
 export class RestorePool {
-  readonly #workers: number;
+  /** Workers wanted now: grows from `workers` up to `#maxWorkers` while creating files is slow. */
+  #workers: number;
+  readonly #maxWorkers: number;
+  readonly #slowFileMs: number;
   readonly #ringBytes: number;
   readonly #workerUrl: string;
   /** Read before any worker exists: reading it sets it to 0 for a moment. */
@@ -59,10 +73,27 @@ export class RestorePool {
   #failure: Error | null = null;
   #flushScheduled = false;
   #wakers: (() => void)[] = [];
+  /** Files created, and milliseconds spent creating and finishing files, in the current window. */
+  #windowFiles = 0;
+  #windowMs = 0;
 
-  /** @throws {RangeError} when `workers` is below 1 or `ringBytes` below 64 */
+  /**
+   * @throws {RangeError} when `workers` is below 1, `maxWorkers` below `workers`, `slowFileMs`
+   *   negative or `ringBytes` below 64
+   */
   constructor(options: RestorePoolOptions = {}) {
     this.#workers = checkedCount("workers", options.workers ?? 2, 1);
+    this.#maxWorkers = checkedCount(
+      "maxWorkers",
+      options.maxWorkers ?? Math.max(3, this.#workers),
+      this.#workers,
+    );
+    this.#slowFileMs = options.slowFileMs ?? 0.25;
+    if (!(this.#slowFileMs >= 0)) {
+      throw new RangeError(
+        `Cannot start restore workers: slowFileMs "${this.#slowFileMs}" is invalid`,
+      );
+    }
     this.#ringBytes = checkedCount("ringBytes", options.ringBytes ?? 2 * MiB, 64);
     this.#workerUrl = options.workerUrl ?? new URL("./restore_worker.ts", import.meta.url).href;
     this.#umask = currentUmask();
@@ -113,6 +144,11 @@ export class RestorePool {
     while (this.#slots.some((slot) => slot.posted > 0)) await this.#nextReply();
     this.close();
     this.#throwIfFailed();
+  }
+
+  /** Worker threads started so far. */
+  get workerCount(): number {
+    return this.#slots.length;
   }
 
   /** Stops the workers at once (files in progress stay as temp files). Idempotent. */
@@ -199,6 +235,14 @@ export class RestorePool {
   #onReply(slot: Slot, reply: BatchReply): void {
     slot.posted--;
     slot.held -= reply.bytes;
+    this.#windowFiles += reply.files;
+    this.#windowMs += reply.fileMs;
+    if (this.#windowFiles >= GROWTH_WINDOW) {
+      const slow = this.#windowMs / this.#windowFiles > this.#slowFileMs;
+      if (slow && this.#workers < this.#maxWorkers) this.#workers++; // `#slotFor` starts it
+      this.#windowFiles = 0;
+      this.#windowMs = 0;
+    }
     const failure = reply.failures[0];
     if (failure !== undefined) this.#fail(errorFrom(failure));
     this.#wake();

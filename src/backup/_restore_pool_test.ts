@@ -95,4 +95,67 @@ Deno.test("RestorePool fails, not hangs, when a worker crashes", async () => {
 Deno.test("RestorePool() refuses bad options", () => {
   assert.throws(() => new RestorePool({ workers: 0 }), RangeError);
   assert.throws(() => new RestorePool({ ringBytes: 10 }), RangeError);
+  assert.throws(() => new RestorePool({ workers: 3, maxWorkers: 2 }), RangeError);
+  assert.throws(() => new RestorePool({ slowFileMs: -1 }), RangeError);
+  assert.throws(() => new RestorePool({ slowFileMs: NaN }), RangeError);
+});
+
+/** Writes one-byte files `f{from}` … `f{from + count - 1}` in `dir` through `pool`. */
+async function writeSmallFiles(
+  pool: RestorePool,
+  dir: string,
+  from: number,
+  count: number,
+): Promise<void> {
+  for (let i = from; i < from + count; i++) {
+    await pool.writeFile(
+      fileEntry(`f${i}`, 1),
+      `${dir}/.f${i}.tmp`,
+      `${dir}/f${i}`,
+      chunksOf(new Uint8Array([i % 256])),
+    );
+  }
+}
+
+/**
+ * Writes 600 files, then one file per event-loop turn (when the workers' replies are read) for
+ * up to `turns` turns or until `pool` runs `want` workers; returns how many files it wrote.
+ */
+async function writeWhileWaiting(
+  pool: RestorePool,
+  dir: string,
+  want: number,
+  turns: number,
+): Promise<number> {
+  await writeSmallFiles(pool, dir, 0, 600);
+  let written = 600;
+  for (let turn = 0; turn < turns && pool.workerCount < want; turn++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await writeSmallFiles(pool, dir, written++, 1);
+  }
+  return written;
+}
+
+Deno.test("RestorePool adds a worker, up to maxWorkers, while creating files is slow", async () => {
+  await inTempDir(async (dir) => {
+    // Every file counts as slow: a second worker starts after the first window of 512 files.
+    const pool = new RestorePool({ workers: 1, maxWorkers: 2, slowFileMs: 0 });
+    const written = await writeWhileWaiting(pool, dir, 2, 500);
+    assert.equal(pool.workerCount, 2);
+    await writeSmallFiles(pool, dir, written, 1200); // two more windows: still two, the maximum
+    assert.equal(pool.workerCount, 2);
+    await pool.finish();
+    assert.equal([...Deno.readDirSync(dir)].length, written + 1200);
+    assert.deepEqual(Deno.readFileSync(`${dir}/f${written}`), new Uint8Array([written % 256]));
+  });
+});
+
+Deno.test("RestorePool keeps its workers while creating files is fast", async () => {
+  await inTempDir(async (dir) => {
+    const pool = new RestorePool({ workers: 1, maxWorkers: 3, slowFileMs: Infinity });
+    const written = await writeWhileWaiting(pool, dir, 2, 30);
+    assert.equal(pool.workerCount, 1);
+    await pool.finish();
+    assert.equal([...Deno.readDirSync(dir)].length, written);
+  });
 });

@@ -38,7 +38,7 @@ scope.onmessage = (event) => {
     umask = message.umask;
     return;
   }
-  const reply: BatchReply = { bytes: 0, failures: [] };
+  const reply: BatchReply = { bytes: 0, files: 0, fileMs: 0, failures: [] };
   for (const op of message.ops) {
     if (op.op === "data") reply.bytes += op.skip + op.length;
     const ends = op.op === "close" || op.op === "abort";
@@ -47,7 +47,13 @@ scope.onmessage = (event) => {
       continue;
     }
     try {
-      run(op);
+      if (op.op === "data") run(op);
+      else {
+        const start = performance.now();
+        run(op);
+        reply.fileMs += performance.now() - start;
+        if (op.op === "open") reply.files++;
+      }
     } catch (error) {
       discard(op.file);
       reply.failures.push(describe(op.file, error));
