@@ -47,13 +47,12 @@ scope.onmessage = (event) => {
       continue;
     }
     try {
-      if (op.op === "data") run(op);
-      else {
+      if (op.op === "open" || op.op === "close") {
         const start = performance.now();
         run(op);
         reply.fileMs += performance.now() - start;
         if (op.op === "open") reply.files++;
-      }
+      } else run(op);
     } catch (error) {
       discard(op.file);
       reply.failures.push(describe(op.file, error));
