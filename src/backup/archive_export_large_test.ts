@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { exportZip } from "./archive_export.ts";
 import { chunkId, entry, MemoryChunkSource, patternBytes } from "./_restore_test_util.ts";
-import { inTempDir } from "../../tests/_testing.ts";
+import { inTempDir, runCommand } from "../../tests/_testing.ts";
 
 const enabled = Deno.env.get("BURROW_LARGE_TESTS") === "1";
 if (!enabled) {
@@ -19,12 +19,6 @@ if (!enabled) {
 
 const CHUNK = 8 * 1024 * 1024;
 const CHUNKS = 520; // 4.06 GiB: past 2^32 bytes
-
-async function unzip(args: string[]): Promise<string> {
-  const out = await new Deno.Command("unzip", { args, stdout: "piped", stderr: "piped" }).output();
-  assert.ok(out.success, `unzip ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  return new TextDecoder().decode(out.stdout);
-}
 
 /** SHA-256 of a stream of bytes, hex. */
 async function sha256(stream: ReadableStream<Uint8Array>): Promise<string> {
@@ -53,10 +47,10 @@ Deno.test({
       const result = await exportZip(entries, source, zip);
       assert.deepEqual(result, { files: 2, dirs: 1, symlinks: 0, bytes: size + note.length });
 
-      const listing = await unzip(["-l", zip]);
+      const listing = await runCommand("unzip", ["-l", zip]);
       assert.match(listing, new RegExp(`^\\s*${size}\\s.*d/big\\.bin$`, "m"), listing);
-      assert.equal(await unzip(["-p", zip, "d/small.txt"]), "after the big one\n");
-      await unzip(["-tq", zip]); // every entry's CRC-32 and length
+      assert.equal(await runCommand("unzip", ["-p", zip, "d/small.txt"]), "after the big one\n");
+      await runCommand("unzip", ["-tq", zip]); // every entry's CRC-32 and length
 
       const extract = new Deno.Command("unzip", { args: ["-p", zip, "d/big.bin"], stdout: "piped" })
         .spawn();

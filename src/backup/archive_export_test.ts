@@ -14,14 +14,7 @@ import {
   MemoryChunkSource,
   sampleTree,
 } from "./_restore_test_util.ts";
-import { inTempDir } from "../../tests/_testing.ts";
-
-async function run(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert.ok(out.success, `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  return text;
-}
+import { inTempDir, runCommand } from "../../tests/_testing.ts";
 
 Deno.test("exportZip() writes a zip that zip.js and unzip read back", async () => {
   await inTempDir(async (dir) => {
@@ -46,7 +39,7 @@ Deno.test("exportZip() writes a zip that zip.js and unzip read back", async () =
       const want = e.type === "file" ? contentOf(source, e) : new TextEncoder().encode(e.target);
       assert.deepEqual(data, want, e.path);
     }
-    await run("unzip", ["-q", `${dir}/out.zip`, "-d", `${dir}/x`]);
+    await runCommand("unzip", ["-q", `${dir}/out.zip`, "-d", `${dir}/x`]);
     // unzip sets folder times before filling them and never sets a link's time.
     const files = entries.filter((e) => e.type !== "dir");
     assertTree(`${dir}/x`, source, files, { mtimeSeconds: true, linkTimes: false });
@@ -60,11 +53,11 @@ Deno.test("exportTar() writes a tar that system tar lists and extracts", async (
     const all = [...entries, old];
     const result = await exportTar(all, source, `${dir}/out.tar`);
     assert.deepEqual(result, { files: 5, dirs: 5, symlinks: 2, bytes: 71_322 });
-    const listing = await run("tar", ["-tvf", `${dir}/out.tar`]);
+    const listing = await runCommand("tar", ["-tvf", `${dir}/out.tar`]);
     assert.ok(listing.includes(`docs/nested/${LONG_NAME}`), listing);
     assert.ok(listing.includes("abs-link -> /etc/passwd"), listing);
     Deno.mkdirSync(`${dir}/x`);
-    await run("tar", ["-xpf", `${dir}/out.tar`, "-C", `${dir}/x`]);
+    await runCommand("tar", ["-xpf", `${dir}/out.tar`, "-C", `${dir}/x`]);
     assertTree(`${dir}/x`, source, all, { mtimeSeconds: true });
   });
 });
