@@ -21,3 +21,12 @@ export const silentLogger: Logger = {
   warn() {},
   error() {},
 };
+
+/** A logger that adds `fields` (for example the user) to every line it passes to `logger`. */
+export function withFields(logger: Logger, fields: LogFields): Logger {
+  return {
+    info: (message, more) => logger.info(message, { ...fields, ...more }),
+    warn: (message, more) => logger.warn(message, { ...fields, ...more }),
+    error: (message, more) => logger.error(message, { ...fields, ...more }),
+  };
+}

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { LogFields, Logger } from "../src/log.ts";
 
 /**
  * Runs `cmd` with `args` and returns its stdout as text.
@@ -28,4 +29,30 @@ export async function inTempDir(
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** One line a `recordingLogger` heard. */
+export interface LoggedLine {
+  level: "info" | "warn" | "error";
+  message: string;
+  fields: LogFields;
+}
+
+/** A logger that keeps every line it is given, for tests to inspect. */
+export function recordingLogger(): { logger: Logger; lines: LoggedLine[] } {
+  const lines: LoggedLine[] = [];
+  const log = (level: LoggedLine["level"]) => (message: string, fields: LogFields = {}) =>
+    void lines.push({ level, message, fields });
+  return { logger: { info: log("info"), warn: log("warn"), error: log("error") }, lines };
+}
+
+/** Paths of the files under `dir` (at any depth) whose names end with `suffix`, sorted. */
+export async function filesEnding(dir: string, suffix: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) found.push(...await filesEnding(path, suffix));
+    else if (entry.name.endsWith(suffix)) found.push(path);
+  }
+  return found.sort();
 }

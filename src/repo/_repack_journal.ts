@@ -2,8 +2,8 @@
  * The journal that makes a repack crash-safe. Before a delete writes the new pack that replaces
  * some old ones, it writes `journal/<new>.repack` naming them; the new pack's index is the
  * commit point. At open, a journal whose new index exists is rolled forward (the old indexes,
- * then the old packs, are removed); otherwise it is rolled back (the new pack has no index, so the
- * open's sweep removes it). Either way no chunk is listed twice or lost.
+ * then the old packs, are removed); otherwise it is rolled back (the new pack, which has no index,
+ * is removed). Either way no chunk is listed twice or lost.
  *
  * @module
  */
@@ -40,7 +40,9 @@ export async function recoverJournals(root: string): Promise<void> {
       continue;
     }
     const { target, sources } = parseJournal(await Deno.readTextFile(path), path);
-    if (await exists(new PackPaths(root, target).index)) await removeSources(root, sources);
+    const paths = new PackPaths(root, target);
+    if (await exists(paths.index)) await removeSources(root, sources);
+    else await removeUnindexed(paths);
     await Deno.remove(path);
   }
 }
@@ -53,6 +55,15 @@ export async function removeSources(root: string, sources: readonly string[]): P
   for (const name of sources) await removeIfPresent(new PackPaths(root, name).index);
   await syncDir(indexDir(root));
   for (const name of sources) await removeIfPresent(new PackPaths(root, name).pack);
+}
+
+/** Removes the new pack of a repack that did not reach its commit point, before the journal. */
+async function removeUnindexed(paths: PackPaths): Promise<void> {
+  await removeIfPresent(paths.temp);
+  await removeIfPresent(paths.pack);
+  await syncDir(paths.dir).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
 }
 
 function parseJournal(text: string, path: string): { target: string; sources: string[] } {

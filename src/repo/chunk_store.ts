@@ -34,6 +34,12 @@ export interface ChunkStore {
   /** Sum of the lengths of those blobs (not counting pack headers or space not yet reclaimed). */
   readonly storedBytes: number;
   /**
+   * Blobs the store knows it cannot serve although it once stored them (their file is gone or
+   * did not verify on read); 0 for a healthy store. A store opens without them, and a put of a
+   * lost id stores it again.
+   */
+  readonly damaged: number;
+  /**
    * Whether a blob with this id is stored. Synchronous: answered from memory. True for a blob
    * put in this process even before it is flushed.
    */

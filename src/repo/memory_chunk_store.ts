@@ -22,6 +22,11 @@ export class MemoryChunkStore implements ChunkStore {
     return this.#bytes;
   }
 
+  /** Always 0: memory does not get damaged. */
+  get damaged(): number {
+    return 0;
+  }
+
   /** Whether `id` is stored. */
   has(id: Uint8Array): boolean {
     checkChunkId(id);

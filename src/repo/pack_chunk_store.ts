@@ -9,9 +9,11 @@
  *   fsynced) and its index written atomically; that is what `flush()` waits for. Packs are sealed
  *   in the background as they reach the target size, while new puts go to a new pack.
  * - An index is written only after its pack is durable, and removed before its pack; so every
- *   index names a whole, durable pack. A `.pack.tmp` file, or a `.pack` without an index, can only
- *   come from a crash before the flush that would have covered it; no committed snapshot can name
- *   a blob in it (a snapshot is committed only after that flush), so open removes both.
+ *   index this store wrote names a whole, durable pack. A `.pack.tmp` file can only come from a
+ *   crash before the seal that would have renamed it; no committed snapshot can name a blob in it
+ *   (a snapshot is committed only after that seal), so open removes it. Open never removes a
+ *   sealed pack: a missing or damaged index is rebuilt from the pack (`_pack_loader.ts`), and the
+ *   blobs of a pack that is gone are reported in `damaged` instead of failing the open.
  * - Puts copy each record into a staging buffer synchronously, so bytes never interleave; memory
  *   for queued writes is bounded (puts wait). A failed write (disk full) breaks the store until
  *   it is reopened, because its blobs may have been reported stored to some session.
@@ -21,12 +23,13 @@
  * @module
  */
 import { writeFileAtomic } from "../atomic_file.ts";
-import { NotFoundError, StoreError } from "../errors.ts";
+import { IntegrityError, NotFoundError, StoreError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import { ChunkIndex } from "./_chunk_index.ts";
 import { checkBlob, checkChunkId, CHUNK_ID_BYTES, type ChunkStore, toHex } from "./chunk_store.ts";
 import { encodeIndex, RECORD_HEADER_BYTES } from "./_pack_format.ts";
 import { newPackId, removeIfPresent, storeFailure } from "./_pack_layout.ts";
-import { loadStore } from "./_pack_loader.ts";
+import { type LoadReport, loadStore } from "./_pack_loader.ts";
 import { PackTable } from "./_pack_table.ts";
 import { PackWriter } from "./_pack_writer.ts";
 import { deleteChunks, type PackStoreHooks, type RepackContext } from "./_repacker.ts";
@@ -48,7 +51,12 @@ export interface PackChunkStoreOptions {
   budget?: WriteBudget;
   /** For tests only: replace fsync, or throw at named steps to simulate failures and crashes. */
   hooks?: Partial<PackStoreHooks>;
+  /** Hears of damage found (rebuilt indexes, missing packs, damaged records), with paths. */
+  logger?: Logger;
 }
+
+/** Distinct damaged records remembered; more are still logged, not counted. */
+const MAX_DAMAGED_READS = 100_000;
 
 const MiB = 1024 * 1024;
 const DEFAULT_HOOKS: PackStoreHooks = {
@@ -72,6 +80,9 @@ export class PackChunkStore implements ChunkStore {
   #closed: Promise<void> | undefined;
   #released = false;
   #deletes: Promise<void> = Promise.resolve();
+  #lost: LoadReport = { lost: new Uint8Array(0), unreadableIndexes: 0 };
+  readonly #damagedReads = new Set<string>();
+  readonly #logger: Logger;
 
   private constructor(root: string, options: PackChunkStoreOptions) {
     this.#root = root;
@@ -79,21 +90,37 @@ export class PackChunkStore implements ChunkStore {
     this.#hooks = { ...DEFAULT_HOOKS, ...options.hooks };
     this.#budget = options.budget ?? new WriteBudget(options.queueBytes ?? 32 * MiB);
     this.#ownsBudget = options.budget === undefined;
+    this.#logger = options.logger ?? silentLogger;
   }
 
   /**
-   * Opens (creating if needed) the store in `dir`, removing what a crash left behind.
-   * @throws {IntegrityError} naming a damaged index file or an index whose pack is missing.
+   * Opens (creating if needed) the store in `dir`, removing what a crash left behind, rebuilding
+   * missing or damaged indexes from their packs, and leaving out the blobs of missing packs.
+   * @throws {IntegrityError} naming a repack journal that cannot be parsed.
    */
   static async open(dir: string, options: PackChunkStoreOptions = {}): Promise<PackChunkStore> {
     const store = new PackChunkStore(dir, options);
-    const index = store.#index;
-    await loadStore(
+    store.#lost = await loadStore(
       dir,
-      index,
+      store.#index,
       (paths) => store.#packs.add({ paths, writer: undefined, slots: [], sealed: true }),
+      store.#logger,
     );
     return store;
+  }
+
+  /**
+   * Blobs known to be missing or damaged: listed by an index whose pack is gone (until stored
+   * again), or read from a record that did not verify, plus one per unreadable index whose pack
+   * is gone too.
+   */
+  get damaged(): number {
+    const lost = this.#lost.lost;
+    let missing = 0;
+    for (let at = 0; at < lost.length; at += CHUNK_ID_BYTES) {
+      if (this.#index.find(lost, at) < 0) missing++;
+    }
+    return missing + this.#lost.unreadableIndexes + this.#damagedReads.size;
   }
 
   /** Number of blobs stored. */
@@ -192,10 +219,19 @@ export class PackChunkStore implements ChunkStore {
         index.offsetOf(slot),
         length,
         target ?? new Uint8Array(length),
-      );
+      ).catch((error) => this.#damagedRead(id, error));
       if (blob !== undefined) return blob;
     }
     throw new NotFoundError(`Cannot get chunk "${toHex(id)}": it is not stored`);
+  }
+
+  /** Logs and counts a record that did not verify, then rethrows. */
+  #damagedRead(id: Uint8Array, error: unknown): never {
+    if (error instanceof IntegrityError) {
+      this.#logger.error("damaged chunk record", { error: error.message });
+      if (this.#damagedReads.size < MAX_DAMAGED_READS) this.#damagedReads.add(toHex(id));
+    }
+    throw error;
   }
 
   /** Every stored id. */

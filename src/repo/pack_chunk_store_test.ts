@@ -2,7 +2,8 @@ import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { IntegrityError } from "../errors.ts";
 import { PackChunkStore } from "./pack_chunk_store.ts";
 import { toHex } from "./chunk_store.ts";
-import { inTempDir } from "../../tests/_testing.ts";
+import { filesEnding, inTempDir, recordingLogger } from "../../tests/_testing.ts";
+import { writeJournal } from "./_repack_journal.ts";
 
 /** A store in `dir` holding `count` flushed blobs of `length` bytes; closed. */
 async function filledStore(dir: string, count: number, length: number): Promise<Uint8Array[][]> {
@@ -14,17 +15,6 @@ async function filledStore(dir: string, count: number, length: number): Promise<
   for (const [id, blob] of chunks) await store.put(id!, blob!);
   await store.close();
   return chunks;
-}
-
-/** Paths of the files under `dir` whose names end with `suffix`. */
-async function filesEnding(dir: string, suffix: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) found.push(...await filesEnding(path, suffix));
-    else if (entry.name.endsWith(suffix)) found.push(path);
-  }
-  return found;
 }
 
 async function patch(
@@ -84,39 +74,146 @@ Deno.test("get() throws IntegrityError past the cut of a truncated pack, others 
     await store.close();
   }));
 
-Deno.test("open() fails naming a damaged index file, or an index whose pack is gone", () =>
+Deno.test("open() rebuilds a missing index from its pack's records, naming the pack", () =>
   inTempDir(async (dir) => {
-    await filledStore(dir, 4, 100);
+    const chunks = await filledStore(dir, 4, 100);
     const [index] = await filesEnding(dir, ".idx");
-    await patch(index!, 40, (b) => b ^ 0x80);
-    await rejects(
-      PackChunkStore.open(dir),
-      (e) => e instanceof IntegrityError && e.message.includes(index!),
-    );
-    await patch(index!, 40, (b) => b ^ 0x80);
     const [pack] = await filesEnding(dir, ".pack");
-    await Deno.remove(pack!);
-    await rejects(
-      PackChunkStore.open(dir),
-      (e) => e instanceof IntegrityError && /pack is missing/.test(e.message),
-    );
+    await Deno.remove(index!);
+    const { logger, lines } = recordingLogger();
+    const store = await PackChunkStore.open(dir, { logger });
+    equal(store.size, 4);
+    equal(store.damaged, 0);
+    for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
+    ok((await Deno.stat(pack!)).isFile, "the pack is kept");
+    ok((await Deno.stat(index!)).isFile, "the index is written again");
+    const warning = lines.find((line) => line.message.includes("index rebuilt"));
+    equal(warning?.fields.pack, pack);
+    equal(warning?.fields.chunks, 4);
+    await store.close();
   }));
 
-Deno.test("open() removes .pack.tmp files, packs without an index and atomic-write leftovers", () =>
+Deno.test("open() rebuilds a damaged index from its pack and keeps the damaged copy aside", () =>
+  inTempDir(async (dir) => {
+    const chunks = await filledStore(dir, 4, 100);
+    const [index] = await filesEnding(dir, ".idx");
+    await patch(index!, 40, (b) => b ^ 0x80);
+    const damaged = await Deno.readFile(index!);
+    const { logger, lines } = recordingLogger();
+    const store = await PackChunkStore.open(dir, { logger });
+    for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
+    deepStrictEqual(await Deno.readFile(`${index}.damaged`), damaged);
+    ok(lines.some((line) => /checksum/.test(String(line.fields.reason))));
+    await store.close();
+    const again = await PackChunkStore.open(dir);
+    equal(again.size, 4);
+    await again.close();
+  }));
+
+Deno.test("open() rebuilds a cut-off pack's index up to the cut and says where it stopped", () =>
+  inTempDir(async (dir) => {
+    const chunks = await filledStore(dir, 10, 1000);
+    const [index] = await filesEnding(dir, ".idx");
+    const [pack] = await filesEnding(dir, ".pack");
+    await Deno.remove(index!);
+    await Deno.truncate(pack!, 8 + 1036 * 6 + 500);
+    const { logger, lines } = recordingLogger();
+    const store = await PackChunkStore.open(dir, { logger });
+    equal(store.size, 6);
+    for (const [id, blob] of chunks.slice(0, 6)) deepStrictEqual(await store.get(id!), blob);
+    ok(lines.some((line) => /cut off inside record 7/.test(String(line.fields.damage))));
+    await store.close();
+  }));
+
+/** A closed store in `dir` with two packs of `count` blobs each; returns each pack's chunks. */
+async function twoPacks(dir: string, count: number): Promise<Uint8Array[][][]> {
+  const first = await filledStore(dir, count, 500);
+  const packs = await filesEnding(dir, ".pack");
+  const second = await filledStore(dir, count, 700);
+  const [added] = (await filesEnding(dir, ".pack")).filter((p) => !packs.includes(p));
+  await Deno.rename(added!, `${added}.keep`);
+  return [first, second];
+}
+
+Deno.test("open() leaves out a missing pack's blobs, counts them, and a put stores them again", () =>
+  inTempDir(async (dir) => {
+    const [kept, lost] = await twoPacks(dir, 5);
+    const [moved] = await filesEnding(dir, ".pack.keep");
+    await Deno.remove(moved!);
+    const { logger, lines } = recordingLogger();
+    const store = await PackChunkStore.open(dir, { logger });
+    equal(store.damaged, 5);
+    equal(store.size, 5);
+    for (const [id, blob] of kept!) deepStrictEqual(await store.get(id!), blob);
+    for (const [id] of lost!) ok(!store.has(id!), "a lost blob is not reported stored");
+    ok(lines.some((line) => line.level === "error" && line.fields.chunks === 5));
+    for (const [id, blob] of lost!.slice(0, 2)) await store.put(id!, blob!);
+    equal(store.damaged, 3);
+    for (const [id, blob] of lost!.slice(2)) await store.put(id!, blob!);
+    equal(store.damaged, 0);
+    await store.close();
+    const { logger: again, lines: later } = recordingLogger();
+    const reopened = await PackChunkStore.open(dir, { logger: again });
+    equal(reopened.damaged, 0);
+    equal(reopened.size, 10);
+    ok(later.some((line) => /index of a missing pack removed/.test(line.message)));
+    equal((await filesEnding(dir, ".idx")).length, 2);
+    await reopened.close();
+  }));
+
+Deno.test("open() keeps a damaged index whose pack is missing and counts it as damage", () =>
+  inTempDir(async (dir) => {
+    await twoPacks(dir, 3);
+    const [moved] = await filesEnding(dir, ".pack.keep");
+    await Deno.remove(moved!);
+    const orphan = (await filesEnding(dir, ".idx")).find((path) =>
+      !moved!.includes(path.slice(path.lastIndexOf("/") + 1, -4))
+    );
+    for (const index of await filesEnding(dir, ".idx")) {
+      if (index !== orphan) await Deno.writeFile(index, new Uint8Array(10));
+    }
+    const store = await PackChunkStore.open(dir);
+    equal(store.size, 3);
+    equal(store.damaged, 1);
+    await store.close();
+  }));
+
+Deno.test("open() removes .pack.tmp files and atomic-write leftovers, never a sealed pack", () =>
   inTempDir(async (dir) => {
     const chunks = await filledStore(dir, 4, 100);
     const name = (n: number) => toHex(new Uint8Array(16).fill(n));
     await Deno.mkdir(`${dir}/packs/0a`);
     const leftovers = [
       `${dir}/packs/0a/${name(10)}.pack.tmp`,
-      `${dir}/packs/0a/${name(10)}.pack`,
       `${dir}/index/.${name(9)}.idx.0123.tmp`,
     ];
     for (const path of leftovers) await Deno.writeFile(path, new Uint8Array(64));
+    const notAPack = `${dir}/packs/0a/${name(10)}.pack`;
+    await Deno.writeFile(notAPack, new Uint8Array(64));
     await Deno.writeFile(`${dir}/packs/0a/notes.txt`, new Uint8Array(1));
-    const store = await PackChunkStore.open(dir);
+    const { logger, lines } = recordingLogger();
+    const store = await PackChunkStore.open(dir, { logger });
     for (const path of leftovers) await rejects(Deno.stat(path), Deno.errors.NotFound);
     ok((await Deno.stat(`${dir}/packs/0a/notes.txt`)).isFile, "unknown files are left alone");
+    ok((await Deno.stat(notAPack)).isFile, "a .pack is never removed");
+    ok(lines.some((line) => line.fields.pack === notAPack && /not a pack/.test(line.message)));
+    equal(store.size, 4);
+    for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
+    await store.close();
+  }));
+
+Deno.test("open() removes the new pack of a repack a crash cut off before its index", () =>
+  inTempDir(async (dir) => {
+    const chunks = await filledStore(dir, 4, 100);
+    const [pack] = await filesEnding(dir, ".pack");
+    const source = pack!.slice(pack!.lastIndexOf("/") + 1, -".pack".length);
+    const target = toHex(new Uint8Array(16).fill(0xab));
+    await Deno.mkdir(`${dir}/packs/ab`);
+    await Deno.copyFile(pack!, `${dir}/packs/ab/${target}.pack`);
+    await writeJournal(dir, target, [source]);
+    const store = await PackChunkStore.open(dir);
+    await rejects(Deno.stat(`${dir}/packs/ab/${target}.pack`), Deno.errors.NotFound);
+    equal((await filesEnding(`${dir}/journal`, ".repack")).length, 0);
     equal(store.size, 4);
     for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
     await store.close();

@@ -92,6 +92,7 @@ async function runWithFixture(fixture: ChunkStoreFixture, body: Body): Promise<v
 async function assertHolds(store: ChunkStore, chunks: Chunk[]): Promise<void> {
   assertEquals(store.size, chunks.length);
   assertEquals(store.storedBytes, chunks.reduce((sum, [, blob]) => sum + blob.length, 0));
+  assertEquals(store.damaged, 0);
   assertEquals(store.list().map(hex).sort(), chunks.map(([id]) => hex(id)).sort());
   for (const [id, blob] of chunks) {
     assert(store.has(id));
@@ -280,6 +281,7 @@ function registerPersistence(test: Register): void {
       assertEquals(await again.get(id), blob);
     }
     assertEquals(again.size, flushed.length + survived);
+    assertEquals(again.damaged, 0, "a crash damages nothing");
     await again.put(unflushed[0]![0], unflushed[0]![1]);
     await again.flush();
   }, "reopen");
