@@ -16,7 +16,7 @@ import { IntegrityError } from "../errors.ts";
 import type { TreeEntry } from "../repo/snapshot_model.ts";
 import { EntryGuard, quotePath } from "./_entry_guard.ts";
 import { Fifo } from "./_fifo.ts";
-import type { ChunkSource, ChunkWant } from "./chunk_source.ts";
+import { type ChunkSource, type ChunkWant, MissingChunkError } from "./chunk_source.ts";
 
 /** Counts of what was restored or exported. */
 export interface TreeTotals {
@@ -127,12 +127,12 @@ async function* fileChunks(
       next = await chunks.next();
     } catch (error) {
       if (!(error instanceof IntegrityError)) throw error;
-      throw new IntegrityError(
-        `Cannot restore ${quotePath(entry.path)}: chunk ${i} does not verify`,
-        {
-          cause: error,
-        },
-      );
+      const problem = error instanceof MissingChunkError
+        ? "is missing or damaged on the server; run burrow check"
+        : "does not verify";
+      throw new IntegrityError(`Cannot restore ${quotePath(entry.path)}: chunk ${i} ${problem}`, {
+        cause: error,
+      });
     }
     if (next.done) {
       throw new IntegrityError(`Cannot restore ${quotePath(entry.path)}: chunk ${i} is missing`);

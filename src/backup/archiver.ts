@@ -8,7 +8,9 @@
  *   contents; the root folder itself is not an entry. Symlinks are recorded, never followed.
  * - A chunk named in `knownIds`, or already uploaded by this run, is never uploaded (again).
  * - A file whose size, mtime and inode match its entry in the parent snapshot is not read: its
- *   chunks are reused. A file that cannot be read is left out with a warning; the run goes on.
+ *   chunks are reused, when every one of them is among `knownIds` (a chunk the server lost makes
+ *   the file be read and sent again). A file that cannot be read is left out with a warning; the
+ *   run goes on.
  * - Sealed bytes not yet uploaded stay under about `maxInFlightBytes` (plus one blob per
  *   worker), however slow `upload` is; workers are terminated when the run ends, either way.
  *
@@ -32,6 +34,7 @@
  * @module
  */
 
+import { IdSet } from "../repo/id_set.ts";
 import type { RepositoryKeys } from "../repo/master_key.ts";
 import type { SnapshotSummary, TreeEntry } from "../repo/snapshot_model.ts";
 import { type FileStatus, fileStatus, summarize } from "./_archive_summary.ts";
@@ -99,6 +102,8 @@ export interface ArchiveOptions {
 type ResolvedOptions = ArchiveOptions & {
   knownIds: Iterable<Uint8Array>;
   previous: ReadonlyMap<string, TreeEntry> | null;
+  /** The known ids as a set, to check the chunks of unchanged files (null without a parent). */
+  stored: IdSet | null;
 };
 
 /** The archived tree. */
@@ -123,8 +128,10 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
   let warn: WalkWarning = (path, reason) => early.push([path, reason]);
   const walk = walkTree(options.source, (path, reason) => warn(path, reason));
   const head = await walkWhileLoading(walk.entries, [options.previous, options.knownIds]);
-  const [previous, knownIds] = await Promise.all([options.previous, options.knownIds]);
-  const resolved = { ...options, previous, knownIds };
+  const [previous, known] = await Promise.all([options.previous, options.knownIds]);
+  const knownIds = Array.isArray(known) ? known as Uint8Array[] : [...known];
+  const stored = previous === null ? null : IdSet.from(knownIds);
+  const resolved = { ...options, previous, knownIds, stored };
   const pool = new ArchivePool({
     keys: options.keys,
     knownIds,
@@ -238,6 +245,8 @@ class RunState {
     const status = fileStatus(entry, before);
     this.#statuses.set(entry.path, status);
     if (status !== "unchanged") return false;
+    const stored = this.#options.stored;
+    if (stored !== null && !before!.chunks.every((id) => stored.has(id))) return false;
     entry.chunks = [...before!.chunks];
     this.#filesDone++;
     return true;

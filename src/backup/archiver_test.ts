@@ -217,13 +217,14 @@ Deno.test("archive() reuses the chunks of unchanged files without reading them",
   await withTree(files, async (root) => {
     const first = await run(root);
     const previous = new Map(first.result.entries.map((e) => [e.path, e]));
+    const knownIds = first.uploads.flat().map((b) => b.id);
     const stat = await Deno.stat(`${root}/same.txt`);
     await Deno.writeTextFile(`${root}/same.txt`, "ORIGINAL CONTENT"); // same size, same inode
     await Deno.utime(`${root}/same.txt`, stat.atime!, stat.mtime!);
     await Deno.writeTextFile(`${root}/grown.txt`, "longer now");
     await Deno.remove(`${root}/gone.txt`);
     await Deno.writeTextFile(`${root}/new.txt`, "new file");
-    const second = await run(root, { previous });
+    const second = await run(root, { previous, knownIds });
     const now = new Map(second.result.entries.map((e) => [e.path, e]));
     assert.deepEqual(now.get("same.txt")!.chunks, previous.get("same.txt")!.chunks);
     assert.notDeepEqual(now.get("grown.txt")!.chunks, previous.get("grown.txt")!.chunks);
@@ -233,6 +234,22 @@ Deno.test("archive() reuses the chunks of unchanged files without reading them",
       [1, 1, 1, 1, "longer now".length + "new file".length],
     );
   });
+});
+
+Deno.test("archive() reads an unchanged file again when the server lost one of its chunks", async () => {
+  await withTree(
+    { "kept.txt": text.encode("kept"), "lost.txt": text.encode("lost") },
+    async (root) => {
+      const first = await run(root);
+      const previous = new Map(first.result.entries.map((e) => [e.path, e]));
+      const lost = previous.get("lost.txt")!.chunks[0]!.toHex();
+      const knownIds = first.uploads.flat().map((b) => b.id).filter((id) => id.toHex() !== lost);
+      const second = await run(root, { previous, knownIds });
+      const s = second.result.summary;
+      assert.deepEqual([s.filesUnchanged, s.bytesRead], [2, "lost".length]);
+      assert.deepEqual(second.uploads.flat().map((b) => b.id.toHex()), [lost]);
+    },
+  );
 });
 
 Deno.test("archive() warns about a file that vanishes before it is read, and archives the rest", async () => {

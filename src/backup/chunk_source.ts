@@ -3,6 +3,10 @@
  *
  * @module
  */
+import { IntegrityError } from "../errors.ts";
+
+/** A chunk the source does not have at all (lost or damaged where it is kept). */
+export class MissingChunkError extends IntegrityError {}
 
 /** One chunk a caller wants: its id (32 bytes) and, if known, a guess of its plaintext size. */
 export interface ChunkWant {

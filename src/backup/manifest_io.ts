@@ -13,7 +13,7 @@ import { compressChunk, releaseCompressed } from "../repo/compression.ts";
 import { ManifestDecoder, ManifestEncoder } from "../repo/manifest_codec.ts";
 import type { RepositoryKeys } from "../repo/master_key.ts";
 import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
-import type { ChunkSource } from "./chunk_source.ts";
+import { type ChunkSource, MissingChunkError } from "./chunk_source.ts";
 import type { ChunkUploader } from "./chunk_uploader.ts";
 
 /**
@@ -92,10 +92,12 @@ export async function readManifest(
     decoder.finish();
   } catch (error) {
     if (!(error instanceof IntegrityError)) throw error;
-    throw new IntegrityError(
-      `Cannot read the file list of snapshot ${record.id}: ${errorMessage(error)}`,
-      { cause: error },
-    );
+    const reason = error instanceof MissingChunkError
+      ? "it is missing or damaged on the server; run burrow check"
+      : errorMessage(error);
+    throw new IntegrityError(`Cannot read the file list of snapshot ${record.id}: ${reason}`, {
+      cause: error,
+    });
   }
   return entries;
 }

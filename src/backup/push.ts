@@ -8,9 +8,11 @@
  * @module
  */
 import type { BurrowClient } from "../client/burrow_client.ts";
-import type { RemoteRepository } from "../client/remote_repository.ts";
+import type { RemoteRepository, SnapshotListing } from "../client/remote_repository.ts";
+import { errorMessage, IntegrityError } from "../errors.ts";
 import { toHex } from "../repo/chunk_store.ts";
-import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
+import { IdSet } from "../repo/id_set.ts";
+import type { SnapshotRecord } from "../repo/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
 import { archive, type ArchiveProgress } from "./archiver.ts";
 import { ChunkUploader } from "./chunk_uploader.ts";
@@ -26,10 +28,13 @@ export interface PushOptions {
   set: string;
   host: string;
   onProgress?(progress: ArchiveProgress): void;
+  /** Hears of a file left out (its path) or of a parent snapshot that cannot be read. */
   onWarning?(path: string, reason: string): void;
   now?: () => Date;
   /** Laps each stage when given (`--debug-timings`). */
   timer?: StageTimer;
+  /** Hears what listing the snapshots found (records that do not open, chunks the server lost). */
+  onListing?(listing: SnapshotListing): void;
 }
 
 /** The newest snapshot of `set`, or null. */
@@ -49,12 +54,19 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   const { client, repository, timer } = options;
   const started = (options.now ?? (() => new Date()))();
   const root = await Deno.stat(options.source);
-  const parent = latestOfSet(await repository.listSnapshots(), options.set);
+  const listing = await repository.listSnapshots();
+  options.onListing?.(listing);
+  const parent = latestOfSet(listing.records, options.set);
   timer?.lap("list snapshots");
   // Both requests go out at once, and the archiver walks the tree while they load.
   const parentEntries = parent === null
     ? Promise.resolve(null)
-    : readManifest(new RemoteChunkSource(client, repository.keys), parent);
+    : readManifest(new RemoteChunkSource(client, repository.keys), parent).catch((error) => {
+      // Without the parent's file list every file is read again: slower, never wrong.
+      if (!(error instanceof IntegrityError)) throw error;
+      options.onWarning?.(`snapshot ${parent.id}`, `${errorMessage(error)}; reading every file`);
+      return null;
+    });
   const knownIds = client.listChunkIds();
   // Awaited below; these only keep a failure from going unhandled if the walk fails first.
   parentEntries.catch(() => {});
@@ -75,10 +87,12 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   timer?.lap("load parent, walk and archive");
   // Nothing changed: the parent's manifest chunks already hold exactly these entries.
   const previousEntries = await parentEntries;
+  const stored = IdSet.from(await knownIds);
   const manifest = parent !== null && previousEntries !== null &&
-      sameEntries(archived.entries, previousEntries)
+      sameEntries(archived.entries, previousEntries) &&
+      parent.manifest.every((hex) => stored.has(Uint8Array.fromHex(hex)))
     ? parent.manifest
-    : await writeNewManifest(archived.entries, await knownIds);
+    : await writeManifest(archived.entries, repository.keys, (id) => stored.has(id), uploader);
   timer?.lap("write manifest");
   await uploader.finish();
   timer?.lap("wait for acks");
@@ -103,11 +117,6 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   await client.commitSnapshot(record.id, repository.seal(record));
   timer?.lap("commit");
   return record;
-
-  function writeNewManifest(entries: TreeEntry[], ids: Uint8Array[]): Promise<string[]> {
-    const known = new Set(ids.map(toHex));
-    return writeManifest(entries, repository.keys, (id) => known.has(toHex(id)), uploader);
-  }
 }
 
 function newSnapshotId(): string {

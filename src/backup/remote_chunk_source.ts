@@ -16,7 +16,7 @@ import { releaseBytes } from "../repo/release_bytes.ts";
 import { ChunkOpener, type OpenedChunk } from "./_chunk_opener.ts";
 import { Fifo } from "./_fifo.ts";
 import { OpenPool } from "./_open_pool.ts";
-import type { ChunkSource, ChunkWant } from "./chunk_source.ts";
+import { type ChunkSource, type ChunkWant, MissingChunkError } from "./chunk_source.ts";
 
 /** Tuning of a `RemoteChunkSource`. */
 export interface RemoteChunkSourceOptions {
@@ -88,7 +88,7 @@ export class RemoteChunkSource implements ChunkSource {
     const filled = new Map<string, Slot>();
     for (const id of reply.missing) {
       filled.set(toHex(id), {
-        error: new IntegrityError(
+        error: new MissingChunkError(
           `Cannot read chunk ${
             toHex(id).slice(0, 16)
           }: the server does not have it (missing or damaged)`,

@@ -1,6 +1,7 @@
 /** The table of `burrow` subcommands, in the order `burrow --help` lists them. @module */
 import type { Command } from "./command.ts";
 import { certsCommand } from "./certs.ts";
+import { checkCommand } from "./check.ts";
 import { passwdCommand } from "./passwd.ts";
 import { pullCommand } from "./pull.ts";
 import { pushCommand } from "./push.ts";
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   pushCommand,
   pullCommand,
   snapshotsCommand,
+  checkCommand,
   signupCommand,
   passwdCommand,
   certsCommand,

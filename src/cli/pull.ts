@@ -1,7 +1,7 @@
 /** `burrow pull DEST`: restores a snapshot into a folder, a .zip or a .tar. @module */
 import type { PullResult } from "../backup/pull.ts";
-import { RemoteRepository } from "../client/remote_repository.ts";
-import { NotFoundError, UsageError } from "../errors.ts";
+import { RemoteRepository, type SnapshotListing } from "../client/remote_repository.ts";
+import { IntegrityError, NotFoundError, UsageError } from "../errors.ts";
 import { validateSetName } from "../names.ts";
 import { StageTimer } from "../stage_timer.ts";
 import type { SnapshotRecord } from "../repo/snapshot_model.ts";
@@ -11,25 +11,36 @@ import { CLIENT_FLAGS, DEBUG_TIMINGS_FLAG } from "./config.ts";
 import { formatBytes, formatSeconds } from "./format.ts";
 import { printError, printJson, printLine } from "./output.ts";
 import { ProgressLine } from "./progress.ts";
+import { printListingWarnings } from "./snapshot_warnings.ts";
+
+const EMPTY_LISTING: SnapshotListing = { records: [], unreadable: [], damagedChunks: 0 };
 
 /**
  * The snapshot `--snapshot ID|latest` and `--name SET` choose: an id (or unique prefix of at
  * least 4 characters), or the latest of the set; the set may be left out when there is one.
+ * An id naming a snapshot whose record cannot be used is an IntegrityError saying why.
  */
 export function chooseSnapshot(
-  snapshots: readonly SnapshotRecord[],
+  listing: SnapshotListing,
   wanted: string,
   set: string | undefined,
 ): SnapshotRecord {
+  const snapshots = listing.records;
   const pool = set === undefined ? snapshots : snapshots.filter((s) => s.set === set);
   if (wanted !== "latest") {
     if (!/^[0-9a-f]{4,16}$/.test(wanted)) {
       throw new UsageError(`Invalid --snapshot "${wanted}": expected "latest" or a snapshot id`);
     }
     const found = pool.filter((s) => s.id.startsWith(wanted));
-    if (found.length === 1) return found[0]!;
-    if (found.length > 1) {
+    const broken = listing.unreadable.filter((s) => s.id.startsWith(wanted));
+    if (found.length + broken.length > 1) {
       throw new UsageError(`Snapshot id "${wanted}" is ambiguous: give more characters`);
+    }
+    if (found.length === 1) return found[0]!;
+    if (broken.length === 1) {
+      throw new IntegrityError(
+        `Cannot pull snapshot ${broken[0]!.id}: its record cannot be used: ${broken[0]!.reason}`,
+      );
     }
     throw new NotFoundError(
       `Cannot find snapshot "${wanted}"${set === undefined ? "" : ` in set "${set}"`}`,
@@ -68,8 +79,9 @@ async function run(args: ParsedArgs): Promise<void> {
   }> => {
     timer?.lap("connect and log in");
     const repository = await RemoteRepository.open(client, login, { create: false });
-    const snapshots = repository === null ? [] : await repository.listSnapshots();
-    const record = chooseSnapshot(snapshots, wanted, set);
+    const listing = repository === null ? EMPTY_LISTING : await repository.listSnapshots();
+    printListingWarnings(listing);
+    const record = chooseSnapshot(listing, wanted, set);
     timer?.lap("open repository");
     const totalBytes = record.summary.bytes;
     const result = await pullSnapshot(client, repository!, record, dest, {

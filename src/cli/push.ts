@@ -11,6 +11,7 @@ import { CLIENT_FLAGS, DEBUG_TIMINGS_FLAG } from "./config.ts";
 import { formatBytes, formatSeconds } from "./format.ts";
 import { printError, printJson, printLine } from "./output.ts";
 import { ProgressLine } from "./progress.ts";
+import { printListingWarnings } from "./snapshot_warnings.ts";
 
 async function run(args: ParsedArgs): Promise<void> {
   const source = resolve(args.positionals[0] ?? "");
@@ -47,6 +48,7 @@ async function run(args: ParsedArgs): Promise<void> {
         progress.done();
         printError(`warning: ${path}: ${reason}`);
       },
+      onListing: printListingWarnings,
     });
   });
   progress.done();

@@ -88,7 +88,7 @@ async function run(args: ParsedArgs): Promise<void> {
       allowSignup: booleanFlag(args, "allow-signup"),
       logger,
     });
-    const repositories = new RepositoryRegistry(dataDir);
+    const repositories = new RepositoryRegistry(dataDir, logger);
     const server = await startServer({ ...listen, ...tls, accounts, repositories, limits, logger });
     // Signals are handled before the ready line: a supervisor may stop the server at once.
     const stop = () => void server.shutdown();

@@ -7,6 +7,7 @@ import { withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS } from "./config.ts";
 import { formatBytes } from "./format.ts";
 import { printJson, printLine, printTable } from "./output.ts";
+import { printListingWarnings } from "./snapshot_warnings.ts";
 
 /** What `snapshots --json` prints for each snapshot. */
 export function snapshotJson(s: SnapshotRecord): Record<string, unknown> {
@@ -27,7 +28,10 @@ async function run(args: ParsedArgs): Promise<void> {
   const set = nameFlag === undefined ? undefined : validateSetName(nameFlag);
   const all = await withLogin(args, async ({ client }, login) => {
     const repository = await RemoteRepository.open(client, login, { create: false });
-    return repository === null ? [] : await repository.listSnapshots();
+    if (repository === null) return [];
+    const listing = await repository.listSnapshots();
+    printListingWarnings(listing);
+    return listing.records;
   });
   const snapshots = set === undefined ? all : all.filter((s) => s.set === set);
   if (booleanFlag(args, "json")) {
@@ -56,7 +60,9 @@ export const snapshotsCommand: Command = {
   name: "snapshots",
   summary: "List your snapshots",
   usage: "snapshots [--name SET] [client options] [--json]",
-  description: "Logs in and lists your snapshots (id, set, time, host, files, size), oldest first.",
+  description:
+    "Logs in and lists your snapshots (id, set, time, host, files, size), oldest first. A snapshot\n" +
+    "whose record cannot be read is named on stderr and left out.",
   flags: {
     name: { type: "string", value: "SET", help: "Only the snapshots of this set" },
     ...CLIENT_FLAGS,

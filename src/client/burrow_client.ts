@@ -13,7 +13,6 @@ import {
   type IdentifiedBlob,
   type Payloads,
   PROTOCOL_VERSION,
-  type SnapshotInfo,
 } from "../protocol/mod.ts";
 import { type ConnectOptions, connectToServer } from "./connection.ts";
 import { RpcChannel } from "./rpc_channel.ts";
@@ -113,9 +112,12 @@ export class BurrowClient {
     await this.#rpc.request("change_password", payload, "ok");
   }
 
-  /** The logged-in user's sealed snapshot records. */
-  async listSnapshots(): Promise<SnapshotInfo[]> {
-    return (await this.#rpc.request("list_snapshots", {}, "snapshots")).snapshots;
+  /**
+   * The logged-in user's sealed snapshot records, the ones the server could not read, and how
+   * many chunks it knows are lost.
+   */
+  listSnapshots(): Promise<Payloads["snapshots"]> {
+    return this.#rpc.request("list_snapshots", {}, "snapshots");
   }
 
   /** The user's wrapped master key, or null before the first push. */

@@ -17,6 +17,22 @@ import type { SnapshotRecord } from "../repo/snapshot_model.ts";
 import { openSnapshotRecord, sealSnapshotRecord } from "../repo/snapshot_record.ts";
 import type { BurrowClient, LoginResult } from "./burrow_client.ts";
 
+/** A snapshot that is listed but cannot be used, and why. */
+export interface UnreadableSnapshot {
+  id: string;
+  reason: string;
+}
+
+/** What `RemoteRepository.listSnapshots` found. */
+export interface SnapshotListing {
+  /** The snapshots whose records opened and verified, oldest first. */
+  records: SnapshotRecord[];
+  /** The ones whose records did not, by id. */
+  unreadable: UnreadableSnapshot[];
+  /** Chunks the server knows are missing or damaged (0 for a healthy repository). */
+  damagedChunks: number;
+}
+
 /** An opened repository: keys in memory, snapshots on the server. */
 export class RemoteRepository {
   readonly #client: BurrowClient;
@@ -60,13 +76,26 @@ export class RemoteRepository {
     return wrapMasterKey(this.#master, keyEncryptionKey);
   }
 
-  /** Every snapshot of the user, oldest first. @throws {IntegrityError} on a record that does not verify */
-  async listSnapshots(): Promise<SnapshotRecord[]> {
-    const stored = await this.#client.listSnapshots();
-    const records = stored.map((s) => openSnapshotRecord(this.keys, s.id, s.record));
-    return records.sort((a, b) =>
-      a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1
-    );
+  /**
+   * Every snapshot of the user whose record opens, oldest first; the ones that do not (on the
+   * server, or here: a record that does not verify or parse), with the reason; and the chunks
+   * the server knows are lost.
+   */
+  async listSnapshots(): Promise<SnapshotListing> {
+    const reply = await this.#client.listSnapshots();
+    const records: SnapshotRecord[] = [];
+    const unreadable = [...(reply.unreadable ?? [])];
+    for (const { id, record } of reply.snapshots) {
+      try {
+        records.push(openSnapshotRecord(this.keys, id, record));
+      } catch (error) {
+        if (!(error instanceof IntegrityError)) throw error;
+        unreadable.push({ id, reason: error.message });
+      }
+    }
+    records.sort((a, b) => a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1);
+    unreadable.sort((a, b) => (a.id < b.id ? -1 : 1));
+    return { records, unreadable, damagedChunks: reply.damagedChunks ?? 0 };
   }
 
   /** Seals a snapshot record for commit. */

@@ -15,12 +15,15 @@ import {
   MAX_KDF_LENGTH,
   MAX_NAME_LENGTH,
   MAX_OFFERED_PROTOCOLS,
+  MAX_REASON_LENGTH,
   MAX_RETRY_AFTER_MS,
   MAX_SNAPSHOT_RECORD,
   MAX_SNAPSHOTS,
   MAX_SOFTWARE_LENGTH,
   type Payloads,
   type SnapshotInfo,
+  type SnapshotsPayload,
+  type UnreadableSnapshotInfo,
   WRAPPED_KEY_LENGTH,
 } from "./payloads.ts";
 
@@ -31,6 +34,7 @@ const KDF: StringSpec = {
   pattern: { regex: /^[\x21-\x7e]+$/, hint: "printable ASCII without spaces" },
 };
 const MESSAGE: StringSpec = { max: MAX_ERROR_MESSAGE_LENGTH };
+const REASON: StringSpec = { max: MAX_REASON_LENGTH };
 const SNAPSHOT_ID: StringSpec = {
   max: 16,
   pattern: { regex: /^[0-9a-f]{16}$/, hint: "16 lowercase hex characters" },
@@ -54,6 +58,26 @@ function readSnapshotInfo(value: unknown, path: string): SnapshotInfo {
     id: r.string("id", SNAPSHOT_ID),
     record: r.bytesBetween("record", 1, MAX_SNAPSHOT_RECORD),
   };
+}
+
+function readUnreadableSnapshot(value: unknown, path: string): UnreadableSnapshotInfo {
+  const r = new FieldReader("snapshots", path, value, ["id", "reason"]);
+  return { id: r.string("id", SNAPSHOT_ID), reason: r.string("reason", REASON) };
+}
+
+function readSnapshots(value: unknown): SnapshotsPayload {
+  const r = new FieldReader("snapshots", "", value, ["snapshots", "unreadable", "damagedChunks"]);
+  const payload: SnapshotsPayload = {
+    snapshots: r.array("snapshots", 0, MAX_SNAPSHOTS, readSnapshotInfo),
+  };
+  if (r.has("unreadable")) {
+    const max = MAX_SNAPSHOTS - payload.snapshots.length;
+    payload.unreadable = r.array("unreadable", 1, max, readUnreadableSnapshot);
+  }
+  if (r.has("damagedChunks")) {
+    payload.damagedChunks = r.integer("damagedChunks", 1, Number.MAX_SAFE_INTEGER);
+  }
+  return payload;
 }
 
 /** A reader for a message whose payload is always `{}`. */
@@ -125,10 +149,7 @@ export const READERS: { readonly [K in MessageName]: Reader<K> } = {
     return { kdf, authKey, wrappedKey: r.bytes("wrappedKey", WRAPPED_KEY_LENGTH) };
   },
   list_snapshots: empty("list_snapshots"),
-  snapshots(value) {
-    const r = new FieldReader("snapshots", "", value, ["snapshots"]);
-    return { snapshots: r.array("snapshots", 0, MAX_SNAPSHOTS, readSnapshotInfo) };
-  },
+  snapshots: readSnapshots,
   get_key: empty("get_key"),
   key(value) {
     const r = new FieldReader("key", "", value, ["wrapped"]);

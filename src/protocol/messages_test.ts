@@ -37,7 +37,11 @@ const VALID: Record<JsonMessageName, Record<string, unknown>> = {
   signup_ok: { user: "alice" },
   change_password: { kdf: KDF, authKey: KEY, wrappedKey: WRAPPED },
   list_snapshots: {},
-  snapshots: { snapshots: [SNAPSHOT, { ...SNAPSHOT, id: "00000000000000ff" }] },
+  snapshots: {
+    snapshots: [SNAPSHOT, { ...SNAPSHOT, id: "00000000000000ff" }],
+    unreadable: [{ id: "0000000000000abc", reason: "its record file is empty" }],
+    damagedChunks: 3,
+  },
   get_key: {},
   key: { wrapped: WRAPPED },
   put_key: { wrapped: WRAPPED },
@@ -51,6 +55,8 @@ const OPTIONAL = new Set([
   "change_password.wrappedKey",
   "key.wrapped",
   "list_chunks.after",
+  "snapshots.unreadable",
+  "snapshots.damagedChunks",
 ]);
 /** The longest value each string field takes (patterned fields are tested apart). */
 const STRING_MAX: Record<string, number> = {
@@ -180,6 +186,15 @@ Deno.test("decodeMessage() rejects bad numbers, codes, times and counts", () => 
   rejects("snapshots", { snapshots: [SNAPSHOT, 1] }, /"snapshots\[1\]" must be a JSON object/);
   const tooMany = Array.from({ length: 100_001 }, () => 0);
   rejects("snapshots", { snapshots: tooMany }, /must have 0-100000 entries/);
+  const unreadable = (patch: Record<string, unknown>) => ({
+    snapshots: [],
+    unreadable: [{ id: "0000000000000abc", reason: "gone", ...patch }],
+  });
+  rejects("snapshots", unreadable({ id: "zz" }), /"unreadable\[0\]\.id" must be 16 lowercase/);
+  rejects("snapshots", unreadable({ reason: "" }), /"unreadable\[0\]\.reason" must be 1-256/);
+  rejects("snapshots", unreadable({ path: "/srv" }), /"path" is not allowed/);
+  rejects("snapshots", { snapshots: [], unreadable: [] }, /"unreadable" must have 1-/);
+  rejects("snapshots", { snapshots: [], damagedChunks: 0 }, /"damagedChunks" must be in 1-/);
 });
 
 Deno.test("decodeMessage() rejects a payload that is not one UTF-8 JSON object", () => {

@@ -89,9 +89,21 @@ export interface SnapshotInfo {
   record: Uint8Array;
 }
 
-/** `snapshots`: the reply to `list_snapshots`, 0–100000 entries. */
+/** A snapshot whose record the server could not send, and why (a short reason, no paths). */
+export interface UnreadableSnapshotInfo {
+  /** 16 lowercase hex characters. */
+  id: string;
+  /** 1–`MAX_REASON_LENGTH` characters. */
+  reason: string;
+}
+
+/** `snapshots`: the reply to `list_snapshots`, 0–100000 entries in all. */
 export interface SnapshotsPayload {
   snapshots: SnapshotInfo[];
+  /** Records that could not be read (an empty or oversized file, an I/O error); absent if none. */
+  unreadable?: UnreadableSnapshotInfo[];
+  /** Chunks the server knows are missing or damaged in this repository; absent when none. */
+  damagedChunks?: number;
 }
 
 /** `get_key` (logged in): asks for the user's wrapped master key. Always `{}`. */
@@ -199,6 +211,8 @@ export const MAX_SOFTWARE_LENGTH = 64;
 export const MAX_KDF_LENGTH = 256;
 /** Most characters of an error message. */
 export const MAX_ERROR_MESSAGE_LENGTH = 1024;
+/** Most characters of the reason given for an unreadable snapshot record. */
+export const MAX_REASON_LENGTH = 256;
 /** Most entries of a `snapshots` reply. */
 export const MAX_SNAPSHOTS = 100_000;
 /** Most protocol versions a `hello` may offer. */

@@ -17,7 +17,8 @@
  */
 import { createHash } from "node:crypto";
 import { writeFileAtomic } from "../atomic_file.ts";
-import { BurrowError, NotFoundError } from "../errors.ts";
+import { BurrowError, errorMessage, NotFoundError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import { validateSnapshotId } from "../names.ts";
 import type { ChunkStore } from "./chunk_store.ts";
 import { PackChunkStore } from "./pack_chunk_store.ts";
@@ -28,29 +29,47 @@ export interface StoredSnapshot {
   record: Uint8Array;
 }
 
+/** A snapshot whose record file could not be read, and why (no paths: the client sees it). */
+export interface UnreadableSnapshot {
+  id: string;
+  reason: string;
+}
+
+/** Every snapshot record of a repository: those read, and those that could not be. */
+export interface SnapshotListing {
+  snapshots: StoredSnapshot[];
+  unreadable: UnreadableSnapshot[];
+}
+
 /** Opens a chunk store in a folder; injectable for tests. */
 export type ChunkStoreOpener = (dir: string) => Promise<ChunkStore>;
 
 /** The server-side repository of one user. */
 export class UserRepository {
   readonly #dir: string;
+  readonly #logger: Logger;
   /** The user's chunks. */
   readonly chunks: ChunkStore;
 
-  private constructor(dir: string, chunks: ChunkStore) {
+  private constructor(dir: string, chunks: ChunkStore, logger: Logger) {
     this.#dir = dir;
     this.chunks = chunks;
+    this.#logger = logger;
   }
 
-  /** Opens (and creates when missing) the repository in `dir`. */
+  /**
+   * Opens (and creates when missing) the repository in `dir`; `logger` hears of records that
+   * cannot be read, with their paths.
+   */
   static async open(
     dir: string,
     openChunks: ChunkStoreOpener = (d) => PackChunkStore.open(d),
+    logger: Logger = silentLogger,
   ): Promise<UserRepository> {
     for (const sub of ["", "/snapshots", "/keys"]) {
       await Deno.mkdir(`${dir}${sub}`, { recursive: true, mode: 0o700 });
     }
-    return new UserRepository(dir, await openChunks(`${dir}/chunks`));
+    return new UserRepository(dir, await openChunks(`${dir}/chunks`), logger);
   }
 
   /** The wrapped master key for the password whose client KDF string is `kdf`, or null. */
@@ -87,14 +106,28 @@ export class UserRepository {
     }
   }
 
-  /** Every stored snapshot record, sorted by id. */
-  async listSnapshots(): Promise<StoredSnapshot[]> {
+  /**
+   * Every stored snapshot record, sorted by id. A record file that cannot be read is listed in
+   * `unreadable` (and logged with its path) instead of failing the whole listing.
+   */
+  async listSnapshots(): Promise<SnapshotListing> {
     const snapshots: StoredSnapshot[] = [];
+    const unreadable: UnreadableSnapshot[] = [];
     for await (const entry of Deno.readDir(`${this.#dir}/snapshots`)) {
-      if (!entry.isFile || !/^[0-9a-f]{16}$/.test(entry.name)) continue;
-      snapshots.push({ id: entry.name, record: await this.#readSnapshot(entry.name) });
+      if (!entry.isFile || !SNAPSHOT_FILE.test(entry.name)) continue;
+      try {
+        snapshots.push({ id: entry.name, record: await this.#readSnapshot(entry.name) });
+      } catch (error) {
+        if (error instanceof NotFoundError) continue; // removed since it was listed
+        this.#logger.error("cannot read snapshot record", {
+          path: `${this.#dir}/snapshots/${entry.name}`,
+          error: errorMessage(error),
+        });
+        unreadable.push({ id: entry.name, reason: "its record file cannot be read" });
+      }
     }
-    return snapshots.sort((a, b) => (a.id < b.id ? -1 : 1));
+    const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+    return { snapshots: snapshots.sort(byId), unreadable: unreadable.sort(byId) };
   }
 
   /**
@@ -132,6 +165,8 @@ export class UserRepository {
     return `${this.#dir}/keys/${kdfHash(kdf)}.key`;
   }
 }
+
+const SNAPSHOT_FILE = /^[0-9a-f]{16}$/;
 
 /** File-name-safe digest of a client KDF string. */
 function kdfHash(kdf: string): string {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type Logger, silentLogger, withFields } from "../log.ts";
 import { userRepositoryDir } from "../repo/layout.ts";
 import { PackChunkStore, WriteBudget } from "../repo/pack_chunk_store.ts";
 import { UserRepository } from "../repo/user_repository.ts";
@@ -19,13 +20,16 @@ export class RepositoryRegistry {
   readonly #dataDir: string;
   readonly #open = new Map<string, Entry>();
   readonly #budget: WriteBudget;
+  readonly #logger: Logger;
 
   /**
+   * @param logger hears of damage found in a repository (with the user and the paths)
    * @param writeBudgetBytes blob bytes queued for the disk across all users before puts wait
    *   (default 32 MiB): the server's memory for writes does not grow with the number of pushes.
    */
-  constructor(dataDir: string, writeBudgetBytes = 32 * 1024 * 1024) {
+  constructor(dataDir: string, logger: Logger = silentLogger, writeBudgetBytes = 32 * 1024 * 1024) {
     this.#dataDir = dataDir;
+    this.#logger = logger;
     this.#budget = new WriteBudget(writeBudgetBytes);
   }
 
@@ -34,9 +38,11 @@ export class RepositoryRegistry {
     let entry = this.#open.get(user);
     if (entry === undefined) {
       const budget = this.#budget;
+      const logger = withFields(this.#logger, { user });
       const opening = UserRepository.open(
         userRepositoryDir(this.#dataDir, user),
-        (dir) => PackChunkStore.open(dir, { budget }),
+        (dir) => PackChunkStore.open(dir, { budget, logger }),
+        logger,
       );
       entry = { opening, users: 0 };
       this.#open.set(user, entry);

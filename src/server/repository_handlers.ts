@@ -5,14 +5,16 @@
  *
  * @module
  */
-import { BurrowError, errorMessage, IntegrityError, NotFoundError } from "../errors.ts";
+import { BurrowError, IntegrityError, NotFoundError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import {
   ChunksPayloadWriter,
   type ClientMessage,
+  MAX_SNAPSHOT_RECORD,
   type MessageName,
   type Payloads,
 } from "../protocol/mod.ts";
+import { compareIds } from "../repo/id_set.ts";
 import type { UserRepository } from "../repo/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
 
@@ -53,10 +55,8 @@ export async function handleRepositoryRequest(
     }
     case "change_password":
       return await changePassword(ctx, message.payload);
-    case "list_snapshots": {
-      const snapshots = await (await ctx.repository()).listSnapshots();
-      return { type: "snapshots", payload: { snapshots } };
-    }
+    case "list_snapshots":
+      return listSnapshots(ctx, await ctx.repository());
     case "list_chunks":
       return listChunks(await ctx.repository(), message.payload.after);
     case "put_chunks": {
@@ -72,7 +72,7 @@ export async function handleRepositoryRequest(
       return { type: "put_ok", payload: { stored, bytes } };
     }
     case "get_chunks":
-      return await getChunks(ctx, await ctx.repository(), message.payload.ids);
+      return await getChunks(await ctx.repository(), message.payload.ids);
     case "commit_snapshot": {
       await (await ctx.repository()).commitSnapshot(message.payload.id, message.payload.record);
       return { type: "ok", payload: {} };
@@ -108,12 +108,30 @@ async function changePassword(
   return { type: "ok", payload: {} };
 }
 
-function compareIds(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length; i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
+/**
+ * The user's snapshot records, the ones that cannot be sent (unreadable, or a size no record can
+ * have: the client names them and goes on), and how many chunks the store knows are lost.
+ */
+async function listSnapshots(ctx: HandlerContext, repository: UserRepository): Promise<Reply> {
+  const listing = await repository.listSnapshots();
+  const unreadable = [...listing.unreadable];
+  const snapshots = listing.snapshots.filter(({ id, record }) => {
+    const reason = record.length === 0
+      ? "its record file is empty"
+      : record.length > MAX_SNAPSHOT_RECORD
+      ? `its record file is larger than ${MAX_SNAPSHOT_RECORD} bytes`
+      : undefined;
+    if (reason !== undefined) {
+      ctx.logger.error("snapshot record cannot be sent", { user: ctx.user, snapshot: id, reason });
+      unreadable.push({ id, reason });
+    }
+    return reason === undefined;
+  });
+  const payload: Payloads["snapshots"] = { snapshots };
+  if (unreadable.length > 0) payload.unreadable = unreadable.sort((a, b) => (a.id < b.id ? -1 : 1));
+  const damaged = repository.chunks.damaged;
+  if (damaged > 0) payload.damagedChunks = damaged;
+  return { type: "snapshots", payload };
 }
 
 function listChunks(repository: UserRepository, after: Uint8Array | undefined): Reply {
@@ -127,12 +145,11 @@ function listChunks(repository: UserRepository, after: Uint8Array | undefined): 
 
 /**
  * A prefix of the asked blobs and the asked ids the server cannot provide: missing ones, and
- * damaged ones (logged for the operator with where they are; the client, which verifies every
- * chunk anyway, reports the file they belong to). The blobs are read from their packs straight
+ * damaged ones (logged for the operator by the store with where they are; the client, which
+ * verifies every chunk anyway, reports the file they belong to). The blobs are read from their packs straight
  * into the reply's buffer.
  */
 async function getChunks(
-  ctx: HandlerContext,
   repository: UserRepository,
   ids: Uint8Array[],
 ): Promise<Reply> {
@@ -159,10 +176,9 @@ async function getChunks(
     try {
       await reply.addBlob(id, length, (target) => chunks.readInto(id, target));
     } catch (error) {
-      // Deleted since it was looked up, or damaged: the client hears it is missing.
-      if (error instanceof IntegrityError) {
-        ctx.logger.error("damaged chunk", { user: ctx.user, error: errorMessage(error) });
-      } else if (!(error instanceof NotFoundError)) throw error;
+      // Deleted since it was looked up, or damaged (the store logged where): the client hears
+      // it is missing.
+      if (!(error instanceof IntegrityError) && !(error instanceof NotFoundError)) throw error;
       missing.push(id);
     }
   }

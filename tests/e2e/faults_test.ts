@@ -72,7 +72,10 @@ Deno.test("faults: a truncated pack makes pull exit 4 naming a file", async () =
     await Deno.truncate(largest.p, Math.floor(largest.size / 2));
     const bad = await run(["pull", `${work}/restore`]);
     assert.equal(bad.code, 4, bad.stderr);
-    assert.match(bad.stderr, /Cannot restore "a\/big\.bin": chunk \d+ does not verify/);
+    assert.match(
+      bad.stderr,
+      /Cannot restore "a\/big\.bin": chunk \d+ is missing or damaged on the server; run burrow check/,
+    );
     assert.doesNotMatch(bad.stderr, /\/repos\//, "no server path reaches the client");
     assert.match(server.stderrText(), /damaged chunk/);
     assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
@@ -94,7 +97,7 @@ Deno.test("faults: a user cannot read or list another user's chunks, keys or sna
     const bob = await loggedIn(server, "bob", "bob-pass");
     try {
       assert.deepEqual(await bob.client.listChunkIds(), []);
-      assert.deepEqual(await bob.client.listSnapshots(), []);
+      assert.deepEqual(await bob.client.listSnapshots(), { snapshots: [] });
       assert.equal(await bob.client.getWrappedKey(), null);
       const reply = await bob.client.getChunks(aliceIds.slice(0, 10));
       assert.equal(reply.blobs.length, 0, "bob gets none of alice's blobs");
