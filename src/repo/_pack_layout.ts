@@ -65,11 +65,13 @@ export async function removeIfPresent(path: string): Promise<void> {
 
 /**
  * A StoreError for a failed write while doing `action`: "Cannot store chunks: disk full" for
- * ENOSPC, else the OS's reason. StoreErrors pass through unchanged.
+ * ENOSPC, else the OS's reason without the path it names (the message reaches clients; the
+ * cause keeps the whole error for the server's log). StoreErrors pass through unchanged.
  */
 export function storeFailure(action: string, error: unknown): StoreError {
   if (error instanceof StoreError) return error;
   const full = (error as { code?: unknown } | null)?.code === "ENOSPC";
-  const reason = full ? "disk full" : error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = full ? "disk full" : message.replace(/(\(os error \d+\)).*$/s, "$1");
   return new StoreError(`Cannot ${action}: ${reason}`, { cause: error });
 }

@@ -57,7 +57,7 @@ export async function loadStore(
 ): Promise<LoadReport> {
   const loader: Loader = { root, index, addPack, logger };
   await prepareDirs(root);
-  await recoverJournals(root);
+  await recoverJournals(root, logger);
   const indexed = await listIndexes(root);
   const packs = await listPacks(root);
   const orphans: { paths: PackPaths; decoded: DecodedIndex }[] = [];

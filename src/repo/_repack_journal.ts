@@ -8,7 +8,7 @@
  * @module
  */
 import { syncDir, writeFileAtomic } from "../atomic_file.ts";
-import { IntegrityError } from "../errors.ts";
+import type { Logger } from "../log.ts";
 import { indexDir, journalDir, PACK_NAME, PackPaths, removeIfPresent } from "./_pack_layout.ts";
 
 const MAGIC = "BRWJRNL1";
@@ -29,17 +29,24 @@ export async function removeJournal(root: string, target: string): Promise<void>
 }
 
 /**
- * Completes or undoes every repack a crash interrupted.
- * @throws {IntegrityError} naming a journal that cannot be parsed.
+ * Completes or undoes every repack a crash interrupted. A journal that cannot be parsed is moved
+ * aside (`.repack.damaged`) and logged: its new pack, if any, then keeps an index rebuilt at open
+ * and its blobs are listed once (the first copy wins), so nothing is lost.
  */
-export async function recoverJournals(root: string): Promise<void> {
+export async function recoverJournals(root: string, logger: Logger): Promise<void> {
   for await (const entry of Deno.readDir(journalDir(root))) {
     const path = `${journalDir(root)}/${entry.name}`;
     if (!entry.name.endsWith(".repack")) {
       if (entry.name.endsWith(".tmp")) await removeIfPresent(path);
       continue;
     }
-    const { target, sources } = parseJournal(await Deno.readTextFile(path), path);
+    const journal = parseJournal(await Deno.readTextFile(path));
+    if (journal === null) {
+      logger.error("repack journal is damaged: moved aside, its packs kept", { journal: path });
+      await Deno.rename(path, `${path}.damaged`);
+      continue;
+    }
+    const { target, sources } = journal;
     const paths = new PackPaths(root, target);
     if (await exists(paths.index)) await removeSources(root, sources);
     else await removeUnindexed(paths);
@@ -66,15 +73,14 @@ async function removeUnindexed(paths: PackPaths): Promise<void> {
   });
 }
 
-function parseJournal(text: string, path: string): { target: string; sources: string[] } {
+function parseJournal(text: string): { target: string; sources: string[] } | null {
   const lines = text.split("\n");
   const target = lines[1]?.slice(4) ?? "";
   const sources = lines.slice(2, -1).map((line) => line.slice(4));
   const valid = lines[0] === MAGIC && lines[1]?.startsWith("new ") && PACK_NAME.test(target) &&
     lines.at(-1) === "" && lines.slice(2, -1).every((line) => line.startsWith("old ")) &&
     sources.every((name) => PACK_NAME.test(name));
-  if (!valid) throw new IntegrityError(`Cannot recover repack journal "${path}": it is damaged`);
-  return { target, sources };
+  return valid ? { target, sources } : null;
 }
 
 function journalPath(root: string, target: string): string {

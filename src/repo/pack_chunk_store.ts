@@ -96,7 +96,6 @@ export class PackChunkStore implements ChunkStore {
   /**
    * Opens (creating if needed) the store in `dir`, removing what a crash left behind, rebuilding
    * missing or damaged indexes from their packs, and leaving out the blobs of missing packs.
-   * @throws {IntegrityError} naming a repack journal that cannot be parsed.
    */
   static async open(dir: string, options: PackChunkStoreOptions = {}): Promise<PackChunkStore> {
     const store = new PackChunkStore(dir, options);

@@ -4,6 +4,7 @@ import { PackChunkStore } from "./pack_chunk_store.ts";
 import { toHex } from "./chunk_store.ts";
 import { filesEnding, inTempDir, recordingLogger } from "../../tests/_testing.ts";
 import { writeJournal } from "./_repack_journal.ts";
+import { storeFailure } from "./_pack_layout.ts";
 
 /** A store in `dir` holding `count` flushed blobs of `length` bytes; closed. */
 async function filledStore(dir: string, count: number, length: number): Promise<Uint8Array[][]> {
@@ -258,3 +259,24 @@ Deno.test("packs are sealed in the background as they reach the target size", ()
     equal((await filesEnding(dir, ".idx")).length, 10);
     await store.close();
   }));
+
+Deno.test("open() moves a damaged repack journal aside and keeps every pack", () =>
+  inTempDir(async (dir) => {
+    const chunks = await filledStore(dir, 4, 100);
+    await Deno.writeTextFile(`${dir}/journal/${"ab".repeat(16)}.repack`, "not a journal");
+    const { logger, lines } = recordingLogger();
+    const store = await PackChunkStore.open(dir, { logger });
+    for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
+    equal((await filesEnding(`${dir}/journal`, ".repack.damaged")).length, 1);
+    ok(lines.some((line) => /journal is damaged/.test(line.message)));
+    await store.close();
+  }));
+
+Deno.test("storeFailure() keeps the OS's reason but not the path it names", () => {
+  const error = new Deno.errors.PermissionDenied(
+    "Permission denied (os error 13): open '/srv/burrow/repos/alice/chunks/x'",
+  );
+  const failure = storeFailure("store chunks", error);
+  equal(failure.message, "Cannot store chunks: Permission denied (os error 13)");
+  equal(failure.cause, error);
+});
