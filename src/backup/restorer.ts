@@ -6,8 +6,9 @@
  * through a symlink, including one this restore created); a file appears under its final name
  * only once all its chunks verified and their lengths matched its size; nothing is held in
  * memory beyond one chunk per file. DEST may hold files already: a file or symlink with the same
- * path is replaced by rename, a real folder is kept and reused. Restored files are not fsynced
- * one by one (see `_folder_writer.ts`).
+ * path is replaced by rename, a real folder is kept and reused, and the partial files a killed
+ * restore left in such a folder are removed. Restored files are not fsynced one by one (see
+ * `_folder_writer.ts`).
  *
  * @module
  */
@@ -38,8 +39,9 @@ export async function restoreToFolder(
   dest: string,
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
-  Deno.mkdirSync(dest, { recursive: true });
+  const existed = makeDest(dest);
   const writer = new FolderWriter(Deno.realPathSync(dest));
+  if (existed) writer.sweepRoot();
   const files = new RestorePool();
   const totals: TreeTotals = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   try {
@@ -58,4 +60,17 @@ export async function restoreToFolder(
   await files.finish();
   writer.finishFolders(options.onWarning);
   return { ...totals };
+}
+
+/** Creates DEST (and its parents) when missing; true when it was there already. */
+function makeDest(dest: string): boolean {
+  try {
+    Deno.mkdirSync(dest);
+    return false;
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return true;
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  Deno.mkdirSync(dest, { recursive: true });
+  return false;
 }

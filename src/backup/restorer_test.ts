@@ -192,3 +192,21 @@ Deno.test("restoreToFolder() gives files their exact mode whatever the umask kee
     }
   });
 });
+
+Deno.test("restoreToFolder() removes partial files a killed restore left in folders it reuses", async () => {
+  await inTempDir(async (dir) => {
+    const dest = `${dir}/dest`;
+    const partial = (name: string) => `.${name}.burrow-partial-0123abcd-7`;
+    Deno.mkdirSync(`${dest}/docs/nested`, { recursive: true });
+    Deno.mkdirSync(`${dest}/untouched`);
+    for (const path of ["", "docs/", "docs/nested/", "untouched/"]) {
+      Deno.writeTextFileSync(`${dest}/${path}${partial("x")}`, "left by a killed pull");
+    }
+    Deno.writeTextFileSync(`${dest}/docs/mine.txt`, "the user's own file");
+    const { source, entries } = sampleTree();
+    await restoreToFolder(entries, source, dest);
+    assertTree(dest, source, entries);
+    const left = listTree(dest).filter((p) => !entries.some((e) => e.path === p));
+    assert.deepEqual(left, ["docs/mine.txt", "untouched", `untouched/${partial("x")}`]);
+  });
+});
