@@ -1,11 +1,12 @@
 /**
  * End to end: what a pull leaves in DEST. A pull killed mid-way leaves partial files that the next
- * pull into the same folder removes.
+ * pull into the same folder removes. Setuid and setgid bits are restored only when asked for.
  */
 import assert from "node:assert/strict";
 import { addUser, clientOf, spawnBurrow, withServer } from "./_harness.ts";
 import { assertSameTree } from "./_tree.ts";
 import { makeBigTree, MiB, waitFor } from "./_big_tree.ts";
+import { runCommand } from "../_testing.ts";
 
 /** Paths under `root` (relative) whose names hold `.burrow-partial-`, with their sizes. */
 async function partialFiles(root: string): Promise<Map<string, number>> {
@@ -46,5 +47,43 @@ Deno.test("restore: the next pull into the same folder removes the partial files
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual([...(await partialFiles(dest)).keys()], []);
     await assertSameTree(`${work}/big`, `${dest}/big`);
+  });
+});
+
+Deno.test("restore: setuid and setgid bits come back only with --preserve-special-bits", async () => {
+  await withServer(async (server, work) => {
+    await addUser(server, "alice", "alice-pass");
+    const run = clientOf(server, "alice", "alice-pass");
+    const tree = `${work}/tree`;
+    await Deno.mkdir(`${tree}/shared`, { recursive: true });
+    await Deno.writeTextFile(`${tree}/tool`, "#!/bin/sh\necho hi\n");
+    await Deno.chmod(`${tree}/tool`, 0o4755);
+    await Deno.chmod(`${tree}/shared`, 0o2775);
+    const modeOf = async (path: string) => ((await Deno.lstat(path)).mode! & 0o7777).toString(8);
+    assert.deepEqual([await modeOf(`${tree}/tool`), await modeOf(`${tree}/shared`)], [
+      "4755",
+      "2775",
+    ]);
+    const pushed = await run(["push", tree]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+
+    const plain = await run(["pull", `${work}/plain`]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.deepEqual(
+      [await modeOf(`${work}/plain/tree/tool`), await modeOf(`${work}/plain/tree/shared`)],
+      ["755", "775"],
+    );
+    const kept = await run(["pull", `${work}/kept`, "--preserve-special-bits"]);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.deepEqual(
+      [await modeOf(`${work}/kept/tree/tool`), await modeOf(`${work}/kept/tree/shared`)],
+      ["4755", "2775"],
+    );
+    // An archive records the modes as they are; its extractor decides (tar drops them without -p).
+    const tar = await run(["pull", `${work}/tree.tar`]);
+    assert.equal(tar.code, 0, tar.stderr);
+    const listing = await runCommand("tar", ["-tvf", `${work}/tree.tar`]);
+    assert.match(listing, /^-rwsr-xr-x .* tree\/tool$/m);
+    assert.match(listing, /^drwxrwsr-x .* tree\/shared\/$/m);
   });
 });
