@@ -10,6 +10,7 @@
  * @module
  */
 import { syncDir } from "../atomic_file.ts";
+import { toHex } from "./chunk_store.ts";
 import { purgedRepositoryDir, purgedRepositoryUser, userRepositoryDir } from "./layout.ts";
 import { lockRepository } from "./repository_lock.ts";
 
@@ -19,9 +20,11 @@ import { lockRepository } from "./repository_lock.ts";
  */
 export async function moveRepositoryAside(dataDir: string, name: string): Promise<string | null> {
   const dir = userRepositoryDir(dataDir, name);
-  const tag = Array.from(crypto.getRandomValues(new Uint8Array(8)))
-    .map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  const aside = purgedRepositoryDir(dataDir, name, tag);
+  const aside = purgedRepositoryDir(
+    dataDir,
+    name,
+    toHex(crypto.getRandomValues(new Uint8Array(8))),
+  );
   try {
     await Deno.rename(dir, aside);
   } catch (error) {
