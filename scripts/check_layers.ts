@@ -22,7 +22,14 @@ const ALLOWED: Record<string, readonly string[]> = {
   tls: [],
 };
 /** Files at src/ top level that every layer may import. */
-const SHARED = new Set(["errors.ts", "log.ts", "atomic_file.ts", "names.ts", "stage_timer.ts"]);
+const SHARED = new Set([
+  "errors.ts",
+  "log.ts",
+  "atomic_file.ts",
+  "exclusive_lock.ts",
+  "names.ts",
+  "stage_timer.ts",
+]);
 /** Layers that must not open sockets. */
 const NO_SOCKETS = new Set(["protocol", "repo", "users", "auth"]);
 const SOCKET_CALL =

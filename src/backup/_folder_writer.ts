@@ -8,8 +8,10 @@
  * lstat that keeps only a real folder and replaces anything else. Files and symlinks are created
  * under a fresh temp name (`createNew`, which never follows a link) in the target folder, get
  * their mode and mtime, and only then are renamed over the final name, so a complete-looking
- * name always holds verified content (files by the restore workers, see `fileTarget`). Files are not fsynced one by one (20,000 fsyncs would cost
- * more than the restore itself); a crash may leave temp files named `.NAME.burrow-partial-*`.
+ * name always holds verified content (files by the restore workers, see `fileTarget`). Files are
+ * not fsynced one by one (20,000 fsyncs would cost more than the restore itself); a crash may
+ * leave temp files named `.NAME.burrow-partial-TAG-N`, which the next restore removes from every
+ * folder it writes into that was there already (a folder it creates holds none, and is not read).
  * Folders stay 0o700 while the restore runs; their modes and mtimes are set at the end, deepest
  * first, since writing into a folder changes its mtime.
  *
@@ -17,6 +19,7 @@
  */
 import { lutimesSync } from "node:fs";
 import type { TreeEntry } from "../repo/snapshot_model.ts";
+import { isRestorePartialName, removePartials } from "./_partial_sweep.ts";
 
 /** A folder whose final mode and mtime are set by `finishFolders`. */
 interface PendingFolder {
@@ -36,7 +39,15 @@ export class FolderWriter {
     this.#root = root;
   }
 
-  /** Creates a folder (or keeps a real one already there) writable for the rest of the run. */
+  /** Removes the partial files a killed restore left in the root; for a root that was there. */
+  sweepRoot(): void {
+    removePartials(this.#root, isRestorePartialName);
+  }
+
+  /**
+   * Creates a folder (or keeps a real one already there, removing the partial files a killed
+   * restore left in it) writable for the rest of the run.
+   */
   makeFolder(entry: TreeEntry): void {
     const path = this.#absolute(entry.path);
     try {
@@ -48,6 +59,7 @@ export class FolderWriter {
         if (info.mode !== null && (info.mode & 0o700) !== 0o700) {
           Deno.chmodSync(path, (info.mode & 0o7777) | 0o700);
         }
+        removePartials(path, isRestorePartialName);
       } else {
         Deno.removeSync(path);
         Deno.mkdirSync(path, { mode: 0o700 });

@@ -96,3 +96,17 @@ Deno.test("exportZip() and exportTar() refuse entries that would leave the archi
     assert.deepEqual([...Deno.readDirSync(dir)], []);
   });
 });
+
+Deno.test("exportZip() and exportTar() remove the partial archives a killed pull left beside DEST", async () => {
+  await inTempDir(async (dir) => {
+    const { source, entries } = sampleTree();
+    const kept = ["other.zip.partial-0123abcd", "out.zip.partial-0123abc", "out.zip.partial-x"];
+    for (const name of ["out.zip.partial-0123abcd", "out.tar.partial-89abcdef", ...kept]) {
+      Deno.writeTextFileSync(`${dir}/${name}`, "left by a killed pull");
+    }
+    await exportZip(entries, source, `${dir}/out.zip`);
+    await exportTar(entries, source, `${dir}/out.tar`);
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.deepEqual(left, ["out.tar", "out.zip", ...kept].sort());
+  });
+});

@@ -73,13 +73,22 @@ function* underTopFolder(
   for (const entry of entries) yield { ...entry, path: `${top}/${entry.path}` };
 }
 
+/** Options of `pullSnapshot`: progress and warning callbacks, and which mode bits to keep. */
+export interface PullOptions extends TreeProgress {
+  /**
+   * Restore setuid and setgid bits into a folder (default: dropped, as tar does without -p).
+   * Archives always record the snapshot's modes; their extractors apply their own policy.
+   */
+  preserveSpecialBits?: boolean;
+}
+
 /** Restores `record` to `dest`. @throws {IntegrityError} naming the file whose data does not verify */
 export async function pullSnapshot(
   client: BurrowClient,
   repository: RemoteRepository,
   record: SnapshotRecord,
   dest: string,
-  progress: TreeProgress = {},
+  options: PullOptions = {},
   timer?: StageTimer,
 ): Promise<PullResult> {
   // The open workers start (a new isolate, zstd's WebAssembly) while this thread reads the
@@ -92,10 +101,10 @@ export async function pullSnapshot(
     const top = record.rootType === "dir" ? topFolderName(record) : manifest[0]?.path ?? "";
     const format = pullFormat(dest);
     const totals = format === "zip"
-      ? await exportZip(entries, source, dest, progress)
+      ? await exportZip(entries, source, dest, options)
       : format === "tar"
-      ? await exportTar(entries, source, dest, progress)
-      : await restoreToFolder(entries, source, dest, progress);
+      ? await exportTar(entries, source, dest, options)
+      : await restoreToFolder(entries, source, dest, options);
     timer?.lap(`write ${format}`);
     const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;
     return { ...totals, path, bytesReceived: source.bytesReceived };

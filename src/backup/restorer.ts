@@ -6,8 +6,12 @@
  * through a symlink, including one this restore created); a file appears under its final name
  * only once all its chunks verified and their lengths matched its size; nothing is held in
  * memory beyond one chunk per file. DEST may hold files already: a file or symlink with the same
- * path is replaced by rename, a real folder is kept and reused. Restored files are not fsynced
- * one by one (see `_folder_writer.ts`).
+ * path is replaced by rename, a real folder is kept and reused, and the partial files a killed
+ * restore left in such a folder are removed. Restored files are not fsynced one by one (see
+ * `_folder_writer.ts`). Setuid and setgid bits are dropped unless `preserveSpecialBits`, as tar
+ * does without -p: restored files belong to whoever restores them (owners are not recorded), so
+ * a set-id bit from a snapshot restored by root would make a program that runs as root. The
+ * sticky bit is kept.
  *
  * @module
  */
@@ -17,8 +21,14 @@ import { RestorePool } from "./_restore_pool.ts";
 import { readTree, type TreeProgress, type TreeTotals } from "./_tree_reader.ts";
 import type { ChunkSource } from "./chunk_source.ts";
 
-/** Callbacks of `restoreToFolder`: progress as files and bytes complete, non-fatal warnings. */
-export type RestoreOptions = TreeProgress;
+/** Options of `restoreToFolder`: progress and warning callbacks, and which mode bits to keep. */
+export interface RestoreOptions extends TreeProgress {
+  /** Give files and folders their setuid and setgid bits too (default: dropped). */
+  preserveSpecialBits?: boolean;
+}
+
+/** Setuid and setgid. */
+const SET_ID_BITS = 0o6000;
 
 /** What `restoreToFolder` restored: counts of files, folders, symlinks and bytes of content. */
 export type RestoreResult = TreeTotals;
@@ -38,12 +48,17 @@ export async function restoreToFolder(
   dest: string,
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
-  Deno.mkdirSync(dest, { recursive: true });
+  const existed = makeDest(dest);
   const writer = new FolderWriter(Deno.realPathSync(dest));
+  if (existed) writer.sweepRoot();
   const files = new RestorePool();
   const totals: TreeTotals = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   try {
-    for await (const { entry, chunks } of readTree(entries, source, totals, options)) {
+    for await (const item of readTree(entries, source, totals, options)) {
+      const { chunks } = item;
+      const entry = options.preserveSpecialBits || (item.entry.mode & SET_ID_BITS) === 0
+        ? item.entry
+        : { ...item.entry, mode: item.entry.mode & ~SET_ID_BITS };
       if (entry.type === "dir") writer.makeFolder(entry);
       else if (entry.type === "symlink") writer.makeSymlink(entry);
       else {
@@ -58,4 +73,17 @@ export async function restoreToFolder(
   await files.finish();
   writer.finishFolders(options.onWarning);
   return { ...totals };
+}
+
+/** Creates DEST (and its parents) when missing; true when it was there already. */
+function makeDest(dest: string): boolean {
+  try {
+    Deno.mkdirSync(dest);
+    return false;
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return true;
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  Deno.mkdirSync(dest, { recursive: true });
+  return false;
 }

@@ -175,14 +175,14 @@ Deno.test("restoreToFolder() streams a 100 MiB file, holding one chunk at a time
   });
 });
 
-Deno.test("restoreToFolder() gives files their exact mode whatever the umask keeps", async () => {
+Deno.test("restoreToFolder() with preserveSpecialBits gives files their exact mode whatever the umask keeps", async () => {
   await inTempDir(async (dir) => {
     const source = new MemoryChunkSource();
     const modes = [0o600, 0o644, 0o666, 0o777, 0o444, 0o000, 0o4755, 0o2750, 0o1777];
     const entries = modes.map((mode) => fileEntry(source, `m${mode.toString(8)}`, [10], { mode }));
     const before = Deno.umask(0o027);
     try {
-      await restoreToFolder(entries, source, `${dir}/dest`);
+      await restoreToFolder(entries, source, `${dir}/dest`, { preserveSpecialBits: true });
     } finally {
       Deno.umask(before);
     }
@@ -190,5 +190,47 @@ Deno.test("restoreToFolder() gives files their exact mode whatever the umask kee
       const got = Deno.lstatSync(`${dir}/dest/m${mode.toString(8)}`).mode! & 0o7777;
       assert.equal(got.toString(8), mode.toString(8));
     }
+  });
+});
+
+Deno.test("restoreToFolder() removes partial files a killed restore left in folders it reuses", async () => {
+  await inTempDir(async (dir) => {
+    const dest = `${dir}/dest`;
+    const partial = (name: string) => `.${name}.burrow-partial-0123abcd-7`;
+    Deno.mkdirSync(`${dest}/docs/nested`, { recursive: true });
+    Deno.mkdirSync(`${dest}/untouched`);
+    for (const path of ["", "docs/", "docs/nested/", "untouched/"]) {
+      Deno.writeTextFileSync(`${dest}/${path}${partial("x")}`, "left by a killed pull");
+    }
+    Deno.writeTextFileSync(`${dest}/docs/mine.txt`, "the user's own file");
+    const { source, entries } = sampleTree();
+    await restoreToFolder(entries, source, dest);
+    assertTree(dest, source, entries);
+    const left = listTree(dest).filter((p) => !entries.some((e) => e.path === p));
+    assert.deepEqual(left, ["docs/mine.txt", "untouched", `untouched/${partial("x")}`]);
+  });
+});
+
+Deno.test("restoreToFolder() drops setuid and setgid bits unless asked to keep them", async () => {
+  await inTempDir(async (dir) => {
+    const source = new MemoryChunkSource();
+    const entries = [
+      entry("d", "dir", { mode: 0o2775 }),
+      entry("t", "dir", { mode: 0o1777 }),
+      fileEntry(source, "d/suid", [10], { mode: 0o4755 }),
+      fileEntry(source, "d/both", [10], { mode: 0o6711 }),
+      fileEntry(source, "sticky", [10], { mode: 0o1644 }),
+    ];
+    const modeOf = (path: string) => (Deno.lstatSync(path).mode! & 0o7777).toString(8);
+    await restoreToFolder(entries, source, `${dir}/plain`);
+    assert.deepEqual(
+      entries.map((e) => modeOf(`${dir}/plain/${e.path}`)),
+      ["775", "1777", "755", "711", "1644"],
+    );
+    await restoreToFolder(entries, source, `${dir}/kept`, { preserveSpecialBits: true });
+    assert.deepEqual(
+      entries.map((e) => modeOf(`${dir}/kept/${e.path}`)),
+      ["2775", "1777", "4755", "6711", "1644"],
+    );
   });
 });

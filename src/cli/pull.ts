@@ -85,6 +85,7 @@ async function run(args: ParsedArgs): Promise<void> {
     timer?.lap("open repository");
     const totalBytes = record.summary.bytes;
     const result = await pullSnapshot(client, repository!, record, dest, {
+      preserveSpecialBits: booleanFlag(args, "preserve-special-bits"),
       onProgress: (p) =>
         progress.update({
           files: p.files,
@@ -122,19 +123,26 @@ async function run(args: ParsedArgs): Promise<void> {
 export const pullCommand: Command = {
   name: "pull",
   summary: "Restore a snapshot into a folder, a .zip or a .tar",
-  usage: "pull DEST [--name SET] [--snapshot ID|latest] [client options] [--json]",
+  usage:
+    "pull DEST [--name SET] [--snapshot ID|latest] [--preserve-special-bits] [client options] [--json]",
   description:
     "Restores a snapshot (default: the latest of the set; the set may be left out when you have\n" +
     "one) into the folder DEST, as DEST/NAME (NAME: the file or folder that was pushed), or\n" +
     "writes a zip or tar archive holding NAME when DEST ends in .zip or .tar.\n" +
     "Every chunk is verified before it is written; data that does not verify stops the pull\n" +
-    "with exit code 4, naming the file.",
+    "with exit code 4, naming the file. Into a folder, setuid and setgid bits are dropped\n" +
+    "unless --preserve-special-bits (as tar does without -p); a zip or tar keeps the modes\n" +
+    "as recorded, and its extractor applies its own policy.",
   flags: {
     name: { type: "string", value: "SET", help: "The set to restore from" },
     snapshot: {
       type: "string",
       value: "ID",
       help: "A snapshot id (or prefix), or latest (default)",
+    },
+    "preserve-special-bits": {
+      type: "boolean",
+      help: "Restore setuid and setgid bits too (into a folder; default: dropped)",
     },
     ...CLIENT_FLAGS,
     json: { type: "boolean", help: "Print the summary as one JSON object" },

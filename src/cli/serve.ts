@@ -5,11 +5,12 @@ import {
   HashPool,
   LoginRateLimiter,
 } from "../auth/mod.ts";
-import { UsageError } from "../errors.ts";
+import { errorMessage, UsageError } from "../errors.ts";
 import { AccountService } from "../server/accounts.ts";
 import { DEFAULT_SERVER_LIMITS, type ServerLimits, startServer } from "../server/server.ts";
 import { lockDataDir } from "../server/data_lock.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
+import { sweepPurgedRepositories } from "../repo/repository_purge.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
 import { openUserStore } from "../users/registry.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
@@ -88,7 +89,15 @@ async function run(args: ParsedArgs): Promise<void> {
       allowSignup: booleanFlag(args, "allow-signup"),
       logger,
     });
-    const repositories = new RepositoryRegistry(dataDir, logger);
+    await sweepPurgedRepositories(
+      dataDir,
+      (path, error) =>
+        logger.warn("cannot delete a purged repository", { path, error: errorMessage(error) }),
+    );
+    const repositories = new RepositoryRegistry(dataDir, {
+      userExists: async (name) => (await store.get(name)) !== null,
+      logger,
+    });
     const server = await startServer({ ...listen, ...tls, accounts, repositories, limits, logger });
     // Signals are handled before the ready line: a supervisor may stop the server at once.
     const stop = () => void server.shutdown();

@@ -7,24 +7,16 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
+import { type HeldLock, lockFile } from "../exclusive_lock.ts";
 
 /** A held data-folder lock. */
-export interface DataLock {
-  release(): void;
-}
+export type DataLock = HeldLock;
 
 /** Takes the lock or fails at once with a clear error naming the folder. */
 export async function lockDataDir(dataDir: string, waitMs = 500): Promise<DataLock> {
-  const file = await Deno.open(`${dataDir}/serve.lock`, { create: true, write: true, mode: 0o600 });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((
-    resolve,
-  ) => (timer = setTimeout(() => resolve(false), waitMs)));
-  const locked = await Promise.race([file.lock(true).then(() => true), timeout]);
-  clearTimeout(timer);
-  if (!locked) {
-    file.close();
+  const lock = await lockFile(`${dataDir}/serve.lock`, waitMs);
+  if (lock === null) {
     throw new ConfigError(`Cannot start the server: another burrow serve uses "${dataDir}"`);
   }
-  return { release: () => file.close() };
+  return lock;
 }

@@ -3,15 +3,50 @@
  * into one chunk store, so they deduplicate against each other and one flush covers both) and
  * closed when the last session lets go.
  *
+ * Invariants: while a user's repository is open here, this server holds that user's repository
+ * lock (`repo/repository_lock.ts`), taken before opening and dropped after closing, so an admin
+ * command (`userdel`) never changes an account or a repository the server is using, and the
+ * server never opens one while such a command runs. A repository is opened (and created) only for
+ * an account that exists once the lock is held. One user's repository is never open twice: an
+ * open waits until the previous close of the same repository has finished.
+ *
  * @module
  */
+import { BurrowError, NotFoundError } from "../errors.ts";
+import type { HeldLock } from "../exclusive_lock.ts";
 import { type Logger, silentLogger, withFields } from "../log.ts";
 import { userRepositoryDir } from "../repo/layout.ts";
 import { PackChunkStore, WriteBudget } from "../repo/pack_chunk_store.ts";
-import { UserRepository } from "../repo/user_repository.ts";
+import { lockRepository } from "../repo/repository_lock.ts";
+import { type ChunkStoreOpener, UserRepository } from "../repo/user_repository.ts";
+
+/** Options of a `RepositoryRegistry`. */
+export interface RepositoryRegistryOptions {
+  /**
+   * Whether the account `name` exists now (asked of the user store after the lock is taken: the
+   * account of a logged-in session may have been removed since its login).
+   */
+  userExists: (name: string) => Promise<boolean>;
+  /**
+   * Blob bytes queued for the disk across all users before puts wait (default 32 MiB): the
+   * server's memory for writes does not grow with the number of pushes.
+   */
+  writeBudgetBytes?: number;
+  /** How long an open waits for an admin command holding the user's lock (default 5000 ms). */
+  lockWaitMs?: number;
+  /** Opens each repository's chunk store (default: a `PackChunkStore` under the write budget). */
+  openChunks?: ChunkStoreOpener;
+  /** Hears of damage found in a repository, with the user and the paths. */
+  logger?: Logger;
+}
+
+interface Opened {
+  repository: UserRepository;
+  lock: HeldLock;
+}
 
 interface Entry {
-  opening: Promise<UserRepository>;
+  opening: Promise<Opened>;
   users: number;
 }
 
@@ -19,45 +54,93 @@ interface Entry {
 export class RepositoryRegistry {
   readonly #dataDir: string;
   readonly #open = new Map<string, Entry>();
+  /** The close in progress of each user's last entry: the next open waits for it. */
+  readonly #closing = new Map<string, Promise<void>>();
   readonly #budget: WriteBudget;
+  readonly #openChunks: ChunkStoreOpener | undefined;
+  readonly #userExists: (name: string) => Promise<boolean>;
+  readonly #lockWaitMs: number;
   readonly #logger: Logger;
 
-  /**
-   * @param logger hears of damage found in a repository (with the user and the paths)
-   * @param writeBudgetBytes blob bytes queued for the disk across all users before puts wait
-   *   (default 32 MiB): the server's memory for writes does not grow with the number of pushes.
-   */
-  constructor(dataDir: string, logger: Logger = silentLogger, writeBudgetBytes = 32 * 1024 * 1024) {
+  constructor(dataDir: string, options: RepositoryRegistryOptions) {
     this.#dataDir = dataDir;
-    this.#logger = logger;
-    this.#budget = new WriteBudget(writeBudgetBytes);
+    this.#budget = new WriteBudget(options.writeBudgetBytes ?? 32 * 1024 * 1024);
+    this.#openChunks = options.openChunks;
+    this.#userExists = options.userExists;
+    this.#lockWaitMs = options.lockWaitMs ?? 5000;
+    this.#logger = options.logger ?? silentLogger;
   }
 
-  /** The repository of `user`, opened on first use; pair every call with `release`. */
-  acquire(user: string): Promise<UserRepository> {
+  /**
+   * The repository of `user`, opened on first use. Pair every call that resolves with one
+   * `release`; a call that rejects holds nothing.
+   *
+   * @throws {BurrowError} BUSY when an admin command kept the user's lock for the whole wait
+   * @throws {NotFoundError} when the account does not exist (any more)
+   */
+  async acquire(user: string): Promise<UserRepository> {
     let entry = this.#open.get(user);
     if (entry === undefined) {
-      const budget = this.#budget;
-      const logger = withFields(this.#logger, { user });
-      const opening = UserRepository.open(
-        userRepositoryDir(this.#dataDir, user),
-        (dir) => PackChunkStore.open(dir, { budget, logger }),
-        logger,
-      );
-      entry = { opening, users: 0 };
-      this.#open.set(user, entry);
-      entry.opening.catch(() => this.#open.delete(user));
+      const created: Entry = { opening: this.#openLocked(user), users: 0 };
+      this.#open.set(user, created);
+      created.opening.catch(() => {
+        if (this.#open.get(user) === created) this.#open.delete(user);
+      });
+      entry = created;
     }
     entry.users++;
-    return entry.opening;
+    try {
+      return (await entry.opening).repository;
+    } catch (error) {
+      entry.users--;
+      throw error;
+    }
   }
 
-  /** Lets go of `user`'s repository; the last release flushes and closes it. */
+  /** Lets go of `user`'s repository; the last release flushes and closes it, then unlocks. */
   async release(user: string): Promise<void> {
     const entry = this.#open.get(user);
     if (entry === undefined || --entry.users > 0) return;
     this.#open.delete(user);
-    const repository = await entry.opening;
-    await repository.close();
+    const closing = (async () => {
+      const { repository, lock } = await entry.opening;
+      try {
+        await repository.close();
+      } finally {
+        lock.release();
+      }
+    })();
+    const settled = closing.catch(() => {});
+    this.#closing.set(user, settled);
+    settled.then(() => {
+      if (this.#closing.get(user) === settled) this.#closing.delete(user);
+    });
+    await closing;
+  }
+
+  /** Takes the user's lock, checks the account, then opens (creating it when missing). */
+  async #openLocked(user: string): Promise<Opened> {
+    await this.#closing.get(user);
+    const lock = await lockRepository(this.#dataDir, user, this.#lockWaitMs);
+    if (lock === null) {
+      throw new BurrowError(
+        "BUSY",
+        "Cannot open your repository: an administrator is changing your account; try again later",
+      );
+    }
+    try {
+      if (!await this.#userExists(user)) {
+        throw new NotFoundError(`Cannot open your repository: user "${user}" does not exist`);
+      }
+      const dir = userRepositoryDir(this.#dataDir, user);
+      const logger = withFields(this.#logger, { user });
+      const budget = this.#budget;
+      const openChunks = this.#openChunks ?? ((d) => PackChunkStore.open(d, { budget, logger }));
+      const repository = await UserRepository.open(dir, openChunks, logger);
+      return { repository, lock };
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
 }

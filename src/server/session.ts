@@ -210,7 +210,11 @@ export class Session {
       accounts: this.#ctx.accounts,
       logger: this.#ctx.logger,
       repository: () => {
-        this.#repository ??= this.#ctx.repositories.acquire(this.#user ?? "");
+        // A failed open holds nothing: the next request tries again, and close releases nothing.
+        this.#repository ??= this.#ctx.repositories.acquire(this.#user ?? "").catch((error) => {
+          this.#repository = null;
+          throw error;
+        });
         return this.#repository;
       },
     };

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { BurrowError, NotFoundError } from "../errors.ts";
+import { lockRepository } from "../repo/repository_lock.ts";
+import { MemoryChunkStore } from "../repo/memory_chunk_store.ts";
+import { RepositoryRegistry, type RepositoryRegistryOptions } from "./repositories.ts";
+
+/** Runs `body` with a data folder and a registry in which only the users in `accounts` exist. */
+async function withRegistry(
+  body: (registry: RepositoryRegistry, dataDir: string, accounts: Set<string>) => Promise<void>,
+  options: Partial<RepositoryRegistryOptions> = {},
+): Promise<void> {
+  const dataDir = await Deno.makeTempDir();
+  const accounts = new Set(["alice"]);
+  const registry = new RepositoryRegistry(dataDir, {
+    userExists: (name) => Promise.resolve(accounts.has(name)),
+    lockWaitMs: 2000,
+    ...options,
+  });
+  try {
+    await body(registry, dataDir, accounts);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+Deno.test("RepositoryRegistry.acquire() holds the user's lock until the last release", async () => {
+  await withRegistry(async (registry, dataDir) => {
+    const one = await registry.acquire("alice");
+    const two = await registry.acquire("alice");
+    assert.equal(one, two, "sessions of one user share one repository");
+    assert.equal(await lockRepository(dataDir, "alice", 0), null, "the server holds the lock");
+    await registry.release("alice");
+    assert.equal(await lockRepository(dataDir, "alice", 0), null, "one session still uses it");
+    await registry.release("alice");
+    const admin = await lockRepository(dataDir, "alice", 0);
+    assert.ok(admin !== null, "the lock is free once the repository is closed");
+    admin.release();
+  });
+});
+
+Deno.test("RepositoryRegistry.acquire() waits while an admin command holds the lock", async () => {
+  await withRegistry(async (registry, dataDir) => {
+    const admin = await lockRepository(dataDir, "alice", 0);
+    assert.ok(admin !== null);
+    let opened = false;
+    const acquiring = registry.acquire("alice").then((repository) => (opened = true, repository));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(opened, false, "no open while the admin holds the lock");
+    assert.equal(await exists(`${dataDir}/repos/alice`), false);
+    admin.release();
+    await acquiring;
+    assert.ok(await exists(`${dataDir}/repos/alice/chunks`));
+    await registry.release("alice");
+  });
+});
+
+Deno.test("RepositoryRegistry.acquire() fails with BUSY when an admin command keeps the lock", async () => {
+  await withRegistry(async (registry, dataDir) => {
+    const admin = await lockRepository(dataDir, "alice", 0);
+    assert.ok(admin !== null);
+    try {
+      await assert.rejects(
+        registry.acquire("alice"),
+        (error) =>
+          error instanceof BurrowError && error.code === "BUSY" &&
+          !error.message.includes(dataDir),
+      );
+      assert.equal(await exists(`${dataDir}/repos/alice`), false, "nothing was created");
+    } finally {
+      admin.release();
+    }
+    // A failed acquire holds nothing: the next one opens, and one release closes it.
+    await registry.acquire("alice");
+    await registry.release("alice");
+    const again = await lockRepository(dataDir, "alice", 0);
+    assert.ok(again !== null);
+    again.release();
+  }, { lockWaitMs: 150 });
+});
+
+Deno.test("RepositoryRegistry.acquire() creates no repository for an account that is gone", async () => {
+  await withRegistry(async (registry, dataDir, accounts) => {
+    accounts.delete("alice");
+    await assert.rejects(registry.acquire("alice"), NotFoundError);
+    assert.equal(await exists(`${dataDir}/repos/alice`), false);
+    const admin = await lockRepository(dataDir, "alice", 0);
+    assert.ok(admin !== null, "a refused open drops the lock");
+    admin.release();
+  });
+});
+
+Deno.test("RepositoryRegistry.acquire() right after the last release waits for the close", async () => {
+  /** A chunk store whose close takes a while, as a flush of unwritten packs does. */
+  class SlowClosingStore extends MemoryChunkStore {
+    override async close(): Promise<void> {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await super.close();
+    }
+  }
+  const openChunks = () => Promise.resolve(new SlowClosingStore());
+  await withRegistry(async (registry) => {
+    const first = await registry.acquire("alice");
+    const closing = registry.release("alice");
+    // No wait for the lock: this open succeeds only if it waits for the close to unlock.
+    const reopened = await registry.acquire("alice");
+    await closing;
+    assert.notEqual(reopened, first, "a new instance, opened after the old one closed");
+    await registry.release("alice");
+  }, { lockWaitMs: 0, openChunks });
+});
