@@ -7,7 +7,8 @@ import {
 } from "../auth/mod.ts";
 import { UsageError } from "../errors.ts";
 import { AccountService } from "../server/accounts.ts";
-import { DEFAULT_SERVER_LIMITS, type ServerLimits, startServer } from "../server/server.ts";
+import { raiseDescriptorLimit } from "../server/descriptor_limit.ts";
+import { DEFAULT_SERVER_LIMITS, halfOf, type ServerLimits, startServer } from "../server/server.ts";
 import { lockDataDir } from "../server/data_lock.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
@@ -34,11 +35,32 @@ function positiveFlag(args: ParsedArgs, name: string, fallback: number): number 
   return value;
 }
 
+/** Reads a count flag: a whole number of at least 1. @throws {UsageError} */
+function countFlag(args: ParsedArgs, name: string, fallback: number): number {
+  const value = positiveFlag(args, name, fallback);
+  if (!Number.isInteger(value)) {
+    throw new UsageError(`Invalid --${name} "${value}": expected a whole number`);
+  }
+  return value;
+}
+
 function resolveLimits(args: ParsedArgs): ServerLimits {
   const d = DEFAULT_SERVER_LIMITS;
+  const maxConnections = countFlag(args, "max-connections", d.maxConnections);
+  // The pre-login caps default to half of the cap above them, and never exceed it.
+  const maxUnauthenticated = Math.min(
+    maxConnections,
+    countFlag(args, "max-unauthenticated", halfOf(maxConnections)),
+  );
+  const perAddress = Math.min(
+    maxUnauthenticated,
+    countFlag(args, "max-unauthenticated-per-address", halfOf(maxUnauthenticated)),
+  );
   return {
     ...d,
-    maxConnections: Math.floor(positiveFlag(args, "max-connections", d.maxConnections)),
+    maxConnections,
+    maxUnauthenticated,
+    maxUnauthenticatedPerAddress: perAddress,
     handshakeTimeoutMs: positiveFlag(args, "handshake-timeout", d.handshakeTimeoutMs / 1000) * 1000,
     idleTimeoutMs: positiveFlag(args, "idle-timeout", d.idleTimeoutMs / 1000) * 1000,
   };
@@ -69,6 +91,7 @@ async function run(args: ParsedArgs): Promise<void> {
   const limits = resolveLimits(args);
   const { dataDir, usersSpec } = resolveStoreLocation(args, processEnv);
   const logger = stderrLogger();
+  raiseDescriptorLimit(logger);
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const lock = await lockDataDir(dataDir);
   const store = await openUserStore(usersSpec).catch((error) => {
@@ -132,6 +155,16 @@ export const serveCommand: Command = {
       type: "string",
       value: "N",
       help: `Most connections at once (default ${DEFAULT_SERVER_LIMITS.maxConnections})`,
+    },
+    "max-unauthenticated": {
+      type: "string",
+      value: "N",
+      help: "Most connections not logged in yet (default half of --max-connections)",
+    },
+    "max-unauthenticated-per-address": {
+      type: "string",
+      value: "N",
+      help: "Most of those from one address (default half of --max-unauthenticated)",
     },
     "handshake-timeout": {
       type: "string",
