@@ -1,8 +1,10 @@
 /**
  * Who gets a connection slot. Connections that have not logged in yet cost an attacker nothing,
  * so they have their own pool, smaller than the server's cap, and a share of it per address;
- * when a pool is full, the newcomer gets in and the least advanced connection of that pool goes
- * (the oldest among equals). A newcomer is refused only when logged-in connections fill the cap.
+ * when a pool is full, the newcomer gets in and a connection of that pool goes: one of the address
+ * that holds the most, the least advanced of those, the oldest among equals. So an address that
+ * keeps refreshing idle connections evicts its own, not a slow client from elsewhere. A newcomer
+ * is refused only when logged-in connections fill the cap.
  *
  * Invariants: connections counted ≤ `maxConnections`; connections not logged in ≤
  * `maxUnauthenticated`; per address ≤ `maxUnauthenticatedPerAddress`. A connection leaves the
@@ -55,7 +57,7 @@ export class Admission<T> {
     const { maxConnections, maxUnauthenticated, maxUnauthenticatedPerAddress } = this.#limits;
     const evicted: T[] = [];
     const evictFrom = (pool: Iterable<T>) => {
-      const victim = this.#leastAdvanced(pool);
+      const victim = this.#victim(pool);
       if (victim !== undefined) {
         this.remove(victim);
         evicted.push(victim);
@@ -100,20 +102,31 @@ export class Admission<T> {
     return { unauthenticated: this.#waiting.size, loggedIn: this.#loggedIn.size };
   }
 
-  /** The connection of `pool` that got least far, the oldest among equals. */
-  #leastAdvanced(pool: Iterable<T>): T | undefined {
+  /**
+   * The connection of `pool` to evict: from the address with the most connections not logged in,
+   * the one that got least far, the oldest among equals.
+   */
+  #victim(pool: Iterable<T>): T | undefined {
     let best: T | undefined;
-    let bestProgress = Infinity;
-    let bestOrder = Infinity;
+    let bestKey: [number, number, number] = [Infinity, Infinity, Infinity];
     for (const connection of pool) {
-      const progress = this.#progressOf(connection);
-      const order = this.#waiting.get(connection)?.order ?? Infinity;
-      if (progress < bestProgress || (progress === bestProgress && order < bestOrder)) {
+      const entry = this.#waiting.get(connection);
+      if (entry === undefined) continue;
+      const share = this.#byAddress.get(entry.address)?.size ?? 0;
+      const key: [number, number, number] = [-share, this.#progressOf(connection), entry.order];
+      if (isBefore(key, bestKey)) {
         best = connection;
-        bestProgress = progress;
-        bestOrder = order;
+        bestKey = key;
       }
     }
     return best;
   }
+}
+
+/** Lexicographic order of keys of equal length. */
+function isBefore(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) return (a[i] ?? 0) < (b[i] ?? 0);
+  }
+  return false;
 }

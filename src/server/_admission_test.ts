@@ -41,6 +41,18 @@ Deno.test("Admission.admit() evicts the least advanced, then the oldest, of a fu
   assert.deepEqual(pool.counts, { unauthenticated: 3, loggedIn: 0 });
 });
 
+Deno.test("Admission.admit() evicts from the address that holds the most of a full pool", () => {
+  const pool = admission(10, 4, 4);
+  const slow = conn("slow-user");
+  pool.admit(slow, "user");
+  for (const name of ["x1", "x2", "x3"]) pool.admit(conn(name, 3), "attacker");
+  assert.deepEqual(
+    names(pool.admit(conn("y"), "other").evicted),
+    ["x1"],
+    "not the older slow-user",
+  );
+});
+
 Deno.test("Admission.admit() evicts within the newcomer's address when its share is full", () => {
   const pool = admission(10, 6, 2);
   pool.admit(conn("other"), "2");

@@ -138,11 +138,13 @@ Deno.test("idle connections from another address do not keep real logins out", a
   })();
   try {
     await sleep(500);
-    const results = await Promise.all(Array.from({ length: 10 }, async (_, i) => {
-      await sleep(i * 400);
-      return await snapshots(server);
+    // Two users at a time, five logins each, one after the other.
+    const lanes = await Promise.all([0, 1].map(async () => {
+      const results = [];
+      for (let i = 0; i < 5; i++) results.push(await snapshots(server));
+      return results;
     }));
-    const failed = results.filter((result) => result.code !== 0);
+    const failed = lanes.flat().filter((result) => result.code !== 0);
     assert.equal(failed.length, 0, `${failed.length} of 10 logins failed: ${failed[0]?.stderr}`);
   } finally {
     attacking = false;
