@@ -2,8 +2,7 @@
  * Request/reply over one frame stream: each request gets a fresh id, replies are matched by id
  * (so requests can be pipelined), and an `error` reply rejects with the matching domain error.
  * An `error` with request id 0 is the server's reason for ending the connection (busy, shutting
- * down, a broken frame): it rejects every pending and later request, and wins over the network
- * failure that follows it.
+ * down, a broken frame): it rejects every pending and later request.
  *
  * @module
  */
@@ -19,9 +18,6 @@ import {
   MessageType,
   type Payloads,
 } from "../protocol/mod.ts";
-
-/** After a failed write, how long to wait for the server's reason to arrive on the read side. */
-const REASON_WAIT_MS = 1000;
 
 interface Pending {
   expect: MessageName;
@@ -71,19 +67,13 @@ export class RpcChannel {
     const reply = new Promise<Payloads[R]>((resolve, reject) => {
       this.#pending.set(id, { expect, resolve: resolve as (p: unknown) => void, reject });
     });
-    const written = this.#stream.writeFrameParts(MessageType[type], id, parts).catch(
-      async (error) => {
-        // A server that ends the connection sends its reason first; the write may fail before
-        // the reader got to it.
-        await this.#readerSettled(REASON_WAIT_MS);
-        this.#fail(
-          new NetworkError(`Cannot send "${type}": the connection failed`, "NETWORK", {
-            cause: error,
-          }),
-        );
-        throw this.#failure;
-      },
-    );
+    const written = this.#stream.writeFrameParts(MessageType[type], id, parts).catch((error) => {
+      const failure = new NetworkError(`Cannot send "${type}": the connection failed`, "NETWORK", {
+        cause: error,
+      });
+      this.#fail(failure);
+      throw failure;
+    });
     written.catch(() => {});
     return { written, reply };
   }
@@ -106,8 +96,7 @@ export class RpcChannel {
           // is about to close the connection; report its reason to every waiting request.
           const message = decodeMessage(frame);
           if (message.type === "error") {
-            const { code, message: text, retryAfterMs } = message.payload;
-            this.#fail(errorFromWire(code, text, retryAfterMs));
+            this.#fail(errorFromWire(message.payload.code, message.payload.message));
           }
           continue;
         }
@@ -149,14 +138,6 @@ export class RpcChannel {
     } catch (error) {
       pending.reject(error instanceof Error ? error : new Error(String(error)));
     }
-  }
-
-  /** Resolves once the read loop has ended, or after `ms`. */
-  async #readerSettled(ms: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-    await Promise.race([this.#readLoop, timeout]);
-    clearTimeout(timer);
   }
 
   #fail(error: Error): void {
