@@ -91,7 +91,6 @@ async function run(args: ParsedArgs): Promise<void> {
   const limits = resolveLimits(args);
   const { dataDir, usersSpec } = resolveStoreLocation(args, processEnv);
   const logger = stderrLogger();
-  raiseDescriptorLimit(logger);
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const lock = await lockDataDir(dataDir);
   const store = await openUserStore(usersSpec).catch((error) => {
@@ -112,6 +111,7 @@ async function run(args: ParsedArgs): Promise<void> {
       logger,
     });
     const repositories = new RepositoryRegistry(dataDir);
+    raiseDescriptorLimit(logger);
     const server = await startServer({ ...listen, ...tls, accounts, repositories, limits, logger });
     // Signals are handled before the ready line: a supervisor may stop the server at once.
     const stop = () => void server.shutdown();
