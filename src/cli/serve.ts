@@ -7,7 +7,8 @@ import {
 } from "../auth/mod.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 import { AccountService } from "../server/accounts.ts";
-import { DEFAULT_SERVER_LIMITS, type ServerLimits, startServer } from "../server/server.ts";
+import { raiseDescriptorLimit } from "../server/descriptor_limit.ts";
+import { DEFAULT_SERVER_LIMITS, halfOf, type ServerLimits, startServer } from "../server/server.ts";
 import { lockDataDir } from "../server/data_lock.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
 import { sweepPurgedRepositories } from "../repo/repository_purge.ts";
@@ -35,11 +36,32 @@ function positiveFlag(args: ParsedArgs, name: string, fallback: number): number 
   return value;
 }
 
+/** Reads a count flag: a whole number of at least 1. @throws {UsageError} */
+function countFlag(args: ParsedArgs, name: string, fallback: number): number {
+  const value = positiveFlag(args, name, fallback);
+  if (!Number.isInteger(value)) {
+    throw new UsageError(`Invalid --${name} "${value}": expected a whole number`);
+  }
+  return value;
+}
+
 function resolveLimits(args: ParsedArgs): ServerLimits {
   const d = DEFAULT_SERVER_LIMITS;
+  const maxConnections = countFlag(args, "max-connections", d.maxConnections);
+  // The pre-login caps default to half of the cap above them, and never exceed it.
+  const maxUnauthenticated = Math.min(
+    maxConnections,
+    countFlag(args, "max-unauthenticated", halfOf(maxConnections)),
+  );
+  const perAddress = Math.min(
+    maxUnauthenticated,
+    countFlag(args, "max-unauthenticated-per-address", halfOf(maxUnauthenticated)),
+  );
   return {
     ...d,
-    maxConnections: Math.floor(positiveFlag(args, "max-connections", d.maxConnections)),
+    maxConnections,
+    maxUnauthenticated,
+    maxUnauthenticatedPerAddress: perAddress,
     handshakeTimeoutMs: positiveFlag(args, "handshake-timeout", d.handshakeTimeoutMs / 1000) * 1000,
     idleTimeoutMs: positiveFlag(args, "idle-timeout", d.idleTimeoutMs / 1000) * 1000,
   };
@@ -98,6 +120,7 @@ async function run(args: ParsedArgs): Promise<void> {
       userExists: async (name) => (await store.get(name)) !== null,
       logger,
     });
+    raiseDescriptorLimit(logger);
     const server = await startServer({ ...listen, ...tls, accounts, repositories, limits, logger });
     // Signals are handled before the ready line: a supervisor may stop the server at once.
     const stop = () => void server.shutdown();
@@ -141,6 +164,16 @@ export const serveCommand: Command = {
       type: "string",
       value: "N",
       help: `Most connections at once (default ${DEFAULT_SERVER_LIMITS.maxConnections})`,
+    },
+    "max-unauthenticated": {
+      type: "string",
+      value: "N",
+      help: "Most connections not logged in yet (default half of --max-connections)",
+    },
+    "max-unauthenticated-per-address": {
+      type: "string",
+      value: "N",
+      help: "Most of those from one address (default half of --max-unauthenticated)",
     },
     "handshake-timeout": {
       type: "string",

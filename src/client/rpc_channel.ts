@@ -1,6 +1,8 @@
 /**
  * Request/reply over one frame stream: each request gets a fresh id, replies are matched by id
  * (so requests can be pipelined), and an `error` reply rejects with the matching domain error.
+ * An `error` with request id 0 is the server's reason for ending the connection (busy, shutting
+ * down, a broken frame): it rejects every pending and later request.
  *
  * @module
  */

@@ -1,20 +1,33 @@
 /**
- * The TLS listener: accepts connections up to a cap, runs one `Session` per connection, and on
- * shutdown stops accepting, lets in-flight requests finish (bounded by a grace period), then
- * closes what is left.
+ * The TLS listener: accepts connections, runs one `Session` per connection, and on shutdown stops
+ * accepting, lets in-flight requests finish (bounded by a grace period), then ends what is left.
+ *
+ * Connections that have not logged in have their own pool and a share of it per address; a full
+ * pool makes room by closing its least advanced connection (`Admission`), so idle peers cannot
+ * keep users out. A newcomer is refused, with `error` BUSY, only when logged-in connections fill
+ * the cap. A failing `accept` (out of descriptors) is retried after a growing pause, and logged
+ * at most once per 10 s.
  *
  * @module
  */
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { ErrorPayload } from "../protocol/mod.ts";
+import { AcceptBackoff } from "./_accept_backoff.ts";
+import { Admission } from "./_admission.ts";
+import { SocketReaper } from "./_socket_reaper.ts";
 import type { AccountService } from "./accounts.ts";
 import type { RepositoryRegistry } from "./repositories.ts";
 import { Session } from "./session.ts";
 
 /** Limits that keep one client from holding the server. */
 export interface ServerLimits {
-  /** Connections served at once; more are closed on accept. */
+  /** Connections served at once, logged in or not. */
   maxConnections: number;
+  /** Connections not logged in yet, at once (at most `maxConnections`). */
+  maxUnauthenticated: number;
+  /** Connections not logged in yet from one address, at once. */
+  maxUnauthenticatedPerAddress: number;
   /** Before login, the longest wait for the client's next step (TLS handshake, hello, login). */
   handshakeTimeoutMs: number;
   /** A logged-in connection silent this long is closed. */
@@ -23,12 +36,25 @@ export interface ServerLimits {
   shutdownGraceMs: number;
 }
 
+/** Half of a cap, at least 1: the default of each pre-login cap from the cap above it. */
+export function halfOf(cap: number): number {
+  return Math.max(1, Math.ceil(cap / 2));
+}
+
 /** Defaults for `ServerLimits`. */
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxConnections: 256,
+  maxUnauthenticated: halfOf(256),
+  maxUnauthenticatedPerAddress: halfOf(halfOf(256)),
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 300_000,
   shutdownGraceMs: 10_000,
+};
+
+/** What a client that finds the server full, or is evicted before login, is told. */
+const BUSY: ErrorPayload = {
+  code: "BUSY",
+  message: "Cannot serve the connection: the server is busy, try again later",
 };
 
 /** What `startServer` needs. */
@@ -62,37 +88,72 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
     key: options.keyPem,
     alpnProtocols: ["burrow/1"],
   });
+  const { limits, logger } = options;
   const sessions = new Set<Session>();
+  const admission = new Admission<Session>(limits, (session) => session.progress);
+  const reaper = new SocketReaper(logger);
+  let refusing = 0;
   let nextId = 1;
   let stopping: Promise<void> | null = null;
+  const wake = new AbortController();
+
+  const serve = (conn: Deno.TlsConn) => {
+    const id = nextId++;
+    const peer = formatAddr(conn.remoteAddr);
+    const onLogin = () => admission.loggedIn(session);
+    const session: Session = new Session(conn, { ...options, id, peer, reaper, onLogin });
+    sessions.add(session);
+    const decision = admission.admit(session, hostOf(conn.remoteAddr));
+    for (const victim of decision.evicted) victim.end(BUSY, "evicted to make room");
+    const done = session.run();
+    if (decision.admitted) {
+      void done.finally(() => {
+        sessions.delete(session);
+        admission.remove(session);
+      });
+      return;
+    }
+    logger.warn("connection refused: too many connections", { conn: id, addr: peer });
+    // Telling a refused client why takes a TLS handshake: only for as many as the pre-login pool.
+    if (refusing >= limits.maxUnauthenticated) session.end(BUSY, "refused: server full");
+    else session.end(BUSY, "refused: server full", true);
+    refusing++;
+    void done.finally(() => {
+      sessions.delete(session);
+      refusing--;
+    });
+  };
+
   const acceptLoop = (async () => {
+    const backoff = new AcceptBackoff();
     for (;;) {
       let conn: Deno.TlsConn;
       try {
         conn = await listener.accept();
       } catch (error) {
         if (stopping !== null || error instanceof Deno.errors.BadResource) return;
-        options.logger.warn("accept failed", { error: errorMessage(error) });
+        const { delayMs, suppressed } = backoff.failed();
+        if (suppressed !== null) {
+          logger.warn("accept failed", {
+            error: errorMessage(error),
+            suppressed,
+            retryMs: delayMs,
+          });
+        }
+        await sleep(delayMs, wake.signal);
         continue;
       }
-      const id = nextId++;
-      const peer = formatAddr(conn.remoteAddr);
-      if (sessions.size >= options.limits.maxConnections) {
-        options.logger.warn("connection refused: too many connections", { conn: id, addr: peer });
-        conn.close();
-        continue;
-      }
-      const session = new Session(conn, { ...options, id, peer });
-      sessions.add(session);
-      session.run().finally(() => sessions.delete(session));
+      backoff.succeeded();
+      serve(conn);
     }
   })();
   const shutdown = () => {
     stopping ??= (async () => {
-      options.logger.info("shutting down", { connections: sessions.size });
+      logger.info("shutting down", { connections: sessions.size });
       listener.close();
+      wake.abort();
       await acceptLoop;
-      await Promise.all([...sessions].map((s) => s.drain(options.limits.shutdownGraceMs)));
+      await Promise.all([...sessions].map((s) => s.drain(limits.shutdownGraceMs)));
     })();
     return stopping;
   };
@@ -104,6 +165,25 @@ export function startServer(options: ServerOptions): Promise<RunningServer> {
     shutdown: () => shutdown().then(resolveFinished),
     finished,
   });
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+/** The address part of a peer, which the per-address pre-login share counts by. */
+function hostOf(addr: Deno.Addr): string {
+  return addr.transport === "tcp" || addr.transport === "udp" ? addr.hostname : addr.transport;
 }
 
 function formatAddr(addr: Deno.Addr): string {

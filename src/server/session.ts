@@ -1,7 +1,10 @@
 /**
- * One client connection: a small state machine (hello → login → challenge → ready) that reads
- * frames, answers each request under the same request id, and closes the connection on any
- * framing or protocol error, a failed login, the handshake deadline or the idle timeout.
+ * One client connection: a small state machine (TLS handshake → hello → login → challenge →
+ * ready) that reads frames, answers each request under the same request id, and closes the
+ * connection on any framing or protocol error, a failed login, the handshake deadline or the idle
+ * timeout. When the server ends a session itself (a full server, shutdown), the client first gets
+ * an `error` frame with request id 0 saying why; a connection closed before its TLS handshake
+ * finished has its socket reaped, since Deno would keep it open until the peer leaves.
  *
  * @module
  */
@@ -11,6 +14,7 @@ import {
   type ClientMessage,
   decodeClientMessage,
   encodeMessage,
+  type ErrorPayload,
   type FrameLimits,
   FrameStream,
   limitsFor,
@@ -23,6 +27,7 @@ import {
 } from "../protocol/mod.ts";
 import { releaseBytes } from "../repo/release_bytes.ts";
 import type { UserRepository } from "../repo/user_repository.ts";
+import type { SocketReaper } from "./_socket_reaper.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
 import type { ServerOptions } from "./server.ts";
 
@@ -32,18 +37,37 @@ export interface SessionContext extends ServerOptions {
   id: number;
   /** Remote address as HOST:PORT, for log lines. */
   peer: string;
+  /** Frees the socket when the connection is closed before its TLS handshake finished. */
+  reaper: SocketReaper;
+  /** Called once, when the client has logged in. */
+  onLogin(): void;
 }
 
 type SessionState = "hello" | "login" | "challenge" | "ready";
 
 const SERVER_NAME = "burrow/0.1.0";
 const LOGIN_READ_LIMITS = limitsFor(["hello", "login_start", "login_proof", "signup"]);
+const PROGRESS: Record<SessionState, number> = { hello: 1, login: 2, challenge: 3, ready: 5 };
+/** After its goodbye `error`, how long a session still reads (and drops) what the client sends. */
+const LINGER_MS = 1000;
+/** What every session says when the server shuts down. */
+const SHUTTING_DOWN: ErrorPayload = {
+  code: "BUSY",
+  message: "Cannot continue: the server is shutting down",
+};
 
 /** Serves one connection until it closes. */
 export class Session {
   readonly #conn: Deno.TlsConn;
   readonly #stream: FrameStream;
   readonly #ctx: SessionContext;
+  readonly #localAddr: Deno.Addr;
+  readonly #remoteAddr: Deno.Addr;
+  #handshake: "pending" | "done" | "failed" = "pending";
+  /** Set once the server decided to end the session: the `error` to send and the log reason. */
+  #ending: { error: ErrorPayload; reason: string } | null = null;
+  #closed = false;
+  #reap = false;
   #state: SessionState = "hello";
   #user: string | null = null;
   #repository: Promise<UserRepository> | null = null;
@@ -63,6 +87,18 @@ export class Session {
     };
     this.#stream = new FrameStream(conn, { limits });
     this.#ctx = ctx;
+    this.#localAddr = conn.localAddr;
+    this.#remoteAddr = conn.remoteAddr;
+  }
+
+  /**
+   * How far the client got before login, for choosing whom to evict: 0 TLS handshake, 1 waiting
+   * for hello, 2 for a login, 3 challenged, 4 proof being checked, 5 logged in.
+   */
+  get progress(): number {
+    if (this.#handshake !== "done") return 0;
+    if (this.#state === "challenge" && this.#busy !== null) return 4;
+    return PROGRESS[this.#state];
   }
 
   /** Serves requests until the connection ends; never rejects. */
@@ -71,7 +107,11 @@ export class Session {
     return this.#done;
   }
 
-  /** Lets the request in flight finish (at most `graceMs`), then closes. Never rejects. */
+  /**
+   * Lets the request in flight finish (at most `graceMs`), then ends the session with `error`
+   * BUSY "the server is shutting down" (see `end`). Resolves once the connection is closed; never
+   * rejects.
+   */
   async drain(graceMs: number): Promise<void> {
     if (this.#busy !== null) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -79,21 +119,58 @@ export class Session {
       await Promise.race([this.#busy.catch(() => {}), grace]);
       clearTimeout(timer);
     }
-    this.#close("server shutting down");
+    this.end(SHUTTING_DOWN, "server shutting down");
     await this.#done;
+  }
+
+  /**
+   * Ends the session on the server's side: sends `error` with request id 0, shuts the sending
+   * side (TLS close_notify), drops what the client still sends for at most 1 s so that it reads
+   * the error rather than a reset, then closes. Before the TLS handshake is done there is no way
+   * to tell the client: the connection is closed at once, or with `afterHandshake` once the
+   * handshake is done (within the handshake timeout). The first call decides; never throws.
+   */
+  end(error: ErrorPayload, reason: string, afterHandshake = false): void {
+    if (this.#closed) return;
+    if (this.#handshake !== "done") {
+      if (afterHandshake && this.#ending === null) this.#ending = { error, reason };
+      else this.#close(reason);
+      return;
+    }
+    if (this.#ending !== null) return;
+    this.#ending = { error, reason };
+    void this.#sayGoodbye(this.#ending);
+  }
+
+  async #sayGoodbye({ error, reason }: { error: ErrorPayload; reason: string }): Promise<void> {
+    clearTimeout(this.#deadline);
+    this.#deadline = setTimeout(() => this.#close(reason), LINGER_MS);
+    await this.#send(0, "error", error).catch(() => {});
+    await this.#conn.closeWrite().catch(() => {});
   }
 
   async #serve(): Promise<void> {
     const { logger, id, peer, limits } = this.#ctx;
     logger.info("connection", { conn: id, addr: peer });
     try {
+      this.#arm(limits.handshakeTimeoutMs, "handshake timeout");
+      await this.#conn.handshake().catch((error) => {
+        this.#handshake = "failed";
+        throw error;
+      });
+      this.#handshake = "done";
+      if (this.#ending !== null) void this.#sayGoodbye(this.#ending);
       for (;;) {
         // The clock runs only while the server waits for the client: each login step must come
         // within the handshake timeout, and a logged-in client may stay silent for the idle one.
-        if (this.#state === "ready") this.#arm(limits.idleTimeoutMs, "idle timeout");
-        else this.#arm(limits.handshakeTimeoutMs, "handshake timeout");
+        // Once the session is ending, its own timer runs instead.
+        if (this.#ending === null) {
+          if (this.#state === "ready") this.#arm(limits.idleTimeoutMs, "idle timeout");
+          else this.#arm(limits.handshakeTimeoutMs, "handshake timeout");
+        }
         const frame = await this.#stream.readFrame();
         if (frame === null) break;
+        if (this.#ending !== null) continue;
         clearTimeout(this.#deadline);
         this.#busy = this.#handleFrame(frame.requestId, () => decodeClientMessage(frame));
         await this.#busy;
@@ -103,16 +180,17 @@ export class Session {
         if (frame.type === MessageType.put_chunks) releaseBytes(frame.payload);
         if (this.#closeReason !== null) break;
       }
-      this.#closeReason ??= "closed by client";
+      this.#closeReason ??= this.#ending?.reason ?? "closed by client";
     } catch (error) {
-      this.#closeReason ??= errorMessage(error);
+      this.#closeReason ??= this.#ending?.reason ?? errorMessage(error);
       // A framing error belongs to no request: report it under id 0 before closing.
-      if (error instanceof ProtocolError) {
+      if (error instanceof ProtocolError && this.#ending === null) {
         await this.#send(0, "error", toWireError(error)).catch(() => {});
       }
     } finally {
       clearTimeout(this.#deadline);
       this.#close(this.#closeReason ?? "closed");
+      if (this.#reap) this.#ctx.reaper.reap(this.#localAddr, this.#remoteAddr);
       if (this.#repository !== null) {
         await this.#ctx.repositories.release(this.#user ?? "").catch((error) =>
           logger.error("cannot close repository", { user: this.#user, error: errorMessage(error) })
@@ -129,10 +207,12 @@ export class Session {
   }
 
   #close(reason: string): void {
-    if (this.#closeReason === null || reason === "server shutting down") {
-      this.#closeReason ??= reason;
-    }
+    this.#closeReason ??= reason;
     clearTimeout(this.#deadline);
+    if (this.#closed) return;
+    this.#closed = true;
+    // Deno keeps the socket of a connection closed mid-handshake open until the peer leaves.
+    this.#reap = this.#handshake === "pending";
     try {
       this.#conn.close();
     } catch {
@@ -144,6 +224,8 @@ export class Session {
     try {
       await this.#dispatch(requestId, decode());
     } catch (error) {
+      // An ending session has told the client why already; its replies may fail to go out.
+      if (this.#ending !== null) return;
       if (!(error instanceof BurrowError)) {
         this.#ctx.logger.error("request failed", {
           conn: this.#ctx.id,
@@ -188,6 +270,7 @@ export class Session {
         const user = this.#user ?? "";
         await accounts.verify(user, message.payload.authKey, hostOf(this.#ctx.peer));
         this.#state = "ready";
+        this.#ctx.onLogin();
         return await this.#send(id, "login_ok", { user });
       }
       case "signup": {

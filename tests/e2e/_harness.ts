@@ -69,13 +69,17 @@ export interface TestServer {
 export interface StartOptions {
   dataDir?: string;
   extraArgs?: string[];
+  /** A command the server runs under, e.g. `["prlimit", "--nofile=64:64", "--"]` (it must exec). */
+  prefix?: string[];
 }
 
 /** Starts `burrow serve --listen 127.0.0.1:0` and waits for its `listening on` line. */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "burrow-e2e-" });
-  const process = new Deno.Command(Deno.execPath(), {
+  const [program, ...prefixArgs] = [...(options.prefix ?? []), Deno.execPath()];
+  const process = new Deno.Command(program ?? Deno.execPath(), {
     args: [
+      ...prefixArgs,
       "run",
       "-A",
       MAIN,

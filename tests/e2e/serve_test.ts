@@ -96,6 +96,8 @@ Deno.test("serve rejects bad flags with exit 2", async () => {
       ["serve", "--cert", "a.pem"],
       ["serve", "--bogus"],
       ["serve", "--max-connections", "-1"],
+      ["serve", "--max-unauthenticated", "0"],
+      ["serve", "--max-unauthenticated-per-address", "1.5"],
     ]
   ) {
     const result = await burrow(args);
