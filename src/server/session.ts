@@ -38,6 +38,8 @@ type SessionState = "hello" | "login" | "challenge" | "ready";
 
 const SERVER_NAME = "burrow/0.1.0";
 const LOGIN_READ_LIMITS = limitsFor(["hello", "login_start", "login_proof", "signup"]);
+/** Signup attempts one connection may make; the next is refused and closes it. */
+const MAX_SIGNUPS_PER_CONNECTION = 3;
 
 /** Serves one connection until it closes. */
 export class Session {
@@ -51,6 +53,7 @@ export class Session {
   #busy: Promise<void> | null = null;
   #done: Promise<void> | null = null;
   #deadline: ReturnType<typeof setTimeout> | undefined;
+  #signups = 0;
 
   constructor(conn: Deno.TlsConn, ctx: SessionContext) {
     this.#conn = conn;
@@ -192,6 +195,12 @@ export class Session {
       }
       case "signup": {
         this.#expect("login", message.type);
+        if (++this.#signups > MAX_SIGNUPS_PER_CONNECTION) {
+          throw new AuthError(
+            `Cannot sign up: at most ${MAX_SIGNUPS_PER_CONNECTION} signups per connection`,
+            "RATE_LIMITED",
+          );
+        }
         const { user, kdf, authKey } = message.payload;
         await accounts.signup(user, kdf, authKey, hostOf(this.#ctx.peer));
         return await this.#send(id, "signup_ok", { user });
