@@ -2,7 +2,7 @@
  * Account operations behind the login protocol, free of sockets: the KDF challenge (a stable
  * fake one for unknown names), proof verification in the hash worker pool with rate limits,
  * signup (rate-limited and under a quota per address) and password change. Unknown user and
- * wrong password take the same path and time.
+ * wrong password take the same path and time; so do known and unknown names in a challenge.
  *
  * @module
  */
@@ -39,6 +39,11 @@ export interface AccountServiceOptions {
   allowSignup: boolean;
   logger: Logger;
   now?: () => Date;
+  /**
+   * The stable fake KDF string for a name (default: derived from `serverSecret` with
+   * `fakeClientKdf`). Tests pass a counting one to see that every challenge computes it.
+   */
+  fakeKdf?: (name: string) => string;
 }
 
 const WRONG_LOGIN = "Cannot log in: wrong user name or password";
@@ -47,11 +52,15 @@ const WRONG_LOGIN = "Cannot log in: wrong user name or password";
 export class AccountService {
   readonly #options: AccountServiceOptions;
   readonly #now: () => Date;
+  readonly #fakeKdf: (name: string) => string;
   #decoyVerifier: Promise<string> | null = null;
 
   constructor(options: AccountServiceOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
+    const { serverSecret, clientKdfParams } = options;
+    this.#fakeKdf = options.fakeKdf ??
+      ((name) => encodeClientKdf(fakeClientKdf(serverSecret, name, clientKdfParams)));
   }
 
   /** Whether `signup` is open on this server. */
@@ -64,13 +73,16 @@ export class AccountService {
     await this.#decoy();
   }
 
-  /** The client KDF string for `name`: the real one, or a stable fake for an unknown name. */
+  /**
+   * The client KDF string for `name`: the real one, or a stable fake for an unknown name. Both
+   * the fake and the store lookup are computed for every name, so the answer takes as long for
+   * a known name as for an unknown one.
+   */
   async challenge(name: string): Promise<string> {
     validateUserName(name);
+    const fake = this.#fakeKdf(name);
     const record = await this.#options.store.get(name);
-    if (record !== null) return record.kdf;
-    const { serverSecret, clientKdfParams } = this.#options;
-    return encodeClientKdf(fakeClientKdf(serverSecret, name, clientKdfParams));
+    return record?.kdf ?? fake;
   }
 
   /**

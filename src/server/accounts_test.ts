@@ -68,6 +68,7 @@ interface FixtureOptions {
   hashParams?: HashParams;
   kdfFloor?: ClientKdfParams;
   signupsPerHour?: number;
+  fakeKdf?: (name: string) => string;
 }
 
 async function withAccounts(
@@ -93,6 +94,7 @@ async function withAccounts(
     clientKdfParams: options.kdfFloor ?? CHEAP_KDF,
     allowSignup: options.allowSignup ?? false,
     logger: { info: log("info"), warn: log("warn"), error: log("error") },
+    ...(options.fakeKdf === undefined ? {} : { fakeKdf: options.fakeKdf }),
   });
   try {
     await body({ accounts, store, pool, lines, clock });
@@ -270,6 +272,24 @@ Deno.test("AccountService.verify(): a burst of 30 delays the real user by 1 s at
     await accounts.verify("alice", right, "192.168.1.7");
     clock.now += 1000;
     await accounts.verify("alice", right, "172.16.0.9");
+  });
+});
+
+Deno.test("AccountService.challenge() does the same work for known and unknown names", async () => {
+  const fakes: string[] = [];
+  const fakeKdf = (name: string) => {
+    fakes.push(name);
+    return `fake for ${name}`;
+  };
+  await withAccounts({ fakeKdf }, async ({ accounts, store }) => {
+    await addUser(store, "alice", "pw", CHEAP_HASH);
+    store.gets = 0;
+    const known = await accounts.challenge("alice");
+    assert.deepEqual({ fakes, gets: store.gets }, { fakes: ["alice"], gets: 1 });
+    const unknown = await accounts.challenge("nobody");
+    assert.deepEqual({ fakes, gets: store.gets }, { fakes: ["alice", "nobody"], gets: 2 });
+    assert.equal(known, (await store.get("alice"))?.kdf);
+    assert.equal(unknown, "fake for nobody");
   });
 });
 
