@@ -13,10 +13,10 @@ import {
   encodeMessage,
   type FrameLimits,
   FrameStream,
-  limitsFor,
   type MessageName,
   MessageType,
   type PayloadOf,
+  SERVER_PRE_LOGIN_LIMITS,
   SERVER_READ_LIMITS,
   SUPPORTED_PROTOCOLS,
   toWireError,
@@ -37,7 +37,6 @@ export interface SessionContext extends ServerOptions {
 type SessionState = "hello" | "login" | "challenge" | "ready";
 
 const SERVER_NAME = "burrow/0.1.0";
-const LOGIN_READ_LIMITS = limitsFor(["hello", "login_start", "login_proof", "signup"]);
 /** Signup attempts one connection may make; the next is refused and closes it. */
 const MAX_SIGNUPS_PER_CONNECTION = 3;
 
@@ -57,12 +56,14 @@ export class Session {
 
   constructor(conn: Deno.TlsConn, ctx: SessionContext) {
     this.#conn = conn;
-    // Before login only the small login messages are accepted, so an anonymous peer can never
-    // make the server buffer a bulk frame.
+    // Before login no frame may exceed the control-message cap, so an anonymous peer can never
+    // make the server buffer a bulk frame; requests read ahead of login are checked when handled.
+    const current = () => this.#state === "ready" ? SERVER_READ_LIMITS : SERVER_PRE_LOGIN_LIMITS;
     const limits: FrameLimits = {
-      maxBody: SERVER_READ_LIMITS.maxBody,
-      payloadLimit: (type) =>
-        (this.#state === "ready" ? SERVER_READ_LIMITS : LOGIN_READ_LIMITS).payloadLimit(type),
+      get maxBody() {
+        return current().maxBody;
+      },
+      payloadLimit: (type) => current().payloadLimit(type),
     };
     this.#stream = new FrameStream(conn, { limits });
     this.#ctx = ctx;

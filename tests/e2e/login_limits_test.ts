@@ -1,7 +1,8 @@
 /**
  * End to end: the login and signup limits against a real `burrow serve`. Parallel guesses reach
  * the verifier only as often as the rate limit allows, the real user is not locked out by them,
- * and signup cannot mass-create accounts or probe names.
+ * signup cannot mass-create accounts or probe names, and requests pipelined behind `login_proof`
+ * are served.
  */
 import assert from "node:assert/strict";
 import { deriveClientKeys, parseClientKdf } from "../../src/auth/mod.ts";
@@ -10,7 +11,17 @@ import { BurrowClient } from "../../src/client/burrow_client.ts";
 import { connectToServer } from "../../src/client/connection.ts";
 import { RpcChannel } from "../../src/client/rpc_channel.ts";
 import { AuthError } from "../../src/errors.ts";
-import { PROTOCOL_VERSION } from "../../src/protocol/mod.ts";
+import {
+  CLIENT_READ_LIMITS,
+  decodeServerMessage,
+  encodeFrame,
+  encodeMessage,
+  type MessageName,
+  MessageType,
+  type PayloadOf,
+  PROTOCOL_VERSION,
+} from "../../src/protocol/mod.ts";
+import { FrameStream } from "../../src/protocol/frame_stream.ts";
 import { addUser, burrow, startServer, type TestServer } from "./_harness.ts";
 
 const HELLO = { protocol: [PROTOCOL_VERSION], client: "burrow-test/login_limits" };
@@ -151,5 +162,60 @@ Deno.test("signup limits: probing for taken names is rate-limited", async () => 
     const taken = outcomes.filter((o) => o === "USER_EXISTS").length;
     assert.ok(outcomes.includes("RATE_LIMITED"), `${taken} taken-name answers, never limited`);
     assert.ok(taken <= 20, `${taken} taken-name answers before the limit`);
+  });
+});
+
+/** Sends `frames` in one write, so they reach the server together. */
+async function writeTogether(conn: Deno.Conn, frames: Uint8Array[]): Promise<void> {
+  const joined = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const frame of frames) {
+    joined.set(frame, at);
+    at += frame.length;
+  }
+  assert.equal(await conn.write(joined), joined.length);
+}
+
+function frameOf<T extends MessageName>(type: T, id: number, payload: PayloadOf<T>): Uint8Array {
+  return encodeFrame(MessageType[type], id, encodeMessage(type, payload));
+}
+
+Deno.test("pipelining: list_snapshots sent with login_proof in one write is served after login_ok", async () => {
+  await withTestServer([], async (server) => {
+    await addUser(server, "alice", "alice-pass");
+    const conn = await connectToServer(await target(server));
+    const stream = new FrameStream(conn, { limits: CLIENT_READ_LIMITS });
+    try {
+      await writeTogether(conn, [
+        frameOf("hello", 1, HELLO),
+        frameOf("login_start", 2, { user: "alice" }),
+      ]);
+      const replies = async (n: number) => {
+        const out: string[] = [];
+        for (let i = 0; i < n; i++) {
+          const frame = await stream.readFrame();
+          assert.ok(frame !== null, `connection closed after ${out.join(", ")}`);
+          const message = decodeServerMessage(frame);
+          out.push(`${frame.requestId} ${message.type}`);
+          if (message.type === "login_challenge") {
+            const keys = await deriveClientKeys("alice-pass", parseClientKdf(message.payload.kdf));
+            await writeTogether(conn, [
+              frameOf("login_proof", 3, { authKey: keys.authKey }),
+              frameOf("list_snapshots", 4, {}),
+            ]);
+          }
+          if (message.type === "error") out.push(message.payload.message);
+        }
+        return out;
+      };
+      assert.deepEqual(await replies(4), [
+        "1 hello_ok",
+        "2 login_challenge",
+        "3 login_ok",
+        "4 snapshots",
+      ]);
+    } finally {
+      stream.close();
+    }
   });
 });
