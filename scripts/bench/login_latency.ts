@@ -12,6 +12,9 @@
  * modules `BurrowClient` is built on (`connectToServer`, `RpcChannel`). The client key
  * derivation is reported on its own row.
  *
+ * (c) login_start → login_challenge for a known and an unknown name, alternating, one new
+ * connection each: the quartiles of both should match, or names could be probed by timing.
+ *
  * Usage: deno run -A scripts/bench/login_latency.ts [--out DIR] [--quick]
  *
  * @module
@@ -37,6 +40,7 @@ import { addUsers, BENCH_PASSWORD, type BurrowServer, withServer } from "./_benc
 
 const CONCURRENT = 50;
 const TARGET_P50_MS = 200;
+const CHALLENGES = 200;
 
 const options = parseBenchArgs();
 const result = newResult("login_latency");
@@ -183,7 +187,49 @@ async function concurrentLogins(target: Target, prepared: Prepared[]): Promise<B
   ];
 }
 
-/** Runs (a) and (b) against `server` and fills `result`. */
+/** The time of one login_start → login_challenge round trip on a fresh connection. */
+async function challengeMs(target: Target, user: string): Promise<number> {
+  const conn = await connectToServer(target);
+  const rpc = new RpcChannel(conn);
+  try {
+    await rpc.request(
+      "hello",
+      { protocol: [PROTOCOL_VERSION], client: "burrow-bench" },
+      "hello_ok",
+    );
+    const start = performance.now();
+    await rpc.request("login_start", { user }, "login_challenge");
+    return performance.now() - start;
+  } finally {
+    await conn.closeWrite().catch(() => {});
+    await rpc.close();
+  }
+}
+
+/** (c): quartiles of the challenge for a known and for unknown names, measured alternately. */
+async function challengeLatency(target: Target, count: number): Promise<BenchRow[]> {
+  const known: number[] = [];
+  const unknown: number[] = [];
+  await challengeMs(target, "single"); // warm-up
+  for (let i = 0; i < count; i++) {
+    known.push(await challengeMs(target, "single"));
+    unknown.push(await challengeMs(target, `nobody${i}`));
+  }
+  const rows: BenchRow[] = [];
+  for (const [label, times] of [["known", known], ["unknown", unknown]] as const) {
+    times.sort((a, b) => a - b);
+    for (const p of [25, 50, 75]) {
+      rows.push({
+        label: `login_start → login_challenge, ${label} name: p${p} (n=${count})`,
+        value: round(percentile(times, p), 3),
+        unit: "ms",
+      });
+    }
+  }
+  return rows;
+}
+
+/** Runs (a), (b) and (c) against `server` and fills `result`. */
 async function measure(server: BurrowServer, sequentialCount: number): Promise<void> {
   const users = Array.from({ length: CONCURRENT }, (_, i) => `client${String(i).padStart(2, "0")}`);
   await addUsers(server, ["single", ...users]);
@@ -199,6 +245,7 @@ async function measure(server: BurrowServer, sequentialCount: number): Promise<v
     median(prepared.map((p) => p.deriveMs)),
   ));
   result.rows.push(...await concurrentLogins(target, prepared));
+  result.rows.push(...await challengeLatency(target, options.quick ? 50 : CHALLENGES));
 }
 
 await runBench(
@@ -217,5 +264,6 @@ await runBench(
     `For the ${CONCURRENT} concurrent logins each simulated client derived its auth key from the KDF string the server sent it (and proved it with one real login) before the clock started, as ${CONCURRENT} client machines would each run Argon2id on their own CPU. BurrowClient has no way to log in with a precomputed key, so these logins send hello, login_start and login_proof through connectToServer + RpcChannel, the modules BurrowClient uses; each is timed from TLS connect to login_ok. A real client's login takes about this latency plus its own key derivation (the row above).`,
     `The client side of all ${CONCURRENT} TLS handshakes runs in this one process on the same 2-core machine as the server, so the figures include that client CPU.`,
     "The server's rate limiter counts failed logins only; serve has no flag for its limits and none was needed.",
+    "The challenge rows time login_start → login_challenge on a new connection each (after hello), alternating the known user with a new unknown name; known and unknown should match at every quartile.",
   ],
 );

@@ -1,6 +1,6 @@
 /**
- * Authentication: client-side key derivation, server-side password hashing, and login rate
- * limits.
+ * Authentication: client-side key derivation, server-side password hashing, and rate limits
+ * for logins and signups.
  *
  * The password never leaves the client. At login the server sends the user's client KDF
  * (Argon2id parameters and a random salt; a stable fake one derived from a server secret for
@@ -45,8 +45,15 @@ export {
 export { hashSecret, MAX_SECRET_BYTES, needsRehash, verifySecret } from "./password_hash.ts";
 export { HashPool, type HashPoolOptions } from "./hash_pool.ts";
 export {
+  type Attempt,
+  type AttemptDecision,
   LoginRateLimiter,
   type LoginRateLimiterOptions,
-  type RateLimitDecision,
 } from "./login_rate_limiter.ts";
+export {
+  DEFAULT_SIGNUPS_PER_HOUR,
+  MAX_SIGNUPS_PER_HOUR,
+  SignupLimiter,
+  type SignupLimiterOptions,
+} from "./signup_limiter.ts";
 export { type RandomBytes, secureRandomBytes } from "./random_bytes.ts";

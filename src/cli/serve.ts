@@ -2,8 +2,11 @@
 import {
   DEFAULT_CLIENT_KDF_PARAMS,
   DEFAULT_HASH_PARAMS,
+  DEFAULT_SIGNUPS_PER_HOUR,
   HashPool,
   LoginRateLimiter,
+  MAX_SIGNUPS_PER_HOUR,
+  SignupLimiter,
 } from "../auth/mod.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 import { AccountService } from "../server/accounts.ts";
@@ -41,6 +44,19 @@ function countFlag(args: ParsedArgs, name: string, fallback: number): number {
   const value = positiveFlag(args, name, fallback);
   if (!Number.isInteger(value)) {
     throw new UsageError(`Invalid --${name} "${value}": expected a whole number`);
+  }
+  return value;
+}
+
+/** Reads `--signup-limit N/hour`: new accounts per address per hour. @throws {UsageError} */
+function signupLimitFlag(args: ParsedArgs): number {
+  const text = stringFlag(args, "signup-limit");
+  if (text === undefined) return DEFAULT_SIGNUPS_PER_HOUR;
+  const value = Number(/^(\d{1,7})\/hour$/.exec(text)?.[1]);
+  if (!(value >= 1 && value <= MAX_SIGNUPS_PER_HOUR)) {
+    throw new UsageError(
+      `Invalid --signup-limit "${text}": expected N/hour with N from 1 to ${MAX_SIGNUPS_PER_HOUR}, e.g. ${DEFAULT_SIGNUPS_PER_HOUR}/hour`,
+    );
   }
   return value;
 }
@@ -90,6 +106,7 @@ async function loadTls(args: ParsedArgs, dataDir: string) {
 async function run(args: ParsedArgs): Promise<void> {
   const listen = parseHostPort(stringFlag(args, "listen") ?? DEFAULT_LISTEN, "listen address");
   const limits = resolveLimits(args);
+  const signupsPerHour = signupLimitFlag(args);
   const { dataDir, usersSpec } = resolveStoreLocation(args, processEnv);
   const logger = stderrLogger();
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -105,6 +122,7 @@ async function run(args: ParsedArgs): Promise<void> {
       store,
       hashPool,
       rateLimiter: new LoginRateLimiter(),
+      signupLimiter: new SignupLimiter({ perHour: signupsPerHour }),
       serverSecret: await loadServerSecret(dataDir),
       hashParams: DEFAULT_HASH_PARAMS,
       clientKdfParams: DEFAULT_CLIENT_KDF_PARAMS,
@@ -160,6 +178,11 @@ export const serveCommand: Command = {
     cert: { type: "string", value: "PEM", help: "Server certificate chain (with --key)" },
     key: { type: "string", value: "PEM", help: "Server private key (with --cert)" },
     "allow-signup": { type: "boolean", help: "Let anyone create an account with burrow signup" },
+    "signup-limit": {
+      type: "string",
+      value: "N/hour",
+      help: `New accounts per client address per hour (default ${DEFAULT_SIGNUPS_PER_HOUR}/hour)`,
+    },
     "max-connections": {
       type: "string",
       value: "N",

@@ -62,6 +62,26 @@ export const SERVER_READ_LIMITS: FrameLimits = limitsFor(
 export const CLIENT_READ_LIMITS: FrameLimits = limitsFor(
   MESSAGE_NAMES.filter((name) => MESSAGE_SENDER[name] === "server"),
 );
+/** `limits` with every payload capped at `maxPayload`: the same types, no larger frames. */
+export function cappedLimits(limits: FrameLimits, maxPayload: number): FrameLimits {
+  return {
+    maxBody: Math.min(limits.maxBody, BODY_HEADER_SIZE + maxPayload),
+    payloadLimit: (type) => {
+      const cap = limits.payloadLimit(type);
+      return cap === undefined ? undefined : Math.min(cap, maxPayload);
+    },
+  };
+}
+
+/**
+ * What a server reads before login: every message clients send, so requests may be pipelined
+ * behind `login_proof`, but none over the control-message cap, so an anonymous peer never makes
+ * the server buffer a bulk frame. Whether a request is allowed is checked when it is handled.
+ */
+export const SERVER_PRE_LOGIN_LIMITS: FrameLimits = cappedLimits(
+  SERVER_READ_LIMITS,
+  MAX_CONTROL_PAYLOAD,
+);
 /** Any type, any payload up to `MAX_FRAME_BODY`: for tests and tools that relay frames. */
 export const UNCHECKED_LIMITS: FrameLimits = {
   maxBody: MAX_FRAME_BODY,

@@ -8,6 +8,7 @@ import {
   MAX_CONTROL_PAYLOAD,
   MAX_FRAME_BODY,
   PROTOCOL_LIMITS,
+  SERVER_PRE_LOGIN_LIMITS,
   SERVER_READ_LIMITS,
   UNCHECKED_LIMITS,
 } from "./frame_limits.ts";
@@ -152,6 +153,26 @@ Deno.test("FrameDecoder.push() rejects a message type its limits refuse", () => 
     /not accepted/,
   );
   assert.equal(PROTOCOL_LIMITS.payloadLimit(MessageType.snapshots), 16 * 1024 * 1024);
+});
+
+Deno.test("SERVER_PRE_LOGIN_LIMITS accept every client message up to 64 KiB, nothing larger", () => {
+  const decoder = new FrameDecoder(SERVER_PRE_LOGIN_LIMITS);
+  const frames = decoder.push(concat([
+    encodeFrame(MessageType.login_proof, 1, new Uint8Array(10)),
+    encodeFrame(MessageType.list_snapshots, 2, new TextEncoder().encode("{}")),
+    encodeFrame(MessageType.put_chunks, 3, new Uint8Array(MAX_CONTROL_PAYLOAD)),
+  ]));
+  assert.deepEqual(frames.map((f) => f.type), [18, 32, 39]);
+  assert.equal(SERVER_PRE_LOGIN_LIMITS.maxBody, MAX_CONTROL_PAYLOAD + 5);
+  assert.throws(
+    () => decoder.push(encodeFrameHeader(MessageType.put_chunks, 4, MAX_CONTROL_PAYLOAD + 1)),
+    /exceeds the limit/,
+  );
+  assert.throws(
+    () =>
+      new FrameDecoder(SERVER_PRE_LOGIN_LIMITS).push(encodeFrameHeader(MessageType.hello_ok, 0, 2)),
+    /not accepted/,
+  );
 });
 
 Deno.test("FrameDecoder.push() keeps failing after a framing error", () => {

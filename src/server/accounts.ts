@@ -1,7 +1,8 @@
 /**
  * Account operations behind the login protocol, free of sockets: the KDF challenge (a stable
  * fake one for unknown names), proof verification in the hash worker pool with rate limits,
- * signup and password change. Unknown user and wrong password take the same path and time.
+ * signup (rate-limited and under a quota per address) and password change. Unknown user and
+ * wrong password take the same path and time; so do known and unknown names in a challenge.
  *
  * @module
  */
@@ -16,8 +17,9 @@ import {
   type LoginRateLimiter,
   needsRehash,
   parseClientKdf,
+  type SignupLimiter,
 } from "../auth/mod.ts";
-import { AuthError, BurrowError, errorMessage, NotFoundError } from "../errors.ts";
+import { AuthError, BurrowError, errorMessage, NotFoundError, UserExistsError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { UserStore } from "../users/user_store.ts";
 import { validateUserName } from "../names.ts";
@@ -27,6 +29,8 @@ export interface AccountServiceOptions {
   store: UserStore;
   hashPool: HashPool;
   rateLimiter: LoginRateLimiter;
+  /** New accounts per address (`serve --signup-limit`). */
+  signupLimiter: SignupLimiter;
   serverSecret: Uint8Array;
   /** Parameters for new PHC verifiers; older ones are upgraded on login. */
   hashParams: HashParams;
@@ -35,6 +39,11 @@ export interface AccountServiceOptions {
   allowSignup: boolean;
   logger: Logger;
   now?: () => Date;
+  /**
+   * The stable fake KDF string for a name (default: derived from `serverSecret` with
+   * `fakeClientKdf`). Tests pass a counting one to see that every challenge computes it.
+   */
+  fakeKdf?: (name: string) => string;
 }
 
 const WRONG_LOGIN = "Cannot log in: wrong user name or password";
@@ -43,11 +52,15 @@ const WRONG_LOGIN = "Cannot log in: wrong user name or password";
 export class AccountService {
   readonly #options: AccountServiceOptions;
   readonly #now: () => Date;
+  readonly #fakeKdf: (name: string) => string;
   #decoyVerifier: Promise<string> | null = null;
 
   constructor(options: AccountServiceOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
+    const { serverSecret, clientKdfParams } = options;
+    this.#fakeKdf = options.fakeKdf ??
+      ((name) => encodeClientKdf(fakeClientKdf(serverSecret, name, clientKdfParams)));
   }
 
   /** Whether `signup` is open on this server. */
@@ -60,46 +73,65 @@ export class AccountService {
     await this.#decoy();
   }
 
-  /** The client KDF string for `name`: the real one, or a stable fake for an unknown name. */
+  /**
+   * The client KDF string for `name`: the real one, or a stable fake for an unknown name. Both
+   * the fake and the store lookup are computed for every name, so the answer takes as long for
+   * a known name as for an unknown one.
+   */
   async challenge(name: string): Promise<string> {
     validateUserName(name);
+    const fake = this.#fakeKdf(name);
     const record = await this.#options.store.get(name);
-    if (record !== null) return record.kdf;
-    const { serverSecret, clientKdfParams } = this.#options;
-    return encodeClientKdf(fakeClientKdf(serverSecret, name, clientKdfParams));
+    return record?.kdf ?? fake;
   }
 
   /**
-   * Checks the auth key a client derived for `name`.
+   * Checks the auth key a client derived for `name`. The attempt is counted against the rate
+   * limits before the verification starts, so parallel guesses are limited like sequential ones.
    * @throws {AuthError} AUTH_FAILED for an unknown name or wrong key, RATE_LIMITED when blocked
    */
   async verify(name: string, authKey: Uint8Array, address: string): Promise<void> {
     const { store, rateLimiter, logger } = this.#options;
-    const gate = rateLimiter.check(address, name);
+    const gate = await rateLimiter.reserve(address, name);
     if (!gate.allowed) {
-      logger.warn("login refused: rate limited", { user: name, addr: address });
-      throw rateLimited(gate.retryAfterMs);
-    }
-    const record = await store.get(name);
-    const ok = await this.#check(authKey, record?.verifier ?? null, name);
-    if (!ok || record === null) {
-      rateLimiter.recordFailure(address, name);
-      logger.warn("login failed", {
+      logger.warn("login refused: rate limited", {
         user: name,
         addr: address,
-        reason: record === null ? "unknown user" : "wrong password",
+        retryAfterMs: gate.retryAfterMs,
       });
-      throw new AuthError(WRONG_LOGIN);
+      throw rateLimited("log in", "too many failed attempts", gate.retryAfterMs);
     }
-    rateLimiter.recordSuccess(address, name);
-    await store.update(name, { lastLogin: this.#now().toISOString() });
-    logger.info("login", { user: name, addr: address });
-    if (needsRehash(record.verifier, this.#options.hashParams)) {
-      await this.#upgrade(name, authKey);
+    const { attempt } = gate;
+    try {
+      const record = await store.get(name);
+      const ok = await this.#check(authKey, record?.verifier ?? null, name);
+      if (!ok || record === null) {
+        attempt.fail();
+        logger.warn("login failed", {
+          user: name,
+          addr: address,
+          reason: record === null ? "unknown user" : "wrong password",
+        });
+        throw new AuthError(WRONG_LOGIN);
+      }
+      attempt.succeed();
+      await store.update(name, { lastLogin: this.#now().toISOString() });
+      logger.info("login", { user: name, addr: address });
+      if (needsRehash(record.verifier, this.#options.hashParams)) {
+        await this.#upgrade(name, authKey);
+      }
+    } finally {
+      attempt.release();
     }
   }
 
-  /** Creates an account from a client-made KDF string and auth key. */
+  /**
+   * Creates an account from a client-made KDF string and auth key. A taken name counts as a
+   * failed attempt of the address (as a failed login does), a new account against the address's
+   * signup quota.
+   * @throws {AuthError} SIGNUP_DISABLED, or RATE_LIMITED when the address is blocked or over quota
+   * @throws {UserExistsError} when the name is taken
+   */
   async signup(name: string, kdf: string, authKey: Uint8Array, address: string): Promise<void> {
     if (!this.#options.allowSignup) {
       throw new AuthError(
@@ -108,13 +140,47 @@ export class AccountService {
       );
     }
     validateUserName(name);
-    const gate = this.#options.rateLimiter.check(address, name);
-    if (!gate.allowed) throw rateLimited(gate.retryAfterMs);
     this.#checkKdfStrength(kdf);
-    const verifier = await this.#options.hashPool.hash(authKey, this.#options.hashParams);
-    const created = this.#now().toISOString();
-    await this.#options.store.add({ name, created, lastLogin: null, kdf, verifier });
-    this.#options.logger.info("signup", { user: name, addr: address });
+    const { rateLimiter, signupLimiter, logger } = this.#options;
+    const gate = await rateLimiter.reserveAddress(address);
+    if (!gate.allowed) {
+      throw this.#signupRefused(name, address, "too many failed attempts", gate.retryAfterMs);
+    }
+    const { attempt } = gate;
+    const quota = signupLimiter.reserve(address);
+    if (!quota.allowed) {
+      attempt.release();
+      const reason = "too many signups from this address";
+      throw this.#signupRefused(name, address, reason, quota.retryAfterMs);
+    }
+    try {
+      // A taken name is refused before the hash, so probing for names costs the server little.
+      if (await this.#options.store.get(name) !== null) throw new UserExistsError(name);
+      const verifier = await this.#options.hashPool.hash(authKey, this.#options.hashParams);
+      const created = this.#now().toISOString();
+      await this.#options.store.add({ name, created, lastLogin: null, kdf, verifier });
+      quota.attempt.succeed();
+      logger.info("signup", { user: name, addr: address });
+    } catch (error) {
+      if (error instanceof UserExistsError) {
+        attempt.fail();
+        logger.warn("signup refused: name taken", { user: name, addr: address });
+      }
+      throw error;
+    } finally {
+      attempt.release();
+      quota.attempt.release();
+    }
+  }
+
+  #signupRefused(name: string, address: string, reason: string, retryAfterMs: number): AuthError {
+    this.#options.logger.warn("signup refused: rate limited", {
+      user: name,
+      addr: address,
+      reason,
+      retryAfterMs,
+    });
+    return rateLimited("sign up", reason, retryAfterMs);
   }
 
   /** The client KDF string of an existing user. @throws {NotFoundError} */
@@ -185,11 +251,9 @@ export class AccountService {
   }
 }
 
-function rateLimited(retryAfterMs: number): AuthError {
+function rateLimited(action: string, reason: string, retryAfterMs: number): AuthError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new AuthError(
-    `Cannot log in: too many failed attempts, try again in ${seconds} s`,
-    "RATE_LIMITED",
-    { retryAfterMs },
-  );
+  return new AuthError(`Cannot ${action}: ${reason}, try again in ${seconds} s`, "RATE_LIMITED", {
+    retryAfterMs,
+  });
 }

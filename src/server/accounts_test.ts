@@ -7,6 +7,7 @@ import {
   hashSecret,
   LoginRateLimiter,
   parseClientKdf,
+  SignupLimiter,
 } from "../auth/mod.ts";
 import { newCredentials } from "../auth/new_credentials.ts";
 import { AuthError, BurrowError, InvalidNameError } from "../errors.ts";
@@ -27,34 +28,76 @@ const CHEAP_KDF: ClientKdfParams = {
   parallelism: 1,
 };
 
+/** The real pool, counting the jobs that reach it. */
+class CountingHashPool extends HashPool {
+  verifies = 0;
+  hashes = 0;
+
+  override verify(secret: Uint8Array, phc: string): Promise<boolean> {
+    this.verifies++;
+    return super.verify(secret, phc);
+  }
+
+  override hash(secret: Uint8Array, params: HashParams): Promise<string> {
+    this.hashes++;
+    return super.hash(secret, params);
+  }
+}
+
+/** The in-memory store, counting lookups. */
+class CountingUserStore extends MemoryUserStore {
+  gets = 0;
+
+  override get(name: string) {
+    this.gets++;
+    return super.get(name);
+  }
+}
+
 interface Fixture {
   accounts: AccountService;
-  store: MemoryUserStore;
-  pool: HashPool;
+  store: CountingUserStore;
+  pool: CountingHashPool;
   lines: string[];
+  /** The rate limiters' clock, in milliseconds. */
+  clock: { now: number };
+}
+
+interface FixtureOptions {
+  allowSignup?: boolean;
+  hashParams?: HashParams;
+  kdfFloor?: ClientKdfParams;
+  signupsPerHour?: number;
+  fakeKdf?: (name: string) => string;
 }
 
 async function withAccounts(
-  options: { allowSignup?: boolean; hashParams?: HashParams; kdfFloor?: ClientKdfParams },
+  options: FixtureOptions,
   body: (f: Fixture) => Promise<void>,
 ): Promise<void> {
-  const store = new MemoryUserStore();
-  const pool = new HashPool();
+  const store = new CountingUserStore();
+  const pool = new CountingHashPool();
   const lines: string[] = [];
+  const clock = { now: 1_000_000 };
   const log = (level: string) => (message: string, fields?: object) =>
     lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   const accounts = new AccountService({
     store,
     hashPool: pool,
-    rateLimiter: new LoginRateLimiter(),
+    rateLimiter: new LoginRateLimiter({ now: () => clock.now }),
+    signupLimiter: new SignupLimiter({
+      perHour: options.signupsPerHour ?? 5,
+      now: () => clock.now,
+    }),
     serverSecret: new Uint8Array(32).fill(7),
     hashParams: options.hashParams ?? CHEAP_HASH,
     clientKdfParams: options.kdfFloor ?? CHEAP_KDF,
     allowSignup: options.allowSignup ?? false,
     logger: { info: log("info"), warn: log("warn"), error: log("error") },
+    ...(options.fakeKdf === undefined ? {} : { fakeKdf: options.fakeKdf }),
   });
   try {
-    await body({ accounts, store, pool, lines });
+    await body({ accounts, store, pool, lines, clock });
   } finally {
     await pool.close();
     await store.close();
@@ -176,5 +219,117 @@ Deno.test("AccountService.changePassword() makes the old key fail at once", asyn
       AuthError,
     );
     await accounts.verify("alice", await authKeyFor(accounts, "alice", "new"), "10.0.0.1");
+  });
+});
+
+/** How many of `attempts` settled with each error code ("ok" for a success). */
+async function outcomes(attempts: Promise<unknown>[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const result of await Promise.allSettled(attempts)) {
+    const code = result.status === "fulfilled"
+      ? "ok"
+      : result.reason instanceof BurrowError
+      ? result.reason.code
+      : String(result.reason);
+    counts[code] = (counts[code] ?? 0) + 1;
+  }
+  return counts;
+}
+
+Deno.test("AccountService.verify() lets at most 5 of 60 parallel wrong guesses reach the hash pool", async () => {
+  const cases: [string, (i: number) => string, string][] = [
+    ["one address", () => "10.6.6.6", "alice"],
+    ["60 addresses", (i) => `10.6.${i}.1`, "alice"],
+    ["60 addresses, unknown name", (i) => `10.6.${i}.1`, "nobody"],
+  ];
+  for (const [label, addressOf, user] of cases) {
+    await withAccounts({}, async ({ accounts, store, pool }) => {
+      await addUser(store, "alice", "pw", CHEAP_HASH);
+      const wrong = await authKeyFor(accounts, user, "nope");
+      const guesses = Array.from(
+        { length: 60 },
+        (_, i) => accounts.verify(user, wrong, addressOf(i)),
+      );
+      assert.deepEqual(await outcomes(guesses), { AUTH_FAILED: 5, RATE_LIMITED: 55 }, label);
+      assert.equal(pool.verifies, 5, label);
+    });
+  }
+});
+
+Deno.test("AccountService.verify(): a burst of 30 delays the real user by 1 s at most, and not at all from a known address", async () => {
+  await withAccounts({}, async ({ accounts, store, clock }) => {
+    await addUser(store, "alice", "pw", CHEAP_HASH);
+    const right = await authKeyFor(accounts, "alice", "pw");
+    const wrong = await authKeyFor(accounts, "alice", "nope");
+    await accounts.verify("alice", right, "192.168.1.7");
+    const burst = Array.from({ length: 30 }, () => accounts.verify("alice", wrong, "10.6.6.6"));
+    assert.deepEqual(await outcomes(burst), { AUTH_FAILED: 5, RATE_LIMITED: 25 });
+
+    const elsewhere = await accounts.verify("alice", right, "172.16.0.9").catch((e) => e);
+    assert.ok(elsewhere instanceof AuthError);
+    assert.equal(elsewhere.code, "RATE_LIMITED");
+    assert.ok((elsewhere.retryAfterMs ?? Infinity) <= 1000, `${elsewhere.retryAfterMs} ms`);
+    await accounts.verify("alice", right, "192.168.1.7");
+    clock.now += 1000;
+    await accounts.verify("alice", right, "172.16.0.9");
+  });
+});
+
+Deno.test("AccountService.challenge() does the same work for known and unknown names", async () => {
+  const fakes: string[] = [];
+  const fakeKdf = (name: string) => {
+    fakes.push(name);
+    return `fake for ${name}`;
+  };
+  await withAccounts({ fakeKdf }, async ({ accounts, store }) => {
+    await addUser(store, "alice", "pw", CHEAP_HASH);
+    store.gets = 0;
+    const known = await accounts.challenge("alice");
+    assert.deepEqual({ fakes, gets: store.gets }, { fakes: ["alice"], gets: 1 });
+    const unknown = await accounts.challenge("nobody");
+    assert.deepEqual({ fakes, gets: store.gets }, { fakes: ["alice", "nobody"], gets: 2 });
+    assert.equal(known, (await store.get("alice"))?.kdf);
+    assert.equal(unknown, "fake for nobody");
+  });
+});
+
+Deno.test("AccountService.signup() creates signupsPerHour accounts per address, then RATE_LIMITED", async () => {
+  await withAccounts(
+    { allowSignup: true, signupsPerHour: 2 },
+    async ({ accounts, clock, lines }) => {
+      const c = await newCredentials("pw", CHEAP_KDF);
+      await accounts.signup("u1", c.kdf, c.authKey, "10.0.0.1");
+      await accounts.signup("u2", c.kdf, c.authKey, "10.0.0.1");
+      const refused = await accounts.signup("u3", c.kdf, c.authKey, "10.0.0.1").catch((e) => e);
+      assert.ok(refused instanceof AuthError);
+      assert.equal(refused.code, "RATE_LIMITED");
+      assert.equal(refused.retryAfterMs, 30 * 60_000);
+      assert.match(refused.message, /too many signups from this address, try again in 1800 s/);
+      assert.match(lines.at(-1) ?? "", /signup refused: rate limited/);
+      await accounts.signup("u3", c.kdf, c.authKey, "10.0.0.2");
+      clock.now += 30 * 60_000;
+      await accounts.signup("u4", c.kdf, c.authKey, "10.0.0.1");
+    },
+  );
+});
+
+Deno.test("AccountService.signup() counts taken names against the address, without hashing", async () => {
+  await withAccounts({ allowSignup: true }, async ({ accounts, store, pool }) => {
+    await addUser(store, "alice", "pw", CHEAP_HASH);
+    const c = await newCredentials("pw", CHEAP_KDF);
+    const answers: string[] = [];
+    for (let i = 0; i < 22; i++) {
+      const answer = accounts.signup("alice", c.kdf, c.authKey, "10.6.6.6");
+      answers.push(await answer.then(() => "ok", (e) => e.code));
+    }
+    assert.deepEqual(answers, [...Array(20).fill("USER_EXISTS"), "RATE_LIMITED", "RATE_LIMITED"]);
+    assert.equal(pool.hashes, 0);
+    // The same address is backed off for logins too, and for new names.
+    const right = await authKeyFor(accounts, "alice", "pw");
+    const login = await accounts.verify("alice", right, "10.6.6.6").catch((e) => e);
+    assert.equal(login.code, "RATE_LIMITED");
+    const fresh = await accounts.signup("zed", c.kdf, c.authKey, "10.6.6.6").catch((e) => e);
+    assert.equal(fresh.code, "RATE_LIMITED");
+    await accounts.signup("zed", c.kdf, c.authKey, "10.0.0.1");
   });
 });

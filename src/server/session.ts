@@ -17,10 +17,10 @@ import {
   type ErrorPayload,
   type FrameLimits,
   FrameStream,
-  limitsFor,
   type MessageName,
   MessageType,
   type PayloadOf,
+  SERVER_PRE_LOGIN_LIMITS,
   SERVER_READ_LIMITS,
   SUPPORTED_PROTOCOLS,
   toWireError,
@@ -46,7 +46,6 @@ export interface SessionContext extends ServerOptions {
 type SessionState = "hello" | "login" | "challenge" | "ready";
 
 const SERVER_NAME = "burrow/0.1.0";
-const LOGIN_READ_LIMITS = limitsFor(["hello", "login_start", "login_proof", "signup"]);
 const PROGRESS: Record<SessionState, number> = { hello: 1, login: 2, challenge: 3, ready: 5 };
 /** After its goodbye `error`, how long a session still reads (and drops) what the client sends. */
 const LINGER_MS = 1000;
@@ -55,6 +54,8 @@ const SHUTTING_DOWN: ErrorPayload = {
   code: "BUSY",
   message: "Cannot continue: the server is shutting down",
 };
+/** Signup attempts one connection may make; the next is refused and closes it. */
+const MAX_SIGNUPS_PER_CONNECTION = 3;
 
 /** Serves one connection until it closes. */
 export class Session {
@@ -75,15 +76,18 @@ export class Session {
   #busy: Promise<void> | null = null;
   #done: Promise<void> | null = null;
   #deadline: ReturnType<typeof setTimeout> | undefined;
+  #signups = 0;
 
   constructor(conn: Deno.TlsConn, ctx: SessionContext) {
     this.#conn = conn;
-    // Before login only the small login messages are accepted, so an anonymous peer can never
-    // make the server buffer a bulk frame.
+    // Before login no frame may exceed the control-message cap, so an anonymous peer can never
+    // make the server buffer a bulk frame; requests read ahead of login are checked when handled.
+    const current = () => this.#state === "ready" ? SERVER_READ_LIMITS : SERVER_PRE_LOGIN_LIMITS;
     const limits: FrameLimits = {
-      maxBody: SERVER_READ_LIMITS.maxBody,
-      payloadLimit: (type) =>
-        (this.#state === "ready" ? SERVER_READ_LIMITS : LOGIN_READ_LIMITS).payloadLimit(type),
+      get maxBody() {
+        return current().maxBody;
+      },
+      payloadLimit: (type) => current().payloadLimit(type),
     };
     this.#stream = new FrameStream(conn, { limits });
     this.#ctx = ctx;
@@ -275,6 +279,12 @@ export class Session {
       }
       case "signup": {
         this.#expect("login", message.type);
+        if (++this.#signups > MAX_SIGNUPS_PER_CONNECTION) {
+          throw new AuthError(
+            `Cannot sign up: at most ${MAX_SIGNUPS_PER_CONNECTION} signups per connection`,
+            "RATE_LIMITED",
+          );
+        }
         const { user, kdf, authKey } = message.payload;
         await accounts.signup(user, kdf, authKey, hostOf(this.#ctx.peer));
         return await this.#send(id, "signup_ok", { user });

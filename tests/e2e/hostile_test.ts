@@ -145,18 +145,19 @@ Deno.test("50 concurrent logins all succeed while a garbage client is connected"
 Deno.test("limits: connection cap and login rate limit", async (t) => {
   const server = await startServer({ extraArgs: ["--max-connections", "2"] });
   await addUser(server, "alice", "alice-pass");
-  const snapshots = (password: string) =>
-    burrow(["snapshots", ...server.clientArgs("alice")], { env: { BURROW_PASSWORD: password } });
+  await addUser(server, "bob", "bob-pass");
+  const snapshots = (user: string, password: string) =>
+    burrow(["snapshots", ...server.clientArgs(user)], { env: { BURROW_PASSWORD: password } });
   try {
     await t.step("a connection past the cap is told the server is busy; room frees", async () => {
       const held = [await loggedIn(server), await loggedIn(server)];
-      const refused = await snapshots("alice-pass");
+      const refused = await snapshots("alice", "alice-pass");
       assert.equal(refused.code, 1, refused.stderr);
       assert.match(refused.stderr, /the server is busy/);
       assert.doesNotMatch(refused.stderr, /connection failed|closed the connection/);
       for (const client of held) await client.close();
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const ok = await snapshots("alice-pass");
+      const ok = await snapshots("alice", "alice-pass");
       assert.equal(ok.code, 0, ok.stderr);
     });
 
@@ -165,14 +166,15 @@ Deno.test("limits: connection cap and login rate limit", async (t) => {
       async () => {
         // Seven real failures, waiting out each back-off (refused attempts do not count): the
         // 7th starts a 4 s back-off (1 s after the 5th, doubling), longer than the CLI check.
+        // Bob never logged in from this address (alice did, so it is exempt from her user limit).
         let failures = 0;
         while (failures < 7) {
-          const error = await login(server, "alice", "wrong").then(() => null, (e) => e);
+          const error = await login(server, "bob", "wrong").then(() => null, (e) => e);
           assert.ok(error instanceof AuthError, String(error));
           if (error.code === "AUTH_FAILED") failures++;
           else await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs ?? 1000));
         }
-        const limited = await snapshots("alice-pass");
+        const limited = await snapshots("bob", "bob-pass");
         assert.equal(limited.code, 3, limited.stderr);
         assert.match(limited.stderr, /too many failed attempts, try again in \d+ s/);
         assert.match(server.stderrText(), /rate limited/);
