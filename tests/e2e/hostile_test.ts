@@ -58,7 +58,7 @@ async function login(server: TestServer, user: string, password: string): Promis
 }
 
 Deno.test("hostile input: each bad connection is closed and nothing else is disturbed", async (t) => {
-  const server = await startServer({ extraArgs: ["--handshake-timeout", "2"] });
+  const server = await startServer({ extraArgs: ["--handshake-timeout", "3"] });
   await addUser(server, "alice", "alice-pass");
   try {
     await t.step("a plaintext (non-TLS) client is dropped", async () => {
@@ -93,7 +93,7 @@ Deno.test("hostile input: each bad connection is closed and nothing else is dist
         await login(server, "alice", "alice-pass");
         // Closed at the deadline, socket and all (the server shuts the socket down, since Deno
         // would keep it open until the peer leaves).
-        await closedWithin(silent, 4000);
+        await closedWithin(silent, 5000);
         assert.match(server.stderrText(), /reason="handshake timeout"/);
         await login(server, "alice", "alice-pass");
       },
