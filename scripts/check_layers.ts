@@ -1,7 +1,7 @@
 /**
- * Layer check run by `deno task lint`: imports flow one way
- * (cli → client/server → protocol, auth, users, repo, tls → errors, log), and the layers that must
- * stay pure (protocol, repo, users, auth) never touch sockets or the console.
+ * Layer check run by `deno task lint`: imports flow one way (see `ALLOWED` and
+ * docs/ARCHITECTURE.md: cli → backup → archive, restore, export → client → protocol, auth, format;
+ * cli → server → store → format), and the layers that hold no network code never open sockets.
  *
  * Usage: deno run -A scripts/check_layers.ts [ROOT]
  *
@@ -11,14 +11,31 @@
 
 /** Which top-level folders under src/ each folder may import. */
 const ALLOWED: Record<string, readonly string[]> = {
-  cli: ["client", "server", "backup", "protocol", "auth", "users", "repo", "tls"],
-  server: ["protocol", "auth", "users", "repo", "tls"],
-  client: ["protocol", "auth", "repo"],
-  backup: ["client", "protocol", "repo"],
+  cli: [
+    "client",
+    "server",
+    "backup",
+    "archive",
+    "restore",
+    "export",
+    "protocol",
+    "auth",
+    "users",
+    "format",
+    "store",
+    "tls",
+  ],
+  server: ["protocol", "auth", "users", "format", "store", "tls"],
+  backup: ["archive", "restore", "export", "client", "protocol", "format"],
+  archive: ["format"],
+  restore: ["client", "format"],
+  export: ["restore", "client", "format"],
+  client: ["protocol", "auth", "format"],
+  store: ["format"],
+  format: [],
   protocol: [],
   auth: [],
   users: [],
-  repo: [],
   tls: [],
 };
 /** Files at src/ top level that every layer may import. */
@@ -26,12 +43,23 @@ const SHARED = new Set([
   "errors.ts",
   "log.ts",
   "atomic_file.ts",
-  "exclusive_lock.ts",
   "names.ts",
   "stage_timer.ts",
+  "exclusive_lock.ts",
+  "fifo.ts",
+  "release_bytes.ts",
 ]);
 /** Layers that must not open sockets. */
-const NO_SOCKETS = new Set(["protocol", "repo", "users", "auth"]);
+const NO_SOCKETS = new Set([
+  "protocol",
+  "format",
+  "store",
+  "users",
+  "auth",
+  "archive",
+  "restore",
+  "export",
+]);
 const SOCKET_CALL =
   /\bDeno\.(connect|connectTls|listen|listenTls|startTls)\b|from "node:(net|tls)"/;
 const IMPORT = /(?:import|export)[^"']*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;

@@ -12,8 +12,8 @@
 // deno-lint-ignore-file no-console
 
 import { cpuUsage } from "node:process";
-import { archive, type ArchiveResult } from "../../src/backup/archiver.ts";
-import type { TreeEntry } from "../../src/repo/snapshot_model.ts";
+import { archive, type ArchiveResult } from "../../src/archive/archiver.ts";
+import type { TreeEntry } from "../../src/format/snapshot_model.ts";
 
 const MiB = 1024 * 1024;
 const args = [...Deno.args];

@@ -11,8 +11,8 @@
 
 import { createCipheriv, createHmac } from "node:crypto";
 import { cpuUsage } from "node:process";
-import { BlobOpener, BlobSealer, chunkId, ChunkIdHasher } from "../../src/repo/blob_crypto.ts";
-import { compressChunk, decompressChunk } from "../../src/repo/compression.ts";
+import { BlobOpener, BlobSealer, chunkId, ChunkIdHasher } from "../../src/format/blob_crypto.ts";
+import { compressChunk, decompressChunk } from "../../src/format/compression.ts";
 
 const MiB = 1024 * 1024;
 const RUNS = 5;

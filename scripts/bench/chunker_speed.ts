@@ -8,7 +8,7 @@
  */
 // deno-lint-ignore-file no-console
 import { createCipheriv } from "node:crypto";
-import { findCut } from "../../src/repo/chunker.ts";
+import { findCut } from "../../src/format/chunker.ts";
 
 const MiB = 1024 * 1024;
 const RUNS = 5;

@@ -13,7 +13,7 @@
  */
 // deno-lint-ignore-file no-console
 
-import { PackChunkStore } from "../../src/repo/pack_chunk_store.ts";
+import { PackChunkStore } from "../../src/store/pack_chunk_store.ts";
 
 const MiB = 1024 * 1024;
 const POOL = new Uint8Array(64 * MiB);

@@ -206,7 +206,7 @@ async function main(): Promise<number> {
       status: { type: "string" },
     },
   });
-  const dir = values.results ?? new URL("./results/", import.meta.url).pathname;
+  const dir = values.results ?? new URL("./results", import.meta.url).pathname;
   const states = parseStatus(values.status ?? "");
   const failures: string[] = [];
 

@@ -8,10 +8,10 @@
 import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository, SnapshotListing } from "../client/remote_repository.ts";
 import { errorMessage, IntegrityError } from "../errors.ts";
-import { IdSet } from "../repo/id_set.ts";
-import type { SnapshotRecord } from "../repo/snapshot_model.ts";
+import { IdSet } from "../format/id_set.ts";
+import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import { readManifest } from "./manifest_io.ts";
-import { RemoteChunkSource } from "./remote_chunk_source.ts";
+import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 
 /** Paths of affected files kept per snapshot (the count is always complete). */
 const MAX_FILES_NAMED = 20;

@@ -6,15 +6,15 @@
  * @module
  */
 import { errorMessage, IntegrityError } from "../errors.ts";
-import { BlobSealer, ChunkIdHasher } from "../repo/blob_crypto.ts";
-import { toHex } from "../repo/chunk_store.ts";
-import { chunkBoundaries } from "../repo/chunker.ts";
-import { compressChunk, releaseCompressed } from "../repo/compression.ts";
-import { ManifestDecoder, ManifestEncoder } from "../repo/manifest_codec.ts";
-import type { RepositoryKeys } from "../repo/master_key.ts";
-import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
-import { type ChunkSource, MissingChunkError } from "./chunk_source.ts";
-import type { ChunkUploader } from "./chunk_uploader.ts";
+import { BlobSealer, ChunkIdHasher } from "../format/blob_crypto.ts";
+import { toHex } from "../format/chunk_id.ts";
+import { chunkBoundaries } from "../format/chunker.ts";
+import { compressChunk, releaseCompressed } from "../format/compression.ts";
+import { ManifestDecoder, ManifestEncoder } from "../format/manifest_codec.ts";
+import type { RepositoryKeys } from "../format/master_key.ts";
+import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
+import { type ChunkSource, MissingChunkError } from "../client/chunk_source.ts";
+import type { ChunkUploader } from "../client/chunk_uploader.ts";
 
 /**
  * Encodes `entries`, uploads the manifest's chunks the server lacks, and returns their ids

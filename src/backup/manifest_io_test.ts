@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { TreeEntry } from "../repo/snapshot_model.ts";
+import type { TreeEntry } from "../format/snapshot_model.ts";
 import { sameEntries } from "./manifest_io.ts";
 
 function file(path: string, id: number): TreeEntry {

@@ -7,14 +7,14 @@
  */
 import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository } from "../client/remote_repository.ts";
-import { validateEntryPath } from "../repo/manifest_codec.ts";
-import type { SnapshotRecord, TreeEntry } from "../repo/snapshot_model.ts";
+import { validateEntryPath } from "../format/manifest_codec.ts";
+import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
-import type { TreeProgress, TreeTotals } from "./_tree_reader.ts";
-import { exportTar, exportZip } from "./archive_export.ts";
+import type { TreeProgress, TreeTotals } from "../restore/tree_reader.ts";
+import { exportTar, exportZip } from "../export/archive_export.ts";
 import { readManifest } from "./manifest_io.ts";
-import { RemoteChunkSource } from "./remote_chunk_source.ts";
-import { restoreToFolder } from "./restorer.ts";
+import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
+import { restoreToFolder } from "../restore/restorer.ts";
 
 /**
  * Threads that open and verify fetched blobs while this one reads replies and feeds the writers.
@@ -73,24 +73,26 @@ function* underTopFolder(
   for (const entry of entries) yield { ...entry, path: `${top}/${entry.path}` };
 }
 
-/** Options of `pullSnapshot`: progress and warning callbacks, and which mode bits to keep. */
+/** What to pull and where, and where progress goes (the same style as `PushOptions`). */
 export interface PullOptions extends TreeProgress {
+  client: BurrowClient;
+  repository: RemoteRepository;
+  /** The snapshot to restore. */
+  record: SnapshotRecord;
+  /** A folder, or an archive path ending in .zip or .tar (see `pullFormat`). */
+  dest: string;
   /**
    * Restore setuid and setgid bits into a folder (default: dropped, as tar does without -p).
    * Archives always record the snapshot's modes; their extractors apply their own policy.
    */
   preserveSpecialBits?: boolean;
+  /** Laps each stage when given (`--debug-timings`). */
+  timer?: StageTimer;
 }
 
-/** Restores `record` to `dest`. @throws {IntegrityError} naming the file whose data does not verify */
-export async function pullSnapshot(
-  client: BurrowClient,
-  repository: RemoteRepository,
-  record: SnapshotRecord,
-  dest: string,
-  options: PullOptions = {},
-  timer?: StageTimer,
-): Promise<PullResult> {
+/** Restores a snapshot. @throws {IntegrityError} naming the file whose data does not verify */
+export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
+  const { client, repository, record, dest, timer } = options;
   // The open workers start (a new isolate, zstd's WebAssembly) while this thread reads the
   // manifest: a few chunks, not worth a trip to a worker.
   const source = new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });

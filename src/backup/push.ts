@@ -10,14 +10,14 @@
 import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository, SnapshotListing } from "../client/remote_repository.ts";
 import { errorMessage, IntegrityError } from "../errors.ts";
-import { toHex } from "../repo/chunk_store.ts";
-import { IdSet } from "../repo/id_set.ts";
-import type { SnapshotRecord } from "../repo/snapshot_model.ts";
+import { toHex } from "../format/chunk_id.ts";
+import { IdSet } from "../format/id_set.ts";
+import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
-import { archive, type ArchiveProgress } from "./archiver.ts";
-import { ChunkUploader } from "./chunk_uploader.ts";
+import { archive, type ArchiveProgress } from "../archive/archiver.ts";
+import { ChunkUploader } from "../client/chunk_uploader.ts";
 import { readManifest, sameEntries, writeManifest } from "./manifest_io.ts";
-import { RemoteChunkSource } from "./remote_chunk_source.ts";
+import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 
 /** What to push, and where progress goes. */
 export interface PushOptions {

@@ -4,7 +4,7 @@ import { RemoteRepository, type SnapshotListing } from "../client/remote_reposit
 import { IntegrityError, NotFoundError, UsageError } from "../errors.ts";
 import { validateSetName } from "../names.ts";
 import { StageTimer } from "../stage_timer.ts";
-import type { SnapshotRecord } from "../repo/snapshot_model.ts";
+import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import { withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS, DEBUG_TIMINGS_FLAG } from "./config.ts";
@@ -84,7 +84,12 @@ async function run(args: ParsedArgs): Promise<void> {
     const record = chooseSnapshot(listing, wanted, set);
     timer?.lap("open repository");
     const totalBytes = record.summary.bytes;
-    const result = await pullSnapshot(client, repository!, record, dest, {
+    const result = await pullSnapshot({
+      client,
+      repository: repository!,
+      record,
+      dest,
+      ...(timer === undefined ? {} : { timer }),
       preserveSpecialBits: booleanFlag(args, "preserve-special-bits"),
       onProgress: (p) =>
         progress.update({
@@ -93,7 +98,7 @@ async function run(args: ParsedArgs): Promise<void> {
           totalFiles: record.summary.files,
           totalBytes,
         }),
-    }, timer);
+    });
     return { record, result };
   });
   progress.done();

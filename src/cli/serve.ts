@@ -14,7 +14,7 @@ import { raiseDescriptorLimit } from "../server/descriptor_limit.ts";
 import { DEFAULT_SERVER_LIMITS, halfOf, type ServerLimits, startServer } from "../server/server.ts";
 import { lockDataDir } from "../server/data_lock.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
-import { sweepPurgedRepositories } from "../repo/repository_purge.ts";
+import { sweepPurgedRepositories } from "../store/repository_purge.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
 import { openUserStore } from "../users/registry.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";

@@ -1,7 +1,7 @@
 /** `burrow snapshots [--name SET]`: lists the logged-in user's snapshots. @module */
 import { RemoteRepository } from "../client/remote_repository.ts";
 import { validateSetName } from "../names.ts";
-import type { SnapshotRecord } from "../repo/snapshot_model.ts";
+import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import { withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS } from "./config.ts";

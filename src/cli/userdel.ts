@@ -9,13 +9,13 @@
  */
 import { BurrowError, errorMessage, StoreError } from "../errors.ts";
 import type { HeldLock } from "../exclusive_lock.ts";
-import { userRepositoryDir } from "../repo/layout.ts";
-import { lockRepository } from "../repo/repository_lock.ts";
+import { userRepositoryDir } from "../store/layout.ts";
+import { lockRepository } from "../store/repository_lock.ts";
 import {
   moveRepositoryAside,
   moveRepositoryBack,
   sweepPurgedRepositories,
-} from "../repo/repository_purge.ts";
+} from "../store/repository_purge.ts";
 import { openUserStore } from "../users/registry.ts";
 import type { UserStore } from "../users/user_store.ts";
 import { validateUserName } from "../names.ts";

@@ -12,9 +12,9 @@ import {
   type RepositoryKeys,
   unwrapMasterKey,
   wrapMasterKey,
-} from "../repo/master_key.ts";
-import type { SnapshotRecord } from "../repo/snapshot_model.ts";
-import { openSnapshotRecord, sealSnapshotRecord } from "../repo/snapshot_record.ts";
+} from "../format/master_key.ts";
+import type { SnapshotRecord } from "../format/snapshot_model.ts";
+import { openSnapshotRecord, sealSnapshotRecord } from "../format/snapshot_record.ts";
 import type { BurrowClient, LoginResult } from "./burrow_client.ts";
 
 /** A snapshot that is listed but cannot be used, and why. */

@@ -4,7 +4,7 @@
  * closed when the last session lets go.
  *
  * Invariants: while a user's repository is open here, this server holds that user's repository
- * lock (`repo/repository_lock.ts`), taken before opening and dropped after closing, so an admin
+ * lock (`store/repository_lock.ts`), taken before opening and dropped after closing, so an admin
  * command (`userdel`) never changes an account or a repository the server is using, and the
  * server never opens one while such a command runs. A repository is opened (and created) only for
  * an account that exists once the lock is held. One user's repository is never open twice: an
@@ -15,10 +15,10 @@
 import { BurrowError, NotFoundError } from "../errors.ts";
 import type { HeldLock } from "../exclusive_lock.ts";
 import { type Logger, silentLogger, withFields } from "../log.ts";
-import { userRepositoryDir } from "../repo/layout.ts";
-import { PackChunkStore, WriteBudget } from "../repo/pack_chunk_store.ts";
-import { lockRepository } from "../repo/repository_lock.ts";
-import { type ChunkStoreOpener, UserRepository } from "../repo/user_repository.ts";
+import { userRepositoryDir } from "../store/layout.ts";
+import { PackChunkStore, WriteBudget } from "../store/pack_chunk_store.ts";
+import { lockRepository } from "../store/repository_lock.ts";
+import { type ChunkStoreOpener, UserRepository } from "../store/user_repository.ts";
 
 /** Options of a `RepositoryRegistry`. */
 export interface RepositoryRegistryOptions {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BurrowError, NotFoundError } from "../errors.ts";
-import { lockRepository } from "../repo/repository_lock.ts";
-import { MemoryChunkStore } from "../repo/memory_chunk_store.ts";
+import { lockRepository } from "../store/repository_lock.ts";
+import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
 import { RepositoryRegistry, type RepositoryRegistryOptions } from "./repositories.ts";
 
 /** Runs `body` with a data folder and a registry in which only the users in `accounts` exist. */

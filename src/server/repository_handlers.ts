@@ -14,8 +14,8 @@ import {
   type MessageName,
   type Payloads,
 } from "../protocol/mod.ts";
-import { compareIds } from "../repo/id_set.ts";
-import type { UserRepository } from "../repo/user_repository.ts";
+import { compareIds } from "../format/id_set.ts";
+import type { UserRepository } from "../store/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
 
 /**

@@ -25,8 +25,8 @@ import {
   SUPPORTED_PROTOCOLS,
   toWireError,
 } from "../protocol/mod.ts";
-import { releaseBytes } from "../repo/release_bytes.ts";
-import type { UserRepository } from "../repo/user_repository.ts";
+import { releaseBytes } from "../release_bytes.ts";
+import type { UserRepository } from "../store/user_repository.ts";
 import type { SocketReaper } from "./_socket_reaper.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
 import type { ServerOptions } from "./server.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { PackChunkStore } from "../../src/repo/pack_chunk_store.ts";
+import { PackChunkStore } from "../../src/store/pack_chunk_store.ts";
 
 const [dir = "", target = "", wait = "0"] = Deno.args;
 const input = JSON.parse(await new Response(Deno.stdin.readable).text()) as Record<

@@ -8,7 +8,7 @@ import { assertEquals } from "./_assert.ts";
 
 const HELPER = new URL("./_add_user_process.ts", import.meta.url).pathname;
 /** The project root, where deno.json (the import map) lives. */
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 /**
  * Runs `processes` helpers that each add `perProcess` users (names `pN-i`) to `spec`, released

@@ -1,6 +1,6 @@
 /** Runs the ChunkStore conformance suite against every implementation. @module */
-import { MemoryChunkStore } from "../../src/repo/memory_chunk_store.ts";
-import { PackChunkStore } from "../../src/repo/pack_chunk_store.ts";
+import { MemoryChunkStore } from "../../src/store/memory_chunk_store.ts";
+import { PackChunkStore } from "../../src/store/pack_chunk_store.ts";
 import { type Chunk, hex } from "./_chunk_data.ts";
 import { type ChunkStoreFixture, chunkStoreSuite } from "./chunk_store_suite.ts";
 

@@ -1,6 +1,6 @@
 /**
  * The conformance suite every `ChunkStore` implementation runs: `chunkStoreSuite("pack", open)`
- * registers one Deno test per promise of the contract in `src/repo/chunk_store.ts`.
+ * registers one Deno test per promise of the contract in `src/store/chunk_store.ts`.
  *
  * @module
  */
@@ -15,7 +15,7 @@ import {
   seededRandom,
 } from "./_chunk_data.ts";
 import { NotFoundError, StoreError } from "../../src/errors.ts";
-import type { ChunkStore } from "../../src/repo/chunk_store.ts";
+import type { ChunkStore } from "../../src/store/chunk_store.ts";
 
 /** A fresh, empty store and how to get at its data again. */
 export interface ChunkStoreFixture {

@@ -1,0 +1,219 @@
+/**
+ * The work of one archive worker: read files with sync calls through one reused window, cut them
+ * into chunks (FastCDC), name each chunk by its keyed hash, and compress and seal the chunks no
+ * one has seen. Runs inside a worker (`archive_worker.ts`), but is a plain class so tests can
+ * drive it in-process.
+ *
+ * Invariants: a chunk id is sealed at most once per worker (known ids and ids this worker
+ * produced are skipped); every sealed blob is sent exactly once, transferred; the worker never
+ * has more than `creditBytes` (plus one blob) of sealed data sent and not acknowledged, so memory
+ * stays bounded however slow the uploads are. It waits for credit only after sending everything
+ * it holds, so the main thread always has something to upload.
+ *
+ * @module
+ */
+
+import { BlobSealer, CHUNK_ID_BYTES, ChunkIdHasher } from "../format/blob_crypto.ts";
+import { findCut, MAX_CHUNK_SIZE } from "../format/chunker.ts";
+import { compressChunk, releaseCompressed } from "../format/compression.ts";
+import type { FileOutcome, InitMessage, JobMessage, JobReply } from "./_archive_messages.ts";
+import { WINDOW_BYTES } from "./_archive_messages.ts";
+
+/** Sends a reply to the main thread, transferring the listed buffers. */
+export type PostReply = (reply: JobReply, transfer: ArrayBuffer[]) => void;
+
+/** Reads, chunks, hashes and seals the files of jobs, one job at a time (see the module). */
+export class ArchiveJobRunner {
+  readonly #window = new Uint8Array(WINDOW_BYTES);
+  readonly #hasher: ChunkIdHasher;
+  readonly #sealer: BlobSealer;
+  readonly #known = new Set<string>();
+  readonly #creditBytes: number;
+  readonly #flushBytes: number;
+  readonly #post: PostReply;
+  #unacked = 0;
+  #wake: (() => void) | undefined;
+  #files: FileOutcome[] = [];
+  #chunkIds: Uint8Array[] = [];
+  #blobIds: Uint8Array[] = [];
+  #blobs: Uint8Array[] = [];
+  #plainSizes: number[] = [];
+  #pendingBytes = 0;
+
+  /** Prepares the keys and the set of known ids. */
+  constructor(init: InitMessage, post: PostReply) {
+    this.#hasher = new ChunkIdHasher(init.idKey);
+    this.#sealer = new BlobSealer(init.dataKey);
+    for (let at = 0; at < init.knownIds.length; at += CHUNK_ID_BYTES) {
+      this.#known.add(init.knownIds.subarray(at, at + CHUNK_ID_BYTES).toHex());
+    }
+    this.#creditBytes = init.creditBytes;
+    this.#flushBytes = init.flushBytes;
+    this.#post = post;
+  }
+
+  /** Records sealed bytes the main thread is done with, and resumes a waiting job. */
+  credit(bytes: number): void {
+    this.#unacked -= bytes;
+    if (this.#wake !== undefined && this.#unacked < this.#creditBytes) {
+      const wake = this.#wake;
+      this.#wake = undefined;
+      wake();
+    }
+  }
+
+  /** Runs one job to its end; its last reply has `done` set. */
+  async run(job: JobMessage): Promise<void> {
+    for (let at = 0; at < job.paths.length; at++) {
+      await this.#file(job.jobId, at, job.paths[at]!);
+    }
+    this.#flush(job.jobId, true, false);
+  }
+
+  async #file(jobId: number, at: number, path: string): Promise<void> {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(path);
+    } catch (error) {
+      this.#fail(at, error);
+      return;
+    }
+    try {
+      await this.#stream(jobId, at, file);
+    } finally {
+      file.close();
+    }
+  }
+
+  /** Streams a file through the window, carrying the unchunked tail to the front on refills. */
+  async #stream(jobId: number, at: number, file: Deno.FsFile): Promise<void> {
+    const window = this.#window;
+    let start = 0;
+    let end = 0;
+    let eof = false;
+    for (;;) {
+      if (!eof && end - start < MAX_CHUNK_SIZE) {
+        window.copyWithin(0, start, end);
+        end -= start;
+        start = 0;
+        try {
+          const filled = this.#fill(file, at, end);
+          end = filled.end;
+          eof = filled.eof;
+        } catch (error) {
+          this.#fail(at, error);
+          return;
+        }
+      }
+      if (start === end) break;
+      const length = findCut(window, start, end, eof);
+      await this.#chunk(jobId, at, window.subarray(start, start + length));
+      start += length;
+    }
+    this.#outcome(at).end = true;
+  }
+
+  /** Reads until the window is full or the file ends. */
+  #fill(file: Deno.FsFile, at: number, from: number): { end: number; eof: boolean } {
+    const window = this.#window;
+    let end = from;
+    while (end < window.length) {
+      const read = file.readSync(window.subarray(end));
+      if (read === null) {
+        this.#outcome(at).bytes += end - from;
+        return { end, eof: true };
+      }
+      end += read;
+    }
+    this.#outcome(at).bytes += end - from;
+    return { end, eof: false };
+  }
+
+  /** Names a chunk and, when it is new, compresses and seals it. */
+  async #chunk(jobId: number, at: number, chunk: Uint8Array): Promise<void> {
+    const id = this.#hasher.id(chunk);
+    this.#chunkIds.push(id);
+    this.#outcome(at).chunks++;
+    const key = id.toHex();
+    if (this.#known.has(key)) return;
+    this.#known.add(key);
+    if (this.#unacked + this.#pendingBytes >= this.#creditBytes) await this.#waitForCredit(jobId);
+    const compressed = compressChunk(chunk);
+    const blob = this.#sealer.seal(id, compressed.data, compressed.compressed);
+    releaseCompressed(compressed); // the blob holds a copy
+    this.#blobIds.push(id);
+    this.#blobs.push(blob);
+    this.#plainSizes.push(chunk.length);
+    this.#pendingBytes += blob.length;
+    if (this.#pendingBytes >= this.#flushBytes) this.#flush(jobId, false, false);
+  }
+
+  /** Sends everything held, then waits until enough of it is acknowledged. */
+  async #waitForCredit(jobId: number): Promise<void> {
+    this.#flush(jobId, false, true);
+    while (this.#unacked >= this.#creditBytes) {
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+  }
+
+  /** The outcome record of file `at` in the reply being built (a new one after a flush). */
+  #outcome(at: number): FileOutcome {
+    const last = this.#files[this.#files.length - 1];
+    if (last !== undefined && last.at === at && !last.end) return last;
+    const outcome: FileOutcome = { at, chunks: 0, bytes: 0, end: false };
+    this.#files.push(outcome);
+    return outcome;
+  }
+
+  #fail(at: number, error: unknown): void {
+    const outcome = this.#outcome(at);
+    outcome.end = true;
+    outcome.error = readFailure(error);
+  }
+
+  /** Sends the reply built so far, transferring its buffers, and starts a new one. */
+  #flush(jobId: number, done: boolean, waiting: boolean): void {
+    const chunkIds = concatIds(this.#chunkIds);
+    const blobIds = concatIds(this.#blobIds);
+    const blobs = this.#blobs;
+    const reply: JobReply = {
+      type: "reply",
+      jobId,
+      done,
+      waiting,
+      files: this.#files,
+      chunkIds,
+      blobIds,
+      blobs,
+      plainSizes: this.#plainSizes,
+    };
+    const transfer = [chunkIds.buffer, blobIds.buffer];
+    for (const blob of blobs) transfer.push(blob.buffer as ArrayBuffer);
+    this.#unacked += this.#pendingBytes;
+    this.#files = [];
+    this.#chunkIds = [];
+    this.#blobIds = [];
+    this.#blobs = [];
+    this.#plainSizes = [];
+    this.#pendingBytes = 0;
+    this.#post(reply, transfer);
+  }
+}
+
+/** 32-byte ids side by side in one fresh buffer (to transfer). */
+function concatIds(ids: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(ids.length * CHUNK_ID_BYTES);
+  for (let i = 0; i < ids.length; i++) out.set(ids[i]!, i * CHUNK_ID_BYTES);
+  return out;
+}
+
+/** A one-line reason for a file that could not be read, without its absolute path. */
+function readFailure(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "Cannot read file: it no longer exists";
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return "Cannot read file: permission denied";
+  }
+  if (error instanceof Deno.errors.IsADirectory) return "Cannot read file: it became a folder";
+  const message = error instanceof Error ? error.message : String(error);
+  return `Cannot read file: ${message}`;
+}

@@ -1,0 +1,281 @@
+/**
+ * The archiver's main-thread side of the workers: starts them on demand (none for a tree with
+ * nothing to read), hands out jobs so each always has a few queued, takes their replies, drops
+ * blobs another worker (or the server) already has, and feeds the rest to the
+ * {@link UploadQueue}. Memory is bounded by credit: each worker may hold
+ * `maxInFlightBytes / workers` of sealed, not yet uploaded data; uploaded or dropped bytes are
+ * credited back to the worker that sealed them.
+ *
+ * @module
+ */
+
+import { BurrowError } from "../errors.ts";
+import { CHUNK_ID_BYTES } from "../format/blob_crypto.ts";
+import type { RepositoryKeys } from "../format/master_key.ts";
+import type { FileOutcome, JobReply, ToWorkerMessage } from "./_archive_messages.ts";
+import { FLUSH_BYTES } from "./_archive_messages.ts";
+import type { ArchiveJob, JobQueue } from "./_job_queue.ts";
+import { releaseBytes } from "../release_bytes.ts";
+import { type SealedBlob, UploadQueue } from "./_upload_queue.ts";
+
+/** Jobs given to a worker at once: one running, two queued behind it. */
+const JOBS_PER_WORKER = 3;
+
+/** Options of an {@link ArchivePool}. */
+export interface ArchivePoolOptions {
+  keys: RepositoryKeys;
+  knownIds: Iterable<Uint8Array>;
+  upload(blobs: SealedBlob[]): Promise<void>;
+  workers: number;
+  maxInFlightBytes: number;
+  /** Worker module to run instead of `archive_worker.ts` (tests use a crashing one). */
+  workerUrl?: string;
+}
+
+/** Where the pool reports what the workers found, file by file. */
+export interface ArchiveSink {
+  /** More chunk ids of file `ref`, in order, and bytes of it read. */
+  chunks(ref: number, ids: Uint8Array[], bytesRead: number): void;
+  /** File `ref` is finished; `error` when it could not be read. */
+  fileEnd(ref: number, error: string | undefined): void;
+  /** A reply was handled (a moment to report progress). */
+  replied(): void;
+}
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  jobs: number;
+  /** Whether its last reply said it waits for credit. */
+  waiting: boolean;
+}
+
+/** Runs jobs on workers and uploads what they seal (see the module comment). Single use. */
+export class ArchivePool {
+  readonly #options: ArchivePoolOptions;
+  readonly #slots: Slot[] = [];
+  readonly #seen = new Set<string>();
+  readonly #jobs = new Map<number, ArchiveJob>();
+  readonly #uploads: UploadQueue;
+  readonly #done: Promise<void>;
+  #settle: { resolve(): void; reject(error: unknown): void } | undefined;
+  #queue: JobQueue | undefined;
+  #sink: ArchiveSink | undefined;
+  #knownIds: Uint8Array<ArrayBuffer> | undefined;
+  #nextJobId = 0;
+  #bytesSealed = 0;
+
+  /** @throws {RangeError} when `workers` or `maxInFlightBytes` is not a positive integer */
+  constructor(options: ArchivePoolOptions) {
+    for (const name of ["workers", "maxInFlightBytes"] as const) {
+      const value = options[name];
+      if (!Number.isSafeInteger(value) || value < 1) {
+        throw new RangeError(`Cannot start archive workers: ${name} "${value}" is invalid`);
+      }
+    }
+    this.#options = options;
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#done = promise;
+    this.#settle = { resolve, reject };
+    this.#uploads = new UploadQueue({
+      upload: (blobs) => this.#options.upload(blobs),
+      credit: (worker, bytes) => this.#credit(worker, bytes),
+      urgent: () => this.#slots.some((slot) => slot.waiting),
+      drained: () => this.#finish(undefined),
+      failed: (error) => this.#finish(error ?? new Error("Cannot upload blobs: upload failed")),
+    });
+  }
+
+  /** Sealed bytes of new blobs the workers produced (after dropping duplicates). */
+  get bytesSealed(): number {
+    return this.#bytesSealed;
+  }
+
+  /** Sealed bytes uploaded. */
+  get bytesSent(): number {
+    return this.#uploads.bytesSent;
+  }
+
+  /** Whether the run is over: before the queue has ended, that means it failed. */
+  get settled(): boolean {
+    return this.#settle === undefined;
+  }
+
+  /**
+   * Starts taking jobs from `queue` (call {@link pump} as more arrive). The promise resolves
+   * once the queue has ended, every job is done and every new blob is uploaded.
+   *
+   * @throws {BurrowError} (rejects) code "INTERNAL" when a worker crashed
+   * @throws whatever `upload` rejected with
+   */
+  run(queue: JobQueue, sink: ArchiveSink): Promise<void> {
+    this.#queue = queue;
+    this.#sink = sink;
+    this.pump();
+    return this.#done;
+  }
+
+  /** Hands out queued jobs; once the queue has ended and all is done, uploads the rest. */
+  pump(): void {
+    const queue = this.#queue;
+    if (queue === undefined || this.#settle === undefined) return;
+    try {
+      while (queue.ready) {
+        const slot = this.#pickSlot();
+        if (slot === undefined) break;
+        this.#dispatch(slot, queue.take()!);
+      }
+    } catch (error) {
+      this.#finish(error);
+      return;
+    }
+    if (queue.ended && !queue.ready && this.#jobs.size === 0) this.#uploads.drain();
+  }
+
+  /** Terminates every worker. Idempotent. */
+  close(): void {
+    for (const slot of this.#slots) slot.worker.terminate();
+    this.#slots.length = 0;
+    this.#uploads.stop();
+  }
+
+  /** The least busy worker with room for a job, starting one while some are not busy. */
+  #pickSlot(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.#slots) if (best === undefined || slot.jobs < best.jobs) best = slot;
+    if ((best === undefined || best.jobs > 0) && this.#slots.length < this.#options.workers) {
+      return this.#spawn();
+    }
+    return best !== undefined && best.jobs < JOBS_PER_WORKER ? best : undefined;
+  }
+
+  #spawn(): Slot {
+    this.#knownIds ??= this.#collectKnownIds();
+    const index = this.#slots.length;
+    const url = this.#options.workerUrl ?? new URL("./archive_worker.ts", import.meta.url).href;
+    const worker = new Worker(url, { type: "module", name: "burrow-archive" });
+    const slot: Slot = { index, worker, jobs: 0, waiting: false };
+    this.#slots.push(slot);
+    worker.onmessage = (event: MessageEvent<JobReply>) => {
+      try {
+        this.#onReply(slot, event.data);
+      } catch (error) {
+        this.#finish(error); // a throwing callback (onProgress, onWarning) ends the run
+      }
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      const message = `Cannot archive: a worker crashed: ${event.message}`;
+      this.#finish(new BurrowError("INTERNAL", message));
+    };
+    worker.onmessageerror = () => {
+      this.#finish(new BurrowError("INTERNAL", "Cannot archive: a worker reply was unreadable"));
+    };
+    this.#init(slot, this.#knownIds);
+    return slot;
+  }
+
+  /** Sends a new worker its keys, its credit and (its own copy of) the known ids. */
+  #init(slot: Slot, known: Uint8Array<ArrayBuffer>): void {
+    const { workers, maxInFlightBytes, keys } = this.#options;
+    const creditBytes = Math.max(1, Math.floor(maxInFlightBytes / workers));
+    const flushBytes = Math.max(1, Math.min(FLUSH_BYTES, Math.floor(creditBytes / 2)));
+    const knownIds = slot.index === workers - 1 ? known : known.slice();
+    const { idKey, dataKey } = keys;
+    this.#post(slot, { type: "init", idKey, dataKey, knownIds, creditBytes, flushBytes }, [
+      knownIds.buffer,
+    ]);
+  }
+
+  /** The known ids, remembered here and concatenated into one buffer for the workers. */
+  #collectKnownIds(): Uint8Array<ArrayBuffer> {
+    const ids: Uint8Array[] = [];
+    for (const id of this.#options.knownIds) {
+      if (id.length !== CHUNK_ID_BYTES) {
+        throw new RangeError(`Cannot use known chunk id: it is ${id.length} bytes, not 32`);
+      }
+      ids.push(id);
+      this.#seen.add(id.toHex());
+    }
+    const out = new Uint8Array(ids.length * CHUNK_ID_BYTES);
+    for (let i = 0; i < ids.length; i++) out.set(ids[i]!, i * CHUNK_ID_BYTES);
+    return out;
+  }
+
+  #dispatch(slot: Slot, job: ArchiveJob): void {
+    const jobId = this.#nextJobId++;
+    this.#jobs.set(jobId, job);
+    slot.jobs++;
+    this.#post(slot, { type: "job", jobId, paths: job.paths }, []);
+  }
+
+  #post(slot: Slot, message: ToWorkerMessage, transfer: ArrayBuffer[]): void {
+    slot.worker.postMessage(message, transfer);
+  }
+
+  #onReply(slot: Slot, reply: JobReply): void {
+    const job = this.#jobs.get(reply.jobId);
+    if (job === undefined || this.#settle === undefined) return;
+    this.#takeFiles(job, reply.files, reply.chunkIds);
+    this.#takeBlobs(slot.index, reply);
+    slot.waiting = reply.waiting;
+    this.#uploads.pump();
+    if (reply.done) {
+      this.#jobs.delete(reply.jobId);
+      slot.jobs--;
+      this.pump();
+    }
+    this.#sink?.replied();
+  }
+
+  #takeFiles(job: ArchiveJob, files: FileOutcome[], chunkIds: Uint8Array): void {
+    const sink = this.#sink!;
+    let at = 0;
+    for (const file of files) {
+      const ref = job.refs[file.at]!;
+      const ids: Uint8Array[] = new Array(file.chunks);
+      for (let i = 0; i < file.chunks; i++, at += CHUNK_ID_BYTES) {
+        ids[i] = chunkIds.subarray(at, at + CHUNK_ID_BYTES);
+      }
+      sink.chunks(ref, ids, file.bytes);
+      if (file.end) sink.fileEnd(ref, file.error);
+    }
+  }
+
+  /** Queues the blobs no one has yet; credits the others straight back. */
+  #takeBlobs(index: number, reply: JobReply): void {
+    let dropped = 0;
+    for (let i = 0; i < reply.blobs.length; i++) {
+      const blob = reply.blobs[i]!;
+      const id = reply.blobIds.subarray(i * CHUNK_ID_BYTES, (i + 1) * CHUNK_ID_BYTES);
+      const key = id.toHex();
+      if (this.#seen.has(key)) {
+        dropped += blob.length;
+        releaseBytes(blob);
+        continue;
+      }
+      this.#seen.add(key);
+      this.#bytesSealed += blob.length;
+      this.#uploads.add({ id, blob, plainSize: reply.plainSizes[i]! }, index);
+    }
+    if (dropped > 0) this.#credit(index, dropped);
+  }
+
+  #credit(index: number, bytes: number): void {
+    const slot = this.#slots[index];
+    if (slot !== undefined) this.#post(slot, { type: "credit", bytes }, []);
+  }
+
+  /** Settles the run once: resolves, or rejects and stops the workers. */
+  #finish(error: unknown): void {
+    const settle = this.#settle;
+    if (settle === undefined) return;
+    this.#settle = undefined;
+    if (error === undefined) {
+      settle.resolve();
+      return;
+    }
+    this.close();
+    settle.reject(error);
+  }
+}

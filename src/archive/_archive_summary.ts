@@ -1,0 +1,73 @@
+/**
+ * The archiver's bookkeeping: which files are new, changed or unchanged against the parent
+ * snapshot, and the summary of a finished archive.
+ *
+ * @module
+ */
+
+import type { SnapshotSummary, TreeEntry } from "../format/snapshot_model.ts";
+
+/** How a file compares with the parent snapshot. */
+export type FileStatus = "new" | "changed" | "unchanged";
+
+/**
+ * Compares a walked file with its entry in the parent snapshot: unchanged when that entry is a
+ * file of the same size, mtime and inode (its chunks are then reused without reading the file).
+ */
+export function fileStatus(entry: TreeEntry, previous: TreeEntry | undefined): FileStatus {
+  if (previous === undefined) return "new";
+  const same = previous.type === "file" && previous.size === entry.size &&
+    previous.mtimeMs === entry.mtimeMs && previous.inode === entry.inode;
+  return same ? "unchanged" : "changed";
+}
+
+/** Figures only the run itself knows. */
+export interface RunFigures {
+  bytesRead: number;
+  bytesSent: number;
+  warnings: number;
+}
+
+/**
+ * The summary of an archive: counts over `entries`, file statuses (of the files kept), files
+ * of the parent snapshot no longer there, and the run's figures. `bytesStored` is left 0.
+ */
+export function summarize(
+  entries: readonly TreeEntry[],
+  statuses: ReadonlyMap<string, FileStatus>,
+  previous: ReadonlyMap<string, TreeEntry> | null,
+  figures: RunFigures,
+): SnapshotSummary {
+  const summary: SnapshotSummary = {
+    files: 0,
+    dirs: 0,
+    symlinks: 0,
+    bytes: 0,
+    filesNew: 0,
+    filesChanged: 0,
+    filesUnchanged: 0,
+    filesRemoved: 0,
+    bytesRead: figures.bytesRead,
+    bytesSent: figures.bytesSent,
+    bytesStored: 0,
+    warnings: figures.warnings,
+  };
+  const files = new Set<string>();
+  for (const entry of entries) {
+    if (entry.type === "dir") summary.dirs++;
+    else if (entry.type === "symlink") summary.symlinks++;
+    else {
+      summary.files++;
+      summary.bytes += entry.size;
+      files.add(entry.path);
+      const status = statuses.get(entry.path) ?? "new";
+      if (status === "new") summary.filesNew++;
+      else if (status === "changed") summary.filesChanged++;
+      else summary.filesUnchanged++;
+    }
+  }
+  for (const entry of previous?.values() ?? []) {
+    if (entry.type === "file" && !files.has(entry.path)) summary.filesRemoved++;
+  }
+  return summary;
+}

@@ -1,0 +1,173 @@
+/**
+ * The archiver's walk: sync calls on the main thread (`Deno.readDirSync`, `Deno.lstatSync`),
+ * lazily (a generator, so the archiver can hand out jobs while it walks), depth-first, names in UTF-8 byte order, a folder before its contents. Symlinks are recorded,
+ * never followed; sockets, fifos and devices are skipped with a warning; a folder or entry that
+ * cannot be read is left out with a warning and the walk goes on.
+ *
+ * @module
+ */
+
+import { basename, resolve } from "node:path";
+import { NotFoundError } from "../errors.ts";
+import { quoteName } from "../names.ts";
+import type { TreeEntry } from "../format/snapshot_model.ts";
+
+/** One entry found by the walk, with where it lives on disk. */
+export interface WalkedEntry {
+  entry: TreeEntry;
+  /** Absolute path on disk. */
+  source: string;
+}
+
+/** A walk under way: the root's type, and the entries, produced as they are found. */
+export interface TreeWalk {
+  rootType: "file" | "dir";
+  /** Parents before children; file entries have no chunks yet. */
+  entries: Generator<WalkedEntry, void, undefined>;
+}
+
+/** Reports an entry left out: its path relative to the root, and why. */
+export type WalkWarning = (path: string, reason: string) => void;
+
+/**
+ * Starts walking `source` (a file or folder; a symlink given as the source is followed). The
+ * root is checked at once; the rest is walked as `entries` is pulled.
+ *
+ * @throws {NotFoundError} when the source does not exist
+ * @throws {Deno.errors.PermissionDenied} and others when the source itself cannot be read
+ */
+export function walkTree(source: string, warn: WalkWarning): TreeWalk {
+  const root = resolve(source);
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(root);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new NotFoundError(`Cannot back up ${quoteName(source)}: it does not exist`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  if (info.isDirectory) {
+    return { rootType: "dir", entries: walkFolder(root, "", readNames(root), warn) };
+  }
+  return { rootType: "file", entries: walkFile(basename(root), info, root, warn) };
+}
+
+function* walkFile(
+  name: string,
+  info: Deno.FileInfo,
+  source: string,
+  warn: WalkWarning,
+): Generator<WalkedEntry, void, undefined> {
+  const entry = entryOf(name, info, source, warn);
+  if (entry !== undefined) yield { entry, source };
+}
+
+function* walkFolder(
+  folder: string,
+  prefix: string,
+  names: string[],
+  warn: WalkWarning,
+): Generator<WalkedEntry, void, undefined> {
+  for (const name of names) {
+    const path = prefix === "" ? name : `${prefix}/${name}`;
+    const source = folder.endsWith("/") ? folder + name : `${folder}/${name}`; // "/" as root
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(source);
+    } catch (error) {
+      warn(path, `Cannot read entry: ${reason(error)}`);
+      continue;
+    }
+    if (info.isDirectory) {
+      let children: string[];
+      try {
+        children = readNames(source);
+      } catch (error) {
+        warn(path, `Cannot read folder: ${reason(error)}`);
+        continue;
+      }
+      yield { entry: baseEntry(path, "dir", info), source };
+      yield* walkFolder(source, path, children, warn);
+      continue;
+    }
+    const entry = entryOf(path, info, source, warn);
+    if (entry !== undefined) yield { entry, source };
+  }
+}
+
+/** The entry for a file or symlink, or undefined (with a warning) for anything else. */
+function entryOf(
+  path: string,
+  info: Deno.FileInfo,
+  source: string,
+  warn: WalkWarning,
+): TreeEntry | undefined {
+  if (info.isFile) return { ...baseEntry(path, "file", info), size: info.size };
+  if (info.isSymlink) {
+    try {
+      return { ...baseEntry(path, "symlink", info), target: Deno.readLinkSync(source) };
+    } catch (error) {
+      warn(path, `Cannot read symlink: ${reason(error)}`);
+      return undefined;
+    }
+  }
+  warn(path, `Cannot back up entry: it is a ${specialKind(info)}, skipped`);
+  return undefined;
+}
+
+function baseEntry(path: string, type: TreeEntry["type"], info: Deno.FileInfo): TreeEntry {
+  return {
+    path,
+    type,
+    mode: (info.mode ?? 0) & 0o7777,
+    mtimeMs: info.mtime?.getTime() ?? 0,
+    size: 0,
+    inode: info.ino ?? 0,
+    chunks: [],
+    target: "",
+  };
+}
+
+function specialKind(info: Deno.FileInfo): string {
+  if (info.isSocket === true) return "socket";
+  if (info.isFifo === true) return "fifo";
+  if (info.isBlockDevice === true) return "block device";
+  if (info.isCharDevice === true) return "character device";
+  return "special file";
+}
+
+/** A folder's entry names in UTF-8 byte order. */
+function readNames(folder: string): string[] {
+  const names: string[] = [];
+  for (const item of Deno.readDirSync(folder)) names.push(item.name);
+  return names.sort(compareUtf8);
+}
+
+/**
+ * Orders strings as their UTF-8 bytes would (which is code point order). UTF-16 order differs
+ * only where a surrogate (a code point above U+FFFF) meets a unit in U+E000..U+FFFF.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/** Moves surrogates above U+E000..U+FFFF so code units compare in code point order. */
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+}
+
+function reason(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "it no longer exists";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return error instanceof Error ? error.message : String(error);
+}

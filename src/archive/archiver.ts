@@ -1,0 +1,313 @@
+/**
+ * The archiver: walk a file or folder, cut its files into content-defined chunks, name each
+ * chunk by HMAC(idKey, plaintext), and compress, seal and upload the chunks the server lacks.
+ * Returns the tree's entries (the snapshot manifest, to be stored by the caller) and a summary.
+ *
+ * Invariants:
+ * - Entries come in walk order: depth-first, names in UTF-8 byte order, a folder before its
+ *   contents; the root folder itself is not an entry. Symlinks are recorded, never followed.
+ * - A chunk named in `knownIds`, or already uploaded by this run, is never uploaded (again).
+ * - A file whose size, mtime and inode match its entry in the parent snapshot is not read: its
+ *   chunks are reused, when every one of them is among `knownIds` (a chunk the server lost makes
+ *   the file be read and sent again). A file that cannot be read is left out with a warning; the
+ *   run goes on.
+ * - Sealed bytes not yet uploaded stay under about `maxInFlightBytes` (plus one blob per
+ *   worker), however slow `upload` is; workers are terminated when the run ends, either way.
+ *
+ * Layout, measured on the 2-core benchmark machine (shared/DESIGN.md §5): the main thread only
+ * walks (sync calls) and hands out jobs; two workers read their own files with sync calls
+ * through a reused 8 MiB window, chunk, hash, compress (zstd-1, skipped when a probe saves
+ * < 3%) and seal. Small files go ~4 MiB per message (one message per file cost 1–3 CPU s),
+ * a large file is one streamed job; all buffers are transferred, never copied. Backpressure is
+ * credit per worker: uploaded (or duplicate) bytes are credited back, and a worker out of
+ * credit hands over what it holds and waits; credits are handled even mid-job, so a reply
+ * that frees a worker never queues behind that worker's own work. More workers did not help.
+ * The walk runs in slices between replies, so the workers start at once; large files jump the
+ * job queue. Once uploaded, a blob's buffer is detached at once: the main thread allocates
+ * little, so its garbage collector ran rarely and uploaded blobs piled up past 200 MiB.
+ *
+ * Measured with `scripts/bench/archive_speed.ts` on the 1 GiB tree (no network): 4.2–5.5 s
+ * wall, 8.3–9.8 CPU s, 290–320 MiB peak RSS; unchanged tree 0.3–0.4 s, nothing read. Most of
+ * the rest of the memory is node:crypto's per-seal output buffers, which each worker's V8
+ * collects only every ~64 MiB; forcing collections halved it but cost 3–7 CPU s.
+ *
+ * @module
+ */
+
+import { IdSet } from "../format/id_set.ts";
+import type { RepositoryKeys } from "../format/master_key.ts";
+import type { SnapshotSummary, TreeEntry } from "../format/snapshot_model.ts";
+import { type FileStatus, fileStatus, summarize } from "./_archive_summary.ts";
+import { ArchivePool, type ArchiveSink } from "./_archive_pool.ts";
+import { JobQueue } from "./_job_queue.ts";
+import { type WalkedEntry, walkTree, type WalkWarning } from "./_tree_walk.ts";
+import type { SealedBlob } from "./_upload_queue.ts";
+
+export type { SealedBlob } from "./_upload_queue.ts";
+
+const MiB = 1024 * 1024;
+/** Sealed bytes that may wait for upload unless the caller says otherwise. */
+const DEFAULT_IN_FLIGHT_BYTES = 64 * MiB;
+/** Entries walked ahead while the parent's entries load (bounds the memory that takes). */
+const PREFETCH_ENTRIES = 100_000;
+/** Entries walked between two looks at the event loop (worker replies wait meanwhile). */
+const WALK_SLICE = 512;
+
+/** Progress of a run, reported after each worker reply and once the walk is over. */
+export interface ArchiveProgress {
+  /** Files done: unchanged ones (at once) and the ones read to their end (or failed). */
+  files: number;
+  /** Bytes read from disk so far. */
+  bytesRead: number;
+  /** Bytes of new sealed blobs so far (after dropping duplicates). */
+  bytesSealed: number;
+  /** Files in the tree (once the walk is over: the walk runs alongside the reading). */
+  totalFiles?: number;
+  /** Bytes of the files that must be read (new and changed ones, sizes as walked; idem). */
+  totalBytes?: number;
+}
+
+/** What to archive and where to send it. */
+export interface ArchiveOptions {
+  /** The file or folder to back up (a symlink given here is followed). */
+  source: string;
+  keys: RepositoryKeys;
+  /**
+   * Chunk ids the server already has: these are never sealed or uploaded. A promise lets the
+   * walk start while they load (see `previous`).
+   */
+  knownIds: Iterable<Uint8Array> | Promise<Iterable<Uint8Array>>;
+  /**
+   * The parent snapshot's entries by path, or null. A promise lets the walk (sync calls) run
+   * while it loads from the network: up to `PREFETCH_ENTRIES` entries are walked ahead.
+   */
+  previous: ReadonlyMap<string, TreeEntry> | null | Promise<ReadonlyMap<string, TreeEntry> | null>;
+  /**
+   * Uploads a batch (8–16 MiB) of new blobs; the next batch waits for it (backpressure). Settle
+   * only once done with the blobs: their memory is then released at once (the buffers are
+   * detached), so copy whatever must outlive the call.
+   */
+  upload(blobs: SealedBlob[]): Promise<void>;
+  /** Called after each worker reply, once the walk is over and at the end. */
+  onProgress?(progress: ArchiveProgress): void;
+  /** Called for each entry left out: its path relative to the root, and why. */
+  onWarning?(path: string, reason: string): void;
+  /** Worker threads (default 2: more did not help on the measured machine). */
+  workers?: number;
+  /** Sealed bytes that may wait for upload (default 64 MiB). */
+  maxInFlightBytes?: number;
+}
+
+/** Options once the parent's entries and the known ids are in. */
+type ResolvedOptions = ArchiveOptions & {
+  knownIds: Iterable<Uint8Array>;
+  previous: ReadonlyMap<string, TreeEntry> | null;
+  /** The known ids as a set, to check the chunks of unchanged files (null without a parent). */
+  stored: IdSet | null;
+};
+
+/** The archived tree. */
+export interface ArchiveResult {
+  rootType: "file" | "dir";
+  /** Entries in walk order (see the module invariants). */
+  entries: TreeEntry[];
+  /** Counts and sizes; `bytesStored` is left 0 for the caller to fill in. */
+  summary: SnapshotSummary;
+}
+
+/**
+ * Archives `options.source` (see the module comment).
+ *
+ * @throws {NotFoundError} (rejects) when the source does not exist
+ * @throws {RangeError} (rejects) when `workers`, `maxInFlightBytes` or a known id is invalid
+ * @throws {BurrowError} (rejects) code "INTERNAL" when a worker crashed
+ * @throws whatever `upload` rejected with
+ */
+export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
+  const early: [string, string][] = [];
+  let warn: WalkWarning = (path, reason) => early.push([path, reason]);
+  const walk = walkTree(options.source, (path, reason) => warn(path, reason));
+  const head = await walkWhileLoading(walk.entries, [options.previous, options.knownIds]);
+  const [previous, known] = await Promise.all([options.previous, options.knownIds]);
+  const knownIds = Array.isArray(known) ? known as Uint8Array[] : [...known];
+  const stored = previous === null ? null : IdSet.from(knownIds);
+  const resolved = { ...options, previous, knownIds, stored };
+  const pool = new ArchivePool({
+    keys: options.keys,
+    knownIds,
+    upload: options.upload,
+    workers: options.workers ?? 2,
+    maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES,
+  });
+  const run = new RunState(resolved, pool);
+  warn = run.warn;
+  for (const [path, reason] of early) run.warn(path, reason);
+  const entries = chain(head, walk.entries);
+  const queue = new JobQueue();
+  const done = pool.run(queue, run.sink());
+  done.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+  try {
+    while (!pool.settled && run.walkSome(entries, queue)) {
+      pool.pump();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    queue.end();
+    run.walked();
+    pool.pump();
+    await done;
+  } finally {
+    pool.close();
+  }
+  run.report();
+  return run.result(walk.rootType);
+}
+
+/**
+ * Walks ahead (at most `PREFETCH_ENTRIES`) while any of `loading` is pending, a slice at a time
+ * with a turn of the event loop between slices, so the requests behind them go out and their
+ * replies are read and decoded meanwhile. Returns what it walked.
+ */
+async function walkWhileLoading(
+  entries: Iterator<WalkedEntry>,
+  loading: readonly unknown[],
+): Promise<WalkedEntry[]> {
+  let pending = loading.filter((value) => value instanceof Promise).length;
+  if (pending === 0) return [];
+  for (const value of loading) {
+    if (value instanceof Promise) value.then(() => pending--, () => pending--);
+  }
+  const head: WalkedEntry[] = [];
+  while (head.length < PREFETCH_ENTRIES) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (pending === 0) break;
+    for (let i = 0; i < WALK_SLICE; i++) {
+      const next = entries.next();
+      if (next.done === true) return head;
+      head.push(next.value);
+    }
+  }
+  return head;
+}
+
+function* chain(
+  head: readonly WalkedEntry[],
+  rest: Iterator<WalkedEntry>,
+): Generator<WalkedEntry, void, undefined> {
+  yield* head;
+  for (let next = rest.next(); next.done !== true; next = rest.next()) yield next.value;
+}
+
+/** What the run learns from the walk and the workers, and its progress reports. */
+class RunState {
+  readonly #options: ResolvedOptions;
+  readonly #pool: ArchivePool;
+  readonly #entries: TreeEntry[] = [];
+  readonly #statuses = new Map<string, FileStatus>();
+  readonly #failed = new Set<number>();
+  readonly #sizes = new Map<number, number>();
+  #warnings = 0;
+  #files = 0;
+  #filesDone = 0;
+  #bytesToRead = 0;
+  #bytesRead = 0;
+  #walked = false;
+
+  constructor(options: ResolvedOptions, pool: ArchivePool) {
+    this.#options = options;
+    this.#pool = pool;
+  }
+
+  /** Counts a warning and passes it on. */
+  readonly warn = (path: string, reason: string): void => {
+    this.#warnings++;
+    this.#options.onWarning?.(path, reason);
+  };
+
+  /** Takes up to a slice of entries from the walk; false once the walk is over. */
+  walkSome(entries: Iterator<WalkedEntry>, queue: JobQueue): boolean {
+    for (let i = 0; i < WALK_SLICE; i++) {
+      const next = entries.next();
+      if (next.done === true) return false;
+      const { entry, source } = next.value;
+      const ref = this.#entries.push(entry) - 1;
+      if (entry.type === "file" && !this.#reuse(entry)) {
+        queue.add({ ref, source, size: entry.size });
+        this.#bytesToRead += entry.size;
+      }
+    }
+    return true;
+  }
+
+  /** Classifies a file; reuses the parent's chunks when it is unchanged. */
+  #reuse(entry: TreeEntry): boolean {
+    this.#files++;
+    const before = this.#options.previous?.get(entry.path);
+    const status = fileStatus(entry, before);
+    this.#statuses.set(entry.path, status);
+    if (status !== "unchanged") return false;
+    const stored = this.#options.stored;
+    if (stored !== null && !before!.chunks.every((id) => stored.has(id))) return false;
+    entry.chunks = [...before!.chunks];
+    this.#filesDone++;
+    return true;
+  }
+
+  /** The walk is over: totals are known from now on. */
+  walked(): void {
+    this.#walked = true;
+    this.report();
+  }
+
+  /** The sink the pool reports to. A file's size becomes the bytes actually read. */
+  sink(): ArchiveSink {
+    return {
+      chunks: (ref, ids, bytesRead) => {
+        const chunks = this.#entries[ref]!.chunks;
+        for (const id of ids) chunks.push(id);
+        this.#sizes.set(ref, (this.#sizes.get(ref) ?? 0) + bytesRead);
+        this.#bytesRead += bytesRead;
+      },
+      fileEnd: (ref, error) => {
+        this.#filesDone++;
+        const entry = this.#entries[ref]!;
+        if (error === undefined) {
+          entry.size = this.#sizes.get(ref) ?? 0;
+        } else {
+          this.#failed.add(ref);
+          this.warn(entry.path, error);
+        }
+        this.#sizes.delete(ref);
+      },
+      replied: () => this.report(),
+    };
+  }
+
+  /** Calls `onProgress`, if any, with the figures so far (totals once the walk is over). */
+  report(): void {
+    if (this.#options.onProgress === undefined) return;
+    const progress: ArchiveProgress = {
+      files: this.#filesDone,
+      bytesRead: this.#bytesRead,
+      bytesSealed: this.#pool.bytesSealed,
+    };
+    if (this.#walked) {
+      progress.totalFiles = this.#files;
+      progress.totalBytes = this.#bytesToRead;
+    }
+    this.#options.onProgress(progress);
+  }
+
+  /** The entries kept (files that could be read) and the summary. */
+  result(rootType: "file" | "dir"): ArchiveResult {
+    const entries = this.#failed.size === 0
+      ? this.#entries
+      : this.#entries.filter((_, ref) => !this.#failed.has(ref));
+    const figures = {
+      bytesRead: this.#bytesRead,
+      bytesSent: this.#pool.bytesSent,
+      warnings: this.#warnings,
+    };
+    const summary = summarize(entries, this.#statuses, this.#options.previous, figures);
+    return { rootType, entries, summary };
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Turns one fetched blob into verified chunk plaintext: opened (its AEAD tag, under the chunk
+ * id), decompressed when flagged, and its keyed id recomputed and compared. Used on the main
+ * thread or in the open workers (`_open_pool.ts`), never trusting the blob.
+ *
+ * @module
+ */
+import { errorMessage, IntegrityError } from "../errors.ts";
+import { BlobOpener, ChunkIdHasher } from "../format/blob_crypto.ts";
+import { toHex } from "../format/chunk_id.ts";
+import { MAX_CHUNK_SIZE } from "../format/chunker.ts";
+import { decompressChunk } from "../format/compression.ts";
+import type { RepositoryKeys } from "../format/master_key.ts";
+import { releaseBytes } from "../release_bytes.ts";
+
+/** A verified chunk's plaintext (its own buffer), or why the blob did not verify. */
+export type OpenedChunk = { plain: Uint8Array } | { failure: string };
+
+/** Opens and verifies blobs under one repository's keys. */
+export class ChunkOpener {
+  readonly #opener: BlobOpener;
+  readonly #hasher: ChunkIdHasher;
+
+  constructor(keys: RepositoryKeys) {
+    this.#opener = new BlobOpener(keys.dataKey);
+    this.#hasher = new ChunkIdHasher(keys.idKey);
+  }
+
+  /** The plaintext of the blob sealed for `id`, or the reason it does not verify. */
+  open(id: Uint8Array, blob: Uint8Array): OpenedChunk {
+    try {
+      const { payload, compressed } = this.#opener.open(id, blob);
+      const plain = compressed ? decompressChunk(payload, MAX_CHUNK_SIZE) : payload;
+      if (compressed) releaseBytes(payload);
+      this.#hasher.verify(id, plain);
+      return { plain };
+    } catch (error) {
+      const reason = error instanceof IntegrityError ? errorMessage(error) : String(error);
+      return { failure: `Cannot verify chunk ${toHex(id).slice(0, 16)}: ${reason}` };
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js";
+import { IntegrityError } from "../errors.ts";
+import { toHex } from "../format/chunk_id.ts";
+import type { TreeEntry } from "../format/snapshot_model.ts";
+import { exportTar, exportZip } from "./archive_export.ts";
+import {
+  assertTree,
+  chunkId,
+  contentOf,
+  entry,
+  fileEntry,
+  LONG_NAME,
+  MemoryChunkSource,
+  sampleTree,
+} from "../restore/_restore_test_util.ts";
+import { inTempDir, runCommand } from "../../tests/_testing.ts";
+
+Deno.test("exportZip() writes a zip that zip.js and unzip read back", async () => {
+  await inTempDir(async (dir) => {
+    const { source, entries } = sampleTree();
+    const result = await exportZip(entries, source, `${dir}/out.zip`);
+    assert.deepEqual(result, { files: 5, dirs: 4, symlinks: 2, bytes: 71_322 });
+    const reader = new ZipReader(new Uint8ArrayReader(Deno.readFileSync(`${dir}/out.zip`)));
+    const read = await reader.getEntries();
+    await reader.close();
+    assert.deepEqual(
+      read.map((z) => z.filename),
+      entries.map((e) => (e.type === "dir" ? `${e.path}/` : e.path)),
+    );
+    for (const [i, z] of read.entries()) {
+      const e = entries[i]!;
+      assert.equal(z.directory, e.type === "dir", e.path);
+      assert.equal(z.symlink, e.type === "symlink", e.path);
+      assert.equal(z.lastModDate.getTime(), Math.floor(e.mtimeMs / 1000) * 1000, e.path);
+      if (e.type !== "symlink") assert.equal((z.unixMode ?? 0) & 0o7777, e.mode, e.path);
+      if (z.directory) continue;
+      const data = await z.getData(new Uint8ArrayWriter());
+      const want = e.type === "file" ? contentOf(source, e) : new TextEncoder().encode(e.target);
+      assert.deepEqual(data, want, e.path);
+    }
+    await runCommand("unzip", ["-q", `${dir}/out.zip`, "-d", `${dir}/x`]);
+    // unzip sets folder times before filling them and never sets a link's time.
+    const files = entries.filter((e) => e.type !== "dir");
+    assertTree(`${dir}/x`, source, files, { mtimeSeconds: true, linkTimes: false });
+  });
+});
+
+Deno.test("exportTar() writes a tar that system tar lists and extracts", async () => {
+  await inTempDir(async (dir) => {
+    const { source, entries } = sampleTree();
+    const old = { ...entries[0]!, path: "old", mtimeMs: -86_400_500 };
+    const all = [...entries, old];
+    const result = await exportTar(all, source, `${dir}/out.tar`);
+    assert.deepEqual(result, { files: 5, dirs: 5, symlinks: 2, bytes: 71_322 });
+    const listing = await runCommand("tar", ["-tvf", `${dir}/out.tar`]);
+    assert.ok(listing.includes(`docs/nested/${LONG_NAME}`), listing);
+    assert.ok(listing.includes("abs-link -> /etc/passwd"), listing);
+    Deno.mkdirSync(`${dir}/x`);
+    await runCommand("tar", ["-xpf", `${dir}/out.tar`, "-C", `${dir}/x`]);
+    assertTree(`${dir}/x`, source, all, { mtimeSeconds: true });
+  });
+});
+
+Deno.test("exportZip() and exportTar() leave no archive when a chunk does not verify", async () => {
+  await inTempDir(async (dir) => {
+    const source = new MemoryChunkSource();
+    const bad = fileEntry(source, "bad.bin", [100, 200, 300]);
+    source.bad.add(toHex(bad.chunks[1] ?? chunkId(0)));
+    const entries = [fileEntry(source, "good.txt", [10]), bad];
+    for (const exporter of [exportZip, exportTar]) {
+      Deno.writeTextFileSync(`${dir}/out`, "previous archive");
+      await assert.rejects(exporter(entries, source, `${dir}/out`), (error: unknown) => {
+        assert.ok(error instanceof IntegrityError, String(error));
+        assert.equal(error.message, `Cannot restore "bad.bin": chunk 1 does not verify`);
+        return true;
+      });
+      assert.equal(Deno.readTextFileSync(`${dir}/out`), "previous archive");
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["out"]);
+    }
+  });
+});
+
+Deno.test("exportZip() and exportTar() refuse entries that would leave the archive root", async () => {
+  await inTempDir(async (dir) => {
+    const source = new MemoryChunkSource();
+    const attacks: TreeEntry[][] = [
+      [entry("a", "symlink", { target: "/etc" }), fileEntry(source, "a/passwd", [3])],
+      [fileEntry(source, "../x", [3])],
+    ];
+    for (const exporter of [exportZip, exportTar]) {
+      for (const entries of attacks) {
+        await assert.rejects(exporter(entries, source, `${dir}/out`), /would leave DEST/);
+      }
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  });
+});
+
+Deno.test("exportZip() and exportTar() remove the partial archives a killed pull left beside DEST", async () => {
+  await inTempDir(async (dir) => {
+    const { source, entries } = sampleTree();
+    const kept = ["other.zip.partial-0123abcd", "out.zip.partial-0123abc", "out.zip.partial-x"];
+    for (const name of ["out.zip.partial-0123abcd", "out.tar.partial-89abcdef", ...kept]) {
+      Deno.writeTextFileSync(`${dir}/${name}`, "left by a killed pull");
+    }
+    await exportZip(entries, source, `${dir}/out.zip`);
+    await exportTar(entries, source, `${dir}/out.tar`);
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.deepEqual(left, ["out.tar", "out.zip", ...kept].sort());
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * Writes checked entries under a root folder with sync file calls (about ten times cheaper than
+ * Deno's async ones for the common case of many small files).
+ *
+ * Invariants: nothing is written outside the root. Parents are safe by construction: the guard
+ * only lets through entries whose parent is a folder entry restored earlier, and a folder is
+ * restored by `mkdir` (which never follows a link) or, when something is already there, by an
+ * lstat that keeps only a real folder and replaces anything else. Files and symlinks are created
+ * under a fresh temp name (`createNew`, which never follows a link) in the target folder, get
+ * their mode and mtime, and only then are renamed over the final name, so a complete-looking
+ * name always holds verified content (files by the restore workers, see `fileTarget`). Files are
+ * not fsynced one by one (20,000 fsyncs would cost more than the restore itself); a crash may
+ * leave temp files named `.NAME.burrow-partial-TAG-N`, which the next restore removes from every
+ * folder it writes into that was there already (a folder it creates holds none, and is not read).
+ * Folders stay 0o700 while the restore runs; their modes and mtimes are set at the end, deepest
+ * first, since writing into a folder changes its mtime.
+ *
+ * @module
+ */
+import { lutimesSync } from "node:fs";
+import type { TreeEntry } from "../format/snapshot_model.ts";
+import { isRestorePartialName, removePartials } from "./partial_sweep.ts";
+
+/** A folder whose final mode and mtime are set by `finishFolders`. */
+interface PendingFolder {
+  path: string;
+  mode: number;
+  mtimeMs: number;
+}
+
+/** Restores entries under one root folder (an absolute, resolved path). */
+export class FolderWriter {
+  readonly #root: string;
+  readonly #folders: PendingFolder[] = [];
+  readonly #tempTag = crypto.randomUUID().slice(0, 8);
+  #tempCount = 0;
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  /** Removes the partial files a killed restore left in the root; for a root that was there. */
+  sweepRoot(): void {
+    removePartials(this.#root, isRestorePartialName);
+  }
+
+  /**
+   * Creates a folder (or keeps a real one already there, removing the partial files a killed
+   * restore left in it) writable for the rest of the run.
+   */
+  makeFolder(entry: TreeEntry): void {
+    const path = this.#absolute(entry.path);
+    try {
+      Deno.mkdirSync(path, { mode: 0o700 });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      const info = Deno.lstatSync(path);
+      if (info.isDirectory && !info.isSymlink) {
+        if (info.mode !== null && (info.mode & 0o700) !== 0o700) {
+          Deno.chmodSync(path, (info.mode & 0o7777) | 0o700);
+        }
+        removePartials(path, isRestorePartialName);
+      } else {
+        Deno.removeSync(path);
+        Deno.mkdirSync(path, { mode: 0o700 });
+      }
+    }
+    this.#folders.push({ path, mode: entry.mode, mtimeMs: entry.mtimeMs });
+  }
+
+  /**
+   * Where a file entry goes: the temp name to write it under (created with `createNew`, never
+   * through a link) and the final name to rename it to once complete. The restore workers write
+   * it (`restore_worker.ts`).
+   */
+  fileTarget(entry: TreeEntry): { temp: string; path: string } {
+    return { temp: this.#tempPath(entry.path), path: this.#absolute(entry.path) };
+  }
+
+  /** Creates a symlink (target stored as is, never followed) and sets its mtime where possible. */
+  makeSymlink(entry: TreeEntry): void {
+    const temp = this.#tempPath(entry.path);
+    Deno.symlinkSync(entry.target, temp);
+    try {
+      lutimesSync(temp, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
+    } catch {
+      // Not every platform can set a link's own times; the link itself is what matters.
+    }
+    try {
+      Deno.renameSync(temp, this.#absolute(entry.path));
+    } catch (error) {
+      removeQuietly(temp);
+      throw error;
+    }
+  }
+
+  /** Sets every folder's final mode and mtime, deepest first. */
+  finishFolders(onWarning?: (path: string, reason: string) => void): void {
+    const depth = (folder: PendingFolder) => folder.path.split("/").length;
+    const folders = this.#folders.sort((a, b) => depth(b) - depth(a));
+    for (const folder of folders) {
+      try {
+        Deno.chmodSync(folder.path, folder.mode);
+        Deno.utimeSync(folder.path, folder.mtimeMs / 1000, folder.mtimeMs / 1000);
+      } catch (error) {
+        const relative = folder.path.slice(this.#root.length + 1);
+        onWarning?.(relative, `cannot set mode and mtime: ${(error as Error).message}`);
+      }
+    }
+    this.#folders.length = 0;
+  }
+
+  #absolute(path: string): string {
+    return `${this.#root}/${path}`;
+  }
+
+  /** `.NAME.burrow-partial-TAG-N` beside the final name, short enough for any file system. */
+  #tempPath(path: string): string {
+    const slash = path.lastIndexOf("/");
+    const name = Array.from(path.slice(slash + 1)).slice(0, 40).join("");
+    const folder = slash < 0 ? "" : `${path.slice(0, slash)}/`;
+    return this.#absolute(`${folder}.${name}.burrow-partial-${this.#tempTag}-${++this.#tempCount}`);
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // Already gone, or never created: nothing to clean up.
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The chunk store contract. A chunk store keeps, for one user, opaque sealed blobs (chunks the
+ * client encrypted) under a 32-byte id the server cannot verify (the client's keyed hash).
+ * Implementations (`PackChunkStore` on disk, `MemoryChunkStore` for tests) all pass
+ * `tests/conformance/chunk_store_suite.ts`.
+ *
+ * Durability is explicit: `put` only queues a blob; `flush` makes everything put so far durable,
+ * and a snapshot is committed only after the flush that covers its chunks has resolved. A crash
+ * before that flush may lose blobs put since the previous flush, never a flushed one.
+ *
+ * @module
+ */
+
+/** Largest blob a store accepts (chunks are at most ~4.1 MiB sealed; this is a sanity bound). */
+export const MAX_BLOB_BYTES: number = 64 * 1024 * 1024;
+
+/**
+ * A per-user set of blobs keyed by 32-byte id.
+ *
+ * Ids and blobs are copied on the way in and on the way out: callers may reuse their buffers as
+ * soon as a call returns. An id of the wrong length or a blob over `MAX_BLOB_BYTES` is a
+ * `RangeError`. Any method may throw `StoreError` when the backend fails; after a failed write
+ * (disk full, I/O error) a store stays broken (every later `put`, `flush` and `delete` throws the
+ * same error) until it is closed and opened again, because the blobs lost with the failed write
+ * may have been reported as stored to some caller. Calling any method but `close` after `close`
+ * throws `StoreError`.
+ */
+export interface ChunkStore {
+  /** Number of blobs stored (put in this process, or found at open), less deleted ones. */
+  readonly size: number;
+  /** Sum of the lengths of those blobs (not counting pack headers or space not yet reclaimed). */
+  readonly storedBytes: number;
+  /**
+   * Blobs the store knows it cannot serve although it once stored them (their file is gone or
+   * did not verify on read); 0 for a healthy store. A store opens without them, and a put of a
+   * lost id stores it again.
+   */
+  readonly damaged: number;
+  /**
+   * Whether a blob with this id is stored. Synchronous: answered from memory. True for a blob
+   * put in this process even before it is flushed.
+   */
+  has(id: Uint8Array): boolean;
+  /**
+   * Stores `blob` under `id`. Idempotent: an id already stored is skipped (the blob is not
+   * compared). Atomic: concurrent puts never interleave bytes. Not durable until `flush`; may
+   * wait while too much data is queued for the disk.
+   * @returns true when stored, false when the id was already present.
+   */
+  put(id: Uint8Array, blob: Uint8Array): Promise<boolean>;
+  /**
+   * Makes every blob whose `put` resolved before this call durable: a crash after it resolves
+   * loses none of them. This is what a snapshot commit waits for.
+   * @throws {StoreError} when a write failed ("Cannot store chunks: disk full").
+   */
+  flush(): Promise<void>;
+  /**
+   * The blob stored under `id`, after checking what can be checked without the key (the stored
+   * record names the same id and length as the index).
+   * @throws {NotFoundError} when there is none.
+   * @throws {IntegrityError} when the stored record is damaged or truncated.
+   */
+  get(id: Uint8Array): Promise<Uint8Array>;
+  /**
+   * The length of the blob stored under `id`, or undefined when there is none. Synchronous:
+   * answered from memory, like `has`.
+   */
+  lengthOf(id: Uint8Array): number | undefined;
+  /**
+   * Reads the blob stored under `id` into `target`, which must be exactly `lengthOf(id)` bytes,
+   * with the checks of `get`: for a reply that gathers many blobs into one buffer without a
+   * buffer and a copy per blob. On a throw, `target` may hold part of the blob.
+   * @throws {NotFoundError} when there is none.
+   * @throws {IntegrityError} when the stored record is damaged or truncated.
+   * @throws {RangeError} when `target` is not the blob's length.
+   */
+  readInto(id: Uint8Array, target: Uint8Array): Promise<void>;
+  /** The ids of every stored blob, in no particular order. */
+  list(): Uint8Array[];
+  /**
+   * Removes the blobs with these ids (unknown ids are ignored) and reclaims their space.
+   * Crash-safe: a crash leaves each blob either deleted or still there, never a damaged store.
+   * Blobs put while a delete runs may survive it.
+   */
+  delete(ids: Uint8Array[]): Promise<void>;
+  /** Flushes, then releases files and handles. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Throws RangeError unless `blob` is a Uint8Array of at most `MAX_BLOB_BYTES`. */
+export function checkBlob(blob: Uint8Array): void {
+  if (!(blob instanceof Uint8Array) || blob.length > MAX_BLOB_BYTES) {
+    throw new RangeError(`Cannot store blob: expected at most ${MAX_BLOB_BYTES} bytes`);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * An in-memory chunk store for tests. Not persistent: `flush` has nothing to do.
+ *
+ * @module
+ */
+import { NotFoundError, StoreError } from "../errors.ts";
+import { checkBlob, type ChunkStore } from "./chunk_store.ts";
+import { checkChunkId, toHex } from "../format/chunk_id.ts";
+
+/** A `ChunkStore` held in a Map; for tests only. Copies blobs in and out. */
+export class MemoryChunkStore implements ChunkStore {
+  #blobs = new Map<string, Uint8Array>();
+  #bytes = 0;
+  #closed = false;
+
+  /** Number of blobs stored. */
+  get size(): number {
+    return this.#blobs.size;
+  }
+
+  /** Sum of the stored blobs' lengths. */
+  get storedBytes(): number {
+    return this.#bytes;
+  }
+
+  /** Always 0: memory does not get damaged. */
+  get damaged(): number {
+    return 0;
+  }
+
+  /** Whether `id` is stored. */
+  has(id: Uint8Array): boolean {
+    checkChunkId(id);
+    this.#checkOpen("look up chunk");
+    return this.#blobs.has(toHex(id));
+  }
+
+  /** Stores a copy of `blob` unless `id` is present. */
+  put(id: Uint8Array, blob: Uint8Array): Promise<boolean> {
+    return this.#run("store chunks", () => {
+      checkBlob(blob);
+      const key = toHex(id);
+      if (this.#blobs.has(key)) return false;
+      this.#blobs.set(key, blob.slice());
+      this.#bytes += blob.length;
+      return true;
+    }, id);
+  }
+
+  /** Nothing to make durable. */
+  flush(): Promise<void> {
+    return this.#run("flush chunks", () => {});
+  }
+
+  /** A copy of the blob of `id`. @throws {NotFoundError} when absent. */
+  get(id: Uint8Array): Promise<Uint8Array> {
+    return this.#run("get chunk", () => this.#stored(id).slice(), id);
+  }
+
+  #stored(id: Uint8Array): Uint8Array {
+    const blob = this.#blobs.get(toHex(id));
+    if (blob === undefined) {
+      throw new NotFoundError(`Cannot get chunk "${toHex(id)}": it is not stored`);
+    }
+    return blob;
+  }
+
+  /** The length of the blob of `id`, or undefined. */
+  lengthOf(id: Uint8Array): number | undefined {
+    checkChunkId(id);
+    this.#checkOpen("look up chunk");
+    return this.#blobs.get(toHex(id))?.length;
+  }
+
+  /** Copies the blob of `id` into `target`. @throws {NotFoundError} @throws {RangeError} */
+  readInto(id: Uint8Array, target: Uint8Array): Promise<void> {
+    return this.#run("get chunk", () => {
+      const blob = this.#stored(id);
+      if (target.length !== blob.length) {
+        throw new RangeError(
+          `Cannot read chunk "${
+            toHex(id)
+          }": it has ${blob.length} bytes, the target ${target.length}`,
+        );
+      }
+      target.set(blob);
+    }, id);
+  }
+
+  /** Every stored id. */
+  list(): Uint8Array[] {
+    this.#checkOpen("list chunks");
+    return Array.from(
+      this.#blobs.keys(),
+      (key) => Uint8Array.from(key.match(/../g)!, (h) => parseInt(h, 16)),
+    );
+  }
+
+  /** Removes the blobs of `ids`; unknown ids are ignored. */
+  delete(ids: Uint8Array[]): Promise<void> {
+    return this.#run("delete chunks", () => {
+      ids.forEach(checkChunkId);
+      for (const id of ids) {
+        const key = toHex(id);
+        this.#bytes -= this.#blobs.get(key)?.length ?? 0;
+        this.#blobs.delete(key);
+      }
+    });
+  }
+
+  /** Marks the store closed; idempotent. */
+  close(): Promise<void> {
+    this.#closed = true;
+    return Promise.resolve();
+  }
+
+  #checkOpen(action: string): void {
+    if (this.#closed) throw new StoreError(`Cannot ${action}: the store is closed`);
+  }
+
+  #run<T>(action: string, body: () => T, id?: Uint8Array): Promise<T> {
+    try {
+      if (id !== undefined) checkChunkId(id);
+      this.#checkOpen(action);
+      return Promise.resolve(body());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
