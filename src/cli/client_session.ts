@@ -1,6 +1,8 @@
 /**
- * What every client command does first: resolve the client options, trust the CA, connect and
- * (for most commands) log in, then hand the connection to the command and close it after.
+ * What every client command does first: resolve the client options, trust the CA, ask for every
+ * password the command needs, and only then connect and (for most commands) log in, so that no
+ * server deadline runs while a person types. The connection is handed to the command and always
+ * closed after.
  *
  * @module
  */
@@ -10,56 +12,71 @@ import type { ParsedArgs } from "./command.ts";
 import { type ClientConfig, processEnv, resolveClientConfig } from "./config.ts";
 import { readPassword, StdinLines } from "./password_input.ts";
 
-/** A connected client and where its password lines come from. */
+/** A connected client. */
 export interface ClientContext {
   config: ClientConfig;
   client: BurrowClient;
-  stdin: StdinLines;
 }
 
-/** Connects with the command's client options, runs `body`, and always closes. */
+/**
+ * One password a command asks for: from the next line of stdin with --password-stdin, else the
+ * environment variable `envName`, else a terminal prompt labelled `label` (asked twice when
+ * `confirm`).
+ */
+export interface PasswordQuestion {
+  label: string;
+  envName: string;
+  confirm: boolean;
+}
+
+/** The current password of the user (`BURROW_PASSWORD`). */
+export const CURRENT_PASSWORD: PasswordQuestion = {
+  label: "Password",
+  envName: "BURROW_PASSWORD",
+  confirm: false,
+};
+
+/**
+ * Asks `questions` in order, then connects with the command's client options, runs `body` with
+ * the answers, and always closes.
+ */
 export async function withConnection<T>(
   args: ParsedArgs,
-  body: (ctx: ClientContext) => Promise<T>,
+  questions: readonly PasswordQuestion[],
+  body: (ctx: ClientContext, passwords: string[]) => Promise<T>,
 ): Promise<T> {
   const config = resolveClientConfig(args, processEnv);
   const caCerts = config.caPath === null ? null : [await readCaFile(config.caPath)];
+  const stdin = new StdinLines();
+  const passwords: string[] = [];
+  for (const question of questions) {
+    passwords.push(
+      await readPassword(
+        { fromStdin: config.passwordStdin, fromEnv: processEnv(question.envName), stdin },
+        question.label,
+        question.confirm,
+      ),
+    );
+  }
   const client = await BurrowClient.connect({ ...config.server, caCerts });
   try {
-    return await body({ config, client, stdin: new StdinLines() });
+    return await body({ config, client }, passwords);
   } finally {
     await client.close();
   }
 }
 
 /**
- * Reads a password for a client command: the next line of stdin with --password-stdin, else the
- * environment variable `envName`, else a terminal prompt (asked twice when `confirm`).
+ * Asks for the current password (then `more` questions), connects, logs in, runs `body` with
+ * the answers to `more`, and always closes.
  */
-export function readClientPassword(
-  ctx: ClientContext,
-  label: string,
-  options: { confirm?: boolean; envName?: string } = {},
-): Promise<string> {
-  return readPassword(
-    {
-      fromStdin: ctx.config.passwordStdin,
-      fromEnv: processEnv(options.envName ?? "BURROW_PASSWORD"),
-      stdin: ctx.stdin,
-    },
-    label,
-    options.confirm ?? false,
-  );
-}
-
-/** Connects, logs in, runs `body`, and always closes. */
 export function withLogin<T>(
   args: ParsedArgs,
-  body: (ctx: ClientContext, login: LoginResult) => Promise<T>,
+  body: (ctx: ClientContext, login: LoginResult, more: string[]) => Promise<T>,
+  more: readonly PasswordQuestion[] = [],
 ): Promise<T> {
-  return withConnection(args, async (ctx) => {
-    const password = await readClientPassword(ctx, "Password");
-    const login = await ctx.client.login(ctx.config.user, password);
-    return await body(ctx, login);
+  return withConnection(args, [CURRENT_PASSWORD, ...more], async (ctx, [password, ...rest]) => {
+    const login = await ctx.client.login(ctx.config.user, password!);
+    return await body(ctx, login, rest);
   });
 }

@@ -1,23 +1,25 @@
 /** `burrow passwd`: a logged-in user changes their own password. @module */
 import { RemoteRepository } from "../client/remote_repository.ts";
 import { type Command, type ParsedArgs } from "./command.ts";
-import { readClientPassword, withLogin } from "./client_session.ts";
+import { type PasswordQuestion, withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS } from "./config.ts";
 import { printLine } from "./output.ts";
 
+const NEW_PASSWORD: PasswordQuestion = {
+  label: "New password",
+  envName: "BURROW_NEW_PASSWORD",
+  confirm: true,
+};
+
 async function run(args: ParsedArgs): Promise<void> {
-  const user = await withLogin(args, async (ctx, login) => {
+  const user = await withLogin(args, async (ctx, login, [password]) => {
     const repository = await RemoteRepository.open(ctx.client, login, { create: false });
-    const password = await readClientPassword(ctx, "New password", {
-      confirm: true,
-      envName: "BURROW_NEW_PASSWORD",
-    });
     await ctx.client.changePassword(
-      password,
+      password!,
       repository === null ? null : (kek) => repository.rewrap(kek),
     );
     return ctx.config.user;
-  });
+  }, [NEW_PASSWORD]);
   printLine(`password of "${user}" changed`);
 }
 

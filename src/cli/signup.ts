@@ -1,13 +1,13 @@
 /** `burrow signup`: creates your own account on a server that allows it. @module */
 import { type Command, type ParsedArgs } from "./command.ts";
-import { readClientPassword, withConnection } from "./client_session.ts";
+import { withConnection } from "./client_session.ts";
 import { CLIENT_FLAGS } from "./config.ts";
 import { printLine } from "./output.ts";
 
 async function run(args: ParsedArgs): Promise<void> {
-  const user = await withConnection(args, async (ctx) => {
-    const password = await readClientPassword(ctx, "New password", { confirm: true });
-    await ctx.client.signup(ctx.config.user, password);
+  const question = { label: "New password", envName: "BURROW_PASSWORD", confirm: true };
+  const user = await withConnection(args, [question], async (ctx, [password]) => {
+    await ctx.client.signup(ctx.config.user, password!);
     return ctx.config.user;
   });
   printLine(`user "${user}" created`);
