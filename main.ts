@@ -6,7 +6,7 @@
  * @module
  */
 import { commandHelp, parseCommandArgs } from "./src/cli/command.ts";
-import { COMMANDS, mainHelp } from "./src/cli/commands.ts";
+import { COMMANDS, mainHelp, nearestCommand } from "./src/cli/commands.ts";
 import { printError, printLine } from "./src/cli/output.ts";
 import { BurrowError, type ErrorCode, UsageError } from "./src/errors.ts";
 
@@ -39,7 +39,9 @@ export async function main(argv: string[]): Promise<number> {
   const command = COMMANDS.find((c) => c.name === name);
   try {
     if (command === undefined) {
-      throw new UsageError(`Unknown command "${name}" (see: burrow --help)`);
+      const near = nearestCommand(name);
+      const hint = near === undefined ? "see: burrow --help" : `did you mean ${near}?`;
+      throw new UsageError(`Unknown command "${name}" (${hint})`);
     }
     const args = parseCommandArgs(command, rest);
     if (args === null) {

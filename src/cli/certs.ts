@@ -31,6 +31,9 @@ export const certsCommand: Command = {
     "Writes ca.pem, ca.key, server.pem and server.key (ECDSA P-256) into DIR. The server\n" +
     "certificate is valid for every --host (DNS name or IP address; default localhost,\n" +
     "127.0.0.1 and ::1). Existing files are never overwritten.",
+  examples: [
+    "certs --out ./certs --host backup.example.org",
+  ],
   flags: {
     out: { type: "string", value: "DIR", help: "Folder to write the files into (created)" },
     host: {

@@ -77,6 +77,10 @@ export const checkCommand: Command = {
     "Opens every snapshot record, reads every file list (verifying each of its chunks), and\n" +
     "checks that the server holds every chunk they name; data chunks are not downloaded.\n" +
     "Exits 4 when something is missing or damaged, naming the snapshots and files affected.",
+  examples: [
+    "check",
+    "check --json",
+  ],
   flags: {
     ...CLIENT_FLAGS,
     json: { type: "boolean", help: "Print the report as one JSON object" },

@@ -32,6 +32,8 @@ export interface Command {
   usage: string;
   /** Longer description, shown by `--help`. */
   description: string;
+  /** Example command lines (after `burrow `), with a comment each, shown by `--help`. */
+  examples: readonly string[];
   flags: Record<string, FlagSpec>;
   positionals: { min: number; max: number };
   /** Runs the command; resolves when done (errors are thrown, main.ts maps them). */
@@ -90,6 +92,7 @@ export function commandHelp(command: Command): string {
   entries.push(["  --help", "Show this help"]);
   const width = Math.max(...entries.map(([left]) => left.length)) + 2;
   for (const [left, help] of entries) lines.push(`${left.padEnd(width)}${help}`);
+  lines.push("", "Examples:", ...command.examples.map((example) => `  burrow ${example}`));
   return lines.join("\n");
 }
 

@@ -18,3 +18,8 @@ export function formatSeconds(seconds: number): string {
   const minutes = Math.floor(seconds / 60);
   return `${minutes} min ${String(Math.round(seconds % 60)).padStart(2, "0")} s`;
 }
+
+/** An ISO 8601 time for tables: "2026-12-07 00:13:15Z" (UTC, to the second), the one format shown. */
+export function formatTime(iso: string): string {
+  return iso.replace("T", " ").replace(/(\.\d+)?Z$/, "Z");
+}

@@ -34,6 +34,9 @@ export const passwdCommand: Command = {
     "With --password-stdin, the first line of stdin is the current password and the second the\n" +
     "new one. Otherwise the current one comes from BURROW_PASSWORD (or a prompt) and the new one\n" +
     "from BURROW_NEW_PASSWORD (or a prompt, asked twice).",
+  examples: [
+    "passwd                               # asks for the current and the new password",
+  ],
   flags: { ...CLIENT_FLAGS },
   positionals: { min: 0, max: 0 },
   run,

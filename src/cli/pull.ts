@@ -116,7 +116,7 @@ async function run(args: ParsedArgs): Promise<void> {
     return;
   }
   printLine(`snapshot ${record.id} of set "${record.set}" restored to ${result.path}`);
-  printLine(`files: ${result.files}, folders: ${result.dirs}, symlinks: ${result.symlinks}`);
+  printLine(`files: ${result.files}, folders: ${result.folders}, symlinks: ${result.symlinks}`);
   printLine(
     `wrote ${formatBytes(result.bytes)}, received ${
       formatBytes(result.bytesReceived)
@@ -138,6 +138,10 @@ export const pullCommand: Command = {
     "with exit code 4, naming the file. Into a folder, setuid and setgid bits are dropped\n" +
     "unless --preserve-special-bits (as tar does without -p); a zip or tar keeps the modes\n" +
     "as recorded, and its extractor applies its own policy.",
+  examples: [
+    "pull ~/restored                      # the latest snapshot, into ~/restored/NAME",
+    "pull docs.zip --name docs --snapshot 4f2a",
+  ],
   flags: {
     name: { type: "string", value: "SET", help: "The set to restore from" },
     snapshot: {

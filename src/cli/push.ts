@@ -56,7 +56,16 @@ async function run(args: ParsedArgs): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const s = record.summary;
   if (json) {
-    printJson({ snapshot: record.id, set: record.set, time: record.time, ...s, seconds });
+    // Records keep the field "dirs"; what people read says folders, as pull does.
+    const { dirs: folders, ...counts } = s;
+    printJson({
+      snapshot: record.id,
+      set: record.set,
+      time: record.time,
+      folders,
+      ...counts,
+      seconds,
+    });
     return;
   }
   printLine(`snapshot ${record.id} of set "${record.set}" saved`);
@@ -88,6 +97,10 @@ export const pushCommand: Command = {
     "Backs up PATH as a new snapshot of the set SET (default: the base name of PATH). Only data\n" +
     "the server does not have is sent, encrypted on this machine; files whose size, mtime and\n" +
     "inode did not change since the set's last snapshot are not read again.",
+  examples: [
+    'push ~/Documents                     # a snapshot of set "Documents"',
+    "push ~/Documents --name docs --json",
+  ],
   flags: {
     name: {
       type: "string",

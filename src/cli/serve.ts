@@ -16,7 +16,7 @@ import { lockDataDir } from "../server/data_lock.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
 import { sweepPurgedRepositories } from "../store/repository_purge.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
-import { openUserStore } from "../users/registry.ts";
+import { defaultStoreSpec, openUserStore } from "../users/registry.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import {
   DEFAULT_LISTEN,
@@ -146,6 +146,10 @@ async function run(args: ParsedArgs): Promise<void> {
     Deno.addSignalListener("SIGTERM", stop);
     await accounts.warmUp();
     printLine(`listening on ${formatHostPort(server.address)}`);
+    if ((await store.list()).length === 0) {
+      const users = usersSpec === defaultStoreSpec(dataDir) ? "" : ` --users ${usersSpec}`;
+      printLine(`next: add an account with: burrow useradd NAME --data ${dataDir}${users}`);
+    }
     await server.finished;
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);
@@ -168,6 +172,10 @@ export const serveCommand: Command = {
     "certificate under DATA/tls/ and prints the CA's path and SHA-256 fingerprint; clients\n" +
     "trust the server with --ca DATA/tls/ca.pem. Prints `listening on HOST:PORT` when ready;\n" +
     "SIGINT or SIGTERM stops it after in-flight requests finish.",
+  examples: [
+    "serve                                # ./burrow-data, 127.0.0.1:7443, its own CA",
+    "serve --listen 0.0.0.0:7443 --data /srv/burrow --allow-signup",
+  ],
   flags: {
     listen: {
       type: "string",

@@ -22,6 +22,9 @@ export const signupCommand: Command = {
     "Creates the account --user on the server, when it runs with --allow-signup. The password\n" +
     "is read like for any client command and never leaves this machine: only a key derived\n" +
     "from it with Argon2id is sent.",
+  examples: [
+    "signup --server backup.example.org:7443 --ca ca.pem --user alice",
+  ],
   flags: { ...CLIENT_FLAGS },
   positionals: { min: 0, max: 0 },
   run,

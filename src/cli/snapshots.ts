@@ -5,7 +5,7 @@ import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import { withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS } from "./config.ts";
-import { formatBytes } from "./format.ts";
+import { formatBytes, formatTime } from "./format.ts";
 import { printJson, printLine, printTable } from "./output.ts";
 import { printListingWarnings } from "./snapshot_warnings.ts";
 
@@ -47,7 +47,7 @@ async function run(args: ParsedArgs): Promise<void> {
     snapshots.map((s) => [
       s.id,
       s.set,
-      s.time.replace("T", " ").replace(/\.\d+Z$/, "Z"),
+      formatTime(s.time),
       s.host,
       String(s.summary.files),
       formatBytes(s.summary.bytes),
@@ -63,6 +63,10 @@ export const snapshotsCommand: Command = {
   description:
     "Logs in and lists your snapshots (id, set, time, host, files, size), oldest first. A snapshot\n" +
     "whose record cannot be read is named on stderr and left out.",
+  examples: [
+    "snapshots",
+    "snapshots --name Documents --json",
+  ],
   flags: {
     name: { type: "string", value: "SET", help: "Only the snapshots of this set" },
     ...CLIENT_FLAGS,

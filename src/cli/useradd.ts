@@ -44,6 +44,10 @@ export const useraddCommand: Command = {
     "Creates the account NAME. The password is read from the first line of stdin with --password-stdin,\n" +
     "else from BURROW_PASSWORD, else asked twice on the terminal without echo. Only a salted\n" +
     "Argon2id hash of a key derived from it is stored.",
+  examples: [
+    "useradd alice                        # asks for her password twice",
+    "useradd bob --password-stdin < pw.txt",
+  ],
   flags: {
     ...STORE_FLAGS,
     "password-stdin": { type: "boolean", help: "Read the password from the first line of stdin" },

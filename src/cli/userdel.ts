@@ -104,6 +104,10 @@ export const userdelCommand: Command = {
   description:
     "Removes the account NAME from the user store. Its backups are kept unless --purge.\n" +
     "Refuses, changing nothing, while a running server uses the account's repository.",
+  examples: [
+    "userdel alice                        # keeps her backups",
+    "userdel alice --purge                # deletes them too",
+  ],
   flags: {
     ...STORE_FLAGS,
     purge: { type: "boolean", help: "Also delete the user's backups from the data folder" },

@@ -3,6 +3,7 @@ import { openUserStore } from "../users/registry.ts";
 import type { UserRecord } from "../users/user_store.ts";
 import { booleanFlag, type Command, type ParsedArgs } from "./command.ts";
 import { processEnv, resolveStoreLocation, STORE_FLAGS } from "./config.ts";
+import { formatTime } from "./format.ts";
 import { printJson, printLine, printTable } from "./output.ts";
 
 async function run(args: ParsedArgs): Promise<void> {
@@ -24,7 +25,11 @@ async function run(args: ParsedArgs): Promise<void> {
   }
   printTable(
     ["NAME", "CREATED", "LAST LOGIN"],
-    records.map((r) => [r.name, r.created, r.lastLogin ?? "never"]),
+    records.map((r) => [
+      r.name,
+      formatTime(r.created),
+      r.lastLogin === null ? "never" : formatTime(r.lastLogin),
+    ]),
   );
 }
 
@@ -34,6 +39,10 @@ export const usersCommand: Command = {
   summary: "List the accounts",
   usage: "users [--data DIR] [--users STORE] [--json]",
   description: "Lists every account with its creation time and last login.",
+  examples: [
+    "users",
+    "users --data /srv/burrow --json",
+  ],
   flags: {
     ...STORE_FLAGS,
     json: { type: "boolean", help: "Print a JSON array of {name, created, lastLogin}" },

@@ -52,7 +52,7 @@ const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 
 function emptyTotals(): TreeTotals {
-  return { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  return { files: 0, folders: 0, symlinks: 0, bytes: 0 };
 }
 
 /** A WritableStream that writes to `file` with sync calls. */

@@ -45,7 +45,7 @@ Deno.test({
       ];
       const zip = `${dir}/out.zip`;
       const result = await exportZip(entries, source, zip);
-      assert.deepEqual(result, { files: 2, dirs: 1, symlinks: 0, bytes: size + note.length });
+      assert.deepEqual(result, { files: 2, folders: 1, symlinks: 0, bytes: size + note.length });
 
       const listing = await runCommand("unzip", ["-l", zip]);
       assert.match(listing, new RegExp(`^\\s*${size}\\s.*d/big\\.bin$`, "m"), listing);

@@ -20,7 +20,7 @@ Deno.test("exportZip() writes a zip that zip.js and unzip read back", async () =
   await inTempDir(async (dir) => {
     const { source, entries } = sampleTree();
     const result = await exportZip(entries, source, `${dir}/out.zip`);
-    assert.deepEqual(result, { files: 5, dirs: 4, symlinks: 2, bytes: 71_322 });
+    assert.deepEqual(result, { files: 5, folders: 4, symlinks: 2, bytes: 71_322 });
     const reader = new ZipReader(new Uint8ArrayReader(Deno.readFileSync(`${dir}/out.zip`)));
     const read = await reader.getEntries();
     await reader.close();
@@ -52,7 +52,7 @@ Deno.test("exportTar() writes a tar that system tar lists and extracts", async (
     const old = { ...entries[0]!, path: "old", mtimeMs: -86_400_500 };
     const all = [...entries, old];
     const result = await exportTar(all, source, `${dir}/out.tar`);
-    assert.deepEqual(result, { files: 5, dirs: 5, symlinks: 2, bytes: 71_322 });
+    assert.deepEqual(result, { files: 5, folders: 5, symlinks: 2, bytes: 71_322 });
     const listing = await runCommand("tar", ["-tvf", `${dir}/out.tar`]);
     assert.ok(listing.includes(`docs/nested/${LONG_NAME}`), listing);
     assert.ok(listing.includes("abs-link -> /etc/passwd"), listing);

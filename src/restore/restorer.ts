@@ -52,7 +52,7 @@ export async function restoreToFolder(
   const writer = new FolderWriter(Deno.realPathSync(dest));
   if (existed) writer.sweepRoot();
   const files = new RestorePool();
-  const totals: TreeTotals = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  const totals: TreeTotals = { files: 0, folders: 0, symlinks: 0, bytes: 0 };
   try {
     for await (const item of readTree(entries, source, totals, options)) {
       const { chunks } = item;

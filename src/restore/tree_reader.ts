@@ -21,7 +21,7 @@ import { type ChunkSource, type ChunkWant, MissingChunkError } from "../client/c
 /** Counts of what was restored or exported. */
 export interface TreeTotals {
   files: number;
-  dirs: number;
+  folders: number;
   symlinks: number;
   /** Bytes of file content. */
   bytes: number;
@@ -179,7 +179,7 @@ export async function* readTree(
     let sinceYield = 0;
     for (let entry = cursor.nextEntry(); entry !== undefined; entry = cursor.nextEntry()) {
       if (entry.type !== "file") {
-        walk.totals[entry.type === "dir" ? "dirs" : "symlinks"]++;
+        walk.totals[entry.type === "dir" ? "folders" : "symlinks"]++;
         yield { entry, chunks: NO_CHUNKS };
       } else {
         const until = walk.taken + entry.chunks.length;

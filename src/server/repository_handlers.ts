@@ -17,6 +17,7 @@ import {
 import { compareIds } from "../format/id_set.ts";
 import type { UserRepository } from "../store/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
+import type { UploadTally } from "./_upload_tally.ts";
 
 /**
  * A reply: its message name and payload, or for `chunks` the payload already encoded (built in
@@ -33,6 +34,8 @@ export interface HandlerContext {
   logger: Logger;
   /** The user's repository, opened on first use. */
   repository(): Promise<UserRepository>;
+  /** This connection's uploads since its last commit, for the commit's log line. */
+  uploads: UploadTally;
 }
 
 const ID_PAGE = 262_144;
@@ -43,6 +46,7 @@ export async function handleRepositoryRequest(
   ctx: HandlerContext,
   message: ClientMessage,
 ): Promise<Reply> {
+  ctx.uploads.touch();
   switch (message.type) {
     case "get_key": {
       const wrapped = await (await ctx.repository()).readKey(await ctx.accounts.kdfOf(ctx.user));
@@ -61,20 +65,30 @@ export async function handleRepositoryRequest(
       return listChunks(await ctx.repository(), message.payload.after);
     case "put_chunks": {
       const chunks = (await ctx.repository()).chunks;
+      const { blobs } = message.payload;
       let stored = 0;
       let bytes = 0;
-      for (const { id, blob } of message.payload.blobs) {
+      let received = 0;
+      for (const { id, blob } of blobs) {
+        received += blob.length;
         if (await chunks.put(id, blob)) {
           stored++;
           bytes += blob.length;
         }
       }
+      ctx.uploads.add(blobs.length, received, stored, bytes);
       return { type: "put_ok", payload: { stored, bytes } };
     }
     case "get_chunks":
       return await getChunks(await ctx.repository(), message.payload.ids);
     case "commit_snapshot": {
-      await (await ctx.repository()).commitSnapshot(message.payload.id, message.payload.record);
+      const { id, record } = message.payload;
+      await (await ctx.repository()).commitSnapshot(id, record);
+      ctx.logger.info("snapshot committed", {
+        user: ctx.user,
+        snapshot: id,
+        ...ctx.uploads.take(),
+      });
       return { type: "ok", payload: {} };
     }
     default:

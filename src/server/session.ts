@@ -30,6 +30,7 @@ import type { UserRepository } from "../store/user_repository.ts";
 import type { SocketReaper } from "./_socket_reaper.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
 import type { ServerOptions } from "./server.ts";
+import { UploadTally } from "./_upload_tally.ts";
 
 /** What a session needs from its server. */
 export interface SessionContext extends ServerOptions {
@@ -76,6 +77,7 @@ export class Session {
   #busy: Promise<void> | null = null;
   #done: Promise<void> | null = null;
   #deadline: ReturnType<typeof setTimeout> | undefined;
+  readonly #uploads = new UploadTally();
   #signups = 0;
 
   constructor(conn: Deno.TlsConn, ctx: SessionContext) {
@@ -302,6 +304,7 @@ export class Session {
       user: this.#user ?? "",
       accounts: this.#ctx.accounts,
       logger: this.#ctx.logger,
+      uploads: this.#uploads,
       repository: () => {
         // A failed open holds nothing: the next request tries again, and close releases nothing.
         this.#repository ??= this.#ctx.repositories.acquire(this.#user ?? "").catch((error) => {

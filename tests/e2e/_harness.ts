@@ -58,6 +58,8 @@ export interface TestServer {
   banner: string;
   /** Client flags that reach and trust this server. */
   clientArgs(user: string): string[];
+  /** Everything the server printed on stdout so far (the banner and what follows it). */
+  stdoutText(): string;
   /** Everything the server printed on stderr so far (its log). */
   stderrText(): string;
   /** Sends SIGTERM and resolves with the exit code. */
@@ -115,8 +117,11 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     banner += value;
   }
   // Keep draining stdout so the server never blocks on a full pipe.
+  let stdout = banner;
   const stdoutDone = (async () => {
-    for (;;) if ((await reader.read()).done) break;
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      stdout += next.value;
+    }
   })();
   const hostname = match[1] ?? "";
   const port = Number(match[2]);
@@ -131,6 +136,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     banner,
     process,
     clientArgs: (user) => ["--server", address, "--ca", caPath, "--user", user],
+    stdoutText: () => stdout,
     stderrText: () => stderr,
     stop: async () => {
       try {
