@@ -13,6 +13,7 @@
 
 import { cpuUsage } from "node:process";
 import { archive, type ArchiveResult } from "../../src/archive/archiver.ts";
+import { deriveRepositoryKeys, newMasterKey } from "../../src/format/master_key.ts";
 import type { TreeEntry } from "../../src/format/snapshot_model.ts";
 
 const MiB = 1024 * 1024;
@@ -20,7 +21,8 @@ const args = [...Deno.args];
 const workersAt = args.indexOf("--workers");
 const workers = workersAt >= 0 ? Number(args.splice(workersAt, 2)[1]) : 2;
 const source = args[0] ?? "/tmp/burrow-bench-data/mixed";
-const keys = { idKey: new Uint8Array(32).fill(1), dataKey: new Uint8Array(32).fill(2) };
+/** A new repository's keys, so the chunker runs with a keyed gear table as in a real push. */
+const keys = deriveRepositoryKeys(newMasterKey());
 
 /** Peak resident memory of this process so far, in MiB (Linux). */
 function peakRssMiB(): number {

@@ -1,6 +1,7 @@
 /**
  * Chunker speed: MiB/s of `findCut` (default parameters) over 256 MiB of pseudo-random data,
- * the median of 5 runs after a warm-up.
+ * the median of 5 runs after a warm-up, with the fixed gear table (version-1 repositories) and
+ * with a keyed one (new repositories).
  *
  * Usage: deno run -A scripts/bench/chunker_speed.ts [MIB]
  *
@@ -9,6 +10,8 @@
 // deno-lint-ignore-file no-console
 import { createCipheriv } from "node:crypto";
 import { findCut } from "../../src/format/chunker.ts";
+import { FIXED_GEAR_TABLE, type GearTable } from "../../src/format/gear_table.ts";
+import { deriveRepositoryKeys, newMasterKey } from "../../src/format/master_key.ts";
 
 const MiB = 1024 * 1024;
 const RUNS = 5;
@@ -25,27 +28,33 @@ function pseudoRandomBytes(size: number): Uint8Array {
 }
 
 /** Chunk all of `data` the way a streaming worker does; returns the number of chunks. */
-function chunkAll(data: Uint8Array): number {
+function chunkAll(data: Uint8Array, gear: GearTable): number {
   let chunks = 0;
   for (let start = 0; start < data.length; chunks++) {
-    start += findCut(data, start, data.length, true);
+    start += findCut(data, start, data.length, true, gear);
   }
   return chunks;
 }
 
 const mib = Number(Deno.args[0] ?? "256");
 const data = pseudoRandomBytes(mib * MiB);
-chunkAll(data.subarray(0, 64 * MiB)); // warm-up, so the timed runs use optimized code
-const rates: number[] = [];
-let chunks = 0;
-for (let run = 0; run < RUNS; run++) {
-  const t0 = performance.now();
-  chunks = chunkAll(data);
-  rates.push(mib / ((performance.now() - t0) / 1000));
+const tables: [string, GearTable][] = [
+  ["fixed", FIXED_GEAR_TABLE],
+  ["keyed", deriveRepositoryKeys(newMasterKey()).gear],
+];
+for (const [name, gear] of tables) {
+  chunkAll(data.subarray(0, 64 * MiB), gear); // warm-up, so the timed runs use optimized code
+  const rates: number[] = [];
+  let chunks = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const t0 = performance.now();
+    chunks = chunkAll(data, gear);
+    rates.push(mib / ((performance.now() - t0) / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  const median = rates[Math.floor(RUNS / 2)] ?? 0;
+  console.log(
+    `findCut (${name} gear table): ${median.toFixed(0)} MiB/s median of ${RUNS} over ${mib} MiB ` +
+      `(${chunks} chunks, runs ${rates.map((r) => r.toFixed(0)).join(", ")} MiB/s)`,
+  );
 }
-rates.sort((a, b) => a - b);
-const median = rates[Math.floor(RUNS / 2)] ?? 0;
-console.log(
-  `findCut: ${median.toFixed(0)} MiB/s median of ${RUNS} over ${mib} MiB ` +
-    `(${chunks} chunks, runs ${rates.map((r) => r.toFixed(0)).join(", ")} MiB/s)`,
-);

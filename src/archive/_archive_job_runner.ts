@@ -27,6 +27,7 @@ export class ArchiveJobRunner {
   readonly #window = new Uint8Array(WINDOW_BYTES);
   readonly #hasher: ChunkIdHasher;
   readonly #sealer: BlobSealer;
+  readonly #gear: Int32Array;
   readonly #known = new Set<string>();
   readonly #creditBytes: number;
   readonly #flushBytes: number;
@@ -44,6 +45,7 @@ export class ArchiveJobRunner {
   constructor(init: InitMessage, post: PostReply) {
     this.#hasher = new ChunkIdHasher(init.idKey);
     this.#sealer = new BlobSealer(init.dataKey);
+    this.#gear = init.gear;
     for (let at = 0; at < init.knownIds.length; at += CHUNK_ID_BYTES) {
       this.#known.add(init.knownIds.subarray(at, at + CHUNK_ID_BYTES).toHex());
     }
@@ -106,7 +108,7 @@ export class ArchiveJobRunner {
         }
       }
       if (start === end) break;
-      const length = findCut(window, start, end, eof);
+      const length = findCut(window, start, end, eof, this.#gear);
       await this.#chunk(jobId, at, window.subarray(start, start + length));
       start += length;
     }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { FIXED_GEAR_TABLE } from "../format/gear_table.ts";
 import { ArchiveJobRunner } from "./_archive_job_runner.ts";
 import type { JobReply } from "./_archive_messages.ts";
 
@@ -9,6 +10,7 @@ function runner(creditBytes: number, replies: JobReply[]): ArchiveJobRunner {
     type: "init" as const,
     idKey: new Uint8Array(32).fill(3),
     dataKey: new Uint8Array(32).fill(4),
+    gear: FIXED_GEAR_TABLE,
     knownIds: new Uint8Array(0),
     creditBytes,
     flushBytes: Math.max(1, creditBytes / 2),

@@ -24,6 +24,8 @@ export interface InitMessage {
   type: "init";
   idKey: Uint8Array;
   dataKey: Uint8Array;
+  /** The repository's gear table (`RepositoryKeys.gear`): where the worker cuts chunks. */
+  gear: Int32Array;
   /** Known chunk ids, 32 bytes each, concatenated (transferred). */
   knownIds: Uint8Array;
   /** Sealed bytes the worker may have sent and not had acknowledged before it waits. */

@@ -181,8 +181,8 @@ export class ArchivePool {
     const creditBytes = Math.max(1, Math.floor(maxInFlightBytes / workers));
     const flushBytes = Math.max(1, Math.min(FLUSH_BYTES, Math.floor(creditBytes / 2)));
     const knownIds = slot.index === workers - 1 ? known : known.slice();
-    const { idKey, dataKey } = keys;
-    this.#post(slot, { type: "init", idKey, dataKey, knownIds, creditBytes, flushBytes }, [
+    const { idKey, dataKey, gear } = keys;
+    this.#post(slot, { type: "init", idKey, dataKey, gear, knownIds, creditBytes, flushBytes }, [
       knownIds.buffer,
     ]);
   }

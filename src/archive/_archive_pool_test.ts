@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
+import { FIXED_GEAR_TABLE } from "../format/gear_table.ts";
 import { ArchivePool, type ArchiveSink } from "./_archive_pool.ts";
 import { JobQueue } from "./_job_queue.ts";
 
-const KEYS = { idKey: new Uint8Array(32).fill(1), dataKey: new Uint8Array(32).fill(2) };
+const KEYS = {
+  idKey: new Uint8Array(32).fill(1),
+  dataKey: new Uint8Array(32).fill(2),
+  gear: FIXED_GEAR_TABLE,
+};
 const SINK: ArchiveSink = { chunks() {}, fileEnd() {}, replied() {} };
 
 function queueOf(paths: string[]): JobQueue {

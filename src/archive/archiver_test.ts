@@ -1,12 +1,23 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { BlobOpener } from "../format/blob_crypto.ts";
-import { MAX_CHUNK_SIZE } from "../format/chunker.ts";
+import { chunkBoundaries, MAX_CHUNK_SIZE } from "../format/chunker.ts";
 import { decompressChunk } from "../format/compression.ts";
+import { FIXED_GEAR_TABLE } from "../format/gear_table.ts";
+import {
+  deriveRepositoryKeys,
+  KEY_FILE_FIXED_GEAR,
+  KEY_FILE_KEYED_GEAR,
+  type RepositoryKeys,
+} from "../format/master_key.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { archive, type ArchiveOptions, type ArchiveResult, type SealedBlob } from "./archiver.ts";
 
-const KEYS = { idKey: new Uint8Array(32).fill(7), dataKey: new Uint8Array(32).fill(9) };
+/** Keys of a repository made today (keyed gear table). */
+const KEYS = deriveRepositoryKeys({
+  bytes: new Uint8Array(32).fill(7),
+  version: KEY_FILE_KEYED_GEAR,
+});
 const MiB = 1024 * 1024;
 const text = new TextEncoder();
 
@@ -327,4 +338,46 @@ Deno.test("archive() rejects when a callback throws, and stops its workers", asy
 
 Deno.test("archive() rejects a source that does not exist", async () => {
   await assert.rejects(run("/nonexistent/burrow-archiver-test"), { code: "NOT_FOUND" });
+});
+
+/** Plaintext sizes of the blobs `keys` make of one file, in upload order. */
+async function blobSizes(root: string, keys: RepositoryKeys): Promise<number[]> {
+  const { uploads } = await run(root, { keys });
+  return uploads.flat().map((b) => b.plainSize);
+}
+
+Deno.test("archive() cuts a file at points that depend on the repository key", async () => {
+  await withTree({ "known.bin": randomBytes(24 * MiB) }, async (root) => {
+    const other = deriveRepositoryKeys({
+      bytes: new Uint8Array(32).fill(8),
+      version: KEY_FILE_KEYED_GEAR,
+    });
+    const [mine, theirs] = [await blobSizes(root, KEYS), await blobSizes(root, other)];
+    const publicCuts = chunkBoundaries(await Deno.readFile(`${root}/known.bin`), FIXED_GEAR_TABLE);
+    assert.ok(mine.length >= 10 && theirs.length >= 10, `${mine.length}, ${theirs.length} blobs`);
+    assert.notDeepEqual(mine, theirs);
+    assert.notDeepEqual(mine, publicCuts);
+    assert.notDeepEqual(theirs, publicCuts);
+  });
+});
+
+Deno.test("archive() with a version-1 key cuts with the fixed table, so old data deduplicates", async () => {
+  await withTree({ "old.bin": randomBytes(24 * MiB) }, async (root) => {
+    const keys = deriveRepositoryKeys({
+      bytes: new Uint8Array(32).fill(7),
+      version: KEY_FILE_FIXED_GEAR,
+    });
+    // What a push stored before keyed tables: chunks cut with the fixed table, named by the id key.
+    const data = await Deno.readFile(`${root}/old.bin`);
+    let at = 0;
+    const stored = chunkBoundaries(data, FIXED_GEAR_TABLE).map((length) =>
+      new Uint8Array(
+        createHmac("sha256", keys.idKey).update(data.subarray(at, at += length)).digest(),
+      )
+    );
+    const { result, uploads } = await run(root, { keys, knownIds: stored });
+    assert.ok(stored.length >= 10, `${stored.length} chunks`);
+    assert.deepEqual(result.entries[0]!.chunks, stored);
+    assert.equal(uploads.flat().length, 0, "every chunk is already stored");
+  });
 });

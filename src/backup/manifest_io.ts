@@ -33,7 +33,7 @@ export async function writeManifest(
   const sealer = new BlobSealer(keys.dataKey);
   const ids: string[] = [];
   let at = 0;
-  for (const length of chunkBoundaries(bytes)) {
+  for (const length of chunkBoundaries(bytes, keys.gear)) {
     const plain = bytes.subarray(at, at + length);
     at += length;
     const id = hasher.id(plain);

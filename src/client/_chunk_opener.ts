@@ -21,7 +21,8 @@ export class ChunkOpener {
   readonly #opener: BlobOpener;
   readonly #hasher: ChunkIdHasher;
 
-  constructor(keys: RepositoryKeys) {
+  /** Takes the id key and the data key (opening never cuts chunks, so no gear table). */
+  constructor(keys: Pick<RepositoryKeys, "idKey" | "dataKey">) {
     this.#opener = new BlobOpener(keys.dataKey);
     this.#hasher = new ChunkIdHasher(keys.idKey);
   }

@@ -8,6 +8,7 @@
 import { BurrowError, IntegrityError } from "../errors.ts";
 import {
   deriveRepositoryKeys,
+  type MasterKey,
   newMasterKey,
   type RepositoryKeys,
   unwrapMasterKey,
@@ -36,11 +37,11 @@ export interface SnapshotListing {
 /** An opened repository: keys in memory, snapshots on the server. */
 export class RemoteRepository {
   readonly #client: BurrowClient;
-  readonly #master: Uint8Array;
-  /** The keys derived from the master key. */
+  readonly #master: MasterKey;
+  /** The keys derived from the master key (with the gear table its key file's version says). */
   readonly keys: RepositoryKeys;
 
-  private constructor(client: BurrowClient, master: Uint8Array) {
+  private constructor(client: BurrowClient, master: MasterKey) {
     this.#client = client;
     this.#master = master;
     this.keys = deriveRepositoryKeys(master);
@@ -71,7 +72,10 @@ export class RemoteRepository {
     }
   }
 
-  /** The master key wrapped for another key-encryption key (a new password). */
+  /**
+   * The master key wrapped for another key-encryption key (a new password), in a key file of the
+   * same version, so the repository keeps cutting chunks the way it always has.
+   */
   rewrap(keyEncryptionKey: Uint8Array): Uint8Array {
     return wrapMasterKey(this.#master, keyEncryptionKey);
   }
@@ -104,7 +108,7 @@ export class RemoteRepository {
   }
 }
 
-function unwrap(wrapped: Uint8Array, login: LoginResult): Uint8Array {
+function unwrap(wrapped: Uint8Array, login: LoginResult): MasterKey {
   try {
     return unwrapMasterKey(wrapped, login.keyEncryptionKey);
   } catch (error) {

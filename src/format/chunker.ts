@@ -2,7 +2,7 @@
  * Content-defined chunking: FastCDC (Xia et al., USENIX ATC 2016; IEEE TPDS 2020) with
  * normalized chunking, level 2.
  *
- * A gear rolling hash runs over the bytes, `h = (h << 1) + GEAR[byte]` in 32 bits, so the hash
+ * A gear rolling hash runs over the bytes, `h = (h << 1) + gear[byte]` in 32 bits, so the hash
  * at a position depends only on the last 32 bytes. The first `minSize` bytes of a chunk are
  * skipped without hashing; the chunk ends after the first byte whose hash has all the bits of a
  * mask clear: `maskS` (log2(avgSize) + 2 bits, cuts rarely) before `avgSize`, `maskL`
@@ -16,14 +16,19 @@
  * `findCut` is a pure function over a window of bytes, made for streaming a large file through
  * a reused buffer: its answer never depends on how the input was split into windows.
  *
- * STABILITY: the cut points are part of the repository format. The gear table
- * (`_gear_table.ts`), the mask bit order, the defaults in `DEFAULT_CHUNKER_PARAMS` and the rules
- * above are pinned by golden vectors in `chunker_test.ts`; changing any of them makes new backups
- * stop deduplicating against chunks already stored.
+ * The gear table is an argument (`RepositoryKeys.gear`): a repository made with a version-2 key
+ * file has a table derived from its key (`gear_table.ts`), so where a known file is cut, and so
+ * the sizes of its blobs, cannot be predicted without that key; older repositories keep the
+ * fixed public table, so their data still deduplicates.
+ *
+ * STABILITY: the cut points are part of the repository format. The gear tables, the mask bit
+ * order, the defaults in `DEFAULT_CHUNKER_PARAMS` and the rules above are pinned by golden
+ * vectors in `chunker_test.ts`; changing any of them makes new backups stop deduplicating
+ * against chunks already stored.
  *
  * @module
  */
-import { GEAR } from "./_gear_table.ts";
+import { GEAR_TABLE_ENTRIES, type GearTable } from "./gear_table.ts";
 
 /** Sizes, in bytes, that steer the chunker. */
 export interface ChunkerParams {
@@ -153,15 +158,18 @@ function masksFor(params: ChunkerParams): ChunkerMasks {
  * @param start Offset in `data` where the chunk begins.
  * @param end Offset in `data` one past the last available byte.
  * @param final Whether the input ends at `end`.
+ * @param gear The repository's gear table (`RepositoryKeys.gear`).
  * @param params Chunker parameters; `DEFAULT_CHUNKER_PARAMS` for repositories.
  * @returns The chunk length in bytes (0 < length <= `maxSize`), or 0 as described above.
- * @throws {RangeError} If the parameters are invalid, or not `0 <= start <= end <= data.length`.
+ * @throws {RangeError} If the parameters are invalid, the table does not have 256 entries, or
+ *   not `0 <= start <= end <= data.length`.
  */
 export function findCut(
   data: Uint8Array,
   start: number,
   end: number,
   final: boolean,
+  gear: GearTable,
   params: ChunkerParams = DEFAULT_CHUNKER_PARAMS,
 ): number {
   if (
@@ -172,11 +180,15 @@ export function findCut(
       `Cannot find a cut point: range "${start}".."${end}" is outside "0".."${data.length}"`,
     );
   }
+  if (!(gear instanceof Int32Array) || gear.length !== GEAR_TABLE_ENTRIES) {
+    throw new RangeError(
+      `Cannot find a cut point: the gear table is not ${GEAR_TABLE_ENTRIES} 32-bit entries`,
+    );
+  }
   const { maskS, maskL } = masksFor(params);
   const available = end - start;
   const limit = start + Math.min(available, params.maxSize);
   const normalEnd = Math.min(start + params.avgSize, limit);
-  const gear = GEAR;
   let h = 0;
   let i = start + params.minSize;
   for (; i < normalEnd; i++) {
@@ -192,18 +204,20 @@ export function findCut(
 }
 
 /**
- * The lengths of all chunks of a whole buffer, in order (empty for an empty buffer). For tests
- * and small inputs; stream large files through `findCut`.
+ * The lengths of all chunks of a whole buffer, in order (empty for an empty buffer). For
+ * manifests, tests and small inputs; stream large files through `findCut`.
  *
- * @throws {RangeError} If the parameters are invalid.
+ * @param gear The repository's gear table (`RepositoryKeys.gear`).
+ * @throws {RangeError} If the parameters or the table are invalid.
  */
 export function chunkBoundaries(
   data: Uint8Array,
+  gear: GearTable,
   params: ChunkerParams = DEFAULT_CHUNKER_PARAMS,
 ): number[] {
   const lengths: number[] = [];
   for (let start = 0; start < data.length;) {
-    const length = findCut(data, start, data.length, true, params);
+    const length = findCut(data, start, data.length, true, gear, params);
     lengths.push(length);
     start += length;
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createCipheriv, createHash } from "node:crypto";
+import { createCipheriv, createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
 import {
   chunkBoundaries,
@@ -9,11 +9,14 @@ import {
   findCut,
   validateChunkerParams,
 } from "./chunker.ts";
-import { GEAR } from "./_gear_table.ts";
+import { FIXED_GEAR_TABLE, type GearTable, keyedGearTable } from "./gear_table.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const { minSize, avgSize, maxSize } = DEFAULT_CHUNKER_PARAMS;
+const FIXED = FIXED_GEAR_TABLE;
+/** The keyed table of the golden vectors: chunker key = bytes 0, 1, …, 31. */
+const KEYED = keyedGearTable(Uint8Array.from({ length: 32 }, (_, i) => i));
 
 function sha256Hex(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
@@ -134,6 +137,79 @@ const TEXT_GOLDEN = [
   1383523,
 ];
 
+/** Chunk lengths of the first 32 MiB of `random64()` under `KEYED`: 29 chunks. Part of the format. */
+const KEYED_RANDOM_GOLDEN = [
+  1245732,
+  1586113,
+  1255105,
+  1119655,
+  1340039,
+  1413839,
+  1369403,
+  534806,
+  1097433,
+  904691,
+  1103001,
+  1167247,
+  424768,
+  1553914,
+  1170300,
+  1301904,
+  1193040,
+  1981661,
+  1224798,
+  301592,
+  1273925,
+  1067167,
+  1616142,
+  1085223,
+  1253023,
+  1211937,
+  1128412,
+  1160690,
+  468872,
+];
+
+/** Chunk lengths of `lowEntropyText(32 MiB)` under `KEYED`: 29 chunks. Part of the format. */
+const KEYED_TEXT_GOLDEN = [
+  589969,
+  1086241,
+  1317978,
+  1660004,
+  1219093,
+  1097778,
+  1799271,
+  1174264,
+  1337511,
+  1329201,
+  1124195,
+  1198682,
+  1079198,
+  1383230,
+  1052555,
+  1339885,
+  1223495,
+  1085437,
+  1478479,
+  1248516,
+  475505,
+  1140630,
+  1080108,
+  1183338,
+  1054354,
+  509467,
+  1174479,
+  1285635,
+  825934,
+];
+
+let textCache: Uint8Array | undefined;
+/** `lowEntropyText(32 MiB)`, made once. */
+function text32(): Uint8Array {
+  textCache ??= lowEntropyText(32 * MiB);
+  return textCache;
+}
+
 let randomCache: Uint8Array | undefined;
 /** 64 MiB of seeded random data, made once; the golden vectors use the first 32 MiB. */
 function random64(): Uint8Array {
@@ -148,6 +224,7 @@ function random64(): Uint8Array {
 function streamLengths(
   source: Uint8Array,
   windowSize: number,
+  gear: GearTable,
   params: ChunkerParams = DEFAULT_CHUNKER_PARAMS,
   readSize: (i: number) => number = () => windowSize,
 ): number[] {
@@ -164,7 +241,7 @@ function streamLengths(
     read += n;
     const final = read === source.length;
     while (pos < filled) {
-      const length = findCut(window, pos, filled, final, params);
+      const length = findCut(window, pos, filled, final, gear, params);
       if (length === 0) break;
       lengths.push(length);
       pos += length;
@@ -181,17 +258,35 @@ function assertSizesInBounds(lengths: number[], params: ChunkerParams): void {
   });
 }
 
-Deno.test('GEAR is the pinned table derived from SHA-256("burrow gear v1" || counter)', () => {
-  assert.equal(GEAR.length, 256);
-  const bytes = new Uint8Array(1024);
+/** SHA-256 of a gear table's entries as big-endian 32-bit integers. */
+function tableHash(table: Int32Array): string {
+  const bytes = new Uint8Array(table.length * 4);
   const view = new DataView(bytes.buffer);
-  GEAR.forEach((value, i) => view.setInt32(i * 4, value));
+  table.forEach((value, i) => view.setInt32(i * 4, value));
+  return sha256Hex(bytes);
+}
+
+Deno.test('FIXED_GEAR_TABLE is the pinned table derived from SHA-256("burrow gear v1" || counter)', () => {
+  assert.equal(FIXED.length, 256);
   assert.equal(
-    sha256Hex(bytes),
+    tableHash(FIXED),
     "df483b5eaa843451e8cb86bd069b43cdbf2a048b7ba31222e23d87ead76161b4",
   );
   const first = createHash("sha256").update("burrow gear v1").update(new Uint8Array(4)).digest();
-  assert.equal(GEAR[0], first.readInt32BE(0));
+  assert.equal(FIXED[0], first.readInt32BE(0));
+});
+
+Deno.test('keyedGearTable() is the pinned table derived from HMAC(key, "burrow gear v2" || counter)', () => {
+  assert.equal(KEYED.length, 256);
+  assert.equal(
+    tableHash(KEYED),
+    "06bbbc2f86291e822e33cd79364093e5de7c2cb10b2d47ad1b63019a12d74e18",
+  );
+  const key = Uint8Array.from({ length: 32 }, (_, i) => i);
+  const first = createHmac("sha256", key).update("burrow gear v2").update(new Uint8Array(4))
+    .digest();
+  assert.equal(KEYED[0], first.readInt32BE(0));
+  assert.throws(() => keyedGearTable(new Uint8Array(31)), RangeError);
 });
 
 Deno.test("chunkerMasks() spreads 22 and 18 bits, maskL inside maskS", () => {
@@ -218,91 +313,151 @@ Deno.test("validateChunkerParams() rejects bad parameters", () => {
   ];
   for (const params of bad) {
     assert.throws(() => validateChunkerParams(params), RangeError, JSON.stringify(params));
-    assert.throws(() => findCut(new Uint8Array(10), 0, 10, true, params), RangeError);
+    assert.throws(() => findCut(new Uint8Array(10), 0, 10, true, FIXED, params), RangeError);
   }
 });
 
 Deno.test("findCut() rejects a range outside the data", () => {
   const data = new Uint8Array(10);
   for (const [start, end] of [[-1, 5], [6, 5], [0, 11], [0.5, 5]] as const) {
-    assert.throws(() => findCut(data, start, end, true), RangeError);
+    assert.throws(() => findCut(data, start, end, true, FIXED), RangeError);
   }
 });
 
 Deno.test("findCut() returns 0 only when more data is needed", () => {
   const data = random64().subarray(0, 8 * MiB);
-  const first = findCut(data, 0, data.length, true);
+  const first = findCut(data, 0, data.length, true, FIXED);
   assert.ok(first > minSize && first < maxSize);
   // Not final: fewer bytes than the cut point, and fewer than maxSize, cannot decide.
-  assert.equal(findCut(data, 0, first - 1, false), 0);
-  assert.equal(findCut(data, 0, minSize, false), 0);
-  assert.equal(findCut(data, 0, 0, false), 0);
+  assert.equal(findCut(data, 0, first - 1, false, FIXED), 0);
+  assert.equal(findCut(data, 0, minSize, false, FIXED), 0);
+  assert.equal(findCut(data, 0, 0, false, FIXED), 0);
   // Enough bytes to see the cut point: the same answer, final or not.
-  assert.equal(findCut(data, 0, first, false), first);
-  assert.equal(findCut(data, 0, first + 1, false), first);
+  assert.equal(findCut(data, 0, first, false, FIXED), first);
+  assert.equal(findCut(data, 0, first + 1, false, FIXED), first);
   // Final: the tail is a chunk; an empty range has none.
-  assert.equal(findCut(data, 0, first - 1, true), first - 1);
-  assert.equal(findCut(data, 0, 1, true), 1);
-  assert.equal(findCut(data, 5, 5, true), 0);
+  assert.equal(findCut(data, 0, first - 1, true, FIXED), first - 1);
+  assert.equal(findCut(data, 0, 1, true, FIXED), 1);
+  assert.equal(findCut(data, 5, 5, true, FIXED), 0);
   // maxSize bytes without a cut point: cut at maxSize, final or not.
   const zeros = new Uint8Array(maxSize + 1);
-  assert.equal(findCut(zeros, 0, maxSize, false), maxSize);
-  assert.equal(findCut(zeros, 1, maxSize + 1, false), maxSize);
-  assert.equal(findCut(zeros, 0, maxSize - 1, false), 0);
+  assert.equal(findCut(zeros, 0, maxSize, false, FIXED), maxSize);
+  assert.equal(findCut(zeros, 1, maxSize + 1, false, FIXED), maxSize);
+  assert.equal(findCut(zeros, 0, maxSize - 1, false, FIXED), 0);
 });
 
 Deno.test("chunkBoundaries() of empty and short input", () => {
-  assert.deepEqual(chunkBoundaries(new Uint8Array(0)), []);
-  assert.deepEqual(chunkBoundaries(new Uint8Array(1)), [1]);
-  assert.deepEqual(chunkBoundaries(random64().subarray(0, minSize - 1)), [minSize - 1]);
-  assert.deepEqual(chunkBoundaries(random64().subarray(0, minSize)), [minSize]);
+  assert.deepEqual(chunkBoundaries(new Uint8Array(0), FIXED), []);
+  assert.deepEqual(chunkBoundaries(new Uint8Array(1), FIXED), [1]);
+  assert.deepEqual(chunkBoundaries(random64().subarray(0, minSize - 1), FIXED), [minSize - 1]);
+  assert.deepEqual(chunkBoundaries(random64().subarray(0, minSize), FIXED), [minSize]);
 });
 
 Deno.test("chunkBoundaries() cuts all-zero input at maxSize", () => {
-  const lengths = chunkBoundaries(new Uint8Array(20 * MiB + 12345));
-  assert.deepEqual(lengths, [maxSize, maxSize, maxSize, maxSize, maxSize, 12345]);
+  for (const gear of [FIXED, KEYED]) {
+    const lengths = chunkBoundaries(new Uint8Array(20 * MiB + 12345), gear);
+    assert.deepEqual(lengths, [maxSize, maxSize, maxSize, maxSize, maxSize, 12345]);
+  }
 });
 
-Deno.test("chunkBoundaries() matches the golden vector for 32 MiB of random data", () => {
-  const lengths = chunkBoundaries(random64().subarray(0, 32 * MiB));
-  assert.deepEqual(lengths, RANDOM_GOLDEN);
-  assert.equal(
-    sha256Hex(lengths.join(",")),
-    "6aa4aa83212b460929264be839799b4d8358ef8793dcdca555410ae3673559aa",
-  );
-  assertSizesInBounds(lengths, DEFAULT_CHUNKER_PARAMS);
+Deno.test("findCut() refuses a gear table that is not 256 32-bit entries", () => {
+  const data = new Uint8Array(10);
+  for (const gear of [new Int32Array(255), new Int32Array(257), new Uint32Array(256)]) {
+    assert.throws(() => findCut(data, 0, 10, true, gear as Int32Array), /gear table/);
+  }
 });
 
-Deno.test("chunkBoundaries() matches the golden vector for 32 MiB of low-entropy text", () => {
-  const text = lowEntropyText(32 * MiB);
+/** Golden vectors: chunk lengths of seeded data under one table, and the SHA-256 of their list. */
+const GOLDEN: {
+  name: string;
+  gear: GearTable;
+  data: () => Uint8Array;
+  lengths: number[];
+  hash: string;
+}[] = [
+  {
+    name: "fixed table, 32 MiB of random data",
+    gear: FIXED,
+    data: () => random64().subarray(0, 32 * MiB),
+    lengths: RANDOM_GOLDEN,
+    hash: "6aa4aa83212b460929264be839799b4d8358ef8793dcdca555410ae3673559aa",
+  },
+  {
+    name: "fixed table, 32 MiB of low-entropy text",
+    gear: FIXED,
+    data: text32,
+    lengths: TEXT_GOLDEN,
+    hash: "1da5edbeb7e877eaf38b86aff4cc3387cff1705073086e4a773db6be1b8be0bb",
+  },
+  {
+    name: "keyed table, 32 MiB of random data",
+    gear: KEYED,
+    data: () => random64().subarray(0, 32 * MiB),
+    lengths: KEYED_RANDOM_GOLDEN,
+    hash: "ec1d8508be65eaa8a984272530e476b13e6c05911bdfad01f99f16281612fccc",
+  },
+  {
+    name: "keyed table, 32 MiB of low-entropy text",
+    gear: KEYED,
+    data: text32,
+    lengths: KEYED_TEXT_GOLDEN,
+    hash: "8bb624f3b8d6a6e18c3f6c9d755168a823df647b8f82a7dc04db53eed396726a",
+  },
+];
+
+for (const golden of GOLDEN) {
+  Deno.test(`chunkBoundaries() matches the golden vector: ${golden.name}`, () => {
+    const lengths = chunkBoundaries(golden.data(), golden.gear);
+    assert.deepEqual(lengths, golden.lengths);
+    assert.equal(sha256Hex(lengths.join(",")), golden.hash);
+    assertSizesInBounds(lengths, DEFAULT_CHUNKER_PARAMS);
+  });
+}
+
+Deno.test("lowEntropyText() is the pinned test text", () => {
+  const text = text32();
   assert.equal(sha256Hex(text), "abbcc01bb114ff10a384f2ae9d2ea9a9e73660ddc5d4cfb042ba755fd29b29d6");
-  const lengths = chunkBoundaries(text);
-  assert.deepEqual(lengths, TEXT_GOLDEN);
-  assert.equal(
-    sha256Hex(lengths.join(",")),
-    "1da5edbeb7e877eaf38b86aff4cc3387cff1705073086e4a773db6be1b8be0bb",
-  );
-  assertSizesInBounds(lengths, DEFAULT_CHUNKER_PARAMS);
+});
+
+Deno.test("chunkBoundaries() with two different keys cuts the same data at different points", () => {
+  // What stops a server from spotting a known file by its blob sizes: under another
+  // repository's key, or the public fixed table, the sizes do not match.
+  const data = random64().subarray(0, 32 * MiB);
+  const cuts = (gear: GearTable) => {
+    let at = 0;
+    return new Set(chunkBoundaries(data, gear).slice(0, -1).map((length) => at += length));
+  };
+  const other = keyedGearTable(new Uint8Array(32).fill(0xee));
+  const [a, b, fixed] = [cuts(KEYED), cuts(other), cuts(FIXED)];
+  for (const [x, y] of [[a, b], [a, fixed], [b, fixed]] as const) {
+    const shared = [...x].filter((cut) => y.has(cut)).length;
+    assert.ok(shared <= 1, `${shared} of ${x.size} cut points shared`);
+  }
 });
 
 Deno.test("chunkBoundaries() averages avgSize ±25% over 64 MiB of random data", () => {
-  const lengths = chunkBoundaries(random64());
-  assertSizesInBounds(lengths, DEFAULT_CHUNKER_PARAMS);
-  const average = (64 * MiB) / lengths.length;
-  assert.ok(Math.abs(average - avgSize) <= avgSize / 4, `average ${average}`);
+  for (const gear of [FIXED, KEYED]) {
+    const lengths = chunkBoundaries(random64(), gear);
+    assertSizesInBounds(lengths, DEFAULT_CHUNKER_PARAMS);
+    const average = (64 * MiB) / lengths.length;
+    assert.ok(Math.abs(average - avgSize) <= avgSize / 4, `average ${average}`);
+  }
 });
 
 Deno.test("findCut() gives the same cuts whatever the streaming window", () => {
   const data = random64().subarray(0, 32 * MiB);
-  const whole = chunkBoundaries(data);
-  for (const windowSize of [4 * MiB + 1, 5 * MiB, 8 * MiB, 13 * MiB]) {
-    assert.deepEqual(streamLengths(data, windowSize), whole, `window ${windowSize}`);
+  for (const gear of [FIXED, KEYED]) {
+    const whole = chunkBoundaries(data, gear);
+    for (const windowSize of [4 * MiB + 1, 5 * MiB, 8 * MiB, 13 * MiB]) {
+      assert.deepEqual(streamLengths(data, windowSize, gear), whole, `window ${windowSize}`);
+    }
+    // Short reads, as from a pipe: the window is rarely full when findCut is asked.
+    const short = streamLengths(data, 8 * MiB, gear, DEFAULT_CHUNKER_PARAMS, () => 700 * KiB);
+    assert.deepEqual(short, whole);
   }
-  // Short reads, as from a pipe: the window is rarely full when findCut is asked.
-  assert.deepEqual(streamLengths(data, 8 * MiB, DEFAULT_CHUNKER_PARAMS, () => 700 * KiB), whole);
 });
 
-Deno.test("findCut() is independent of windowing for any parameters (property)", () => {
+Deno.test("findCut() is independent of windowing for any parameters and table (property)", () => {
   const paramsArb = fc.integer({ min: 7, max: 10 }).chain((bits) =>
     fc.record({
       minSize: fc.integer({ min: 64, max: (1 << bits) - 1 }),
@@ -310,19 +465,24 @@ Deno.test("findCut() is independent of windowing for any parameters (property)",
       maxSize: fc.integer({ min: (1 << bits) + 1, max: 8 << bits }),
     })
   );
+  const gearArb = fc.oneof(
+    fc.constant(FIXED),
+    fc.uint8Array({ minLength: 32, maxLength: 32 }).map((key) => keyedGearTable(key)),
+  );
   fc.assert(
     fc.property(
       paramsArb,
+      gearArb,
       fc.uint8Array({ maxLength: 30000, size: "max" }),
       fc.integer({ min: 0, max: 5000 }),
       fc.array(fc.integer({ min: 256, max: 9000 }), { minLength: 1, maxLength: 8 }),
-      (params, data, extra, reads) => {
-        const whole = chunkBoundaries(data, params);
+      (params, gear, data, extra, reads) => {
+        const whole = chunkBoundaries(data, gear, params);
         assert.equal(whole.reduce((a, b) => a + b, 0), data.length);
         assertSizesInBounds(whole, params);
         const windowSize = params.maxSize + extra;
-        const streamed = streamLengths(data, windowSize, params, (i) => reads[i % reads.length]!);
-        assert.deepEqual(streamed, whole);
+        const read = (i: number) => reads[i % reads.length]!;
+        assert.deepEqual(streamLengths(data, windowSize, gear, params, read), whole);
       },
     ),
     { numRuns: 200 },
@@ -338,20 +498,24 @@ Deno.test("chunkBoundaries() after a 100-byte insertion keeps the other chunks",
   edited.set(inserted, at);
   edited.set(original.subarray(at), at + inserted.length);
 
-  const chunkIds = (data: Uint8Array): string[] => {
+  for (const gear of [FIXED, KEYED]) {
+    const chunkIds = (data: Uint8Array): string[] => {
+      let start = 0;
+      return chunkBoundaries(data, gear).map((length) =>
+        sha256Hex(data.subarray(start, start += length))
+      );
+    };
+    const before = new Set(chunkIds(original));
+    const after = chunkIds(edited);
+    const kept = after.filter((id) => before.has(id)).length;
+    assert.ok(kept / after.length >= 0.9, `${kept} of ${after.length} chunks kept`);
+    // The chunks that changed all lie near the edit.
     let start = 0;
-    return chunkBoundaries(data).map((length) => sha256Hex(data.subarray(start, start += length)));
-  };
-  const before = new Set(chunkIds(original));
-  const after = chunkIds(edited);
-  const kept = after.filter((id) => before.has(id)).length;
-  assert.ok(kept / after.length >= 0.9, `${kept} of ${after.length} chunks kept`);
-  // The chunks that changed all lie near the edit.
-  let start = 0;
-  chunkBoundaries(edited).forEach((length, i) => {
-    if (!before.has(after[i]!)) {
-      assert.ok(start + length > at && start < at + 100 + 2 * maxSize, `chunk at ${start}`);
-    }
-    start += length;
-  });
+    chunkBoundaries(edited, gear).forEach((length, i) => {
+      if (!before.has(after[i]!)) {
+        assert.ok(start + length > at && start < at + 100 + 2 * maxSize, `chunk at ${start}`);
+      }
+      start += length;
+    });
+  }
 });

@@ -1,9 +1,15 @@
 import { deepStrictEqual, equal, notDeepStrictEqual, throws } from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { hkdf } from "@noble/hashes/hkdf.js";
+import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { IntegrityError } from "../errors.ts";
+import { FIXED_GEAR_TABLE } from "./gear_table.ts";
 import {
   deriveRepositoryKeys,
+  KEY_FILE_FIXED_GEAR,
+  KEY_FILE_KEYED_GEAR,
+  type MasterKey,
   newMasterKey,
   unwrapMasterKey,
   wrapMasterKey,
@@ -14,44 +20,115 @@ import {
 const seq = (length: number, start = 0) =>
   Uint8Array.from({ length }, (_, i) => (start + i) & 0xff);
 const MASTER = seq(32);
+/** The same master key bytes in a version-1 key file (fixed gear table) and a version-2 one. */
+const V1: MasterKey = { bytes: MASTER, version: KEY_FILE_FIXED_GEAR };
+const V2: MasterKey = { bytes: MASTER, version: KEY_FILE_KEYED_GEAR };
 const KEK = seq(32, 0x40);
 const UNLOCK_FAILED = "Cannot unlock the repository key: wrong password or damaged key file";
 
+/** SHA-256 of a gear table's entries as big-endian 32-bit integers. */
+function tableHash(table: Int32Array): string {
+  const bytes = new Uint8Array(table.length * 4);
+  const view = new DataView(bytes.buffer);
+  table.forEach((value, i) => view.setInt32(i * 4, value));
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
 Deno.test("deriveRepositoryKeys() matches the pinned vector", () => {
   // Pinned: a change here makes every existing repository unreadable.
-  const keys = deriveRepositoryKeys(MASTER);
-  equal(keys.idKey.toHex(), "50bb535e60e6d5006d9f8124fc6f583dc46413d46e90963640bc3ca4358d2f78");
-  equal(keys.dataKey.toHex(), "98c0f3dee571ab6cf86824216edc3488c248dd25a6231cc90b6abc2fcce256a7");
+  for (const key of [V1, V2]) {
+    const keys = deriveRepositoryKeys(key);
+    equal(keys.idKey.toHex(), "50bb535e60e6d5006d9f8124fc6f583dc46413d46e90963640bc3ca4358d2f78");
+    equal(
+      keys.dataKey.toHex(),
+      "98c0f3dee571ab6cf86824216edc3488c248dd25a6231cc90b6abc2fcce256a7",
+    );
+  }
+  // Pinned: a change here stops deduplication in every version-2 repository.
+  equal(
+    tableHash(deriveRepositoryKeys(V2).gear),
+    "2721cf78d06c1ac100919c4f1db46f252623c23f78e44e30390188c51d7d7ea3",
+  );
 });
 
-Deno.test("deriveRepositoryKeys() agrees with an independent HKDF", () => {
-  const expected = (info: string) =>
-    hkdf(sha256, MASTER, undefined, new TextEncoder().encode(info), 32);
-  const keys = deriveRepositoryKeys(MASTER);
+Deno.test("deriveRepositoryKeys() of a version-1 key keeps the fixed gear table", () => {
+  // Its data was cut with the fixed table: cutting new data the same way keeps deduplicating.
+  equal(deriveRepositoryKeys(V1).gear, FIXED_GEAR_TABLE);
+  notDeepStrictEqual(deriveRepositoryKeys(V2).gear, FIXED_GEAR_TABLE);
+});
+
+Deno.test("deriveRepositoryKeys() agrees with an independent HKDF and HMAC", () => {
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const expected = (info: string) => hkdf(sha256, MASTER, undefined, encode(info), 32);
+  const keys = deriveRepositoryKeys(V2);
   deepStrictEqual(keys.idKey, expected("burrow v1 chunk id key"));
   deepStrictEqual(keys.dataKey, expected("burrow v1 data key"));
+  const chunkerKey = expected("burrow v2 chunker key");
+  const gear = new Int32Array(256);
+  for (let c = 0; c < 32; c++) {
+    const input = new Uint8Array([...encode("burrow gear v2"), 0, 0, 0, c]);
+    const block = new DataView(hmac(sha256, chunkerKey, input).buffer);
+    for (let k = 0; k < 8; k++) gear[c * 8 + k] = block.getInt32(k * 4);
+  }
+  deepStrictEqual(keys.gear, gear);
 });
 
-Deno.test("deriveRepositoryKeys() refuses a master key that is not 32 bytes", () => {
-  throws(() => deriveRepositoryKeys(seq(31)), RangeError);
+Deno.test("deriveRepositoryKeys() gives different master keys different gear tables", () => {
+  const other = deriveRepositoryKeys({ bytes: seq(32, 1), version: KEY_FILE_KEYED_GEAR });
+  notDeepStrictEqual(other.gear, deriveRepositoryKeys(V2).gear);
 });
 
-Deno.test("newMasterKey() returns 32 fresh random bytes", () => {
+Deno.test("deriveRepositoryKeys() refuses a master key that is not 32 bytes, or an unknown version", () => {
+  throws(() => deriveRepositoryKeys({ bytes: seq(31), version: KEY_FILE_KEYED_GEAR }), RangeError);
+  const unknown = { bytes: MASTER, version: 3 } as unknown as MasterKey;
+  throws(() => deriveRepositoryKeys(unknown), /unknown key file version "3"/);
+  throws(() => wrapMasterKey(unknown, KEK), /unknown key file version "3"/);
+});
+
+Deno.test("newMasterKey() returns 32 fresh random bytes for a version-2 key file", () => {
   const a = newMasterKey();
-  equal(a.length, 32);
-  notDeepStrictEqual(a, newMasterKey());
+  equal(a.bytes.length, 32);
+  equal(a.version, 2);
+  notDeepStrictEqual(a.bytes, newMasterKey().bytes);
   throws(() => newMasterKey(() => new Uint8Array(16)), RangeError);
 });
 
 Deno.test("wrapMasterKey() matches the pinned vector", () => {
   // Checked against pyca/cryptography's ChaCha20Poly1305 with the same nonce.
-  const wrapped = wrapMasterKey(MASTER, KEK, (n) => seq(n, 0xa0));
+  const wrapped = wrapMasterKey(V1, KEK, (n) => seq(n, 0xa0));
   equal(
     wrapped.toHex(),
     "4252574b01a0a1a2a3a4a5a6a7a8a9aaabacc0d9ef7cec6e947f799436d731f62ea125d08ec8c7f331d2" +
       "26f816f8023a60a7fd018d2c54d2917d44530f1f89f2c2",
   );
-  deepStrictEqual(unwrapMasterKey(wrapped, KEK), MASTER);
+  deepStrictEqual(unwrapMasterKey(wrapped, KEK), V1);
+});
+
+Deno.test("wrapMasterKey() of a version-2 key matches the pinned vector", () => {
+  // Checked against pyca/cryptography's ChaCha20Poly1305 with the same nonce.
+  const wrapped = wrapMasterKey(V2, KEK, (n) => seq(n, 0xa0));
+  equal(
+    wrapped.toHex(),
+    "4252574b02a0a1a2a3a4a5a6a7a8a9aaabacc0d9ef7cec6e947f799436d731f62ea125d08ec8c7f331d2" +
+      "26f816f8023a609fe1507a8aecab57f7c43778455ded55",
+  );
+  deepStrictEqual(unwrapMasterKey(wrapped, KEK), V2);
+});
+
+Deno.test("wrapMasterKey() keeps the key file version, so a new password keeps the gear table", () => {
+  const newKek = seq(32, 0x77);
+  for (const key of [V1, V2]) {
+    const rewrapped = wrapMasterKey(unwrapMasterKey(wrapMasterKey(key, KEK), KEK), newKek);
+    equal(rewrapped[4], key.version);
+    deepStrictEqual(unwrapMasterKey(rewrapped, newKek), key);
+  }
+});
+
+Deno.test("unwrapMasterKey() refuses a key file whose version was changed", () => {
+  // The version is authenticated: the server cannot move a repository to the fixed table.
+  const wrapped = wrapMasterKey(V2, KEK);
+  wrapped[4] = KEY_FILE_FIXED_GEAR;
+  throws(() => unwrapMasterKey(wrapped, KEK), { name: "IntegrityError", message: UNLOCK_FAILED });
 });
 
 Deno.test("wrapMasterKey() round-trips and uses a fresh nonce each time", () => {
@@ -65,7 +142,7 @@ Deno.test("wrapMasterKey() round-trips and uses a fresh nonce each time", () => 
 });
 
 Deno.test("unwrapMasterKey() refuses a wrong key-encryption key", () => {
-  const wrapped = wrapMasterKey(MASTER, KEK);
+  const wrapped = wrapMasterKey(V2, KEK);
   throws(() => unwrapMasterKey(wrapped, seq(32, 0x41)), {
     name: "IntegrityError",
     message: UNLOCK_FAILED,
@@ -73,7 +150,7 @@ Deno.test("unwrapMasterKey() refuses a wrong key-encryption key", () => {
 });
 
 Deno.test("unwrapMasterKey() refuses any single changed byte", () => {
-  const wrapped = wrapMasterKey(MASTER, KEK);
+  const wrapped = wrapMasterKey(V2, KEK);
   for (let i = 0; i < wrapped.length; i++) {
     for (const mask of [0x01, 0x80, 0xff]) {
       const bad = wrapped.slice();
@@ -84,7 +161,7 @@ Deno.test("unwrapMasterKey() refuses any single changed byte", () => {
 });
 
 Deno.test("unwrapMasterKey() refuses a wrong length, magic or version", () => {
-  const wrapped = wrapMasterKey(MASTER, KEK);
+  const wrapped = wrapMasterKey(V2, KEK);
   for (let length = 0; length < wrapped.length; length++) {
     throws(() => unwrapMasterKey(wrapped.subarray(0, length), KEK), IntegrityError);
   }
@@ -95,7 +172,7 @@ Deno.test("unwrapMasterKey() refuses a wrong length, magic or version", () => {
   magic[0] = 0x58;
   throws(() => unwrapMasterKey(magic, KEK), /no "BRWK" magic/);
   const version = wrapped.slice();
-  version[4] = 2;
-  throws(() => unwrapMasterKey(version, KEK), /unsupported key file version 2/);
+  version[4] = 3;
+  throws(() => unwrapMasterKey(version, KEK), /unsupported key file version 3/);
   throws(() => unwrapMasterKey(wrapped, seq(16)), RangeError);
 });
