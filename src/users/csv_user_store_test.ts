@@ -4,6 +4,7 @@ import { sampleRecord } from "../../tests/conformance/user_store_suite.ts";
 import { StoreError } from "../errors.ts";
 import { CsvUserStore } from "./csv_user_store.ts";
 import { inTempDir } from "../../tests/_testing.ts";
+import { lockFile } from "../exclusive_lock.ts";
 
 const HEADER = "name,created,last_login,kdf,verifier\n";
 const ROW = "alice,2024-01-02T03:04:05.678Z,,k,v\n";
@@ -39,7 +40,7 @@ Deno.test("CsvUserStore.add() creates the folder and a mode 0600 file with the h
     );
   }));
 
-Deno.test("CsvUserStore writes leave no temporary or lock file behind", () =>
+Deno.test("CsvUserStore writes leave no temporary file behind, only the lock file", () =>
   inTempDir(async (dir) => {
     const store = await CsvUserStore.open(`${dir}/users.csv`);
     await Promise.all(["a", "b", "c", "d"].map((name) => store.add(sampleRecord(name))));
@@ -47,7 +48,7 @@ Deno.test("CsvUserStore writes leave no temporary or lock file behind", () =>
     await store.remove("b");
     await assertRejects(() => store.add(sampleRecord("c")), Error);
     await store.close();
-    assertEquals(await namesIn(dir), ["users.csv"]);
+    assertEquals(await namesIn(dir), ["users.csv", "users.csv.lock"]);
   }));
 
 const BROKEN: [string, string, string][] = [
@@ -131,58 +132,66 @@ async function deadPid(): Promise<number> {
   return child.pid;
 }
 
-Deno.test("CsvUserStore.add() breaks a lock left by a dead process", () =>
-  inTempDir(async (dir) => {
-    const path = `${dir}/users.csv`;
-    const store = await CsvUserStore.open(path, { lockTimeoutMs: 500 });
-    await Deno.writeTextFile(`${path}.lock`, `${await deadPid()} token\n`);
-    await store.add(sampleRecord("alice"));
-    // A lock with this process's pid but a token it does not hold: left by an earlier process
-    // that had the same pid (common in containers).
-    await Deno.writeTextFile(`${path}.lock`, `${Deno.pid} not-ours\n`);
-    await store.add(sampleRecord("bob"));
-    // A dead process's lock, and the guard of a breaker that died while breaking it.
-    const dead = await deadPid();
-    await Deno.writeTextFile(`${path}.lock`, `${dead} token\n`);
-    await Deno.writeTextFile(`${path}.lock.break`, `${dead} other\n`);
-    await store.add(sampleRecord("carol"));
-    // An empty lock file, left by a process that died between creating and writing it.
-    await Deno.writeTextFile(`${path}.lock`, "");
-    await Deno.utime(`${path}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-    await store.add(sampleRecord("dave"));
-    assertEquals((await store.list()).map((r) => r.name), ["alice", "bob", "carol", "dave"]);
-    await store.close();
-    assertEquals(await namesIn(dir), ["users.csv"]);
-  }));
-
-Deno.test("CsvUserStore.add() waits for a live lock, then fails naming its process", () =>
+Deno.test("CsvUserStore.add() is not blocked by a lock file a dead process left", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/users.csv`;
     const store = await CsvUserStore.open(path, { lockTimeoutMs: 200 });
-    await Deno.writeTextFile(`${path}.lock`, "1 held-by-init\n");
+    await Deno.writeTextFile(`${path}.lock`, `${await deadPid()} token\n`);
+    await store.add(sampleRecord("alice"));
+    // A lock file with this process's pid, and an empty one: their content means nothing.
+    await Deno.writeTextFile(`${path}.lock`, `${Deno.pid} not-ours\n`);
+    await store.add(sampleRecord("bob"));
+    await Deno.writeTextFile(`${path}.lock`, "");
+    await store.add(sampleRecord("carol"));
+    assertEquals((await store.list()).map((r) => r.name), ["alice", "bob", "carol"]);
+    await store.close();
+  }));
+
+Deno.test("CsvUserStore.add() waits for a held lock, then fails naming the lock file", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.csv`;
+    const store = await CsvUserStore.open(path, { lockTimeoutMs: 200 });
+    const held = await lockFile(`${path}.lock`, 0);
+    assert(held !== null);
     const started = Date.now();
     await assertRejects(
       () => store.add(sampleRecord("alice")),
       StoreError,
-      `Cannot write user store "${path}": locked by process 1`,
+      `Cannot write user store "${path}": another writer holds "${path}.lock"`,
     );
     assert(Date.now() - started >= 200, "gave up before the timeout");
-    assertEquals(await Deno.readTextFile(`${path}.lock`), "1 held-by-init\n");
-    await Deno.remove(`${path}.lock`);
+    assertEquals(await store.list(), [], "nothing was written");
+    held.release();
     await store.add(sampleRecord("alice"));
     assertEquals(await store.get("alice"), sampleRecord("alice"));
     await store.close();
   }));
 
-Deno.test("CsvUserStore.add() goes ahead once a live lock is released", () =>
+Deno.test("CsvUserStore.add() is not blocked by a lock file naming a live unrelated process", () =>
+  inTempDir(async (dir) => {
+    // PID 1 is always alive; seen from another PID namespace (a container sharing the folder),
+    // or after the holder died and its PID was reused, it names a process that holds nothing.
+    const path = `${dir}/users.csv`;
+    const store = await CsvUserStore.open(path, { lockTimeoutMs: 200 });
+    await Deno.writeTextFile(`${path}.lock`, "1 held-by-init\n");
+    await store.add(sampleRecord("alice"));
+    assertEquals(await store.get("alice"), sampleRecord("alice"));
+    await store.close();
+  }));
+
+Deno.test("CsvUserStore.add() goes ahead once a held lock is released", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/users.csv`;
     const store = await CsvUserStore.open(path, { lockTimeoutMs: 5000 });
-    await Deno.writeTextFile(`${path}.lock`, "1 held-by-init\n");
-    const release = new Promise((resolve) => setTimeout(resolve, 100))
-      .then(() => Deno.remove(`${path}.lock`));
+    const held = await lockFile(`${path}.lock`, 0);
+    assert(held !== null);
+    let released = false;
+    setTimeout(() => {
+      released = true;
+      held.release();
+    }, 100);
     await store.add(sampleRecord("alice"));
-    await release;
+    assert(released, "the write waited for the lock");
     assertEquals((await store.list()).length, 1);
     await store.close();
   }));
@@ -196,7 +205,7 @@ Deno.test("CsvUserStore.add() from two processes at once lands every user", () =
     await store.close();
     assertEquals(records.map((r) => r.name), expectedNames(2, 25));
     assertEquals(records[0]?.kdf, 'kdf of p0-0, "quoted"');
-    assertEquals(await namesIn(`${dir}/data`), ["users.csv"]);
+    assertEquals(await namesIn(`${dir}/data`), ["users.csv", "users.csv.lock"]);
   }));
 
 Deno.test("CsvUserStore.add() from two instances in one process lands every user", () =>
