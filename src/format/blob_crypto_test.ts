@@ -1,5 +1,6 @@
 import { deepStrictEqual, equal, notDeepStrictEqual, throws } from "node:assert/strict";
-import { createDecipheriv, hkdfSync } from "node:crypto";
+import { createDecipheriv } from "node:crypto";
+import { hkdf } from "@noble/hashes/hkdf.js";
 import fc from "fast-check";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -83,10 +84,11 @@ Deno.test("BlobSealer.seal() writes the documented layout", () => {
   equal(blob.length, HELLO.length + BLOB_OVERHEAD_BYTES);
   deepStrictEqual([blob[0], blob[1]], [1, 1]);
   deepStrictEqual(blob.subarray(2, 18), sealer.salt);
-  const subkey = hkdfSync("sha256", DATA_KEY, sealer.salt, "burrow v1 blob key", 32);
+  const info = new TextEncoder().encode("burrow v1 blob key");
+  const subkey = hkdf(sha256, DATA_KEY, sealer.salt, info, 32);
   const decipher = createDecipheriv(
     "chacha20-poly1305",
-    new Uint8Array(subkey),
+    subkey,
     blob.subarray(18, 30),
     {
       authTagLength: 16,
