@@ -52,7 +52,6 @@ Deno.test("a failed seal rejects flush() and later puts with StoreError, and reo
     deepStrictEqual(await store.get(first[0]![0]), first[0]![1]);
     equal(await countFiles(dir, ".pack.tmp"), 0, "no half-written pack is left");
     await rejects(store.close(), StoreError);
-    await store.close();
     const again = await PackChunkStore.open(dir);
     equal(again.size, first.length);
     for (const [id, blob] of first) deepStrictEqual(await again.get(id), blob);
@@ -87,6 +86,16 @@ Deno.test("a background seal failure surfaces in later puts", () =>
     equal(again.size, 0);
     equal(await countFiles(dir, ".pack") + await countFiles(dir, ".pack.tmp"), 0);
     await again.close();
+  }));
+
+Deno.test("a second close() rethrows the failure of the first, not hides it", () =>
+  inTempDir(async (dir) => {
+    const store = await PackChunkStore.open(dir, { hooks: failingSync(1) });
+    await store.put(...chunks(1, 1000)[0]!);
+    const first = await store.close().then(() => undefined, (error) => error);
+    ok(first instanceof StoreError, `the first close failed: ${first}`);
+    const second = await store.close().then(() => undefined, (error) => error);
+    equal(second, first, "the second close rejects with the same error");
   }));
 
 /** A flushed store of 3 packs (6 blobs each); deleting `doomed` leaves 1 blob per pack. */
