@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "../../tests/conformance/_assert.ts";
+import assert from "node:assert/strict";
 import { addFromProcesses, expectedNames } from "../../tests/conformance/_concurrent_adds.ts";
 import { sampleRecord } from "../../tests/conformance/user_store_suite.ts";
 import { StoreError } from "../errors.ts";
@@ -18,9 +18,9 @@ async function namesIn(dir: string): Promise<string[]> {
 Deno.test("CsvUserStore.open() of a missing file is an empty store and creates nothing", () =>
   inTempDir(async (dir) => {
     const store = await CsvUserStore.open(`${dir}/a/b/users.csv`);
-    assertEquals(await store.list(), []);
+    assert.deepEqual(await store.list(), []);
     await store.close();
-    assertEquals(await namesIn(dir), []);
+    assert.deepEqual(await namesIn(dir), []);
   }));
 
 Deno.test("CsvUserStore.add() creates the folder and a mode 0600 file with the header row", () =>
@@ -30,8 +30,8 @@ Deno.test("CsvUserStore.add() creates the folder and a mode 0600 file with the h
     await store.add(sampleRecord("bob", { kdf: 'k,"1"', lastLogin: "2024-02-03T04:05:06.789Z" }));
     await store.add(sampleRecord("alice", { kdf: "k", verifier: "v" }));
     await store.close();
-    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
-    assertEquals(
+    assert.deepEqual((await Deno.stat(path)).mode! & 0o777, 0o600);
+    assert.deepEqual(
       await Deno.readTextFile(path),
       HEADER + ROW +
         `bob,2024-01-02T03:04:05.678Z,2024-02-03T04:05:06.789Z,"k,""1""","${
@@ -46,9 +46,9 @@ Deno.test("CsvUserStore writes leave no temporary file behind, only the lock fil
     await Promise.all(["a", "b", "c", "d"].map((name) => store.add(sampleRecord(name))));
     await store.update("a", { kdf: "x" });
     await store.remove("b");
-    await assertRejects(() => store.add(sampleRecord("c")), Error);
+    await assert.rejects(async () => await store.add(sampleRecord("c")), Error);
     await store.close();
-    assertEquals(await namesIn(dir), ["users.csv", "users.csv.lock"]);
+    assert.deepEqual(await namesIn(dir), ["users.csv", "users.csv.lock"]);
   }));
 
 const BROKEN: [string, string, string][] = [
@@ -76,10 +76,11 @@ for (const [what, text, message] of BROKEN) {
     inTempDir(async (dir) => {
       const path = `${dir}/users.csv`;
       await Deno.writeTextFile(path, text);
-      await assertRejects(
-        () => CsvUserStore.open(path),
-        StoreError,
-        `Cannot read user store "${path}": ${message}`,
+      await assert.rejects(
+        async () => await CsvUserStore.open(path),
+        (error) =>
+          error instanceof StoreError &&
+          error.message.includes(`Cannot read user store "${path}": ${message}`),
       );
     }));
 }
@@ -95,7 +96,7 @@ Deno.test("CsvUserStore.open() accepts an empty file, CRLF line ends and a byte 
       const expected = text.includes("alice")
         ? [sampleRecord("alice", { kdf: "k", verifier: "v" })]
         : [];
-      assertEquals(await store.list(), expected);
+      assert.deepEqual(await store.list(), expected);
       await store.close();
     }
   }));
@@ -104,11 +105,11 @@ Deno.test("CsvUserStore.get() sees a file another program rewrote", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/users.csv`;
     const store = await CsvUserStore.open(path);
-    assertEquals(await store.get("alice"), null);
+    assert.deepEqual(await store.get("alice"), null);
     await Deno.writeTextFile(path, HEADER + ROW);
-    assertEquals((await store.get("alice"))?.kdf, "k");
+    assert.deepEqual((await store.get("alice"))?.kdf, "k");
     await Deno.writeTextFile(path, HEADER);
-    assertEquals(await store.list(), []);
+    assert.deepEqual(await store.list(), []);
     await store.close();
   }));
 
@@ -119,9 +120,15 @@ Deno.test("CsvUserStore.add() refuses to overwrite a file broken after open", ()
     await store.add(sampleRecord("alice"));
     const broken = HEADER + "alice,oops\n";
     await Deno.writeTextFile(path, broken);
-    await assertRejects(() => store.add(sampleRecord("bob")), StoreError, "line 2");
-    await assertRejects(() => store.get("alice"), StoreError, "line 2");
-    assertEquals(await Deno.readTextFile(path), broken);
+    await assert.rejects(
+      async () => await store.add(sampleRecord("bob")),
+      (error) => error instanceof StoreError && error.message.includes("line 2"),
+    );
+    await assert.rejects(
+      async () => await store.get("alice"),
+      (error) => error instanceof StoreError && error.message.includes("line 2"),
+    );
+    assert.deepEqual(await Deno.readTextFile(path), broken);
     await store.close();
   }));
 
@@ -143,7 +150,7 @@ Deno.test("CsvUserStore.add() is not blocked by a lock file a dead process left"
     await store.add(sampleRecord("bob"));
     await Deno.writeTextFile(`${path}.lock`, "");
     await store.add(sampleRecord("carol"));
-    assertEquals((await store.list()).map((r) => r.name), ["alice", "bob", "carol"]);
+    assert.deepEqual((await store.list()).map((r) => r.name), ["alice", "bob", "carol"]);
     await store.close();
   }));
 
@@ -152,18 +159,21 @@ Deno.test("CsvUserStore.add() waits for a held lock, then fails naming the lock 
     const path = `${dir}/users.csv`;
     const store = await CsvUserStore.open(path, { lockTimeoutMs: 200 });
     const held = await lockFile(`${path}.lock`, 0);
-    assert(held !== null);
+    assert.ok(held !== null);
     const started = Date.now();
-    await assertRejects(
-      () => store.add(sampleRecord("alice")),
-      StoreError,
-      `Cannot write user store "${path}": another writer holds "${path}.lock"`,
+    await assert.rejects(
+      async () => await store.add(sampleRecord("alice")),
+      (error) =>
+        error instanceof StoreError &&
+        error.message.includes(
+          `Cannot write user store "${path}": another writer holds "${path}.lock"`,
+        ),
     );
-    assert(Date.now() - started >= 200, "gave up before the timeout");
-    assertEquals(await store.list(), [], "nothing was written");
+    assert.ok(Date.now() - started >= 200, "gave up before the timeout");
+    assert.deepEqual(await store.list(), [], "nothing was written");
     held.release();
     await store.add(sampleRecord("alice"));
-    assertEquals(await store.get("alice"), sampleRecord("alice"));
+    assert.deepEqual(await store.get("alice"), sampleRecord("alice"));
     await store.close();
   }));
 
@@ -175,7 +185,7 @@ Deno.test("CsvUserStore.add() is not blocked by a lock file naming a live unrela
     const store = await CsvUserStore.open(path, { lockTimeoutMs: 200 });
     await Deno.writeTextFile(`${path}.lock`, "1 held-by-init\n");
     await store.add(sampleRecord("alice"));
-    assertEquals(await store.get("alice"), sampleRecord("alice"));
+    assert.deepEqual(await store.get("alice"), sampleRecord("alice"));
     await store.close();
   }));
 
@@ -184,15 +194,15 @@ Deno.test("CsvUserStore.add() goes ahead once a held lock is released", () =>
     const path = `${dir}/users.csv`;
     const store = await CsvUserStore.open(path, { lockTimeoutMs: 5000 });
     const held = await lockFile(`${path}.lock`, 0);
-    assert(held !== null);
+    assert.ok(held !== null);
     let released = false;
     setTimeout(() => {
       released = true;
       held.release();
     }, 100);
     await store.add(sampleRecord("alice"));
-    assert(released, "the write waited for the lock");
-    assertEquals((await store.list()).length, 1);
+    assert.ok(released, "the write waited for the lock");
+    assert.deepEqual((await store.list()).length, 1);
     await store.close();
   }));
 
@@ -203,9 +213,9 @@ Deno.test("CsvUserStore.add() from two processes at once lands every user", () =
     const store = await CsvUserStore.open(path);
     const records = await store.list();
     await store.close();
-    assertEquals(records.map((r) => r.name), expectedNames(2, 25));
-    assertEquals(records[0]?.kdf, 'kdf of p0-0, "quoted"');
-    assertEquals(await namesIn(`${dir}/data`), ["users.csv", "users.csv.lock"]);
+    assert.deepEqual(records.map((r) => r.name), expectedNames(2, 25));
+    assert.deepEqual(records[0]?.kdf, 'kdf of p0-0, "quoted"');
+    assert.deepEqual(await namesIn(`${dir}/data`), ["users.csv", "users.csv.lock"]);
   }));
 
 Deno.test("CsvUserStore.add() from two instances in one process lands every user", () =>
@@ -214,6 +224,6 @@ Deno.test("CsvUserStore.add() from two instances in one process lands every user
     const [a, b] = [await CsvUserStore.open(path), await CsvUserStore.open(path)];
     const names = Array.from({ length: 20 }, (_, i) => `u${String(i).padStart(2, "0")}`);
     await Promise.all(names.map((name, i) => (i % 2 === 0 ? a : b).add(sampleRecord(name))));
-    assertEquals((await a.list()).map((r) => r.name), names);
+    assert.deepEqual((await a.list()).map((r) => r.name), names);
     await Promise.all([a.close(), b.close()]);
   }));
