@@ -181,14 +181,20 @@ export class HashPool {
     this.#pump();
   }
 
-  /** A failed worker (already terminated): reject its job, drop it, let #pump replace it. */
-  #onCrash(slot: Slot, error: BurrowError): void {
+  /**
+   * A failed worker (already terminated): reject its job, drop it, let #pump replace it. The
+   * job's error says only that the worker failed (it may reach a client); the worker's own
+   * message stays in its cause.
+   */
+  #onCrash(slot: Slot, cause: BurrowError): void {
     if (!this.#slots.delete(slot)) return;
     const index = this.#idle.indexOf(slot);
     if (index >= 0) this.#idle.splice(index, 1);
     const job = slot.job;
     slot.job = undefined;
-    job?.reject(error);
+    job?.reject(
+      new BurrowError("INTERNAL", "Cannot finish hash job: the worker failed", { cause }),
+    );
     if (!this.#closed) this.#pump();
   }
 }
