@@ -48,6 +48,7 @@ const SHARED = new Set([
   "exclusive_lock.ts",
   "fifo.ts",
   "release_bytes.ts",
+  "worker_pool.ts",
 ]);
 /** Layers that must not open sockets. */
 const NO_SOCKETS = new Set([

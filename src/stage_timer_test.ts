@@ -1,4 +1,4 @@
-import { deepStrictEqual } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { StageTimer } from "./stage_timer.ts";
 
 Deno.test("StageTimer records each stage from the previous lap and adds repeated names", () => {
@@ -8,7 +8,7 @@ Deno.test("StageTimer records each stage from the previous lap and adds repeated
   timer.lap("walk");
   timer.lap("upload");
   timer.lap("walk");
-  deepStrictEqual(timer.lines(), [
+  assert.deepEqual(timer.lines(), [
     "timing: connect 10.0 ms",
     "timing: walk    17.5 ms",
     "timing: upload  5.0 ms",

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { extraSection, parseExtra, parseStatus } from "./report.ts";
 import {
   anchorRows,
@@ -63,32 +63,32 @@ const verified = (tool: string, contentOk = 2) => ({
 });
 
 Deno.test("median() takes the middle value, or the mean of the two middle ones", () => {
-  assertEquals(median([3, 1, 2]), 2);
-  assertEquals(median([4, 1, 3, 2]), 2.5);
+  assert.deepEqual(median([3, 1, 2]), 2);
+  assert.deepEqual(median([4, 1, 3, 2]), 2.5);
 });
 
 Deno.test("ratio() divides by restic and is null where restic is 0 and burrow is not", () => {
-  assertEquals(ratio(8, 10), 0.8);
-  assertEquals(ratio(0, 0), 1);
-  assertEquals(ratio(1, 0), null);
+  assert.deepEqual(ratio(8, 10), 0.8);
+  assert.deepEqual(ratio(0, 0), 1);
+  assert.deepEqual(ratio(1, 0), null);
 });
 
 Deno.test("meets() checks ratio targets and their aim, and absolute targets on burrow alone", () => {
   const target = { kind: "ratio", max: 1.0, aim: 0.8 } as const;
-  assertEquals(meets(target, ok(9), ok(10)), { met: true, aim: false });
-  assertEquals(meets(target, ok(7), ok(10)), { met: true, aim: true });
-  assertEquals(meets({ kind: "ratio", max: 0.6 }, ok(7), ok(10)), { met: false });
-  assertEquals(meets({ kind: "absolute", max: 300, unit: "MiB" }, ok(301), ok(50)), {
+  assert.deepEqual(meets(target, ok(9), ok(10)), { met: true, aim: false });
+  assert.deepEqual(meets(target, ok(7), ok(10)), { met: true, aim: true });
+  assert.deepEqual(meets({ kind: "ratio", max: 0.6 }, ok(7), ok(10)), { met: false });
+  assert.deepEqual(meets({ kind: "absolute", max: 300, unit: "MiB" }, ok(301), ok(50)), {
     met: false,
   });
-  assertEquals(meets(target, { ok: false, reason: "x" }, ok(10)), { met: false });
-  assertEquals(meets(target, ok(1), { ok: false, reason: "x" }), { met: false });
+  assert.deepEqual(meets(target, { ok: false, reason: "x" }, ok(10)), { met: false });
+  assert.deepEqual(meets(target, ok(1), { ok: false, reason: "x" }), { met: false });
 });
 
 Deno.test("formatTarget() writes ratios with one decimal at least", () => {
-  assertEquals(formatTarget({ kind: "ratio", max: 1, aim: 0.8 }), "≤ 1.0 (aim 0.8)");
-  assertEquals(formatTarget({ kind: "ratio", max: 1.02 }), "≤ 1.02");
-  assertEquals(formatTarget({ kind: "absolute", max: 300, unit: "MiB" }), "≤ 300 MiB");
+  assert.deepEqual(formatTarget({ kind: "ratio", max: 1, aim: 0.8 }), "≤ 1.0 (aim 0.8)");
+  assert.deepEqual(formatTarget({ kind: "ratio", max: 1.02 }), "≤ 1.02");
+  assert.deepEqual(formatTarget({ kind: "absolute", max: 300, unit: "MiB" }), "≤ 300 MiB");
 });
 
 Deno.test("anchorRows() gives medians, ranges, ratios and targets per step", () => {
@@ -97,15 +97,15 @@ Deno.test("anchorRows() gives medians, ranges, ratios and targets per step", () 
     verification: [verified("burrow"), verified("restic-rest")],
   });
   const full = rows.find((r) => r.label.startsWith("full push"))!;
-  assertEquals(full.burrow, { ok: true, median: 9, min: 8, max: 10, n: 2 });
-  assertEquals(full.ratio, 9 / 13);
-  assertEquals([full.met, full.aim], [true, true]);
+  assert.deepEqual(full.burrow, { ok: true, median: 9, min: 8, max: 10, n: 2 });
+  assert.deepEqual(full.ratio, 9 / 13);
+  assert.deepEqual([full.met, full.aim], [true, true]);
   const stored = rows.find((r) => r.label.startsWith("stored"))!;
-  assert(stored.burrow.ok && stored.burrow.median === 0.85);
+  assert.ok(stored.burrow.ok && stored.burrow.median === 0.85);
   const growth = rows.find((r) => r.label.startsWith("incremental growth"))!;
-  assert(growth.burrow.ok && growth.burrow.median === 25 && growth.met);
+  assert.ok(growth.burrow.ok && growth.burrow.median === 25 && growth.met);
   const rss = rows.find((r) => r.label.startsWith("server peak RSS, restore"))!;
-  assert(rss.burrow.ok && rss.burrow.median === 250 && rss.met);
+  assert.ok(rss.burrow.ok && rss.burrow.median === 250 && rss.met);
 });
 
 Deno.test("anchorRows() shows a failed step or an unverified restore as FAILED, not a figure", () => {
@@ -116,11 +116,11 @@ Deno.test("anchorRows() shows a failed step or an unverified restore as FAILED, 
   const byLabel = (prefix: string) => rows.find((r) => r.label.startsWith(prefix))!;
   for (const prefix of ["full push", "incremental push", "restore", "stored after"]) {
     const row = byLabel(prefix);
-    assertEquals(row.burrow, { ok: false, reason: "backup-full failed" });
-    assertEquals([row.ratio, row.met], [null, false]);
+    assert.deepEqual(row.burrow, { ok: false, reason: "backup-full failed" });
+    assert.deepEqual([row.ratio, row.met], [null, false]);
   }
-  assertEquals(byLabel("restore").restic, { ok: false, reason: "restore did not verify" });
-  assert(byLabel("cross-version").burrow.ok);
+  assert.deepEqual(byLabel("restore").restic, { ok: false, reason: "restore did not verify" });
+  assert.ok(byLabel("cross-version").burrow.ok);
 });
 
 Deno.test("parseExtra() keeps the optional fields and rejects a row without a value", () => {
@@ -130,26 +130,26 @@ Deno.test("parseExtra() keeps the optional fields and rejects a row without a va
     rows: [{ label: "push", value: 1.5, unit: "s", restic: 2, target: "≤ 1.0×", met: true }],
     notes: ["one"],
   };
-  assertEquals(parseExtra(good), good);
-  assertEquals(typeof parseExtra({ ...good, rows: [{ label: "push", unit: "s" }] }), "string");
-  assertEquals(typeof parseExtra({ date: "old format" }), "string");
+  assert.deepEqual(parseExtra(good), good);
+  assert.deepEqual(typeof parseExtra({ ...good, rows: [{ label: "push", unit: "s" }] }), "string");
+  assert.deepEqual(typeof parseExtra({ date: "old format" }), "string");
 });
 
 Deno.test("extraSection() tells skipped, missing, failed and good runs apart", () => {
   const extra = { part: "bigfile", file: "big_file", title: "Big file" };
   const json = { name: "big_file", ok: true, rows: [], notes: [] };
-  assertEquals(extraSection(extra, "skipped", undefined).status, "not run");
-  assertEquals(extraSection(extra, "missing", undefined).status, "not run");
-  assertEquals(extraSection(extra, 1, undefined).status, "FAILED");
-  assertEquals(extraSection(extra, 1, json).status, "FAILED");
-  assertEquals(extraSection(extra, 0, { ...json, ok: false }).status, "FAILED");
-  assertEquals(extraSection(extra, 0, { date: "old format" }).status, "FAILED");
-  assertEquals(extraSection(extra, 0, json).status, "ok");
+  assert.deepEqual(extraSection(extra, "skipped", undefined).status, "not run");
+  assert.deepEqual(extraSection(extra, "missing", undefined).status, "not run");
+  assert.deepEqual(extraSection(extra, 1, undefined).status, "FAILED");
+  assert.deepEqual(extraSection(extra, 1, json).status, "FAILED");
+  assert.deepEqual(extraSection(extra, 0, { ...json, ok: false }).status, "FAILED");
+  assert.deepEqual(extraSection(extra, 0, { date: "old format" }).status, "FAILED");
+  assert.deepEqual(extraSection(extra, 0, json).status, "ok");
 });
 
 Deno.test("parseStatus() reads exit codes and states", () => {
   const states = parseStatus("anchors=0,login=skipped,bigfile=missing,concurrent=3");
-  assertEquals([...states], [["anchors", 0], ["login", "skipped"], ["bigfile", "missing"], [
+  assert.deepEqual([...states], [["anchors", 0], ["login", "skipped"], ["bigfile", "missing"], [
     "concurrent",
     3,
   ]]);

@@ -9,13 +9,13 @@
  * @module
  */
 
-import { BurrowError } from "../errors.ts";
 import { CHUNK_ID_BYTES } from "../format/blob_crypto.ts";
 import type { RepositoryKeys } from "../format/master_key.ts";
 import type { FileOutcome, JobReply, ToWorkerMessage } from "./_archive_messages.ts";
 import { FLUSH_BYTES } from "./_archive_messages.ts";
 import type { ArchiveJob, JobQueue } from "./_job_queue.ts";
 import { releaseBytes } from "../release_bytes.ts";
+import { type PoolWorker, WorkerPool } from "../worker_pool.ts";
 import { type SealedBlob, UploadQueue } from "./_upload_queue.ts";
 
 /** Jobs given to a worker at once: one running, two queued behind it. */
@@ -44,7 +44,7 @@ export interface ArchiveSink {
 
 interface Slot {
   index: number;
-  worker: Worker;
+  worker: PoolWorker<ToWorkerMessage>;
   jobs: number;
   /** Whether its last reply said it waits for credit. */
   waiting: boolean;
@@ -53,6 +53,7 @@ interface Slot {
 /** Runs jobs on workers and uploads what they seal (see the module comment). Single use. */
 export class ArchivePool {
   readonly #options: ArchivePoolOptions;
+  readonly #workers: WorkerPool<ToWorkerMessage, JobReply>;
   readonly #slots: Slot[] = [];
   readonly #seen = new Set<string>();
   readonly #jobs = new Map<number, ArchiveJob>();
@@ -74,6 +75,11 @@ export class ArchivePool {
       }
     }
     this.#options = options;
+    this.#workers = new WorkerPool({
+      url: options.workerUrl ?? new URL("./archive_worker.ts", import.meta.url),
+      name: "burrow-archive",
+      action: "archive",
+    });
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     this.#done = promise;
     this.#settle = { resolve, reject };
@@ -134,7 +140,7 @@ export class ArchivePool {
 
   /** Terminates every worker. Idempotent. */
   close(): void {
-    for (const slot of this.#slots) slot.worker.terminate();
+    this.#workers.close();
     this.#slots.length = 0;
     this.#uploads.stop();
   }
@@ -152,25 +158,18 @@ export class ArchivePool {
   #spawn(): Slot {
     this.#knownIds ??= this.#collectKnownIds();
     const index = this.#slots.length;
-    const url = this.#options.workerUrl ?? new URL("./archive_worker.ts", import.meta.url).href;
-    const worker = new Worker(url, { type: "module", name: "burrow-archive" });
+    const worker = this.#workers.spawn({
+      message: (reply) => {
+        try {
+          this.#onReply(slot, reply);
+        } catch (error) {
+          this.#finish(error); // a throwing callback (onProgress, onWarning) ends the run
+        }
+      },
+      failure: (error) => this.#finish(error),
+    });
     const slot: Slot = { index, worker, jobs: 0, waiting: false };
     this.#slots.push(slot);
-    worker.onmessage = (event: MessageEvent<JobReply>) => {
-      try {
-        this.#onReply(slot, event.data);
-      } catch (error) {
-        this.#finish(error); // a throwing callback (onProgress, onWarning) ends the run
-      }
-    };
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      const message = `Cannot archive: a worker crashed: ${event.message}`;
-      this.#finish(new BurrowError("INTERNAL", message));
-    };
-    worker.onmessageerror = () => {
-      this.#finish(new BurrowError("INTERNAL", "Cannot archive: a worker reply was unreadable"));
-    };
     this.#init(slot, this.#knownIds);
     return slot;
   }
@@ -210,7 +209,7 @@ export class ArchivePool {
   }
 
   #post(slot: Slot, message: ToWorkerMessage, transfer: ArrayBuffer[]): void {
-    slot.worker.postMessage(message, transfer);
+    slot.worker.post(message, transfer);
   }
 
   #onReply(slot: Slot, reply: JobReply): void {

@@ -5,17 +5,21 @@
  * @module
  */
 
+/** The unpadded alphabet: the built-in decoder alone would skip whitespace. */
 const B64_PATTERN = /^[A-Za-z0-9+/]*$/;
 const DECIMAL_PATTERN = /^(?:0|[1-9][0-9]{0,9})$/;
 
-/** Standard base64 without padding, as the PHC string format writes salts and hashes. */
+/**
+ * Standard base64 without padding, as the PHC string format writes salts and hashes (the
+ * built-in `toBase64`).
+ */
 export function encodeB64(bytes: Uint8Array): string {
   return bytes.toBase64({ omitPadding: true });
 }
 
 /**
- * Decodes unpadded standard base64 strictly: no padding, no whitespace, no non-zero trailing
- * bits, and a decoded length within [minBytes, maxBytes].
+ * Decodes unpadded standard base64 strictly (the built-in `fromBase64`, "strict"): no padding,
+ * no whitespace, no non-zero trailing bits, and a decoded length within [minBytes, maxBytes].
  *
  * @throws {SyntaxError} when the text is not canonical unpadded base64
  * @throws {RangeError} when the decoded length is out of bounds

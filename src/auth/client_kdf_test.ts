@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, notDeepStrictEqual, ok, throws } from "node:assert/strict";
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   type ClientKdf,
@@ -15,11 +15,11 @@ const KDF: ClientKdf = { ...DEFAULT_CLIENT_KDF_PARAMS, salt: SALT };
 const ENCODED = "$argon2id$v=19$m=19456,t=2,p=1$AAECAwQFBgcICQoLDA0ODw";
 
 Deno.test("encodeClientKdf() writes the PHC-like form without a hash", () => {
-  equal(encodeClientKdf(KDF), ENCODED);
+  assert.equal(encodeClientKdf(KDF), ENCODED);
 });
 
 Deno.test("parseClientKdf() reads what encodeClientKdf() writes", () => {
-  deepStrictEqual(parseClientKdf(ENCODED), KDF);
+  assert.deepEqual(parseClientKdf(ENCODED), KDF);
   const arbitrary = fc.record({
     algorithm: fc.constant("argon2id" as const),
     memoryKiB: fc.integer({ min: 1024, max: 1048576 }),
@@ -28,7 +28,7 @@ Deno.test("parseClientKdf() reads what encodeClientKdf() writes", () => {
     salt: fc.uint8Array({ minLength: 16, maxLength: 64 }),
   });
   fc.assert(fc.property(arbitrary, (kdf) => {
-    deepStrictEqual(parseClientKdf(encodeClientKdf(kdf)), { ...kdf });
+    assert.deepEqual(parseClientKdf(encodeClientKdf(kdf)), { ...kdf });
   }));
 });
 
@@ -48,7 +48,7 @@ Deno.test("parseClientKdf() rejects malformed strings with SyntaxError", () => {
       "$argon2id$v=19$m=19456,t=2,p=1,k=1$" + salt,
     ]
   ) {
-    throws(() => parseClientKdf(bad), SyntaxError, bad);
+    assert.throws(() => parseClientKdf(bad), SyntaxError, bad);
   }
 });
 
@@ -66,40 +66,40 @@ Deno.test("parseClientKdf() rejects out-of-bounds values with RangeError", () =>
       "$argon2id$v=19$m=19456,t=2,p=1$" + "A".repeat(300),
     ]
   ) {
-    throws(() => parseClientKdf(bad), RangeError, bad);
+    assert.throws(() => parseClientKdf(bad), RangeError, bad);
   }
 });
 
 Deno.test("encodeClientKdf() refuses out-of-bounds values", () => {
-  throws(() => encodeClientKdf({ ...KDF, memoryKiB: 1.5e3 + 0.5 }), RangeError);
-  throws(() => encodeClientKdf({ ...KDF, salt: new Uint8Array(8) }), RangeError);
+  assert.throws(() => encodeClientKdf({ ...KDF, memoryKiB: 1.5e3 + 0.5 }), RangeError);
+  assert.throws(() => encodeClientKdf({ ...KDF, salt: new Uint8Array(8) }), RangeError);
 });
 
 Deno.test("newClientKdf() makes a fresh 16-byte salt from the given randomness", () => {
   const kdf = newClientKdf(DEFAULT_CLIENT_KDF_PARAMS, (n) => new Uint8Array(n).fill(7));
-  deepStrictEqual(kdf, { ...DEFAULT_CLIENT_KDF_PARAMS, salt: new Uint8Array(16).fill(7) });
-  notDeepStrictEqual(newClientKdf().salt, newClientKdf().salt);
+  assert.deepEqual(kdf, { ...DEFAULT_CLIENT_KDF_PARAMS, salt: new Uint8Array(16).fill(7) });
+  assert.notDeepEqual(newClientKdf().salt, newClientKdf().salt);
 });
 
 Deno.test("fakeClientKdf() is stable per secret and name and looks like a real KDF", () => {
   const secret = new Uint8Array(32).fill(1);
   const alice = fakeClientKdf(secret, "alice");
-  deepStrictEqual(fakeClientKdf(secret, "alice"), alice);
-  notDeepStrictEqual(fakeClientKdf(secret, "bob").salt, alice.salt);
-  notDeepStrictEqual(fakeClientKdf(new Uint8Array(32).fill(2), "alice").salt, alice.salt);
-  equal(alice.salt.length, 16);
+  assert.deepEqual(fakeClientKdf(secret, "alice"), alice);
+  assert.notDeepEqual(fakeClientKdf(secret, "bob").salt, alice.salt);
+  assert.notDeepEqual(fakeClientKdf(new Uint8Array(32).fill(2), "alice").salt, alice.salt);
+  assert.equal(alice.salt.length, 16);
   // Pinned: a change would let a prober tell a restarted server's fake salts from real ones.
-  equal(alice.salt.toHex(), "e2968471a06334991517126c4db6811c");
-  deepStrictEqual(parseClientKdf(encodeClientKdf(alice)), alice);
-  throws(() => fakeClientKdf(new Uint8Array(15), "alice"), RangeError);
+  assert.equal(alice.salt.toHex(), "e2968471a06334991517126c4db6811c");
+  assert.deepEqual(parseClientKdf(encodeClientKdf(alice)), alice);
+  assert.throws(() => fakeClientKdf(new Uint8Array(15), "alice"), RangeError);
 });
 
 Deno.test("clientKdfMeetsFloor() refuses cheaper parameters", () => {
-  ok(clientKdfMeetsFloor(KDF));
-  ok(clientKdfMeetsFloor({ ...KDF, memoryKiB: 65536, iterations: 3 }));
-  ok(!clientKdfMeetsFloor({ ...KDF, memoryKiB: 1024 }));
-  ok(!clientKdfMeetsFloor({ ...KDF, iterations: 1 }));
-  ok(
+  assert.ok(clientKdfMeetsFloor(KDF));
+  assert.ok(clientKdfMeetsFloor({ ...KDF, memoryKiB: 65536, iterations: 3 }));
+  assert.ok(!clientKdfMeetsFloor({ ...KDF, memoryKiB: 1024 }));
+  assert.ok(!clientKdfMeetsFloor({ ...KDF, iterations: 1 }));
+  assert.ok(
     clientKdfMeetsFloor({ ...KDF, memoryKiB: 1024, iterations: 1 }, {
       ...KDF,
       memoryKiB: 1024,

@@ -5,9 +5,8 @@
  * @module
  */
 
+import { hkdfSync } from "node:crypto";
 import { argon2id } from "hash-wasm";
-import { hkdf } from "@noble/hashes/hkdf.js";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { assertClientKdf, type ClientKdf } from "./client_kdf.ts";
 
 /** The two keys a client derives from its password. */
@@ -47,11 +46,19 @@ export async function deriveClientKeys(password: string, kdf: ClientKdf): Promis
   });
   try {
     return {
-      authKey: hkdf(sha256, master, undefined, AUTH_KEY_INFO, CLIENT_KEY_BYTES),
-      keyEncryptionKey: hkdf(sha256, master, undefined, KEK_INFO, CLIENT_KEY_BYTES),
+      authKey: hkdfSha256(master, AUTH_KEY_INFO),
+      keyEncryptionKey: hkdfSha256(master, KEK_INFO),
     };
   } finally {
     master.fill(0);
     passwordBytes.fill(0);
   }
+}
+
+/**
+ * HKDF-SHA256(master, no salt, info, 32 bytes). An empty salt is RFC 5869's default, a hash's
+ * length of zero bytes: HMAC pads both to the same key.
+ */
+function hkdfSha256(master: Uint8Array, info: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync("sha256", master, new Uint8Array(0), info, CLIENT_KEY_BYTES));
 }

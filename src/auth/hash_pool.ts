@@ -6,6 +6,7 @@
  */
 
 import { BurrowError } from "../errors.ts";
+import { type PoolWorker, WorkerPool } from "../worker_pool.ts";
 import type { HashJobRequest, HashJobResponse } from "./_hash_job.ts";
 import { assertHashParams, type HashParams } from "./hash_params.ts";
 
@@ -32,20 +33,21 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  worker: PoolWorker<HashJobRequest>;
   job: Job | undefined;
   jobId: number;
 }
 
 /**
  * Runs {@link hashSecret} and {@link verifySecret} in workers. Jobs beyond the idle workers wait
- * in a bounded FIFO queue. A worker that crashes rejects its job and is replaced on demand.
+ * in a bounded FIFO queue. A worker that fails (crashes, or sends a reply that cannot be read)
+ * rejects its job and is replaced on demand.
  * Close it when done: workers keep running until {@link HashPool.close}.
  */
 export class HashPool {
   readonly #size: number;
   readonly #maxQueue: number;
-  readonly #workerUrl: string;
+  readonly #workers: WorkerPool<HashJobRequest, HashJobResponse>;
   readonly #slots = new Set<Slot>();
   readonly #idle: Slot[] = [];
   readonly #queue: Job[] = [];
@@ -62,9 +64,11 @@ export class HashPool {
     if (!Number.isSafeInteger(this.#maxQueue) || this.#maxQueue < 0) {
       throw new RangeError(`Cannot create hash pool: maxQueue ${this.#maxQueue} is invalid`);
     }
-    this.#workerUrl = options.workerUrl === undefined
-      ? new URL("./hash_worker.ts", import.meta.url).href
-      : String(options.workerUrl);
+    this.#workers = new WorkerPool({
+      url: options.workerUrl ?? new URL("./hash_worker.ts", import.meta.url),
+      name: "burrow-hash",
+      action: "finish hash job",
+    });
   }
 
   /**
@@ -108,8 +112,8 @@ export class HashPool {
     this.#closed = true;
     const error = closedError();
     for (const job of this.#queue.splice(0)) job.reject(error);
+    this.#workers.close();
     for (const slot of this.#slots) {
-      slot.worker.terminate();
       slot.job?.reject(error);
       slot.job = undefined;
     }
@@ -141,7 +145,7 @@ export class HashPool {
       slot.jobId = id;
       try {
         const { request, transfer } = job.build(id);
-        slot.worker.postMessage(request, transfer);
+        slot.worker.post(request, transfer);
       } catch (error) {
         this.#finish(slot, error instanceof Error ? error : new Error(String(error)));
       }
@@ -149,15 +153,14 @@ export class HashPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(this.#workerUrl, { type: "module", name: "burrow-hash" });
-    const slot: Slot = { worker, job: undefined, jobId: 0 };
-    worker.onmessage = (event: MessageEvent<HashJobResponse>) => this.#onMessage(slot, event.data);
-    worker.onerror = (event: ErrorEvent) => {
-      // Without preventDefault the worker's error would be rethrown on this thread.
-      event.preventDefault();
-      this.#onCrash(slot);
+    const slot: Slot = {
+      worker: this.#workers.spawn({
+        message: (reply) => this.#onMessage(slot, reply),
+        failure: (error) => this.#onCrash(slot, error),
+      }),
+      job: undefined,
+      jobId: 0,
     };
-    worker.onmessageerror = () => this.#onCrash(slot);
     this.#slots.add(slot);
     return slot;
   }
@@ -178,15 +181,20 @@ export class HashPool {
     this.#pump();
   }
 
-  /** A dead worker: reject its job, drop it, and let #pump spawn a replacement if needed. */
-  #onCrash(slot: Slot): void {
+  /**
+   * A failed worker (already terminated): reject its job, drop it, let #pump replace it. The
+   * job's error says only that the worker failed (it may reach a client); the worker's own
+   * message stays in its cause.
+   */
+  #onCrash(slot: Slot, cause: BurrowError): void {
     if (!this.#slots.delete(slot)) return;
-    slot.worker.terminate();
     const index = this.#idle.indexOf(slot);
     if (index >= 0) this.#idle.splice(index, 1);
     const job = slot.job;
     slot.job = undefined;
-    job?.reject(new BurrowError("INTERNAL", "Cannot finish hash job: the worker crashed"));
+    job?.reject(
+      new BurrowError("INTERNAL", "Cannot finish hash job: the worker failed", { cause }),
+    );
     if (!this.#closed) this.#pump();
   }
 }

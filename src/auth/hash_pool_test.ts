@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { BurrowError } from "../errors.ts";
 import type { HashParams } from "./hash_params.ts";
 import { HashPool } from "./hash_pool.ts";
@@ -27,7 +27,7 @@ Deno.test("HashPool.verify() answers 20 concurrent verifies correctly", async ()
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => pool.verify(i % 2 === 0 ? SECRET : wrong, phc)),
     );
-    deepStrictEqual(results, Array.from({ length: 20 }, (_, i) => i % 2 === 0));
+    assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i % 2 === 0));
   } finally {
     await pool.close();
   }
@@ -38,9 +38,9 @@ Deno.test("HashPool.hash() makes PHC strings that verify, and leaves the secret 
   try {
     const secret = SECRET.slice();
     const phc = await pool.hash(secret, { algorithm: "scrypt", logN: 4, r: 8, p: 1 });
-    deepStrictEqual(secret, SECRET);
-    ok(await verifySecret(SECRET, phc));
-    ok(await pool.verify(SECRET, phc));
+    assert.deepEqual(secret, SECRET);
+    assert.ok(await verifySecret(SECRET, phc));
+    assert.ok(await pool.verify(SECRET, phc));
   } finally {
     await pool.close();
   }
@@ -49,10 +49,10 @@ Deno.test("HashPool.hash() makes PHC strings that verify, and leaves the secret 
 Deno.test("HashPool.verify() rejects malformed PHC strings with the original error type", async () => {
   const pool = new HashPool({ size: 1 });
   try {
-    await rejects(pool.verify(SECRET, "$argon2id$v=19$oops"), SyntaxError);
-    await rejects(pool.verify(SECRET, "$md5$x$y"), RangeError);
-    await rejects(pool.hash(SECRET, { ...CHEAP, memoryKiB: 1 }), RangeError);
-    ok(await pool.verify(SECRET, await hashSecret(SECRET, CHEAP)), "the worker survives");
+    await assert.rejects(pool.verify(SECRET, "$argon2id$v=19$oops"), SyntaxError);
+    await assert.rejects(pool.verify(SECRET, "$md5$x$y"), RangeError);
+    await assert.rejects(pool.hash(SECRET, { ...CHEAP, memoryKiB: 1 }), RangeError);
+    assert.ok(await pool.verify(SECRET, await hashSecret(SECRET, CHEAP)), "the worker survives");
   } finally {
     await pool.close();
   }
@@ -81,11 +81,11 @@ Deno.test("HashPool keeps the event loop running while 8 OWASP-cost argon2id has
       Array.from({ length: 8 }, () => pool.hash(SECRET, HEAVY)),
     );
     const elapsed = performance.now() - start;
-    equal(new Set(hashes).size, 8);
-    ok(hashes.every((phc) => phc.startsWith("$argon2id$v=19$m=19456,t=2,p=1$")));
+    assert.equal(new Set(hashes).size, 8);
+    assert.ok(hashes.every((phc) => phc.startsWith("$argon2id$v=19$m=19456,t=2,p=1$")));
     const gap = `${maxGap.toFixed(0)} ms (one hash takes ${blocking.toFixed(0)} ms)`;
-    ok(maxGap < blocking * 0.8, `event loop stalled for ${gap}`);
-    ok(ticks >= elapsed / 5 / 3, `only ${ticks} ticks in ${elapsed.toFixed(0)} ms`);
+    assert.ok(maxGap < blocking * 0.8, `event loop stalled for ${gap}`);
+    assert.ok(ticks >= elapsed / 5 / 3, `only ${ticks} ticks in ${elapsed.toFixed(0)} ms`);
   } finally {
     clearInterval(timer);
     await pool.close();
@@ -98,8 +98,8 @@ Deno.test("HashPool replaces a crashed worker and rejects only its job", async (
     const phc = await pool.hash(SECRET, CHEAP);
     const crashed = pool.verify(SECRET, "crash");
     const queued = pool.verify(SECRET, phc);
-    await rejects(crashed, isBurrowError("INTERNAL"));
-    equal(await queued, true);
+    await assert.rejects(crashed, isBurrowError("INTERNAL"));
+    assert.equal(await queued, true);
   } finally {
     await pool.close();
   }
@@ -111,8 +111,8 @@ Deno.test("HashPool refuses jobs with code BUSY when the queue is full", async (
     const phc = await hashSecret(SECRET, CHEAP);
     const running = pool.verify(SECRET, phc);
     const waiting = [pool.verify(SECRET, phc), pool.verify(SECRET, phc)];
-    await rejects(pool.verify(SECRET, phc), isBurrowError("BUSY"));
-    deepStrictEqual(await Promise.all([running, ...waiting]), [true, true, true]);
+    await assert.rejects(pool.verify(SECRET, phc), isBurrowError("BUSY"));
+    assert.deepEqual(await Promise.all([running, ...waiting]), [true, true, true]);
   } finally {
     await pool.close();
   }
@@ -122,8 +122,8 @@ Deno.test("HashPool.close() rejects running and queued jobs and later calls", as
   const pool = new HashPool({ size: 1 });
   const jobs = [pool.hash(SECRET, HEAVY), pool.hash(SECRET, CHEAP)];
   await pool.close();
-  for (const job of jobs) await rejects(job, isBurrowError("BUSY"));
-  await rejects(pool.verify(SECRET, "$argon2id$x"), isBurrowError("BUSY"));
+  for (const job of jobs) await assert.rejects(job, isBurrowError("BUSY"));
+  await assert.rejects(pool.verify(SECRET, "$argon2id$x"), isBurrowError("BUSY"));
   await pool.close();
 });
 
@@ -134,5 +134,5 @@ Deno.test("HashPool() refuses a size below one", () => {
   } catch (caught) {
     error = caught;
   }
-  ok(error instanceof RangeError);
+  assert.ok(error instanceof RangeError);
 });

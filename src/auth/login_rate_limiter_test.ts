@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
+import assert from "node:assert/strict";
 import {
   type Attempt,
   type AttemptDecision,
@@ -45,9 +45,9 @@ async function settledSoFar(decisions: Promise<AttemptDecision>[]) {
 Deno.test("LoginRateLimiter.reserve() allows the first freeFailures failures", async () => {
   const { limits } = limiter();
   await fail(limits, 4);
-  equal(await waitOf(limits, "10.0.0.1", "alice"), 0);
+  assert.equal(await waitOf(limits, "10.0.0.1", "alice"), 0);
   await fail(limits, 1);
-  deepStrictEqual(await limits.reserve("10.0.0.1", "alice"), {
+  assert.deepEqual(await limits.reserve("10.0.0.1", "alice"), {
     allowed: false,
     retryAfterMs: 1000,
   });
@@ -58,11 +58,11 @@ Deno.test("LoginRateLimiter.reserve() lets freeFailures of 60 parallel guesses s
   const decisions = Array.from({ length: 60 }, () => limits.reserve("10.0.0.1", "alice"));
   const first = await settledSoFar(decisions);
   const started = first.flatMap((d) => (d !== "waiting" && d.allowed ? [d.attempt] : []));
-  equal(started.length, 5);
-  equal(first.filter((d) => d === "waiting").length, 55);
+  assert.equal(started.length, 5);
+  assert.equal(first.filter((d) => d === "waiting").length, 55);
   for (const attempt of started) attempt.fail();
   for (const decision of await Promise.all(decisions.slice(5))) {
-    deepStrictEqual(decision, { allowed: false, retryAfterMs: 1000 });
+    assert.deepEqual(decision, { allowed: false, retryAfterMs: 1000 });
   }
 });
 
@@ -72,7 +72,7 @@ Deno.test("LoginRateLimiter.reserve() lets 50 parallel logins that succeed all t
     (await start(limits, "10.0.0.1", "alice")).succeed();
   });
   await Promise.all(logins);
-  equal(limits.size, 0);
+  assert.equal(limits.size, 0);
 });
 
 Deno.test("LoginRateLimiter.reserve() lets one attempt at a time run past the free failures", async () => {
@@ -81,12 +81,12 @@ Deno.test("LoginRateLimiter.reserve() lets one attempt at a time run past the fr
   clock.now += 1000;
   const first = await start(limits, "10.0.0.1", "alice");
   const second = limits.reserve("10.0.0.2", "alice");
-  deepStrictEqual(await settledSoFar([second]), ["waiting"]);
+  assert.deepEqual(await settledSoFar([second]), ["waiting"]);
   first.release();
   const decision = await second;
-  ok(decision.allowed);
+  assert.ok(decision.allowed);
   decision.attempt.fail();
-  deepStrictEqual(await limits.reserve("10.0.0.3", "alice"), {
+  assert.deepEqual(await limits.reserve("10.0.0.3", "alice"), {
     allowed: false,
     retryAfterMs: 2000,
   });
@@ -102,7 +102,7 @@ Deno.test("LoginRateLimiter.reserve() doubles the per-user back-off up to 1 min"
     waits.push(await waitOf(limits, "10.9.9.9", "alice"));
     clock.now += waits[i] ?? 0;
   }
-  deepStrictEqual(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60].map((s) => s * 1000));
+  assert.deepEqual(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60].map((s) => s * 1000));
 });
 
 Deno.test("LoginRateLimiter.reserve() doubles the per-address back-off up to 15 min", async () => {
@@ -115,7 +115,7 @@ Deno.test("LoginRateLimiter.reserve() doubles the per-address back-off up to 15 
     clock.now += waits[i] ?? 0;
   }
   const expected = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900, 900].map((s) => s * 1000);
-  deepStrictEqual(waits, expected);
+  assert.deepEqual(waits, expected);
 });
 
 Deno.test("LoginRateLimiter.reserve() counts down the wait and then allows", async () => {
@@ -124,12 +124,12 @@ Deno.test("LoginRateLimiter.reserve() counts down the wait and then allows", asy
   clock.now += 1000;
   await fail(limits, 1);
   clock.now += 500;
-  deepStrictEqual(await limits.reserve("10.0.0.1", "alice"), {
+  assert.deepEqual(await limits.reserve("10.0.0.1", "alice"), {
     allowed: false,
     retryAfterMs: 1500,
   });
   clock.now += 1500;
-  equal(await waitOf(limits, "10.0.0.1", "alice"), 0);
+  assert.equal(await waitOf(limits, "10.0.0.1", "alice"), 0);
 });
 
 Deno.test("LoginRateLimiter.reserve() forgets failures after a quiet window", async () => {
@@ -137,25 +137,25 @@ Deno.test("LoginRateLimiter.reserve() forgets failures after a quiet window", as
   await fail(limits, 4);
   clock.now += 15 * MINUTE;
   await fail(limits, 4);
-  equal(await waitOf(limits, "10.0.0.1", "alice"), 0);
+  assert.equal(await waitOf(limits, "10.0.0.1", "alice"), 0);
   await fail(limits, 1);
-  ok(await waitOf(limits, "10.0.0.1", "alice") > 0);
+  assert.ok(await waitOf(limits, "10.0.0.1", "alice") > 0);
 });
 
 Deno.test("LoginRateLimiter.reserve() limits a user across addresses, not other users", async () => {
   const { limits } = limiter();
   for (let i = 0; i < 5; i++) await fail(limits, 1, `10.0.0.${i}`);
-  ok(await waitOf(limits, "10.9.9.9", "alice") > 0);
-  equal(await waitOf(limits, "10.9.9.9", "bob"), 0);
+  assert.ok(await waitOf(limits, "10.9.9.9", "alice") > 0);
+  assert.equal(await waitOf(limits, "10.9.9.9", "bob"), 0);
 });
 
 Deno.test("LoginRateLimiter.reserve() limits an address across users, with a larger budget", async () => {
   const { limits } = limiter();
   for (let i = 0; i < 19; i++) await fail(limits, 1, "10.0.0.1", `user${i}`);
-  equal(await waitOf(limits, "10.0.0.1", "carol"), 0);
+  assert.equal(await waitOf(limits, "10.0.0.1", "carol"), 0);
   await fail(limits, 1, "10.0.0.1", "user19");
-  ok(await waitOf(limits, "10.0.0.1", "carol") > 0);
-  equal(await waitOf(limits, "10.0.0.2", "carol"), 0);
+  assert.ok(await waitOf(limits, "10.0.0.1", "carol") > 0);
+  assert.equal(await waitOf(limits, "10.0.0.2", "carol"), 0);
 });
 
 Deno.test("LoginRateLimiter: a burst from one address delays the user elsewhere by 1 s at most", async () => {
@@ -166,7 +166,7 @@ Deno.test("LoginRateLimiter: a burst from one address delays the user elsewhere 
   });
   await Promise.all(burst);
   const wait = await waitOf(limits, "192.168.1.7", "alice");
-  ok(wait <= 1000, `waits ${wait} ms`);
+  assert.ok(wait <= 1000, `waits ${wait} ms`);
   clock.now += wait;
   (await start(limits, "192.168.1.7", "alice")).succeed();
 });
@@ -181,11 +181,11 @@ Deno.test("LoginRateLimiter: a known address skips the per-user back-off, not it
     clock.now += await waitOf(limits, "10.6.7.1", "alice");
   }
   await fail(limits, 1, "10.6.6.99");
-  equal(await waitOf(limits, "10.6.7.1", "alice"), 60_000);
-  equal(await waitOf(limits, "192.168.1.7", "alice"), 0);
+  assert.equal(await waitOf(limits, "10.6.7.1", "alice"), 60_000);
+  assert.equal(await waitOf(limits, "192.168.1.7", "alice"), 0);
   // Its own address limit still holds.
   for (let i = 0; i < 20; i++) (await start(limits, "192.168.1.7", "alice")).fail();
-  ok(await waitOf(limits, "192.168.1.7", "alice") > 0);
+  assert.ok(await waitOf(limits, "192.168.1.7", "alice") > 0);
 });
 
 Deno.test("LoginRateLimiter: known addresses expire, and only the last few are kept", async () => {
@@ -194,12 +194,12 @@ Deno.test("LoginRateLimiter: known addresses expire, and only the last few are k
     (await start(limits, address, "alice")).succeed();
   }
   await fail(limits, 5, "10.6.6.6");
-  ok(await waitOf(limits, "10.1.0.1", "alice") > 0, "the oldest of three is forgotten");
-  equal(await waitOf(limits, "10.1.0.2", "alice"), 0);
-  equal(await waitOf(limits, "10.1.0.3", "alice"), 0);
+  assert.ok(await waitOf(limits, "10.1.0.1", "alice") > 0, "the oldest of three is forgotten");
+  assert.equal(await waitOf(limits, "10.1.0.2", "alice"), 0);
+  assert.equal(await waitOf(limits, "10.1.0.3", "alice"), 0);
   clock.now += 14 * DAY;
   await fail(limits, 5, "10.6.6.7");
-  ok(await waitOf(limits, "10.1.0.3", "alice") > 0, "known for 14 days only");
+  assert.ok(await waitOf(limits, "10.1.0.3", "alice") > 0, "known for 14 days only");
 });
 
 Deno.test("LoginRateLimiter: a success clears the user but not the address", async () => {
@@ -209,54 +209,56 @@ Deno.test("LoginRateLimiter: a success clears the user but not the address", asy
   (await start(limits, "10.0.0.2", "alice")).succeed();
   // Five free failures again for alice; the address that failed is still backed off.
   await fail(limits, 4, "10.0.0.3");
-  equal(await waitOf(limits, "10.0.0.4", "alice"), 0);
-  ok(await waitOf(limits, "10.0.0.1", "bob") > 0);
+  assert.equal(await waitOf(limits, "10.0.0.4", "alice"), 0);
+  assert.ok(await waitOf(limits, "10.0.0.1", "bob") > 0);
 });
 
 Deno.test("LoginRateLimiter: a released attempt counts as nothing; settling twice does nothing", async () => {
   const { limits } = limiter();
   for (let i = 0; i < 10; i++) (await start(limits, "10.0.0.1", "alice")).release();
-  equal(limits.size, 0);
+  assert.equal(limits.size, 0);
   const attempt = await start(limits, "10.0.0.1", "alice");
   attempt.fail();
   attempt.fail();
   attempt.succeed();
   await fail(limits, 3);
-  equal(await waitOf(limits, "10.0.0.1", "alice"), 0);
+  assert.equal(await waitOf(limits, "10.0.0.1", "alice"), 0);
 });
 
 Deno.test("LoginRateLimiter.reserveAddress() counts only failures against the address", async () => {
   const { limits } = limiter();
   for (let i = 0; i < 50; i++) {
     const decision = await limits.reserveAddress("10.0.0.1");
-    ok(decision.allowed);
+    assert.ok(decision.allowed);
     decision.attempt.succeed();
   }
-  equal(limits.size, 0);
+  assert.equal(limits.size, 0);
   const parallel = Array.from({ length: 30 }, () => limits.reserveAddress("10.0.0.1"));
   const first = await settledSoFar(parallel);
   const started = first.flatMap((d) => (d !== "waiting" && d.allowed ? [d.attempt] : []));
-  equal(started.length, 20);
+  assert.equal(started.length, 20);
   for (const attempt of started) attempt.fail();
-  for (const decision of await Promise.all(parallel.slice(20))) equal(decision.allowed, false);
-  ok(await waitOf(limits, "10.0.0.1", "alice") > 0);
+  for (const decision of await Promise.all(parallel.slice(20))) {
+    assert.equal(decision.allowed, false);
+  }
+  assert.ok(await waitOf(limits, "10.0.0.1", "alice") > 0);
 });
 
 Deno.test("LoginRateLimiter bounds memory", async () => {
   const { clock, limits } = limiter({ maxEntries: 100 });
   for (let i = 0; i < 1000; i++) await fail(limits, 1, `10.0.${i >> 8}.${i & 255}`, `user${i}`);
-  equal(limits.size, 200);
+  assert.equal(limits.size, 200);
   // The newest keys survive; the oldest were dropped.
-  equal(await waitOf(limits, "10.0.3.231", "user999"), 0);
+  assert.equal(await waitOf(limits, "10.0.3.231", "user999"), 0);
   await fail(limits, 4, "10.0.3.231", "user999");
-  ok(await waitOf(limits, "10.0.3.231", "user999") > 0);
+  assert.ok(await waitOf(limits, "10.0.3.231", "user999") > 0);
   clock.now += 16 * MINUTE;
   await fail(limits, 1, "10.1.1.1", "zed");
-  equal(limits.size, 2);
+  assert.equal(limits.size, 2);
 });
 
 Deno.test("LoginRateLimiter() refuses nonsensical options", () => {
-  throws(() => new LoginRateLimiter({ freeFailures: 0 }), RangeError);
-  throws(() => new LoginRateLimiter({ windowMs: Number.NaN }), RangeError);
-  throws(() => new LoginRateLimiter({ maxUserBackoffMs: -1 }), RangeError);
+  assert.throws(() => new LoginRateLimiter({ freeFailures: 0 }), RangeError);
+  assert.throws(() => new LoginRateLimiter({ windowMs: Number.NaN }), RangeError);
+  assert.throws(() => new LoginRateLimiter({ maxUserBackoffMs: -1 }), RangeError);
 });

@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { SignupLimiter } from "./signup_limiter.ts";
 
 const MINUTE = 60_000;
@@ -26,44 +26,44 @@ function signups(limits: SignupLimiter, count: number, address = "10.0.0.1"): nu
 
 Deno.test("SignupLimiter.reserve() allows perHour signups, then one every hour / perHour", () => {
   const { clock, limits } = limiter(5);
-  equal(signups(limits, 10), 5);
-  deepStrictEqual(limits.reserve("10.0.0.1"), { allowed: false, retryAfterMs: 12 * MINUTE });
-  ok(limits.reserve("10.0.0.2").allowed, "other addresses are not affected");
+  assert.equal(signups(limits, 10), 5);
+  assert.deepEqual(limits.reserve("10.0.0.1"), { allowed: false, retryAfterMs: 12 * MINUTE });
+  assert.ok(limits.reserve("10.0.0.2").allowed, "other addresses are not affected");
   clock.now += 12 * MINUTE;
-  equal(signups(limits, 10), 1);
+  assert.equal(signups(limits, 10), 1);
   clock.now += 60 * MINUTE;
-  equal(signups(limits, 10), 5);
+  assert.equal(signups(limits, 10), 5);
 });
 
 Deno.test("SignupLimiter.reserve() counts signups in flight; a failed one gives its token back", () => {
   const { limits } = limiter(3);
   const parallel = Array.from({ length: 20 }, () => limits.reserve("10.0.0.1"));
   const started = parallel.flatMap((d) => (d.allowed ? [d.attempt] : []));
-  equal(started.length, 3);
+  assert.equal(started.length, 3);
   started[0]?.fail();
   started[1]?.release();
   started[2]?.succeed();
   started[2]?.release();
-  equal(signups(limits, 10), 2);
+  assert.equal(signups(limits, 10), 2);
 });
 
 Deno.test("SignupLimiter bounds memory and forgets addresses whose bucket refilled", () => {
   const { clock, limits } = limiter(2, 50);
   for (let i = 0; i < 500; i++) signups(limits, 1, `10.0.${i >> 8}.${i & 255}`);
-  equal(limits.size, 50);
+  assert.equal(limits.size, 50);
   clock.now += 60 * MINUTE;
   signups(limits, 1, "10.1.1.1");
   signups(limits, 1, "10.1.1.1");
-  equal(signups(limits, 1, "10.1.1.1"), 0);
-  equal(limits.size, 50);
+  assert.equal(signups(limits, 1, "10.1.1.1"), 0);
+  assert.equal(limits.size, 50);
   const refilled = limits.reserve("10.0.1.243");
-  ok(refilled.allowed);
+  assert.ok(refilled.allowed);
   refilled.attempt.release();
-  equal(limits.size, 49);
+  assert.equal(limits.size, 49);
 });
 
 Deno.test("SignupLimiter() refuses a quota that is not a positive integer", () => {
-  throws(() => new SignupLimiter({ perHour: 0 }), RangeError);
-  throws(() => new SignupLimiter({ perHour: 1.5 }), RangeError);
-  throws(() => new SignupLimiter({ perHour: 2_000_000 }), RangeError);
+  assert.throws(() => new SignupLimiter({ perHour: 0 }), RangeError);
+  assert.throws(() => new SignupLimiter({ perHour: 1.5 }), RangeError);
+  assert.throws(() => new SignupLimiter({ perHour: 2_000_000 }), RangeError);
 });

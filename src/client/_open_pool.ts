@@ -10,15 +10,17 @@
 import type { RepositoryKeys } from "../format/master_key.ts";
 import type { OpenedChunk } from "./_chunk_opener.ts";
 import type { OpenReply, ToOpenWorker } from "./_open_messages.ts";
+import { type PoolWorker, WorkerPool } from "../worker_pool.ts";
 
 interface Slot {
-  worker: Worker;
+  worker: PoolWorker<ToOpenWorker>;
   /** Jobs sent and not answered, by job number. */
   pending: Map<number, { resolve(results: OpenedChunk[]): void; reject(error: Error): void }>;
 }
 
 /** Open workers under one repository's keys. `close` ends them. */
 export class OpenPool {
+  readonly #workers: WorkerPool<ToOpenWorker, OpenReply>;
   readonly #slots: Slot[] = [];
   #nextJob = 0;
   #failure: Error | null = null;
@@ -31,15 +33,21 @@ export class OpenPool {
     if (!Number.isSafeInteger(workers) || workers < 1) {
       throw new RangeError(`Cannot start open workers: workers "${workers}" is invalid`);
     }
-    const url = workerUrl ?? new URL("./open_worker.ts", import.meta.url).href;
-    for (let i = 0; i < workers; i++) this.#slots.push(this.#start(url, keys));
+    this.#workers = new WorkerPool({
+      url: workerUrl ?? new URL("./open_worker.ts", import.meta.url),
+      name: "burrow-open",
+      action: "open blobs",
+    });
+    for (let i = 0; i < workers; i++) this.#slots.push(this.#start(keys));
   }
 
   /**
    * Opens and verifies each blob under its id, on a worker. `transfer` lists buffers that move
    * to the worker with the blobs (the caller must not use them afterwards).
    *
-   * @throws when a worker crashed or the pool is closed
+   * @throws {BurrowError} code "INTERNAL" once a worker crashed or sent a reply that cannot be
+   *   read (every later call too)
+   * @throws {Error} when the pool is closed
    */
   open(
     blobs: { id: Uint8Array; blob: Uint8Array }[],
@@ -51,31 +59,28 @@ export class OpenPool {
     const job = this.#nextJob++;
     return new Promise((resolve, reject) => {
       slot.pending.set(job, { resolve, reject });
-      slot.worker.postMessage({ type: "open", job, blobs } satisfies ToOpenWorker, transfer);
+      slot.worker.post({ type: "open", job, blobs }, transfer);
     });
   }
 
   /** Stops the workers; jobs not answered yet fail. Idempotent. */
   close(): void {
     this.#fail(new Error("Cannot open blobs: the open workers were stopped"));
-    for (const slot of this.#slots) slot.worker.terminate();
+    this.#workers.close();
     this.#slots.length = 0;
   }
 
-  #start(url: string, keys: RepositoryKeys): Slot {
-    const worker = new Worker(url, { type: "module", name: "burrow-open" });
-    const slot: Slot = { worker, pending: new Map() };
-    worker.postMessage({ type: "init", idKey: keys.idKey, dataKey: keys.dataKey });
-    worker.onmessage = (event: MessageEvent<OpenReply>) => {
-      const { job, results } = event.data;
-      slot.pending.get(job)?.resolve(results);
-      slot.pending.delete(job);
-    };
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      this.#fail(new Error(`Cannot open blobs: an open worker crashed: ${event.message}`));
-    };
-    return slot;
+  #start(keys: RepositoryKeys): Slot {
+    const pending: Slot["pending"] = new Map();
+    const worker = this.#workers.spawn({
+      message: ({ job, results }) => {
+        pending.get(job)?.resolve(results);
+        pending.delete(job);
+      },
+      failure: (error) => this.#fail(error),
+    });
+    worker.post({ type: "init", idKey: keys.idKey, dataKey: keys.dataKey });
+    return { worker, pending };
   }
 
   #fail(error: Error): void {

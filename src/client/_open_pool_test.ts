@@ -3,6 +3,7 @@ import { BlobSealer, ChunkIdHasher } from "../format/blob_crypto.ts";
 import { compressChunk } from "../format/compression.ts";
 import { deriveRepositoryKeys, newMasterKey } from "../format/master_key.ts";
 import { OpenPool } from "./_open_pool.ts";
+import { settlesWithin, UNREADABLE_REPLY_WORKER } from "../../tests/workers/fixtures.ts";
 
 const keys = deriveRepositoryKeys(newMasterKey());
 const CRASHING_WORKER = new URL("./testdata/crashing_open_worker.ts", import.meta.url).href;
@@ -53,14 +54,25 @@ Deno.test("OpenPool.open() rejects once a worker crashed, and after close()", as
   const { blobs } = sealedInOneBuffer([new Uint8Array(100)]);
   const crashing = new OpenPool(keys, 1, CRASHING_WORKER);
   try {
-    await assert.rejects(crashing.open(blobs), /an open worker crashed/);
-    await assert.rejects(crashing.open(blobs), /an open worker crashed/);
+    await assert.rejects(crashing.open(blobs), /a worker crashed/);
+    await assert.rejects(crashing.open(blobs), /a worker crashed/);
   } finally {
     crashing.close();
   }
   const pool = new OpenPool(keys, 1);
   pool.close();
   await assert.rejects(pool.open(blobs), /were stopped/);
+});
+
+Deno.test("OpenPool.open() rejects, not hangs, when a worker's reply cannot be read", async () => {
+  const { blobs } = sealedInOneBuffer([new Uint8Array(100)]);
+  const pool = new OpenPool(keys, 1, UNREADABLE_REPLY_WORKER);
+  try {
+    await assert.rejects(settlesWithin(pool.open(blobs), 10_000), /reply could not be read/);
+    await assert.rejects(pool.open(blobs), /reply could not be read/);
+  } finally {
+    pool.close();
+  }
 });
 
 Deno.test("OpenPool() refuses a worker count below 1", () => {

@@ -1,4 +1,4 @@
-import { equal } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { HmacSha256 } from "./_hmac_sha256.ts";
@@ -24,7 +24,7 @@ Deno.test("HmacSha256.digest() matches RFC 4231 test cases 1, 2 and 6", () => {
     ],
   ];
   for (const [key, message, expected] of cases) {
-    equal(new HmacSha256(key).digest(message).toHex(), expected);
+    assert.equal(new HmacSha256(key).digest(message).toHex(), expected);
   }
 });
 
@@ -37,7 +37,7 @@ Deno.test("HmacSha256.digest() agrees with createHmac, message after message", (
         const hmac = new HmacSha256(key);
         for (const message of messages) {
           const expected = createHmac("sha256", key).update(message).digest("hex");
-          equal(hmac.digest(message).toHex(), expected);
+          assert.equal(hmac.digest(message).toHex(), expected);
         }
       },
     ),

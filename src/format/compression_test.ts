@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok, strictEqual, throws } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { constants, zstdCompressSync } from "node:zlib";
 import fc from "fast-check";
 import { IntegrityError } from "../errors.ts";
@@ -36,8 +36,8 @@ Deno.test("compressChunk() leaves random data as it is", () => {
   for (const length of [1000, PROBE_BYTES, MiB]) {
     const plaintext = randomBytes(length);
     const result = compressChunk(plaintext);
-    equal(result.compressed, false);
-    strictEqual(result.data, plaintext);
+    assert.equal(result.compressed, false);
+    assert.equal(result.data, plaintext);
   }
 });
 
@@ -45,38 +45,38 @@ Deno.test("compressChunk() compresses text and round-trips", () => {
   for (const length of [MIN_COMPRESS_BYTES, 5000, PROBE_BYTES + 1, MiB]) {
     const plaintext = textBytes(length);
     const result = compressChunk(plaintext);
-    equal(result.compressed, true, `length ${length}`);
-    ok(result.data.length < plaintext.length * 0.97);
-    equal(Object.getPrototypeOf(result.data), Uint8Array.prototype);
-    equal(result.data.byteOffset, 0, "at the start of its own buffer");
-    deepStrictEqual(decompressChunk(result.data, length), plaintext);
+    assert.equal(result.compressed, true, `length ${length}`);
+    assert.ok(result.data.length < plaintext.length * 0.97);
+    assert.equal(Object.getPrototypeOf(result.data), Uint8Array.prototype);
+    assert.equal(result.data.byteOffset, 0, "at the start of its own buffer");
+    assert.deepEqual(decompressChunk(result.data, length), plaintext);
     const buffer = result.data.buffer;
     releaseCompressed(result);
-    equal(buffer.byteLength, 0, "releaseCompressed frees the whole buffer");
+    assert.equal(buffer.byteLength, 0, "releaseCompressed frees the whole buffer");
   }
 });
 
 Deno.test("releaseCompressed() leaves a chunk stored raw alone", () => {
   const plaintext = randomBytes(MiB);
   const result = compressChunk(plaintext);
-  equal(result.compressed, false);
+  assert.equal(result.compressed, false);
   releaseCompressed(result);
-  equal(plaintext.length, MiB);
+  assert.equal(plaintext.length, MiB);
 });
 
 Deno.test("compressChunk() leaves chunks under 512 bytes as they are", () => {
   const plaintext = new Uint8Array(MIN_COMPRESS_BYTES - 1);
-  deepStrictEqual(compressChunk(plaintext), { data: plaintext, compressed: false });
-  deepStrictEqual(compressChunk(new Uint8Array(0)).compressed, false);
+  assert.deepEqual(compressChunk(plaintext), { data: plaintext, compressed: false });
+  assert.deepEqual(compressChunk(new Uint8Array(0)).compressed, false);
 });
 
 Deno.test("compressChunk() trusts the probe of the first 64 KiB", () => {
   const plaintext = new Uint8Array(4 * PROBE_BYTES);
   plaintext.set(randomBytes(PROBE_BYTES));
-  equal(compressChunk(plaintext).compressed, false);
+  assert.equal(compressChunk(plaintext).compressed, false);
   plaintext.fill(0, 0, PROBE_BYTES);
   plaintext.set(randomBytes(3 * PROBE_BYTES), PROBE_BYTES);
-  equal(compressChunk(plaintext).compressed, true);
+  assert.equal(compressChunk(plaintext).compressed, true);
 });
 
 Deno.test("compressChunk() round-trips any input", () => {
@@ -89,7 +89,7 @@ Deno.test("compressChunk() round-trips any input", () => {
     fc.property(input, (plaintext) => {
       const { data, compressed } = compressChunk(plaintext);
       const back = compressed ? decompressChunk(data, plaintext.length) : data;
-      deepStrictEqual(back, plaintext);
+      assert.deepEqual(back, plaintext);
     }),
     { numRuns: 100 },
   );
@@ -104,8 +104,8 @@ function decompressChunkTests(decoder: string, load?: () => Promise<void>): void
     await load?.();
     const options = { params: { [constants.ZSTD_c_compressionLevel]: 1 } };
     const bomb = zstdCompressSync(new Uint8Array(64 * MiB), options);
-    ok(bomb.length < 10_000);
-    throws(() => decompressChunk(bomb, MiB), {
+    assert.ok(bomb.length < 10_000);
+    assert.throws(() => decompressChunk(bomb, MiB), {
       name: "IntegrityError",
       message: `Cannot decompress chunk: it would exceed ${MiB} bytes`,
     });
@@ -115,23 +115,23 @@ function decompressChunkTests(decoder: string, load?: () => Promise<void>): void
     await load?.();
     const plaintext = textBytes(10_000);
     const { data } = compressChunk(plaintext);
-    deepStrictEqual(decompressChunk(data, 10_000), plaintext);
-    throws(() => decompressChunk(data, 9_999), IntegrityError);
-    throws(() => decompressChunk(data, 0), IntegrityError);
-    throws(() => decompressChunk(data, -1), RangeError);
-    throws(() => decompressChunk(data, 1.5), RangeError);
+    assert.deepEqual(decompressChunk(data, 10_000), plaintext);
+    assert.throws(() => decompressChunk(data, 9_999), IntegrityError);
+    assert.throws(() => decompressChunk(data, 0), IntegrityError);
+    assert.throws(() => decompressChunk(data, -1), RangeError);
+    assert.throws(() => decompressChunk(data, 1.5), RangeError);
   });
 
   Deno.test(`decompressChunk() (${decoder}) refuses data that is not zstd or is damaged`, async () => {
     await load?.();
     const damaged = "Cannot decompress chunk: the zstd data is damaged";
-    throws(() => decompressChunk(textBytes(100), MiB), {
+    assert.throws(() => decompressChunk(textBytes(100), MiB), {
       name: "IntegrityError",
       message: damaged,
     });
     const frame = compressChunk(textBytes(100_000)).data.slice();
     frame.fill(0xff, 20, 60);
-    throws(() => decompressChunk(frame, MiB), IntegrityError);
+    assert.throws(() => decompressChunk(frame, MiB), IntegrityError);
     // A cut frame may decode to a prefix (see the module comment): the chunk id check catches it.
   });
 
@@ -139,7 +139,7 @@ function decompressChunkTests(decoder: string, load?: () => Promise<void>): void
     await load?.();
     for (const plaintext of [textBytes(600), textBytes(3 * MiB), randomBytes(MiB)]) {
       const { data, compressed } = compressChunk(plaintext);
-      if (compressed) deepStrictEqual(decompressChunk(data, 4 * MiB), plaintext);
+      if (compressed) assert.deepEqual(decompressChunk(data, 4 * MiB), plaintext);
     }
   });
 }

@@ -1,4 +1,4 @@
-import { equal, ok, throws } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { compareIds, IdSet } from "./id_set.ts";
 
 const id = (seed: number) => crypto.getRandomValues(new Uint8Array(32)).fill(seed, 0, 1);
@@ -9,13 +9,13 @@ Deno.test("IdSet.has() finds every id given, sorted or not, and nothing else", (
   const shuffled = IdSet.from(ids);
   const sorted = IdSet.from([...ids].sort(compareIds));
   for (const set of [shuffled, sorted]) {
-    equal(set.size, 500);
-    for (const present of ids) ok(set.has(present));
-    for (const other of absent) ok(!set.has(other));
+    assert.equal(set.size, 500);
+    for (const present of ids) assert.ok(set.has(present));
+    for (const other of absent) assert.ok(!set.has(other));
   }
-  ok(!IdSet.from([]).has(ids[0]!));
+  assert.ok(!IdSet.from([]).has(ids[0]!));
 });
 
 Deno.test("IdSet.from() refuses an id that is not 32 bytes", () => {
-  throws(() => IdSet.from([new Uint8Array(31)]), RangeError);
+  assert.throws(() => IdSet.from([new Uint8Array(31)]), RangeError);
 });

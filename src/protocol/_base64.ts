@@ -1,9 +1,12 @@
 /**
- * Strict, canonical base64 (RFC 4648 §4, padded) for the small byte fields of control messages.
+ * Strict, canonical base64 (RFC 4648 §4, padded) for the small byte fields of control messages,
+ * through the built-in `Uint8Array.toBase64` / `fromBase64`: one spelling per value, so a key
+ * has exactly one wire form.
  *
  * @module
  */
 
+/** The padded shape: the built-in decoder alone would skip whitespace. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Characters of the padded base64 form of `n` bytes. */
@@ -13,19 +16,16 @@ export function base64Length(n: number): number {
 
 /** Padded base64 of `bytes`. */
 export function encodeBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
+  return bytes.toBase64();
 }
 
 /** The bytes of canonical padded base64 `text`, or null when `text` is not exactly that. */
 export function decodeBase64(text: string): Uint8Array | null {
   if (!BASE64.test(text)) return null;
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  // Non-zero unused bits decode fine but would give one key several spellings.
-  return encodeBase64(bytes) === text ? bytes : null;
+  try {
+    // "strict" refuses non-zero unused bits, which would give one key several spellings.
+    return Uint8Array.fromBase64(text, { lastChunkHandling: "strict" });
+  } catch {
+    return null;
+  }
 }

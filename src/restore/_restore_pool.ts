@@ -18,6 +18,7 @@
  */
 
 import { releaseBytes } from "../release_bytes.ts";
+import { type PoolWorker, WorkerPool } from "../worker_pool.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import type { BatchReply, ToRestoreWorker, WriteFailure, WriteOp } from "./_restore_messages.ts";
 
@@ -45,7 +46,7 @@ export interface RestorePoolOptions {
 }
 
 interface Slot {
-  worker: Worker;
+  worker: PoolWorker<ToRestoreWorker>;
   ring: Uint8Array<SharedArrayBuffer>;
   /** Where the next data goes in the ring. */
   head: number;
@@ -64,7 +65,7 @@ export class RestorePool {
   readonly #maxWorkers: number;
   readonly #slowFileMs: number;
   readonly #ringBytes: number;
-  readonly #workerUrl: string;
+  readonly #pool: WorkerPool<ToRestoreWorker, BatchReply>;
   /** Read before any worker exists: reading it sets it to 0 for a moment. */
   readonly #umask: number | null;
   readonly #slots: Slot[] = [];
@@ -95,7 +96,11 @@ export class RestorePool {
       );
     }
     this.#ringBytes = checkedCount("ringBytes", options.ringBytes ?? 2 * MiB, 64);
-    this.#workerUrl = options.workerUrl ?? new URL("./restore_worker.ts", import.meta.url).href;
+    this.#pool = new WorkerPool({
+      url: options.workerUrl ?? new URL("./restore_worker.ts", import.meta.url),
+      name: "burrow-restore",
+      action: "restore",
+    });
     this.#umask = currentUmask();
   }
 
@@ -153,7 +158,7 @@ export class RestorePool {
 
   /** Stops the workers at once (files in progress stay as temp files). Idempotent. */
   close(): void {
-    for (const slot of this.#slots) slot.worker.terminate();
+    this.#pool.close();
     this.#slots.length = 0;
     this.#wake();
   }
@@ -193,18 +198,16 @@ export class RestorePool {
   }
 
   #start(): Slot {
-    const worker = new Worker(this.#workerUrl, { type: "module", name: "burrow-restore" });
+    const worker = this.#pool.spawn({
+      message: (reply) => this.#onReply(slot, reply),
+      failure: (error) => {
+        slot.posted = 0; // no reply will come
+        this.#fail(error);
+      },
+    });
     const ring = new Uint8Array(new SharedArrayBuffer(this.#ringBytes));
-    worker.postMessage(
-      { type: "init", ring: ring.buffer, umask: this.#umask } satisfies ToRestoreWorker,
-    );
+    worker.post({ type: "init", ring: ring.buffer, umask: this.#umask });
     const slot: Slot = { worker, ring, head: 0, held: 0, batch: [], batchBytes: 0, posted: 0 };
-    worker.onmessage = (event: MessageEvent<BatchReply>) => this.#onReply(slot, event.data);
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      slot.posted = 0; // no reply will come
-      this.#fail(new Error(`Cannot restore: a file writer crashed: ${event.message}`));
-    };
     return slot;
   }
 
@@ -226,7 +229,7 @@ export class RestorePool {
 
   #flush(slot: Slot): void {
     if (slot.batch.length === 0) return;
-    slot.worker.postMessage({ type: "batch", ops: slot.batch } satisfies ToRestoreWorker);
+    slot.worker.post({ type: "batch", ops: slot.batch });
     slot.batch = [];
     slot.batchBytes = 0;
     slot.posted++;

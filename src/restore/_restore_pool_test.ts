@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { inTempDir } from "../../tests/_testing.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { RestorePool } from "./_restore_pool.ts";
+import { settlesWithin, UNREADABLE_REPLY_WORKER } from "../../tests/workers/fixtures.ts";
 
 const CRASHING_WORKER = new URL("./testdata/crashing_restore_worker.ts", import.meta.url).href;
 
@@ -88,7 +89,24 @@ Deno.test("RestorePool fails, not hangs, when a worker crashes", async () => {
       `${dir}/x`,
       chunksOf(new Uint8Array(3)),
     );
-    await assert.rejects(pool.finish(), /a file writer crashed/);
+    await assert.rejects(pool.finish(), /a worker crashed/);
+  });
+});
+
+Deno.test("RestorePool fails, not hangs, when a worker's reply cannot be read", async () => {
+  await inTempDir(async (dir) => {
+    const pool = new RestorePool({ workers: 1, workerUrl: UNREADABLE_REPLY_WORKER });
+    try {
+      await pool.writeFile(
+        fileEntry("x", 3),
+        `${dir}/.x.tmp`,
+        `${dir}/x`,
+        chunksOf(new Uint8Array(3)),
+      );
+      await assert.rejects(settlesWithin(pool.finish(), 10_000), /reply could not be read/);
+    } finally {
+      pool.close();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal } from "node:assert/strict";
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ChunkIndex } from "./_chunk_index.ts";
 
@@ -25,7 +25,7 @@ Deno.test("ChunkIndex behaves like a Map, also when keys collide", () => {
       const model = new Map<string, number>();
       ops.forEach((step, n) => {
         const slot = index.find(step.id);
-        equal(slot >= 0, model.has(key(step.id)));
+        assert.equal(slot >= 0, model.has(key(step.id)));
         if (step.kind === "add" && slot < 0) {
           index.add(step.id, n, n * 10, step.length);
           model.set(key(step.id), n);
@@ -34,15 +34,15 @@ Deno.test("ChunkIndex behaves like a Map, also when keys collide", () => {
           model.delete(key(step.id));
         }
       });
-      equal(index.count, model.size);
+      assert.equal(index.count, model.size);
       for (const [k, n] of model) {
         const id = Uint8Array.from(k.split(",").map(Number));
         const slot = index.find(id);
-        equal(index.packOf(slot), n);
-        equal(index.offsetOf(slot), n * 10);
-        deepStrictEqual(index.idOf(slot), id);
+        assert.equal(index.packOf(slot), n);
+        assert.equal(index.offsetOf(slot), n * 10);
+        assert.deepEqual(index.idOf(slot), id);
       }
-      deepStrictEqual(
+      assert.deepEqual(
         [...index.slots()].map((s) => key(index.idOf(s))).sort(),
         [...model.keys()].sort(),
       );
@@ -54,14 +54,14 @@ Deno.test("ChunkIndex finds ids inside a larger buffer and tracks bytes", () => 
   const buffer = crypto.getRandomValues(new Uint8Array(64));
   const index = new ChunkIndex();
   index.add(buffer, 3, 8, 100, 16);
-  equal(index.find(buffer.slice(16, 48)), 0);
-  equal(index.find(buffer, 16), 0);
-  equal(index.find(buffer, 0), -1);
-  equal(index.bytes, 100);
+  assert.equal(index.find(buffer.slice(16, 48)), 0);
+  assert.equal(index.find(buffer, 16), 0);
+  assert.equal(index.find(buffer, 0), -1);
+  assert.equal(index.bytes, 100);
   index.move(0, 4, 99);
-  equal(index.packOf(0), 4);
-  equal(index.offsetOf(0), 99);
+  assert.equal(index.packOf(0), 4);
+  assert.equal(index.offsetOf(0), 99);
   index.remove(0);
-  equal(index.bytes, 0);
-  equal(index.find(buffer, 16), -1);
+  assert.equal(index.bytes, 0);
+  assert.equal(index.find(buffer, 16), -1);
 });

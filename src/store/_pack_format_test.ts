@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { IntegrityError } from "../errors.ts";
 import {
@@ -31,9 +31,9 @@ Deno.test("encodeIndex() and decodeIndex() round trip", () => {
       fc.array(entryArb),
       (pack, entries) => {
         const bytes = encodeIndex(pack, entries);
-        equal(bytes.length, 8 + 16 + 4 + entries.length * 44 + 32);
-        deepStrictEqual(decodeIndex(bytes, "x.idx").packId, pack);
-        deepStrictEqual(decoded(bytes), entries.map((entry) => ({ ...entry })));
+        assert.equal(bytes.length, 8 + 16 + 4 + entries.length * 44 + 32);
+        assert.deepEqual(decodeIndex(bytes, "x.idx").packId, pack);
+        assert.deepEqual(decoded(bytes), entries.map((entry) => ({ ...entry })));
       },
     ),
   );
@@ -45,13 +45,13 @@ Deno.test("decodeIndex() detects every flipped byte and every cut, naming the fi
   for (let i = 0; i < bytes.length; i++) {
     const damaged = bytes.slice();
     damaged[i]! ^= 0x40;
-    throws(
+    assert.throws(
       () => decodeIndex(damaged, "dir/a.idx"),
       (e) => e instanceof IntegrityError && e.message.includes('"dir/a.idx"'),
     );
   }
   for (let cut = 0; cut < bytes.length; cut++) {
-    throws(() => decodeIndex(bytes.subarray(0, cut), "a.idx"), IntegrityError);
+    assert.throws(() => decodeIndex(bytes.subarray(0, cut), "a.idx"), IntegrityError);
   }
 });
 
@@ -60,19 +60,19 @@ Deno.test("verifyRecord() accepts the right record and refuses others", () => {
   const record = new Uint8Array(RECORD_HEADER_BYTES + 10);
   writeRecordHeader(record, 0, id, 10);
   verifyRecord(record, record.length, id, 10, "p");
-  throws(() => verifyRecord(record, record.length, id, 11, "p"), /truncated/);
-  throws(() => verifyRecord(record, 40, id, 10, "p"), /truncated/);
-  throws(() => verifyRecord(record.subarray(0, 20), 46, id, 10, "p"), /truncated/);
+  assert.throws(() => verifyRecord(record, record.length, id, 11, "p"), /truncated/);
+  assert.throws(() => verifyRecord(record, 40, id, 10, "p"), /truncated/);
+  assert.throws(() => verifyRecord(record.subarray(0, 20), 46, id, 10, "p"), /truncated/);
   // The header alone, with the count of header and blob bytes read elsewhere.
   verifyRecord(record.subarray(0, RECORD_HEADER_BYTES), RECORD_HEADER_BYTES + 10, id, 10, "p");
   const other = id.slice();
   other[31]! ^= 1;
-  throws(() => verifyRecord(record, record.length, other, 10, "p"), /another id/);
+  assert.throws(() => verifyRecord(record, record.length, other, 10, "p"), /another id/);
   const longer = new Uint8Array(RECORD_HEADER_BYTES + 12);
   writeRecordHeader(longer, 0, id, 12);
-  throws(
+  assert.throws(
     () => verifyRecord(longer, longer.length, id, 10, "p"),
     (e) => e instanceof IntegrityError && /length 12/.test(e.message),
   );
-  ok(true);
+  assert.ok(true);
 });

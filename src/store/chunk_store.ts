@@ -83,7 +83,12 @@ export interface ChunkStore {
    * Blobs put while a delete runs may survive it.
    */
   delete(ids: Uint8Array[]): Promise<void>;
-  /** Flushes, then releases files and handles. Idempotent. */
+  /**
+   * Flushes, then releases files and handles; rejects when the final flush fails (what was not
+   * durable is lost, as with `flush`). Idempotent: a later call settles as the first did, and
+   * rejects with the same error when the first failed, so no caller takes a failed close for a
+   * clean one.
+   */
   close(): Promise<void>;
 }
 

@@ -263,9 +263,12 @@ export class PackChunkStore implements ChunkStore {
     await run;
   }
 
-  /** Flushes, then closes every file; idempotent. Rejects if the final flush fails. */
+  /**
+   * Flushes, then closes every file. Rejects if the final flush fails. Idempotent: every call
+   * returns the first one's outcome, its failure included.
+   */
   close(): Promise<void> {
-    if (this.#closed !== undefined) return this.#closed.catch(() => {});
+    if (this.#closed !== undefined) return this.#closed;
     this.#closing = true;
     this.#closed = (async () => {
       try {

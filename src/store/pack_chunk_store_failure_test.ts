@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { NotFoundError, StoreError } from "../errors.ts";
 import { PackChunkStore, type PackStoreHooks, WriteBudget } from "./pack_chunk_store.ts";
 import { inTempDir } from "../../tests/_testing.ts";
@@ -41,22 +41,21 @@ Deno.test("a failed seal rejects flush() and later puts with StoreError, and reo
     for (const [id, blob] of first) await store.put(id, blob);
     await store.flush();
     for (const [id, blob] of lost) await store.put(id, blob);
-    await rejects(
+    await assert.rejects(
       store.flush(),
       (e) => e instanceof StoreError && e.message === "Cannot store chunks: disk full",
     );
-    await rejects(store.put(...chunks(1, 10)[0]!), StoreError, "disk full");
-    await rejects(store.flush(), StoreError);
-    for (const [id] of lost) ok(!store.has(id), "lost blobs are not reported stored");
-    await rejects(store.get(lost[0]![0]), NotFoundError);
-    deepStrictEqual(await store.get(first[0]![0]), first[0]![1]);
-    equal(await countFiles(dir, ".pack.tmp"), 0, "no half-written pack is left");
-    await rejects(store.close(), StoreError);
-    await store.close();
+    await assert.rejects(store.put(...chunks(1, 10)[0]!), StoreError, "disk full");
+    await assert.rejects(store.flush(), StoreError);
+    for (const [id] of lost) assert.ok(!store.has(id), "lost blobs are not reported stored");
+    await assert.rejects(store.get(lost[0]![0]), NotFoundError);
+    assert.deepEqual(await store.get(first[0]![0]), first[0]![1]);
+    assert.equal(await countFiles(dir, ".pack.tmp"), 0, "no half-written pack is left");
+    await assert.rejects(store.close(), StoreError);
     const again = await PackChunkStore.open(dir);
-    equal(again.size, first.length);
-    for (const [id, blob] of first) deepStrictEqual(await again.get(id), blob);
-    equal(await countFiles(dir, ".pack"), 1);
+    assert.equal(again.size, first.length);
+    for (const [id, blob] of first) assert.deepEqual(await again.get(id), blob);
+    assert.equal(await countFiles(dir, ".pack"), 1);
     await again.close();
   }));
 
@@ -80,13 +79,23 @@ Deno.test("a background seal failure surfaces in later puts", () =>
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
     })().catch((e) => e);
-    ok(syncFailed, "the first pack was sealed in the background");
-    ok(error instanceof StoreError && /disk full/.test(error.message), String(error));
-    await rejects(store.close(), StoreError);
+    assert.ok(syncFailed, "the first pack was sealed in the background");
+    assert.ok(error instanceof StoreError && /disk full/.test(error.message), String(error));
+    await assert.rejects(store.close(), StoreError);
     const again = await PackChunkStore.open(dir);
-    equal(again.size, 0);
-    equal(await countFiles(dir, ".pack") + await countFiles(dir, ".pack.tmp"), 0);
+    assert.equal(again.size, 0);
+    assert.equal(await countFiles(dir, ".pack") + await countFiles(dir, ".pack.tmp"), 0);
     await again.close();
+  }));
+
+Deno.test("a second close() rethrows the failure of the first, not hides it", () =>
+  inTempDir(async (dir) => {
+    const store = await PackChunkStore.open(dir, { hooks: failingSync(1) });
+    await store.put(...chunks(1, 1000)[0]!);
+    const first = await store.close().then(() => undefined, (error) => error);
+    assert.ok(first instanceof StoreError, `the first close failed: ${first}`);
+    const second = await store.close().then(() => undefined, (error) => error);
+    assert.equal(second, first, "the second close rejects with the same error");
   }));
 
 /** A flushed store of 3 packs (6 blobs each); deleting `doomed` leaves 1 blob per pack. */
@@ -95,7 +104,7 @@ async function threePacks(dir: string, hooks: Partial<PackStoreHooks>) {
   const all = chunks(18, 1700);
   for (const [id, blob] of all) await store.put(id, blob);
   await store.flush();
-  equal(await countFiles(dir, ".idx"), 3);
+  assert.equal(await countFiles(dir, ".idx"), 3);
   const doomed = all.filter((_, i) => i % 6 !== 0);
   const kept = all.filter((_, i) => i % 6 === 0);
   return { store, all, doomed, kept };
@@ -103,10 +112,10 @@ async function threePacks(dir: string, hooks: Partial<PackStoreHooks>) {
 
 async function assertReopened(dir: string, present: Chunk[], absent: Chunk[]): Promise<void> {
   const store = await PackChunkStore.open(dir);
-  equal(store.size, present.length);
-  for (const [id, blob] of present) deepStrictEqual(await store.get(id), blob);
-  for (const [id] of absent) ok(!store.has(id));
-  equal(await countFiles(`${dir}/journal`, ""), 0, "the journal is resolved");
+  assert.equal(store.size, present.length);
+  for (const [id, blob] of present) assert.deepEqual(await store.get(id), blob);
+  for (const [id] of absent) assert.ok(!store.has(id));
+  assert.equal(await countFiles(`${dir}/journal`, ""), 0, "the journal is resolved");
   await store.close();
 }
 
@@ -121,8 +130,8 @@ function throwAt(step: string): Partial<PackStoreHooks> {
 Deno.test("delete() interrupted before its commit point changes nothing", () =>
   inTempDir(async (dir) => {
     const { store, all, doomed } = await threePacks(dir, throwAt("repack:journaled"));
-    await rejects(store.delete(doomed.map(([id]) => id)), StoreError, "simulated crash");
-    for (const [id, blob] of all) deepStrictEqual(await store.get(id), blob);
+    await assert.rejects(store.delete(doomed.map(([id]) => id)), StoreError, "simulated crash");
+    for (const [id, blob] of all) assert.deepEqual(await store.get(id), blob);
     const extra = chunks(1, 10)[0]!;
     await store.put(...extra); // the store still works
     await store.close();
@@ -132,13 +141,13 @@ Deno.test("delete() interrupted before its commit point changes nothing", () =>
 Deno.test("delete() interrupted after its commit point completes at the next open", () =>
   inTempDir(async (dir) => {
     const { store, doomed, kept } = await threePacks(dir, throwAt("repack:committed"));
-    await rejects(store.delete(doomed.map(([id]) => id)), StoreError, "simulated crash");
-    await rejects(store.put(...chunks(1, 10)[0]!), StoreError, "simulated crash");
-    for (const [id, blob] of kept) deepStrictEqual(await store.get(id), blob);
-    await rejects(store.close(), StoreError);
-    equal(await countFiles(`${dir}/journal`, ".repack"), 1);
+    await assert.rejects(store.delete(doomed.map(([id]) => id)), StoreError, "simulated crash");
+    await assert.rejects(store.put(...chunks(1, 10)[0]!), StoreError, "simulated crash");
+    for (const [id, blob] of kept) assert.deepEqual(await store.get(id), blob);
+    await assert.rejects(store.close(), StoreError);
+    assert.equal(await countFiles(`${dir}/journal`, ".repack"), 1);
     await assertReopened(dir, kept, doomed);
-    equal(await countFiles(dir, ".pack"), 1, "kept blobs of 3 small packs went to one pack");
+    assert.equal(await countFiles(dir, ".pack"), 1, "kept blobs of 3 small packs went to one pack");
   }));
 
 Deno.test("puts wait while too much is queued and all land", () =>
@@ -147,7 +156,7 @@ Deno.test("puts wait while too much is queued and all land", () =>
     const many = chunks(200, 100_000);
     await Promise.all(many.map(([id, blob]) => store.put(id, blob)));
     await store.flush();
-    for (const [id, blob] of many) deepStrictEqual(await store.get(id), blob);
+    for (const [id, blob] of many) assert.deepEqual(await store.get(id), blob);
     await store.close();
   }));
 
@@ -157,12 +166,12 @@ Deno.test("stores sharing a write budget: one failing leaves the others writing"
     const broken = await PackChunkStore.open(`${dir}/a`, { budget, hooks: failingSync(1) });
     const healthy = await PackChunkStore.open(`${dir}/b`, { budget });
     for (const [id, blob] of chunks(5, 30_000)) await broken.put(id, blob);
-    await rejects(broken.flush(), StoreError);
+    await assert.rejects(broken.flush(), StoreError);
     const kept = chunks(20, 30_000); // 600 KB through a 64 KiB budget: puts wait their turn
     await Promise.all(kept.map(([id, blob]) => healthy.put(id, blob)));
     await healthy.flush();
-    for (const [id, blob] of kept) deepStrictEqual(await healthy.get(id), blob);
-    equal(budget.used, 0, "every queued byte was given back");
-    await rejects(broken.close(), StoreError);
+    for (const [id, blob] of kept) assert.deepEqual(await healthy.get(id), blob);
+    assert.equal(budget.used, 0, "every queued byte was given back");
+    await assert.rejects(broken.close(), StoreError);
     await healthy.close();
   }));

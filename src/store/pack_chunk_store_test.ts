@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { IntegrityError } from "../errors.ts";
 import { PackChunkStore } from "./pack_chunk_store.ts";
 import { toHex } from "../format/chunk_id.ts";
@@ -40,16 +40,16 @@ Deno.test("get() and readInto() throw IntegrityError when a record header was ch
       (id: Uint8Array) => store.readInto(id, new Uint8Array(1000)),
     ];
     for (const read of reads) {
-      await rejects(
+      await assert.rejects(
         read(chunks[0]![0]!),
         (e) => e instanceof IntegrityError && /another id/.test(e.message),
       );
-      await rejects(
+      await assert.rejects(
         read(chunks[1]![0]!),
         (e) => e instanceof IntegrityError && /length/.test(e.message),
       );
     }
-    deepStrictEqual(await store.get(chunks[2]![0]!), chunks[2]![1]);
+    assert.deepEqual(await store.get(chunks[2]![0]!), chunks[2]![1]);
     await store.close();
   }));
 
@@ -60,13 +60,13 @@ Deno.test("get() throws IntegrityError past the cut of a truncated pack, others 
     await Deno.truncate(pack!, 8 + 1036 * 5 + 500);
     const store = await PackChunkStore.open(dir);
     for (const [i, [id, blob]] of chunks.entries()) {
-      if (i < 5) deepStrictEqual(await store.get(id!), blob);
+      if (i < 5) assert.deepEqual(await store.get(id!), blob);
       else {
-        await rejects(
+        await assert.rejects(
           store.get(id!),
           (e) => e instanceof IntegrityError && /truncated/.test(e.message),
         );
-        await rejects(
+        await assert.rejects(
           store.readInto(id!, new Uint8Array(1000)),
           (e) => e instanceof IntegrityError && /truncated/.test(e.message),
         );
@@ -83,14 +83,14 @@ Deno.test("open() rebuilds a missing index from its pack's records, naming the p
     await Deno.remove(index!);
     const { logger, lines } = recordingLogger();
     const store = await PackChunkStore.open(dir, { logger });
-    equal(store.size, 4);
-    equal(store.damaged, 0);
-    for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
-    ok((await Deno.stat(pack!)).isFile, "the pack is kept");
-    ok((await Deno.stat(index!)).isFile, "the index is written again");
+    assert.equal(store.size, 4);
+    assert.equal(store.damaged, 0);
+    for (const [id, blob] of chunks) assert.deepEqual(await store.get(id!), blob);
+    assert.ok((await Deno.stat(pack!)).isFile, "the pack is kept");
+    assert.ok((await Deno.stat(index!)).isFile, "the index is written again");
     const warning = lines.find((line) => line.message.includes("index rebuilt"));
-    equal(warning?.fields.pack, pack);
-    equal(warning?.fields.chunks, 4);
+    assert.equal(warning?.fields.pack, pack);
+    assert.equal(warning?.fields.chunks, 4);
     await store.close();
   }));
 
@@ -102,12 +102,12 @@ Deno.test("open() rebuilds a damaged index from its pack and keeps the damaged c
     const damaged = await Deno.readFile(index!);
     const { logger, lines } = recordingLogger();
     const store = await PackChunkStore.open(dir, { logger });
-    for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
-    deepStrictEqual(await Deno.readFile(`${index}.damaged`), damaged);
-    ok(lines.some((line) => /checksum/.test(String(line.fields.reason))));
+    for (const [id, blob] of chunks) assert.deepEqual(await store.get(id!), blob);
+    assert.deepEqual(await Deno.readFile(`${index}.damaged`), damaged);
+    assert.ok(lines.some((line) => /checksum/.test(String(line.fields.reason))));
     await store.close();
     const again = await PackChunkStore.open(dir);
-    equal(again.size, 4);
+    assert.equal(again.size, 4);
     await again.close();
   }));
 
@@ -120,9 +120,9 @@ Deno.test("open() rebuilds a cut-off pack's index up to the cut and says where i
     await Deno.truncate(pack!, 8 + 1036 * 6 + 500);
     const { logger, lines } = recordingLogger();
     const store = await PackChunkStore.open(dir, { logger });
-    equal(store.size, 6);
-    for (const [id, blob] of chunks.slice(0, 6)) deepStrictEqual(await store.get(id!), blob);
-    ok(lines.some((line) => /cut off inside record 7/.test(String(line.fields.damage))));
+    assert.equal(store.size, 6);
+    for (const [id, blob] of chunks.slice(0, 6)) assert.deepEqual(await store.get(id!), blob);
+    assert.ok(lines.some((line) => /cut off inside record 7/.test(String(line.fields.damage))));
     await store.close();
   }));
 
@@ -143,22 +143,22 @@ Deno.test("open() leaves out a missing pack's blobs, counts them, and a put stor
     await Deno.remove(moved!);
     const { logger, lines } = recordingLogger();
     const store = await PackChunkStore.open(dir, { logger });
-    equal(store.damaged, 5);
-    equal(store.size, 5);
-    for (const [id, blob] of kept!) deepStrictEqual(await store.get(id!), blob);
-    for (const [id] of lost!) ok(!store.has(id!), "a lost blob is not reported stored");
-    ok(lines.some((line) => line.level === "error" && line.fields.chunks === 5));
+    assert.equal(store.damaged, 5);
+    assert.equal(store.size, 5);
+    for (const [id, blob] of kept!) assert.deepEqual(await store.get(id!), blob);
+    for (const [id] of lost!) assert.ok(!store.has(id!), "a lost blob is not reported stored");
+    assert.ok(lines.some((line) => line.level === "error" && line.fields.chunks === 5));
     for (const [id, blob] of lost!.slice(0, 2)) await store.put(id!, blob!);
-    equal(store.damaged, 3);
+    assert.equal(store.damaged, 3);
     for (const [id, blob] of lost!.slice(2)) await store.put(id!, blob!);
-    equal(store.damaged, 0);
+    assert.equal(store.damaged, 0);
     await store.close();
     const { logger: again, lines: later } = recordingLogger();
     const reopened = await PackChunkStore.open(dir, { logger: again });
-    equal(reopened.damaged, 0);
-    equal(reopened.size, 10);
-    ok(later.some((line) => /index of a missing pack removed/.test(line.message)));
-    equal((await filesEnding(dir, ".idx")).length, 2);
+    assert.equal(reopened.damaged, 0);
+    assert.equal(reopened.size, 10);
+    assert.ok(later.some((line) => /index of a missing pack removed/.test(line.message)));
+    assert.equal((await filesEnding(dir, ".idx")).length, 2);
     await reopened.close();
   }));
 
@@ -174,8 +174,8 @@ Deno.test("open() keeps a damaged index whose pack is missing and counts it as d
       if (index !== orphan) await Deno.writeFile(index, new Uint8Array(10));
     }
     const store = await PackChunkStore.open(dir);
-    equal(store.size, 3);
-    equal(store.damaged, 1);
+    assert.equal(store.size, 3);
+    assert.equal(store.damaged, 1);
     await store.close();
   }));
 
@@ -194,12 +194,17 @@ Deno.test("open() removes .pack.tmp files and atomic-write leftovers, never a se
     await Deno.writeFile(`${dir}/packs/0a/notes.txt`, new Uint8Array(1));
     const { logger, lines } = recordingLogger();
     const store = await PackChunkStore.open(dir, { logger });
-    for (const path of leftovers) await rejects(Deno.stat(path), Deno.errors.NotFound);
-    ok((await Deno.stat(`${dir}/packs/0a/notes.txt`)).isFile, "unknown files are left alone");
-    ok((await Deno.stat(notAPack)).isFile, "a .pack is never removed");
-    ok(lines.some((line) => line.fields.pack === notAPack && /not a pack/.test(line.message)));
-    equal(store.size, 4);
-    for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
+    for (const path of leftovers) await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+    assert.ok(
+      (await Deno.stat(`${dir}/packs/0a/notes.txt`)).isFile,
+      "unknown files are left alone",
+    );
+    assert.ok((await Deno.stat(notAPack)).isFile, "a .pack is never removed");
+    assert.ok(
+      lines.some((line) => line.fields.pack === notAPack && /not a pack/.test(line.message)),
+    );
+    assert.equal(store.size, 4);
+    for (const [id, blob] of chunks) assert.deepEqual(await store.get(id!), blob);
     await store.close();
   }));
 
@@ -213,10 +218,10 @@ Deno.test("open() removes the new pack of a repack a crash cut off before its in
     await Deno.copyFile(pack!, `${dir}/packs/ab/${target}.pack`);
     await writeJournal(dir, target, [source]);
     const store = await PackChunkStore.open(dir);
-    await rejects(Deno.stat(`${dir}/packs/ab/${target}.pack`), Deno.errors.NotFound);
-    equal((await filesEnding(`${dir}/journal`, ".repack")).length, 0);
-    equal(store.size, 4);
-    for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
+    await assert.rejects(Deno.stat(`${dir}/packs/ab/${target}.pack`), Deno.errors.NotFound);
+    assert.equal((await filesEnding(`${dir}/journal`, ".repack")).length, 0);
+    assert.equal(store.size, 4);
+    for (const [id, blob] of chunks) assert.deepEqual(await store.get(id!), blob);
     await store.close();
   }));
 
@@ -228,7 +233,7 @@ Deno.test("get() reads blobs of the unsealed pack from the write queue and the .
       new Uint8Array(700_000).fill(i + 1),
     ]);
     for (const [id, blob] of chunks) await store.put(id!, blob!);
-    for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
+    for (const [id, blob] of chunks) assert.deepEqual(await store.get(id!), blob);
     // Wait until the full staging buffers reached the .tmp file, then read them from there.
     const written = async () => {
       const [temp] = await filesEnding(dir, ".pack.tmp");
@@ -237,12 +242,12 @@ Deno.test("get() reads blobs of the unsealed pack from the write queue and the .
     for (let i = 0; i < 200 && await written() < 4_000_000; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    ok(await written() >= 4_000_000);
-    equal((await filesEnding(dir, ".pack")).length, 0);
-    for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
+    assert.ok(await written() >= 4_000_000);
+    assert.equal((await filesEnding(dir, ".pack")).length, 0);
+    for (const [id, blob] of chunks) assert.deepEqual(await store.get(id!), blob);
     await store.close();
-    equal((await filesEnding(dir, ".pack.tmp")).length, 0);
-    equal((await filesEnding(dir, ".idx")).length, 1);
+    assert.equal((await filesEnding(dir, ".pack.tmp")).length, 0);
+    assert.equal((await filesEnding(dir, ".idx")).length, 1);
   }));
 
 Deno.test("packs are sealed in the background as they reach the target size", () =>
@@ -254,9 +259,9 @@ Deno.test("packs are sealed in the background as they reach the target size", ()
     for (let i = 0; i < 100 && (await filesEnding(dir, ".idx")).length < 9; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    ok((await filesEnding(dir, ".idx")).length >= 9, "sealed without a flush");
+    assert.ok((await filesEnding(dir, ".idx")).length >= 9, "sealed without a flush");
     await store.flush();
-    equal((await filesEnding(dir, ".idx")).length, 10);
+    assert.equal((await filesEnding(dir, ".idx")).length, 10);
     await store.close();
   }));
 
@@ -266,9 +271,9 @@ Deno.test("open() moves a damaged repack journal aside and keeps every pack", ()
     await Deno.writeTextFile(`${dir}/journal/${"ab".repeat(16)}.repack`, "not a journal");
     const { logger, lines } = recordingLogger();
     const store = await PackChunkStore.open(dir, { logger });
-    for (const [id, blob] of chunks) deepStrictEqual(await store.get(id!), blob);
-    equal((await filesEnding(`${dir}/journal`, ".repack.damaged")).length, 1);
-    ok(lines.some((line) => /journal is damaged/.test(line.message)));
+    for (const [id, blob] of chunks) assert.deepEqual(await store.get(id!), blob);
+    assert.equal((await filesEnding(`${dir}/journal`, ".repack.damaged")).length, 1);
+    assert.ok(lines.some((line) => /journal is damaged/.test(line.message)));
     await store.close();
   }));
 
@@ -277,6 +282,6 @@ Deno.test("storeFailure() keeps the OS's reason but not the path it names", () =
     "Permission denied (os error 13): open '/srv/burrow/repos/alice/chunks/x'",
   );
   const failure = storeFailure("store chunks", error);
-  equal(failure.message, "Cannot store chunks: Permission denied (os error 13)");
-  equal(failure.cause, error);
+  assert.equal(failure.message, "Cannot store chunks: Permission denied (os error 13)");
+  assert.equal(failure.cause, error);
 });

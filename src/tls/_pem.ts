@@ -23,10 +23,7 @@ export function pemBlocks(text: string): PemBlock[] {
     const label = match[1] ?? "";
     const body = (match[2] ?? "").replace(/\s+/g, "");
     if (body.length === 0 || body.length % 4 !== 0 || !BASE64.test(body)) continue;
-    const binary = atob(body);
-    const der = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) der[i] = binary.charCodeAt(i);
-    blocks.push({ label, der });
+    blocks.push({ label, der: Uint8Array.fromBase64(body) });
   }
   return blocks;
 }
@@ -34,8 +31,6 @@ export function pemBlocks(text: string): PemBlock[] {
 /** One PEM block with 64-character lines and a final newline. */
 export function encodePem(label: string, der: Uint8Array | ArrayBuffer): string {
   const bytes = der instanceof Uint8Array ? der : new Uint8Array(der);
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  const lines = btoa(binary).match(/.{1,64}/g) ?? [];
+  const lines = bytes.toBase64().match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }

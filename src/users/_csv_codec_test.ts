@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { assertEquals } from "../../tests/conformance/_assert.ts";
+import assert from "node:assert/strict";
 import { decodeUsersCsv, encodeUsersCsv } from "./_csv_codec.ts";
 import type { UserRecord } from "./user_store.ts";
 
@@ -16,11 +16,11 @@ const record = fc.record({
 Deno.test("decodeUsersCsv() reads back what encodeUsersCsv() wrote", () => {
   fc.assert(fc.property(fc.uniqueArray(record, { selector: (r) => r.name }), (records) => {
     const rows: UserRecord[] = records.map((r) => ({ ...r, lastLogin: r.lastLogin ?? null }));
-    assertEquals(decodeUsersCsv(encodeUsersCsv(rows), "users.csv"), rows);
+    assert.deepEqual(decodeUsersCsv(encodeUsersCsv(rows), "users.csv"), rows);
   }));
 });
 
 Deno.test("encodeUsersCsv() writes a header row even for no records", () => {
-  assertEquals(encodeUsersCsv([]), "name,created,last_login,kdf,verifier\n");
-  assertEquals(decodeUsersCsv(encodeUsersCsv([]), "users.csv"), []);
+  assert.deepEqual(encodeUsersCsv([]), "name,created,last_login,kdf,verifier\n");
+  assert.deepEqual(decodeUsersCsv(encodeUsersCsv([]), "users.csv"), []);
 });

@@ -1,6 +1,6 @@
 /**
- * The `csv:PATH` user store: one CSV file, rewritten whole and atomically on every change, with a
- * lock file so several processes can write it safely.
+ * The `csv:PATH` user store: one CSV file, rewritten whole and atomically on every change, under
+ * an exclusive lock on `PATH.lock` so several processes (and instances) can write it safely.
  *
  * @module
  */
@@ -18,7 +18,10 @@ import {
   missingUser,
 } from "./_user_record.ts";
 import { decodeUsersCsv, encodeUsersCsv } from "./_csv_codec.ts";
-import { FileLock, type FileLockOptions } from "./_file_lock.ts";
+import { type HeldLock, lockFile } from "../exclusive_lock.ts";
+
+/** How long a write waits for another writer's lock by default. */
+const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 
 /** Options of `CsvUserStore.open`. */
 export interface CsvUserStoreOptions {
@@ -32,16 +35,17 @@ type FileKey = string;
 /**
  * A `UserStore` in a CSV file (`name,created,last_login,kdf,verifier`).
  *
- * Writers take the lock file `PATH.lock` (created with O_EXCL, holding "PID TOKEN"), re-read the
+ * Writers take the exclusive lock on `PATH.lock` (`lockFile`: flock, dropped by the system when
+ * its holder ends, so no lock is ever stale and the file's content means nothing), re-read the
  * file, apply the change and replace the file atomically (temporary file, fsync, rename, fsync of
- * the folder), mode 0600. A lock whose process is gone is broken; a live one is waited for, then
- * reported as "locked by process N". Readers re-read the file whenever its inode, size or times
- * change, so a running server sees users another process added. A missing file is an empty store.
+ * the folder), mode 0600. A held lock is waited for, then reported. The lock file stays in place.
+ * Readers re-read the file whenever its inode, size or times change, so a running server sees
+ * users another process added. A missing file is an empty store.
  */
 export class CsvUserStore implements UserStore {
   /** The CSV file's path, as given. */
   readonly path: string;
-  readonly #lockOptions: FileLockOptions;
+  readonly #lockTimeoutMs: number;
   #users = new Map<string, UserRecord>();
   #key: FileKey | undefined;
   #tail: Promise<unknown> = Promise.resolve();
@@ -49,9 +53,7 @@ export class CsvUserStore implements UserStore {
 
   private constructor(path: string, options: CsvUserStoreOptions) {
     this.path = path;
-    this.#lockOptions = options.lockTimeoutMs === undefined
-      ? {}
-      : { timeoutMs: options.lockTimeoutMs };
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   }
 
   /**
@@ -170,7 +172,7 @@ export class CsvUserStore implements UserStore {
         change(users, checked);
         await this.#write(users);
       } finally {
-        await lock.release();
+        lock.release();
       }
     };
     const result = this.#tail.then(run);
@@ -178,17 +180,24 @@ export class CsvUserStore implements UserStore {
     return result;
   }
 
-  /** Takes the lock file `PATH.lock`. */
-  async #lock(): Promise<FileLock> {
+  /**
+   * Takes the lock on `PATH.lock`, waiting for another writer at most the lock timeout.
+   * @throws {StoreError} when another writer kept it for the whole wait.
+   */
+  async #lock(): Promise<HeldLock> {
+    const path = `${this.path}.lock`;
+    let lock: HeldLock | null;
     try {
-      return await FileLock.acquire(
-        `${this.path}.lock`,
-        `write user store "${this.path}"`,
-        this.#lockOptions,
-      );
+      lock = await lockFile(path, this.#lockTimeoutMs);
     } catch (error) {
       throw this.#writeError(error);
     }
+    if (lock === null) {
+      throw new StoreError(
+        `Cannot write user store "${this.path}": another writer holds "${path}"`,
+      );
+    }
+    return lock;
   }
 
   /** Writes `users` sorted by name, atomically, and caches them. */

@@ -1,9 +1,10 @@
-import { assert, assertEquals, assertRejects } from "../../tests/conformance/_assert.ts";
+import assert from "node:assert/strict";
 import { addFromProcesses, expectedNames } from "../../tests/conformance/_concurrent_adds.ts";
 import { sampleRecord } from "../../tests/conformance/user_store_suite.ts";
 import { StoreError } from "../errors.ts";
 import { CsvUserStore } from "./csv_user_store.ts";
 import { inTempDir } from "../../tests/_testing.ts";
+import { lockFile } from "../exclusive_lock.ts";
 
 const HEADER = "name,created,last_login,kdf,verifier\n";
 const ROW = "alice,2024-01-02T03:04:05.678Z,,k,v\n";
@@ -17,9 +18,9 @@ async function namesIn(dir: string): Promise<string[]> {
 Deno.test("CsvUserStore.open() of a missing file is an empty store and creates nothing", () =>
   inTempDir(async (dir) => {
     const store = await CsvUserStore.open(`${dir}/a/b/users.csv`);
-    assertEquals(await store.list(), []);
+    assert.deepEqual(await store.list(), []);
     await store.close();
-    assertEquals(await namesIn(dir), []);
+    assert.deepEqual(await namesIn(dir), []);
   }));
 
 Deno.test("CsvUserStore.add() creates the folder and a mode 0600 file with the header row", () =>
@@ -29,8 +30,8 @@ Deno.test("CsvUserStore.add() creates the folder and a mode 0600 file with the h
     await store.add(sampleRecord("bob", { kdf: 'k,"1"', lastLogin: "2024-02-03T04:05:06.789Z" }));
     await store.add(sampleRecord("alice", { kdf: "k", verifier: "v" }));
     await store.close();
-    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
-    assertEquals(
+    assert.deepEqual((await Deno.stat(path)).mode! & 0o777, 0o600);
+    assert.deepEqual(
       await Deno.readTextFile(path),
       HEADER + ROW +
         `bob,2024-01-02T03:04:05.678Z,2024-02-03T04:05:06.789Z,"k,""1""","${
@@ -39,15 +40,15 @@ Deno.test("CsvUserStore.add() creates the folder and a mode 0600 file with the h
     );
   }));
 
-Deno.test("CsvUserStore writes leave no temporary or lock file behind", () =>
+Deno.test("CsvUserStore writes leave no temporary file behind, only the lock file", () =>
   inTempDir(async (dir) => {
     const store = await CsvUserStore.open(`${dir}/users.csv`);
     await Promise.all(["a", "b", "c", "d"].map((name) => store.add(sampleRecord(name))));
     await store.update("a", { kdf: "x" });
     await store.remove("b");
-    await assertRejects(() => store.add(sampleRecord("c")), Error);
+    await assert.rejects(async () => await store.add(sampleRecord("c")), Error);
     await store.close();
-    assertEquals(await namesIn(dir), ["users.csv"]);
+    assert.deepEqual(await namesIn(dir), ["users.csv", "users.csv.lock"]);
   }));
 
 const BROKEN: [string, string, string][] = [
@@ -75,10 +76,11 @@ for (const [what, text, message] of BROKEN) {
     inTempDir(async (dir) => {
       const path = `${dir}/users.csv`;
       await Deno.writeTextFile(path, text);
-      await assertRejects(
-        () => CsvUserStore.open(path),
-        StoreError,
-        `Cannot read user store "${path}": ${message}`,
+      await assert.rejects(
+        async () => await CsvUserStore.open(path),
+        (error) =>
+          error instanceof StoreError &&
+          error.message.includes(`Cannot read user store "${path}": ${message}`),
       );
     }));
 }
@@ -94,7 +96,7 @@ Deno.test("CsvUserStore.open() accepts an empty file, CRLF line ends and a byte 
       const expected = text.includes("alice")
         ? [sampleRecord("alice", { kdf: "k", verifier: "v" })]
         : [];
-      assertEquals(await store.list(), expected);
+      assert.deepEqual(await store.list(), expected);
       await store.close();
     }
   }));
@@ -103,11 +105,11 @@ Deno.test("CsvUserStore.get() sees a file another program rewrote", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/users.csv`;
     const store = await CsvUserStore.open(path);
-    assertEquals(await store.get("alice"), null);
+    assert.deepEqual(await store.get("alice"), null);
     await Deno.writeTextFile(path, HEADER + ROW);
-    assertEquals((await store.get("alice"))?.kdf, "k");
+    assert.deepEqual((await store.get("alice"))?.kdf, "k");
     await Deno.writeTextFile(path, HEADER);
-    assertEquals(await store.list(), []);
+    assert.deepEqual(await store.list(), []);
     await store.close();
   }));
 
@@ -118,9 +120,15 @@ Deno.test("CsvUserStore.add() refuses to overwrite a file broken after open", ()
     await store.add(sampleRecord("alice"));
     const broken = HEADER + "alice,oops\n";
     await Deno.writeTextFile(path, broken);
-    await assertRejects(() => store.add(sampleRecord("bob")), StoreError, "line 2");
-    await assertRejects(() => store.get("alice"), StoreError, "line 2");
-    assertEquals(await Deno.readTextFile(path), broken);
+    await assert.rejects(
+      async () => await store.add(sampleRecord("bob")),
+      (error) => error instanceof StoreError && error.message.includes("line 2"),
+    );
+    await assert.rejects(
+      async () => await store.get("alice"),
+      (error) => error instanceof StoreError && error.message.includes("line 2"),
+    );
+    assert.deepEqual(await Deno.readTextFile(path), broken);
     await store.close();
   }));
 
@@ -131,59 +139,70 @@ async function deadPid(): Promise<number> {
   return child.pid;
 }
 
-Deno.test("CsvUserStore.add() breaks a lock left by a dead process", () =>
-  inTempDir(async (dir) => {
-    const path = `${dir}/users.csv`;
-    const store = await CsvUserStore.open(path, { lockTimeoutMs: 500 });
-    await Deno.writeTextFile(`${path}.lock`, `${await deadPid()} token\n`);
-    await store.add(sampleRecord("alice"));
-    // A lock with this process's pid but a token it does not hold: left by an earlier process
-    // that had the same pid (common in containers).
-    await Deno.writeTextFile(`${path}.lock`, `${Deno.pid} not-ours\n`);
-    await store.add(sampleRecord("bob"));
-    // A dead process's lock, and the guard of a breaker that died while breaking it.
-    const dead = await deadPid();
-    await Deno.writeTextFile(`${path}.lock`, `${dead} token\n`);
-    await Deno.writeTextFile(`${path}.lock.break`, `${dead} other\n`);
-    await store.add(sampleRecord("carol"));
-    // An empty lock file, left by a process that died between creating and writing it.
-    await Deno.writeTextFile(`${path}.lock`, "");
-    await Deno.utime(`${path}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-    await store.add(sampleRecord("dave"));
-    assertEquals((await store.list()).map((r) => r.name), ["alice", "bob", "carol", "dave"]);
-    await store.close();
-    assertEquals(await namesIn(dir), ["users.csv"]);
-  }));
-
-Deno.test("CsvUserStore.add() waits for a live lock, then fails naming its process", () =>
+Deno.test("CsvUserStore.add() is not blocked by a lock file a dead process left", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/users.csv`;
     const store = await CsvUserStore.open(path, { lockTimeoutMs: 200 });
-    await Deno.writeTextFile(`${path}.lock`, "1 held-by-init\n");
-    const started = Date.now();
-    await assertRejects(
-      () => store.add(sampleRecord("alice")),
-      StoreError,
-      `Cannot write user store "${path}": locked by process 1`,
-    );
-    assert(Date.now() - started >= 200, "gave up before the timeout");
-    assertEquals(await Deno.readTextFile(`${path}.lock`), "1 held-by-init\n");
-    await Deno.remove(`${path}.lock`);
+    await Deno.writeTextFile(`${path}.lock`, `${await deadPid()} token\n`);
     await store.add(sampleRecord("alice"));
-    assertEquals(await store.get("alice"), sampleRecord("alice"));
+    // A lock file with this process's pid, and an empty one: their content means nothing.
+    await Deno.writeTextFile(`${path}.lock`, `${Deno.pid} not-ours\n`);
+    await store.add(sampleRecord("bob"));
+    await Deno.writeTextFile(`${path}.lock`, "");
+    await store.add(sampleRecord("carol"));
+    assert.deepEqual((await store.list()).map((r) => r.name), ["alice", "bob", "carol"]);
     await store.close();
   }));
 
-Deno.test("CsvUserStore.add() goes ahead once a live lock is released", () =>
+Deno.test("CsvUserStore.add() waits for a held lock, then fails naming the lock file", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.csv`;
+    const store = await CsvUserStore.open(path, { lockTimeoutMs: 200 });
+    const held = await lockFile(`${path}.lock`, 0);
+    assert.ok(held !== null);
+    const started = Date.now();
+    await assert.rejects(
+      async () => await store.add(sampleRecord("alice")),
+      (error) =>
+        error instanceof StoreError &&
+        error.message.includes(
+          `Cannot write user store "${path}": another writer holds "${path}.lock"`,
+        ),
+    );
+    assert.ok(Date.now() - started >= 200, "gave up before the timeout");
+    assert.deepEqual(await store.list(), [], "nothing was written");
+    held.release();
+    await store.add(sampleRecord("alice"));
+    assert.deepEqual(await store.get("alice"), sampleRecord("alice"));
+    await store.close();
+  }));
+
+Deno.test("CsvUserStore.add() is not blocked by a lock file naming a live unrelated process", () =>
+  inTempDir(async (dir) => {
+    // PID 1 is always alive; seen from another PID namespace (a container sharing the folder),
+    // or after the holder died and its PID was reused, it names a process that holds nothing.
+    const path = `${dir}/users.csv`;
+    const store = await CsvUserStore.open(path, { lockTimeoutMs: 200 });
+    await Deno.writeTextFile(`${path}.lock`, "1 held-by-init\n");
+    await store.add(sampleRecord("alice"));
+    assert.deepEqual(await store.get("alice"), sampleRecord("alice"));
+    await store.close();
+  }));
+
+Deno.test("CsvUserStore.add() goes ahead once a held lock is released", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/users.csv`;
     const store = await CsvUserStore.open(path, { lockTimeoutMs: 5000 });
-    await Deno.writeTextFile(`${path}.lock`, "1 held-by-init\n");
-    const release = new Promise((resolve) => setTimeout(resolve, 100))
-      .then(() => Deno.remove(`${path}.lock`));
+    const held = await lockFile(`${path}.lock`, 0);
+    assert.ok(held !== null);
+    let released = false;
+    setTimeout(() => {
+      released = true;
+      held.release();
+    }, 100);
     await store.add(sampleRecord("alice"));
-    await release;
-    assertEquals((await store.list()).length, 1);
+    assert.ok(released, "the write waited for the lock");
+    assert.deepEqual((await store.list()).length, 1);
     await store.close();
   }));
 
@@ -194,9 +213,9 @@ Deno.test("CsvUserStore.add() from two processes at once lands every user", () =
     const store = await CsvUserStore.open(path);
     const records = await store.list();
     await store.close();
-    assertEquals(records.map((r) => r.name), expectedNames(2, 25));
-    assertEquals(records[0]?.kdf, 'kdf of p0-0, "quoted"');
-    assertEquals(await namesIn(`${dir}/data`), ["users.csv"]);
+    assert.deepEqual(records.map((r) => r.name), expectedNames(2, 25));
+    assert.deepEqual(records[0]?.kdf, 'kdf of p0-0, "quoted"');
+    assert.deepEqual(await namesIn(`${dir}/data`), ["users.csv", "users.csv.lock"]);
   }));
 
 Deno.test("CsvUserStore.add() from two instances in one process lands every user", () =>
@@ -205,6 +224,6 @@ Deno.test("CsvUserStore.add() from two instances in one process lands every user
     const [a, b] = [await CsvUserStore.open(path), await CsvUserStore.open(path)];
     const names = Array.from({ length: 20 }, (_, i) => `u${String(i).padStart(2, "0")}`);
     await Promise.all(names.map((name, i) => (i % 2 === 0 ? a : b).add(sampleRecord(name))));
-    assertEquals((await a.list()).map((r) => r.name), names);
+    assert.deepEqual((await a.list()).map((r) => r.name), names);
     await Promise.all([a.close(), b.close()]);
   }));

@@ -1,16 +1,19 @@
-import { assert, assertEquals, assertRejects } from "../../tests/conformance/_assert.ts";
+import assert from "node:assert/strict";
 import { ConfigError, StoreError } from "../errors.ts";
 import { CsvUserStore } from "./csv_user_store.ts";
 import { defaultStoreSpec, openUserStore, parseStoreSpec } from "./registry.ts";
 import { SqliteUserStore } from "./sqlite_user_store.ts";
 
 Deno.test("parseStoreSpec() splits the scheme from the path", () => {
-  assertEquals(parseStoreSpec("sqlite:data/users.db"), { scheme: "sqlite", path: "data/users.db" });
-  assertEquals(parseStoreSpec("csv:/etc/burrow/users.csv"), {
+  assert.deepEqual(parseStoreSpec("sqlite:data/users.db"), {
+    scheme: "sqlite",
+    path: "data/users.db",
+  });
+  assert.deepEqual(parseStoreSpec("csv:/etc/burrow/users.csv"), {
     scheme: "csv",
     path: "/etc/burrow/users.csv",
   });
-  assertEquals(parseStoreSpec("SQLite:a:b.db"), { scheme: "sqlite", path: "a:b.db" });
+  assert.deepEqual(parseStoreSpec("SQLite:a:b.db"), { scheme: "sqlite", path: "a:b.db" });
 });
 
 Deno.test("parseStoreSpec() throws ConfigError for a bad STORE string", () => {
@@ -30,25 +33,25 @@ Deno.test("parseStoreSpec() throws ConfigError for a bad STORE string", () => {
     } catch (error) {
       caught = error;
     }
-    assert(caught instanceof ConfigError, `${spec}: ${caught}`);
-    assert(caught.message.includes(message), caught.message);
+    assert.ok(caught instanceof ConfigError, `${spec}: ${caught}`);
+    assert.ok(caught.message.includes(message), caught.message);
   }
 });
 
 Deno.test("defaultStoreSpec() names users.db in the data folder", () => {
-  assertEquals(defaultStoreSpec("./burrow-data"), "sqlite:./burrow-data/users.db");
-  assertEquals(defaultStoreSpec("/srv/burrow/"), "sqlite:/srv/burrow/users.db");
-  assertEquals(parseStoreSpec(defaultStoreSpec("/")).path, "/users.db");
+  assert.deepEqual(defaultStoreSpec("./burrow-data"), "sqlite:./burrow-data/users.db");
+  assert.deepEqual(defaultStoreSpec("/srv/burrow/"), "sqlite:/srv/burrow/users.db");
+  assert.deepEqual(parseStoreSpec(defaultStoreSpec("/")).path, "/users.db");
 });
 
 Deno.test("openUserStore() opens the implementation the scheme names", async () => {
   const dir = await Deno.makeTempDir({ prefix: "burrow_registry_" });
   try {
     const csv = await openUserStore(`csv:${dir}/users.csv`);
-    assert(csv instanceof CsvUserStore);
+    assert.ok(csv instanceof CsvUserStore);
     await csv.close();
     const sqlite = await openUserStore(`sqlite:${dir}/users.db`);
-    assert(sqlite instanceof SqliteUserStore);
+    assert.ok(sqlite instanceof SqliteUserStore);
     await sqlite.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -56,11 +59,17 @@ Deno.test("openUserStore() opens the implementation the scheme names", async () 
 });
 
 Deno.test("openUserStore() rejects a bad STORE string and a broken file", async () => {
-  await assertRejects(() => openUserStore("postgres:x"), ConfigError, 'unknown scheme "postgres"');
+  await assert.rejects(
+    async () => await openUserStore("postgres:x"),
+    (error) => error instanceof ConfigError && error.message.includes('unknown scheme "postgres"'),
+  );
   const dir = await Deno.makeTempDir({ prefix: "burrow_registry_" });
   try {
     await Deno.writeTextFile(`${dir}/users.csv`, "nonsense\n");
-    await assertRejects(() => openUserStore(`csv:${dir}/users.csv`), StoreError, "line 1");
+    await assert.rejects(
+      async () => await openUserStore(`csv:${dir}/users.csv`),
+      (error) => error instanceof StoreError && error.message.includes("line 1"),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

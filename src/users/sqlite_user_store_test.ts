@@ -1,5 +1,5 @@
 import { DatabaseSync } from "node:sqlite";
-import { assertEquals, assertRejects } from "../../tests/conformance/_assert.ts";
+import assert from "node:assert/strict";
 import { addFromProcesses, expectedNames } from "../../tests/conformance/_concurrent_adds.ts";
 import { sampleRecord } from "../../tests/conformance/user_store_suite.ts";
 import { StoreError } from "../errors.ts";
@@ -23,11 +23,11 @@ Deno.test("SqliteUserStore.open() creates the folder and a mode 0600 database in
     const store = await SqliteUserStore.open(path);
     await store.add(sampleRecord("alice"));
     for (const file of [path, `${path}-wal`]) {
-      assertEquals((await Deno.stat(file)).mode! & 0o777, 0o600, file);
+      assert.deepEqual((await Deno.stat(file)).mode! & 0o777, 0o600, file);
     }
-    assertEquals((await Deno.stat(`${dir}/a`)).mode! & 0o777, 0o700);
-    assertEquals(pragma(path, "journal_mode"), "wal");
-    assertEquals(pragma(path, "user_version"), SQLITE_SCHEMA_VERSION);
+    assert.deepEqual((await Deno.stat(`${dir}/a`)).mode! & 0o777, 0o700);
+    assert.deepEqual(pragma(path, "journal_mode"), "wal");
+    assert.deepEqual(pragma(path, "user_version"), SQLITE_SCHEMA_VERSION);
     await store.close();
   }));
 
@@ -37,10 +37,13 @@ Deno.test("SqliteUserStore.open() refuses a database with a newer schema", () =>
     const db = new DatabaseSync(path);
     db.exec(`PRAGMA user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
     db.close();
-    await assertRejects(
-      () => SqliteUserStore.open(path),
-      StoreError,
-      `Cannot open user store "${path}": schema version ${SQLITE_SCHEMA_VERSION + 1} is newer`,
+    await assert.rejects(
+      async () => await SqliteUserStore.open(path),
+      (error) =>
+        error instanceof StoreError &&
+        error.message.includes(
+          `Cannot open user store "${path}": schema version ${SQLITE_SCHEMA_VERSION + 1} is newer`,
+        ),
     );
   }));
 
@@ -48,10 +51,11 @@ Deno.test("SqliteUserStore.open() refuses a file that is not a database", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/users.db`;
     await Deno.writeTextFile(path, "name,created\n".repeat(100));
-    await assertRejects(
-      () => SqliteUserStore.open(path),
-      StoreError,
-      `Cannot open user store "${path}": file is not a database`,
+    await assert.rejects(
+      async () => await SqliteUserStore.open(path),
+      (error) =>
+        error instanceof StoreError &&
+        error.message.includes(`Cannot open user store "${path}": file is not a database`),
     );
   }));
 
@@ -62,7 +66,7 @@ Deno.test("SqliteUserStore.open() keeps the records of an existing database", ()
     await first.add(sampleRecord("alice"));
     await first.close();
     const again = await SqliteUserStore.open(path);
-    assertEquals(await again.list(), [sampleRecord("alice")]);
+    assert.deepEqual(await again.list(), [sampleRecord("alice")]);
     await again.close();
   }));
 
@@ -73,6 +77,6 @@ Deno.test("SqliteUserStore.add() from two processes at once lands every user", (
     const store = await SqliteUserStore.open(path);
     const records = await store.list();
     await store.close();
-    assertEquals(records.map((r) => r.name), expectedNames(2, 25));
-    assertEquals(records[0]?.kdf, 'kdf of p0-0, "quoted"');
+    assert.deepEqual(records.map((r) => r.name), expectedNames(2, 25));
+    assert.deepEqual(records[0]?.kdf, 'kdf of p0-0, "quoted"');
   }));

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { assertEquals } from "./_assert.ts";
+import assert from "node:assert/strict";
 
 const HELPER = new URL("./_add_user_process.ts", import.meta.url).pathname;
 /** The project root, where deno.json (the import map) lives. */
@@ -42,7 +42,7 @@ export async function addFromProcesses(
       code: o.code,
       stderr: new TextDecoder().decode(o.stderr),
     }));
-    assertEquals(results, results.map((r) => ({ ...r, code: 0 })));
+    assert.deepEqual(results, results.map((r) => ({ ...r, code: 0 })));
   }
 }
 
