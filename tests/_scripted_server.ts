@@ -15,6 +15,7 @@ import {
   SERVER_READ_LIMITS,
 } from "../src/protocol/mod.ts";
 import type { ClientMessage } from "../src/protocol/mod.ts";
+import { BurrowClient } from "../src/client/burrow_client.ts";
 import { type CertificateBundle, generateCertificates } from "../src/tls/certificates.ts";
 
 let bundle: Promise<CertificateBundle> | undefined;
@@ -86,4 +87,30 @@ export async function scriptedServer(
     }
   })();
   return { hostname: "127.0.0.1", port: listener.addr.port, caPem: certs.caCertPem, done };
+}
+
+/**
+ * Runs `body` with a `BurrowClient` connected to a scripted server that answers `hello` (with
+ * `signup` as given), then runs `script`; waits for the script once the client has closed.
+ */
+export async function withScriptedClient(
+  script: (peer: ScriptPeer) => Promise<void>,
+  body: (client: BurrowClient) => Promise<void>,
+  hello: { signup: boolean } = { signup: false },
+): Promise<void> {
+  const server = await scriptedServer(async (peer) => {
+    await peer.answer("hello", "hello_ok", { protocol: 1, server: "scripted", ...hello });
+    await script(peer);
+  });
+  const client = await BurrowClient.connect({
+    hostname: server.hostname,
+    port: server.port,
+    caCerts: [server.caPem],
+  });
+  try {
+    await body(client);
+  } finally {
+    await client.close();
+    await server.done;
+  }
 }

@@ -1,36 +1,13 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { encodeClientKdf, newClientKdf } from "../auth/mod.ts";
 import { AuthError, BurrowError, ProtocolError } from "../errors.ts";
-import { scriptedServer, type ScriptPeer } from "../../tests/_scripted_server.ts";
+import { scriptedServer, withScriptedClient } from "../../tests/_scripted_server.ts";
 import { BurrowClient } from "./burrow_client.ts";
-
-/** Connects to a scripted server whose script starts after answering `hello`. */
-async function withScript(
-  script: (peer: ScriptPeer) => Promise<void>,
-  body: (client: BurrowClient) => Promise<void>,
-  hello: { signup: boolean } = { signup: false },
-): Promise<void> {
-  const server = await scriptedServer(async (peer) => {
-    await peer.answer("hello", "hello_ok", { protocol: 1, server: "scripted", ...hello });
-    await script(peer);
-  });
-  const client = await BurrowClient.connect({
-    hostname: server.hostname,
-    port: server.port,
-    caCerts: [server.caPem],
-  });
-  try {
-    await body(client);
-  } finally {
-    await client.close();
-    await server.done;
-  }
-}
 
 const WEAK_KDF = { algorithm: "argon2id", memoryKiB: 1024, iterations: 1, parallelism: 1 } as const;
 
 Deno.test("BurrowClient.connect() completes the version handshake and keeps what the server said", async () => {
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     equal(await peer.next(), null, "the client sent nothing more");
   }, (client) => {
     deepStrictEqual(client.server, { protocol: 1, server: "scripted", signup: true });
@@ -41,7 +18,7 @@ Deno.test("BurrowClient.connect() completes the version handshake and keeps what
 
 Deno.test("BurrowClient.login() refuses KDF parameters under burrow's minimum and sends no proof", async () => {
   // A hostile server asking for cheap parameters could brute-force the password from the proof.
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     const kdf = encodeClientKdf(newClientKdf(WEAK_KDF));
     await peer.answer("login_start", "login_challenge", { kdf });
     equal(await peer.next(), null, "no login_proof reached the server");
@@ -55,7 +32,7 @@ Deno.test("BurrowClient.login() refuses KDF parameters under burrow's minimum an
 });
 
 Deno.test("BurrowClient.login() refuses KDF parameters it cannot parse", async () => {
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     await peer.answer("login_start", "login_challenge", { kdf: "$argon2id$v=19$m=oops" });
     equal(await peer.next(), null);
   }, async (client) => {
@@ -69,7 +46,7 @@ Deno.test("BurrowClient.login() refuses KDF parameters it cannot parse", async (
 });
 
 Deno.test("BurrowClient.login() sends only a 32-byte auth key and turns AUTH_FAILED into AuthError", async () => {
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     await peer.answer("login_start", "login_challenge", { kdf: encodeClientKdf(newClientKdf()) });
     const proof = await peer.next();
     ok(proof !== null && proof.message.type === "login_proof");
@@ -90,7 +67,7 @@ Deno.test("BurrowClient.login() sends only a 32-byte auth key and turns AUTH_FAI
 
 Deno.test("BurrowClient.login() keeps the key-encryption key, which the proof does not reveal", async () => {
   let sent: Uint8Array | undefined;
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     await peer.answer("login_start", "login_challenge", { kdf: encodeClientKdf(newClientKdf()) });
     const proof = await peer.answer("login_proof", "login_ok", { user: "alice" });
     if (proof.type === "login_proof") sent = proof.payload.authKey;
@@ -105,7 +82,7 @@ Deno.test("BurrowClient.login() keeps the key-encryption key, which the proof do
 });
 
 Deno.test("BurrowClient turns an error reply into the domain error of its code", async () => {
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     const request = await peer.next();
     ok(request !== null && request.message.type === "put_key");
     await peer.reply(request.id, "error", {

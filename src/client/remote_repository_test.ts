@@ -1,39 +1,17 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { IntegrityError } from "../errors.ts";
 import type { SnapshotRecord } from "../format/snapshot_model.ts";
-import { scriptedServer, type ScriptPeer } from "../../tests/_scripted_server.ts";
-import { BurrowClient, type LoginResult } from "./burrow_client.ts";
+import { withScriptedClient } from "../../tests/_scripted_server.ts";
+import type { LoginResult } from "./burrow_client.ts";
 import { RemoteRepository } from "./remote_repository.ts";
 
 const ALICE: LoginResult = { user: "alice", keyEncryptionKey: new Uint8Array(32).fill(1) };
-
-/** Runs `body` with a client of a scripted server that answers `hello`, then runs `script`. */
-async function withScript(
-  script: (peer: ScriptPeer) => Promise<void>,
-  body: (client: BurrowClient) => Promise<void>,
-): Promise<void> {
-  const server = await scriptedServer(async (peer) => {
-    await peer.answer("hello", "hello_ok", { protocol: 1, server: "scripted", signup: false });
-    await script(peer);
-  });
-  const client = await BurrowClient.connect({
-    hostname: server.hostname,
-    port: server.port,
-    caCerts: [server.caPem],
-  });
-  try {
-    await body(client);
-  } finally {
-    await client.close();
-    await server.done;
-  }
-}
 
 /** A new repository made through a scripted server, and the wrapped key it stored there. */
 async function newRepository(): Promise<{ repository: RemoteRepository; wrapped: Uint8Array }> {
   let wrapped: Uint8Array | undefined;
   let repository: RemoteRepository | null = null;
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     await peer.answer("get_key", "key", {});
     const put = await peer.answer("put_key", "ok", {});
     if (put.type === "put_key") wrapped = put.payload.wrapped;
@@ -75,7 +53,7 @@ function record(id: string, time: string): SnapshotRecord {
 }
 
 Deno.test("RemoteRepository.open() without create finds no repository before the first push", async () => {
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     await peer.answer("get_key", "key", {});
     equal(await peer.next(), null, "nothing was stored");
   }, async (client) => {
@@ -85,7 +63,7 @@ Deno.test("RemoteRepository.open() without create finds no repository before the
 
 Deno.test("RemoteRepository.open() opens the key it stored with the same password", async () => {
   const { repository, wrapped } = await newRepository();
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     await peer.answer("get_key", "key", { wrapped });
   }, async (client) => {
     const again = await RemoteRepository.open(client, ALICE, { create: false });
@@ -97,7 +75,7 @@ Deno.test("RemoteRepository.open() uses the key another first push stored meanwh
   // Two first pushes at once: both find no key, the server keeps the first put and answers the
   // second with CONFLICT; the second must then use the first one's key, not its own.
   const { repository: theirs, wrapped } = await newRepository();
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     await peer.answer("get_key", "key", {});
     const put = await peer.next();
     ok(put !== null && put.message.type === "put_key");
@@ -115,7 +93,7 @@ Deno.test("RemoteRepository.open() uses the key another first push stored meanwh
 Deno.test("RemoteRepository.open() says when the key does not open with this password", async () => {
   const { wrapped } = await newRepository();
   const otherPassword = { user: "alice", keyEncryptionKey: new Uint8Array(32).fill(2) };
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     await peer.answer("get_key", "key", { wrapped });
   }, async (client) => {
     await rejects(
@@ -132,7 +110,7 @@ Deno.test("RemoteRepository.listSnapshots() opens records oldest first and names
   const newer = record("00000000000000a0", "2024-02-01T00:00:00.000Z");
   const forged = repository.seal(record("00000000000000b0", "2024-03-01T00:00:00.000Z"));
   forged[forged.length - 1]! ^= 1;
-  await withScript(async (peer) => {
+  await withScriptedClient(async (peer) => {
     await peer.answer("get_key", "key", { wrapped });
     await peer.answer("list_snapshots", "snapshots", {
       snapshots: [
