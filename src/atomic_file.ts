@@ -1,7 +1,8 @@
 /**
  * Atomic, durable file writes shared by every layer that persists state: write a temp file in the
  * same folder, fsync it, rename it over the target, fsync the folder. A crash at any moment leaves
- * either the old file or the new one, never a torn one.
+ * either the old file or the new one, never a torn one. Folders are made durable the same way:
+ * each folder made is fsynced into its parent before anything is written into it.
  *
  * @module
  */
@@ -57,6 +58,50 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     handle.close();
   }
+}
+
+/** Fsyncs a folder; `syncDir` or, in tests, one that records which folders were synced. */
+export type SyncDir = (dir: string) => Promise<void>;
+
+/** Options of `makeDirDurable`. */
+export interface DurableDirOptions {
+  /** Mode of each folder made (default 0o700: the data is usually private). */
+  mode?: number;
+  /** Fsyncs a parent folder (default `syncDir`); tests pass one that records the calls. */
+  syncDir?: SyncDir;
+}
+
+/**
+ * Makes `dir` and its missing parents, fsyncing the parent of each folder made, so that once it
+ * returns a crash cannot lose the folders (and so what is written into them). A folder that
+ * exists is left as it is.
+ *
+ * @returns whether `dir` itself was made
+ */
+export async function makeDirDurable(
+  dir: string,
+  options: DurableDirOptions = {},
+): Promise<boolean> {
+  const path = dir.replace(/(.)\/+$/, "$1");
+  const mode = options.mode ?? 0o700;
+  const parent = parentDir(path);
+  let made = true;
+  try {
+    await Deno.mkdir(path, { mode });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return false;
+    if (!(error instanceof Deno.errors.NotFound) || parent === path) throw error;
+    await makeDirDurable(parent, options);
+    try {
+      await Deno.mkdir(path, { mode });
+    } catch (again) {
+      // Made meanwhile by another caller, which may not have synced it yet: sync it here too.
+      if (!(again instanceof Deno.errors.AlreadyExists)) throw again;
+      made = false;
+    }
+  }
+  await (options.syncDir ?? syncDir)(parent);
+  return made;
 }
 
 function parentDir(path: string): string {

@@ -5,7 +5,7 @@
  * seconds and peak RSS (VmHWM) after each run.
  *
  * Usage: deno run -A scripts/bench/archive_speed.ts [DIR] [--workers N]
- * (DIR default /tmp/burrow-bench-data/mixed; make it with `bash ../shared/bench/datasets.sh`)
+ * (DIR default /tmp/burrow-bench-data/mixed; make it with `bash scripts/bench/anchors/datasets.sh`)
  *
  * @module
  */
@@ -70,7 +70,9 @@ async function timed(
 try {
   Deno.statSync(source);
 } catch {
-  console.error(`Cannot benchmark: "${source}" does not exist (bash ../shared/bench/datasets.sh)`);
+  console.error(
+    `Cannot benchmark: "${source}" does not exist (bash scripts/bench/anchors/datasets.sh)`,
+  );
   Deno.exit(1);
 }
 console.log(`archive ${source} with ${workers} workers (no-op upload)`);

@@ -1,8 +1,8 @@
 /**
- * How the files to read become worker jobs: one message per file cost 1–3 CPU s on the
- * benchmark tree, so small files travel in batches (about 4 MiB or 256 files), in walk order;
- * a file over 8 MiB is a job of its own, streamed by the worker. Large files jump the queue,
- * largest first, so that the workers do not end with one of them alone on a 272 MiB file.
+ * How the files to read become worker jobs: small files travel in batches (about 4 MiB or 256
+ * files), in walk order, since a message per file costs more than reading a small file; a file
+ * over 8 MiB is a job of its own, streamed by the worker. Large files jump the queue, largest
+ * first, so that the workers do not end with one of them alone on a large file.
  *
  * @module
  */

@@ -2,8 +2,8 @@
  * The archiver's upload side: sealed blobs wait here and go to the caller's `upload` in batches
  * of 8–16 MiB, one batch at a time (each awaited: that is the backpressure). Once a batch is
  * uploaded, the bytes are credited back to the workers that sealed them and the blobs' memory
- * is released at once (their buffers are detached): the main thread allocates little, so its
- * garbage collector runs rarely, and blobs left to it piled up past 200 MiB on the benchmark.
+ * is released at once (their buffers are detached), not left to a garbage collector that runs
+ * rarely on this thread (docs/PERFORMANCE.md).
  *
  * @module
  */

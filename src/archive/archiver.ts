@@ -14,22 +14,15 @@
  * - Sealed bytes not yet uploaded stay under about `maxInFlightBytes` (plus one blob per
  *   worker), however slow `upload` is; workers are terminated when the run ends, either way.
  *
- * Layout, measured on the 2-core benchmark machine (shared/DESIGN.md §5): the main thread only
- * walks (sync calls) and hands out jobs; two workers read their own files with sync calls
- * through a reused 8 MiB window, chunk, hash, compress (zstd-1, skipped when a probe saves
- * < 3%) and seal. Small files go ~4 MiB per message (one message per file cost 1–3 CPU s),
- * a large file is one streamed job; all buffers are transferred, never copied. Backpressure is
- * credit per worker: uploaded (or duplicate) bytes are credited back, and a worker out of
- * credit hands over what it holds and waits; credits are handled even mid-job, so a reply
- * that frees a worker never queues behind that worker's own work. More workers did not help.
- * The walk runs in slices between replies, so the workers start at once; large files jump the
- * job queue. Once uploaded, a blob's buffer is detached at once: the main thread allocates
- * little, so its garbage collector ran rarely and uploaded blobs piled up past 200 MiB.
- *
- * Measured with `scripts/bench/archive_speed.ts` on the 1 GiB tree (no network): 4.2–5.5 s
- * wall, 8.3–9.8 CPU s, 290–320 MiB peak RSS; unchanged tree 0.3–0.4 s, nothing read. Most of
- * the rest of the memory is node:crypto's per-seal output buffers, which each worker's V8
- * collects only every ~64 MiB; forcing collections halved it but cost 3–7 CPU s.
+ * Layout: the main thread only walks (sync calls) and hands out jobs; two workers read their own
+ * files with sync calls through a reused 8 MiB window, chunk, hash, compress (zstd-1, skipped
+ * when a probe says it does not pay) and seal. Small files travel in batches, a large file is
+ * one streamed job; all buffers are transferred, never copied. Backpressure is credit per
+ * worker: uploaded (or duplicate) bytes are credited back, and a worker out of credit hands over
+ * what it holds and waits; credits are handled even mid-job, so a reply that frees a worker
+ * never queues behind that worker's own work. The walk runs in slices between replies, so the
+ * workers start at once; large files jump the job queue. Once uploaded, a blob's buffer is
+ * detached at once. The figures that chose this layout are in docs/PERFORMANCE.md.
  *
  * @module
  */

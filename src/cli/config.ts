@@ -1,7 +1,7 @@
 /**
  * Configuration resolved once per command: flags, then `BURROW_*` environment variables, then
- * defaults (DESIGN.md §1). The result is a typed object passed down; nothing below the CLI reads
- * the environment.
+ * defaults (the table in README.md, "Flags and environment"). The result is a typed object passed
+ * down; nothing below the CLI reads the environment.
  *
  * @module
  */
@@ -25,7 +25,7 @@ export interface HostPort {
   port: number;
 }
 
-/** Default data folder and listen address (DESIGN.md §1). */
+/** Default data folder and listen address (README.md, "Flags and environment"). */
 export const DEFAULT_DATA_DIR = "./burrow-data";
 export const DEFAULT_LISTEN = "127.0.0.1:7443";
 

@@ -1,6 +1,7 @@
 /**
  * The progress line of long commands: bytes, files, rate and ETA, redrawn at most ten times a
- * second on stderr, and only when stdout is a terminal (DESIGN.md §1); silent otherwise.
+ * second on stderr, and only when stdout is a terminal; silent otherwise (so `--json` output and
+ * pipes stay clean).
  *
  * @module
  */

@@ -8,6 +8,7 @@ import {
   MAX_SIGNUPS_PER_HOUR,
   SignupLimiter,
 } from "../auth/mod.ts";
+import { makeDirDurable } from "../atomic_file.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 import { AccountService } from "../server/accounts.ts";
 import { raiseDescriptorLimit } from "../server/descriptor_limit.ts";
@@ -109,7 +110,7 @@ async function run(args: ParsedArgs): Promise<void> {
   const signupsPerHour = signupLimitFlag(args);
   const { dataDir, usersSpec } = resolveStoreLocation(args, processEnv);
   const logger = stderrLogger();
-  await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await makeDirDurable(dataDir);
   const lock = await lockDataDir(dataDir);
   const store = await openUserStore(usersSpec).catch((error) => {
     lock.release();

@@ -95,9 +95,10 @@ function describeConnectError(error: unknown, where: string): Error {
     );
   }
   if (/certificate|UnknownIssuer|NotValidForName|BadSignature|Expired/i.test(text)) {
+    // rustls names the name mismatch "NotValidForName" or, in newer versions, in words.
     const reason = /UnknownIssuer/.test(text)
       ? "the server's certificate is not signed by a trusted CA (check --ca)"
-      : /NotValidForName/.test(text)
+      : /NotValidForName|not valid for name/i.test(text)
       ? "the server's certificate is not valid for this host name"
       : /Expired/i.test(text)
       ? "the server's certificate has expired"

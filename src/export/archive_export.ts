@@ -8,9 +8,9 @@
  * to `DEST.partial-RANDOM` and renamed to DEST only when complete, so a failed export never
  * leaves a complete-looking archive.
  *
- * Zip: entries are stored (level 0) by default — deflate in zip.js runs at ~40 MiB/s (level 1)
- * against ~165 MiB/s stored, the archive is a transport format the user can compress again, and
- * much backed-up data (media, archives) does not shrink; `level` overrides it. Modes are kept as
+ * Zip: entries are stored (level 0) by default — deflate in zip.js is several times slower than
+ * storing (docs/PERFORMANCE.md), the archive is a transport format the user can compress again,
+ * and much backed-up data (media, archives) does not shrink; `level` overrides it. Modes are kept as
  * Unix external attributes, mtimes in the extended-timestamp field (1 s precision), symlinks
  * as Info-ZIP symlink entries (mode `S_IFLNK`, content = target), which `unzip` restores as links.
  * Zip64 is used for files of 4 GiB and more, and by zip.js wherever offsets need it.

@@ -5,8 +5,8 @@
  * The decision is cheap: a chunk larger than 64 KiB is first probed by compressing its first
  * 64 KiB, and stored raw when that saves under 3% (media, archives, encrypted files), so
  * incompressible data costs one probe rather than a full pass. A chunk of 64 KiB or less is its
- * own probe. Chunks under 512 bytes are stored raw: each zstd call costs ~15–20 µs and a frame
- * ~10 bytes, against at most a few hundred bytes saved.
+ * own probe. Chunks under 512 bytes are stored raw: a zstd call and its frame cost more than
+ * they could save (docs/PERFORMANCE.md).
  *
  * Decompression is bounded by the caller's maximum chunk size, so a hostile or damaged payload
  * cannot inflate without limit. zstd frames carry no authentication of their own (a truncated

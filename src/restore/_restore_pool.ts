@@ -3,11 +3,8 @@
  * calls, so the kernel's file-creation work (most of a restore of many small files) runs on every
  * core while the main thread fetches and verifies. A restore starts with two and adds a third
  * when creating files is slow: when the files of a window of 512 took more than 0.25 ms each to
- * create and finish (open; chmod, utime, close, rename). On a settled disk a window averaged
- * 30-150 µs and two writers restored the benchmark tree as fast as three (median 6.73 against
- * 6.71 s over 8 runs) with a peak of 239 MiB against 270; right after a 20,000-file deletion on
- * ext4 without a journal (the kernel then scans recently freed inodes on every create) a window
- * took ~450 µs, and three writers were 23% faster than two (median of 4). Each file goes to
+ * create and finish (open; chmod, utime, close, rename), as right after many deletions on some
+ * file systems (docs/PERFORMANCE.md says when a third writer pays). Each file goes to
  * one worker, whole, in order; operations are batched (≤ 1 MiB of data or 256 operations per
  * message, flushed at the latest when the main thread next waits). File data travels through a
  * ring of shared memory per worker (`ringBytes`): the main thread copies each chunk in and waits

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { SyncDir } from "../atomic_file.ts";
 import { BurrowError, NotFoundError } from "../errors.ts";
 import type { HeldLock } from "../exclusive_lock.ts";
 import { type Logger, silentLogger, withFields } from "../log.ts";
@@ -38,6 +39,8 @@ export interface RepositoryRegistryOptions {
   openChunks?: ChunkStoreOpener;
   /** Hears of damage found in a repository, with the user and the paths. */
   logger?: Logger;
+  /** Fsyncs a folder into which a folder was made (default `syncDir`); tests record the calls. */
+  syncDir?: SyncDir;
 }
 
 interface Opened {
@@ -61,6 +64,7 @@ export class RepositoryRegistry {
   readonly #userExists: (name: string) => Promise<boolean>;
   readonly #lockWaitMs: number;
   readonly #logger: Logger;
+  readonly #durable: { syncDir?: SyncDir };
 
   constructor(dataDir: string, options: RepositoryRegistryOptions) {
     this.#dataDir = dataDir;
@@ -69,6 +73,7 @@ export class RepositoryRegistry {
     this.#userExists = options.userExists;
     this.#lockWaitMs = options.lockWaitMs ?? 5000;
     this.#logger = options.logger ?? silentLogger;
+    this.#durable = options.syncDir === undefined ? {} : { syncDir: options.syncDir };
   }
 
   /**
@@ -121,7 +126,7 @@ export class RepositoryRegistry {
   /** Takes the user's lock, checks the account, then opens (creating it when missing). */
   async #openLocked(user: string): Promise<Opened> {
     await this.#closing.get(user);
-    const lock = await lockRepository(this.#dataDir, user, this.#lockWaitMs);
+    const lock = await lockRepository(this.#dataDir, user, this.#lockWaitMs, this.#durable);
     if (lock === null) {
       throw new BurrowError(
         "BUSY",
@@ -136,7 +141,7 @@ export class RepositoryRegistry {
       const logger = withFields(this.#logger, { user });
       const budget = this.#budget;
       const openChunks = this.#openChunks ?? ((d) => PackChunkStore.open(d, { budget, logger }));
-      const repository = await UserRepository.open(dir, openChunks, logger);
+      const repository = await UserRepository.open(dir, { openChunks, logger, ...this.#durable });
       return { repository, lock };
     } catch (error) {
       lock.release();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { BurrowError, NotFoundError } from "../errors.ts";
 import { lockRepository } from "../store/repository_lock.ts";
 import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
+import { PackChunkStore } from "../store/pack_chunk_store.ts";
 import { RepositoryRegistry, type RepositoryRegistryOptions } from "./repositories.ts";
 
 /** Runs `body` with a data folder and a registry in which only the users in `accounts` exist. */
@@ -111,4 +112,77 @@ Deno.test("RepositoryRegistry.acquire() right after the last release waits for t
     assert.notEqual(reopened, first, "a new instance, opened after the old one closed");
     await registry.release("alice");
   }, { lockWaitMs: 0, openChunks });
+});
+
+Deno.test("RepositoryRegistry.acquire() makes every folder it creates durable", async () => {
+  const synced: string[] = [];
+  const syncDir = (dir: string) => (synced.push(dir), Promise.resolve());
+  await withRegistry(async (registry, dataDir) => {
+    await registry.acquire("alice");
+    await registry.release("alice");
+    const folders = new Set(synced);
+    // DATA/locks and DATA/repos into DATA, the repository into DATA/repos, its folders into it.
+    for (const dir of [dataDir, `${dataDir}/repos`, `${dataDir}/repos/alice`]) {
+      assert.ok(folders.has(dir), `${dir} was fsynced after a folder was made in it`);
+    }
+    synced.length = 0;
+    await registry.acquire("alice");
+    await registry.release("alice");
+    assert.deepEqual(synced, [], "a second open makes no folder");
+  }, { syncDir });
+});
+
+Deno.test("RepositoryRegistry: a reopen while the pack store still flushes keeps every chunk", async () => {
+  // The closing store's last pack takes 200 ms to fsync; the reopen must not sweep it.
+  const slowSync = {
+    syncFile: async (file: Deno.FsFile) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await file.sync();
+    },
+  };
+  const openChunks = (dir: string) => PackChunkStore.open(dir, { hooks: slowSync });
+  await withRegistry(async (registry) => {
+    const first = await registry.acquire("alice");
+    const id = crypto.getRandomValues(new Uint8Array(32));
+    const blob = crypto.getRandomValues(new Uint8Array(5000));
+    await first.chunks.put(id, blob);
+    const closing = registry.release("alice");
+    const second = await registry.acquire("alice");
+    await closing;
+    assert.deepEqual(await second.chunks.get(id), blob);
+    await registry.release("alice");
+  }, { openChunks });
+});
+
+Deno.test("RepositoryRegistry.acquire() of a store that fails to open drops the lock and retries", async () => {
+  let failures = 1;
+  const openChunks = () =>
+    failures-- > 0
+      ? Promise.reject(new Error("Cannot open chunk store: simulated"))
+      : Promise.resolve(new MemoryChunkStore());
+  await withRegistry(async (registry, dataDir) => {
+    await assert.rejects(registry.acquire("alice"), /simulated/);
+    const admin = await lockRepository(dataDir, "alice", 0);
+    assert.ok(admin !== null, "a failed open holds no lock");
+    admin.release();
+    const repository = await registry.acquire("alice");
+    assert.ok(repository.chunks instanceof MemoryChunkStore, "the next acquire opens afresh");
+    await registry.release("alice");
+  }, { openChunks });
+});
+
+Deno.test("RepositoryRegistry: users are independent, and a release without acquire does nothing", async () => {
+  await withRegistry(async (registry, dataDir, accounts) => {
+    accounts.add("bob");
+    await registry.release("bob");
+    const alice = await registry.acquire("alice");
+    const bob = await registry.acquire("bob");
+    assert.notEqual(alice, bob);
+    await registry.release("alice");
+    assert.equal(await lockRepository(dataDir, "bob", 0), null, "bob's repository stays open");
+    const aliceLock = await lockRepository(dataDir, "alice", 0);
+    assert.ok(aliceLock !== null, "alice's is closed");
+    aliceLock.release();
+    await registry.release("bob");
+  });
 });

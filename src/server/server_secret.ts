@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../atomic_file.ts";
+import { makeDirDurable, writeFileAtomic } from "../atomic_file.ts";
 import { ConfigError } from "../errors.ts";
 
 const SECRET_BYTES = 32;
@@ -18,7 +18,7 @@ export async function loadServerSecret(dataDir: string): Promise<Uint8Array> {
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await makeDirDurable(dataDir);
   const secret = crypto.getRandomValues(new Uint8Array(SECRET_BYTES));
   try {
     await writeFileAtomic(path, secret, { mode: 0o600, createNew: true });

@@ -10,6 +10,7 @@
  */
 import { AuthError, BurrowError, errorMessage, ProtocolError } from "../errors.ts";
 import {
+  type ByteStream,
   chooseProtocol,
   type ClientMessage,
   decodeClientMessage,
@@ -31,6 +32,19 @@ import type { SocketReaper } from "./_socket_reaper.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
 import type { ServerOptions } from "./server.ts";
 import { UploadTally } from "./_upload_tally.ts";
+
+/**
+ * The part of a TLS connection a session uses: `Deno.TlsConn` satisfies it; tests pass an
+ * in-memory one.
+ */
+export interface SessionConn extends ByteStream {
+  /** Completes the TLS handshake; rejects when it fails. */
+  handshake(): Promise<unknown>;
+  /** Shuts the sending side (TLS close_notify); reads go on. */
+  closeWrite(): Promise<void>;
+  readonly localAddr: Deno.Addr;
+  readonly remoteAddr: Deno.Addr;
+}
 
 /** What a session needs from its server. */
 export interface SessionContext extends ServerOptions {
@@ -60,7 +74,7 @@ const MAX_SIGNUPS_PER_CONNECTION = 3;
 
 /** Serves one connection until it closes. */
 export class Session {
-  readonly #conn: Deno.TlsConn;
+  readonly #conn: SessionConn;
   readonly #stream: FrameStream;
   readonly #ctx: SessionContext;
   readonly #localAddr: Deno.Addr;
@@ -80,7 +94,7 @@ export class Session {
   readonly #uploads = new UploadTally();
   #signups = 0;
 
-  constructor(conn: Deno.TlsConn, ctx: SessionContext) {
+  constructor(conn: SessionConn, ctx: SessionContext) {
     this.#conn = conn;
     // Before login no frame may exceed the control-message cap, so an anonymous peer can never
     // make the server buffer a bulk frame; requests read ahead of login are checked when handled.

@@ -1,7 +1,6 @@
 /**
- * The in-memory index of a pack store: chunk id → (pack number, offset, length), kept compact:
- * measured ~85 B per entry at a million entries (~105 B at 100k, with the arrays' growth slack),
- * against ~160 B for a Map of hex strings to objects; adding an entry takes ~1 µs.
+ * The in-memory index of a pack store: chunk id → (pack number, offset, length), kept compact in
+ * typed arrays rather than objects per entry (figures in docs/PERFORMANCE.md).
  *
  * Entries live in "slots" of parallel typed arrays; a Map from a 30-bit key (a keyed mix of the
  * id's first 8 bytes, so a client cannot aim many ids at one key without knowing the process's

@@ -19,6 +19,8 @@
  *   it is reopened, because its blobs may have been reported stored to some session.
  * - Deletes rewrite packs under a journal (`_repack_journal.ts`): a crash leaves each blob either
  *   deleted or present, never listed twice or lost.
+ * - One store per folder per process (`_open_folders.ts`): an open of a folder whose store is
+ *   closing waits until that close has finished; one whose store is open fails.
  *
  * @module
  */
@@ -29,6 +31,7 @@ import { ChunkIndex } from "./_chunk_index.ts";
 import { checkBlob, type ChunkStore } from "./chunk_store.ts";
 import { checkChunkId, CHUNK_ID_BYTES, toHex } from "../format/chunk_id.ts";
 import { encodeIndex, RECORD_HEADER_BYTES } from "./_pack_format.ts";
+import { claimFolder, type FolderClaim } from "./_open_folders.ts";
 import { newPackId, removeIfPresent, storeFailure } from "./_pack_layout.ts";
 import { type LoadReport, loadStore } from "./_pack_loader.ts";
 import { PackTable } from "./_pack_table.ts";
@@ -84,9 +87,11 @@ export class PackChunkStore implements ChunkStore {
   #lost: LoadReport = { lost: new Uint8Array(0), unreadableIndexes: 0 };
   readonly #damagedReads = new Set<string>();
   readonly #logger: Logger;
+  readonly #claim: FolderClaim;
 
-  private constructor(root: string, options: PackChunkStoreOptions) {
+  private constructor(root: string, options: PackChunkStoreOptions, claim: FolderClaim) {
     this.#root = root;
+    this.#claim = claim;
     this.#target = options.packTargetBytes ?? 32 * MiB;
     this.#hooks = { ...DEFAULT_HOOKS, ...options.hooks };
     this.#budget = options.budget ?? new WriteBudget(options.queueBytes ?? 32 * MiB);
@@ -97,16 +102,24 @@ export class PackChunkStore implements ChunkStore {
   /**
    * Opens (creating if needed) the store in `dir`, removing what a crash left behind, rebuilding
    * missing or damaged indexes from their packs, and leaving out the blobs of missing packs.
+   * Waits while a store of this process on the same folder is closing.
+   * @throws {StoreError} when a store of this process has the folder open and is not closing
    */
   static async open(dir: string, options: PackChunkStoreOptions = {}): Promise<PackChunkStore> {
-    const store = new PackChunkStore(dir, options);
-    store.#lost = await loadStore(
-      dir,
-      store.#index,
-      (paths) => store.#packs.add({ paths, writer: undefined, slots: [], sealed: true }),
-      store.#logger,
-    );
-    return store;
+    const claim = await claimFolder(dir);
+    try {
+      const store = new PackChunkStore(dir, options, claim);
+      store.#lost = await loadStore(
+        dir,
+        store.#index,
+        (paths) => store.#packs.add({ paths, writer: undefined, slots: [], sealed: true }),
+        store.#logger,
+      );
+      return store;
+    } catch (error) {
+      claim.release();
+      throw error;
+    }
   }
 
   /**
@@ -265,7 +278,8 @@ export class PackChunkStore implements ChunkStore {
 
   /**
    * Flushes, then closes every file. Rejects if the final flush fails. Idempotent: every call
-   * returns the first one's outcome, its failure included.
+   * returns the first one's outcome, its failure included. The folder is free for another store
+   * once the returned promise settles.
    */
   close(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed;
@@ -280,6 +294,7 @@ export class PackChunkStore implements ChunkStore {
         this.#released = true;
       }
     })();
+    this.#claim.closing(this.#closed);
     return this.#closed;
   }
 

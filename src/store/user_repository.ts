@@ -16,7 +16,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { writeFileAtomic } from "../atomic_file.ts";
+import { makeDirDurable, type SyncDir, writeFileAtomic } from "../atomic_file.ts";
 import { BurrowError, errorMessage, NotFoundError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { validateSnapshotId } from "../names.ts";
@@ -44,6 +44,16 @@ export interface SnapshotListing {
 /** Opens a chunk store in a folder; injectable for tests. */
 export type ChunkStoreOpener = (dir: string) => Promise<ChunkStore>;
 
+/** Options of `UserRepository.open`. */
+export interface UserRepositoryOptions {
+  /** Opens the chunk store in `chunks/` (default: a `PackChunkStore` with default options). */
+  openChunks?: ChunkStoreOpener;
+  /** Hears of records that cannot be read, with their paths. */
+  logger?: Logger;
+  /** Fsyncs a folder into which a folder was made (default `syncDir`); tests record the calls. */
+  syncDir?: SyncDir;
+}
+
 /** The server-side repository of one user. */
 export class UserRepository {
   readonly #dir: string;
@@ -58,18 +68,17 @@ export class UserRepository {
   }
 
   /**
-   * Opens (and creates when missing) the repository in `dir`; `logger` hears of records that
-   * cannot be read, with their paths.
+   * Opens (and creates when missing) the repository in `dir`. Every folder it makes (the
+   * repository's, its parents, `snapshots/`, `keys/`) is fsynced into its parent before the
+   * repository is used: losing the `keys/` entry in a crash would lose every backup.
    */
-  static async open(
-    dir: string,
-    openChunks: ChunkStoreOpener = (d) => PackChunkStore.open(d),
-    logger: Logger = silentLogger,
-  ): Promise<UserRepository> {
-    for (const sub of ["", "/snapshots", "/keys"]) {
-      await Deno.mkdir(`${dir}${sub}`, { recursive: true, mode: 0o700 });
-    }
-    return new UserRepository(dir, await openChunks(`${dir}/chunks`), logger);
+  static async open(dir: string, options: UserRepositoryOptions = {}): Promise<UserRepository> {
+    const durable = options.syncDir === undefined ? {} : { syncDir: options.syncDir };
+    await makeDirDurable(dir, durable);
+    for (const sub of ["snapshots", "keys"]) await makeDirDurable(`${dir}/${sub}`, durable);
+    const openChunks = options.openChunks ?? ((d) => PackChunkStore.open(d));
+    const chunks = await openChunks(`${dir}/chunks`);
+    return new UserRepository(dir, chunks, options.logger ?? silentLogger);
   }
 
   /** The wrapped master key for the password whose client KDF string is `kdf`, or null. */

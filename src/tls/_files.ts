@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { makeDirDurable } from "../atomic_file.ts";
 import { ConfigError } from "../errors.ts";
 
 /** `dir/name`, without doubling a trailing separator of dir. */
@@ -79,7 +80,7 @@ export async function syncDir(dir: string): Promise<void> {
 /** Creates dir (mode 0700) and its parents where missing. */
 export async function makePrivateDir(dir: string): Promise<void> {
   try {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await makeDirDurable(dir);
   } catch (error) {
     throw new ConfigError(`Cannot create folder "${dir}": ${describeFsError(error)}`, {
       cause: error,

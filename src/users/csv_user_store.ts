@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../atomic_file.ts";
+import { makeDirDurable, writeFileAtomic } from "../atomic_file.ts";
 import { BurrowError, errorMessage, StoreError, UserExistsError } from "../errors.ts";
 import type { UserRecord, UserStore, UserUpdate } from "./user_store.ts";
 import { validateUserName } from "./user_name.ts";
@@ -215,7 +215,7 @@ export class CsvUserStore implements UserStore {
   /** Creates the parent folder (mode 0700) when it is missing. */
   async #ensureDir(): Promise<void> {
     try {
-      await Deno.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      await makeDirDurable(dirname(this.path));
     } catch (error) {
       throw this.#writeError(error);
     }

@@ -6,6 +6,7 @@
  */
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLOutputValue, type StatementSync } from "node:sqlite";
+import { makeDirDurable } from "../atomic_file.ts";
 import { BurrowError, errorMessage, StoreError, UserExistsError } from "../errors.ts";
 import type { UserRecord, UserStore, UserUpdate } from "./user_store.ts";
 import { validateUserName } from "./user_name.ts";
@@ -185,7 +186,7 @@ export class SqliteUserStore implements UserStore {
 
 /** Creates the parent folder (0700) and an empty database file (0600) when they are missing. */
 async function createPrivateFile(path: string): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await makeDirDurable(dirname(path));
   try {
     const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
     file.close();

@@ -164,7 +164,7 @@ borg-local_restore() { CMD=(env -C "$1" borg extract "$REPO_DIR::snap-$BORG_N");
 borg-local_restored_root() { echo "$1$2"; }
 borg-local_teardown() { :; }
 
-# burrow, driven by its command line (README, DESIGN.md §1). BURROW is the command that runs it
+# burrow, driven by its command line (README.md). BURROW is the command that runs it
 # (split on spaces), by default this checkout's main.ts under `deno run -A`.
 BURROW_CMD=()
 if [[ -n ${BURROW:-} ]]; then

@@ -1,0 +1,252 @@
+import assert from "node:assert/strict";
+import { deriveClientKeys, parseClientKdf } from "../auth/mod.ts";
+import { newCredentials } from "../auth/new_credentials.ts";
+import { newMasterKey, wrapMasterKey } from "../format/master_key.ts";
+import { silentLogger } from "../log.ts";
+import {
+  CLIENT_READ_LIMITS,
+  decodeServerMessage,
+  encodeMessage,
+  FrameStream,
+  type MessageName,
+  MessageType,
+  type Payloads,
+  type ServerMessage,
+} from "../protocol/mod.ts";
+import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
+import { lockRepository } from "../store/repository_lock.ts";
+import { inTempDir } from "../../tests/_testing.ts";
+import { SocketReaper } from "./_socket_reaper.ts";
+import { addTestUser, CHEAP_KDF, memoryConnPair, testAccounts } from "./_testing.ts";
+import { RepositoryRegistry } from "./repositories.ts";
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./server.ts";
+import { Session } from "./session.ts";
+
+/** One reply as the client reads it: its request id and decoded message. */
+interface Reply {
+  id: number;
+  message: ServerMessage;
+}
+
+/** A session over an in-memory connection, and the client's end of it. */
+interface Harness {
+  session: Session;
+  /** Resolves when the session's `run` does. */
+  done: Promise<void>;
+  dataDir: string;
+  /** Times the session called `onLogin`. */
+  logins: () => number;
+  send<T extends MessageName>(type: T, payload: Payloads[T], id?: number): Promise<void>;
+  /** The next reply, or null once the server closed the connection. */
+  next(): Promise<Reply | null>;
+  request<T extends MessageName>(type: T, payload: Payloads[T]): Promise<Reply>;
+  login(user: string, password: string): Promise<Reply>;
+  /** The client's end, for writing raw bytes and closing. */
+  conn: ReturnType<typeof memoryConnPair>["client"];
+}
+
+interface HarnessOptions {
+  allowSignup?: boolean;
+  limits?: Partial<ServerLimits>;
+}
+
+async function withSession(
+  body: (h: Harness) => Promise<void>,
+  options: HarnessOptions = {},
+): Promise<void> {
+  await inTempDir(async (dataDir) => {
+    const { accounts, store, close } = testAccounts({
+      ...(options.allowSignup === undefined ? {} : { allowSignup: options.allowSignup }),
+    });
+    await addTestUser(store, "alice", "alice-pass");
+    const repositories = new RepositoryRegistry(dataDir, {
+      userExists: async (name) => (await store.get(name)) !== null,
+      openChunks: () => Promise.resolve(new MemoryChunkStore()),
+    });
+    const { server, client } = memoryConnPair();
+    let logins = 0;
+    const session = new Session(server, {
+      hostname: "127.0.0.1",
+      port: 7443,
+      certPem: "",
+      keyPem: "",
+      accounts,
+      repositories,
+      limits: { ...DEFAULT_SERVER_LIMITS, ...options.limits },
+      logger: silentLogger,
+      id: 1,
+      peer: "127.0.0.1:50000",
+      reaper: new SocketReaper(silentLogger),
+      onLogin: () => void logins++,
+    });
+    const done = session.run();
+    const frames = new FrameStream(client, { limits: CLIENT_READ_LIMITS });
+    let nextId = 1;
+    const h: Harness = {
+      session,
+      done,
+      dataDir,
+      logins: () => logins,
+      conn: client,
+      send: (type, payload, id = nextId++) =>
+        frames.writeFrame(MessageType[type], id, encodeMessage(type, payload)),
+      next: async () => {
+        const frame = await frames.readFrame();
+        return frame === null ? null : { id: frame.requestId, message: decodeServerMessage(frame) };
+      },
+      request: async (type, payload) => {
+        await h.send(type, payload);
+        const reply = await h.next();
+        assert.ok(reply !== null, `no reply to ${type}: the connection closed`);
+        return reply;
+      },
+      login: async (user, password) => {
+        await h.request("hello", { protocol: [1], client: "test" });
+        const challenge = await h.request("login_start", { user });
+        assert.equal(challenge.message.type, "login_challenge");
+        const { kdf } = challenge.message.payload as Payloads["login_challenge"];
+        const keys = await deriveClientKeys(password, parseClientKdf(kdf));
+        return await h.request("login_proof", { authKey: keys.authKey });
+      },
+    };
+    try {
+      await body(h);
+    } finally {
+      client.close();
+      await done;
+      await close();
+    }
+  });
+}
+
+/** Asserts `reply` is an `error` with `code` under request id `id`. */
+function assertError(reply: Reply | null, id: number, code: string): void {
+  assert.ok(reply !== null, "an error reply, not a closed connection");
+  assert.equal(reply.id, id);
+  assert.equal(reply.message.type, "error");
+  assert.equal((reply.message.payload as Payloads["error"]).code, code);
+}
+
+Deno.test("Session: hello, login, then the user's own repository; the close releases it", async () => {
+  await withSession(async (h) => {
+    const hello = await h.request("hello", { protocol: [1], client: "test" });
+    assert.deepEqual(hello.message, {
+      type: "hello_ok",
+      payload: { protocol: 1, server: "burrow/0.1.0", signup: false },
+    });
+    const { kdf } = (await h.request("login_start", { user: "alice" })).message
+      .payload as Payloads["login_challenge"];
+    const keys = await deriveClientKeys("alice-pass", parseClientKdf(kdf));
+    const loggedIn = await h.request("login_proof", { authKey: keys.authKey });
+    assert.deepEqual(loggedIn.message, { type: "login_ok", payload: { user: "alice" } });
+    assert.equal(h.logins(), 1);
+    assert.deepEqual((await h.request("get_key", {})).message, { type: "key", payload: {} });
+    const wrapped = wrapMasterKey(newMasterKey(), keys.keyEncryptionKey);
+    assert.equal((await h.request("put_key", { wrapped })).message.type, "ok");
+    assert.deepEqual((await h.request("get_key", {})).message.payload, { wrapped });
+    assert.equal(await lockRepository(h.dataDir, "alice", 0), null, "the repository is open");
+    h.conn.close();
+    await h.done;
+    const lock = await lockRepository(h.dataDir, "alice", 0);
+    assert.ok(lock !== null, "the session's end released the repository");
+    lock.release();
+  });
+});
+
+Deno.test("Session answers pipelined requests under their own ids, in order", async () => {
+  await withSession(async (h) => {
+    await h.login("alice", "alice-pass");
+    await h.send("get_key", {}, 70);
+    await h.send("list_snapshots", {}, 71);
+    await h.send("list_chunks", {}, 72);
+    const replies = [await h.next(), await h.next(), await h.next()];
+    assert.deepEqual(replies.map((r) => [r?.id, r?.message.type]), [
+      [70, "key"],
+      [71, "snapshots"],
+      [72, "chunk_ids"],
+    ]);
+  });
+});
+
+Deno.test("Session refuses a request before login and closes the connection", async () => {
+  await withSession(async (h) => {
+    await h.request("hello", { protocol: [1], client: "test" });
+    await h.send("list_snapshots", {}, 9);
+    assertError(await h.next(), 9, "PROTOCOL");
+    assert.equal(await h.next(), null, "the server closed the connection");
+    await h.done;
+    assert.equal(h.logins(), 0);
+  });
+});
+
+Deno.test("Session refuses a protocol version it does not speak", async () => {
+  await withSession(async (h) => {
+    await h.send("hello", { protocol: [99], client: "test" }, 1);
+    assertError(await h.next(), 1, "UNSUPPORTED_VERSION");
+    assert.equal(await h.next(), null);
+  });
+});
+
+Deno.test("Session closes after a wrong password, and opens no repository", async () => {
+  await withSession(async (h) => {
+    const reply = await h.login("alice", "wrong");
+    assertError(reply, reply.id, "AUTH_FAILED");
+    assert.equal(await h.next(), null);
+    await h.done;
+    assert.equal(h.logins(), 0);
+    const lock = await lockRepository(h.dataDir, "alice", 0);
+    assert.ok(lock !== null);
+    lock.release();
+  });
+});
+
+Deno.test("Session reports a frame over the pre-login cap under request id 0 and closes", async () => {
+  await withSession(async (h) => {
+    // A header announcing a 1 MiB body: before login no frame may exceed the control cap.
+    const header = new Uint8Array(9);
+    new DataView(header.buffer).setUint32(0, 1024 * 1024);
+    header[4] = MessageType.put_chunks;
+    await h.conn.write(header);
+    assertError(await h.next(), 0, "PROTOCOL");
+    assert.equal(await h.next(), null);
+  });
+});
+
+Deno.test("Session closes a client that stays silent past the handshake timeout", async () => {
+  await withSession(async (h) => {
+    await h.request("hello", { protocol: [1], client: "test" });
+    await h.done;
+    assert.equal(await h.next(), null, "closed without a word: the client sent nothing to answer");
+  }, { limits: { handshakeTimeoutMs: 50 } });
+});
+
+Deno.test("Session.drain() ends a logged-in session with BUSY under request id 0", async () => {
+  await withSession(async (h) => {
+    await h.login("alice", "alice-pass");
+    const drained = h.session.drain(1000);
+    const goodbye = await h.next();
+    assertError(goodbye, 0, "BUSY");
+    assert.ok(/shutting down/.test((goodbye!.message.payload as Payloads["error"]).message));
+    assert.equal(await h.next(), null, "then the server shuts its side");
+    h.conn.close();
+    await drained;
+  });
+});
+
+Deno.test("Session allows 3 signups per connection, then refuses and closes", async () => {
+  await withSession(async (h) => {
+    const hello = await h.request("hello", { protocol: [1], client: "test" });
+    assert.equal((hello.message.payload as Payloads["hello_ok"]).signup, true);
+    for (const user of ["bob", "carol", "dave"]) {
+      const { kdf, authKey } = await newCredentials("pw", CHEAP_KDF);
+      assert.deepEqual((await h.request("signup", { user, kdf, authKey })).message, {
+        type: "signup_ok",
+        payload: { user },
+      });
+    }
+    const { kdf, authKey } = await newCredentials("pw", CHEAP_KDF);
+    await h.send("signup", { user: "erin", kdf, authKey }, 50);
+    assertError(await h.next(), 50, "RATE_LIMITED");
+    assert.equal(await h.next(), null);
+  }, { allowSignup: true });
+});
