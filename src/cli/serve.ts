@@ -9,7 +9,7 @@ import {
   SignupLimiter,
 } from "../auth/mod.ts";
 import { makeDirDurable } from "../atomic_file.ts";
-import { errorMessage, UsageError } from "../errors.ts";
+import { ConfigError, errorMessage, UsageError } from "../errors.ts";
 import { AccountService } from "../server/accounts.ts";
 import { raiseDescriptorLimit } from "../server/descriptor_limit.ts";
 import { DEFAULT_SERVER_LIMITS, halfOf, type ServerLimits, startServer } from "../server/server.ts";
@@ -111,6 +111,11 @@ async function run(args: ParsedArgs): Promise<void> {
   const { dataDir, usersSpec } = resolveStoreLocation(args, processEnv);
   const logger = stderrLogger();
   await makeDirDurable(dataDir);
+  if (!(await Deno.stat(dataDir)).isDirectory) {
+    throw new ConfigError(
+      `Cannot use data folder "${dataDir}": it is a file; give a folder with --data`,
+    );
+  }
   const lock = await lockDataDir(dataDir);
   const store = await openUserStore(usersSpec).catch((error) => {
     lock.release();

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { errorMessage } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ErrorPayload } from "../protocol/mod.ts";
 import { AcceptBackoff } from "./_accept_backoff.ts";
@@ -81,13 +81,7 @@ export interface RunningServer {
 
 /** Starts listening; resolves once the socket is bound. */
 export function startServer(options: ServerOptions): Promise<RunningServer> {
-  const listener = Deno.listenTls({
-    hostname: options.hostname,
-    port: options.port,
-    cert: options.certPem,
-    key: options.keyPem,
-    alpnProtocols: ["burrow/1"],
-  });
+  const listener = listen(options);
   const { limits, logger } = options;
   const sessions = new Set<Session>();
   const admission = new Admission<Session>(limits, (session) => session.progress);
@@ -191,4 +185,31 @@ function formatAddr(addr: Deno.Addr): string {
   return addr.hostname.includes(":")
     ? `[${addr.hostname}]:${addr.port}`
     : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * Binds the TLS listener.
+ * @throws {ConfigError} naming the address and what to do when it is taken or not allowed
+ */
+function listen(options: ServerOptions): Deno.TlsListener {
+  try {
+    return Deno.listenTls({
+      hostname: options.hostname,
+      port: options.port,
+      cert: options.certPem,
+      key: options.keyPem,
+      alpnProtocols: ["burrow/1"],
+    });
+  } catch (error) {
+    const where = formatAddr({ transport: "tcp", hostname: options.hostname, port: options.port });
+    const reason = error instanceof Deno.errors.AddrInUse
+      ? "the address is in use (is another burrow serve running?); choose another with --listen"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied (ports below 1024 need root); choose another with --listen"
+      : error instanceof Deno.errors.AddrNotAvailable
+      ? "this machine has no such address; choose another with --listen"
+      : undefined;
+    if (reason === undefined) throw error;
+    throw new ConfigError(`Cannot listen on ${where}: ${reason}`, { cause: error });
+  }
 }

@@ -105,3 +105,28 @@ Deno.test("serve rejects bad flags with exit 2", async () => {
     assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   }
 });
+
+Deno.test("serve says which address is taken, or that --data is a file, in one line", async () => {
+  const running = await startServer();
+  const other = await Deno.makeTempDir({ prefix: "burrow-e2e-" });
+  try {
+    const taken = await burrow(["serve", "--listen", running.address, "--data", other]);
+    assert.equal(taken.code, 1);
+    assert.equal(
+      taken.stderr.split("\n").filter((line) => line.startsWith("burrow:")).join("\n"),
+      `burrow: Cannot listen on ${running.address}: the address is in use (is another burrow serve running?); choose another with --listen`,
+    );
+    const file = `${other}/not-a-folder`;
+    await Deno.writeTextFile(file, "x");
+    const notFolder = await burrow(["serve", "--listen", "127.0.0.1:0", "--data", file]);
+    assert.equal(notFolder.code, 1);
+    assert.equal(
+      notFolder.stderr,
+      `burrow: Cannot use data folder "${file}": it is a file; give a folder with --data\n`,
+    );
+  } finally {
+    await running.stop();
+    await Deno.remove(other, { recursive: true });
+    await Deno.remove(running.dataDir, { recursive: true });
+  }
+});
