@@ -49,6 +49,7 @@ const SHARED = new Set([
   "fifo.ts",
   "release_bytes.ts",
   "worker_pool.ts",
+  "fs_times.ts",
 ]);
 /** Layers that must not open sockets. */
 const NO_SOCKETS = new Set([

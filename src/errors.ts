@@ -25,6 +25,7 @@ export type ErrorCode =
   | "BUSY"
   | "CONFLICT"
   | "TIMEOUT"
+  | "INCOMPLETE"
   | "INTERNAL";
 
 /** Options shared by every domain error. */
@@ -127,6 +128,16 @@ export class NetworkError extends BurrowError {
     options?: BurrowErrorOptions,
   ) {
     super(code, message, options);
+  }
+}
+
+/**
+ * A command that did its work but left something out (a push that skipped files it could not
+ * read); what it did is saved. Local only: never sent on the wire.
+ */
+export class IncompleteError extends BurrowError {
+  constructor(message: string, options?: BurrowErrorOptions) {
+    super("INCOMPLETE", message, options);
   }
 }
 

@@ -17,7 +17,7 @@ export type FileStatus = "new" | "changed" | "unchanged";
 export function fileStatus(entry: TreeEntry, previous: TreeEntry | undefined): FileStatus {
   if (previous === undefined) return "new";
   const same = previous.type === "file" && previous.size === entry.size &&
-    previous.mtimeMs === entry.mtimeMs && previous.inode === entry.inode;
+    sameTime(previous.mtimeNs, entry.mtimeNs) && previous.inode === entry.inode;
   return same ? "unchanged" : "changed";
 }
 
@@ -70,4 +70,14 @@ export function summarize(
     if (entry.type === "file" && !files.has(entry.path)) summary.filesRemoved++;
   }
   return summary;
+}
+
+/**
+ * Whether a file's time matches its parent entry's. A parent read from a version 1 manifest kept
+ * only milliseconds: a whole-millisecond time matches any time within that millisecond, so the
+ * first push after an upgrade does not read every file again.
+ */
+function sameTime(previous: bigint, now: bigint): boolean {
+  if (previous === now) return true;
+  return previous % 1_000_000n === 0n && now - (now % 1_000_000n) === previous;
 }

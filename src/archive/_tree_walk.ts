@@ -1,5 +1,5 @@
 /**
- * The archiver's walk: sync calls on the main thread (`Deno.readDirSync`, `Deno.lstatSync`),
+ * The archiver's walk: sync calls on the main thread (`Deno.readDirSync`, `lstatEntry`),
  * lazily (a generator, so the archiver can hand out jobs while it walks), depth-first, names in UTF-8 byte order, a folder before its contents. Symlinks are recorded,
  * never followed; sockets, fifos and devices are skipped with a warning; a folder or entry that
  * cannot be read is left out with a warning and the walk goes on.
@@ -11,6 +11,7 @@ import { basename, resolve } from "node:path";
 import { NotFoundError } from "../errors.ts";
 import { quoteName } from "../names.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
+import { type EntryStatus, lstatEntry, statFollowing } from "../fs_times.ts";
 
 /** One entry found by the walk, with where it lives on disk. */
 export interface WalkedEntry {
@@ -38,9 +39,9 @@ export type WalkWarning = (path: string, reason: string) => void;
  */
 export function walkTree(source: string, warn: WalkWarning): TreeWalk {
   const root = resolve(source);
-  let info: Deno.FileInfo;
+  let info: EntryStatus;
   try {
-    info = Deno.statSync(root);
+    info = statFollowing(root);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new NotFoundError(`Cannot back up ${quoteName(source)}: it does not exist`, {
@@ -57,7 +58,7 @@ export function walkTree(source: string, warn: WalkWarning): TreeWalk {
 
 function* walkFile(
   name: string,
-  info: Deno.FileInfo,
+  info: EntryStatus,
   source: string,
   warn: WalkWarning,
 ): Generator<WalkedEntry, void, undefined> {
@@ -74,9 +75,9 @@ function* walkFolder(
   for (const name of names) {
     const path = prefix === "" ? name : `${prefix}/${name}`;
     const source = folder.endsWith("/") ? folder + name : `${folder}/${name}`; // "/" as root
-    let info: Deno.FileInfo;
+    let info: EntryStatus;
     try {
-      info = Deno.lstatSync(source);
+      info = lstatEntry(source);
     } catch (error) {
       warn(path, `Cannot read entry: ${reason(error)}`);
       continue;
@@ -101,7 +102,7 @@ function* walkFolder(
 /** The entry for a file or symlink, or undefined (with a warning) for anything else. */
 function entryOf(
   path: string,
-  info: Deno.FileInfo,
+  info: EntryStatus,
   source: string,
   warn: WalkWarning,
 ): TreeEntry | undefined {
@@ -114,29 +115,21 @@ function entryOf(
       return undefined;
     }
   }
-  warn(path, `Cannot back up entry: it is a ${specialKind(info)}, skipped`);
+  warn(path, `Cannot back up entry: it is a ${info.special ?? "special file"}, skipped`);
   return undefined;
 }
 
-function baseEntry(path: string, type: TreeEntry["type"], info: Deno.FileInfo): TreeEntry {
+function baseEntry(path: string, type: TreeEntry["type"], info: EntryStatus): TreeEntry {
   return {
     path,
     type,
-    mode: (info.mode ?? 0) & 0o7777,
-    mtimeMs: info.mtime?.getTime() ?? 0,
+    mode: info.mode,
+    mtimeNs: info.mtimeNs,
     size: 0,
-    inode: info.ino ?? 0,
+    inode: info.inode,
     chunks: [],
     target: "",
   };
-}
-
-function specialKind(info: Deno.FileInfo): string {
-  if (info.isSocket === true) return "socket";
-  if (info.isFifo === true) return "fifo";
-  if (info.isBlockDevice === true) return "block device";
-  if (info.isCharDevice === true) return "character device";
-  return "special file";
 }
 
 /** A folder's entry names in UTF-8 byte order. */

@@ -1,3 +1,4 @@
+import { lstatEntry, setModificationTime } from "../fs_times.ts";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { BlobOpener } from "../format/blob_crypto.ts";
@@ -143,7 +144,7 @@ Deno.test("archive() records a tree, and every file rebuilds from its sealed chu
     for (const entry of result.entries) {
       const stat = await Deno.lstat(`${root}/${entry.path}`);
       assert.equal(entry.mode, stat.mode! & 0o7777, entry.path);
-      assert.equal(entry.mtimeMs, stat.mtime!.getTime(), entry.path);
+      assert.equal(entry.mtimeNs, lstatEntry(`${root}/${entry.path}`).mtimeNs, entry.path);
       assert.equal(entry.inode, stat.ino, entry.path);
       if (entry.type !== "file") {
         assert.deepEqual([entry.size, entry.chunks.length], [0, 0]);
@@ -155,7 +156,7 @@ Deno.test("archive() records a tree, and every file rebuilds from its sealed chu
     const byPath = new Map(result.entries.map((e) => [e.path, e]));
     assert.equal(byPath.get("link")!.target, "docs/readme.txt");
     assert.equal(byPath.get("docs/readme.txt")!.mode, 0o640);
-    assert.equal(byPath.get("docs/readme.txt")!.mtimeMs, 1_600_000_000_250);
+    assert.equal(byPath.get("docs/readme.txt")!.mtimeNs, 1_600_000_000_250_000_000n);
     assert.equal(byPath.get("docs/deep/x")!.mode, 0o750);
     assert.ok(byPath.get("big.bin")!.chunks.length >= 5, "20 MiB make several chunks");
     assert.deepEqual(byPath.get("dup1.bin")!.chunks, byPath.get("docs/dup2.bin")!.chunks);
@@ -229,9 +230,9 @@ Deno.test("archive() reuses the chunks of unchanged files without reading them",
     const first = await run(root);
     const previous = new Map(first.result.entries.map((e) => [e.path, e]));
     const knownIds = first.uploads.flat().map((b) => b.id);
-    const stat = await Deno.stat(`${root}/same.txt`);
+    const before = lstatEntry(`${root}/same.txt`).mtimeNs;
     await Deno.writeTextFile(`${root}/same.txt`, "ORIGINAL CONTENT"); // same size, same inode
-    await Deno.utime(`${root}/same.txt`, stat.atime!, stat.mtime!);
+    setModificationTime(`${root}/same.txt`, before);
     await Deno.writeTextFile(`${root}/grown.txt`, "longer now");
     await Deno.remove(`${root}/gone.txt`);
     await Deno.writeTextFile(`${root}/new.txt`, "new file");

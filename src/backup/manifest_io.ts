@@ -57,7 +57,7 @@ export function sameEntries(a: readonly TreeEntry[], b: readonly TreeEntry[]): b
     const x = a[i]!;
     const y = b[i]!;
     if (
-      x.path !== y.path || x.type !== y.type || x.mode !== y.mode || x.mtimeMs !== y.mtimeMs ||
+      x.path !== y.path || x.type !== y.type || x.mode !== y.mode || x.mtimeNs !== y.mtimeNs ||
       x.size !== y.size || x.inode !== y.inode || x.target !== y.target ||
       !sameIds(x.chunks, y.chunks)
     ) return false;

@@ -64,7 +64,7 @@ function* underTopFolder(
     path: top,
     type: "dir",
     mode: record.rootMode,
-    mtimeMs: record.rootMtimeMs,
+    mtimeNs: record.rootMtimeNs,
     size: 0,
     inode: 0,
     chunks: [],

@@ -10,6 +10,7 @@
 import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository, SnapshotListing } from "../client/remote_repository.ts";
 import { errorMessage, IntegrityError } from "../errors.ts";
+import { statFollowing } from "../fs_times.ts";
 import { toHex } from "../format/chunk_id.ts";
 import { IdSet } from "../format/id_set.ts";
 import type { SnapshotRecord } from "../format/snapshot_model.ts";
@@ -53,7 +54,7 @@ export function latestOfSet(
 export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord> {
   const { client, repository, timer } = options;
   const started = (options.now ?? (() => new Date()))();
-  const root = await Deno.stat(options.source);
+  const root = statFollowing(options.source);
   const listing = await repository.listSnapshots();
   options.onListing?.(listing);
   const parent = latestOfSet(listing.records, options.set);
@@ -97,15 +98,15 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   await uploader.finish();
   timer?.lap("wait for acks");
   const record: SnapshotRecord = {
-    version: 1,
+    version: 2,
     id: newSnapshotId(),
     set: options.set,
     time: started.toISOString(),
     host: options.host,
     source: options.source,
     rootType: archived.rootType,
-    rootMode: archived.rootType === "dir" ? (root.mode ?? 0o755) & 0o7777 : 0,
-    rootMtimeMs: archived.rootType === "dir" ? root.mtime?.getTime() ?? 0 : 0,
+    rootMode: archived.rootType === "dir" ? root.mode : 0,
+    rootMtimeNs: archived.rootType === "dir" ? root.mtimeNs : 0n,
     parent: parent?.id ?? null,
     manifest,
     summary: {

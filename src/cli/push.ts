@@ -2,7 +2,8 @@
 import { basename, resolve } from "node:path";
 import { pushSnapshot } from "../backup/push.ts";
 import { RemoteRepository } from "../client/remote_repository.ts";
-import { NotFoundError } from "../errors.ts";
+import { IncompleteError, NotFoundError } from "../errors.ts";
+import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import { validateSetName } from "../names.ts";
 import { StageTimer } from "../stage_timer.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
@@ -66,6 +67,7 @@ async function run(args: ParsedArgs): Promise<void> {
       ...counts,
       seconds,
     });
+    checkComplete(record);
     return;
   }
   printLine(`snapshot ${record.id} of set "${record.set}" saved`);
@@ -77,6 +79,20 @@ async function run(args: ParsedArgs): Promise<void> {
     `read ${formatBytes(s.bytesRead)}, sent ${formatBytes(s.bytesSent)}, stored ${
       formatBytes(s.bytesStored)
     } after deduplication, in ${formatSeconds(seconds)}`,
+  );
+  checkComplete(record);
+}
+
+/**
+ * A push that skipped entries fails at the end (exit 1), after its snapshot was saved and its
+ * summary printed, so scripts notice. @throws {IncompleteError}
+ */
+function checkComplete(record: SnapshotRecord): void {
+  const skipped = record.summary.warnings;
+  if (skipped === 0) return;
+  const entries = skipped === 1 ? "1 entry" : `${skipped} entries`;
+  throw new IncompleteError(
+    `Cannot back up ${entries} (see the warnings above): snapshot ${record.id} was saved without them`,
   );
 }
 

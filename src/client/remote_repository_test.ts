@@ -24,7 +24,7 @@ async function newRepository(): Promise<{ repository: RemoteRepository; wrapped:
 
 function record(id: string, time: string): SnapshotRecord {
   return {
-    version: 1,
+    version: 2,
     id,
     set: "docs",
     time,
@@ -32,7 +32,7 @@ function record(id: string, time: string): SnapshotRecord {
     source: "/home/alice/docs",
     rootType: "dir",
     rootMode: 0o755,
-    rootMtimeMs: 0,
+    rootMtimeNs: 0n,
     parent: null,
     manifest: [],
     summary: {

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { nsToMs } from "../fs_times.ts";
 import { TextReader, ZipWriter } from "@zip.js/zip.js";
 // @ts-types="@types/tar-stream"
 import tar from "tar-stream";
@@ -62,7 +63,7 @@ function fileSink(file: Deno.FsFile): WritableStream<Uint8Array> {
 
 async function addZipEntry(zip: ZipWriter<unknown>, item: TreeItem, level: number): Promise<void> {
   const { entry } = item;
-  const common = { lastModDate: new Date(entry.mtimeMs), level };
+  const common = { lastModDate: new Date(nsToMs(entry.mtimeNs)), level };
   if (entry.type === "dir") {
     await zip.add(`${entry.path}/`, undefined, {
       ...common,
@@ -121,7 +122,7 @@ export async function exportZip(
 type TarHeader = tar.Headers & { pax?: Record<string, string> };
 
 function tarHeader(entry: TreeEntry): TarHeader {
-  const seconds = Math.floor(entry.mtimeMs / 1000);
+  const seconds = Math.floor(nsToMs(entry.mtimeNs) / 1000);
   // tar-stream writes the ustar mtime as a signed 32-bit number: pax carries the others, over
   // a ustar field of 0 (a negative one would not parse).
   const inRange = seconds >= 0 && seconds < 2 ** 31;

@@ -119,7 +119,9 @@ export function validateEntry(entry: TreeEntry): TreeEntry {
   if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) {
     throw new RangeError(`Invalid mode ${entry.mode}: expected 0-0o7777`);
   }
-  if (!Number.isFinite(entry.mtimeMs)) throw new RangeError(`Invalid mtime ${entry.mtimeMs}`);
+  if (typeof entry.mtimeNs !== "bigint" || BigInt.asIntN(64, entry.mtimeNs) !== entry.mtimeNs) {
+    throw new RangeError(`Invalid mtime ${entry.mtimeNs}: expected a 64-bit count of nanoseconds`);
+  }
   checkCount("size", entry.size);
   checkCount("inode", entry.inode);
   checkChunks(entry);

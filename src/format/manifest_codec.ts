@@ -1,10 +1,11 @@
 /**
  * The snapshot manifest: a streaming binary encoding of a tree's entries (`TreeEntry`).
  *
- * Format (big-endian): the 8-byte magic `BRWMAN01`, then one record per entry —
- * u8 type (1 file, 2 dir, 3 symlink) | u16 path length | path (UTF-8) | u32 mode | f64 mtimeMs |
- * f64 size | f64 inode | u32 chunk count | chunk ids (32 bytes each) | u16 target length |
- * target (UTF-8) — and an end record: u8 0 | u32 entry count.
+ * Format (big-endian): the 8-byte magic `BRWMAN02`, then one record per entry —
+ * u8 type (1 file, 2 dir, 3 symlink) | u16 path length | path (UTF-8) | u32 mode | i64 mtime in
+ * nanoseconds | f64 size | f64 inode | u32 chunk count | chunk ids (32 bytes each) | u16 target
+ * length | target (UTF-8) — and an end record: u8 0 | u32 entry count. Version 1 (`BRWMAN01`)
+ * differs only in the mtime, an f64 of milliseconds; it is still read.
  *
  * Invariants, checked on both sides: every entry obeys the rules of `snapshot_model.ts`; a folder
  * comes before anything inside it; no path appears twice; the end record counts the entries and
@@ -26,14 +27,26 @@ import type { EntryType, TreeEntry } from "./snapshot_model.ts";
 
 export { entryPathProblem, validateEntry, validateEntryPath } from "./_manifest_rules.ts";
 
-/** The 8 bytes every manifest starts with. */
-export const MANIFEST_MAGIC: Uint8Array = new TextEncoder().encode("BRWMAN01");
+/** The 8 bytes every manifest this version writes starts with. */
+export const MANIFEST_MAGIC: Uint8Array = new TextEncoder().encode("BRWMAN02");
+/** The magic of version 1 manifests (mtime in milliseconds), still read. */
+export const MANIFEST_MAGIC_V1: Uint8Array = new TextEncoder().encode("BRWMAN01");
 
 const TYPE_CODES: Record<EntryType, number> = { file: 1, dir: 2, symlink: 3 };
 const CODE_TYPES: readonly (EntryType | undefined)[] = [undefined, "file", "dir", "symlink"];
-/** Bytes of a record from the mode to the chunk count: u32 + 3 × f64 + u32. */
+/** Bytes of a record from the mode to the chunk count: u32 + i64 + 2 × f64 + u32. */
 const FIXED_BYTES = 4 + 8 + 8 + 8 + 4;
 const utf8 = new TextEncoder();
+
+/**
+ * A version 1 mtime (f64 milliseconds, fractions allowed) in nanoseconds; one that is not finite
+ * becomes a value outside 64 bits, which the entry rules refuse.
+ */
+function millisecondsToNs(ms: number): bigint {
+  if (!Number.isFinite(ms)) return 1n << 64n;
+  const whole = Math.floor(ms);
+  return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
+}
 
 /**
  * Encodes entries into a manifest held in one growing buffer. Entries must come in tree order
@@ -74,7 +87,7 @@ export class ManifestEncoder {
     this.#buffer.set(path, at + 3);
     at += 3 + path.length;
     view.setUint32(at, entry.mode);
-    view.setFloat64(at + 4, entry.mtimeMs);
+    view.setBigInt64(at + 4, entry.mtimeNs);
     view.setFloat64(at + 12, entry.size);
     view.setFloat64(at + 20, entry.inode);
     view.setUint32(at + 28, entry.chunks.length);
@@ -133,6 +146,8 @@ export class ManifestDecoder {
   #start = 0;
   #end = 0;
   #sawMagic = false;
+  /** A version 1 manifest: its mtimes are f64 milliseconds. */
+  #millisecondTimes = false;
   #done = false;
   #failed = false;
   #count = 0;
@@ -173,7 +188,8 @@ export class ManifestDecoder {
     if (!this.#sawMagic) {
       if (this.#end - this.#start < MANIFEST_MAGIC.length) return entries;
       const head = this.#buffer.subarray(this.#start, this.#start + MANIFEST_MAGIC.length);
-      if (!head.every((b, i) => b === MANIFEST_MAGIC[i])) throw this.#error("bad magic");
+      if (head.every((b, i) => b === MANIFEST_MAGIC_V1[i])) this.#millisecondTimes = true;
+      else if (!head.every((b, i) => b === MANIFEST_MAGIC[i])) throw this.#error("bad magic");
       this.#start += MANIFEST_MAGIC.length;
       this.#sawMagic = true;
     }
@@ -257,7 +273,9 @@ export class ManifestDecoder {
       path: this.#decodeText(bytes.subarray(3, at), "path"),
       type,
       mode: view.getUint32(at),
-      mtimeMs: view.getFloat64(at + 4),
+      mtimeNs: this.#millisecondTimes
+        ? millisecondsToNs(view.getFloat64(at + 4))
+        : view.getBigInt64(at + 4),
       size: view.getFloat64(at + 12),
       inode: view.getFloat64(at + 20),
       chunks,

@@ -4,6 +4,7 @@ import { IntegrityError } from "../errors.ts";
 import {
   decodeManifest,
   MANIFEST_MAGIC,
+  MANIFEST_MAGIC_V1,
   ManifestDecoder,
   ManifestEncoder,
   validateEntryPath,
@@ -19,7 +20,7 @@ function entry(path: string, type: EntryType, extra: Partial<TreeEntry> = {}): T
     path,
     type,
     mode: 0o644,
-    mtimeMs: 1.7e12 + 0.5,
+    mtimeNs: 1_700_000_000_000_500_001n,
     size: 0,
     inode: 7,
     chunks: [],
@@ -32,7 +33,7 @@ const SAMPLE: TreeEntry[] = [
   entry("docs", "dir", { mode: 0o755 }),
   entry("docs/a b.txt", "file", { size: 10, chunks: [id(1), id(2)] }),
   entry("docs/empty", "file"),
-  entry("docs/Grüße 🦊", "dir", { mode: 0o700, mtimeMs: -5 }),
+  entry("docs/Grüße 🦊", "dir", { mode: 0o700, mtimeNs: -5n }),
   entry("docs/Grüße 🦊/link", "symlink", { mode: 0o777, target: "../a b.txt" }),
   entry("top.bin", "file", { size: 2 ** 40, inode: 2 ** 53 - 1, chunks: [id(3)], mode: 0o4755 }),
 ];
@@ -82,7 +83,7 @@ const rawEntryArb = fc.record({
   name: nameArb,
   type: fc.constantFrom<EntryType>("file", "dir", "symlink"),
   mode: fc.integer({ min: 0, max: 0o7777 }),
-  mtimeMs: fc.double({ noNaN: true, noDefaultInfinity: true }),
+  mtimeNs: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
   size: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
   inode: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
   chunks: fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 3 }),
@@ -112,11 +113,11 @@ function toTree(raws: RawEntry[]): TreeEntry[] {
     });
     if (r.type === "dir") dirs.push(path);
   }
-  return tree.map(({ path, type, mode, mtimeMs, size, inode, chunks, target }) => ({
+  return tree.map(({ path, type, mode, mtimeNs, size, inode, chunks, target }) => ({
     path,
     type,
     mode,
-    mtimeMs,
+    mtimeNs,
     size,
     inode,
     chunks,
@@ -135,8 +136,11 @@ Deno.test("ManifestDecoder round-trips random trees split at random points", () 
   );
 });
 
+/** The fields of a raw record; `mtimeMs` writes a version 1 (f64 milliseconds) time. */
+type RawFields = Partial<TreeEntry> & { mtimeMs?: number };
+
 /** A record built without validation, to feed the decoder hostile bytes. */
-function rawRecord(code: number, path: string, fields: Partial<TreeEntry> = {}): Uint8Array {
+function rawRecord(code: number, path: string, fields: RawFields = {}): Uint8Array {
   const p = new TextEncoder().encode(path);
   const t = new TextEncoder().encode(fields.target ?? "");
   const chunks = fields.chunks ?? [];
@@ -147,7 +151,8 @@ function rawRecord(code: number, path: string, fields: Partial<TreeEntry> = {}):
   out.set(p, 3);
   let at = 3 + p.length;
   view.setUint32(at, fields.mode ?? 0o644);
-  view.setFloat64(at + 4, fields.mtimeMs ?? 0);
+  if (fields.mtimeMs !== undefined) view.setFloat64(at + 4, fields.mtimeMs);
+  else view.setBigInt64(at + 4, fields.mtimeNs ?? 0n);
   view.setFloat64(at + 12, fields.size ?? 0);
   view.setFloat64(at + 20, fields.inode ?? 0);
   view.setUint32(at + 28, chunks.length);
@@ -159,9 +164,13 @@ function rawRecord(code: number, path: string, fields: Partial<TreeEntry> = {}):
 }
 
 function manifest(...records: Uint8Array[]): Uint8Array {
+  return manifestWith(MANIFEST_MAGIC, records);
+}
+
+function manifestWith(magic: Uint8Array, records: Uint8Array[]): Uint8Array {
   const end = new Uint8Array(5);
   new DataView(end.buffer).setUint32(1, records.length);
-  const parts = [MANIFEST_MAGIC, ...records, end];
+  const parts = [magic, ...records, end];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) (out.set(p, at), at += p.length);
@@ -192,7 +201,6 @@ Deno.test("decodeManifest() refuses hostile entries, naming the entry index", ()
     [rawRecord(1, "f", { size: -1 }), /entry 0: Invalid size/],
     [rawRecord(1, "f", { size: 0.5, chunks: [id(1)] }), /entry 0: Invalid size/],
     [rawRecord(1, "f", { inode: NaN }), /entry 0: Invalid inode/],
-    [rawRecord(1, "f", { mtimeMs: Infinity }), /entry 0: Invalid mtime/],
     [rawRecord(3, "l"), /entry 0: Invalid symlink target/],
     [rawRecord(3, "l", { target: "a\0" }), /entry 0: Invalid symlink target/],
     [rawRecord(1, "f", { target: "x" }), /entry 0: Invalid target/],
@@ -252,4 +260,17 @@ Deno.test("validateEntryPath() accepts relative paths and refuses the rest", () 
   }
   const bad = ["", "/a", "a/", "a//b", "./a", "a/..", "a\0", "\ud800", "é".repeat(2049)];
   for (const path of bad) assert.throws(() => validateEntryPath(path), TypeError, path);
+});
+
+Deno.test("decodeManifest() reads a version 1 manifest's millisecond times as nanoseconds", () => {
+  const v1 = manifestWith(MANIFEST_MAGIC_V1, [
+    rawRecord(2, "d", { mtimeMs: 1_600_000_000_250.5 }),
+    rawRecord(1, "d/f", { mtimeMs: -5 }),
+  ]);
+  const entries = decodeManifest(v1);
+  assert.deepEqual(entries.map((e) => e.mtimeNs), [1_600_000_000_250_500_000n, -5_000_000n]);
+  assertRejects(
+    manifestWith(MANIFEST_MAGIC_V1, [rawRecord(1, "f", { mtimeMs: Infinity })]),
+    /entry 0: Invalid mtime/,
+  );
 });

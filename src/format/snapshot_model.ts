@@ -20,8 +20,8 @@ export interface TreeEntry {
   type: EntryType;
   /** Permission bits (`mode & 0o7777`). */
   mode: number;
-  /** Modification time in milliseconds since the epoch (fractions allowed). */
-  mtimeMs: number;
+  /** Modification time in nanoseconds since the epoch. */
+  mtimeNs: bigint;
   /** Bytes of a file's content; 0 for folders and symlinks. */
   size: number;
   /** Inode number at backup time (0 when unknown): part of the unchanged-file test. */
@@ -55,8 +55,8 @@ export interface SnapshotSummary {
 
 /** The sealed record of one snapshot, as the client writes and reads it. */
 export interface SnapshotRecord {
-  /** Format version of this record. */
-  version: 1;
+  /** Format version of this record (2 since times are kept in nanoseconds). */
+  version: 2;
   /** 16 lowercase hex characters, random. */
   id: string;
   /** Set name (see `validateSetName`). */
@@ -71,8 +71,8 @@ export interface SnapshotRecord {
   rootType: "file" | "dir";
   /** The pushed folder's own permission bits (0 for a file root: its entry has them). */
   rootMode: number;
-  /** The pushed folder's own modification time in ms (0 for a file root). */
-  rootMtimeMs: number;
+  /** The pushed folder's own modification time in nanoseconds (0 for a file root). */
+  rootMtimeNs: bigint;
   /** The previous snapshot of the set this one was based on, if any. */
   parent: string | null;
   /** Chunk ids (hex) of the encoded manifest, in order. */

@@ -26,6 +26,7 @@ const SUMMARY_FIELDS: readonly (keyof SnapshotSummary)[] = [
   "bytesStored",
   "warnings",
 ];
+/** The fields of a version 2 record; version 1 had `rootMtimeMs` (a number) instead. */
 const RECORD_FIELDS = [
   "version",
   "id",
@@ -35,22 +36,25 @@ const RECORD_FIELDS = [
   "source",
   "rootType",
   "rootMode",
-  "rootMtimeMs",
+  "rootMtimeNs",
   "parent",
   "manifest",
   "summary",
 ];
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
 const HEX_ID = /^[0-9a-f]{64}$/;
+/** A time in nanoseconds as a decimal string: signed, at most 20 digits. */
+const NANOSECONDS = /^-?\d{1,20}$/;
 
 /** The 32-byte blob id a snapshot record is sealed under. */
 export function snapshotBlobId(keys: RepositoryKeys, snapshotId: string): Uint8Array {
   return chunkId(keys.idKey, new TextEncoder().encode(`burrow snapshot ${snapshotId}`));
 }
 
-/** Seals a record for `commit_snapshot`. */
+/** Seals a record for `commit_snapshot` (JSON; the root's time as a decimal string). */
 export function sealSnapshotRecord(keys: RepositoryKeys, record: SnapshotRecord): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(record));
+  const wire = { ...record, rootMtimeNs: String(record.rootMtimeNs) };
+  const json = new TextEncoder().encode(JSON.stringify(wire));
   return new BlobSealer(keys.dataKey).seal(snapshotBlobId(keys, record.id), json, false);
 }
 
@@ -83,22 +87,33 @@ function isText(v: unknown, max: number): v is string {
   return typeof v === "string" && v.length >= 1 && v.length <= max && !/[\u0000-\u001f]/.test(v);
 }
 
+/**
+ * The record in `value` if every field checks out, else null. A version 1 record (its root's time
+ * in milliseconds, `rootMtimeMs`) is read as version 2.
+ */
 function checkRecord(value: unknown, snapshotId: string): SnapshotRecord | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
-  const r = value as Record<string, unknown>;
+  const r = { ...value } as Record<string, unknown>;
+  if (r.version === 1 && typeof r.rootMtimeMs === "number" && Number.isFinite(r.rootMtimeMs)) {
+    const ms = r.rootMtimeMs;
+    r.rootMtimeNs = String(BigInt(Math.round(ms * 1000)) * 1000n);
+    r.version = 2;
+    delete r.rootMtimeMs;
+  }
   if (Object.keys(r).some((k) => !RECORD_FIELDS.includes(k))) return null;
   const summary = r.summary as Record<string, unknown> | null;
-  const ok = r.version === 1 && r.id === snapshotId && SNAPSHOT_ID_PATTERN.test(snapshotId) &&
+  const ok = r.version === 2 && r.id === snapshotId && SNAPSHOT_ID_PATTERN.test(snapshotId) &&
     typeof r.set === "string" && SET_NAME_PATTERN.test(r.set) &&
     typeof r.time === "string" && TIME.test(r.time) && isText(r.host, 256) &&
     isText(r.source, 4096) && (r.rootType === "file" || r.rootType === "dir") &&
     isCount(r.rootMode) && r.rootMode <= 0o7777 &&
-    typeof r.rootMtimeMs === "number" && Number.isFinite(r.rootMtimeMs) &&
+    typeof r.rootMtimeNs === "string" && NANOSECONDS.test(r.rootMtimeNs) &&
     (r.parent === null || (typeof r.parent === "string" && SNAPSHOT_ID_PATTERN.test(r.parent))) &&
     Array.isArray(r.manifest) && r.manifest.length <= 1_000_000 &&
     r.manifest.every((id) => typeof id === "string" && HEX_ID.test(id)) &&
     typeof summary === "object" && summary !== null &&
     Object.keys(summary).length === SUMMARY_FIELDS.length &&
     SUMMARY_FIELDS.every((f) => isCount(summary[f]));
-  return ok ? (r as unknown as SnapshotRecord) : null;
+  if (!ok) return null;
+  return { ...(r as unknown as SnapshotRecord), rootMtimeNs: BigInt(r.rootMtimeNs as string) };
 }

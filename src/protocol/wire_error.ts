@@ -34,6 +34,7 @@ const ERROR_CODE_SET = {
   BUSY: true,
   CONFLICT: true,
   TIMEOUT: true,
+  INCOMPLETE: true,
   INTERNAL: true,
 } as const satisfies Record<ErrorCode, true>;
 

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { lutimesSync } from "node:fs";
+import { setModificationTime } from "../fs_times.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { isRestorePartialName, removePartials } from "./partial_sweep.ts";
 
@@ -25,7 +25,7 @@ import { isRestorePartialName, removePartials } from "./partial_sweep.ts";
 interface PendingFolder {
   path: string;
   mode: number;
-  mtimeMs: number;
+  mtimeNs: bigint;
 }
 
 /** Restores entries under one root folder (an absolute, resolved path). */
@@ -65,7 +65,7 @@ export class FolderWriter {
         Deno.mkdirSync(path, { mode: 0o700 });
       }
     }
-    this.#folders.push({ path, mode: entry.mode, mtimeMs: entry.mtimeMs });
+    this.#folders.push({ path, mode: entry.mode, mtimeNs: entry.mtimeNs });
   }
 
   /**
@@ -82,7 +82,7 @@ export class FolderWriter {
     const temp = this.#tempPath(entry.path);
     Deno.symlinkSync(entry.target, temp);
     try {
-      lutimesSync(temp, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
+      setModificationTime(temp, entry.mtimeNs, true);
     } catch {
       // Not every platform can set a link's own times; the link itself is what matters.
     }
@@ -101,7 +101,7 @@ export class FolderWriter {
     for (const folder of folders) {
       try {
         Deno.chmodSync(folder.path, folder.mode);
-        Deno.utimeSync(folder.path, folder.mtimeMs / 1000, folder.mtimeMs / 1000);
+        setModificationTime(folder.path, folder.mtimeNs);
       } catch (error) {
         const relative = folder.path.slice(this.#root.length + 1);
         onWarning?.(relative, `cannot set mode and mtime: ${(error as Error).message}`);

@@ -14,7 +14,7 @@ export interface OpenOp {
   temp: string;
   path: string;
   mode: number;
-  mtimeMs: number;
+  mtimeNs: bigint;
 }
 
 /**

@@ -118,7 +118,7 @@ export class RestorePool {
     this.#throwIfFailed();
     const slot = this.#slotFor(path.slice(0, path.lastIndexOf("/")));
     const file = this.#nextFile++;
-    this.#add(slot, { op: "open", file, temp, path, mode: entry.mode, mtimeMs: entry.mtimeMs });
+    this.#add(slot, { op: "open", file, temp, path, mode: entry.mode, mtimeNs: entry.mtimeNs });
     try {
       const piece = this.#ringBytes >> 1; // a piece this size always fits an empty ring
       for await (const chunk of chunks) {

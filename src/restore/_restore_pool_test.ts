@@ -1,3 +1,4 @@
+import { lstatEntry } from "../fs_times.ts";
 import assert from "node:assert/strict";
 import { inTempDir } from "../../tests/_testing.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
@@ -11,7 +12,7 @@ function fileEntry(path: string, size: number): TreeEntry {
     path,
     type: "file",
     mode: 0o640,
-    mtimeMs: 1_700_000_000_000,
+    mtimeNs: 1_700_000_000_000_123_456n,
     size,
     inode: 0,
     chunks: [],
@@ -44,7 +45,7 @@ Deno.test("RestorePool writes files through a small ring, wrapping, with modes a
       assert.deepEqual(Deno.readFileSync(`${dir}/${name}`), bytes);
       const info = Deno.statSync(`${dir}/${name}`);
       assert.equal(info.mode! & 0o777, 0o640);
-      assert.equal(info.mtime?.getTime(), 1_700_000_000_000);
+      assert.equal(lstatEntry(`${dir}/${name}`).mtimeNs, 1_700_000_000_000_123_456n);
     }
     assert.deepEqual([...Deno.readDirSync(dir)].length, 20, "no temp file is left");
   });

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { lstatEntry, nsToMs } from "../fs_times.ts";
 import assert from "node:assert/strict";
 import { IntegrityError } from "../errors.ts";
 import { toHex } from "../format/chunk_id.ts";
@@ -62,7 +63,7 @@ export function entry(path: string, type: EntryType, extra: Partial<TreeEntry> =
     path,
     type,
     mode: type === "dir" ? 0o755 : 0o644,
-    mtimeMs: 1_600_000_000_000,
+    mtimeNs: 1_600_000_000_000_000_000n,
     size: 0,
     inode: 0,
     chunks: [],
@@ -107,22 +108,23 @@ export const LONG_NAME = `${"n".repeat(60)}-${"ü".repeat(30)}.txt`;
  */
 export function sampleTree(): { source: MemoryChunkSource; entries: TreeEntry[] } {
   const source = new MemoryChunkSource();
-  const t = (n: number) => 1_600_000_000_000 + n * 86_400_000 + 250;
+  const t = (n: number) =>
+    (1_600_000_000_000n + BigInt(n) * 86_400_000n + 250n) * 1_000_000n + 123_456n;
   const entries = [
-    entry("docs", "dir", { mode: 0o755, mtimeMs: t(1) }),
-    entry("docs/empty dir", "dir", { mode: 0o700, mtimeMs: t(2) }),
-    entry("docs/empty.txt", "file", { mode: 0o600, mtimeMs: t(3) }),
-    fileEntry(source, "docs/Grüße 🦊.txt", [5], { mode: 0o640, mtimeMs: t(4) }),
-    entry("docs/nested", "dir", { mode: 0o750, mtimeMs: t(5) }),
-    entry("docs/nested/deeper", "dir", { mode: 0o755, mtimeMs: t(6) }),
+    entry("docs", "dir", { mode: 0o755, mtimeNs: t(1) }),
+    entry("docs/empty dir", "dir", { mode: 0o700, mtimeNs: t(2) }),
+    entry("docs/empty.txt", "file", { mode: 0o600, mtimeNs: t(3) }),
+    fileEntry(source, "docs/Grüße 🦊.txt", [5], { mode: 0o640, mtimeNs: t(4) }),
+    entry("docs/nested", "dir", { mode: 0o750, mtimeNs: t(5) }),
+    entry("docs/nested/deeper", "dir", { mode: 0o755, mtimeNs: t(6) }),
     fileEntry(source, "docs/nested/deeper/three chunks.bin", [1000, 70_000, 5], {
       mode: 0o755,
-      mtimeMs: t(7),
+      mtimeNs: t(7),
     }),
-    fileEntry(source, `docs/nested/${LONG_NAME}`, [300], { mode: 0o644, mtimeMs: t(8) }),
-    entry("docs/link", "symlink", { mode: 0o777, target: "../../outside/file", mtimeMs: t(9) }),
-    entry("abs-link", "symlink", { mode: 0o777, target: "/etc/passwd", mtimeMs: t(10) }),
-    fileEntry(source, "top.txt", [12], { mode: 0o644, mtimeMs: t(11) }),
+    fileEntry(source, `docs/nested/${LONG_NAME}`, [300], { mode: 0o644, mtimeNs: t(8) }),
+    entry("docs/link", "symlink", { mode: 0o777, target: "../../outside/file", mtimeNs: t(9) }),
+    entry("abs-link", "symlink", { mode: 0o777, target: "/etc/passwd", mtimeNs: t(10) }),
+    fileEntry(source, "top.txt", [12], { mode: 0o644, mtimeNs: t(11) }),
   ];
   return { source, entries };
 }
@@ -141,8 +143,10 @@ export function assertTree(
     const path = `${dir}/${e.path}`;
     const info = Deno.lstatSync(path);
     if (e.type !== "symlink" || (options.linkTimes ?? true)) {
-      const mtime = options.mtimeSeconds ? Math.floor(e.mtimeMs / 1000) * 1000 : e.mtimeMs;
-      assert.equal(info.mtime?.getTime(), mtime, `mtime of ${e.path}`);
+      if (options.mtimeSeconds) {
+        const seconds = Math.floor(nsToMs(e.mtimeNs) / 1000) * 1000;
+        assert.equal(info.mtime?.getTime(), seconds, `mtime of ${e.path}`);
+      } else assert.equal(lstatEntry(path).mtimeNs, e.mtimeNs, `mtime of ${e.path}`);
     }
     if (e.type === "symlink") {
       assert.ok(info.isSymlink, e.path);

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { setModificationTime } from "../fs_times.ts";
 import type { BatchReply, ToRestoreWorker, WriteFailure, WriteOp } from "./_restore_messages.ts";
 import { writeAllSync } from "./write_all.ts";
 
@@ -22,7 +23,7 @@ interface OpenFile {
   mode: number;
   /** Whether creating the file left its mode different from `mode`. */
   needsChmod: boolean;
-  mtimeMs: number;
+  mtimeNs: bigint;
 }
 
 const scope = globalThis as unknown as RestoreWorkerScope;
@@ -76,7 +77,7 @@ function run(op: WriteOp): void {
         path: op.path,
         mode: op.mode,
         needsChmod: umask === null || (created & ~umask) !== (op.mode & 0o7777),
-        mtimeMs: op.mtimeMs,
+        mtimeNs: op.mtimeNs,
       });
       return;
     }
@@ -86,8 +87,8 @@ function run(op: WriteOp): void {
     case "close": {
       const file = fileOf(op.file);
       if (file.needsChmod) Deno.chmodSync(file.temp, file.mode);
-      file.handle.utimeSync(file.mtimeMs / 1000, file.mtimeMs / 1000);
       file.handle.close();
+      setModificationTime(file.temp, file.mtimeNs);
       Deno.renameSync(file.temp, file.path);
       open.delete(op.file);
       return;

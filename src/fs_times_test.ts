@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { lstatEntry, nsToMs, setModificationTime, statFollowing } from "./fs_times.ts";
+import { inTempDir } from "../tests/_testing.ts";
+
+const NS = 1_600_000_000_123_456_789n;
+
+Deno.test("setModificationTime() and lstatEntry() keep every nanosecond, symlinks apart", () =>
+  inTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/f`, "x");
+    await Deno.symlink("f", `${dir}/link`);
+    setModificationTime(`${dir}/f`, NS);
+    setModificationTime(`${dir}/link`, NS + 1n, true);
+    assert.equal(lstatEntry(`${dir}/f`).mtimeNs, NS);
+    assert.equal(lstatEntry(`${dir}/link`).mtimeNs, NS + 1n);
+    assert.ok(lstatEntry(`${dir}/link`).isSymlink);
+    assert.equal(statFollowing(`${dir}/link`).mtimeNs, NS, "following the link reads the file");
+    // What `stat` reports, as an outside witness of the nanoseconds.
+    const shown = new TextDecoder().decode(
+      (await new Deno.Command("stat", { args: ["-c", "%.9Y", `${dir}/f`] }).output()).stdout,
+    );
+    assert.equal(shown.trim(), "1600000000.123456789");
+  }));
+
+Deno.test("lstatEntry() reports kind, mode, size and inode as Deno does", () =>
+  inTempDir(async (dir) => {
+    await Deno.writeFile(`${dir}/f`, new Uint8Array(1234), { mode: 0o640 });
+    await Deno.chmod(`${dir}/f`, 0o640);
+    const ours = lstatEntry(`${dir}/f`);
+    const deno = Deno.lstatSync(`${dir}/f`);
+    assert.deepEqual(
+      [ours.isFile, ours.isDirectory, ours.mode, ours.size, ours.inode, ours.special],
+      [true, false, 0o640, 1234, deno.ino, undefined],
+    );
+    assert.ok(lstatEntry(dir).isDirectory);
+    assert.throws(() => lstatEntry(`${dir}/missing`), Deno.errors.NotFound);
+  }));
+
+Deno.test("nsToMs() rounds down, before 1970 too", () => {
+  assert.equal(nsToMs(1_999_999n), 1);
+  assert.equal(nsToMs(-1n), -1);
+  assert.equal(nsToMs(-1_000_000n), -1);
+});

@@ -1,0 +1,63 @@
+/**
+ * End to end: metadata a restore must bring back exactly. Modification times keep their
+ * nanoseconds (files, folders, symlinks and the pushed folder itself); a push that has to skip an
+ * entry (a fifo) saves its snapshot and then exits 1, so scripts notice.
+ */
+import assert from "node:assert/strict";
+import { lstatEntry, setModificationTime } from "../../src/fs_times.ts";
+import { addUser, clientOf, withServer } from "./_harness.ts";
+import { makeTree } from "./_tree.ts";
+
+/** Every path under `root` (itself included as ""), each with its mtime in nanoseconds. */
+function timesUnder(root: string, rel = ""): Map<string, bigint> {
+  const times = new Map([[rel, lstatEntry(rel === "" ? root : `${root}/${rel}`).mtimeNs]]);
+  const folder = rel === "" ? root : `${root}/${rel}`;
+  if (!lstatEntry(folder).isDirectory) return times;
+  for (const item of Deno.readDirSync(folder)) {
+    const path = rel === "" ? item.name : `${rel}/${item.name}`;
+    for (const [p, t] of timesUnder(root, path)) times.set(p, t);
+  }
+  return times;
+}
+
+Deno.test("metadata: modification times come back to the nanosecond", async () => {
+  await withServer(async (server, work) => {
+    await addUser(server, "alice", "alice-pass");
+    const run = clientOf(server, "alice", "alice-pass");
+    const source = `${work}/project`;
+    await makeTree(source);
+    let n = 0n;
+    // Deepest first, so setting a folder's time is the last change inside it.
+    for (const path of [...timesUnder(source).keys()].sort((a, b) => b.length - a.length)) {
+      const full = path === "" ? source : `${source}/${path}`;
+      setModificationTime(full, 1_650_000_000_000_000_000n + 123_456_789n + n++ * 1_000_001n, true);
+    }
+    const before = timesUnder(source);
+    assert.ok([...before.values()].every((t) => t % 1_000_000n !== 0n), "sub-millisecond times");
+    assert.equal((await run(["push", source])).code, 0);
+    const pulled = await run(["pull", `${work}/out`]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.deepEqual(timesUnder(`${work}/out/project`), before);
+  });
+});
+
+Deno.test("metadata: a push that skips a fifo saves its snapshot, then exits 1", async () => {
+  await withServer(async (server, work) => {
+    await addUser(server, "alice", "alice-pass");
+    const run = clientOf(server, "alice", "alice-pass");
+    const source = `${work}/project`;
+    await makeTree(source);
+    const made = await new Deno.Command("mkfifo", { args: [`${source}/pipe`] }).output();
+    assert.ok(made.success, "mkfifo");
+    const pushed = await run(["push", source]);
+    assert.equal(pushed.code, 1, pushed.stderr);
+    assert.match(pushed.stderr, /warning: pipe: Cannot back up entry: it is a fifo, skipped/);
+    assert.match(
+      pushed.stderr,
+      /burrow: Cannot back up 1 entry \(see the warnings above\): snapshot [0-9a-f]{16} was saved without them/,
+    );
+    assert.match(pushed.stdout, /\(1 skipped with warnings\)/);
+    const listed = await run(["snapshots", "--json"]);
+    assert.equal(JSON.parse(listed.stdout).length, 1, "the snapshot was saved");
+  });
+});
