@@ -38,16 +38,34 @@ export interface PushOptions {
   onListing?(listing: SnapshotListing): void;
 }
 
-/** The newest snapshot of `set`, or null. */
-export function latestOfSet(
+/** The newest of `snapshots` that `keep` accepts, or null. */
+function newest(
   snapshots: readonly SnapshotRecord[],
-  set: string,
+  keep: (s: SnapshotRecord) => boolean,
 ): SnapshotRecord | null {
   let latest: SnapshotRecord | null = null;
-  for (const s of snapshots) {
-    if (s.set === set && (latest === null || s.time >= latest.time)) latest = s;
-  }
+  for (const s of snapshots) if (keep(s) && (latest === null || s.time >= latest.time)) latest = s;
   return latest;
+}
+
+/**
+ * The parent of a push of `source` from `host` into `set`: the newest snapshot of the set taken
+ * of the same path on the same host (as restic picks it), so two folders that share a name do
+ * not pass for each other. `elsewhere` is the set's newest snapshot when it was taken of another
+ * path or host (worth a warning), else null.
+ */
+export function chooseParent(
+  snapshots: readonly SnapshotRecord[],
+  set: string,
+  host: string,
+  source: string,
+): { parent: SnapshotRecord | null; elsewhere: SnapshotRecord | null } {
+  const parent = newest(snapshots, (s) => s.set === set && s.host === host && s.source === source);
+  const latest = newest(snapshots, (s) => s.set === set);
+  const elsewhere = latest !== null && (latest.host !== host || latest.source !== source)
+    ? latest
+    : null;
+  return { parent, elsewhere };
 }
 
 /** Runs a push and returns the committed snapshot's record. */
@@ -57,7 +75,18 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   const root = statFollowing(options.source);
   const listing = await repository.listSnapshots();
   options.onListing?.(listing);
-  const parent = latestOfSet(listing.records, options.set);
+  const { parent, elsewhere } = chooseParent(
+    listing.records,
+    options.set,
+    options.host,
+    options.source,
+  );
+  if (elsewhere !== null) {
+    options.onWarning?.(
+      `set "${options.set}"`,
+      `its last snapshot is of ${elsewhere.source} on ${elsewhere.host}; this push of ${options.source} on ${options.host} joins the set (give --name to keep them apart)`,
+    );
+  }
   timer?.lap("list snapshots");
   // Both requests go out at once, and the archiver walks the tree while they load.
   const parentEntries = parent === null

@@ -112,7 +112,8 @@ export const pushCommand: Command = {
   description:
     "Backs up PATH as a new snapshot of the set SET (default: the base name of PATH). Only data\n" +
     "the server does not have is sent, encrypted on this machine; files whose size, mtime and\n" +
-    "inode did not change since the set's last snapshot are not read again.",
+    "inode did not change since the last snapshot of the same path on this host in the set are\n" +
+    "not read again.",
   examples: [
     'push ~/Documents                     # a snapshot of set "Documents"',
     "push ~/Documents --name docs --json",

@@ -43,12 +43,13 @@ async function run(args: ParsedArgs): Promise<void> {
     return;
   }
   printTable(
-    ["ID", "SET", "TIME", "HOST", "FILES", "SIZE"],
+    ["ID", "SET", "TIME", "HOST", "PATH", "FILES", "SIZE"],
     snapshots.map((s) => [
       s.id,
       s.set,
       formatTime(s.time),
       s.host,
+      s.source,
       String(s.summary.files),
       formatBytes(s.summary.bytes),
     ]),
@@ -61,7 +62,7 @@ export const snapshotsCommand: Command = {
   summary: "List your snapshots",
   usage: "snapshots [--name SET] [client options] [--json]",
   description:
-    "Logs in and lists your snapshots (id, set, time, host, files, size), oldest first. A snapshot\n" +
+    "Logs in and lists your snapshots (id, set, time, host, path, files, size), oldest first. A snapshot\n" +
     "whose record cannot be read is named on stderr and left out.",
   examples: [
     "snapshots",
