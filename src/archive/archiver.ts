@@ -58,6 +58,8 @@ export interface ArchiveProgress {
   totalFiles?: number;
   /** Bytes of the files that must be read (new and changed ones, sizes as walked; idem). */
   totalBytes?: number;
+  /** The path of the file done last (read to its end, or found unchanged). */
+  current?: string;
 }
 
 /** What to archive and where to send it. */
@@ -204,6 +206,7 @@ class RunState {
   #bytesToRead = 0;
   #bytesRead = 0;
   #walked = false;
+  #current: string | undefined;
 
   constructor(options: ResolvedOptions, pool: ArchivePool) {
     this.#options = options;
@@ -228,6 +231,7 @@ class RunState {
         this.#bytesToRead += entry.size;
       }
     }
+    this.report(); // unchanged files count as the walk finds them, not all at once later
     return true;
   }
 
@@ -242,6 +246,7 @@ class RunState {
     if (stored !== null && !before!.chunks.every((id) => stored.has(id))) return false;
     entry.chunks = [...before!.chunks];
     this.#filesDone++;
+    this.#current = entry.path;
     return true;
   }
 
@@ -263,6 +268,7 @@ class RunState {
       fileEnd: (ref, error) => {
         this.#filesDone++;
         const entry = this.#entries[ref]!;
+        this.#current = entry.path;
         if (error === undefined) {
           entry.size = this.#sizes.get(ref) ?? 0;
         } else {
@@ -287,6 +293,7 @@ class RunState {
       progress.totalFiles = this.#files;
       progress.totalBytes = this.#bytesToRead;
     }
+    if (this.#current !== undefined) progress.current = this.#current;
     this.#options.onProgress(progress);
   }
 

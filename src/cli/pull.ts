@@ -97,6 +97,7 @@ async function run(args: ParsedArgs): Promise<void> {
           bytes: p.bytes,
           totalFiles: record.summary.files,
           totalBytes,
+          current: p.current,
         }),
     });
     return { record, result };

@@ -44,6 +44,7 @@ async function run(args: ParsedArgs): Promise<void> {
           bytes: p.bytesRead,
           totalFiles: p.totalFiles,
           totalBytes: p.totalBytes,
+          current: p.current,
         }),
       onWarning: (path, reason) => {
         progress.done();

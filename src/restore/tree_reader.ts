@@ -30,7 +30,7 @@ export interface TreeTotals {
 /** Progress and warning callbacks shared by restore and export. */
 export interface TreeProgress {
   /** Called as files and bytes complete; cheap, may be called often. */
-  onProgress?(progress: { files: number; bytes: number }): void;
+  onProgress?(progress: { files: number; bytes: number; current: string }): void;
   /** Called for something that was not restored exactly but did not stop the restore. */
   onWarning?(path: string, reason: string): void;
 }
@@ -143,7 +143,11 @@ async function* fileChunks(
     walk.taken++;
     yield next.value;
     walk.totals.bytes += length;
-    walk.progress.onProgress?.({ files: walk.totals.files, bytes: walk.totals.bytes });
+    walk.progress.onProgress?.({
+      files: walk.totals.files,
+      bytes: walk.totals.bytes,
+      current: entry.path,
+    });
     walk.sinceYield += length;
     if (walk.sinceYield >= YIELD_BYTES) {
       walk.sinceYield = 0;
@@ -186,7 +190,11 @@ export async function* readTree(
         yield { entry, chunks: fileChunks(entry, chunks, walk) };
         if (walk.taken !== until) throw new Error("Cannot walk the tree: a file was not consumed");
         walk.totals.files++;
-        walk.progress.onProgress?.({ files: walk.totals.files, bytes: walk.totals.bytes });
+        walk.progress.onProgress?.({
+          files: walk.totals.files,
+          bytes: walk.totals.bytes,
+          current: entry.path,
+        });
       }
       if (++sinceYield >= YIELD_ENTRIES) {
         sinceYield = 0;

@@ -20,16 +20,18 @@ function shellQuote(word: string): string {
 }
 
 /**
- * Runs `burrow ARGS…` on a pseudo-terminal, typing each line (ended by Enter) in turn; stdout
- * holds everything the terminal showed (prompts included). BURROW_* variables of the test
+ * Runs `burrow ARGS…` on a pseudo-terminal `columns` wide, typing each line (ended by Enter) in
+ * turn; stdout holds everything the terminal showed (prompts and progress lines included). BURROW_* variables of the test
  * process are not inherited.
  */
 export async function burrowOnTerminal(
   args: string[],
   typed: Keystrokes[],
   env: Record<string, string> = {},
+  columns = 80,
 ): Promise<RunResult> {
-  const command = [Deno.execPath(), "run", "-A", MAIN, ...args].map(shellQuote).join(" ");
+  const run = [Deno.execPath(), "run", "-A", MAIN, ...args].map(shellQuote).join(" ");
+  const command = `stty cols ${columns} rows 24; exec ${run}`;
   const child = new Deno.Command("script", {
     args: ["-qfec", command, "/dev/null"],
     stdin: "piped",

@@ -3,7 +3,7 @@
  * comes before the client connects (no server deadline runs while they type).
  */
 import assert from "node:assert/strict";
-import { addUser, withServer } from "./_harness.ts";
+import { addUser, type TestServer, withServer } from "./_harness.ts";
 import { burrowOnTerminal } from "./_terminal.ts";
 
 // Longer than the server's default 10 s handshake timeout.
@@ -32,5 +32,44 @@ Deno.test("prompt: passwd asks for the current and the new password before it co
     ]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /password of "bob" changed/);
+  });
+});
+
+/** The lines a push drew on a terminal `columns` wide, escape sequences removed. */
+async function pushOnTerminal(
+  server: TestServer,
+  work: string,
+  name: string,
+  columns: number,
+): Promise<string[]> {
+  await Deno.mkdir(`${work}/${name}/photos`, { recursive: true });
+  const chunk = new Uint8Array(1024 * 1024);
+  for (let i = 0; i < 48; i++) {
+    crypto.getRandomValues(chunk.subarray(0, 65536));
+    await Deno.writeFile(`${work}/${name}/photos/picture-${i}.jpg`, chunk);
+  }
+  const result = await burrowOnTerminal(
+    ["push", `${work}/${name}`, ...server.clientArgs("alice")],
+    [],
+    { BURROW_PASSWORD: "alice-pass" },
+    columns,
+  );
+  assert.equal(result.code, 0, result.stdout);
+  // deno-lint-ignore no-control-regex
+  return result.stdout.split(/[\r\n]/).map((line) => line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ""));
+}
+
+Deno.test("progress: the line fits the terminal, with elapsed time, and a file where room allows", async () => {
+  await withServer(async (server, work) => {
+    await addUser(server, "alice", "alice-pass");
+    const narrow = await pushOnTerminal(server, work, "narrow", 50);
+    const progress = narrow.filter((line) => /files/.test(line) && /elapsed/.test(line));
+    assert.ok(progress.length > 0, `no progress line in:\n${narrow.join("\n")}`);
+    for (const line of progress) assert.ok(line.trimEnd().length < 50, `too wide: "${line}"`);
+    const wide = await pushOnTerminal(server, work, "wide", 150);
+    assert.ok(
+      wide.some((line) => /elapsed .*photos\/picture-\d+\.jpg/.test(line)),
+      wide.join("\n"),
+    );
   });
 });
