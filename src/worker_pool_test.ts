@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isolatedTest } from "../tests/_testing.ts";
 import { BurrowError } from "./errors.ts";
 import { type WorkerHandlers, WorkerPool } from "./worker_pool.ts";
 import { settlesWithin, UNREADABLE_REPLY_WORKER } from "../tests/workers/fixtures.ts";
@@ -50,23 +51,28 @@ Deno.test("WorkerPool.spawn() starts a worker whose replies reach its handler", 
   }
 });
 
-Deno.test("WorkerPool reports a crashed worker once, terminated, with code INTERNAL", async () => {
-  const workers = pool(ECHO);
-  try {
-    const crashing = recording();
-    const healthy = recording();
-    workers.spawn(crashing.handlers).post("crash");
-    workers.spawn(healthy.handlers);
-    const error = await settlesWithin(crashing.failed, 10_000);
-    assert.equal(error.code, "INTERNAL");
-    assert.match(error.message, /^Cannot run test jobs: a worker crashed: .*boom/);
-    assert.equal(workers.size, 1, "the crashed worker left the pool, the other stayed");
-    assert.deepEqual(healthy.failures, []);
-    assert.equal(crashing.failures.length, 1);
-  } finally {
-    workers.close();
-  }
-});
+isolatedTest(
+  "WorkerPool reports a crashed worker once, terminated, with code INTERNAL",
+  import.meta.url,
+  /Uncaught \(in worker "burrow-test"\) Error: boom/,
+  async () => {
+    const workers = pool(ECHO);
+    try {
+      const crashing = recording();
+      const healthy = recording();
+      workers.spawn(crashing.handlers).post("crash");
+      workers.spawn(healthy.handlers);
+      const error = await settlesWithin(crashing.failed, 10_000);
+      assert.equal(error.code, "INTERNAL");
+      assert.match(error.message, /^Cannot run test jobs: a worker crashed: .*boom/);
+      assert.equal(workers.size, 1, "the crashed worker left the pool, the other stayed");
+      assert.deepEqual(healthy.failures, []);
+      assert.equal(crashing.failures.length, 1);
+    } finally {
+      workers.close();
+    }
+  },
+);
 
 Deno.test("WorkerPool reports a reply that cannot be read as the worker's failure", async () => {
   const workers = pool(UNREADABLE_REPLY_WORKER);

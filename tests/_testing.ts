@@ -56,3 +56,37 @@ export async function filesEnding(dir: string, suffix: string): Promise<string[]
   }
   return found.sort();
 }
+
+/**
+ * Registers a test whose body runs in a child `deno test` of the same file, its output captured:
+ * for tests that crash a worker on purpose, whose runtime prints "error: Uncaught (in worker …)"
+ * on stderr, which must not show in a passing suite's output. The child's output must match
+ * `expectOutput` (proof that the crash really happened), and its one test must pass.
+ */
+export function isolatedTest(
+  name: string,
+  file: string,
+  expectOutput: RegExp,
+  fn: () => Promise<void> | void,
+): void {
+  if (Deno.env.get("BURROW_ISOLATED_TEST") === name) {
+    Deno.test(name, fn);
+    return;
+  }
+  Deno.test(name, async () => {
+    const child = await new Deno.Command(Deno.execPath(), {
+      args: ["test", "-A", "--filter", name, new URL(file).pathname],
+      env: { BURROW_ISOLATED_TEST: name, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    const output = decoder.decode(child.stdout) + decoder.decode(child.stderr);
+    if (child.code !== 0 || !/\| 1 passed \|/.test(output)) {
+      throw new Error(`the isolated test failed:\n${output}`);
+    }
+    if (!expectOutput.test(output)) {
+      throw new Error(`the isolated test's output does not match ${expectOutput}:\n${output}`);
+    }
+  });
+}

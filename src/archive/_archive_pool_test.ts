@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isolatedTest } from "../../tests/_testing.ts";
 import { FIXED_GEAR_TABLE } from "../format/gear_table.ts";
 import { ArchivePool, type ArchiveSink } from "./_archive_pool.ts";
 import { JobQueue } from "./_job_queue.ts";
@@ -17,26 +18,31 @@ function queueOf(paths: string[]): JobQueue {
   return queue;
 }
 
-Deno.test("ArchivePool.run() rejects with code INTERNAL when a worker crashes", async () => {
-  const crashing =
-    "self.onmessage = (e) => { if (e.data.type === 'job') throw new Error('boom'); };";
-  const pool = new ArchivePool({
-    keys: KEYS,
-    knownIds: [],
-    upload: () => Promise.resolve(),
-    workers: 2,
-    maxInFlightBytes: 1024,
-    workerUrl: `data:text/javascript,${encodeURIComponent(crashing)}`,
-  });
-  try {
-    await assert.rejects(pool.run(queueOf(["/nonexistent"]), SINK), {
-      code: "INTERNAL",
-      message: /^Cannot archive: a worker crashed: .*boom/,
+isolatedTest(
+  "ArchivePool.run() rejects with code INTERNAL when a worker crashes",
+  import.meta.url,
+  /Uncaught \(in worker "burrow-archive"\) Error: boom/,
+  async () => {
+    const crashing =
+      "self.onmessage = (e) => { if (e.data.type === 'job') throw new Error('boom'); };";
+    const pool = new ArchivePool({
+      keys: KEYS,
+      knownIds: [],
+      upload: () => Promise.resolve(),
+      workers: 2,
+      maxInFlightBytes: 1024,
+      workerUrl: `data:text/javascript,${encodeURIComponent(crashing)}`,
     });
-  } finally {
-    pool.close();
-  }
-});
+    try {
+      await assert.rejects(pool.run(queueOf(["/nonexistent"]), SINK), {
+        code: "INTERNAL",
+        message: /^Cannot archive: a worker crashed: .*boom/,
+      });
+    } finally {
+      pool.close();
+    }
+  },
+);
 
 Deno.test("ArchivePool.run() starts no worker when there is nothing to read", async () => {
   let uploads = 0;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isolatedTest } from "../../tests/_testing.ts";
 import { BurrowError } from "../errors.ts";
 import type { HashParams } from "./hash_params.ts";
 import { HashPool } from "./hash_pool.ts";
@@ -79,18 +80,23 @@ Deno.test("HashPool runs 8 OWASP-cost argon2id hashes while the event loop runs 
   }
 });
 
-Deno.test("HashPool replaces a crashed worker and rejects only its job", async () => {
-  const pool = new HashPool({ size: 1, workerUrl: CRASHING_WORKER });
-  try {
-    const phc = await pool.hash(SECRET, CHEAP);
-    const crashed = pool.verify(SECRET, "crash");
-    const queued = pool.verify(SECRET, phc);
-    await assert.rejects(crashed, isBurrowError("INTERNAL"));
-    assert.equal(await queued, true);
-  } finally {
-    await pool.close();
-  }
-});
+isolatedTest(
+  "HashPool replaces a crashed worker and rejects only its job",
+  import.meta.url,
+  /Uncaught \(in worker "burrow-hash"\) Error: Cannot continue: simulated worker crash/,
+  async () => {
+    const pool = new HashPool({ size: 1, workerUrl: CRASHING_WORKER });
+    try {
+      const phc = await pool.hash(SECRET, CHEAP);
+      const crashed = pool.verify(SECRET, "crash");
+      const queued = pool.verify(SECRET, phc);
+      await assert.rejects(crashed, isBurrowError("INTERNAL"));
+      assert.equal(await queued, true);
+    } finally {
+      await pool.close();
+    }
+  },
+);
 
 Deno.test("HashPool refuses jobs with code BUSY when the queue is full", async () => {
   const pool = new HashPool({ size: 1, maxQueue: 2 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isolatedTest } from "../../tests/_testing.ts";
 import { BlobSealer, ChunkIdHasher } from "../format/blob_crypto.ts";
 import { compressChunk } from "../format/compression.ts";
 import { deriveRepositoryKeys, newMasterKey } from "../format/master_key.ts";
@@ -50,19 +51,24 @@ Deno.test("OpenPool.open() verifies each blob on a worker and moves the frame th
   }
 });
 
-Deno.test("OpenPool.open() rejects once a worker crashed, and after close()", async () => {
-  const { blobs } = sealedInOneBuffer([new Uint8Array(100)]);
-  const crashing = new OpenPool(keys, 1, CRASHING_WORKER);
-  try {
-    await assert.rejects(crashing.open(blobs), /a worker crashed/);
-    await assert.rejects(crashing.open(blobs), /a worker crashed/);
-  } finally {
-    crashing.close();
-  }
-  const pool = new OpenPool(keys, 1);
-  pool.close();
-  await assert.rejects(pool.open(blobs), /were stopped/);
-});
+isolatedTest(
+  "OpenPool.open() rejects once a worker crashed, and after close()",
+  import.meta.url,
+  /Uncaught \(in worker "burrow-open"\) Error: simulated opener crash/,
+  async () => {
+    const { blobs } = sealedInOneBuffer([new Uint8Array(100)]);
+    const crashing = new OpenPool(keys, 1, CRASHING_WORKER);
+    try {
+      await assert.rejects(crashing.open(blobs), /a worker crashed/);
+      await assert.rejects(crashing.open(blobs), /a worker crashed/);
+    } finally {
+      crashing.close();
+    }
+    const pool = new OpenPool(keys, 1);
+    pool.close();
+    await assert.rejects(pool.open(blobs), /were stopped/);
+  },
+);
 
 Deno.test("OpenPool.open() rejects, not hangs, when a worker's reply cannot be read", async () => {
   const { blobs } = sealedInOneBuffer([new Uint8Array(100)]);

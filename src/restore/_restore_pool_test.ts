@@ -1,6 +1,6 @@
 import { lstatEntry } from "../fs_times.ts";
 import assert from "node:assert/strict";
-import { inTempDir } from "../../tests/_testing.ts";
+import { inTempDir, isolatedTest } from "../../tests/_testing.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { RestorePool } from "./_restore_pool.ts";
 import { settlesWithin, UNREADABLE_REPLY_WORKER } from "../../tests/workers/fixtures.ts";
@@ -81,18 +81,23 @@ Deno.test("RestorePool reports a worker's file error with its Deno error class",
   });
 });
 
-Deno.test("RestorePool fails, not hangs, when a worker crashes", async () => {
-  await inTempDir(async (dir) => {
-    const pool = new RestorePool({ workerUrl: CRASHING_WORKER });
-    await pool.writeFile(
-      fileEntry("x", 3),
-      `${dir}/.x.tmp`,
-      `${dir}/x`,
-      chunksOf(new Uint8Array(3)),
-    );
-    await assert.rejects(pool.finish(), /a worker crashed/);
-  });
-});
+isolatedTest(
+  "RestorePool fails, not hangs, when a worker crashes",
+  import.meta.url,
+  /Uncaught \(in worker "burrow-restore"\) Error: simulated writer crash/,
+  async () => {
+    await inTempDir(async (dir) => {
+      const pool = new RestorePool({ workerUrl: CRASHING_WORKER });
+      await pool.writeFile(
+        fileEntry("x", 3),
+        `${dir}/.x.tmp`,
+        `${dir}/x`,
+        chunksOf(new Uint8Array(3)),
+      );
+      await assert.rejects(pool.finish(), /a worker crashed/);
+    });
+  },
+);
 
 Deno.test("RestorePool fails, not hangs, when a worker's reply cannot be read", async () => {
   await inTempDir(async (dir) => {
