@@ -3,6 +3,7 @@ import { createHmac } from "node:crypto";
 import { BlobOpener } from "../format/blob_crypto.ts";
 import { MAX_CHUNK_SIZE } from "../format/chunker.ts";
 import { decompressChunk } from "../format/compression.ts";
+import { IdSet } from "../format/id_set.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { archive, type ArchiveOptions, type ArchiveResult, type SealedBlob } from "./archiver.ts";
 
@@ -28,7 +29,7 @@ async function run(
   const result = await archive({
     source,
     keys: KEYS,
-    knownIds: [],
+    knownIds: IdSet.from([]),
     previous: null,
     upload: (blobs) => {
       uploads.push(
@@ -172,7 +173,7 @@ Deno.test("archive() never uploads known ids, and uploads a chunk two workers se
       assert.deepEqual(first.result.entries[0]!.chunks, first.result.entries[1]!.chunks);
       const known = all.filter((_, i) => i % 2 === 0).map((b) => b.id);
       const knownHex = new Set(known.map((id) => id.toHex()));
-      const second = await run(root, { knownIds: known });
+      const second = await run(root, { knownIds: IdSet.from(known) });
       for (const blob of second.uploads.flat()) assert.ok(!knownHex.has(blob.id.toHex()));
       assert.equal(byId(second.uploads).size + known.length, all.length);
       assert.deepEqual(second.result.entries, first.result.entries);
@@ -217,7 +218,7 @@ Deno.test("archive() reuses the chunks of unchanged files without reading them",
   await withTree(files, async (root) => {
     const first = await run(root);
     const previous = new Map(first.result.entries.map((e) => [e.path, e]));
-    const knownIds = first.uploads.flat().map((b) => b.id);
+    const knownIds = IdSet.from(first.uploads.flat().map((b) => b.id));
     const stat = await Deno.stat(`${root}/same.txt`);
     await Deno.writeTextFile(`${root}/same.txt`, "ORIGINAL CONTENT"); // same size, same inode
     await Deno.utime(`${root}/same.txt`, stat.atime!, stat.mtime!);
@@ -243,7 +244,9 @@ Deno.test("archive() reads an unchanged file again when the server lost one of i
       const first = await run(root);
       const previous = new Map(first.result.entries.map((e) => [e.path, e]));
       const lost = previous.get("lost.txt")!.chunks[0]!.toHex();
-      const knownIds = first.uploads.flat().map((b) => b.id).filter((id) => id.toHex() !== lost);
+      const knownIds = IdSet.from(
+        first.uploads.flat().map((b) => b.id).filter((id) => id.toHex() !== lost),
+      );
       const second = await run(root, { previous, knownIds });
       const s = second.result.summary;
       assert.deepEqual([s.filesUnchanged, s.bytesRead], [2, "lost".length]);
