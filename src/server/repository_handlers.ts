@@ -14,7 +14,6 @@ import {
   type MessageName,
   type Payloads,
 } from "../protocol/mod.ts";
-import { compareIds } from "../format/id_set.ts";
 import type { UserRepository } from "../store/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
 
@@ -35,7 +34,11 @@ export interface HandlerContext {
   repository(): Promise<UserRepository>;
 }
 
-const ID_PAGE = 262_144;
+/**
+ * Ids per `list_chunks` page (the protocol allows 262,144): each page is copied on the event
+ * loop, from ids scattered in memory, so a page stays small enough not to stall other sessions.
+ */
+const ID_PAGE = 65_536;
 const CHUNKS_REPLY_BUDGET = 8 * 1024 * 1024;
 
 /** Answers one request of a logged-in user. @throws {BurrowError} for refused requests */
@@ -134,13 +137,10 @@ async function listSnapshots(ctx: HandlerContext, repository: UserRepository): P
   return { type: "snapshots", payload };
 }
 
+/** One page of the ids, read from the store's order: no sort, whatever the repository holds. */
 function listChunks(repository: UserRepository, after: Uint8Array | undefined): Reply {
-  let ids = repository.chunks.list().sort(compareIds);
-  if (after !== undefined) ids = ids.filter((id) => compareIds(id, after) > 0);
-  const page = ids.slice(0, ID_PAGE);
-  const out = new Uint8Array(page.length * 32);
-  page.forEach((id, i) => out.set(id, i * 32));
-  return { type: "chunk_ids", payload: { ids: out, more: ids.length > page.length } };
+  const { ids, more } = repository.chunks.listPage(after, ID_PAGE);
+  return { type: "chunk_ids", payload: { ids, more } };
 }
 
 /**

@@ -1,25 +1,21 @@
 /**
- * The in-memory index of a pack store: chunk id → (pack number, offset, length), kept compact:
- * measured ~85 B per entry at a million entries (~105 B at 100k, with the arrays' growth slack),
- * against ~160 B for a Map of hex strings to objects; adding an entry takes ~1 µs.
- *
- * Entries live in "slots" of parallel typed arrays; a Map from a 30-bit key (a keyed mix of the
- * id's first 8 bytes, so a client cannot aim many ids at one key without knowing the process's
- * random seed) to the first slot of a chain of slots sharing that key. The full id is always
- * compared, so key collisions only cost a step along the chain.
+ * The in-memory index of a pack store: chunk id → (pack number, offset, length), kept compact.
+ * Entries live in "slots" of parallel typed arrays (the id's 32 bytes, pack, offset, length); an
+ * {@link IdOrder} keeps the slots sorted by id, which answers lookups by binary search and lists
+ * ids in order without sorting. No operation rehashes or re-sorts everything at once, so none
+ * stalls the event loop with the index's size, and ids a client chooses cannot slow it down.
  *
  * @module
  */
 import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
+import { IdOrder } from "./_id_order.ts";
 
 const NONE = -1;
-const SEED = crypto.getRandomValues(new Int32Array(2));
 
 /** A compact map from chunk id to its place in a pack. */
 export class ChunkIndex {
-  #heads = new Map<number, number>();
+  readonly #order = new IdOrder();
   #ids = new Uint8Array(0);
-  #next = new Int32Array(0);
   /** Pack number of each slot, or NONE when the slot is free. */
   #pack = new Int32Array(0);
   #offset = new Float64Array(0);
@@ -41,18 +37,14 @@ export class ChunkIndex {
 
   /** The slot holding `id`, or -1. */
   find(id: Uint8Array, at = 0): number {
-    let slot = this.#heads.get(keyOf(id, at)) ?? NONE;
-    while (slot !== NONE && !this.#sameId(slot, id, at)) slot = this.#next[slot] ?? NONE;
-    return slot;
+    return this.#order.find(this.#ids, id, at);
   }
 
   /** Adds an entry for an id not yet present (read from `id` at `at`); returns its slot. */
   add(id: Uint8Array, pack: number, offset: number, length: number, at = 0): number {
     const slot = this.#free.pop() ?? this.#grow();
-    const key = keyOf(id, at);
     this.#ids.set(id.subarray(at, at + CHUNK_ID_BYTES), slot * CHUNK_ID_BYTES);
-    this.#next[slot] = this.#heads.get(key) ?? NONE;
-    this.#heads.set(key, slot);
+    this.#order.insert(this.#ids, slot);
     this.#pack[slot] = pack;
     this.#offset[slot] = offset;
     this.#length[slot] = length;
@@ -63,16 +55,7 @@ export class ChunkIndex {
 
   /** Removes the entry in `slot`. */
   remove(slot: number): void {
-    const key = keyOf(this.#ids, slot * CHUNK_ID_BYTES);
-    const next = this.#next[slot] ?? NONE;
-    let at = this.#heads.get(key) ?? NONE;
-    if (at === slot) {
-      if (next === NONE) this.#heads.delete(key);
-      else this.#heads.set(key, next);
-    } else {
-      while (at !== NONE && this.#next[at] !== slot) at = this.#next[at] ?? NONE;
-      if (at !== NONE) this.#next[at] = next;
-    }
+    this.#order.remove(this.#ids, slot);
     this.#count--;
     this.#bytes -= this.#length[slot] ?? 0;
     this.#pack[slot] = NONE;
@@ -105,9 +88,15 @@ export class ChunkIndex {
     return this.#ids.slice(slot * CHUNK_ID_BYTES, (slot + 1) * CHUNK_ID_BYTES);
   }
 
-  /** Copies the id in `slot` into `target` at `at`. */
-  copyId(slot: number, target: Uint8Array, at: number): void {
-    target.set(this.#ids.subarray(slot * CHUNK_ID_BYTES, (slot + 1) * CHUNK_ID_BYTES), at);
+  /**
+   * Copies into `target` the ids above `after` (from the lowest when undefined), ascending, as
+   * many as `target` holds whole. @returns how many, and whether more follow
+   */
+  copyIdsAfter(
+    after: Uint8Array | undefined,
+    target: Uint8Array,
+  ): { count: number; more: boolean } {
+    return this.#order.copyAfter(this.#ids, after, target);
   }
 
   /** Every used slot. */
@@ -115,17 +104,10 @@ export class ChunkIndex {
     for (let slot = 0; slot < this.#used; slot++) if (this.#pack[slot] !== NONE) yield slot;
   }
 
-  #sameId(slot: number, id: Uint8Array, at: number): boolean {
-    const base = slot * CHUNK_ID_BYTES;
-    for (let i = 0; i < CHUNK_ID_BYTES; i++) if (this.#ids[base + i] !== id[at + i]) return false;
-    return true;
-  }
-
   #grow(): number {
     if (this.#used === this.#pack.length) {
       const capacity = Math.max(1024, this.#pack.length * 2);
       this.#ids = resized(this.#ids, new Uint8Array(capacity * CHUNK_ID_BYTES));
-      this.#next = resized(this.#next, new Int32Array(capacity));
       this.#pack = resized(this.#pack, new Int32Array(capacity));
       this.#offset = resized(this.#offset, new Float64Array(capacity));
       this.#length = resized(this.#length, new Uint32Array(capacity));
@@ -140,14 +122,4 @@ function resized<T extends Uint8Array | Int32Array | Uint32Array | Float64Array>
 ): T {
   target.set(old as never);
   return target;
-}
-
-/** A 30-bit key (a small integer V8 stores unboxed) mixed from bytes `at`..`at+7` of `id`. */
-function keyOf(id: Uint8Array, at: number): number {
-  const w0 = (id[at]! << 24) | (id[at + 1]! << 16) | (id[at + 2]! << 8) | id[at + 3]!;
-  const w1 = (id[at + 4]! << 24) | (id[at + 5]! << 16) | (id[at + 6]! << 8) | id[at + 7]!;
-  let h = Math.imul(w0 ^ SEED[0]!, 0x9e3779b1) ^ Math.imul(w1 ^ SEED[1]!, 0x85ebca77);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0xc2b2ae3d);
-  return (h ^ (h >>> 13)) >> 2;
 }

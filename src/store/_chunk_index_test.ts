@@ -2,7 +2,7 @@ import { deepStrictEqual, equal } from "node:assert/strict";
 import fc from "fast-check";
 import { ChunkIndex } from "./_chunk_index.ts";
 
-/** Ids that share their first 8 bytes (so they share a key) unless `spread`. */
+/** Ids that share their first 8 bytes (so only their tails order them) unless `spread`. */
 const idArb = fc.tuple(fc.boolean(), fc.uint8Array({ minLength: 24, maxLength: 24 })).map(
   ([spread, tail]) => {
     const id = new Uint8Array(32);
@@ -14,7 +14,7 @@ const idArb = fc.tuple(fc.boolean(), fc.uint8Array({ minLength: 24, maxLength: 2
 
 const key = (id: Uint8Array) => Array.from(id).join(",");
 
-Deno.test("ChunkIndex behaves like a Map, also when keys collide", () => {
+Deno.test("ChunkIndex behaves like a Map, also when ids share their first bytes", () => {
   const op = fc.oneof(
     fc.record({ kind: fc.constant("add" as const), id: idArb, length: fc.nat(1000) }),
     fc.record({ kind: fc.constant("remove" as const), id: idArb }),
@@ -45,6 +45,12 @@ Deno.test("ChunkIndex behaves like a Map, also when keys collide", () => {
       deepStrictEqual(
         [...index.slots()].map((s) => key(index.idOf(s))).sort(),
         [...model.keys()].sort(),
+      );
+      const listed = new Uint8Array(index.count * 32);
+      deepStrictEqual(index.copyIdsAfter(undefined, listed), { count: index.count, more: false });
+      deepStrictEqual(
+        Array.from({ length: index.count }, (_, i) => listed.slice(i * 32, i * 32 + 32).toHex()),
+        [...index.slots()].map((s) => index.idOf(s).toHex()).sort(),
       );
     }),
   );

@@ -8,8 +8,12 @@
  * loaded: its ids are reported lost, so the store opens without them and a push stores them
  * again; once every one of them is stored again, the index is removed.
  *
+ * Loading lets the event loop turn every `ENTRIES_PER_TURN` entries, so opening a repository of
+ * millions of chunks does not stall the other sessions of the server meanwhile.
+ *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { syncDir, writeFileAtomic } from "../atomic_file.ts";
 import { errorMessage, IntegrityError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -29,6 +33,8 @@ import { recoverJournals } from "./_repack_journal.ts";
 
 /** Index files read at once while opening. */
 const PARALLEL_READS = 8;
+/** Index entries loaded between two turns of the event loop. */
+const ENTRIES_PER_TURN = 8192;
 
 /** What an open found missing: blobs the store cannot serve although an index lists them. */
 export interface LoadReport {
@@ -82,7 +88,7 @@ export async function loadStore(
         }
         continue;
       }
-      if (packs.has(name)) addEntries(loader, paths, decoded);
+      if (packs.has(name)) await addEntries(loader, paths, decoded);
       else orphans.push({ paths, decoded });
     }
   };
@@ -106,18 +112,27 @@ function readIndex(bytes: Uint8Array, paths: PackPaths): DecodedIndex {
   return decoded;
 }
 
-/** Adds a pack's entries; an id already loaded keeps its first copy. */
-function addEntries(
+/**
+ * Adds a pack's entries, `ENTRIES_PER_TURN` at a time with a turn of the event loop between;
+ * an id already loaded keeps its first copy.
+ */
+async function addEntries(
   loader: Loader,
   paths: PackPaths,
   entries: DecodedIndex | readonly IndexEntry[],
-): void {
+): Promise<void> {
   const pack = loader.addPack(paths);
   const add = (id: Uint8Array, offset: number, length: number) => {
     if (loader.index.find(id) < 0) loader.index.add(id, pack, offset, length);
   };
-  if (Array.isArray(entries)) { for (const e of entries) add(e.id, e.offset, e.length); }
-  else (entries as DecodedIndex).forEach(add);
+  const list = Array.isArray(entries) ? entries as readonly IndexEntry[] : undefined;
+  const count = list?.length ?? (entries as DecodedIndex).count;
+  for (let from = 0; from < count; from += ENTRIES_PER_TURN) {
+    if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+    const to = Math.min(count, from + ENTRIES_PER_TURN);
+    if (list === undefined) (entries as DecodedIndex).forEach(add, from, to);
+    else for (const e of list.slice(from, to)) add(e.id, e.offset, e.length);
+  }
 }
 
 /**
@@ -136,7 +151,7 @@ async function rebuildIndex(loader: Loader, paths: PackPaths, reason: string): P
   const packId = Uint8Array.fromHex(paths.name);
   if (reason !== "its index is missing") await Deno.rename(paths.index, `${paths.index}.damaged`);
   await writeFileAtomic(paths.index, encodeIndex(packId, scan.entries));
-  addEntries(loader, paths, scan.entries);
+  await addEntries(loader, paths, scan.entries);
   loader.logger.warn("pack index rebuilt from the pack's records", {
     pack: paths.pack,
     reason,

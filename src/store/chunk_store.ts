@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { checkChunkId } from "../format/chunk_id.ts";
 
 /** Largest blob a store accepts (chunks are at most ~4.1 MiB sealed; this is a sanity bound). */
 export const MAX_BLOB_BYTES: number = 64 * 1024 * 1024;
@@ -75,8 +76,16 @@ export interface ChunkStore {
    * @throws {RangeError} when `target` is not the blob's length.
    */
   readInto(id: Uint8Array, target: Uint8Array): Promise<void>;
-  /** The ids of every stored blob, in no particular order. */
-  list(): Uint8Array[];
+  /**
+   * A page of the stored ids in ascending byte order: the ids above `after` (from the lowest
+   * when it is undefined), at most `limit` of them, 32 bytes each back to back, and whether ids
+   * above the last one returned remain. Synchronous, answered from memory without sorting: a
+   * page costs about its own size, however many blobs the store holds. Paging on from the last id
+   * of each page lists every id stored throughout exactly once, in order, even when puts and
+   * deletes come between pages; an id put or deleted meanwhile may or may not be listed.
+   * @throws {RangeError} when `after` is not 32 bytes or `limit` is not a positive integer
+   */
+  listPage(after: Uint8Array | undefined, limit: number): IdPage;
   /**
    * Removes the blobs with these ids (unknown ids are ignored) and reclaims their space.
    * Crash-safe: a crash leaves each blob either deleted or still there, never a damaged store.
@@ -85,6 +94,22 @@ export interface ChunkStore {
   delete(ids: Uint8Array[]): Promise<void>;
   /** Flushes, then releases files and handles. Idempotent. */
   close(): Promise<void>;
+}
+
+/** A page of ids from {@link ChunkStore.listPage}. */
+export interface IdPage {
+  /** Ids, 32 bytes each, ascending. */
+  ids: Uint8Array;
+  /** Whether stored ids above the last one in `ids` remain. */
+  more: boolean;
+}
+
+/** Throws RangeError unless `after` is undefined or a chunk id, and `limit` a positive integer. */
+export function checkPageRequest(after: Uint8Array | undefined, limit: number): void {
+  if (after !== undefined) checkChunkId(after);
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new RangeError(`Cannot list chunks: page size "${limit}" is invalid`);
+  }
 }
 
 /** Throws RangeError unless `blob` is a Uint8Array of at most `MAX_BLOB_BYTES`. */

@@ -26,7 +26,7 @@ import { writeFileAtomic } from "../atomic_file.ts";
 import { IntegrityError, NotFoundError, StoreError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { ChunkIndex } from "./_chunk_index.ts";
-import { checkBlob, type ChunkStore } from "./chunk_store.ts";
+import { checkBlob, checkPageRequest, type ChunkStore, type IdPage } from "./chunk_store.ts";
 import { checkChunkId, CHUNK_ID_BYTES, toHex } from "../format/chunk_id.ts";
 import { encodeIndex, RECORD_HEADER_BYTES } from "./_pack_format.ts";
 import { newPackId, removeIfPresent, storeFailure } from "./_pack_layout.ts";
@@ -234,20 +234,13 @@ export class PackChunkStore implements ChunkStore {
     throw error;
   }
 
-  /** Every stored id. */
-  list(): Uint8Array[] {
+  /** Up to `limit` stored ids above `after`, ascending, from the index's order (no sort). */
+  listPage(after: Uint8Array | undefined, limit: number): IdPage {
+    checkPageRequest(after, limit);
     this.#checkOpen("list chunks");
-    // Views into one buffer: one allocation, not one per id (20,000 ids cost megabytes).
-    const all = new Uint8Array(this.#index.count * CHUNK_ID_BYTES);
-    let at = 0;
-    for (const slot of this.#index.slots()) {
-      this.#index.copyId(slot, all, at);
-      at += CHUNK_ID_BYTES;
-    }
-    return Array.from(
-      { length: this.#index.count },
-      (_, i) => all.subarray(i * CHUNK_ID_BYTES, (i + 1) * CHUNK_ID_BYTES),
-    );
+    const target = new Uint8Array(Math.min(limit, this.#index.count) * CHUNK_ID_BYTES);
+    const { count, more } = this.#index.copyIdsAfter(after, target);
+    return { ids: target.subarray(0, count * CHUNK_ID_BYTES), more };
   }
 
   /** Removes `ids` and rewrites their packs; one delete runs at a time. */

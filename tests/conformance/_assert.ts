@@ -30,20 +30,43 @@ export async function assertRejects<E extends Error>(
   try {
     await run();
   } catch (error) {
-    if (!(error instanceof errorClass)) {
-      throw new nodeAssert.AssertionError({
-        message: `Expected ${errorClass.name}, got ${String(error)}`,
-        actual: error,
-        expected: errorClass,
-      });
-    }
-    nodeAssert.ok(
-      error.message.includes(includes),
-      `Expected message to contain ${JSON.stringify(includes)}, got ${
-        JSON.stringify(error.message)
-      }`,
-    );
-    return error;
+    return checkThrown(error, errorClass, includes);
   }
   throw new nodeAssert.AssertionError({ message: `Expected ${errorClass.name}, nothing thrown` });
+}
+
+/**
+ * Asserts that `run` throws an instance of `errorClass` whose message contains `includes`.
+ * @returns the error, for further checks.
+ */
+export function assertThrows<E extends Error>(
+  run: () => unknown,
+  errorClass: abstract new (...args: never[]) => E,
+  includes = "",
+): E {
+  try {
+    run();
+  } catch (error) {
+    return checkThrown(error, errorClass, includes);
+  }
+  throw new nodeAssert.AssertionError({ message: `Expected ${errorClass.name}, nothing thrown` });
+}
+
+function checkThrown<E extends Error>(
+  error: unknown,
+  errorClass: abstract new (...args: never[]) => E,
+  includes: string,
+): E {
+  if (!(error instanceof errorClass)) {
+    throw new nodeAssert.AssertionError({
+      message: `Expected ${errorClass.name}, got ${String(error)}`,
+      actual: error,
+      expected: errorClass,
+    });
+  }
+  nodeAssert.ok(
+    error.message.includes(includes),
+    `Expected message to contain ${JSON.stringify(includes)}, got ${JSON.stringify(error.message)}`,
+  );
+  return error;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
 import {
   type Chunk,
   hex,
@@ -65,6 +65,7 @@ export function chunkStoreSuite(
   registerBasics(test);
   registerConcurrency(test);
   registerDelete(test);
+  registerListing(test);
   registerPersistence(test);
 }
 
@@ -88,12 +89,35 @@ async function runWithFixture(fixture: ChunkStoreFixture, body: Body): Promise<v
   }
 }
 
+/**
+ * Every id `store` lists, paging `limit` at a time from the last id of each page, as hex; checks
+ * that each page but the last is full and says `more`.
+ */
+function listAll(store: ChunkStore, limit: number): string[] {
+  const listed: string[] = [];
+  let after: Uint8Array | undefined;
+  for (;;) {
+    const page = store.listPage(after, limit);
+    const ids = idsOf(page.ids);
+    listed.push(...ids.map(hex));
+    if (!page.more) return listed;
+    assertEquals(ids.length, limit, "a page that says more is full");
+    after = ids.at(-1);
+  }
+}
+
+/** The ids back to back in `bytes`, one view each. */
+function idsOf(bytes: Uint8Array): Uint8Array[] {
+  assertEquals(bytes.length % 32, 0);
+  return Array.from({ length: bytes.length / 32 }, (_, i) => bytes.subarray(i * 32, i * 32 + 32));
+}
+
 /** Asserts that `store` holds exactly `chunks`. */
 async function assertHolds(store: ChunkStore, chunks: Chunk[]): Promise<void> {
   assertEquals(store.size, chunks.length);
   assertEquals(store.storedBytes, chunks.reduce((sum, [, blob]) => sum + blob.length, 0));
   assertEquals(store.damaged, 0);
-  assertEquals(store.list().map(hex).sort(), chunks.map(([id]) => hex(id)).sort());
+  assertEquals(listAll(store, 7), chunks.map(([id]) => hex(id)).sort());
   for (const [id, blob] of chunks) {
     assert(store.has(id));
     assertEquals(await store.get(id), blob);
@@ -185,6 +209,7 @@ function registerBasics(test: Register): void {
       thrown = error;
     }
     assert(thrown instanceof StoreError);
+    assertThrows(() => store.listPage(undefined, 10), StoreError, "closed");
   });
 }
 
@@ -252,6 +277,62 @@ function registerDelete(test: Register): void {
       await store.close();
       await assertHolds(await f.reopen(), []);
     }
+  });
+}
+
+function registerListing(test: Register): void {
+  test("listPage() lists every id once, ascending, at any page size", async (store) => {
+    assertEquals(store.listPage(undefined, 10), { ids: new Uint8Array(0), more: false });
+    const chunks = makeChunks(300, (i) => i % 50);
+    for (const [id, blob] of chunks.slice(0, 200)) await store.put(id, blob);
+    await store.flush();
+    for (const [id, blob] of chunks.slice(200)) await store.put(id, blob); // not yet flushed
+    const sorted = chunks.map(([id]) => hex(id)).sort();
+    for (const limit of [1, 7, 299, 300, 1000]) assertEquals(listAll(store, limit), sorted);
+    const highest = Uint8Array.fromHex(sorted.at(-1)!);
+    assertEquals(store.listPage(highest, 5), { ids: new Uint8Array(0), more: false });
+    // `after` need not be stored: the page starts at the next id above it.
+    const between = Uint8Array.fromHex(sorted[10]!);
+    between[31] = between[31]! ^ 1;
+    const next = sorted.findIndex((id) => id > hex(between));
+    assertEquals(idsOf(store.listPage(between, 3).ids).map(hex), sorted.slice(next, next + 3));
+  });
+
+  test("listPage() lists every id kept throughout exactly once while puts and deletes come between pages", async (store) => {
+    const initial = makeChunks(400, (i) => 20 + (i % 100));
+    for (const [id, blob] of initial) await store.put(id, blob);
+    await store.flush();
+    const random = seededRandom(14);
+    const alive = initial.map(([id]) => id);
+    const ever = new Set(alive.map(hex));
+    const deleted = new Set<string>();
+    const listed: string[] = [];
+    let after: Uint8Array | undefined;
+    for (let more = true; more;) {
+      const page = store.listPage(after, 25);
+      listed.push(...idsOf(page.ids).map(hex));
+      more = page.more;
+      after = page.ids.slice(-32);
+      const doomed = alive.splice(Math.floor(random() * (alive.length - 3)), 3);
+      doomed.forEach((id) => deleted.add(hex(id)));
+      await store.delete(doomed);
+      for (const [id, blob] of makeChunks(3, () => 50)) {
+        ever.add(hex(id));
+        await store.put(id, blob);
+      }
+    }
+    assertEquals(listed, [...new Set(listed)].sort(), "ascending, each id once");
+    for (const id of listed) assert(ever.has(id), "only ids that were stored");
+    const keptThroughout = initial.map(([id]) => hex(id)).filter((id) => !deleted.has(id));
+    for (const id of keptThroughout) assert(listed.includes(id), `id ${id} kept but not listed`);
+  });
+
+  test("listPage() refuses a bad page size or an id of the wrong length", (store) => {
+    for (const limit of [0, -1, 1.5, NaN, Infinity]) {
+      assertThrows(() => store.listPage(undefined, limit), RangeError, "page size");
+    }
+    assertThrows(() => store.listPage(new Uint8Array(31), 10), RangeError);
+    return Promise.resolve();
   });
 }
 
