@@ -1,9 +1,10 @@
 /**
  * The in-memory index of a pack store: chunk id → (pack number, offset, length), kept compact.
- * Entries live in "slots" of parallel typed arrays (the id's 32 bytes, pack, offset, length); an
- * {@link IdOrder} keeps the slots sorted by id, which answers lookups by binary search and lists
- * ids in order without sorting. No operation rehashes or re-sorts everything at once, so none
- * stalls the event loop with the index's size, and ids a client chooses cannot slow it down.
+ * Entries live in numbered "slots" of typed arrays (the id's 32 bytes, pack, offset, length),
+ * allocated in fixed blocks of `BLOCK_SLOTS`, so growing never copies what is there; an
+ * {@link IdOrder} keeps the ids sorted with their slots, which answers lookups by binary search
+ * and lists ids in order without sorting. No operation rehashes, re-sorts or copies the whole
+ * index, so none stalls the event loop with its size, and ids a client chooses cannot slow it.
  *
  * @module
  */
@@ -11,16 +12,24 @@ import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
 import { IdOrder } from "./_id_order.ts";
 
 const NONE = -1;
+const BLOCK_BITS = 12;
+/** Slots per block of storage. */
+const BLOCK_SLOTS = 1 << BLOCK_BITS;
+
+/** The storage of `BLOCK_SLOTS` slots. */
+interface Block {
+  ids: Uint8Array;
+  /** Pack number of each slot, or NONE when the slot is free. */
+  pack: Int32Array;
+  offset: Float64Array;
+  length: Uint32Array;
+}
 
 /** A compact map from chunk id to its place in a pack. */
 export class ChunkIndex {
   readonly #order = new IdOrder();
-  #ids = new Uint8Array(0);
-  /** Pack number of each slot, or NONE when the slot is free. */
-  #pack = new Int32Array(0);
-  #offset = new Float64Array(0);
-  #length = new Uint32Array(0);
-  #free: number[] = [];
+  readonly #blocks: Block[] = [];
+  readonly #free: number[] = [];
   #used = 0;
   #count = 0;
   #bytes = 0;
@@ -35,19 +44,26 @@ export class ChunkIndex {
     return this.#bytes;
   }
 
-  /** The slot holding `id`, or -1. */
+  /** The slot holding `id` (read from `id` at `at`), or -1. */
   find(id: Uint8Array, at = 0): number {
-    return this.#order.find(this.#ids, id, at);
+    return this.#order.find(id, at);
   }
 
-  /** Adds an entry for an id not yet present (read from `id` at `at`); returns its slot. */
+  /**
+   * Adds an entry for the id read from `id` at `at`, unless it is present.
+   * @returns its slot, or -1 when the id was present (nothing changed)
+   */
   add(id: Uint8Array, pack: number, offset: number, length: number, at = 0): number {
-    const slot = this.#free.pop() ?? this.#grow();
-    this.#ids.set(id.subarray(at, at + CHUNK_ID_BYTES), slot * CHUNK_ID_BYTES);
-    this.#order.insert(this.#ids, slot);
-    this.#pack[slot] = pack;
-    this.#offset[slot] = offset;
-    this.#length[slot] = length;
+    const slot = this.#free.at(-1) ?? this.#used;
+    if (!this.#order.insert(id, at, slot)) return NONE;
+    if (this.#free.pop() === undefined) this.#grow();
+    const block = this.#block(slot);
+    const i = slot & (BLOCK_SLOTS - 1);
+    const base = i * CHUNK_ID_BYTES;
+    for (let k = 0; k < CHUNK_ID_BYTES; k++) block.ids[base + k] = id[at + k]!;
+    block.pack[i] = pack;
+    block.offset[i] = offset;
+    block.length[i] = length;
     this.#count++;
     this.#bytes += length;
     return slot;
@@ -55,37 +71,41 @@ export class ChunkIndex {
 
   /** Removes the entry in `slot`. */
   remove(slot: number): void {
-    this.#order.remove(this.#ids, slot);
+    const block = this.#block(slot);
+    const i = slot & (BLOCK_SLOTS - 1);
+    this.#order.remove(block.ids, i * CHUNK_ID_BYTES);
     this.#count--;
-    this.#bytes -= this.#length[slot] ?? 0;
-    this.#pack[slot] = NONE;
+    this.#bytes -= block.length[i]!;
+    block.pack[i] = NONE;
     this.#free.push(slot);
   }
 
   /** Moves the entry in `slot` to another place. */
   move(slot: number, pack: number, offset: number): void {
-    this.#pack[slot] = pack;
-    this.#offset[slot] = offset;
+    const block = this.#block(slot);
+    block.pack[slot & (BLOCK_SLOTS - 1)] = pack;
+    block.offset[slot & (BLOCK_SLOTS - 1)] = offset;
   }
 
   /** Pack number of `slot`, or -1 when the slot is free. */
   packOf(slot: number): number {
-    return this.#pack[slot] ?? NONE;
+    return this.#blocks[slot >>> BLOCK_BITS]?.pack[slot & (BLOCK_SLOTS - 1)] ?? NONE;
   }
 
   /** Offset of the record in `slot`. */
   offsetOf(slot: number): number {
-    return this.#offset[slot] ?? 0;
+    return this.#block(slot).offset[slot & (BLOCK_SLOTS - 1)]!;
   }
 
   /** Blob length of `slot`. */
   lengthOf(slot: number): number {
-    return this.#length[slot] ?? 0;
+    return this.#block(slot).length[slot & (BLOCK_SLOTS - 1)]!;
   }
 
   /** A copy of the id in `slot`. */
   idOf(slot: number): Uint8Array {
-    return this.#ids.slice(slot * CHUNK_ID_BYTES, (slot + 1) * CHUNK_ID_BYTES);
+    const base = (slot & (BLOCK_SLOTS - 1)) * CHUNK_ID_BYTES;
+    return this.#block(slot).ids.slice(base, base + CHUNK_ID_BYTES);
   }
 
   /**
@@ -96,30 +116,28 @@ export class ChunkIndex {
     after: Uint8Array | undefined,
     target: Uint8Array,
   ): { count: number; more: boolean } {
-    return this.#order.copyAfter(this.#ids, after, target);
+    return this.#order.copyAfter(after, target);
   }
 
   /** Every used slot. */
   *slots(): IterableIterator<number> {
-    for (let slot = 0; slot < this.#used; slot++) if (this.#pack[slot] !== NONE) yield slot;
+    for (let slot = 0; slot < this.#used; slot++) if (this.packOf(slot) !== NONE) yield slot;
   }
 
+  #block(slot: number): Block {
+    return this.#blocks[slot >>> BLOCK_BITS]!;
+  }
+
+  /** Takes the next never-used slot, adding a block when the last is full. */
   #grow(): number {
-    if (this.#used === this.#pack.length) {
-      const capacity = Math.max(1024, this.#pack.length * 2);
-      this.#ids = resized(this.#ids, new Uint8Array(capacity * CHUNK_ID_BYTES));
-      this.#pack = resized(this.#pack, new Int32Array(capacity));
-      this.#offset = resized(this.#offset, new Float64Array(capacity));
-      this.#length = resized(this.#length, new Uint32Array(capacity));
+    if (this.#used === this.#blocks.length * BLOCK_SLOTS) {
+      this.#blocks.push({
+        ids: new Uint8Array(BLOCK_SLOTS * CHUNK_ID_BYTES),
+        pack: new Int32Array(BLOCK_SLOTS).fill(NONE),
+        offset: new Float64Array(BLOCK_SLOTS),
+        length: new Uint32Array(BLOCK_SLOTS),
+      });
     }
     return this.#used++;
   }
-}
-
-function resized<T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(
-  old: T,
-  target: T,
-): T {
-  target.set(old as never);
-  return target;
 }

@@ -26,7 +26,9 @@ Deno.test("ChunkIndex behaves like a Map, also when ids share their first bytes"
       ops.forEach((step, n) => {
         const slot = index.find(step.id);
         equal(slot >= 0, model.has(key(step.id)));
-        if (step.kind === "add" && slot < 0) {
+        if (step.kind === "add" && slot >= 0) {
+          equal(index.add(step.id, n, n * 10, step.length), -1, "an id present is not added");
+        } else if (step.kind === "add") {
           index.add(step.id, n, n * 10, step.length);
           model.set(key(step.id), n);
         } else if (step.kind === "remove" && slot >= 0) {

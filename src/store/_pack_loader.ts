@@ -8,8 +8,9 @@
  * loaded: its ids are reported lost, so the store opens without them and a push stores them
  * again; once every one of them is stored again, the index is removed.
  *
- * Loading lets the event loop turn every `ENTRIES_PER_TURN` entries, so opening a repository of
- * millions of chunks does not stall the other sessions of the server meanwhile.
+ * Loading lets the event loop turn every `ENTRIES_PER_TURN` entries (counted across the index
+ * files read in parallel), so opening a repository of millions of chunks does not stall the
+ * other sessions of the server meanwhile.
  *
  * @module
  */
@@ -33,8 +34,10 @@ import { recoverJournals } from "./_repack_journal.ts";
 
 /** Index files read at once while opening. */
 const PARALLEL_READS = 8;
-/** Index entries loaded between two turns of the event loop. */
-const ENTRIES_PER_TURN = 8192;
+/** Index entries loaded, by all the parallel reads together, between two turns of the event loop. */
+const ENTRIES_PER_TURN = 4096;
+/** Index entries loaded before looking at the count again. */
+const ENTRIES_PER_STEP = 1024;
 
 /** What an open found missing: blobs the store cannot serve although an index lists them. */
 export interface LoadReport {
@@ -49,6 +52,20 @@ interface Loader {
   index: ChunkIndex;
   addPack: (paths: PackPaths) => number;
   logger: Logger;
+  turns: Turns;
+}
+
+/** Lets the event loop turn once every `ENTRIES_PER_TURN` entries, whichever read loads them. */
+class Turns {
+  #entries = 0;
+
+  /** Counts `entries` loaded; once the turn's share is used up, waits for the next turn. */
+  async loaded(entries: number): Promise<void> {
+    this.#entries += entries;
+    if (this.#entries < ENTRIES_PER_TURN) return;
+    this.#entries = 0;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /**
@@ -61,7 +78,7 @@ export async function loadStore(
   addPack: (paths: PackPaths) => number,
   logger: Logger,
 ): Promise<LoadReport> {
-  const loader: Loader = { root, index, addPack, logger };
+  const loader: Loader = { root, index, addPack, logger, turns: new Turns() };
   await prepareDirs(root);
   await recoverJournals(root, logger);
   const indexed = await listIndexes(root);
@@ -113,8 +130,8 @@ function readIndex(bytes: Uint8Array, paths: PackPaths): DecodedIndex {
 }
 
 /**
- * Adds a pack's entries, `ENTRIES_PER_TURN` at a time with a turn of the event loop between;
- * an id already loaded keeps its first copy.
+ * Adds a pack's entries, letting the event loop turn as {@link Turns} says; an id already
+ * loaded keeps its first copy.
  */
 async function addEntries(
   loader: Loader,
@@ -123,15 +140,15 @@ async function addEntries(
 ): Promise<void> {
   const pack = loader.addPack(paths);
   const add = (id: Uint8Array, offset: number, length: number) => {
-    if (loader.index.find(id) < 0) loader.index.add(id, pack, offset, length);
+    loader.index.add(id, pack, offset, length);
   };
   const list = Array.isArray(entries) ? entries as readonly IndexEntry[] : undefined;
   const count = list?.length ?? (entries as DecodedIndex).count;
-  for (let from = 0; from < count; from += ENTRIES_PER_TURN) {
-    if (from > 0) await new Promise((resolve) => setImmediate(resolve));
-    const to = Math.min(count, from + ENTRIES_PER_TURN);
+  for (let from = 0; from < count; from += ENTRIES_PER_STEP) {
+    const to = Math.min(count, from + ENTRIES_PER_STEP);
     if (list === undefined) (entries as DecodedIndex).forEach(add, from, to);
     else for (const e of list.slice(from, to)) add(e.id, e.offset, e.length);
+    await loader.turns.loaded(to - from);
   }
 }
 
