@@ -8,13 +8,12 @@
  * loaded: its ids are reported lost, so the store opens without them and a push stores them
  * again; once every one of them is stored again, the index is removed.
  *
- * Loading lets the event loop turn every `ENTRIES_PER_TURN` entries (counted across the index
- * files read in parallel), so opening a repository of millions of chunks does not stall the
- * other sessions of the server meanwhile.
+ * Loading lets the event loop turn (a timer, the only kind of wait that lets sockets be read too)
+ * whenever it has run `SLICE_MS` without one, counted across the index files read in parallel,
+ * so opening a repository of millions of chunks does not stall the server's other sessions.
  *
  * @module
  */
-import { setImmediate } from "node:timers";
 import { syncDir, writeFileAtomic } from "../atomic_file.ts";
 import { errorMessage, IntegrityError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -33,10 +32,10 @@ import { scanPack } from "./_pack_scan.ts";
 import { recoverJournals } from "./_repack_journal.ts";
 
 /** Index files read at once while opening. */
-const PARALLEL_READS = 8;
-/** Index entries loaded, by all the parallel reads together, between two turns of the event loop. */
-const ENTRIES_PER_TURN = 4096;
-/** Index entries loaded before looking at the count again. */
+const PARALLEL_READS = 2;
+/** Longest run of loading, in milliseconds, between two turns of the event loop. */
+const SLICE_MS = 15;
+/** Index entries loaded before looking at the clock again. */
 const ENTRIES_PER_STEP = 1024;
 
 /** What an open found missing: blobs the store cannot serve although an index lists them. */
@@ -55,16 +54,18 @@ interface Loader {
   turns: Turns;
 }
 
-/** Lets the event loop turn once every `ENTRIES_PER_TURN` entries, whichever read loads them. */
+/**
+ * Lets the event loop turn once loading has run `SLICE_MS`, whichever read did the work. File
+ * reads alone are no such turn: awaiting one does not let the server read its sockets.
+ */
 class Turns {
-  #entries = 0;
+  #since = performance.now();
 
-  /** Counts `entries` loaded; once the turn's share is used up, waits for the next turn. */
-  async loaded(entries: number): Promise<void> {
-    this.#entries += entries;
-    if (this.#entries < ENTRIES_PER_TURN) return;
-    this.#entries = 0;
-    await new Promise((resolve) => setImmediate(resolve));
+  /** Waits for a turn of the event loop (a timer) when the slice is used up. */
+  async pause(): Promise<void> {
+    if (performance.now() - this.#since < SLICE_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.#since = performance.now();
   }
 }
 
@@ -89,6 +90,7 @@ export async function loadStore(
   const names = [...indexed];
   const load = async () => {
     for (let name = names.pop(); name !== undefined; name = names.pop()) {
+      await loader.turns.pause();
       const paths = new PackPaths(root, name);
       let decoded: DecodedIndex;
       try {
@@ -148,7 +150,7 @@ async function addEntries(
     const to = Math.min(count, from + ENTRIES_PER_STEP);
     if (list === undefined) (entries as DecodedIndex).forEach(add, from, to);
     else for (const e of list.slice(from, to)) add(e.id, e.offset, e.length);
-    await loader.turns.loaded(to - from);
+    await loader.turns.pause();
   }
 }
 
