@@ -9,6 +9,7 @@ import { clientKdfMeetsFloor, deriveClientKeys, parseClientKdf } from "../auth/m
 import { newCredentials } from "../auth/new_credentials.ts";
 import { errorMessage, ProtocolError } from "../errors.ts";
 import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
+import { releaseBuffer } from "../release_bytes.ts";
 import { type IdSet, IdSetBuilder } from "../format/id_set.ts";
 import {
   type HelloOkPayload,
@@ -153,8 +154,11 @@ export class BurrowClient {
           cause: error,
         });
       }
-      if (!page.more || page.ids.length === 0) return ids.finish();
+      const more = page.more && page.ids.length > 0;
       after = page.ids.slice(-CHUNK_ID_BYTES);
+      // The page is copied: free its frame now rather than leave megabytes to the collector.
+      releaseBuffer(page.ids);
+      if (!more) return ids.finish();
     }
   }
 

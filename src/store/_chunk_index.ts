@@ -10,6 +10,7 @@
  */
 import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
 import { IdOrder } from "./_id_order.ts";
+import { sortSlotsById } from "./_id_sort.ts";
 
 const NONE = -1;
 const BLOCK_BITS = 12;
@@ -31,6 +32,8 @@ export class ChunkIndex {
   readonly #blocks: Block[] = [];
   readonly #free: number[] = [];
   #used = 0;
+  /** Entries appended and not ordered yet: the last slots taken. */
+  #appended = 0;
   #count = 0;
   #bytes = 0;
 
@@ -57,27 +60,52 @@ export class ChunkIndex {
     const slot = this.#free.at(-1) ?? this.#used;
     if (!this.#order.insert(id, at, slot)) return NONE;
     if (this.#free.pop() === undefined) this.#grow();
-    const block = this.#block(slot);
-    const i = slot & (BLOCK_SLOTS - 1);
-    const base = i * CHUNK_ID_BYTES;
-    for (let k = 0; k < CHUNK_ID_BYTES; k++) block.ids[base + k] = id[at + k]!;
-    block.pack[i] = pack;
-    block.offset[i] = offset;
-    block.length[i] = length;
-    this.#count++;
-    this.#bytes += length;
+    this.#fill(slot, id, at, pack, offset, length);
     return slot;
+  }
+
+  /**
+   * Adds an entry without looking it up or ordering it, for loading many entries at once: until
+   * {@link orderAppended}, `find` and listing do not see it, and an id may be appended twice.
+   */
+  append(id: Uint8Array, pack: number, offset: number, length: number, at = 0): void {
+    const slot = this.#grow();
+    this.#appended++;
+    this.#fill(slot, id, at, pack, offset, length);
+  }
+
+  /**
+   * Orders every appended entry (sorting them, much faster than adding them one by one), keeping
+   * the first appended of equal ids and dropping the others. Awaits `pause` throughout, so that
+   * a caller can let the event loop turn.
+   * @throws {RangeError} unless every entry was appended since the index was made (or ordered)
+   */
+  async orderAppended(pause: () => Promise<void>): Promise<void> {
+    if (this.#used !== this.#appended) {
+      throw new RangeError("Cannot order appended entries: the index has entries added otherwise");
+    }
+    const source = { blocks: this.#blocks.map((block) => block.ids), blockBits: BLOCK_BITS };
+    const sorted = await sortSlotsById(source, this.#appended, pause);
+    this.#appended = 0;
+    let previous = NONE;
+    for (let i = 0; i < sorted.length; i++) {
+      const slot = sorted[i]!;
+      const ids = this.#block(slot).ids;
+      const at = (slot & (BLOCK_SLOTS - 1)) * CHUNK_ID_BYTES;
+      if (previous !== NONE && this.#sameId(previous, ids, at)) this.#release(slot);
+      else {
+        this.#order.append(ids, at, slot);
+        previous = slot;
+      }
+      if ((i & 16_383) === 0) await pause();
+    }
   }
 
   /** Removes the entry in `slot`. */
   remove(slot: number): void {
     const block = this.#block(slot);
-    const i = slot & (BLOCK_SLOTS - 1);
-    this.#order.remove(block.ids, i * CHUNK_ID_BYTES);
-    this.#count--;
-    this.#bytes -= block.length[i]!;
-    block.pack[i] = NONE;
-    this.#free.push(slot);
+    this.#order.remove(block.ids, (slot & (BLOCK_SLOTS - 1)) * CHUNK_ID_BYTES);
+    this.#release(slot);
   }
 
   /** Moves the entry in `slot` to another place. */
@@ -128,14 +156,48 @@ export class ChunkIndex {
     return this.#blocks[slot >>> BLOCK_BITS]!;
   }
 
+  /** Writes a new entry into `slot`. */
+  #fill(slot: number, id: Uint8Array, at: number, pack: number, offset: number, length: number) {
+    const block = this.#block(slot);
+    const i = slot & (BLOCK_SLOTS - 1);
+    const base = i * CHUNK_ID_BYTES;
+    for (let k = 0; k < CHUNK_ID_BYTES; k++) block.ids[base + k] = id[at + k]!;
+    block.pack[i] = pack;
+    block.offset[i] = offset;
+    block.length[i] = length;
+    this.#count++;
+    this.#bytes += length;
+  }
+
+  /** Frees `slot`, which is not (or no longer) in the order. */
+  #release(slot: number): void {
+    const block = this.#block(slot);
+    const i = slot & (BLOCK_SLOTS - 1);
+    this.#count--;
+    this.#bytes -= block.length[i]!;
+    block.pack[i] = NONE;
+    this.#free.push(slot);
+  }
+
+  /** Whether the id in `slot` is the 32 bytes of `ids` at `at`. */
+  #sameId(slot: number, ids: Uint8Array, at: number): boolean {
+    const mine = this.#block(slot).ids;
+    const base = (slot & (BLOCK_SLOTS - 1)) * CHUNK_ID_BYTES;
+    for (let k = 0; k < CHUNK_ID_BYTES; k++) if (mine[base + k] !== ids[at + k]) return false;
+    return true;
+  }
+
   /** Takes the next never-used slot, adding a block when the last is full. */
   #grow(): number {
     if (this.#used === this.#blocks.length * BLOCK_SLOTS) {
+      // One buffer for the block's four arrays: one allocation, not four.
+      const buffer = new ArrayBuffer(BLOCK_SLOTS * (CHUNK_ID_BYTES + 8 + 4 + 4));
+      const at = BLOCK_SLOTS * CHUNK_ID_BYTES;
       this.#blocks.push({
-        ids: new Uint8Array(BLOCK_SLOTS * CHUNK_ID_BYTES),
-        pack: new Int32Array(BLOCK_SLOTS).fill(NONE),
-        offset: new Float64Array(BLOCK_SLOTS),
-        length: new Uint32Array(BLOCK_SLOTS),
+        ids: new Uint8Array(buffer, 0, at),
+        offset: new Float64Array(buffer, at, BLOCK_SLOTS),
+        pack: new Int32Array(buffer, at + BLOCK_SLOTS * 8, BLOCK_SLOTS).fill(NONE),
+        length: new Uint32Array(buffer, at + BLOCK_SLOTS * 12, BLOCK_SLOTS),
       });
     }
     return this.#used++;

@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal } from "node:assert/strict";
+import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import fc from "fast-check";
 import { ChunkIndex } from "./_chunk_index.ts";
 
@@ -72,4 +72,33 @@ Deno.test("ChunkIndex finds ids inside a larger buffer and tracks bytes", () => 
   index.remove(0);
   equal(index.bytes, 0);
   equal(index.find(buffer, 16), -1);
+});
+
+Deno.test("ChunkIndex.orderAppended() orders appended entries and keeps the first of equal ids", async () => {
+  const index = new ChunkIndex();
+  const unique = Array.from({ length: 10_000 }, () => crypto.getRandomValues(new Uint8Array(32)));
+  unique.forEach((id, n) => index.append(id, n, n * 10, 100));
+  unique.slice(0, 500).forEach((id, n) => index.append(id, 99_999, n, 7)); // loaded again
+  equal(index.find(unique[0]!), -1, "not found before it is ordered");
+  await index.orderAppended(() => Promise.resolve());
+  equal(index.count, unique.length);
+  equal(index.bytes, unique.length * 100);
+  unique.forEach((id, n) => {
+    const slot = index.find(id);
+    deepStrictEqual([index.packOf(slot), index.offsetOf(slot)], [n, n * 10]);
+  });
+  const listed = new Uint8Array(unique.length * 32);
+  deepStrictEqual(index.copyIdsAfter(undefined, listed), { count: unique.length, more: false });
+  deepStrictEqual(
+    Array.from({ length: unique.length }, (_, i) => listed.slice(i * 32, i * 32 + 32).toHex()),
+    unique.map((id) => id.toHex()).sort(),
+  );
+  // Ordered entries and added ones live together from now on.
+  const extra = crypto.getRandomValues(new Uint8Array(32));
+  ok(index.add(extra, 1, 2, 3) >= 0);
+  index.remove(index.find(unique[1]!));
+  equal(index.count, unique.length);
+  equal(index.find(unique[1]!), -1);
+  ok(index.find(extra) >= 0);
+  await rejects(() => index.orderAppended(() => Promise.resolve()), RangeError);
 });

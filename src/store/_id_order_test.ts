@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal } from "node:assert/strict";
+import { deepStrictEqual, equal, throws } from "node:assert/strict";
 import fc from "fast-check";
 import { seededRandom } from "../protocol/_test_util.ts";
 import { IdOrder } from "./_id_order.ts";
@@ -96,4 +96,19 @@ Deno.test("IdOrder.copyAfter() starts above an id that is not in the order, and 
   deepStrictEqual(order.copyAfter(undefined, target), { count: 2, more: true });
   probe[0] = 30;
   deepStrictEqual(order.copyAfter(probe, target), { count: 0, more: false });
+});
+
+Deno.test("IdOrder.append() builds full leaves from sorted ids, which later inserts split", () => {
+  const random = seededRandom(3);
+  const count = 3000;
+  const ids = idsOf(count, random, false);
+  const sorted = Array.from({ length: count }, (_, slot) => slot).sort((a, b) =>
+    hexAt(ids, a) < hexAt(ids, b) ? -1 : 1
+  );
+  const order = new IdOrder();
+  for (const slot of sorted.filter((slot) => slot % 2 === 0)) order.append(ids, slot * 32, slot);
+  throws(() => order.append(ids, sorted[0]! * 32, sorted[0]!), RangeError);
+  for (const slot of sorted.filter((slot) => slot % 2 === 1)) order.insert(ids, slot * 32, slot);
+  deepStrictEqual(listed(order, 1000), sorted.map((slot) => hexAt(ids, slot)));
+  for (const slot of sorted) equal(order.find(ids, slot * 32), slot);
 });

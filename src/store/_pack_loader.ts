@@ -15,6 +15,7 @@
  * @module
  */
 import { syncDir, writeFileAtomic } from "../atomic_file.ts";
+import { releaseBytes } from "../release_bytes.ts";
 import { errorMessage, IntegrityError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ChunkIndex } from "./_chunk_index.ts";
@@ -34,7 +35,7 @@ import { recoverJournals } from "./_repack_journal.ts";
 /** Index files read at once while opening. */
 const PARALLEL_READS = 2;
 /** Longest run of loading, in milliseconds, between two turns of the event loop. */
-const SLICE_MS = 15;
+const SLICE_MS = 10;
 /** Index entries loaded before looking at the clock again. */
 const ENTRIES_PER_STEP = 1024;
 
@@ -92,9 +93,11 @@ export async function loadStore(
     for (let name = names.pop(); name !== undefined; name = names.pop()) {
       await loader.turns.pause();
       const paths = new PackPaths(root, name);
+      let bytes: Uint8Array;
       let decoded: DecodedIndex;
       try {
-        decoded = readIndex(await Deno.readFile(paths.index), paths);
+        bytes = await Deno.readFile(paths.index);
+        decoded = readIndex(bytes, paths);
       } catch (error) {
         if (!(error instanceof IntegrityError)) throw error;
         if (packs.has(name)) rebuild.set(name, errorMessage(error));
@@ -107,8 +110,10 @@ export async function loadStore(
         }
         continue;
       }
-      if (packs.has(name)) await addEntries(loader, paths, decoded);
-      else orphans.push({ paths, decoded });
+      if (packs.has(name)) {
+        await addEntries(loader, paths, decoded);
+        releaseBytes(bytes); // copied into the index: free it now, not when the collector runs
+      } else orphans.push({ paths, decoded });
     }
   };
   await Promise.all(Array.from({ length: PARALLEL_READS }, load));
@@ -116,6 +121,7 @@ export async function loadStore(
   for (const [name, reason] of rebuild) {
     await rebuildIndex(loader, new PackPaths(root, name), reason);
   }
+  await index.orderAppended(() => loader.turns.pause());
   const lost: Uint8Array[] = [];
   for (const orphan of orphans) {
     lost.push(...await checkOrphan(loader, orphan.paths, orphan.decoded));
@@ -132,8 +138,8 @@ function readIndex(bytes: Uint8Array, paths: PackPaths): DecodedIndex {
 }
 
 /**
- * Adds a pack's entries, letting the event loop turn as {@link Turns} says; an id already
- * loaded keeps its first copy.
+ * Appends a pack's entries to the index (ordered once all are in, keeping the first copy of an
+ * id loaded twice), letting the event loop turn as {@link Turns} says.
  */
 async function addEntries(
   loader: Loader,
@@ -142,7 +148,7 @@ async function addEntries(
 ): Promise<void> {
   const pack = loader.addPack(paths);
   const add = (id: Uint8Array, offset: number, length: number) => {
-    loader.index.add(id, pack, offset, length);
+    loader.index.append(id, pack, offset, length);
   };
   const list = Array.isArray(entries) ? entries as readonly IndexEntry[] : undefined;
   const count = list?.length ?? (entries as DecodedIndex).count;
