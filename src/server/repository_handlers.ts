@@ -8,6 +8,7 @@
 import { BurrowError, IntegrityError, NotFoundError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import {
+  ChunkIdsPayloadWriter,
   ChunksPayloadWriter,
   type ClientMessage,
   MAX_SNAPSHOT_RECORD,
@@ -18,12 +19,12 @@ import type { UserRepository } from "../store/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
 
 /**
- * A reply: its message name and payload, or for `chunks` the payload already encoded (built in
- * place by `ChunksPayloadWriter`).
+ * A reply: its message name and payload, or for `chunks` and `chunk_ids` the payload already
+ * encoded (built in place by `ChunksPayloadWriter`, `ChunkIdsPayloadWriter`).
  */
 export type Reply =
   | { [K in MessageName]: { type: K; payload: Payloads[K] } }[MessageName]
-  | { type: "chunks"; encoded: Uint8Array };
+  | { type: "chunks" | "chunk_ids"; encoded: Uint8Array };
 
 /** What the handlers need from the session. */
 export interface HandlerContext {
@@ -137,10 +138,15 @@ async function listSnapshots(ctx: HandlerContext, repository: UserRepository): P
   return { type: "snapshots", payload };
 }
 
-/** One page of the ids, read from the store's order: no sort, whatever the repository holds. */
+/**
+ * One page of the ids, copied from the store's order straight into the reply: no sort and one
+ * buffer per page, whatever the repository holds.
+ */
 function listChunks(repository: UserRepository, after: Uint8Array | undefined): Reply {
-  const { ids, more } = repository.chunks.listPage(after, ID_PAGE);
-  return { type: "chunk_ids", payload: { ids, more } };
+  const chunks = repository.chunks;
+  const page = new ChunkIdsPayloadWriter(Math.max(1, Math.min(ID_PAGE, chunks.size)));
+  const { count, more } = chunks.listInto(after, page.ids);
+  return { type: "chunk_ids", encoded: page.finish(count, more) };
 }
 
 /**

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { checkChunkId } from "../format/chunk_id.ts";
+import { checkChunkId, CHUNK_ID_BYTES } from "../format/chunk_id.ts";
 
 /** Largest blob a store accepts (chunks are at most ~4.1 MiB sealed; this is a sanity bound). */
 export const MAX_BLOB_BYTES: number = 64 * 1024 * 1024;
@@ -77,15 +77,16 @@ export interface ChunkStore {
    */
   readInto(id: Uint8Array, target: Uint8Array): Promise<void>;
   /**
-   * A page of the stored ids in ascending byte order: the ids above `after` (from the lowest
-   * when it is undefined), at most `limit` of them, 32 bytes each back to back, and whether ids
-   * above the last one returned remain. Synchronous, answered from memory without sorting: a
-   * page costs about its own size, however many blobs the store holds. Paging on from the last id
-   * of each page lists every id stored throughout exactly once, in order, even when puts and
-   * deletes come between pages; an id put or deleted meanwhile may or may not be listed.
-   * @throws {RangeError} when `after` is not 32 bytes or `limit` is not a positive integer
+   * Copies into `target`, from its start, a page of the stored ids in ascending byte order: the
+   * ids above `after` (from the lowest when it is undefined), as many as `target` holds whole,
+   * 32 bytes each (so a reply is built in place). Synchronous, answered from memory without
+   * sorting: a page costs about its own size, however many blobs the store holds. Paging on from
+   * the last id of each page lists every id stored throughout exactly once, in order, even when
+   * puts and deletes come between pages; an id put or deleted meanwhile may or may not be listed.
+   * @returns how many ids it copied, and whether stored ids above the last of them remain
+   * @throws {RangeError} when `after` is not 32 bytes or `target` holds no whole id
    */
-  listPage(after: Uint8Array | undefined, limit: number): IdPage;
+  listInto(after: Uint8Array | undefined, target: Uint8Array): IdPage;
   /**
    * Removes the blobs with these ids (unknown ids are ignored) and reclaims their space.
    * Crash-safe: a crash leaves each blob either deleted or still there, never a damaged store.
@@ -96,19 +97,19 @@ export interface ChunkStore {
   close(): Promise<void>;
 }
 
-/** A page of ids from {@link ChunkStore.listPage}. */
+/** What {@link ChunkStore.listInto} copied. */
 export interface IdPage {
-  /** Ids, 32 bytes each, ascending. */
-  ids: Uint8Array;
-  /** Whether stored ids above the last one in `ids` remain. */
+  /** Ids copied to the start of the target. */
+  count: number;
+  /** Whether stored ids above the last one copied remain. */
   more: boolean;
 }
 
-/** Throws RangeError unless `after` is undefined or a chunk id, and `limit` a positive integer. */
-export function checkPageRequest(after: Uint8Array | undefined, limit: number): void {
+/** Throws RangeError unless `after` is undefined or a chunk id, and `target` holds an id. */
+export function checkPageRequest(after: Uint8Array | undefined, target: Uint8Array): void {
   if (after !== undefined) checkChunkId(after);
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new RangeError(`Cannot list chunks: page size "${limit}" is invalid`);
+  if (!(target instanceof Uint8Array) || target.length < CHUNK_ID_BYTES) {
+    throw new RangeError("Cannot list chunks: the page has no room for an id");
   }
 }
 

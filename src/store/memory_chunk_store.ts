@@ -87,16 +87,15 @@ export class MemoryChunkStore implements ChunkStore {
     }, id);
   }
 
-  /** Up to `limit` stored ids above `after`, ascending (sorted on each call: tests only). */
-  listPage(after: Uint8Array | undefined, limit: number): IdPage {
-    checkPageRequest(after, limit);
+  /** Copies the stored ids above `after` into `target`, ascending (sorted on each call). */
+  listInto(after: Uint8Array | undefined, target: Uint8Array): IdPage {
+    checkPageRequest(after, target);
     this.#checkOpen("list chunks");
     const from = after === undefined ? "" : toHex(after);
     const above = [...this.#blobs.keys()].filter((key) => key > from).sort();
-    const page = above.slice(0, limit);
-    const ids = new Uint8Array(page.length * CHUNK_ID_BYTES);
-    page.forEach((key, i) => ids.set(Uint8Array.fromHex(key), i * CHUNK_ID_BYTES));
-    return { ids, more: above.length > page.length };
+    const page = above.slice(0, Math.floor(target.length / CHUNK_ID_BYTES));
+    page.forEach((key, i) => target.set(Uint8Array.fromHex(key), i * CHUNK_ID_BYTES));
+    return { count: page.length, more: above.length > page.length };
   }
 
   /** Removes the blobs of `ids`; unknown ids are ignored. */

@@ -234,13 +234,11 @@ export class PackChunkStore implements ChunkStore {
     throw error;
   }
 
-  /** Up to `limit` stored ids above `after`, ascending, from the index's order (no sort). */
-  listPage(after: Uint8Array | undefined, limit: number): IdPage {
-    checkPageRequest(after, limit);
+  /** Copies the stored ids above `after` into `target`, ascending, from the index's order. */
+  listInto(after: Uint8Array | undefined, target: Uint8Array): IdPage {
+    checkPageRequest(after, target);
     this.#checkOpen("list chunks");
-    const target = new Uint8Array(Math.min(limit, this.#index.count) * CHUNK_ID_BYTES);
-    const { count, more } = this.#index.copyIdsAfter(after, target);
-    return { ids: target.subarray(0, count * CHUNK_ID_BYTES), more };
+    return this.#index.copyIdsAfter(after, target);
   }
 
   /** Removes `ids` and rewrites their packs; one delete runs at a time. */
