@@ -8,9 +8,9 @@
  * and client peak RSS (GNU time's %M), the server's peak RSS (VmHWM), the time to open the large
  * repository and to list its chunk ids (`list_chunks`, every page) through the client library,
  * and how long the server kept a third user waiting meanwhile: over and over during the large
- * pushes, that user asks for a chunk it does not have (`get_chunks`, answered from memory
- * without touching the disk), so the longest round trip is the longest stall of the server's
- * event loop it ran into.
+ * pushes (and, for comparison, the empty-repository ones), that user asks for a chunk it does
+ * not have (`get_chunks`, answered from memory without touching the disk), so the longest round
+ * trip is the longest stall of the server's event loop it ran into.
  *
  * Usage: deno run -A scripts/bench/million_chunks.ts [--out DIR] [--quick]
  *
@@ -181,11 +181,17 @@ async function measure(scratch: string): Promise<void> {
     for (let rep = 1; rep <= reps; rep++) {
       progress(`change ${rep} of ${reps}: writing 10 MiB`);
       await makeTree(`${tree}/change${rep}`, `million change ${rep}`, CHANGE_BYTES, 100);
-      progress(`change ${rep}: push into the empty repository`);
-      const empty = await push(server, EMPTY, tree);
+      progress(`change ${rep}: push into the empty repository, probed`);
+      const empty = await probed(target, () => push(server, EMPTY, tree));
       progress(`change ${rep}: push into the repository of ${chunkCount} chunks, probed`);
       const large = await probed(target, () => push(server, LARGE, tree));
-      runs.push({ empty, large: large.value, idle: large.idle, busy: large.busy });
+      runs.push({
+        empty: empty.value,
+        large: large.value,
+        idle: [...empty.idle, ...large.idle],
+        emptyBusy: empty.busy,
+        busy: large.busy,
+      });
     }
     progress("open and list_chunks through the client library");
     const listed = await listTimes(target);
@@ -202,7 +208,9 @@ async function measure(scratch: string): Promise<void> {
 interface Pushes {
   empty: CliRun;
   large: CliRun;
+  /** The probe's round trips before each push, during the empty one, during the large one. */
   idle: number[];
+  emptyBusy: number[];
   busy: number[];
 }
 
@@ -226,6 +234,7 @@ function addRows(
   const clientPeak = Math.max(...runs.map((run) => mib(run.large)));
   const busy = runs.flatMap((run) => run.busy).sort((a, b) => a - b);
   const idle = runs.flatMap((run) => run.idle).sort((a, b) => a - b);
+  const emptyBusy = runs.flatMap((run) => run.emptyBusy).sort((a, b) => a - b);
   const stall = busy.at(-1) ?? NaN;
   const of = reps > 1 ? `, median of ${reps}` : "";
   result.rows.push(
@@ -277,13 +286,18 @@ function addRows(
       unit: "ms",
     },
     {
-      label: "another user's longest round trip before them (idle server)",
+      label: "another user's longest round trip during the empty-repository pushes",
+      value: round(emptyBusy.at(-1) ?? NaN),
+      unit: "ms",
+    },
+    {
+      label: "another user's longest round trip before the pushes (idle server)",
       value: round(idle.at(-1) ?? NaN),
       unit: "ms",
     },
   );
   result.notes.push(
-    `The probe sent ${busy.length} get_chunks during the large pushes (${idle.length} in the ${IDLE_PROBE_MS} ms before each), one every ${PROBE_GAP_MS} ms after the previous reply.`,
+    `The probe sent ${busy.length} get_chunks during the large pushes, ${emptyBusy.length} during the empty-repository ones and ${idle.length} in the ${IDLE_PROBE_MS} ms before each push, one every ${PROBE_GAP_MS} ms after the previous reply.`,
   );
 }
 
@@ -297,6 +311,6 @@ await runBench(
     } synthetic chunks (random 32-byte ids, 64-byte random blobs, 1 MiB packs) are written into ${LARGE}'s chunk store through PackChunkStore; then the server starts again and both push the tree with a 10 MiB change added (104 new files), ${EMPTY} first; ${reps} time(s), each with a new change.`,
     "Each push is one `burrow` CLI process (start-up and login included); client peak RSS is GNU time's %M, server peak RSS is VmHWM of the deno process running `serve` since its restart.",
     `The repository is opened anew by each session that needs it once the previous one let it go, so the large push pays for loading its index; the open and list_chunks rows time that through the client library after the push (list_snapshots right after login, then every list_chunks page into one IdSet).`,
-    `The stall row is the longest round trip of ${PEER}'s get_chunks (one id it does not have: answered from memory, no disk), on a connection open and logged in before each large push, from the start of the push to its end.`,
+    `The stall row is the longest round trip of ${PEER}'s get_chunks (one id it does not have: answered from memory, no disk), on a connection open and logged in before each push, from the start of the push to its end; the same probe runs during the empty-repository pushes, so what a million chunks add shows against what any push costs.`,
   ],
 );
