@@ -11,7 +11,7 @@
 #   anchors     anchors/anchors.sh --tools burrow,restic-rest: full, incremental and unchanged push,
 #               restore (verified), stored bytes, growth, peak RSS; about 2 min per repetition after the settle
 #   login       login_latency.ts     concurrent  concurrent_push.ts     bigfile  big_file.ts
-#   million     million_chunks.ts    (a push into a repository of 1,000,000 chunks; about 2 min)
+#   million     million_chunks.ts    (a push into a repository of 1,000,000 chunks; about 1 min)
 #               (each run as `deno run -A X.ts --out results [--quick]`, writing results/NAME.json)
 #
 # Environment: BENCH_DATA (datasets, default /tmp/burrow-bench-data), BURROW (the command that runs
