@@ -22,3 +22,12 @@ export function ownsBuffer(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> 
 export function releaseBytes(bytes: Uint8Array): void {
   if (ownsBuffer(bytes)) bytes.buffer.transfer(0);
 }
+
+/**
+ * Frees the whole ArrayBuffer behind `view` now, for a caller that owns all of that buffer
+ * although `view` covers only part of it (a field of a decoded message, inside the frame payload
+ * the decoder handed over). Every view of that buffer is empty afterwards.
+ */
+export function releaseBuffer(view: Uint8Array): void {
+  if (view.buffer instanceof ArrayBuffer) view.buffer.transfer(0);
+}

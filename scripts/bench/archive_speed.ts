@@ -14,6 +14,7 @@
 import { cpuUsage } from "node:process";
 import { archive, type ArchiveResult } from "../../src/archive/archiver.ts";
 import { deriveRepositoryKeys, newMasterKey } from "../../src/format/master_key.ts";
+import { IdSet } from "../../src/format/id_set.ts";
 import type { TreeEntry } from "../../src/format/snapshot_model.ts";
 
 const MiB = 1024 * 1024;
@@ -42,7 +43,7 @@ async function timed(
   const result = await archive({
     source,
     keys,
-    knownIds: [],
+    knownIds: IdSet.from([]),
     previous,
     workers,
     upload: (blobs) => {

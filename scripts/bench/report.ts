@@ -1,7 +1,8 @@
 /**
  * The burrow-vs-restic benchmark report. Reads `results/anchors.json` (written by
  * `anchors/anchors.sh` through `anchors/lib/summarize.mjs`) and the extra scripts' JSON
- * (`login_latency.json`, `concurrent_push.json`, `big_file.json`), prints one Markdown report and
+ * (`login_latency.json`, `concurrent_push.json`, `big_file.json`, `million_chunks.json`), prints one
+ * Markdown report and
  * writes `results/bench.md` and `results/bench.json`. The main table's figures and targets are
  * in `anchors/table.ts`.
  *
@@ -11,7 +12,7 @@
  * not met is a finding, not a failure.
  *
  * Usage: deno run -A scripts/bench/report.ts [--results DIR] [--reps N] [--date ISO]
- *   [--status anchors=0,login=skipped,concurrent=missing,bigfile=1]
+ *   [--status anchors=0,login=skipped,concurrent=missing,bigfile=1,million=0]
  *
  * `--status` (from run.sh) gives each part's exit code, `skipped` (left out with --only) or
  * `missing` (no script); without it, every part whose JSON exists is reported.
@@ -72,6 +73,7 @@ const EXTRAS = [
   { part: "login", file: "login_latency", title: "Login latency" },
   { part: "concurrent", file: "concurrent_push", title: "Concurrent pushes" },
   { part: "bigfile", file: "big_file", title: "Big file" },
+  { part: "million", file: "million_chunks", title: "A million chunks" },
 ];
 
 /** Judges one extra from run.sh's state and its JSON (undefined where the file is absent). */

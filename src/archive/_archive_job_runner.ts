@@ -4,8 +4,8 @@
  * one has seen. Runs inside a worker (`archive_worker.ts`), but is a plain class so tests can
  * drive it in-process.
  *
- * Invariants: a chunk id is sealed at most once per worker (known ids and ids this worker
- * produced are skipped); every sealed blob is sent exactly once, transferred; the worker never
+ * Invariants: a chunk id is sealed at most once per worker (known ids, read from the set shared
+ * by every worker, and ids this worker sealed, in its own set, are skipped); every sealed blob is sent exactly once, transferred; the worker never
  * has more than `creditBytes` (plus one blob) of sealed data sent and not acknowledged, so memory
  * stays bounded however slow the uploads are. It waits for credit only after sending everything
  * it holds, so the main thread always has something to upload.
@@ -15,6 +15,8 @@
 
 import { BlobSealer, CHUNK_ID_BYTES, ChunkIdHasher } from "../format/blob_crypto.ts";
 import { findCut, MAX_CHUNK_SIZE } from "../format/chunker.ts";
+import { IdHashSet } from "../format/id_hash_set.ts";
+import { IdSet } from "../format/id_set.ts";
 import { compressChunk, releaseCompressed } from "../format/compression.ts";
 import type { FileOutcome, InitMessage, JobMessage, JobReply } from "./_archive_messages.ts";
 import { WINDOW_BYTES } from "./_archive_messages.ts";
@@ -28,7 +30,8 @@ export class ArchiveJobRunner {
   readonly #hasher: ChunkIdHasher;
   readonly #sealer: BlobSealer;
   readonly #gear: Int32Array;
-  readonly #known = new Set<string>();
+  readonly #known: IdSet;
+  readonly #sealed = new IdHashSet();
   readonly #creditBytes: number;
   readonly #flushBytes: number;
   readonly #post: PostReply;
@@ -46,9 +49,7 @@ export class ArchiveJobRunner {
     this.#hasher = new ChunkIdHasher(init.idKey);
     this.#sealer = new BlobSealer(init.dataKey);
     this.#gear = init.gear;
-    for (let at = 0; at < init.knownIds.length; at += CHUNK_ID_BYTES) {
-      this.#known.add(init.knownIds.subarray(at, at + CHUNK_ID_BYTES).toHex());
-    }
+    this.#known = IdSet.fromShared(init.knownIds);
     this.#creditBytes = init.creditBytes;
     this.#flushBytes = init.flushBytes;
     this.#post = post;
@@ -136,9 +137,7 @@ export class ArchiveJobRunner {
     const id = this.#hasher.id(chunk);
     this.#chunkIds.push(id);
     this.#outcome(at).chunks++;
-    const key = id.toHex();
-    if (this.#known.has(key)) return;
-    this.#known.add(key);
+    if (this.#known.has(id) || !this.#sealed.add(id)) return;
     if (this.#unacked + this.#pendingBytes >= this.#creditBytes) await this.#waitForCredit(jobId);
     const compressed = compressChunk(chunk);
     const blob = this.#sealer.seal(id, compressed.data, compressed.compressed);

@@ -1,17 +1,22 @@
 import assert from "node:assert/strict";
 import { FIXED_GEAR_TABLE } from "../format/gear_table.ts";
+import { IdSet } from "../format/id_set.ts";
 import { ArchiveJobRunner } from "./_archive_job_runner.ts";
 import type { JobReply } from "./_archive_messages.ts";
 
 const MiB = 1024 * 1024;
 
-function runner(creditBytes: number, replies: JobReply[]): ArchiveJobRunner {
+function runner(
+  creditBytes: number,
+  replies: JobReply[],
+  known: IdSet = IdSet.from([]),
+): ArchiveJobRunner {
   const init = {
     type: "init" as const,
     idKey: new Uint8Array(32).fill(3),
     dataKey: new Uint8Array(32).fill(4),
     gear: FIXED_GEAR_TABLE,
-    knownIds: new Uint8Array(0),
+    knownIds: known.shared,
     creditBytes,
     flushBytes: Math.max(1, creditBytes / 2),
   };
@@ -67,6 +72,29 @@ Deno.test("ArchiveJobRunner.run() reports a file it cannot open and goes on", as
     assert.equal(reply!.chunkIds.length, 64);
     assert.equal(reply!.blobs.length, 1, "the same chunk is sealed once");
     assert.deepEqual(reply!.blobIds, reply!.chunkIds.subarray(0, 32));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ArchiveJobRunner.run() seals no id of the shared known set, and each new id once", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/known`, "content the server has");
+    await Deno.writeTextFile(`${dir}/new`, "content it lacks");
+    const paths = [`${dir}/known`, `${dir}/new`, `${dir}/known`, `${dir}/new`];
+    const first: JobReply[] = [];
+    await runner(64 * MiB, first).run({ type: "job", jobId: 1, paths });
+    const knownId = first[0]!.chunkIds.slice(0, 32);
+    const newId = first[0]!.chunkIds.slice(32, 64);
+    assert.equal(first[0]!.blobs.length, 2, "precondition: without known ids both are sealed");
+
+    const replies: JobReply[] = [];
+    await runner(64 * MiB, replies, IdSet.from([knownId])).run({ type: "job", jobId: 2, paths });
+    assert.equal(replies.length, 1);
+    assert.equal(replies[0]!.chunkIds.length, 4 * 32, "every file still lists its chunk");
+    assert.equal(replies[0]!.blobs.length, 1);
+    assert.deepEqual(replies[0]!.blobIds, newId);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { SharedIds } from "../format/id_set.ts";
+
 const MiB = 1024 * 1024;
 
 /** Bytes of a worker's reused read window: twice the largest chunk, so a refill reads ≥ 4 MiB. */
@@ -19,15 +21,18 @@ export const BATCH_FILES = 256;
 /** A worker replies early once this many sealed bytes are waiting (large files). */
 export const FLUSH_BYTES = 8 * MiB;
 
-/** Sent once, first: the keys, the ids the server already has, and the worker's credit. */
+/**
+ * Sent once, first: the keys, the ids the server already has, and the worker's credit. The known
+ * ids are shared memory, read in place: not copied per worker.
+ */
 export interface InitMessage {
   type: "init";
   idKey: Uint8Array;
   dataKey: Uint8Array;
   /** The repository's gear table (`RepositoryKeys.gear`): where the worker cuts chunks. */
   gear: Int32Array;
-  /** Known chunk ids, 32 bytes each, concatenated (transferred). */
-  knownIds: Uint8Array;
+  /** Known chunk ids: an `IdSet` in shared memory (`IdSet.fromShared`). */
+  knownIds: SharedIds;
   /** Sealed bytes the worker may have sent and not had acknowledged before it waits. */
   creditBytes: number;
   /** Sealed bytes after which the worker sends a partial reply. */

@@ -1,7 +1,8 @@
 /**
  * The archiver's main-thread side of the workers: starts them on demand (none for a tree with
- * nothing to read), hands out jobs so each always has a few queued, takes their replies, drops
- * blobs another worker (or the server) already has, and feeds the rest to the
+ * nothing to read), shares the known ids with them (one set in shared memory, no copy per
+ * worker), hands out jobs so each always has a few queued, takes their replies, drops blobs
+ * another worker already sealed, and feeds the rest to the
  * {@link UploadQueue}. Memory is bounded by credit: each worker may hold
  * `maxInFlightBytes / workers` of sealed, not yet uploaded data; uploaded or dropped bytes are
  * credited back to the worker that sealed them.
@@ -10,6 +11,8 @@
  */
 
 import { CHUNK_ID_BYTES } from "../format/blob_crypto.ts";
+import { IdHashSet } from "../format/id_hash_set.ts";
+import type { IdSet } from "../format/id_set.ts";
 import type { RepositoryKeys } from "../format/master_key.ts";
 import type { FileOutcome, JobReply, ToWorkerMessage } from "./_archive_messages.ts";
 import { FLUSH_BYTES } from "./_archive_messages.ts";
@@ -24,7 +27,8 @@ const JOBS_PER_WORKER = 3;
 /** Options of an {@link ArchivePool}. */
 export interface ArchivePoolOptions {
   keys: RepositoryKeys;
-  knownIds: Iterable<Uint8Array>;
+  /** Ids the server has: workers never seal these. */
+  knownIds: IdSet;
   upload(blobs: SealedBlob[]): Promise<void>;
   workers: number;
   maxInFlightBytes: number;
@@ -55,14 +59,14 @@ export class ArchivePool {
   readonly #options: ArchivePoolOptions;
   readonly #workers: WorkerPool<ToWorkerMessage, JobReply>;
   readonly #slots: Slot[] = [];
-  readonly #seen = new Set<string>();
+  /** Ids of the blobs queued for upload in this run. */
+  readonly #queued = new IdHashSet();
   readonly #jobs = new Map<number, ArchiveJob>();
   readonly #uploads: UploadQueue;
   readonly #done: Promise<void>;
   #settle: { resolve(): void; reject(error: unknown): void } | undefined;
   #queue: JobQueue | undefined;
   #sink: ArchiveSink | undefined;
-  #knownIds: Uint8Array<ArrayBuffer> | undefined;
   #nextJobId = 0;
   #bytesSealed = 0;
 
@@ -156,7 +160,6 @@ export class ArchivePool {
   }
 
   #spawn(): Slot {
-    this.#knownIds ??= this.#collectKnownIds();
     const index = this.#slots.length;
     const worker = this.#workers.spawn({
       message: (reply) => {
@@ -170,35 +173,18 @@ export class ArchivePool {
     });
     const slot: Slot = { index, worker, jobs: 0, waiting: false };
     this.#slots.push(slot);
-    this.#init(slot, this.#knownIds);
+    this.#init(slot);
     return slot;
   }
 
-  /** Sends a new worker its keys, its credit and (its own copy of) the known ids. */
-  #init(slot: Slot, known: Uint8Array<ArrayBuffer>): void {
+  /** Sends a new worker its keys, its credit and the known ids (shared, not copied). */
+  #init(slot: Slot): void {
     const { workers, maxInFlightBytes, keys } = this.#options;
     const creditBytes = Math.max(1, Math.floor(maxInFlightBytes / workers));
     const flushBytes = Math.max(1, Math.min(FLUSH_BYTES, Math.floor(creditBytes / 2)));
-    const knownIds = slot.index === workers - 1 ? known : known.slice();
+    const knownIds = this.#options.knownIds.shared;
     const { idKey, dataKey, gear } = keys;
-    this.#post(slot, { type: "init", idKey, dataKey, gear, knownIds, creditBytes, flushBytes }, [
-      knownIds.buffer,
-    ]);
-  }
-
-  /** The known ids, remembered here and concatenated into one buffer for the workers. */
-  #collectKnownIds(): Uint8Array<ArrayBuffer> {
-    const ids: Uint8Array[] = [];
-    for (const id of this.#options.knownIds) {
-      if (id.length !== CHUNK_ID_BYTES) {
-        throw new RangeError(`Cannot use known chunk id: it is ${id.length} bytes, not 32`);
-      }
-      ids.push(id);
-      this.#seen.add(id.toHex());
-    }
-    const out = new Uint8Array(ids.length * CHUNK_ID_BYTES);
-    for (let i = 0; i < ids.length; i++) out.set(ids[i]!, i * CHUNK_ID_BYTES);
-    return out;
+    this.#post(slot, { type: "init", idKey, dataKey, gear, knownIds, creditBytes, flushBytes }, []);
   }
 
   #dispatch(slot: Slot, job: ArchiveJob): void {
@@ -241,19 +227,17 @@ export class ArchivePool {
     }
   }
 
-  /** Queues the blobs no one has yet; credits the others straight back. */
+  /** Queues the blobs no other worker sealed; credits the others straight back. */
   #takeBlobs(index: number, reply: JobReply): void {
     let dropped = 0;
     for (let i = 0; i < reply.blobs.length; i++) {
       const blob = reply.blobs[i]!;
       const id = reply.blobIds.subarray(i * CHUNK_ID_BYTES, (i + 1) * CHUNK_ID_BYTES);
-      const key = id.toHex();
-      if (this.#seen.has(key)) {
+      if (!this.#queued.add(id)) {
         dropped += blob.length;
         releaseBytes(blob);
         continue;
       }
-      this.#seen.add(key);
       this.#bytesSealed += blob.length;
       this.#uploads.add({ id, blob, plainSize: reply.plainSizes[i]! }, index);
     }

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { isolatedTest } from "../../tests/_testing.ts";
 import { FIXED_GEAR_TABLE } from "../format/gear_table.ts";
+import { createHmac } from "node:crypto";
+import { IdSet } from "../format/id_set.ts";
 import { ArchivePool, type ArchiveSink } from "./_archive_pool.ts";
+import { BATCH_BYTES } from "./_archive_messages.ts";
 import { JobQueue } from "./_job_queue.ts";
 
 const KEYS = {
@@ -27,7 +30,7 @@ isolatedTest(
       "self.onmessage = (e) => { if (e.data.type === 'job') throw new Error('boom'); };";
     const pool = new ArchivePool({
       keys: KEYS,
-      knownIds: [],
+      knownIds: IdSet.from([]),
       upload: () => Promise.resolve(),
       workers: 2,
       maxInFlightBytes: 1024,
@@ -48,7 +51,7 @@ Deno.test("ArchivePool.run() starts no worker when there is nothing to read", as
   let uploads = 0;
   const pool = new ArchivePool({
     keys: KEYS,
-    knownIds: [new Uint8Array(5)], // invalid, but only read when a worker starts
+    knownIds: IdSet.from([]),
     upload: () => Promise.resolve(void uploads++),
     workers: 2,
     maxInFlightBytes: 1024,
@@ -59,7 +62,47 @@ Deno.test("ArchivePool.run() starts no worker when there is nothing to read", as
 });
 
 Deno.test("ArchivePool rejects bad worker counts and in-flight limits", () => {
-  const base = { keys: KEYS, knownIds: [], upload: () => Promise.resolve() };
+  const base = { keys: KEYS, knownIds: IdSet.from([]), upload: () => Promise.resolve() };
   assert.throws(() => new ArchivePool({ ...base, workers: 0, maxInFlightBytes: 1 }), RangeError);
   assert.throws(() => new ArchivePool({ ...base, workers: 2, maxInFlightBytes: 0.5 }), RangeError);
+});
+
+Deno.test("ArchivePool uploads no known id, and a chunk two workers sealed once", async () => {
+  const dir = await Deno.makeTempDir();
+  const twin = "the same content in two files";
+  try {
+    await Deno.writeTextFile(`${dir}/twin-1`, twin);
+    await Deno.writeTextFile(`${dir}/twin-2`, twin);
+    await Deno.writeTextFile(`${dir}/known`, "content the server has");
+    const knownId = new Uint8Array(
+      createHmac("sha256", KEYS.idKey).update("content the server has").digest(),
+    );
+    const twinId = createHmac("sha256", KEYS.idKey).update(twin).digest("hex");
+    const uploaded: { id: string; bytes: number }[] = [];
+    const pool = new ArchivePool({
+      keys: KEYS,
+      knownIds: IdSet.from([knownId]),
+      upload: (blobs) => {
+        uploaded.push(...blobs.map((b) => ({ id: b.id.toHex(), bytes: b.blob.length })));
+        return Promise.resolve();
+      },
+      workers: 2,
+      maxInFlightBytes: 1024 * 1024,
+    });
+    // A full batch each, so the twins go to the two workers and both seal the same chunk.
+    const queue = new JobQueue();
+    ["twin-1", "twin-2", "known"].forEach((name, ref) =>
+      queue.add({ ref, source: `${dir}/${name}`, size: BATCH_BYTES })
+    );
+    queue.end();
+    try {
+      await pool.run(queue, SINK);
+    } finally {
+      pool.close();
+    }
+    assert.deepEqual(uploaded.map((u) => u.id), [twinId]);
+    assert.equal(pool.bytesSealed, uploaded[0]!.bytes);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

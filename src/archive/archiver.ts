@@ -27,7 +27,7 @@
  * @module
  */
 
-import { IdSet } from "../format/id_set.ts";
+import type { IdSet } from "../format/id_set.ts";
 import type { RepositoryKeys } from "../format/master_key.ts";
 import type { SnapshotSummary, TreeEntry } from "../format/snapshot_model.ts";
 import { type FileStatus, fileStatus, summarize } from "./_archive_summary.ts";
@@ -68,10 +68,10 @@ export interface ArchiveOptions {
   source: string;
   keys: RepositoryKeys;
   /**
-   * Chunk ids the server already has: these are never sealed or uploaded. A promise lets the
-   * walk start while they load (see `previous`).
+   * Chunk ids the server already has: these are never sealed or uploaded. The workers read the
+   * set in place (shared memory). A promise lets the walk start while they load (see `previous`).
    */
-  knownIds: Iterable<Uint8Array> | Promise<Iterable<Uint8Array>>;
+  knownIds: IdSet | Promise<IdSet>;
   /**
    * The parent snapshot's entries by path, or null. A promise lets the walk (sync calls) run
    * while it loads from the network: up to `PREFETCH_ENTRIES` entries are walked ahead.
@@ -95,10 +95,8 @@ export interface ArchiveOptions {
 
 /** Options once the parent's entries and the known ids are in. */
 type ResolvedOptions = ArchiveOptions & {
-  knownIds: Iterable<Uint8Array>;
+  knownIds: IdSet;
   previous: ReadonlyMap<string, TreeEntry> | null;
-  /** The known ids as a set, to check the chunks of unchanged files (null without a parent). */
-  stored: IdSet | null;
 };
 
 /** The archived tree. */
@@ -114,7 +112,7 @@ export interface ArchiveResult {
  * Archives `options.source` (see the module comment).
  *
  * @throws {NotFoundError} (rejects) when the source does not exist
- * @throws {RangeError} (rejects) when `workers`, `maxInFlightBytes` or a known id is invalid
+ * @throws {RangeError} (rejects) when `workers` or `maxInFlightBytes` is invalid
  * @throws {BurrowError} (rejects) code "INTERNAL" when a worker crashed
  * @throws whatever `upload` rejected with
  */
@@ -123,10 +121,8 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
   let warn: WalkWarning = (path, reason) => early.push([path, reason]);
   const walk = walkTree(options.source, (path, reason) => warn(path, reason));
   const head = await walkWhileLoading(walk.entries, [options.previous, options.knownIds]);
-  const [previous, known] = await Promise.all([options.previous, options.knownIds]);
-  const knownIds = Array.isArray(known) ? known as Uint8Array[] : [...known];
-  const stored = previous === null ? null : IdSet.from(knownIds);
-  const resolved = { ...options, previous, knownIds, stored };
+  const [previous, knownIds] = await Promise.all([options.previous, options.knownIds]);
+  const resolved = { ...options, previous, knownIds };
   const pool = new ArchivePool({
     keys: options.keys,
     knownIds,
@@ -242,8 +238,8 @@ class RunState {
     const status = fileStatus(entry, before);
     this.#statuses.set(entry.path, status);
     if (status !== "unchanged") return false;
-    const stored = this.#options.stored;
-    if (stored !== null && !before!.chunks.every((id) => stored.has(id))) return false;
+    const stored = this.#options.knownIds;
+    if (!before!.chunks.every((id) => stored.has(id))) return false;
     entry.chunks = [...before!.chunks];
     this.#filesDone++;
     this.#current = entry.path;

@@ -11,6 +11,7 @@ import {
   KEY_FILE_KEYED_GEAR,
   type RepositoryKeys,
 } from "../format/master_key.ts";
+import { IdSet } from "../format/id_set.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { archive, type ArchiveOptions, type ArchiveResult, type SealedBlob } from "./archiver.ts";
 
@@ -40,7 +41,7 @@ async function run(
   const result = await archive({
     source,
     keys: KEYS,
-    knownIds: [],
+    knownIds: IdSet.from([]),
     previous: null,
     upload: (blobs) => {
       uploads.push(
@@ -184,7 +185,7 @@ Deno.test("archive() never uploads known ids, and uploads a chunk two workers se
       assert.deepEqual(first.result.entries[0]!.chunks, first.result.entries[1]!.chunks);
       const known = all.filter((_, i) => i % 2 === 0).map((b) => b.id);
       const knownHex = new Set(known.map((id) => id.toHex()));
-      const second = await run(root, { knownIds: known });
+      const second = await run(root, { knownIds: IdSet.from(known) });
       for (const blob of second.uploads.flat()) assert.ok(!knownHex.has(blob.id.toHex()));
       assert.equal(byId(second.uploads).size + known.length, all.length);
       assert.deepEqual(second.result.entries, first.result.entries);
@@ -229,7 +230,7 @@ Deno.test("archive() reuses the chunks of unchanged files without reading them",
   await withTree(files, async (root) => {
     const first = await run(root);
     const previous = new Map(first.result.entries.map((e) => [e.path, e]));
-    const knownIds = first.uploads.flat().map((b) => b.id);
+    const knownIds = IdSet.from(first.uploads.flat().map((b) => b.id));
     const before = lstatEntry(`${root}/same.txt`).mtimeNs;
     await Deno.writeTextFile(`${root}/same.txt`, "ORIGINAL CONTENT"); // same size, same inode
     setModificationTime(`${root}/same.txt`, before);
@@ -255,7 +256,9 @@ Deno.test("archive() reads an unchanged file again when the server lost one of i
       const first = await run(root);
       const previous = new Map(first.result.entries.map((e) => [e.path, e]));
       const lost = previous.get("lost.txt")!.chunks[0]!.toHex();
-      const knownIds = first.uploads.flat().map((b) => b.id).filter((id) => id.toHex() !== lost);
+      const knownIds = IdSet.from(
+        first.uploads.flat().map((b) => b.id).filter((id) => id.toHex() !== lost),
+      );
       const second = await run(root, { previous, knownIds });
       const s = second.result.summary;
       assert.deepEqual([s.filesUnchanged, s.bytesRead], [2, "lost".length]);
@@ -399,7 +402,7 @@ Deno.test("archive() with a version-1 key cuts with the fixed table, so old data
         createHmac("sha256", keys.idKey).update(data.subarray(at, at += length)).digest(),
       )
     );
-    const { result, uploads } = await run(root, { keys, knownIds: stored });
+    const { result, uploads } = await run(root, { keys, knownIds: IdSet.from(stored) });
     assert.ok(stored.length >= 10, `${stored.length} chunks`);
     assert.deepEqual(result.entries[0]!.chunks, stored);
     assert.equal(uploads.flat().length, 0, "every chunk is already stored");

@@ -8,7 +8,7 @@
 import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository, SnapshotListing } from "../client/remote_repository.ts";
 import { errorMessage, IntegrityError } from "../errors.ts";
-import { IdSet } from "../format/id_set.ts";
+import type { IdSet } from "../format/id_set.ts";
 import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import { readManifest } from "./manifest_io.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
@@ -50,7 +50,7 @@ export async function checkRepository(
   listing: SnapshotListing,
   onSnapshot?: (check: SnapshotCheck) => void,
 ): Promise<CheckReport> {
-  const stored = IdSet.from(await client.listChunkIds());
+  const stored = await client.listChunkIds();
   const snapshots: SnapshotCheck[] = [];
   const done = (check: SnapshotCheck) => {
     snapshots.push(check);

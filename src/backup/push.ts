@@ -12,7 +12,6 @@ import type { RemoteRepository, SnapshotListing } from "../client/remote_reposit
 import { errorMessage, IntegrityError } from "../errors.ts";
 import { statFollowing } from "../fs_times.ts";
 import { toHex } from "../format/chunk_id.ts";
-import { IdSet } from "../format/id_set.ts";
 import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
 import { archive, type ArchiveProgress } from "../archive/archiver.ts";
@@ -117,7 +116,7 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   timer?.lap("load parent, walk and archive");
   // Nothing changed: the parent's manifest chunks already hold exactly these entries.
   const previousEntries = await parentEntries;
-  const stored = IdSet.from(await knownIds);
+  const stored = await knownIds;
   const manifest = parent !== null && previousEntries !== null &&
       sameEntries(archived.entries, previousEntries) &&
       parent.manifest.every((hex) => stored.has(Uint8Array.fromHex(hex)))

@@ -7,7 +7,10 @@
  */
 import { clientKdfMeetsFloor, deriveClientKeys, parseClientKdf } from "../auth/mod.ts";
 import { newCredentials } from "../auth/new_credentials.ts";
-import { ProtocolError } from "../errors.ts";
+import { errorMessage, ProtocolError } from "../errors.ts";
+import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
+import { releaseBuffer } from "../release_bytes.ts";
+import { type IdSet, IdSetBuilder } from "../format/id_set.ts";
 import {
   type HelloOkPayload,
   type IdentifiedBlob,
@@ -130,9 +133,13 @@ export class BurrowClient {
     await this.#rpc.request("put_key", { wrapped }, "ok");
   }
 
-  /** Every chunk id the server holds for this user, paged. */
-  async listChunkIds(): Promise<Uint8Array[]> {
-    const ids: Uint8Array[] = [];
+  /**
+   * Every chunk id the server holds for this user, page after page into one sorted set in shared
+   * memory (32 bytes an id).
+   * @throws {ProtocolError} when the server sends ids out of ascending order
+   */
+  async listChunkIds(): Promise<IdSet> {
+    const ids = new IdSetBuilder();
     let after: Uint8Array | undefined;
     for (;;) {
       const page = await this.#rpc.request(
@@ -140,9 +147,18 @@ export class BurrowClient {
         after === undefined ? {} : { after },
         "chunk_ids",
       );
-      for (let at = 0; at < page.ids.length; at += 32) ids.push(page.ids.slice(at, at + 32));
-      if (!page.more || page.ids.length === 0) return ids;
-      after = ids.at(-1);
+      try {
+        ids.append(page.ids);
+      } catch (error) {
+        throw new ProtocolError(`Cannot list chunks: ${errorMessage(error)}`, "PROTOCOL", {
+          cause: error,
+        });
+      }
+      const more = page.more && page.ids.length > 0;
+      after = page.ids.slice(-CHUNK_ID_BYTES);
+      // The page is copied: free its frame now rather than leave megabytes to the collector.
+      releaseBuffer(page.ids);
+      if (!more) return ids.finish();
     }
   }
 

@@ -9,7 +9,7 @@
  */
 import type { BurrowClient } from "./burrow_client.ts";
 import type { IdentifiedBlob } from "../protocol/mod.ts";
-import { toHex } from "../format/chunk_id.ts";
+import { IdHashSet } from "../format/id_hash_set.ts";
 
 /** Frame size: a server holds one frame per connection, so 32 pushes cost it 32 of these. */
 const FRAME_BUDGET = 2 * 1024 * 1024;
@@ -18,7 +18,7 @@ const FRAME_BUDGET = 2 * 1024 * 1024;
 export class ChunkUploader {
   readonly #client: BurrowClient;
   readonly #windowBytes: number;
-  readonly #sent = new Set<string>();
+  readonly #sent = new IdHashSet();
   readonly #inFlight: { bytes: number; ack: Promise<void> }[] = [];
   #unacked = 0;
   /** Bytes of sealed blobs sent. */
@@ -33,7 +33,7 @@ export class ChunkUploader {
 
   /** Whether a blob with this id was sent by this uploader. */
   hasSent(id: Uint8Array): boolean {
-    return this.#sent.has(toHex(id));
+    return this.#sent.has(id);
   }
 
   /** Queues blobs for sending; resolves when the window has room again. */
@@ -41,9 +41,7 @@ export class ChunkUploader {
     let frame: IdentifiedBlob[] = [];
     let frameBytes = 0;
     for (const blob of blobs) {
-      const hex = toHex(blob.id);
-      if (this.#sent.has(hex)) continue;
-      this.#sent.add(hex);
+      if (!this.#sent.add(blob.id)) continue;
       if (frameBytes + blob.blob.length > FRAME_BUDGET && frame.length > 0) {
         await this.#put(frame, frameBytes);
         frame = [];

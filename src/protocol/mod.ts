@@ -21,6 +21,7 @@
  *
  * @module
  */
+export * from "./chunk_ids_payload_writer.ts";
 export * from "./chunks_payload_writer.ts";
 export * from "./frame.ts";
 export * from "./frame_limits.ts";

@@ -8,24 +8,24 @@
 import { BurrowError, IntegrityError, NotFoundError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import {
+  ChunkIdsPayloadWriter,
   ChunksPayloadWriter,
   type ClientMessage,
   MAX_SNAPSHOT_RECORD,
   type MessageName,
   type Payloads,
 } from "../protocol/mod.ts";
-import { compareIds } from "../format/id_set.ts";
 import type { UserRepository } from "../store/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
 import type { UploadTally } from "./_upload_tally.ts";
 
 /**
- * A reply: its message name and payload, or for `chunks` the payload already encoded (built in
- * place by `ChunksPayloadWriter`).
+ * A reply: its message name and payload, or for `chunks` and `chunk_ids` the payload already
+ * encoded (built in place by `ChunksPayloadWriter`, `ChunkIdsPayloadWriter`).
  */
 export type Reply =
   | { [K in MessageName]: { type: K; payload: Payloads[K] } }[MessageName]
-  | { type: "chunks"; encoded: Uint8Array };
+  | { type: "chunks" | "chunk_ids"; encoded: Uint8Array };
 
 /** What the handlers need from the session. */
 export interface HandlerContext {
@@ -38,7 +38,11 @@ export interface HandlerContext {
   uploads: UploadTally;
 }
 
-const ID_PAGE = 262_144;
+/**
+ * Ids per `list_chunks` page (the protocol allows 262,144): each page is copied on the event
+ * loop, from ids scattered in memory, so a page stays small enough not to stall other sessions.
+ */
+const ID_PAGE = 65_536;
 const CHUNKS_REPLY_BUDGET = 8 * 1024 * 1024;
 
 /** Answers one request of a logged-in user. @throws {BurrowError} for refused requests */
@@ -148,13 +152,15 @@ async function listSnapshots(ctx: HandlerContext, repository: UserRepository): P
   return { type: "snapshots", payload };
 }
 
+/**
+ * One page of the ids, copied from the store's order straight into the reply: no sort and one
+ * buffer per page, whatever the repository holds.
+ */
 function listChunks(repository: UserRepository, after: Uint8Array | undefined): Reply {
-  let ids = repository.chunks.list().sort(compareIds);
-  if (after !== undefined) ids = ids.filter((id) => compareIds(id, after) > 0);
-  const page = ids.slice(0, ID_PAGE);
-  const out = new Uint8Array(page.length * 32);
-  page.forEach((id, i) => out.set(id, i * 32));
-  return { type: "chunk_ids", payload: { ids: out, more: ids.length > page.length } };
+  const chunks = repository.chunks;
+  const page = new ChunkIdsPayloadWriter(Math.max(1, Math.min(ID_PAGE, chunks.size)));
+  const { count, more } = chunks.listInto(after, page.ids);
+  return { type: "chunk_ids", encoded: page.finish(count, more) };
 }
 
 /**

@@ -342,12 +342,17 @@ export class Session {
     await this.#stream.writeFrame(MessageType[type], id, encodeMessage(type, payload));
   }
 
-  /** Sends a reply; a `chunks` reply built in place goes out as it is, not copied again. */
-  #sendReply(id: number, reply: Reply): Promise<void> {
+  /**
+   * Sends a reply; one built in place goes out as it is, not copied again, and is freed once
+   * written (megabytes a page or batch of chunks, which the next reply can reuse at once).
+   */
+  async #sendReply(id: number, reply: Reply): Promise<void> {
     if ("encoded" in reply) {
-      return this.#stream.writeFrame(MessageType[reply.type], id, reply.encoded);
+      await this.#stream.writeFrame(MessageType[reply.type], id, reply.encoded);
+      releaseBytes(reply.encoded);
+      return;
     }
-    return this.#send(id, reply.type, reply.payload as never);
+    await this.#send(id, reply.type, reply.payload as never);
   }
 }
 

@@ -1,30 +1,39 @@
 /**
- * The in-memory index of a pack store: chunk id → (pack number, offset, length), kept compact in
- * typed arrays rather than objects per entry (figures in docs/PERFORMANCE.md).
- *
- * Entries live in "slots" of parallel typed arrays; a Map from a 30-bit key (a keyed mix of the
- * id's first 8 bytes, so a client cannot aim many ids at one key without knowing the process's
- * random seed) to the first slot of a chain of slots sharing that key. The full id is always
- * compared, so key collisions only cost a step along the chain.
+ * The in-memory index of a pack store: chunk id → (pack number, offset, length), kept compact.
+ * Entries live in numbered "slots" of typed arrays (the id's 32 bytes, pack, offset, length),
+ * allocated in fixed blocks of `BLOCK_SLOTS`, so growing never copies what is there; an
+ * {@link IdOrder} keeps the ids sorted with their slots, which answers lookups by binary search
+ * and lists ids in order without sorting. No operation rehashes, re-sorts or copies the whole
+ * index, so none stalls the event loop with its size, and ids a client chooses cannot slow it.
  *
  * @module
  */
 import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
+import { IdOrder } from "./_id_order.ts";
+import { sortSlotsById } from "./_id_sort.ts";
 
 const NONE = -1;
-const SEED = crypto.getRandomValues(new Int32Array(2));
+const BLOCK_BITS = 12;
+/** Slots per block of storage. */
+const BLOCK_SLOTS = 1 << BLOCK_BITS;
+
+/** The storage of `BLOCK_SLOTS` slots. */
+interface Block {
+  ids: Uint8Array;
+  /** Pack number of each slot, or NONE when the slot is free. */
+  pack: Int32Array;
+  offset: Float64Array;
+  length: Uint32Array;
+}
 
 /** A compact map from chunk id to its place in a pack. */
 export class ChunkIndex {
-  #heads = new Map<number, number>();
-  #ids = new Uint8Array(0);
-  #next = new Int32Array(0);
-  /** Pack number of each slot, or NONE when the slot is free. */
-  #pack = new Int32Array(0);
-  #offset = new Float64Array(0);
-  #length = new Uint32Array(0);
-  #free: number[] = [];
+  readonly #order = new IdOrder();
+  readonly #blocks: Block[] = [];
+  readonly #free: number[] = [];
   #used = 0;
+  /** Entries appended and not ordered yet: the last slots taken. */
+  #appended = 0;
   #count = 0;
   #bytes = 0;
 
@@ -38,115 +47,159 @@ export class ChunkIndex {
     return this.#bytes;
   }
 
-  /** The slot holding `id`, or -1. */
+  /** The slot holding `id` (read from `id` at `at`), or -1. */
   find(id: Uint8Array, at = 0): number {
-    let slot = this.#heads.get(keyOf(id, at)) ?? NONE;
-    while (slot !== NONE && !this.#sameId(slot, id, at)) slot = this.#next[slot] ?? NONE;
+    return this.#order.find(id, at);
+  }
+
+  /**
+   * Adds an entry for the id read from `id` at `at`, unless it is present.
+   * @returns its slot, or -1 when the id was present (nothing changed)
+   */
+  add(id: Uint8Array, pack: number, offset: number, length: number, at = 0): number {
+    const slot = this.#free.at(-1) ?? this.#used;
+    if (!this.#order.insert(id, at, slot)) return NONE;
+    if (this.#free.pop() === undefined) this.#grow();
+    this.#fill(slot, id, at, pack, offset, length);
     return slot;
   }
 
-  /** Adds an entry for an id not yet present (read from `id` at `at`); returns its slot. */
-  add(id: Uint8Array, pack: number, offset: number, length: number, at = 0): number {
-    const slot = this.#free.pop() ?? this.#grow();
-    const key = keyOf(id, at);
-    this.#ids.set(id.subarray(at, at + CHUNK_ID_BYTES), slot * CHUNK_ID_BYTES);
-    this.#next[slot] = this.#heads.get(key) ?? NONE;
-    this.#heads.set(key, slot);
-    this.#pack[slot] = pack;
-    this.#offset[slot] = offset;
-    this.#length[slot] = length;
-    this.#count++;
-    this.#bytes += length;
-    return slot;
+  /**
+   * Adds an entry without looking it up or ordering it, for loading many entries at once: until
+   * {@link orderAppended}, `find` and listing do not see it, and an id may be appended twice.
+   */
+  append(id: Uint8Array, pack: number, offset: number, length: number, at = 0): void {
+    const slot = this.#grow();
+    this.#appended++;
+    this.#fill(slot, id, at, pack, offset, length);
+  }
+
+  /**
+   * Orders every appended entry (sorting them, much faster than adding them one by one), keeping
+   * the first appended of equal ids and dropping the others. Awaits `pause` throughout, so that
+   * a caller can let the event loop turn.
+   * @throws {RangeError} unless every entry was appended since the index was made (or ordered)
+   */
+  async orderAppended(pause: () => Promise<void>): Promise<void> {
+    if (this.#used !== this.#appended) {
+      throw new RangeError("Cannot order appended entries: the index has entries added otherwise");
+    }
+    const source = { blocks: this.#blocks.map((block) => block.ids), blockBits: BLOCK_BITS };
+    const sorted = await sortSlotsById(source, this.#appended, pause);
+    this.#appended = 0;
+    let previous = NONE;
+    for (let i = 0; i < sorted.length; i++) {
+      const slot = sorted[i]!;
+      const ids = this.#block(slot).ids;
+      const at = (slot & (BLOCK_SLOTS - 1)) * CHUNK_ID_BYTES;
+      if (previous !== NONE && this.#sameId(previous, ids, at)) this.#release(slot);
+      else {
+        this.#order.append(ids, at, slot);
+        previous = slot;
+      }
+      if ((i & 16_383) === 0) await pause();
+    }
   }
 
   /** Removes the entry in `slot`. */
   remove(slot: number): void {
-    const key = keyOf(this.#ids, slot * CHUNK_ID_BYTES);
-    const next = this.#next[slot] ?? NONE;
-    let at = this.#heads.get(key) ?? NONE;
-    if (at === slot) {
-      if (next === NONE) this.#heads.delete(key);
-      else this.#heads.set(key, next);
-    } else {
-      while (at !== NONE && this.#next[at] !== slot) at = this.#next[at] ?? NONE;
-      if (at !== NONE) this.#next[at] = next;
-    }
-    this.#count--;
-    this.#bytes -= this.#length[slot] ?? 0;
-    this.#pack[slot] = NONE;
-    this.#free.push(slot);
+    const block = this.#block(slot);
+    this.#order.remove(block.ids, (slot & (BLOCK_SLOTS - 1)) * CHUNK_ID_BYTES);
+    this.#release(slot);
   }
 
   /** Moves the entry in `slot` to another place. */
   move(slot: number, pack: number, offset: number): void {
-    this.#pack[slot] = pack;
-    this.#offset[slot] = offset;
+    const block = this.#block(slot);
+    block.pack[slot & (BLOCK_SLOTS - 1)] = pack;
+    block.offset[slot & (BLOCK_SLOTS - 1)] = offset;
   }
 
   /** Pack number of `slot`, or -1 when the slot is free. */
   packOf(slot: number): number {
-    return this.#pack[slot] ?? NONE;
+    return this.#blocks[slot >>> BLOCK_BITS]?.pack[slot & (BLOCK_SLOTS - 1)] ?? NONE;
   }
 
   /** Offset of the record in `slot`. */
   offsetOf(slot: number): number {
-    return this.#offset[slot] ?? 0;
+    return this.#block(slot).offset[slot & (BLOCK_SLOTS - 1)]!;
   }
 
   /** Blob length of `slot`. */
   lengthOf(slot: number): number {
-    return this.#length[slot] ?? 0;
+    return this.#block(slot).length[slot & (BLOCK_SLOTS - 1)]!;
   }
 
   /** A copy of the id in `slot`. */
   idOf(slot: number): Uint8Array {
-    return this.#ids.slice(slot * CHUNK_ID_BYTES, (slot + 1) * CHUNK_ID_BYTES);
+    const base = (slot & (BLOCK_SLOTS - 1)) * CHUNK_ID_BYTES;
+    return this.#block(slot).ids.slice(base, base + CHUNK_ID_BYTES);
   }
 
-  /** Copies the id in `slot` into `target` at `at`. */
-  copyId(slot: number, target: Uint8Array, at: number): void {
-    target.set(this.#ids.subarray(slot * CHUNK_ID_BYTES, (slot + 1) * CHUNK_ID_BYTES), at);
+  /**
+   * Copies into `target` the ids above `after` (from the lowest when undefined), ascending, as
+   * many as `target` holds whole. @returns how many, and whether more follow
+   */
+  copyIdsAfter(
+    after: Uint8Array | undefined,
+    target: Uint8Array,
+  ): { count: number; more: boolean } {
+    return this.#order.copyAfter(after, target);
   }
 
   /** Every used slot. */
   *slots(): IterableIterator<number> {
-    for (let slot = 0; slot < this.#used; slot++) if (this.#pack[slot] !== NONE) yield slot;
+    for (let slot = 0; slot < this.#used; slot++) if (this.packOf(slot) !== NONE) yield slot;
   }
 
-  #sameId(slot: number, id: Uint8Array, at: number): boolean {
-    const base = slot * CHUNK_ID_BYTES;
-    for (let i = 0; i < CHUNK_ID_BYTES; i++) if (this.#ids[base + i] !== id[at + i]) return false;
+  #block(slot: number): Block {
+    return this.#blocks[slot >>> BLOCK_BITS]!;
+  }
+
+  /** Writes a new entry into `slot`. */
+  #fill(slot: number, id: Uint8Array, at: number, pack: number, offset: number, length: number) {
+    const block = this.#block(slot);
+    const i = slot & (BLOCK_SLOTS - 1);
+    const base = i * CHUNK_ID_BYTES;
+    for (let k = 0; k < CHUNK_ID_BYTES; k++) block.ids[base + k] = id[at + k]!;
+    block.pack[i] = pack;
+    block.offset[i] = offset;
+    block.length[i] = length;
+    this.#count++;
+    this.#bytes += length;
+  }
+
+  /** Frees `slot`, which is not (or no longer) in the order. */
+  #release(slot: number): void {
+    const block = this.#block(slot);
+    const i = slot & (BLOCK_SLOTS - 1);
+    this.#count--;
+    this.#bytes -= block.length[i]!;
+    block.pack[i] = NONE;
+    this.#free.push(slot);
+  }
+
+  /** Whether the id in `slot` is the 32 bytes of `ids` at `at`. */
+  #sameId(slot: number, ids: Uint8Array, at: number): boolean {
+    const mine = this.#block(slot).ids;
+    const base = (slot & (BLOCK_SLOTS - 1)) * CHUNK_ID_BYTES;
+    for (let k = 0; k < CHUNK_ID_BYTES; k++) if (mine[base + k] !== ids[at + k]) return false;
     return true;
   }
 
+  /** Takes the next never-used slot, adding a block when the last is full. */
   #grow(): number {
-    if (this.#used === this.#pack.length) {
-      const capacity = Math.max(1024, this.#pack.length * 2);
-      this.#ids = resized(this.#ids, new Uint8Array(capacity * CHUNK_ID_BYTES));
-      this.#next = resized(this.#next, new Int32Array(capacity));
-      this.#pack = resized(this.#pack, new Int32Array(capacity));
-      this.#offset = resized(this.#offset, new Float64Array(capacity));
-      this.#length = resized(this.#length, new Uint32Array(capacity));
+    if (this.#used === this.#blocks.length * BLOCK_SLOTS) {
+      // One buffer for the block's four arrays: one allocation, not four.
+      const buffer = new ArrayBuffer(BLOCK_SLOTS * (CHUNK_ID_BYTES + 8 + 4 + 4));
+      const at = BLOCK_SLOTS * CHUNK_ID_BYTES;
+      this.#blocks.push({
+        ids: new Uint8Array(buffer, 0, at),
+        offset: new Float64Array(buffer, at, BLOCK_SLOTS),
+        pack: new Int32Array(buffer, at + BLOCK_SLOTS * 8, BLOCK_SLOTS).fill(NONE),
+        length: new Uint32Array(buffer, at + BLOCK_SLOTS * 12, BLOCK_SLOTS),
+      });
     }
     return this.#used++;
   }
-}
-
-function resized<T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(
-  old: T,
-  target: T,
-): T {
-  target.set(old as never);
-  return target;
-}
-
-/** A 30-bit key (a small integer V8 stores unboxed) mixed from bytes `at`..`at+7` of `id`. */
-function keyOf(id: Uint8Array, at: number): number {
-  const w0 = (id[at]! << 24) | (id[at + 1]! << 16) | (id[at + 2]! << 8) | id[at + 3]!;
-  const w1 = (id[at + 4]! << 24) | (id[at + 5]! << 16) | (id[at + 6]! << 8) | id[at + 7]!;
-  let h = Math.imul(w0 ^ SEED[0]!, 0x9e3779b1) ^ Math.imul(w1 ^ SEED[1]!, 0x85ebca77);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0xc2b2ae3d);
-  return (h ^ (h >>> 13)) >> 2;
 }

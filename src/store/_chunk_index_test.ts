@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ChunkIndex } from "./_chunk_index.ts";
 
-/** Ids that share their first 8 bytes (so they share a key) unless `spread`. */
+/** Ids that share their first 8 bytes (so only their tails order them) unless `spread`. */
 const idArb = fc.tuple(fc.boolean(), fc.uint8Array({ minLength: 24, maxLength: 24 })).map(
   ([spread, tail]) => {
     const id = new Uint8Array(32);
@@ -14,7 +14,7 @@ const idArb = fc.tuple(fc.boolean(), fc.uint8Array({ minLength: 24, maxLength: 2
 
 const key = (id: Uint8Array) => Array.from(id).join(",");
 
-Deno.test("ChunkIndex behaves like a Map, also when keys collide", () => {
+Deno.test("ChunkIndex behaves like a Map, also when ids share their first bytes", () => {
   const op = fc.oneof(
     fc.record({ kind: fc.constant("add" as const), id: idArb, length: fc.nat(1000) }),
     fc.record({ kind: fc.constant("remove" as const), id: idArb }),
@@ -26,7 +26,13 @@ Deno.test("ChunkIndex behaves like a Map, also when keys collide", () => {
       ops.forEach((step, n) => {
         const slot = index.find(step.id);
         assert.equal(slot >= 0, model.has(key(step.id)));
-        if (step.kind === "add" && slot < 0) {
+        if (step.kind === "add" && slot >= 0) {
+          assert.equal(
+            index.add(step.id, n, n * 10, step.length),
+            -1,
+            "an id present is not added",
+          );
+        } else if (step.kind === "add") {
           index.add(step.id, n, n * 10, step.length);
           model.set(key(step.id), n);
         } else if (step.kind === "remove" && slot >= 0) {
@@ -46,6 +52,12 @@ Deno.test("ChunkIndex behaves like a Map, also when keys collide", () => {
         [...index.slots()].map((s) => key(index.idOf(s))).sort(),
         [...model.keys()].sort(),
       );
+      const listed = new Uint8Array(index.count * 32);
+      assert.deepEqual(index.copyIdsAfter(undefined, listed), { count: index.count, more: false });
+      assert.deepEqual(
+        Array.from({ length: index.count }, (_, i) => listed.slice(i * 32, i * 32 + 32).toHex()),
+        [...index.slots()].map((s) => index.idOf(s).toHex()).sort(),
+      );
     }),
   );
 });
@@ -64,4 +76,33 @@ Deno.test("ChunkIndex finds ids inside a larger buffer and tracks bytes", () => 
   index.remove(0);
   assert.equal(index.bytes, 0);
   assert.equal(index.find(buffer, 16), -1);
+});
+
+Deno.test("ChunkIndex.orderAppended() orders appended entries and keeps the first of equal ids", async () => {
+  const index = new ChunkIndex();
+  const unique = Array.from({ length: 10_000 }, () => crypto.getRandomValues(new Uint8Array(32)));
+  unique.forEach((id, n) => index.append(id, n, n * 10, 100));
+  unique.slice(0, 500).forEach((id, n) => index.append(id, 99_999, n, 7)); // loaded again
+  assert.equal(index.find(unique[0]!), -1, "not found before it is ordered");
+  await index.orderAppended(() => Promise.resolve());
+  assert.equal(index.count, unique.length);
+  assert.equal(index.bytes, unique.length * 100);
+  unique.forEach((id, n) => {
+    const slot = index.find(id);
+    assert.deepEqual([index.packOf(slot), index.offsetOf(slot)], [n, n * 10]);
+  });
+  const listed = new Uint8Array(unique.length * 32);
+  assert.deepEqual(index.copyIdsAfter(undefined, listed), { count: unique.length, more: false });
+  assert.deepEqual(
+    Array.from({ length: unique.length }, (_, i) => listed.slice(i * 32, i * 32 + 32).toHex()),
+    unique.map((id) => id.toHex()).sort(),
+  );
+  // Ordered entries and added ones live together from now on.
+  const extra = crypto.getRandomValues(new Uint8Array(32));
+  assert.ok(index.add(extra, 1, 2, 3) >= 0);
+  index.remove(index.find(unique[1]!));
+  assert.equal(index.count, unique.length);
+  assert.equal(index.find(unique[1]!), -1);
+  assert.ok(index.find(extra) >= 0);
+  await assert.rejects(() => index.orderAppended(() => Promise.resolve()), RangeError);
 });

@@ -92,8 +92,15 @@ export function encodeIndex(packId: Uint8Array, entries: readonly IndexEntry[]):
 export interface DecodedIndex {
   packId: Uint8Array;
   count: number;
-  /** Calls `visit` for each entry; `id` is a view into the index bytes, valid during the call. */
-  forEach(visit: (id: Uint8Array, offset: number, length: number) => void): void;
+  /**
+   * Calls `visit` for each entry from position `from` up to (not including) `to` (default: all);
+   * `id` is a view into the index bytes, valid during the call.
+   */
+  forEach(
+    visit: (id: Uint8Array, offset: number, length: number) => void,
+    from?: number,
+    to?: number,
+  ): void;
 }
 
 /**
@@ -114,8 +121,9 @@ export function decodeIndex(bytes: Uint8Array, name: string): DecodedIndex {
   return {
     packId: bytes.subarray(8, 8 + PACK_ID_BYTES),
     count,
-    forEach(visit) {
-      for (let at = INDEX_HEAD_BYTES; at < body; at += ENTRY_BYTES) {
+    forEach(visit, from = 0, to = count) {
+      const end = INDEX_HEAD_BYTES + Math.min(to, count) * ENTRY_BYTES;
+      for (let at = INDEX_HEAD_BYTES + from * ENTRY_BYTES; at < end; at += ENTRY_BYTES) {
         const high = view.getUint32(at + CHUNK_ID_BYTES);
         const low = view.getUint32(at + CHUNK_ID_BYTES + 4);
         const length = view.getUint32(at + CHUNK_ID_BYTES + 8);

@@ -8,9 +8,14 @@
  * loaded: its ids are reported lost, so the store opens without them and a push stores them
  * again; once every one of them is stored again, the index is removed.
  *
+ * Loading lets the event loop turn (a timer, the only kind of wait that lets sockets be read too)
+ * whenever it has run `SLICE_MS` without one, counted across the index files read in parallel,
+ * so opening a repository of millions of chunks does not stall the server's other sessions.
+ *
  * @module
  */
 import { syncDir, writeFileAtomic } from "../atomic_file.ts";
+import { releaseBytes } from "../release_bytes.ts";
 import { errorMessage, IntegrityError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ChunkIndex } from "./_chunk_index.ts";
@@ -28,7 +33,11 @@ import { scanPack } from "./_pack_scan.ts";
 import { recoverJournals } from "./_repack_journal.ts";
 
 /** Index files read at once while opening. */
-const PARALLEL_READS = 8;
+const PARALLEL_READS = 2;
+/** Longest run of loading, in milliseconds, between two turns of the event loop. */
+const SLICE_MS = 10;
+/** Index entries loaded before looking at the clock again. */
+const ENTRIES_PER_STEP = 1024;
 
 /** What an open found missing: blobs the store cannot serve although an index lists them. */
 export interface LoadReport {
@@ -43,6 +52,22 @@ interface Loader {
   index: ChunkIndex;
   addPack: (paths: PackPaths) => number;
   logger: Logger;
+  turns: Turns;
+}
+
+/**
+ * Lets the event loop turn once loading has run `SLICE_MS`, whichever read did the work. File
+ * reads alone are no such turn: awaiting one does not let the server read its sockets.
+ */
+class Turns {
+  #since = performance.now();
+
+  /** Waits for a turn of the event loop (a timer) when the slice is used up. */
+  async pause(): Promise<void> {
+    if (performance.now() - this.#since < SLICE_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.#since = performance.now();
+  }
 }
 
 /**
@@ -55,7 +80,7 @@ export async function loadStore(
   addPack: (paths: PackPaths) => number,
   logger: Logger,
 ): Promise<LoadReport> {
-  const loader: Loader = { root, index, addPack, logger };
+  const loader: Loader = { root, index, addPack, logger, turns: new Turns() };
   await prepareDirs(root);
   await recoverJournals(root, logger);
   const indexed = await listIndexes(root);
@@ -66,10 +91,13 @@ export async function loadStore(
   const names = [...indexed];
   const load = async () => {
     for (let name = names.pop(); name !== undefined; name = names.pop()) {
+      await loader.turns.pause();
       const paths = new PackPaths(root, name);
+      let bytes: Uint8Array;
       let decoded: DecodedIndex;
       try {
-        decoded = readIndex(await Deno.readFile(paths.index), paths);
+        bytes = await Deno.readFile(paths.index);
+        decoded = readIndex(bytes, paths);
       } catch (error) {
         if (!(error instanceof IntegrityError)) throw error;
         if (packs.has(name)) rebuild.set(name, errorMessage(error));
@@ -82,8 +110,10 @@ export async function loadStore(
         }
         continue;
       }
-      if (packs.has(name)) addEntries(loader, paths, decoded);
-      else orphans.push({ paths, decoded });
+      if (packs.has(name)) {
+        await addEntries(loader, paths, decoded);
+        releaseBytes(bytes); // copied into the index: free it now, not when the collector runs
+      } else orphans.push({ paths, decoded });
     }
   };
   await Promise.all(Array.from({ length: PARALLEL_READS }, load));
@@ -91,6 +121,7 @@ export async function loadStore(
   for (const [name, reason] of rebuild) {
     await rebuildIndex(loader, new PackPaths(root, name), reason);
   }
+  await index.orderAppended(() => loader.turns.pause());
   const lost: Uint8Array[] = [];
   for (const orphan of orphans) {
     lost.push(...await checkOrphan(loader, orphan.paths, orphan.decoded));
@@ -106,18 +137,27 @@ function readIndex(bytes: Uint8Array, paths: PackPaths): DecodedIndex {
   return decoded;
 }
 
-/** Adds a pack's entries; an id already loaded keeps its first copy. */
-function addEntries(
+/**
+ * Appends a pack's entries to the index (ordered once all are in, keeping the first copy of an
+ * id loaded twice), letting the event loop turn as {@link Turns} says.
+ */
+async function addEntries(
   loader: Loader,
   paths: PackPaths,
   entries: DecodedIndex | readonly IndexEntry[],
-): void {
+): Promise<void> {
   const pack = loader.addPack(paths);
   const add = (id: Uint8Array, offset: number, length: number) => {
-    if (loader.index.find(id) < 0) loader.index.add(id, pack, offset, length);
+    loader.index.append(id, pack, offset, length);
   };
-  if (Array.isArray(entries)) { for (const e of entries) add(e.id, e.offset, e.length); }
-  else (entries as DecodedIndex).forEach(add);
+  const list = Array.isArray(entries) ? entries as readonly IndexEntry[] : undefined;
+  const count = list?.length ?? (entries as DecodedIndex).count;
+  for (let from = 0; from < count; from += ENTRIES_PER_STEP) {
+    const to = Math.min(count, from + ENTRIES_PER_STEP);
+    if (list === undefined) (entries as DecodedIndex).forEach(add, from, to);
+    else for (const e of list.slice(from, to)) add(e.id, e.offset, e.length);
+    await loader.turns.pause();
+  }
 }
 
 /**
@@ -136,7 +176,7 @@ async function rebuildIndex(loader: Loader, paths: PackPaths, reason: string): P
   const packId = Uint8Array.fromHex(paths.name);
   if (reason !== "its index is missing") await Deno.rename(paths.index, `${paths.index}.damaged`);
   await writeFileAtomic(paths.index, encodeIndex(packId, scan.entries));
-  addEntries(loader, paths, scan.entries);
+  await addEntries(loader, paths, scan.entries);
   loader.logger.warn("pack index rebuilt from the pack's records", {
     pack: paths.pack,
     reason,

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { checkChunkId, CHUNK_ID_BYTES } from "../format/chunk_id.ts";
 
 /** Largest blob a store accepts (chunks are at most ~4.1 MiB sealed; this is a sanity bound). */
 export const MAX_BLOB_BYTES: number = 64 * 1024 * 1024;
@@ -75,8 +76,17 @@ export interface ChunkStore {
    * @throws {RangeError} when `target` is not the blob's length.
    */
   readInto(id: Uint8Array, target: Uint8Array): Promise<void>;
-  /** The ids of every stored blob, in no particular order. */
-  list(): Uint8Array[];
+  /**
+   * Copies into `target`, from its start, a page of the stored ids in ascending byte order: the
+   * ids above `after` (from the lowest when it is undefined), as many as `target` holds whole,
+   * 32 bytes each (so a reply is built in place). Synchronous, answered from memory without
+   * sorting: a page costs about its own size, however many blobs the store holds. Paging on from
+   * the last id of each page lists every id stored throughout exactly once, in order, even when
+   * puts and deletes come between pages; an id put or deleted meanwhile may or may not be listed.
+   * @returns how many ids it copied, and whether stored ids above the last of them remain
+   * @throws {RangeError} when `after` is not 32 bytes or `target` holds no whole id
+   */
+  listInto(after: Uint8Array | undefined, target: Uint8Array): IdPage;
   /**
    * Removes the blobs with these ids (unknown ids are ignored) and reclaims their space.
    * Crash-safe: a crash leaves each blob either deleted or still there, never a damaged store.
@@ -90,6 +100,22 @@ export interface ChunkStore {
    * clean one.
    */
   close(): Promise<void>;
+}
+
+/** What {@link ChunkStore.listInto} copied. */
+export interface IdPage {
+  /** Ids copied to the start of the target. */
+  count: number;
+  /** Whether stored ids above the last one copied remain. */
+  more: boolean;
+}
+
+/** Throws RangeError unless `after` is undefined or a chunk id, and `target` holds an id. */
+export function checkPageRequest(after: Uint8Array | undefined, target: Uint8Array): void {
+  if (after !== undefined) checkChunkId(after);
+  if (!(target instanceof Uint8Array) || target.length < CHUNK_ID_BYTES) {
+    throw new RangeError("Cannot list chunks: the page has no room for an id");
+  }
 }
 
 /** Throws RangeError unless `blob` is a Uint8Array of at most `MAX_BLOB_BYTES`. */

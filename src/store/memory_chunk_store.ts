@@ -4,8 +4,8 @@
  * @module
  */
 import { NotFoundError, StoreError } from "../errors.ts";
-import { checkBlob, type ChunkStore } from "./chunk_store.ts";
-import { checkChunkId, toHex } from "../format/chunk_id.ts";
+import { checkBlob, checkPageRequest, type ChunkStore, type IdPage } from "./chunk_store.ts";
+import { checkChunkId, CHUNK_ID_BYTES, toHex } from "../format/chunk_id.ts";
 
 /** A `ChunkStore` held in a Map; for tests only. Copies blobs in and out. */
 export class MemoryChunkStore implements ChunkStore {
@@ -87,13 +87,15 @@ export class MemoryChunkStore implements ChunkStore {
     }, id);
   }
 
-  /** Every stored id. */
-  list(): Uint8Array[] {
+  /** Copies the stored ids above `after` into `target`, ascending (sorted on each call). */
+  listInto(after: Uint8Array | undefined, target: Uint8Array): IdPage {
+    checkPageRequest(after, target);
     this.#checkOpen("list chunks");
-    return Array.from(
-      this.#blobs.keys(),
-      (key) => Uint8Array.from(key.match(/../g)!, (h) => parseInt(h, 16)),
-    );
+    const from = after === undefined ? "" : toHex(after);
+    const above = [...this.#blobs.keys()].filter((key) => key > from).sort();
+    const page = above.slice(0, Math.floor(target.length / CHUNK_ID_BYTES));
+    page.forEach((key, i) => target.set(Uint8Array.fromHex(key), i * CHUNK_ID_BYTES));
+    return { count: page.length, more: above.length > page.length };
   }
 
   /** Removes the blobs of `ids`; unknown ids are ignored. */

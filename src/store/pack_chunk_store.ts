@@ -28,7 +28,7 @@ import { writeFileAtomic } from "../atomic_file.ts";
 import { IntegrityError, NotFoundError, StoreError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { ChunkIndex } from "./_chunk_index.ts";
-import { checkBlob, type ChunkStore } from "./chunk_store.ts";
+import { checkBlob, checkPageRequest, type ChunkStore, type IdPage } from "./chunk_store.ts";
 import { checkChunkId, CHUNK_ID_BYTES, toHex } from "../format/chunk_id.ts";
 import { encodeIndex, RECORD_HEADER_BYTES } from "./_pack_format.ts";
 import { claimFolder, type FolderClaim } from "./_open_folders.ts";
@@ -247,20 +247,11 @@ export class PackChunkStore implements ChunkStore {
     throw error;
   }
 
-  /** Every stored id. */
-  list(): Uint8Array[] {
+  /** Copies the stored ids above `after` into `target`, ascending, from the index's order. */
+  listInto(after: Uint8Array | undefined, target: Uint8Array): IdPage {
+    checkPageRequest(after, target);
     this.#checkOpen("list chunks");
-    // Views into one buffer: one allocation, not one per id (20,000 ids cost megabytes).
-    const all = new Uint8Array(this.#index.count * CHUNK_ID_BYTES);
-    let at = 0;
-    for (const slot of this.#index.slots()) {
-      this.#index.copyId(slot, all, at);
-      at += CHUNK_ID_BYTES;
-    }
-    return Array.from(
-      { length: this.#index.count },
-      (_, i) => all.subarray(i * CHUNK_ID_BYTES, (i + 1) * CHUNK_ID_BYTES),
-    );
+    return this.#index.copyIdsAfter(after, target);
   }
 
   /** Removes `ids` and rewrites their packs; one delete runs at a time. */

@@ -65,6 +65,7 @@ export function chunkStoreSuite(
   registerBasics(test);
   registerConcurrency(test);
   registerDelete(test);
+  registerListing(test);
   registerPersistence(test);
 }
 
@@ -88,12 +89,48 @@ async function runWithFixture(fixture: ChunkStoreFixture, body: Body): Promise<v
   }
 }
 
+/**
+ * Every id `store` lists, paging `limit` at a time from the last id of each page, as hex; checks
+ * that each page but the last is full and says `more`.
+ */
+function listAll(store: ChunkStore, limit: number): string[] {
+  const listed: string[] = [];
+  let after: Uint8Array | undefined;
+  for (;;) {
+    const ids = pageOf(store, after, limit);
+    listed.push(...ids.map(hex));
+    if (!ids.more) return listed;
+    assert.deepEqual(ids.length, limit, "a page that says more is full");
+    after = ids.at(-1);
+  }
+}
+
+/** One page of at most `limit` ids above `after`, each its own view, and whether more follow. */
+function pageOf(
+  store: ChunkStore,
+  after: Uint8Array | undefined,
+  limit: number,
+): Uint8Array[] & { more: boolean } {
+  // One id of room more than asked, filled with a marker, shows the store writes no further.
+  const target = new Uint8Array((limit + 1) * 32).fill(0xee);
+  const { count, more } = store.listInto(after, target.subarray(0, limit * 32));
+  assert.ok(count <= limit);
+  assert.deepEqual(target.subarray(limit * 32), new Uint8Array(32).fill(0xee));
+  return Object.assign(idsOf(target.subarray(0, count * 32)), { more });
+}
+
+/** The ids back to back in `bytes`, one view each. */
+function idsOf(bytes: Uint8Array): Uint8Array[] {
+  assert.deepEqual(bytes.length % 32, 0);
+  return Array.from({ length: bytes.length / 32 }, (_, i) => bytes.subarray(i * 32, i * 32 + 32));
+}
+
 /** Asserts that `store` holds exactly `chunks`. */
 async function assertHolds(store: ChunkStore, chunks: Chunk[]): Promise<void> {
   assert.deepEqual(store.size, chunks.length);
   assert.deepEqual(store.storedBytes, chunks.reduce((sum, [, blob]) => sum + blob.length, 0));
   assert.deepEqual(store.damaged, 0);
-  assert.deepEqual(store.list().map(hex).sort(), chunks.map(([id]) => hex(id)).sort());
+  assert.deepEqual(listAll(store, 7), chunks.map(([id]) => hex(id)).sort());
   for (const [id, blob] of chunks) {
     assert.ok(store.has(id));
     assert.deepEqual(await store.get(id), blob);
@@ -203,6 +240,10 @@ function registerBasics(test: Register): void {
       thrown = error;
     }
     assert.ok(thrown instanceof StoreError);
+    assert.throws(
+      () => store.listInto(undefined, new Uint8Array(64)),
+      (error) => error instanceof StoreError && error.message.includes("closed"),
+    );
   });
 }
 
@@ -275,16 +316,74 @@ function registerDelete(test: Register): void {
   });
 }
 
+function registerListing(test: Register): void {
+  test("listInto() lists every id once, ascending, at any page size", async (store) => {
+    assert.deepEqual(store.listInto(undefined, new Uint8Array(320)), { count: 0, more: false });
+    const chunks = makeChunks(300, (i) => i % 50);
+    for (const [id, blob] of chunks.slice(0, 200)) await store.put(id, blob);
+    await store.flush();
+    for (const [id, blob] of chunks.slice(200)) await store.put(id, blob); // not yet flushed
+    const sorted = chunks.map(([id]) => hex(id)).sort();
+    for (const limit of [1, 7, 299, 300, 1000]) assert.deepEqual(listAll(store, limit), sorted);
+    const highest = Uint8Array.fromHex(sorted.at(-1)!);
+    assert.deepEqual(store.listInto(highest, new Uint8Array(160)), { count: 0, more: false });
+    // `after` need not be stored: the page starts at the next id above it.
+    const between = Uint8Array.fromHex(sorted[10]!);
+    between[31] = between[31]! ^ 1;
+    const next = sorted.findIndex((id) => id > hex(between));
+    assert.deepEqual(pageOf(store, between, 3).map(hex), sorted.slice(next, next + 3));
+  });
+
+  test("listInto() lists every id kept throughout exactly once while puts and deletes come between pages", async (store) => {
+    const initial = makeChunks(400, (i) => 20 + (i % 100));
+    for (const [id, blob] of initial) await store.put(id, blob);
+    await store.flush();
+    const random = seededRandom(14);
+    const alive = initial.map(([id]) => id);
+    const ever = new Set(alive.map(hex));
+    const deleted = new Set<string>();
+    const listed: string[] = [];
+    let after: Uint8Array | undefined;
+    for (let more = true; more;) {
+      const page = pageOf(store, after, 25);
+      listed.push(...page.map(hex));
+      more = page.more;
+      after = page.at(-1)?.slice() ?? after;
+      const doomed = alive.splice(Math.floor(random() * (alive.length - 3)), 3);
+      doomed.forEach((id) => deleted.add(hex(id)));
+      await store.delete(doomed);
+      for (const [id, blob] of makeChunks(3, () => 50)) {
+        ever.add(hex(id));
+        await store.put(id, blob);
+      }
+    }
+    assert.deepEqual(listed, [...new Set(listed)].sort(), "ascending, each id once");
+    for (const id of listed) assert.ok(ever.has(id), "only ids that were stored");
+    const keptThroughout = initial.map(([id]) => hex(id)).filter((id) => !deleted.has(id));
+    for (const id of keptThroughout) assert.ok(listed.includes(id), `id ${id} kept but not listed`);
+  });
+
+  test("listInto() refuses a page without room for an id, or an id of the wrong length", (store) => {
+    for (const size of [0, 31]) {
+      assert.throws(
+        () => store.listInto(undefined, new Uint8Array(size)),
+        (error) => error instanceof RangeError && error.message.includes("no room"),
+      );
+    }
+    assert.throws(() => store.listInto(new Uint8Array(31), new Uint8Array(64)), RangeError);
+    return Promise.resolve();
+  });
+}
+
 function registerPersistence(test: Register): void {
   test("flush() then reopen keeps everything", async (store, f) => {
     const chunks = makeChunks(300, (i) => (i * 977) % 70_000);
     for (const [id, blob] of chunks) await store.put(id, blob);
     await store.flush();
-    // One store per folder per process: the second instance opens once the first has closed.
-    await store.close();
     const again = await f.reopen!();
     await assertHolds(again, chunks);
     await again.close();
+    await store.close();
     await assertHolds(await f.reopen!(), chunks);
   }, "reopen");
 
