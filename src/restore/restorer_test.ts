@@ -48,7 +48,7 @@ Deno.test("restoreToFolder() restores a tree with modes, mtimes, symlinks and em
     });
     assertTree(`${dir}/new/dest`, source, entries);
     assert.deepEqual(result, { files: 5, folders: 4, symlinks: 2, bytes: 71_322 });
-    assert.deepEqual(progress.at(-1), { files: 5, bytes: 71_322 });
+    assert.deepEqual(progress.at(-1), { files: 5, bytes: 71_322, current: "top.txt" });
     assert.deepEqual(listTree(`${dir}/new/dest`), entries.map((e) => e.path).sort());
     assert.equal(source.fetches, 1);
   });

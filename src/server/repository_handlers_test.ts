@@ -63,11 +63,11 @@ function blob(length: number, fill: number): { id: Uint8Array; blob: Uint8Array 
   };
 }
 
-/** The payload of a reply, decoded as the client would (a `chunks` reply comes encoded). */
+/** The payload of a reply, decoded as the client would (`chunks`, `chunk_ids` come encoded). */
 function payloadOf<K extends Reply["type"]>(reply: Reply, type: K): Payloads[K] {
   assert.equal(reply.type, type);
   if ("encoded" in reply) {
-    return decodeMessage({ type: MessageType.chunks, payload: reply.encoded })
+    return decodeMessage({ type: MessageType[reply.type], payload: reply.encoded })
       .payload as Payloads[K];
   }
   return reply.payload as Payloads[K];

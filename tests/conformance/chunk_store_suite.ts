@@ -380,10 +380,11 @@ function registerPersistence(test: Register): void {
     const chunks = makeChunks(300, (i) => (i * 977) % 70_000);
     for (const [id, blob] of chunks) await store.put(id, blob);
     await store.flush();
+    // One store per folder per process: the second instance opens once the first has closed.
+    await store.close();
     const again = await f.reopen!();
     await assertHolds(again, chunks);
     await again.close();
-    await store.close();
     await assertHolds(await f.reopen!(), chunks);
   }, "reopen");
 
