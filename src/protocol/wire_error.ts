@@ -22,6 +22,7 @@ const ERROR_CODE_SET = {
   AUTH_FAILED: true,
   RATE_LIMITED: true,
   SIGNUP_DISABLED: true,
+  PASSWORD_CHANGE_REQUIRED: true,
   USER_EXISTS: true,
   NOT_FOUND: true,
   PROTOCOL: true,
@@ -85,6 +86,7 @@ export function errorFromWire(code: string, message: string, retryAfterMs?: numb
     case "AUTH_FAILED":
     case "RATE_LIMITED":
     case "SIGNUP_DISABLED":
+    case "PASSWORD_CHANGE_REQUIRED":
       return new AuthError(text, code, retryAfterMs === undefined ? {} : { retryAfterMs });
     case "INVALID_NAME":
       return new InvalidNameError(text);
