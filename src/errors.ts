@@ -13,7 +13,7 @@ export type ErrorCode =
   | "AUTH_FAILED"
   | "RATE_LIMITED"
   | "SIGNUP_DISABLED"
-  | "PASSWORD_CHANGE_REQUIRED"
+  | "PASSWORD_EXPIRED"
   | "USER_EXISTS"
   | "NOT_FOUND"
   | "PROTOCOL"
@@ -69,8 +69,7 @@ export class AuthError extends BurrowError {
 
   constructor(
     message: string,
-    code: "AUTH_FAILED" | "RATE_LIMITED" | "SIGNUP_DISABLED" | "PASSWORD_CHANGE_REQUIRED" =
-      "AUTH_FAILED",
+    code: "AUTH_FAILED" | "RATE_LIMITED" | "SIGNUP_DISABLED" | "PASSWORD_EXPIRED" = "AUTH_FAILED",
     options?: BurrowErrorOptions & { retryAfterMs?: number },
   ) {
     super(code, message, options);

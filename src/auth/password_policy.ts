@@ -42,6 +42,6 @@ export function checkNewPassword(password: string, min: number, whose?: string):
 export function temporaryPasswordRefusal(): AuthError {
   return new AuthError(
     "Cannot use this account yet: its password was set by an administrator; choose your own with burrow passwd",
-    "PASSWORD_CHANGE_REQUIRED",
+    "PASSWORD_EXPIRED",
   );
 }

@@ -29,6 +29,6 @@ Deno.test("checkNewPassword() returns a long enough password and refuses a short
 Deno.test("temporaryPasswordRefusal() is an AuthError with its own code", () => {
   const error = temporaryPasswordRefusal();
   assert.ok(error instanceof AuthError);
-  assert.equal(error.code, "PASSWORD_CHANGE_REQUIRED");
+  assert.equal(error.code, "PASSWORD_EXPIRED");
   assert.match(error.message, /^Cannot use this account yet: .*burrow passwd$/);
 });

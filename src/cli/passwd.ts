@@ -18,7 +18,7 @@ async function run(args: ParsedArgs): Promise<void> {
       .catch((error) => {
         // A temporary password opens nothing until it is changed; such an account has no key
         // yet (useradd refuses a name whose repository remains, and it could not push).
-        if (error instanceof AuthError && error.code === "PASSWORD_CHANGE_REQUIRED") return null;
+        if (error instanceof AuthError && error.code === "PASSWORD_EXPIRED") return null;
         throw error;
       });
     await ctx.client.changePassword(

@@ -374,7 +374,7 @@ export class Session {
 /** Whether an error ends the connection after its reply: protocol breaches and failed logins. */
 function isFatal(error: unknown): boolean {
   if (error instanceof AuthError) {
-    return error.code !== "SIGNUP_DISABLED" && error.code !== "PASSWORD_CHANGE_REQUIRED";
+    return error.code !== "SIGNUP_DISABLED" && error.code !== "PASSWORD_EXPIRED";
   }
   return error instanceof ProtocolError || !(error instanceof BurrowError);
 }

@@ -170,7 +170,7 @@ Deno.test("Session: a temporary password allows only change_password, and the se
     for (const [type, payload] of refused) {
       await h.send(type, payload as never, 30);
       const reply = await h.next();
-      assertError(reply, 30, "PASSWORD_CHANGE_REQUIRED");
+      assertError(reply, 30, "PASSWORD_EXPIRED");
       assert.match(
         (reply!.message.payload as Payloads["error"]).message,
         /^Cannot use this account yet: its password was set by an administrator; choose your own with burrow passwd$/,

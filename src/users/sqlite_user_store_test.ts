@@ -92,17 +92,22 @@ Deno.test("SqliteUserStore.open() with create: false of a missing file fails and
     assert.deepEqual([...Deno.readDirSync(dir)], []);
   }));
 
+/** Makes a schema version 1 database at `path`, its table with `extra` columns, and one row. */
+function makeVersion1Database(path: string, extra = ""): void {
+  const old = new DatabaseSync(path);
+  old.exec(`CREATE TABLE users (
+    name TEXT PRIMARY KEY, created TEXT NOT NULL, last_login TEXT,
+    kdf TEXT NOT NULL, verifier TEXT NOT NULL${extra})`);
+  old.exec("PRAGMA user_version = 1");
+  old.prepare("INSERT INTO users (name, created, last_login, kdf, verifier) VALUES (?, ?, ?, ?, ?)")
+    .run("alice", "2024-01-02T03:04:05.678Z", null, "k", "v");
+  old.close();
+}
+
 Deno.test("SqliteUserStore.open() migrates a version 1 database, keeping every row", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/users.db`;
-    const old = new DatabaseSync(path);
-    old.exec(`CREATE TABLE users (
-      name TEXT PRIMARY KEY, created TEXT NOT NULL, last_login TEXT,
-      kdf TEXT NOT NULL, verifier TEXT NOT NULL)`);
-    old.exec("PRAGMA user_version = 1");
-    old.prepare("INSERT INTO users VALUES (?, ?, ?, ?, ?)")
-      .run("alice", "2024-01-02T03:04:05.678Z", null, "k", "v");
-    old.close();
+    makeVersion1Database(path);
     const store = await SqliteUserStore.open(path, { create: false });
     assert.equal(pragma(path, "user_version"), SQLITE_SCHEMA_VERSION);
     assert.deepEqual(await store.list(), [
@@ -117,13 +122,8 @@ Deno.test("SqliteUserStore.open() migrates a version 1 database, keeping every r
 Deno.test("SqliteUserStore.open() leaves a version 1 database untouched when its migration fails", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/users.db`;
-    const old = new DatabaseSync(path);
     // A column of that name already there makes the ALTER TABLE fail half-way in.
-    old.exec(`CREATE TABLE users (
-      name TEXT PRIMARY KEY, created TEXT NOT NULL, last_login TEXT,
-      kdf TEXT NOT NULL, verifier TEXT NOT NULL, temporary_password TEXT)`);
-    old.exec("PRAGMA user_version = 1");
-    old.close();
+    makeVersion1Database(path, ", temporary_password TEXT");
     await assert.rejects(async () => await SqliteUserStore.open(path), StoreError);
     assert.equal(pragma(path, "user_version"), 1, "the version is not raised");
   }));
