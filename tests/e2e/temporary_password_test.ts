@@ -7,15 +7,18 @@
  */
 import assert from "node:assert/strict";
 import { burrow, clientOf, withServer } from "./_harness.ts";
-import { burrowOnTerminal } from "./_terminal.ts";
+import { burrowOnTerminal, type Keystrokes } from "./_terminal.ts";
 import { makeTree } from "./_tree.ts";
 
 const MUST_CHANGE =
   "burrow: Cannot use this account yet: its password was set by an administrator; choose your own with burrow passwd\n";
 
-/** The keystrokes of a password typed twice on a terminal. */
-function twice(password: string) {
-  return [{ afterMs: 300, text: password }, { afterMs: 100, text: password }];
+/** The keystrokes of a new password typed at its prompt, then at the prompt to repeat it. */
+function twice(password: string, label = "Password"): Keystrokes[] {
+  return [
+    { prompt: `${label}: `, afterMs: 100, text: password },
+    { prompt: `Repeat ${label.toLowerCase()}: `, afterMs: 100, text: password },
+  ];
 }
 
 Deno.test("temporary password: the user must choose their own before anything else", async () => {
@@ -45,18 +48,16 @@ Deno.test("temporary password: the user must choose their own before anything el
     assert.equal(stored, false, "no request reached the repository");
 
     const passwd = ["passwd", ...server.clientArgs("alice")];
-    const tooShort = await burrowOnTerminal(passwd, [
-      { afterMs: 300, text: "handed-over-1" },
-      ...twice("2short"),
-    ]);
+    const current = { prompt: "Password: ", afterMs: 100, text: "handed-over-1" };
+    const tooShort = await burrowOnTerminal(passwd, [current, ...twice("2short", "New password")]);
     assert.equal(tooShort.code, 2, tooShort.stdout);
     assert.match(
       tooShort.stdout,
       /Cannot use this password: it has 6 characters; this server asks for at least 8/,
     );
     const changed = await burrowOnTerminal(passwd, [
-      { afterMs: 300, text: "handed-over-1" },
-      ...twice("alices-own-pass"),
+      current,
+      ...twice("alices-own-pass", "New password"),
     ]);
     assert.equal(changed.code, 0, changed.stdout);
     assert.match(changed.stdout, /password of "alice" changed/);
