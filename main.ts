@@ -17,6 +17,7 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   AUTH_FAILED: 3,
   RATE_LIMITED: 3,
   SIGNUP_DISABLED: 3,
+  PASSWORD_EXPIRED: 3,
   INTEGRITY: 4,
 };
 

@@ -13,6 +13,7 @@ export type ErrorCode =
   | "AUTH_FAILED"
   | "RATE_LIMITED"
   | "SIGNUP_DISABLED"
+  | "PASSWORD_EXPIRED"
   | "USER_EXISTS"
   | "NOT_FOUND"
   | "PROTOCOL"
@@ -59,14 +60,17 @@ export class InvalidNameError extends BurrowError {
   }
 }
 
-/** Login refused: wrong password, unknown user, rate limit or disabled signup. */
+/**
+ * Login refused: wrong password, unknown user, rate limit or disabled signup; or an account that
+ * must change its temporary password before it may do anything else.
+ */
 export class AuthError extends BurrowError {
   /** With RATE_LIMITED: how long the client should wait before trying again. */
   readonly retryAfterMs: number | undefined;
 
   constructor(
     message: string,
-    code: "AUTH_FAILED" | "RATE_LIMITED" | "SIGNUP_DISABLED" = "AUTH_FAILED",
+    code: "AUTH_FAILED" | "RATE_LIMITED" | "SIGNUP_DISABLED" | "PASSWORD_EXPIRED" = "AUTH_FAILED",
     options?: BurrowErrorOptions & { retryAfterMs?: number },
   ) {
     super(code, message, options);

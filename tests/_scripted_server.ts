@@ -91,15 +91,21 @@ export async function scriptedServer(
 
 /**
  * Runs `body` with a `BurrowClient` connected to a scripted server that answers `hello` (with
- * `signup` as given), then runs `script`; waits for the script once the client has closed.
+ * `signup` and `minPasswordLength` as given, else false and 8), then runs `script`; waits for the
+ * script once the client has closed.
  */
 export async function withScriptedClient(
   script: (peer: ScriptPeer) => Promise<void>,
   body: (client: BurrowClient) => Promise<void>,
-  hello: { signup: boolean } = { signup: false },
+  hello: { signup?: boolean; minPasswordLength?: number } = {},
 ): Promise<void> {
   const server = await scriptedServer(async (peer) => {
-    await peer.answer("hello", "hello_ok", { protocol: 1, server: "scripted", ...hello });
+    await peer.answer("hello", "hello_ok", {
+      protocol: 1,
+      server: "scripted",
+      signup: hello.signup ?? false,
+      minPasswordLength: hello.minPasswordLength ?? 8,
+    });
     await script(peer);
   });
   const client = await BurrowClient.connect({

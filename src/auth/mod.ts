@@ -57,3 +57,10 @@ export {
   type SignupLimiterOptions,
 } from "./signup_limiter.ts";
 export { type RandomBytes, secureRandomBytes } from "./random_bytes.ts";
+export {
+  checkNewPassword,
+  DEFAULT_MIN_PASSWORD_LENGTH,
+  MAX_MIN_PASSWORD_LENGTH,
+  passwordLength,
+  temporaryPasswordRefusal,
+} from "./password_policy.ts";

@@ -2,9 +2,11 @@
 import {
   DEFAULT_CLIENT_KDF_PARAMS,
   DEFAULT_HASH_PARAMS,
+  DEFAULT_MIN_PASSWORD_LENGTH,
   DEFAULT_SIGNUPS_PER_HOUR,
   HashPool,
   LoginRateLimiter,
+  MAX_MIN_PASSWORD_LENGTH,
   MAX_SIGNUPS_PER_HOUR,
   SignupLimiter,
 } from "../auth/mod.ts";
@@ -62,6 +64,19 @@ function signupLimitFlag(args: ParsedArgs): number {
   return value;
 }
 
+/** Reads `--min-password-length N`: the shortest new password clients accept. @throws {UsageError} */
+function minPasswordLengthFlag(args: ParsedArgs): number {
+  const text = stringFlag(args, "min-password-length");
+  if (text === undefined) return DEFAULT_MIN_PASSWORD_LENGTH;
+  const value = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 1 && value <= MAX_MIN_PASSWORD_LENGTH)) {
+    throw new UsageError(
+      `Invalid --min-password-length "${text}": expected a whole number from 1 to ${MAX_MIN_PASSWORD_LENGTH}`,
+    );
+  }
+  return value;
+}
+
 function resolveLimits(args: ParsedArgs): ServerLimits {
   const d = DEFAULT_SERVER_LIMITS;
   const maxConnections = countFlag(args, "max-connections", d.maxConnections);
@@ -108,6 +123,7 @@ async function run(args: ParsedArgs): Promise<void> {
   const listen = parseHostPort(stringFlag(args, "listen") ?? DEFAULT_LISTEN, "listen address");
   const limits = resolveLimits(args);
   const signupsPerHour = signupLimitFlag(args);
+  const minPasswordLength = minPasswordLengthFlag(args);
   const { dataDir, usersSpec } = resolveStoreLocation(args, processEnv);
   const logger = stderrLogger();
   await makeDirDurable(dataDir);
@@ -117,7 +133,7 @@ async function run(args: ParsedArgs): Promise<void> {
     );
   }
   const lock = await lockDataDir(dataDir);
-  const store = await openUserStore(usersSpec).catch((error) => {
+  const store = await openUserStore(usersSpec, { create: true }).catch((error) => {
     lock.release();
     throw error;
   });
@@ -133,6 +149,7 @@ async function run(args: ParsedArgs): Promise<void> {
       hashParams: DEFAULT_HASH_PARAMS,
       clientKdfParams: DEFAULT_CLIENT_KDF_PARAMS,
       allowSignup: booleanFlag(args, "allow-signup"),
+      minPasswordLength,
       logger,
     });
     await sweepPurgedRepositories(
@@ -141,7 +158,7 @@ async function run(args: ParsedArgs): Promise<void> {
         logger.warn("cannot delete a purged repository", { path, error: errorMessage(error) }),
     );
     const repositories = new RepositoryRegistry(dataDir, {
-      userExists: async (name) => (await store.get(name)) !== null,
+      account: (name) => store.get(name),
       logger,
     });
     raiseDescriptorLimit(logger);
@@ -154,7 +171,9 @@ async function run(args: ParsedArgs): Promise<void> {
     printLine(`listening on ${formatHostPort(server.address)}`);
     if ((await store.list()).length === 0) {
       const users = usersSpec === defaultStoreSpec(dataDir) ? "" : ` --users ${usersSpec}`;
-      printLine(`next: add an account with: burrow useradd NAME --data ${dataDir}${users}`);
+      printLine(
+        `next: add an account with: burrow useradd NAME --data ${dataDir}${users} --temporary`,
+      );
     }
     await server.finished;
     Deno.removeSignalListener("SIGINT", stop);
@@ -192,6 +211,12 @@ export const serveCommand: Command = {
     cert: { type: "string", value: "PEM", help: "Server certificate chain (with --key)" },
     key: { type: "string", value: "PEM", help: "Server private key (with --cert)" },
     "allow-signup": { type: "boolean", help: "Let anyone create an account with burrow signup" },
+    "min-password-length": {
+      type: "string",
+      value: "N",
+      help:
+        `Shortest new password clients accept, in characters (default ${DEFAULT_MIN_PASSWORD_LENGTH})`,
+    },
     "signup-limit": {
       type: "string",
       value: "N/hour",

@@ -1,21 +1,50 @@
-/** `burrow useradd NAME`: creates an account directly in the user store. @module */
-import { DEFAULT_HASH_PARAMS, hashSecret } from "../auth/mod.ts";
+/**
+ * `burrow useradd NAME`: creates an account directly in the user store of an existing data
+ * folder (or of a new one, with --init). A name whose earlier account left its repository in
+ * DATA/repos/NAME is refused until that folder is moved aside or deleted, so a new account never
+ * starts on another account's data.
+ *
+ * @module
+ */
+import {
+  checkNewPassword,
+  DEFAULT_HASH_PARAMS,
+  DEFAULT_MIN_PASSWORD_LENGTH,
+  hashSecret,
+} from "../auth/mod.ts";
 import { newCredentials } from "../auth/new_credentials.ts";
-import { UserExistsError } from "../errors.ts";
-import { openUserStore } from "../users/registry.ts";
+import { BurrowError, UserExistsError } from "../errors.ts";
+import { removedRepositoryDir, userRepositoryDir } from "../store/layout.ts";
 import { validateUserName } from "../names.ts";
-import { type Command, type ParsedArgs } from "./command.ts";
-import { processEnv, resolveStoreLocation, STORE_FLAGS } from "./config.ts";
+import { booleanFlag, type Command, type ParsedArgs } from "./command.ts";
+import { openAdminStore } from "./admin_store.ts";
+import { processEnv, STORE_FLAGS } from "./config.ts";
 import { printLine } from "./output.ts";
 import { readPassword, StdinLines } from "./password_input.ts";
 
+/**
+ * Refuses `name` while DATA/repos/NAME holds an earlier account's repository, naming the folder
+ * and the two ways out. @throws {BurrowError} CONFLICT
+ */
+async function refuseEarlierRepository(dataDir: string, name: string): Promise<void> {
+  const dir = userRepositoryDir(dataDir, name);
+  if (!await Deno.lstat(dir).then(() => true, () => false)) return;
+  const aside = removedRepositoryDir(dataDir, name, new Date());
+  throw new BurrowError(
+    "CONFLICT",
+    `Cannot add user "${name}": the backups of an earlier account "${name}" are still in "${dir}"; to keep them, move the folder aside (mv "${dir}" "${aside}"), or delete it; then add the user again`,
+  );
+}
+
 async function run(args: ParsedArgs): Promise<void> {
   const name = validateUserName(args.positionals[0] ?? "");
-  const location = resolveStoreLocation(args, processEnv);
-  const store = await openUserStore(location.usersSpec);
+  const temporary = booleanFlag(args, "temporary");
+  const init = booleanFlag(args, "init");
+  const { dataDir, store } = await openAdminStore(args, init ? "create" : "suggest-init");
   try {
     // Fail before asking for a password when the name is taken; add() checks again atomically.
     if (await store.get(name) !== null) throw new UserExistsError(name);
+    await refuseEarlierRepository(dataDir, name);
     const password = await readPassword(
       {
         fromStdin: args.flags["password-stdin"] === true,
@@ -25,31 +54,52 @@ async function run(args: ParsedArgs): Promise<void> {
       "Password",
       true,
     );
+    checkNewPassword(password, DEFAULT_MIN_PASSWORD_LENGTH);
     const credentials = await newCredentials(password);
     const verifier = await hashSecret(credentials.authKey, DEFAULT_HASH_PARAMS);
     const created = new Date().toISOString();
-    await store.add({ name, created, lastLogin: null, kdf: credentials.kdf, verifier });
+    await store.add({
+      name,
+      created,
+      lastLogin: null,
+      kdf: credentials.kdf,
+      verifier,
+      temporaryPassword: temporary,
+    });
   } finally {
     await store.close();
   }
-  printLine(`user "${name}" added`);
+  printLine(
+    temporary
+      ? `user "${name}" added with a temporary password: they must choose their own with burrow passwd before anything else`
+      : `user "${name}" added`,
+  );
 }
 
 /** The `useradd` command. */
 export const useraddCommand: Command = {
   name: "useradd",
   summary: "Create an account in the user store",
-  usage: "useradd NAME [--data DIR] [--users STORE] [--password-stdin]",
+  usage: "useradd NAME [--data DIR] [--users STORE] [--init] [--temporary] [--password-stdin]",
   description:
     "Creates the account NAME. The password is read from the first line of stdin with --password-stdin,\n" +
-    "else from BURROW_PASSWORD, else asked twice on the terminal without echo. Only a salted\n" +
-    "Argon2id hash of a key derived from it is stored.",
+    "else from BURROW_PASSWORD, else asked twice on the terminal without echo; it needs at least\n" +
+    `${DEFAULT_MIN_PASSWORD_LENGTH} characters. Only a salted Argon2id hash of a key derived from it is stored.\n` +
+    "With --temporary the user must choose their own password (burrow passwd) before anything\n" +
+    "else. The data folder and user store must exist (burrow serve makes them) unless --init is\n" +
+    "given. Refused while DATA/repos/NAME holds the backups of an earlier account of that name.",
   examples: [
-    "useradd alice                        # asks for her password twice",
+    "useradd alice --temporary            # asks twice for a first password to hand to alice",
     "useradd bob --password-stdin < pw.txt",
+    "useradd carol --data /srv/burrow --init   # makes /srv/burrow and its user store",
   ],
   flags: {
     ...STORE_FLAGS,
+    init: { type: "boolean", help: "Create the data folder and user store if they are missing" },
+    temporary: {
+      type: "boolean",
+      help: "The user must change the password (burrow passwd) before anything else",
+    },
     "password-stdin": { type: "boolean", help: "Read the password from the first line of stdin" },
   },
   positionals: { min: 1, max: 1 },

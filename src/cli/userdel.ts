@@ -1,43 +1,37 @@
 /**
- * `burrow userdel NAME [--purge]`: removes an account, and with --purge its backups, all or
- * nothing. It holds the user's repository lock throughout, so it refuses (changing nothing) while
- * a running server has that user's repository open. With --purge the repository folder is renamed
- * aside first, the account removed next (the folder goes back on failure), and the renamed folder
- * deleted last; a delete cut short leaves it for the next `serve` or `userdel` to finish.
+ * `burrow userdel NAME [--purge]`: removes an account, all or nothing, and moves its repository
+ * out of reach of every login, so that a new account of the same name starts empty: kept as
+ * DATA/repos/.removed-NAME-TIME, or with --purge deleted. It holds the user's repository lock
+ * throughout, so it refuses (changing nothing) while a running server has that repository open.
+ * The folder is renamed aside first, the account removed next (the folder goes back on failure),
+ * and a purged folder deleted last; a delete cut short is finished by the next `serve` or
+ * `userdel`. `--purge` fails, changing nothing, when there is no repository to delete.
  *
  * @module
  */
-import { BurrowError, errorMessage, StoreError } from "../errors.ts";
+import { BurrowError, errorMessage, NotFoundError, StoreError } from "../errors.ts";
 import type { HeldLock } from "../exclusive_lock.ts";
 import { userRepositoryDir } from "../store/layout.ts";
 import { lockRepository } from "../store/repository_lock.ts";
 import {
+  keepRepositoryAside,
   moveRepositoryAside,
   moveRepositoryBack,
   sweepPurgedRepositories,
 } from "../store/repository_purge.ts";
-import { openUserStore } from "../users/registry.ts";
 import type { UserStore } from "../users/user_store.ts";
 import { validateUserName } from "../names.ts";
 import { booleanFlag, type Command, type ParsedArgs } from "./command.ts";
-import { processEnv, resolveStoreLocation, STORE_FLAGS } from "./config.ts";
+import { openAdminStore } from "./admin_store.ts";
+import { STORE_FLAGS } from "./config.ts";
 import { printError, printLine } from "./output.ts";
 
 /** How long userdel waits for a server that is about to let go of the user's repository. */
 const LOCK_WAIT_MS = 1500;
 
-/**
- * Takes `name`'s repository lock, or null when the data folder does not exist (then no server
- * runs on it). @throws {BurrowError} BUSY while the server uses the repository
- */
-async function lockUser(dataDir: string, name: string): Promise<HeldLock | null> {
-  let lock: HeldLock | null;
-  try {
-    lock = await lockRepository(dataDir, name, LOCK_WAIT_MS);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
+/** Takes `name`'s repository lock. @throws {BurrowError} BUSY while the server uses it */
+async function lockUser(dataDir: string, name: string): Promise<HeldLock> {
+  const lock = await lockRepository(dataDir, name, LOCK_WAIT_MS);
   if (lock === null) {
     throw new BurrowError(
       "BUSY",
@@ -47,18 +41,45 @@ async function lockUser(dataDir: string, name: string): Promise<HeldLock | null>
   return lock;
 }
 
-/** Removes the account and its repository folder; the account stays when the folder cannot move. */
-async function purge(store: UserStore, dataDir: string, name: string): Promise<void> {
-  const aside = await moveRepositoryAside(dataDir, name);
+/**
+ * Moves the repository aside with `moveAside`, then removes the account; the folder goes back
+ * when the account cannot be removed.
+ * @returns where the repository went, or null when there was none
+ */
+async function removeAccount(
+  store: UserStore,
+  dataDir: string,
+  name: string,
+  moveAside: () => Promise<string | null>,
+): Promise<string | null> {
+  const aside = await moveAside();
   try {
     await store.remove(name);
   } catch (error) {
     if (aside !== null) await moveRepositoryBack(dataDir, name, aside);
     throw error;
   }
-  if (aside === null) return;
+  return aside;
+}
+
+/** Removes the account and keeps its repository aside. @returns the line to print */
+async function keep(store: UserStore, dataDir: string, name: string): Promise<string> {
+  const aside = await removeAccount(store, dataDir, name, () => keepRepositoryAside(dataDir, name));
+  return aside === null
+    ? `user "${name}" removed; they had no backups in ${dataDir}/repos`
+    : `user "${name}" removed; their backups were moved to ${aside} (no account can open them there; delete that folder to free the space)`;
+}
+
+/** Removes the account and deletes its repository. @returns the line to print */
+async function purge(store: UserStore, dataDir: string, name: string): Promise<string> {
+  const dir = userRepositoryDir(dataDir, name);
+  const aside = await removeAccount(store, dataDir, name, async () => {
+    const moved = await moveRepositoryAside(dataDir, name);
+    if (moved === null) throw noRepository(name, dir);
+    return moved;
+  });
   try {
-    await Deno.remove(aside, { recursive: true });
+    await Deno.remove(aside!, { recursive: true });
   } catch (error) {
     throw new StoreError(
       `Cannot delete the backups of user "${name}": ${
@@ -67,20 +88,33 @@ async function purge(store: UserStore, dataDir: string, name: string): Promise<v
       { cause: error },
     );
   }
+  return `user "${name}" removed; their backups were deleted: ${dir}`;
+}
+
+function noRepository(name: string, dir: string): NotFoundError {
+  return new NotFoundError(
+    `Cannot purge user "${name}": there is no repository at "${dir}" (is this the server's --data? without --purge, userdel removes only the account)`,
+  );
 }
 
 async function run(args: ParsedArgs): Promise<void> {
   const name = validateUserName(args.positionals[0] ?? "");
-  const { dataDir, usersSpec } = resolveStoreLocation(args, processEnv);
   const purging = booleanFlag(args, "purge");
-  const store = await openUserStore(usersSpec);
+  const { dataDir, store } = await openAdminStore(args, "refuse");
+  let done: string;
   try {
+    if (await store.get(name) === null) {
+      throw new NotFoundError(`Cannot remove user "${name}": no such user`);
+    }
+    const dir = userRepositoryDir(dataDir, name);
+    if (purging && !await Deno.lstat(dir).then(() => true, () => false)) {
+      throw noRepository(name, dir);
+    }
     const lock = await lockUser(dataDir, name);
     try {
-      if (purging) await purge(store, dataDir, name);
-      else await store.remove(name);
+      done = purging ? await purge(store, dataDir, name) : await keep(store, dataDir, name);
     } finally {
-      lock?.release();
+      lock.release();
     }
   } finally {
     await store.close();
@@ -89,11 +123,7 @@ async function run(args: ParsedArgs): Promise<void> {
     dataDir,
     (path, error) => printError(`warning: cannot delete ${path}: ${errorMessage(error)}`),
   );
-  if (purging) printLine(`user "${name}" removed with their backups`);
-  else {
-    const repoDir = userRepositoryDir(dataDir, name);
-    printLine(`user "${name}" removed; their backups stay in ${repoDir} (use --purge to delete)`);
-  }
+  printLine(done);
 }
 
 /** The `userdel` command. */
@@ -101,11 +131,13 @@ export const userdelCommand: Command = {
   name: "userdel",
   summary: "Remove an account (and with --purge its backups)",
   usage: "userdel NAME [--data DIR] [--users STORE] [--purge]",
-  description:
-    "Removes the account NAME from the user store. Its backups are kept unless --purge.\n" +
-    "Refuses, changing nothing, while a running server uses the account's repository.",
+  description: "Removes the account NAME from the user store. Its backups are moved aside to\n" +
+    "DATA/repos/.removed-NAME-TIME, where no account (a new one of that name included) can open\n" +
+    "them, and stay there until you delete them; with --purge they are deleted, and userdel\n" +
+    "fails, changing nothing, if there are none. Refuses, changing nothing, while a running\n" +
+    "server uses the account's repository.",
   examples: [
-    "userdel alice                        # keeps her backups",
+    "userdel alice                        # keeps her backups aside",
     "userdel alice --purge                # deletes them too",
   ],
   flags: {

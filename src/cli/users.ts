@@ -1,14 +1,17 @@
-/** `burrow users [--json]`: lists the accounts of the user store. @module */
-import { openUserStore } from "../users/registry.ts";
+/**
+ * `burrow users [--json]`: lists the accounts of an existing user store; creates nothing.
+ *
+ * @module
+ */
 import type { UserRecord } from "../users/user_store.ts";
 import { booleanFlag, type Command, type ParsedArgs } from "./command.ts";
-import { processEnv, resolveStoreLocation, STORE_FLAGS } from "./config.ts";
+import { openAdminStore } from "./admin_store.ts";
+import { STORE_FLAGS } from "./config.ts";
 import { formatTime } from "./format.ts";
 import { printJson, printLine, printTable } from "./output.ts";
 
 async function run(args: ParsedArgs): Promise<void> {
-  const location = resolveStoreLocation(args, processEnv);
-  const store = await openUserStore(location.usersSpec);
+  const { store } = await openAdminStore(args, "refuse");
   let records: UserRecord[];
   try {
     records = await store.list();
@@ -16,7 +19,12 @@ async function run(args: ParsedArgs): Promise<void> {
     await store.close();
   }
   if (booleanFlag(args, "json")) {
-    printJson(records.map((r) => ({ name: r.name, created: r.created, lastLogin: r.lastLogin })));
+    printJson(records.map((r) => ({
+      name: r.name,
+      created: r.created,
+      lastLogin: r.lastLogin,
+      temporaryPassword: r.temporaryPassword,
+    })));
     return;
   }
   if (records.length === 0) {
@@ -24,11 +32,12 @@ async function run(args: ParsedArgs): Promise<void> {
     return;
   }
   printTable(
-    ["NAME", "CREATED", "LAST LOGIN"],
+    ["NAME", "CREATED", "LAST LOGIN", "FLAGS"],
     records.map((r) => [
       r.name,
       formatTime(r.created),
       r.lastLogin === null ? "never" : formatTime(r.lastLogin),
+      r.temporaryPassword ? "temporary password" : "",
     ]),
   );
 }
@@ -38,14 +47,19 @@ export const usersCommand: Command = {
   name: "users",
   summary: "List the accounts",
   usage: "users [--data DIR] [--users STORE] [--json]",
-  description: "Lists every account with its creation time and last login.",
+  description:
+    "Lists every account with its creation time, last login, and whether its password is still\n" +
+    "the temporary one an administrator set. Reads an existing user store; creates nothing.",
   examples: [
     "users",
     "users --data /srv/burrow --json",
   ],
   flags: {
     ...STORE_FLAGS,
-    json: { type: "boolean", help: "Print a JSON array of {name, created, lastLogin}" },
+    json: {
+      type: "boolean",
+      help: "Print a JSON array of {name, created, lastLogin, temporaryPassword}",
+    },
   },
   positionals: { min: 0, max: 0 },
   run,

@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { clientKdfMeetsFloor, deriveClientKeys, parseClientKdf } from "../auth/mod.ts";
+import {
+  checkNewPassword,
+  clientKdfMeetsFloor,
+  deriveClientKeys,
+  parseClientKdf,
+} from "../auth/mod.ts";
 import { newCredentials } from "../auth/new_credentials.ts";
 import { errorMessage, ProtocolError } from "../errors.ts";
 import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
@@ -88,8 +93,12 @@ export class BurrowClient {
     return { user, keyEncryptionKey: keys.keyEncryptionKey };
   }
 
-  /** Creates the account `user` (servers started with --allow-signup only). */
+  /**
+   * Creates the account `user` (servers started with --allow-signup only).
+   * @throws {UsageError} when `password` is shorter than the server's minimum; nothing is sent
+   */
   async signup(user: string, password: string): Promise<void> {
+    this.#checkNewPassword(password);
     const credentials = await newCredentials(password);
     await this.#rpc.request(
       "signup",
@@ -102,11 +111,13 @@ export class BurrowClient {
    * Sets a new password for the logged-in user; the old one stops working at once.
    * `rewrap` turns the new key-encryption key into the master key wrapped for it, when the user
    * has a repository key (the server refuses a change that would strand it).
+   * @throws {UsageError} when `newPassword` is shorter than the server's minimum; nothing is sent
    */
   async changePassword(
     newPassword: string,
     rewrap: ((keyEncryptionKey: Uint8Array) => Uint8Array) | null,
   ): Promise<void> {
+    this.#checkNewPassword(newPassword);
     const credentials = await newCredentials(newPassword);
     const base = { kdf: credentials.kdf, authKey: credentials.authKey };
     const payload = rewrap === null
@@ -180,6 +191,11 @@ export class BurrowClient {
   /** Makes every chunk sent so far durable on the server, then stores the sealed snapshot record. */
   async commitSnapshot(id: string, record: Uint8Array): Promise<void> {
     await this.#rpc.request("commit_snapshot", { id, record }, "ok");
+  }
+
+  /** Refuses a new password shorter than the minimum the server announced in `hello_ok`. */
+  #checkNewPassword(password: string): void {
+    checkNewPassword(password, this.server.minPasswordLength, "this server asks for");
   }
 
   /** The logged-in user, or null. */

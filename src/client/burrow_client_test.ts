@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encodeClientKdf, newClientKdf } from "../auth/mod.ts";
-import { AuthError, BurrowError, ProtocolError } from "../errors.ts";
+import { AuthError, BurrowError, ProtocolError, UsageError } from "../errors.ts";
 import { scriptedServer, withScriptedClient } from "../../tests/_scripted_server.ts";
 import { BurrowClient } from "./burrow_client.ts";
 
@@ -10,7 +10,12 @@ Deno.test("BurrowClient.connect() completes the version handshake and keeps what
   await withScriptedClient(async (peer) => {
     assert.equal(await peer.next(), null, "the client sent nothing more");
   }, (client) => {
-    assert.deepEqual(client.server, { protocol: 1, server: "scripted", signup: true });
+    assert.deepEqual(client.server, {
+      protocol: 1,
+      server: "scripted",
+      signup: true,
+      minPasswordLength: 8,
+    });
     assert.equal(client.user, null);
     return Promise.resolve();
   }, { signup: true });
@@ -111,4 +116,17 @@ Deno.test("BurrowClient.connect() fails when the server speaks another protocol 
     (e) => e instanceof ProtocolError && e.code === "UNSUPPORTED_VERSION",
   );
   await server.done;
+});
+
+Deno.test("BurrowClient.signup() and changePassword() refuse a password under the server's minimum, sending nothing", async () => {
+  await withScriptedClient(async (peer) => {
+    assert.equal(await peer.next(), null, "nothing was sent");
+  }, async (client) => {
+    const tooShort = (e: unknown) =>
+      e instanceof UsageError &&
+      e.message ===
+        "Cannot use this password: it has 11 characters; this server asks for at least 12";
+    await assert.rejects(client.signup("alice", "ëleven-char"), tooShort);
+    await assert.rejects(client.changePassword("ëleven-char", null), tooShort);
+  }, { minPasswordLength: 12 });
 });

@@ -13,6 +13,7 @@ import {
   type ErrorPayload,
   MAX_ERROR_MESSAGE_LENGTH,
   MAX_KDF_LENGTH,
+  MAX_MIN_PASSWORD_LENGTH,
   MAX_NAME_LENGTH,
   MAX_OFFERED_PROTOCOLS,
   MAX_REASON_LENGTH,
@@ -108,11 +109,13 @@ export const READERS: { readonly [K in MessageName]: Reader<K> } = {
     return { protocol, client: r.string("client", SOFTWARE) };
   },
   hello_ok(value) {
-    const r = new FieldReader("hello_ok", "", value, ["protocol", "server", "signup"]);
+    const fields = ["protocol", "server", "signup", "minPasswordLength"];
+    const r = new FieldReader("hello_ok", "", value, fields);
     return {
       protocol: r.integer("protocol", 1, VERSION_MAX),
       server: r.string("server", SOFTWARE),
       signup: r.boolean("signup"),
+      minPasswordLength: r.integer("minPasswordLength", 1, MAX_MIN_PASSWORD_LENGTH),
     };
   },
   error: readError,

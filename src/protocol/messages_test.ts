@@ -26,7 +26,7 @@ const WRAPPED = encodeBase64(new Uint8Array(65).fill(3));
 /** One valid wire object per message, with every optional field present. */
 const VALID: Record<JsonMessageName, Record<string, unknown>> = {
   hello: { protocol: [2, 1], client: "burrow/0.1.0" },
-  hello_ok: { protocol: 1, server: "burrow/0.1.0", signup: false },
+  hello_ok: { protocol: 1, server: "burrow/0.1.0", signup: false, minPasswordLength: 8 },
   error: { code: "RATE_LIMITED", message: "Cannot log in: too many attempts", retryAfterMs: 5000 },
   ok: {},
   login_start: { user: "alice" },
@@ -172,6 +172,11 @@ Deno.test("decodeMessage() rejects bad numbers, codes, times and counts", () => 
     rejects("hello", { ...VALID.hello, protocol }, /"protocol/);
   }
   rejects("hello_ok", { ...VALID.hello_ok, protocol: 0 }, /"protocol" must be in 1-65535/);
+  for (const minPasswordLength of [0, -1, 1025, 8.5]) {
+    rejects("hello_ok", { ...VALID.hello_ok, minPasswordLength }, /"minPasswordLength" must be/);
+  }
+  decodeMessage(frame("hello_ok", { ...VALID.hello_ok, minPasswordLength: 1 }));
+  decodeMessage(frame("hello_ok", { ...VALID.hello_ok, minPasswordLength: 1024 }));
   rejects("error", { ...VALID.error, code: "NOPE" }, /"code" must be a known error code/);
   rejects("error", { ...VALID.error, retryAfterMs: -1 }, /"retryAfterMs"/);
   rejects("error", { ...VALID.error, retryAfterMs: 1e15 }, /"retryAfterMs"/);

@@ -14,12 +14,17 @@ export interface HelloPayload {
   client: string;
 }
 
-/** `hello_ok`: the version the server chose and whether it accepts `signup`. */
+/**
+ * `hello_ok`: the version the server chose, whether it accepts `signup`, and the shortest
+ * password it wants set (the client checks it: the server never sees a password).
+ */
 export interface HelloOkPayload {
   protocol: number;
   /** Server software and version; 1–64 characters. */
   server: string;
   signup: boolean;
+  /** Fewest characters (Unicode code points) of a new password, 1–`MAX_MIN_PASSWORD_LENGTH`. */
+  minPasswordLength: number;
 }
 
 /** `error`: the reply to any request that failed. */
@@ -217,6 +222,8 @@ export const MAX_REASON_LENGTH = 256;
 export const MAX_SNAPSHOTS = 100_000;
 /** Most protocol versions a `hello` may offer. */
 export const MAX_OFFERED_PROTOCOLS = 8;
+/** Largest `minPasswordLength` a server may announce. */
+export const MAX_MIN_PASSWORD_LENGTH = 1024;
 /** Largest `retryAfterMs`: one day. */
 export const MAX_RETRY_AFTER_MS = 86_400_000;
 /** Bytes of a chunk id. */

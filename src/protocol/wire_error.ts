@@ -22,6 +22,7 @@ const ERROR_CODE_SET = {
   AUTH_FAILED: true,
   RATE_LIMITED: true,
   SIGNUP_DISABLED: true,
+  PASSWORD_EXPIRED: true,
   USER_EXISTS: true,
   NOT_FOUND: true,
   PROTOCOL: true,
@@ -86,6 +87,7 @@ export function errorFromWire(code: string, message: string, retryAfterMs?: numb
     case "AUTH_FAILED":
     case "RATE_LIMITED":
     case "SIGNUP_DISABLED":
+    case "PASSWORD_EXPIRED":
       return new AuthError(text, code, retryAfterMs === undefined ? {} : { retryAfterMs });
     case "INVALID_NAME":
       return new InvalidNameError(text);

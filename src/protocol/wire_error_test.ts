@@ -16,6 +16,7 @@ Deno.test("errorFromWire() returns the matching domain error", () => {
     ["AUTH_FAILED", AuthError],
     ["RATE_LIMITED", AuthError],
     ["SIGNUP_DISABLED", AuthError],
+    ["PASSWORD_EXPIRED", AuthError],
     ["INVALID_NAME", InvalidNameError],
     ["NOT_FOUND", NotFoundError],
     ["PROTOCOL", ProtocolError],

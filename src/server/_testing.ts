@@ -156,6 +156,7 @@ export function testAccounts(
     hashParams: CHEAP_HASH,
     clientKdfParams: CHEAP_KDF,
     allowSignup: options.allowSignup ?? false,
+    minPasswordLength: 8,
     logger: options.logger ?? silentLogger,
   });
   return {
@@ -168,11 +169,15 @@ export function testAccounts(
   };
 }
 
-/** Adds `name` with `password` (cheap KDF and hash) to `store`. */
+/**
+ * Adds `name` with `password` (cheap KDF and hash) to `store`; with `temporary`, as an
+ * administrator's temporary password.
+ */
 export async function addTestUser(
   store: MemoryUserStore,
   name: string,
   password: string,
+  temporary = false,
 ): Promise<void> {
   const credentials = await newCredentials(password, CHEAP_KDF);
   await store.add({
@@ -181,5 +186,6 @@ export async function addTestUser(
     lastLogin: null,
     kdf: credentials.kdf,
     verifier: await hashSecret(credentials.authKey, CHEAP_HASH),
+    temporaryPassword: temporary,
   });
 }

@@ -37,6 +37,8 @@ export interface AccountServiceOptions {
   /** Parameters of the client KDF: fake challenges use them, signups must be at least as strong. */
   clientKdfParams: ClientKdfParams;
   allowSignup: boolean;
+  /** The shortest new password, announced to clients (`serve --min-password-length`). */
+  minPasswordLength: number;
   logger: Logger;
   now?: () => Date;
   /**
@@ -47,6 +49,14 @@ export interface AccountServiceOptions {
 }
 
 const WRONG_LOGIN = "Cannot log in: wrong user name or password";
+
+/** The account a successful login is for. */
+export interface LoggedInAccount {
+  /** The account's creation time: it tells this account from an earlier one of the same name. */
+  created: string;
+  /** The password is a temporary one: the session may change it and do nothing else. */
+  temporaryPassword: boolean;
+}
 
 /** Login, signup and password change for the server's sessions. */
 export class AccountService {
@@ -66,6 +76,11 @@ export class AccountService {
   /** Whether `signup` is open on this server. */
   get signupAllowed(): boolean {
     return this.#options.allowSignup;
+  }
+
+  /** The shortest new password this server wants, in characters; clients check it. */
+  get minPasswordLength(): number {
+    return this.#options.minPasswordLength;
   }
 
   /** Prepares the decoy verifier used for unknown names, so the first one is not slower. */
@@ -88,9 +103,10 @@ export class AccountService {
   /**
    * Checks the auth key a client derived for `name`. The attempt is counted against the rate
    * limits before the verification starts, so parallel guesses are limited like sequential ones.
+   * @returns the account logged in to
    * @throws {AuthError} AUTH_FAILED for an unknown name or wrong key, RATE_LIMITED when blocked
    */
-  async verify(name: string, authKey: Uint8Array, address: string): Promise<void> {
+  async verify(name: string, authKey: Uint8Array, address: string): Promise<LoggedInAccount> {
     const { store, rateLimiter, logger } = this.#options;
     const gate = await rateLimiter.reserve(address, name);
     if (!gate.allowed) {
@@ -116,10 +132,16 @@ export class AccountService {
       }
       attempt.succeed();
       await store.update(name, { lastLogin: this.#now().toISOString() });
-      logger.info("login", { user: name, addr: address });
+      const { created, temporaryPassword } = record;
+      logger.info("login", {
+        user: name,
+        addr: address,
+        temporaryPassword: temporaryPassword || undefined,
+      });
       if (needsRehash(record.verifier, this.#options.hashParams)) {
         await this.#upgrade(name, authKey);
       }
+      return { created, temporaryPassword };
     } finally {
       attempt.release();
     }
@@ -158,7 +180,8 @@ export class AccountService {
       if (await this.#options.store.get(name) !== null) throw new UserExistsError(name);
       const verifier = await this.#options.hashPool.hash(authKey, this.#options.hashParams);
       const created = this.#now().toISOString();
-      await this.#options.store.add({ name, created, lastLogin: null, kdf, verifier });
+      const record = { name, created, lastLogin: null, kdf, verifier, temporaryPassword: false };
+      await this.#options.store.add(record);
       quota.attempt.succeed();
       logger.info("signup", { user: name, addr: address });
     } catch (error) {
@@ -190,11 +213,14 @@ export class AccountService {
     return record.kdf;
   }
 
-  /** Replaces a logged-in user's KDF salt and auth key: the old password stops working at once. */
+  /**
+   * Replaces a logged-in user's KDF salt and auth key: the old password stops working at once,
+   * and a temporary password is one no more (in the same write).
+   */
   async changePassword(name: string, kdf: string, authKey: Uint8Array): Promise<void> {
     this.#checkKdfStrength(kdf);
     const verifier = await this.#options.hashPool.hash(authKey, this.#options.hashParams);
-    await this.#options.store.update(name, { kdf, verifier });
+    await this.#options.store.update(name, { kdf, verifier, temporaryPassword: false });
     this.#options.logger.info("password changed", { user: name });
   }
 

@@ -93,6 +93,7 @@ async function withAccounts(
     hashParams: options.hashParams ?? CHEAP_HASH,
     clientKdfParams: options.kdfFloor ?? CHEAP_KDF,
     allowSignup: options.allowSignup ?? false,
+    minPasswordLength: 8,
     logger: { info: log("info"), warn: log("warn"), error: log("error") },
     ...(options.fakeKdf === undefined ? {} : { fakeKdf: options.fakeKdf }),
   });
@@ -113,6 +114,7 @@ async function addUser(store: MemoryUserStore, name: string, password: string, h
     lastLogin: null,
     kdf: credentials.kdf,
     verifier,
+    temporaryPassword: false,
   });
 }
 
@@ -206,6 +208,21 @@ Deno.test("AccountService.signup() needs --allow-signup and a KDF at least as st
     await accounts.signup("carol", ok.kdf, ok.authKey, "10.0.0.1");
     assert.ok(await store.get("carol"));
     await assert.rejects(accounts.signup("carol", ok.kdf, ok.authKey, "10.0.0.1"), BurrowError);
+  });
+});
+
+Deno.test("AccountService.verify() tells a temporary password; changePassword() ends it", async () => {
+  await withAccounts({}, async ({ accounts, store, lines }) => {
+    await addUser(store, "alice", "old", CHEAP_HASH);
+    await store.update("alice", { temporaryPassword: true });
+    const { created } = (await store.get("alice"))!;
+    const first = await accounts.verify("alice", await authKeyFor(accounts, "alice", "old"), "h");
+    assert.deepEqual(first, { created, temporaryPassword: true });
+    assert.match(lines.at(-1) ?? "", /^info login .*"temporaryPassword":true/);
+    const next = await newCredentials("new", CHEAP_KDF);
+    await accounts.changePassword("alice", next.kdf, next.authKey);
+    const again = await accounts.verify("alice", await authKeyFor(accounts, "alice", "new"), "h");
+    assert.deepEqual(again, { created, temporaryPassword: false });
   });
 });
 

@@ -7,8 +7,11 @@
  * lock (`store/repository_lock.ts`), taken before opening and dropped after closing, so an admin
  * command (`userdel`) never changes an account or a repository the server is using, and the
  * server never opens one while such a command runs. A repository is opened (and created) only for
- * an account that exists once the lock is held. One user's repository is never open twice: an
- * open waits until the previous close of the same repository has finished.
+ * the very account that logged in (same name and creation time) once the lock is held, and only
+ * when the repository belongs to that account (`store/repository_owner.ts`): a session that
+ * outlived its account, or a new account of a reused name, never reaches an earlier account's
+ * data. One user's repository is never open twice: an open waits until the previous close of the
+ * same repository has finished.
  *
  * @module
  */
@@ -21,13 +24,27 @@ import { PackChunkStore, WriteBudget } from "../store/pack_chunk_store.ts";
 import { lockRepository } from "../store/repository_lock.ts";
 import { type ChunkStoreOpener, UserRepository } from "../store/user_repository.ts";
 
+/** A logged-in account: its name and creation time, which tell two accounts of a name apart. */
+export interface SessionAccount {
+  user: string;
+  created: string;
+}
+
+/** What the user store holds for an account now. */
+export interface CurrentAccount {
+  created: string;
+  /** Its client KDF string: it names the key file of the current password. */
+  kdf: string;
+}
+
 /** Options of a `RepositoryRegistry`. */
 export interface RepositoryRegistryOptions {
   /**
-   * Whether the account `name` exists now (asked of the user store after the lock is taken: the
-   * account of a logged-in session may have been removed since its login).
+   * The account `name` has now, or null when there is none (asked of the user store after the
+   * lock is taken: the account of a logged-in session may have been removed, or replaced by a new
+   * one of the same name, since its login).
    */
-  userExists: (name: string) => Promise<boolean>;
+  account: (name: string) => Promise<CurrentAccount | null>;
   /**
    * Blob bytes queued for the disk across all users before puts wait (default 32 MiB): the
    * server's memory for writes does not grow with the number of pushes.
@@ -46,6 +63,8 @@ export interface RepositoryRegistryOptions {
 interface Opened {
   repository: UserRepository;
   lock: HeldLock;
+  /** The creation time of the account it was opened for. */
+  created: string;
 }
 
 interface Entry {
@@ -61,7 +80,7 @@ export class RepositoryRegistry {
   readonly #closing = new Map<string, Promise<void>>();
   readonly #budget: WriteBudget;
   readonly #openChunks: ChunkStoreOpener | undefined;
-  readonly #userExists: (name: string) => Promise<boolean>;
+  readonly #account: (name: string) => Promise<CurrentAccount | null>;
   readonly #lockWaitMs: number;
   readonly #logger: Logger;
   readonly #durable: { syncDir?: SyncDir };
@@ -70,33 +89,40 @@ export class RepositoryRegistry {
     this.#dataDir = dataDir;
     this.#budget = new WriteBudget(options.writeBudgetBytes ?? 32 * 1024 * 1024);
     this.#openChunks = options.openChunks;
-    this.#userExists = options.userExists;
+    this.#account = options.account;
     this.#lockWaitMs = options.lockWaitMs ?? 5000;
     this.#logger = options.logger ?? silentLogger;
     this.#durable = options.syncDir === undefined ? {} : { syncDir: options.syncDir };
   }
 
   /**
-   * The repository of `user`, opened on first use. Pair every call that resolves with one
-   * `release`; a call that rejects holds nothing.
+   * The repository of the logged-in `account`, opened on first use. Pair every call that
+   * resolves with one `release(account.user)`; a call that rejects holds nothing.
    *
    * @throws {BurrowError} BUSY when an admin command kept the user's lock for the whole wait
-   * @throws {NotFoundError} when the account does not exist (any more)
+   * @throws {NotFoundError} when the account does not exist (any more), or is not the one that
+   *   logged in
+   * @throws {BurrowError} CONFLICT when the repository belongs to an earlier account of the name
    */
-  async acquire(user: string): Promise<UserRepository> {
+  async acquire(account: SessionAccount): Promise<UserRepository> {
+    const { user } = account;
     let entry = this.#open.get(user);
     if (entry === undefined) {
-      const created: Entry = { opening: this.#openLocked(user), users: 0 };
-      this.#open.set(user, created);
-      created.opening.catch(() => {
-        if (this.#open.get(user) === created) this.#open.delete(user);
+      const made: Entry = { opening: this.#openLocked(account), users: 0 };
+      this.#open.set(user, made);
+      made.opening.catch(() => {
+        if (this.#open.get(user) === made) this.#open.delete(user);
       });
-      entry = created;
+      entry = made;
     }
     entry.users++;
     try {
-      return (await entry.opening).repository;
+      const opened = await entry.opening;
+      if (opened.created !== account.created) throw accountGone(user);
+      return opened.repository;
     } catch (error) {
+      // An entry opened for another account of the name has that account's sessions as users
+      // too, so this never drops the count of an open entry to zero.
       entry.users--;
       throw error;
     }
@@ -124,7 +150,7 @@ export class RepositoryRegistry {
   }
 
   /** Takes the user's lock, checks the account, then opens (creating it when missing). */
-  async #openLocked(user: string): Promise<Opened> {
+  async #openLocked({ user, created }: SessionAccount): Promise<Opened> {
     await this.#closing.get(user);
     const lock = await lockRepository(this.#dataDir, user, this.#lockWaitMs, this.#durable);
     if (lock === null) {
@@ -134,18 +160,28 @@ export class RepositoryRegistry {
       );
     }
     try {
-      if (!await this.#userExists(user)) {
-        throw new NotFoundError(`Cannot open your repository: user "${user}" does not exist`);
-      }
+      const current = await this.#account(user);
+      if (current === null || current.created !== created) throw accountGone(user);
       const dir = userRepositoryDir(this.#dataDir, user);
       const logger = withFields(this.#logger, { user });
       const budget = this.#budget;
       const openChunks = this.#openChunks ?? ((d) => PackChunkStore.open(d, { budget, logger }));
-      const repository = await UserRepository.open(dir, { openChunks, logger, ...this.#durable });
-      return { repository, lock };
+      const repository = await UserRepository.open(
+        dir,
+        { user, created, kdf: current.kdf },
+        { openChunks, logger, ...this.#durable },
+      );
+      return { repository, lock, created };
     } catch (error) {
       lock.release();
       throw error;
     }
   }
+}
+
+/** The error for a session whose account was removed (or replaced) since it logged in. */
+function accountGone(user: string): NotFoundError {
+  return new NotFoundError(
+    `Cannot open your repository: the account "${user}" you logged in with was removed`,
+  );
 }

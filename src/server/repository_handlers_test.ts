@@ -30,9 +30,12 @@ async function withHandlers(body: (f: Fixture) => Promise<void>): Promise<void> 
   await inTempDir(async (dir) => {
     const { accounts, store, close } = testAccounts();
     await addTestUser(store, "alice", "alice-pass");
+    const alice = await store.get("alice");
     const repository = await UserRepository.open(`${dir}/alice`, {
-      openChunks: () => Promise.resolve(new MemoryChunkStore()),
-    });
+      user: "alice",
+      created: alice!.created,
+      kdf: alice!.kdf,
+    }, { openChunks: () => Promise.resolve(new MemoryChunkStore()) });
     const { logger, lines } = recordingLogger();
     const ctx: HandlerContext = {
       user: "alice",

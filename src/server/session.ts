@@ -2,12 +2,14 @@
  * One client connection: a small state machine (TLS handshake → hello → login → challenge →
  * ready) that reads frames, answers each request under the same request id, and closes the
  * connection on any framing or protocol error, a failed login, the handshake deadline or the idle
- * timeout. When the server ends a session itself (a full server, shutdown), the client first gets
- * an `error` frame with request id 0 saying why; a connection closed before its TLS handshake
- * finished has its socket reaped, since Deno would keep it open until the peer leaves.
+ * timeout. An account logged in with a temporary password may change it and do nothing else
+ * until it has. When the server ends a session itself (a full server, shutdown), the client first
+ * gets an `error` frame with request id 0 saying why; a connection closed before its TLS
+ * handshake finished has its socket reaped, since Deno would keep it open until the peer leaves.
  *
  * @module
  */
+import { temporaryPasswordRefusal } from "../auth/mod.ts";
 import { AuthError, BurrowError, errorMessage, ProtocolError } from "../errors.ts";
 import {
   type ByteStream,
@@ -31,6 +33,7 @@ import type { UserRepository } from "../store/user_repository.ts";
 import type { SocketReaper } from "./_socket_reaper.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
 import type { ServerOptions } from "./server.ts";
+import type { LoggedInAccount } from "./accounts.ts";
 import { UploadTally } from "./_upload_tally.ts";
 
 /**
@@ -71,6 +74,8 @@ const SHUTTING_DOWN: ErrorPayload = {
 };
 /** Signup attempts one connection may make; the next is refused and closes it. */
 const MAX_SIGNUPS_PER_CONNECTION = 3;
+/** What an account with a temporary password may ask for. */
+const TEMPORARY_PASSWORD_ALLOWS: ReadonlySet<MessageName> = new Set(["change_password"]);
 
 /** Serves one connection until it closes. */
 export class Session {
@@ -86,6 +91,8 @@ export class Session {
   #reap = false;
   #state: SessionState = "hello";
   #user: string | null = null;
+  /** The logged-in account, set by a successful login. */
+  #account: LoggedInAccount | null = null;
   #repository: Promise<UserRepository> | null = null;
   #closeReason: string | null = null;
   #busy: Promise<void> | null = null;
@@ -276,6 +283,7 @@ export class Session {
           protocol,
           server: SERVER_NAME,
           signup: accounts.signupAllowed,
+          minPasswordLength: accounts.minPasswordLength,
         });
       }
       case "login_start": {
@@ -288,7 +296,11 @@ export class Session {
       case "login_proof": {
         this.#expect("challenge", message.type);
         const user = this.#user ?? "";
-        await accounts.verify(user, message.payload.authKey, hostOf(this.#ctx.peer));
+        this.#account = await accounts.verify(
+          user,
+          message.payload.authKey,
+          hostOf(this.#ctx.peer),
+        );
         this.#state = "ready";
         this.#ctx.onLogin();
         return await this.#send(id, "login_ok", { user });
@@ -307,7 +319,14 @@ export class Session {
       }
       default: {
         this.#expect("ready", message.type);
+        const temporary = this.#account?.temporaryPassword === true;
+        if (temporary && !TEMPORARY_PASSWORD_ALLOWS.has(message.type)) {
+          throw temporaryPasswordRefusal();
+        }
         const reply = await handleRepositoryRequest(this.#handlerContext(), message);
+        if (message.type === "change_password" && this.#account !== null) {
+          this.#account = { ...this.#account, temporaryPassword: false };
+        }
         return await this.#sendReply(id, reply);
       }
     }
@@ -321,7 +340,8 @@ export class Session {
       uploads: this.#uploads,
       repository: () => {
         // A failed open holds nothing: the next request tries again, and close releases nothing.
-        this.#repository ??= this.#ctx.repositories.acquire(this.#user ?? "").catch((error) => {
+        const account = { user: this.#user ?? "", created: this.#account?.created ?? "" };
+        this.#repository ??= this.#ctx.repositories.acquire(account).catch((error) => {
           this.#repository = null;
           throw error;
         });
@@ -358,7 +378,9 @@ export class Session {
 
 /** Whether an error ends the connection after its reply: protocol breaches and failed logins. */
 function isFatal(error: unknown): boolean {
-  if (error instanceof AuthError) return error.code !== "SIGNUP_DISABLED";
+  if (error instanceof AuthError) {
+    return error.code !== "SIGNUP_DISABLED" && error.code !== "PASSWORD_EXPIRED";
+  }
   return error instanceof ProtocolError || !(error instanceof BurrowError);
 }
 

@@ -47,6 +47,8 @@ interface Harness {
 
 interface HarnessOptions {
   allowSignup?: boolean;
+  /** Alice's password is a temporary one an administrator set. */
+  temporaryPassword?: boolean;
   limits?: Partial<ServerLimits>;
 }
 
@@ -58,9 +60,9 @@ async function withSession(
     const { accounts, store, close } = testAccounts({
       ...(options.allowSignup === undefined ? {} : { allowSignup: options.allowSignup }),
     });
-    await addTestUser(store, "alice", "alice-pass");
+    await addTestUser(store, "alice", "alice-pass", options.temporaryPassword ?? false);
     const repositories = new RepositoryRegistry(dataDir, {
-      userExists: async (name) => (await store.get(name)) !== null,
+      account: async (name) => await store.get(name),
       openChunks: () => Promise.resolve(new MemoryChunkStore()),
     });
     const { server, client } = memoryConnPair();
@@ -132,7 +134,7 @@ Deno.test("Session: hello, login, then the user's own repository; the close rele
     const hello = await h.request("hello", { protocol: [1], client: "test" });
     assert.deepEqual(hello.message, {
       type: "hello_ok",
-      payload: { protocol: 1, server: "burrow/0.1.0", signup: false },
+      payload: { protocol: 1, server: "burrow/0.1.0", signup: false, minPasswordLength: 8 },
     });
     const { kdf } = (await h.request("login_start", { user: "alice" })).message
       .payload as Payloads["login_challenge"];
@@ -151,6 +153,38 @@ Deno.test("Session: hello, login, then the user's own repository; the close rele
     assert.ok(lock !== null, "the session's end released the repository");
     lock.release();
   });
+});
+
+Deno.test("Session: a temporary password allows only change_password, and the session goes on", async () => {
+  await withSession(async (h) => {
+    const loggedIn = await h.login("alice", "alice-pass");
+    assert.equal(loggedIn.message.type, "login_ok");
+    const wrapped = wrapMasterKey(newMasterKey(), new Uint8Array(32));
+    const refused: [MessageName, Payloads[MessageName]][] = [
+      ["list_snapshots", {}],
+      ["get_key", {}],
+      ["put_key", { wrapped }],
+      ["list_chunks", {}],
+      ["commit_snapshot", { id: "0123456789abcdef", record: new Uint8Array(10) }],
+    ];
+    for (const [type, payload] of refused) {
+      await h.send(type, payload as never, 30);
+      const reply = await h.next();
+      assertError(reply, 30, "PASSWORD_EXPIRED");
+      assert.match(
+        (reply!.message.payload as Payloads["error"]).message,
+        /^Cannot use this account yet: its password was set by an administrator; choose your own with burrow passwd$/,
+      );
+    }
+    assert.equal(h.session.progress, 5, "still logged in");
+    const credentials = await newCredentials("alices-own-pass", CHEAP_KDF);
+    const changed = await h.request("change_password", {
+      kdf: credentials.kdf,
+      authKey: credentials.authKey,
+    });
+    assert.equal(changed.message.type, "ok");
+    assert.equal((await h.request("list_snapshots", {})).message.type, "snapshots");
+  }, { temporaryPassword: true });
 });
 
 Deno.test("Session answers pipelined requests under their own ids, in order", async () => {

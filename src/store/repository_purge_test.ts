@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { lockRepository } from "./repository_lock.ts";
 import {
+  keepRepositoryAside,
   moveRepositoryAside,
   moveRepositoryBack,
   sweepPurgedRepositories,
@@ -30,6 +31,29 @@ Deno.test("moveRepositoryAside() renames the folder out of reach; moveRepository
   }
 });
 
+Deno.test("keepRepositoryAside() renames the folder to .removed-NAME-TIME, never over another", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const now = new Date("2024-01-02T03:04:05.678Z");
+    const kept: (string | null)[] = [];
+    for (let i = 0; i < 3; i++) {
+      await Deno.mkdir(`${dataDir}/repos/erin/keys`, { recursive: true });
+      await Deno.writeTextFile(`${dataDir}/repos/erin/keys/k`, String(i));
+      kept.push(await keepRepositoryAside(dataDir, "erin", now));
+    }
+    const stamp = `${dataDir}/repos/.removed-erin-20240102T030405Z`;
+    assert.deepEqual(kept, [stamp, `${stamp}-2`, `${stamp}-3`]);
+    assert.equal(await Deno.readTextFile(`${stamp}-2/keys/k`), "1");
+    assert.deepEqual(
+      await names(`${dataDir}/repos`),
+      kept.map((p) => p!.slice(p!.lastIndexOf("/") + 1)),
+    );
+    assert.equal(await keepRepositoryAside(dataDir, "nobody"), null, "no folder, nothing moved");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("sweepPurgedRepositories() deletes purge leftovers only, and none whose lock is held", async () => {
   const dataDir = await Deno.makeTempDir();
   const repos = `${dataDir}/repos`;
@@ -43,6 +67,7 @@ Deno.test("sweepPurgedRepositories() deletes purge leftovers only, and none whos
         `.purge-bob-${TAG.slice(1)}`, // tag too short: kept
         ".purge-.x-0123456789abcdef", // no valid user name: kept
         `purge-bob-${TAG}`, // a user may be named so: kept
+        ".removed-erin-20240102T030405Z/snapshots", // kept by userdel: kept
       ]
     ) await Deno.mkdir(`${repos}/${dir}`, { recursive: true });
     await Deno.writeTextFile(`${repos}/.purge-dave-${TAG}`, "a file, not a folder: kept");
@@ -63,6 +88,7 @@ Deno.test("sweepPurgedRepositories() deletes purge leftovers only, and none whos
         ".purge-.x-0123456789abcdef",
         `.purge-carol-${TAG}`,
         `.purge-dave-${TAG}`,
+        ".removed-erin-20240102T030405Z",
         "alice",
         `purge-bob-${TAG}`,
       ].sort(),

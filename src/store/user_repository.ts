@@ -4,6 +4,7 @@
  * cannot read; this class only keeps it safe and consistent.
  *
  * Layout under DATA/repos/NAME/:
+ *   account              the account the repository belongs to (`repository_owner.ts`)
  *   chunks/              the chunk store (packs and their indexes)
  *   snapshots/ID         sealed snapshot records, written atomically once, never replaced
  *   keys/KDFHASH.key     the master key wrapped by the key-encryption key of the password whose
@@ -15,13 +16,14 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { makeDirDurable, type SyncDir, writeFileAtomic } from "../atomic_file.ts";
 import { BurrowError, errorMessage, NotFoundError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { validateSnapshotId } from "../names.ts";
 import type { ChunkStore } from "./chunk_store.ts";
 import { PackChunkStore } from "./pack_chunk_store.ts";
+import { keyFileName } from "./layout.ts";
+import { claimRepository, type RepositoryAccount } from "./repository_owner.ts";
 
 /** A sealed snapshot record as the server keeps it. */
 export interface StoredSnapshot {
@@ -68,13 +70,20 @@ export class UserRepository {
   }
 
   /**
-   * Opens (and creates when missing) the repository in `dir`. Every folder it makes (the
-   * repository's, its parents, `snapshots/`, `keys/`) is fsynced into its parent before the
+   * Opens (and creates when missing) the repository of `account` in `dir`. Every folder it makes
+   * (the repository's, its parents, `snapshots/`, `keys/`) is fsynced into its parent before the
    * repository is used: losing the `keys/` entry in a crash would lose every backup.
+   *
+   * @throws {BurrowError} CONFLICT when the folder belongs to an earlier account of the same
+   *   name (`claimRepository`); nothing in it is changed
    */
-  static async open(dir: string, options: UserRepositoryOptions = {}): Promise<UserRepository> {
+  static async open(
+    dir: string,
+    account: RepositoryAccount,
+    options: UserRepositoryOptions = {},
+  ): Promise<UserRepository> {
     const durable = options.syncDir === undefined ? {} : { syncDir: options.syncDir };
-    await makeDirDurable(dir, durable);
+    await claimRepository(dir, account, { ...durable, logger: options.logger ?? silentLogger });
     for (const sub of ["snapshots", "keys"]) await makeDirDurable(`${dir}/${sub}`, durable);
     const openChunks = options.openChunks ?? ((d) => PackChunkStore.open(d));
     const chunks = await openChunks(`${dir}/chunks`);
@@ -109,7 +118,7 @@ export class UserRepository {
 
   /** Removes the wrapped keys of every password but the one whose KDF string is `kdf`. */
   async removeKeysExcept(kdf: string): Promise<void> {
-    const keep = `${kdfHash(kdf)}.key`;
+    const keep = keyFileName(kdf);
     for await (const entry of Deno.readDir(`${this.#dir}/keys`)) {
       if (entry.isFile && entry.name !== keep) await Deno.remove(`${this.#dir}/keys/${entry.name}`);
     }
@@ -171,13 +180,8 @@ export class UserRepository {
   }
 
   #keyPath(kdf: string): string {
-    return `${this.#dir}/keys/${kdfHash(kdf)}.key`;
+    return `${this.#dir}/keys/${keyFileName(kdf)}`;
   }
 }
 
 const SNAPSHOT_FILE = /^[0-9a-f]{16}$/;
-
-/** File-name-safe digest of a client KDF string. */
-function kdfHash(kdf: string): string {
-  return createHash("sha256").update(kdf).digest("hex").slice(0, 32);
-}

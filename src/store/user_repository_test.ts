@@ -10,11 +10,15 @@ function recordingSync(): { synced: string[]; syncDir: (dir: string) => Promise<
 }
 
 const openChunks = () => Promise.resolve(new MemoryChunkStore());
+const ALICE = { user: "alice", created: "2024-01-02T03:04:05.678Z", kdf: "kdf of alice" };
 
 Deno.test("UserRepository.open() fsyncs every folder it makes into its parent", () =>
   inTempDir(async (dir) => {
     const { synced, syncDir } = recordingSync();
-    const repository = await UserRepository.open(`${dir}/repos/alice`, { openChunks, syncDir });
+    const repository = await UserRepository.open(`${dir}/repos/alice`, ALICE, {
+      openChunks,
+      syncDir,
+    });
     await repository.close();
     // DATA/repos into DATA, alice into repos, snapshots/ and keys/ into alice.
     assert.deepEqual(
@@ -25,7 +29,7 @@ Deno.test("UserRepository.open() fsyncs every folder it makes into its parent", 
       assert.equal((await Deno.stat(`${dir}/repos/alice/${sub}`)).isDirectory, true);
     }
     synced.length = 0;
-    await (await UserRepository.open(`${dir}/repos/alice`, { openChunks, syncDir })).close();
+    await (await UserRepository.open(`${dir}/repos/alice`, ALICE, { openChunks, syncDir })).close();
     assert.deepEqual(synced, [], "an existing repository makes no folder");
   }));
 
@@ -33,6 +37,6 @@ Deno.test("UserRepository.open() makes missing snapshots/ and keys/ of an existi
   inTempDir(async (dir) => {
     await Deno.mkdir(`${dir}/alice/snapshots`, { recursive: true });
     const { synced, syncDir } = recordingSync();
-    await (await UserRepository.open(`${dir}/alice`, { openChunks, syncDir })).close();
+    await (await UserRepository.open(`${dir}/alice`, ALICE, { openChunks, syncDir })).close();
     assert.deepEqual(synced, [`${dir}/alice`]);
   }));

@@ -1,7 +1,9 @@
 /**
- * The CSV form of a user table: a header row `name,created,last_login,kdf,verifier`, then one
- * row per user; an empty `last_login` means null. Decoding checks every row and names the
- * 1-based line of the first bad one.
+ * The CSV form of a user table: a header row naming the columns of its schema version (see
+ * `_user_columns.ts`; version 1 is `name,created,last_login,kdf,verifier`), then one row per user.
+ * An empty `last_login` means null; flags are `true` or `false`. Decoding accepts the header of
+ * any version up to the current one (later columns take their fallback), checks every row and
+ * names the 1-based line of the first bad one; encoding always writes the current version.
  *
  * @module
  */
@@ -10,10 +12,23 @@ import { stringify } from "csv-stringify/sync";
 import { StoreError } from "../errors.ts";
 import type { UserRecord } from "./user_store.ts";
 import { USER_NAME_PATTERN } from "./user_name.ts";
-import { isTimestamp } from "./_user_record.ts";
+import {
+  columnsOf,
+  kindOf,
+  recordFrom,
+  type UserColumn,
+  USERS_SCHEMA_VERSION,
+} from "./_user_columns.ts";
 
-/** The header row, in column order. */
-export const CSV_HEADER = ["name", "created", "last_login", "kdf", "verifier"] as const;
+/** The header row of the current schema version, in column order. */
+export const CSV_HEADER: readonly string[] = columnsOf(USERS_SCHEMA_VERSION).map((c) => c.column);
+
+/** The records of a CSV file and the schema version its header names. */
+export interface DecodedUsers {
+  records: UserRecord[];
+  /** The schema version of the header (the current one for an empty file). */
+  version: number;
+}
 
 /** A record as csv-parse returns it with `info: true`. */
 interface ParsedRecord {
@@ -27,9 +42,10 @@ interface Row {
   line: number;
 }
 
-/** The CSV text for `records`, in the given order. */
+/** The CSV text for `records` in the current schema version, in the given order. */
 export function encodeUsersCsv(records: readonly UserRecord[]): string {
-  const rows = records.map((r) => [r.name, r.created, r.lastLogin ?? "", r.kdf, r.verifier]);
+  const columns = columnsOf(USERS_SCHEMA_VERSION);
+  const rows = records.map((r) => columns.map((c) => kindOf(c).toText(r[c.field])));
   return stringify([[...CSV_HEADER], ...rows]);
 }
 
@@ -38,20 +54,22 @@ export function encodeUsersCsv(records: readonly UserRecord[]): string {
  * @param label the file name to quote in errors.
  * @throws {StoreError} `Cannot read user store "LABEL": line N: …` for the first bad line.
  */
-export function decodeUsersCsv(text: string, label: string): UserRecord[] {
+export function decodeUsersCsv(text: string, label: string): DecodedUsers {
   const rows = parseRows(text, label);
   const [header, ...body] = rows;
-  if (header === undefined) return [];
-  if (header.fields.join(",") !== CSV_HEADER.join(",")) {
+  if (header === undefined) return { records: [], version: USERS_SCHEMA_VERSION };
+  const version = headerVersion(header.fields);
+  if (version === undefined) {
     throw badLine(
       label,
       header.line,
       `expected header "${CSV_HEADER.join(",")}", found ${quote(header.fields.join(","))}`,
     );
   }
+  const columns = columnsOf(version);
   const firstLine = new Map<string, number>();
-  return body.map((row) => {
-    const record = decodeRow(row, label);
+  const records = body.map((row) => {
+    const record = decodeRow(row, columns, version, label);
     const seen = firstLine.get(record.name);
     if (seen !== undefined) {
       throw badLine(
@@ -63,6 +81,15 @@ export function decodeUsersCsv(text: string, label: string): UserRecord[] {
     firstLine.set(record.name, row.line);
     return record;
   });
+  return { records, version };
+}
+
+/** The schema version whose columns `fields` names, or undefined for none. */
+function headerVersion(fields: readonly string[]): number | undefined {
+  for (let version = USERS_SCHEMA_VERSION; version >= 1; version--) {
+    if (columnsOf(version).map((c) => c.column).join(",") === fields.join(",")) return version;
+  }
+  return undefined;
 }
 
 /** The rows of `text` with their start lines. @throws {StoreError} for text that is not CSV. */
@@ -94,26 +121,28 @@ function parseRows(text: string, label: string): Row[] {
   });
 }
 
-/** One checked record from `row`. */
-function decodeRow({ fields, line }: Row, label: string): UserRecord {
-  if (fields.length !== CSV_HEADER.length) {
-    throw badLine(label, line, `expected ${CSV_HEADER.length} fields, found ${fields.length}`);
+/** One checked record from `row`, whose fields are `columns` of schema version `version`. */
+function decodeRow(
+  { fields, line }: Row,
+  columns: readonly UserColumn[],
+  version: number,
+  label: string,
+): UserRecord {
+  if (fields.length !== columns.length) {
+    throw badLine(label, line, `expected ${columns.length} fields, found ${fields.length}`);
   }
-  const [name = "", created = "", lastLogin = "", kdf = "", verifier = ""] = fields;
+  const name = fields[0] ?? "";
   if (!USER_NAME_PATTERN.test(name)) {
     throw badLine(label, line, `invalid user name ${quote(name)}`);
   }
-  if (!isTimestamp(created)) {
-    throw badLine(label, line, `created ${quote(created)} is not an ISO 8601 UTC time`);
-  }
-  if (lastLogin !== "" && !isTimestamp(lastLogin)) {
-    throw badLine(
-      label,
-      line,
-      `last_login ${quote(lastLogin)} is not an ISO 8601 UTC time`,
-    );
-  }
-  return { name, created, lastLogin: lastLogin === "" ? null : lastLogin, kdf, verifier };
+  return recordFrom(version, (column) => {
+    const text = fields[columns.indexOf(column)] ?? "";
+    const decoded = kindOf(column).fromText(text);
+    if ("problem" in decoded) {
+      throw badLine(label, line, `${column.column} ${quote(text)} ${decoded.problem}`);
+    }
+    return decoded.value;
+  });
 }
 
 /** A short phrase for a csv-parse error code. */

@@ -37,6 +37,14 @@ function checkString(value: unknown, field: string): string {
   return value;
 }
 
+/** Returns `value` when it is a boolean. @throws {TypeError} otherwise. */
+function checkFlag(value: unknown, field: string): boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`Cannot store user record: ${field} is not a boolean`);
+  }
+  return value;
+}
+
 /**
  * A checked copy of `record`.
  * @throws {InvalidNameError} for a bad name.
@@ -50,6 +58,7 @@ export function checkRecord(record: UserRecord): UserRecord {
     lastLogin: record.lastLogin === null ? null : checkTimestamp(record.lastLogin, "last_login"),
     kdf: checkString(record.kdf, "kdf"),
     verifier: checkString(record.verifier, "verifier"),
+    temporaryPassword: checkFlag(record.temporaryPassword, "temporary_password"),
   };
 }
 
@@ -58,6 +67,9 @@ export function checkUpdate(changes: UserUpdate): UserUpdate {
   const checked: UserUpdate = {};
   if (changes.kdf !== undefined) checked.kdf = checkString(changes.kdf, "kdf");
   if (changes.verifier !== undefined) checked.verifier = checkString(changes.verifier, "verifier");
+  if (changes.temporaryPassword !== undefined) {
+    checked.temporaryPassword = checkFlag(changes.temporaryPassword, "temporary_password");
+  }
   if (changes.lastLogin !== undefined) {
     checked.lastLogin = changes.lastLogin === null
       ? null

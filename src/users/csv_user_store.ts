@@ -6,7 +6,13 @@
  */
 import { dirname } from "node:path";
 import { makeDirDurable, writeFileAtomic } from "../atomic_file.ts";
-import { BurrowError, errorMessage, StoreError, UserExistsError } from "../errors.ts";
+import {
+  BurrowError,
+  errorMessage,
+  NotFoundError,
+  StoreError,
+  UserExistsError,
+} from "../errors.ts";
 import type { UserRecord, UserStore, UserUpdate } from "./user_store.ts";
 import { validateUserName } from "./user_name.ts";
 import {
@@ -18,6 +24,7 @@ import {
   missingUser,
 } from "./_user_record.ts";
 import { decodeUsersCsv, encodeUsersCsv } from "./_csv_codec.ts";
+import { USERS_SCHEMA_VERSION } from "./_user_columns.ts";
 import { type HeldLock, lockFile } from "../exclusive_lock.ts";
 
 /** How long a write waits for another writer's lock by default. */
@@ -27,20 +34,26 @@ const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 export interface CsvUserStoreOptions {
   /** How long a write waits for another process's lock (default 5000 ms). */
   lockTimeoutMs?: number;
+  /**
+   * Whether a missing file is created, as an empty table with its parent folder (default true);
+   * when false, opening a missing file fails and creates nothing.
+   */
+  create?: boolean;
 }
 
 /** What the cache was read from: inode, size and change times of the file, or "missing". */
 type FileKey = string;
 
 /**
- * A `UserStore` in a CSV file (`name,created,last_login,kdf,verifier`).
+ * A `UserStore` in a CSV file (`name,created,last_login,kdf,verifier,temporary_password`).
  *
  * Writers take the exclusive lock on `PATH.lock` (`lockFile`: flock, dropped by the system when
  * its holder ends, so no lock is ever stale and the file's content means nothing), re-read the
  * file, apply the change and replace the file atomically (temporary file, fsync, rename, fsync of
  * the folder), mode 0600. A held lock is waited for, then reported. The lock file stays in place.
  * Readers re-read the file whenever its inode, size or times change, so a running server sees
- * users another process added. A missing file is an empty store.
+ * users another process added. A file removed after the open reads as an empty store. A file of
+ * an older schema version (its header says which) is rewritten in the current one on open.
  */
 export class CsvUserStore implements UserStore {
   /** The CSV file's path, as given. */
@@ -48,6 +61,8 @@ export class CsvUserStore implements UserStore {
   readonly #lockTimeoutMs: number;
   #users = new Map<string, UserRecord>();
   #key: FileKey | undefined;
+  /** The schema version of the file last read. */
+  #version = USERS_SCHEMA_VERSION;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -57,13 +72,24 @@ export class CsvUserStore implements UserStore {
   }
 
   /**
-   * Opens the store at `path` and reads it at once, so a broken file is reported before use.
+   * Opens the store at `path` and reads it at once, so a broken file is reported before use;
+   * creates a missing file (unless `create` is false) and migrates one of an older schema
+   * version, each with one atomic write under the lock.
+   * @throws {NotFoundError} when the file is missing and `create` is false.
    * @throws {StoreError} for an unreadable or broken file, naming the file and line.
    */
   static async open(path: string, options: CsvUserStoreOptions = {}): Promise<CsvUserStore> {
     if (path === "") throw new StoreError("Cannot open user store: empty path");
     const store = new CsvUserStore(path, options);
     await store.#current();
+    if (store.#key === "missing" && options.create === false) {
+      throw new NotFoundError(`Cannot open user store "${path}": it does not exist`);
+    }
+    if (store.#key === "missing" || store.#version < USERS_SCHEMA_VERSION) {
+      // Re-read under the lock and write back: a missing file becomes an empty table, an old
+      // one is written under the current header.
+      await store.#mutate(() => undefined, () => {});
+    }
     return store;
   }
 
@@ -148,8 +174,9 @@ export class CsvUserStore implements UserStore {
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw this.#readError(error);
     }
-    const records = decodeUsersCsv(text, this.path);
+    const { records, version } = decodeUsersCsv(text, this.path);
     this.#users = new Map(records.map((record) => [record.name, record]));
+    this.#version = version;
     this.#key = key;
   }
 
@@ -206,6 +233,7 @@ export class CsvUserStore implements UserStore {
     try {
       await writeFileAtomic(this.path, encodeUsersCsv(sorted), { mode: 0o600 });
       this.#key = fileKey(await Deno.stat(this.path));
+      this.#version = USERS_SCHEMA_VERSION;
     } catch (error) {
       throw this.#writeError(error);
     }

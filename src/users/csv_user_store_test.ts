@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { addFromProcesses, expectedNames } from "../../tests/conformance/_concurrent_adds.ts";
 import { sampleRecord } from "../../tests/conformance/user_store_suite.ts";
-import { StoreError } from "../errors.ts";
+import { NotFoundError, StoreError } from "../errors.ts";
 import { CsvUserStore } from "./csv_user_store.ts";
 import { inTempDir } from "../../tests/_testing.ts";
 import { lockFile } from "../exclusive_lock.ts";
 
+/** The header of a schema version 1 file, and one of its rows. */
 const HEADER = "name,created,last_login,kdf,verifier\n";
 const ROW = "alice,2024-01-02T03:04:05.678Z,,k,v\n";
+/** The header this code writes. */
+const CURRENT_HEADER = "name,created,last_login,kdf,verifier,temporary_password\n";
 
 /** Runs `body` with a fresh temporary folder, removed afterwards. */
 /** The names in `dir`, sorted. */
@@ -15,15 +18,54 @@ async function namesIn(dir: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(dir), (entry) => entry.name)).sort();
 }
 
-Deno.test("CsvUserStore.open() of a missing file is an empty store and creates nothing", () =>
+Deno.test("CsvUserStore.open() with create: false of a missing file fails and creates nothing", () =>
   inTempDir(async (dir) => {
-    const store = await CsvUserStore.open(`${dir}/a/b/users.csv`);
-    assert.deepEqual(await store.list(), []);
-    await store.close();
+    await assert.rejects(
+      async () => await CsvUserStore.open(`${dir}/a/b/users.csv`, { create: false }),
+      (error) =>
+        error instanceof NotFoundError &&
+        error.message === `Cannot open user store "${dir}/a/b/users.csv": it does not exist`,
+    );
     assert.deepEqual(await namesIn(dir), []);
   }));
 
-Deno.test("CsvUserStore.add() creates the folder and a mode 0600 file with the header row", () =>
+Deno.test("CsvUserStore.open() of a missing file writes an empty table (folder, mode 0600)", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/a/b/users.csv`;
+    const store = await CsvUserStore.open(path);
+    assert.deepEqual(await store.list(), []);
+    await store.close();
+    assert.equal(await Deno.readTextFile(path), CURRENT_HEADER);
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+    assert.equal((await Deno.stat(`${dir}/a`)).mode! & 0o777, 0o700);
+  }));
+
+Deno.test("CsvUserStore.open() migrates a version 1 file in one atomic write, keeping every row", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.csv`;
+    await Deno.writeTextFile(
+      path,
+      HEADER + ROW + "bob,2024-01-02T03:04:05Z,2024-02-03T04:05:06Z,k2,v2\n",
+    );
+    const before = (await Deno.stat(path)).ino;
+    const store = await CsvUserStore.open(path);
+    assert.equal(
+      await Deno.readTextFile(path),
+      CURRENT_HEADER + "alice,2024-01-02T03:04:05.678Z,,k,v,false\n" +
+        "bob,2024-01-02T03:04:05Z,2024-02-03T04:05:06Z,k2,v2,false\n",
+    );
+    assert.notEqual((await Deno.stat(path)).ino, before, "replaced by rename, not rewritten");
+    assert.deepEqual(await namesIn(dir), ["users.csv", "users.csv.lock"], "no temporary file");
+    await store.add(sampleRecord("carol", { temporaryPassword: true }));
+    assert.deepEqual((await store.list()).map((r) => [r.name, r.temporaryPassword]), [
+      ["alice", false],
+      ["bob", false],
+      ["carol", true],
+    ]);
+    await store.close();
+  }));
+
+Deno.test("CsvUserStore.add() writes the current header and one row per user", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/a/b/users.csv`;
     const store = await CsvUserStore.open(path);
@@ -33,10 +75,10 @@ Deno.test("CsvUserStore.add() creates the folder and a mode 0600 file with the h
     assert.deepEqual((await Deno.stat(path)).mode! & 0o777, 0o600);
     assert.deepEqual(
       await Deno.readTextFile(path),
-      HEADER + ROW +
+      CURRENT_HEADER + ROW.replace("\n", ",false\n") +
         `bob,2024-01-02T03:04:05.678Z,2024-02-03T04:05:06.789Z,"k,""1""","${
           sampleRecord("bob").verifier
-        }"\n`,
+        }",false\n`,
     );
   }));
 

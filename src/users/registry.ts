@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
 import type { UserStore } from "./user_store.ts";
 
@@ -18,10 +19,19 @@ export interface StoreSpec {
   path: string;
 }
 
+/** Options of `openUserStore`. */
+export interface OpenUserStoreOptions {
+  /**
+   * Whether a store that does not exist yet is created (`serve`, `useradd --init`). When false,
+   * opening it fails with NotFoundError and nothing is created.
+   */
+  create: boolean;
+}
+
 /** How one scheme turns the text after "scheme:" into a spec, and a spec into an open store. */
 interface SchemeEntry {
   parse(rest: string, spec: string): StoreSpec;
-  open(spec: StoreSpec): Promise<UserStore>;
+  open(spec: StoreSpec, options: OpenUserStoreOptions): Promise<UserStore>;
 }
 
 /** Every known scheme; the only place a backend is named. */
@@ -30,11 +40,13 @@ const SCHEMES: Readonly<Record<StoreScheme, SchemeEntry>> = {
     parse: (rest, spec) => ({ scheme: "sqlite", path: filePath(rest, spec) }),
     // Implementations load when their scheme is opened, so a command that never opens a user
     // store (push, pull) does not pay for the CSV and SQLite code.
-    open: async (spec) => (await import("./sqlite_user_store.ts")).SqliteUserStore.open(spec.path),
+    open: async (spec, options) =>
+      (await import("./sqlite_user_store.ts")).SqliteUserStore.open(spec.path, options),
   },
   csv: {
     parse: (rest, spec) => ({ scheme: "csv", path: filePath(rest, spec) }),
-    open: async (spec) => (await import("./csv_user_store.ts")).CsvUserStore.open(spec.path),
+    open: async (spec, options) =>
+      (await import("./csv_user_store.ts")).CsvUserStore.open(spec.path, options),
   },
 };
 
@@ -64,15 +76,23 @@ export function defaultStoreSpec(dataDir: string): string {
   return `sqlite:${dataDir.endsWith("/") ? dataDir : `${dataDir}/`}users.db`;
 }
 
+/** `spec` with a relative file path made absolute against the working folder, for messages. */
+export function absoluteStoreSpec(spec: string): string {
+  const parsed = parseStoreSpec(spec);
+  return `${parsed.scheme}:${resolve(parsed.path)}`;
+}
+
 /**
- * Opens the store a STORE string names; a file store reads and checks its file at once.
+ * Opens the store a STORE string names; a file store reads and checks its file at once, and
+ * brings data of an older schema version up to date.
  * @throws {ConfigError} for a bad STORE string.
+ * @throws {NotFoundError} when the store does not exist and `options.create` is false.
  * @throws {StoreError} when the store cannot be opened or holds broken data.
  */
-export function openUserStore(spec: string): Promise<UserStore> {
-  return new Promise((resolve) => {
+export function openUserStore(spec: string, options: OpenUserStoreOptions): Promise<UserStore> {
+  return new Promise((done) => {
     const parsed = parseStoreSpec(spec);
-    resolve(SCHEMES[parsed.scheme].open(parsed));
+    done(SCHEMES[parsed.scheme].open(parsed, options));
   });
 }
 

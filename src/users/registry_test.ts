@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { ConfigError, StoreError } from "../errors.ts";
+import { ConfigError, NotFoundError, StoreError } from "../errors.ts";
 import { CsvUserStore } from "./csv_user_store.ts";
-import { defaultStoreSpec, openUserStore, parseStoreSpec } from "./registry.ts";
+import { absoluteStoreSpec, defaultStoreSpec, openUserStore, parseStoreSpec } from "./registry.ts";
 import { SqliteUserStore } from "./sqlite_user_store.ts";
 
 Deno.test("parseStoreSpec() splits the scheme from the path", () => {
@@ -47,10 +47,10 @@ Deno.test("defaultStoreSpec() names users.db in the data folder", () => {
 Deno.test("openUserStore() opens the implementation the scheme names", async () => {
   const dir = await Deno.makeTempDir({ prefix: "burrow_registry_" });
   try {
-    const csv = await openUserStore(`csv:${dir}/users.csv`);
+    const csv = await openUserStore(`csv:${dir}/users.csv`, { create: true });
     assert.ok(csv instanceof CsvUserStore);
     await csv.close();
-    const sqlite = await openUserStore(`sqlite:${dir}/users.db`);
+    const sqlite = await openUserStore(`sqlite:${dir}/users.db`, { create: true });
     assert.ok(sqlite instanceof SqliteUserStore);
     await sqlite.close();
   } finally {
@@ -60,17 +60,38 @@ Deno.test("openUserStore() opens the implementation the scheme names", async () 
 
 Deno.test("openUserStore() rejects a bad STORE string and a broken file", async () => {
   await assert.rejects(
-    async () => await openUserStore("postgres:x"),
+    async () => await openUserStore("postgres:x", { create: true }),
     (error) => error instanceof ConfigError && error.message.includes('unknown scheme "postgres"'),
   );
   const dir = await Deno.makeTempDir({ prefix: "burrow_registry_" });
   try {
     await Deno.writeTextFile(`${dir}/users.csv`, "nonsense\n");
     await assert.rejects(
-      async () => await openUserStore(`csv:${dir}/users.csv`),
+      async () => await openUserStore(`csv:${dir}/users.csv`, { create: false }),
       (error) => error instanceof StoreError && error.message.includes("line 1"),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("openUserStore() with create: false refuses a missing store and creates nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "burrow_registry_" });
+  try {
+    for (const spec of [`csv:${dir}/a/users.csv`, `sqlite:${dir}/a/users.db`]) {
+      await assert.rejects(
+        async () => await openUserStore(spec, { create: false }),
+        (error) => error instanceof NotFoundError && error.message.includes("does not exist"),
+      );
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("absoluteStoreSpec() makes the path absolute and keeps the scheme", () => {
+  assert.equal(absoluteStoreSpec("SQLite:/srv/users.db"), "sqlite:/srv/users.db");
+  assert.equal(absoluteStoreSpec("csv:a/users.csv"), `csv:${Deno.cwd()}/a/users.csv`);
+  assert.equal(absoluteStoreSpec("csv:./x/../users.csv"), `csv:${Deno.cwd()}/users.csv`);
 });

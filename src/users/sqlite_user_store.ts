@@ -7,15 +7,31 @@
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLOutputValue, type StatementSync } from "node:sqlite";
 import { makeDirDurable } from "../atomic_file.ts";
-import { BurrowError, errorMessage, StoreError, UserExistsError } from "../errors.ts";
+import {
+  BurrowError,
+  errorMessage,
+  NotFoundError,
+  StoreError,
+  UserExistsError,
+} from "../errors.ts";
 import type { UserRecord, UserStore, UserUpdate } from "./user_store.ts";
 import { validateUserName } from "./user_name.ts";
 import { checkRecord, checkUpdate, closedStore, missingUser } from "./_user_record.ts";
+import {
+  addColumnsSql,
+  kindOf,
+  recordFrom,
+  USER_COLUMNS,
+  USERS_SCHEMA_VERSION,
+} from "./_user_columns.ts";
 
 /** The schema version this code writes, kept in `PRAGMA user_version`. */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = USERS_SCHEMA_VERSION;
 
-/** `MIGRATIONS[v]` takes a database from schema version v to v + 1. */
+/**
+ * `MIGRATIONS[v]` takes a database from schema version v to v + 1: version 1 made the table with
+ * the first five columns, every later version adds its columns (`_user_columns.ts`).
+ */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE users (
     name TEXT PRIMARY KEY,
@@ -24,15 +40,28 @@ const MIGRATIONS: readonly string[] = [
     kdf TEXT NOT NULL,
     verifier TEXT NOT NULL
   )`,
+  ...Array.from({ length: SQLITE_SCHEMA_VERSION - 1 }, (_, i) => addColumnsSql(i + 2)),
 ];
 
 /** How long a statement waits for another connection's lock. */
 const BUSY_TIMEOUT_MS = 5000;
 
-const COLUMNS = "name, created, last_login, kdf, verifier";
+const COLUMNS = USER_COLUMNS.map((c) => c.column).join(", ");
+const PLACEHOLDERS = USER_COLUMNS.map(() => "?").join(", ");
+
+/** Options of `SqliteUserStore.open`. */
+export interface SqliteUserStoreOptions {
+  /**
+   * Whether a missing database is created, with its parent folder (default true); when false,
+   * opening a missing file fails and creates nothing.
+   */
+  create?: boolean;
+}
 
 /**
- * A `UserStore` in a SQLite database with table `users(name, created, last_login, kdf, verifier)`.
+ * A `UserStore` in a SQLite database with table `users`, one column per field of `UserRecord`
+ * (`_user_columns.ts`); `PRAGMA user_version` holds the schema version, and an older database is
+ * migrated on open in one write transaction.
  *
  * Opened with `journal_mode=WAL` (readers never block the writer), `busy_timeout=5000` (a write
  * waits up to 5 s for another process's write) and `synchronous=FULL`: with WAL, NORMAL keeps the
@@ -56,7 +85,7 @@ export class SqliteUserStore implements UserStore {
     this.#statements = {
       get: db.prepare(`SELECT ${COLUMNS} FROM users WHERE name = ?`),
       add: db.prepare(
-        `INSERT INTO users (${COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+        `INSERT INTO users (${COLUMNS}) VALUES (${PLACEHOLDERS}) ON CONFLICT (name) DO NOTHING`,
       ),
       remove: db.prepare("DELETE FROM users WHERE name = ?"),
       list: db.prepare(`SELECT ${COLUMNS} FROM users ORDER BY name`),
@@ -64,14 +93,23 @@ export class SqliteUserStore implements UserStore {
   }
 
   /**
-   * Opens (creating when missing, mode 0600, parent folder included) and migrates the database.
+   * Opens (creating when missing unless `create` is false, mode 0600, parent folder included) and
+   * migrates the database.
+   * @throws {NotFoundError} when the file is missing and `create` is false.
    * @throws {StoreError} when it cannot be opened, is not a database, or has a newer schema.
    */
-  static async open(path: string): Promise<SqliteUserStore> {
+  static async open(
+    path: string,
+    options: SqliteUserStoreOptions = {},
+  ): Promise<SqliteUserStore> {
     if (path === "") throw new StoreError("Cannot open user store: empty path");
     try {
-      await createPrivateFile(path);
+      if (options.create === false) await Deno.stat(path);
+      else await createPrivateFile(path);
     } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new NotFoundError(`Cannot open user store "${path}": it does not exist`);
+      }
       throw new StoreError(`Cannot open user store "${path}": ${errorMessage(error)}`, {
         cause: error,
       });
@@ -112,7 +150,8 @@ export class SqliteUserStore implements UserStore {
   add(record: UserRecord): Promise<void> {
     return this.#run("write", () => {
       const r = checkRecord(record);
-      const result = this.#statements.add.run(r.name, r.created, r.lastLogin, r.kdf, r.verifier);
+      const values = USER_COLUMNS.map((c) => kindOf(c).toSql(r[c.field]));
+      const result = this.#statements.add.run(...values);
       if (Number(result.changes) === 0) throw new UserExistsError(r.name);
     });
   }
@@ -122,18 +161,13 @@ export class SqliteUserStore implements UserStore {
     return this.#run("write", () => {
       validateUserName(name);
       const checked = checkUpdate(changes);
-      const fields: [string, string | null | undefined][] = [
-        ["kdf", checked.kdf],
-        ["verifier", checked.verifier],
-        ["last_login", checked.lastLogin],
-      ];
-      const given = fields.filter(([, value]) => value !== undefined);
+      const given = USER_COLUMNS.filter((c) => checked[c.field as keyof UserUpdate] !== undefined);
       // "name = name" keeps the statement valid when no field is given: it then only checks
       // that the user exists.
-      const sets = ["name = name", ...given.map(([column]) => `${column} = ?`)];
-      const values = given.map(([, value]) => value ?? null);
+      const sets = ["name = name", ...given.map((c) => `${c.column} = ?`)];
+      const values = given.map((c) => kindOf(c).toSql(checked[c.field as keyof UserUpdate]!));
       const statement = this.#db.prepare(`UPDATE users SET ${sets.join(", ")} WHERE name = ?`);
-      const bookkeeping = given.length === 1 && given[0]![0] === "last_login";
+      const bookkeeping = given.length === 1 && given[0]!.field === "lastLogin";
       if (bookkeeping) this.#db.exec("PRAGMA synchronous = NORMAL");
       try {
         if (Number(statement.run(...values, name).changes) === 0) throw missingUser("update", name);
@@ -238,11 +272,5 @@ function schemaVersion(db: DatabaseSync, path: string): number {
 
 /** A record from a `users` row. */
 function toRecord(row: Record<string, SQLOutputValue>): UserRecord {
-  return {
-    name: String(row.name),
-    created: String(row.created),
-    lastLogin: row.last_login === null ? null : String(row.last_login),
-    kdf: String(row.kdf),
-    verifier: String(row.verifier),
-  };
+  return recordFrom(USERS_SCHEMA_VERSION, (c) => kindOf(c).fromSql(row[c.column] ?? null));
 }

@@ -2,7 +2,7 @@ import { DatabaseSync } from "node:sqlite";
 import assert from "node:assert/strict";
 import { addFromProcesses, expectedNames } from "../../tests/conformance/_concurrent_adds.ts";
 import { sampleRecord } from "../../tests/conformance/user_store_suite.ts";
-import { StoreError } from "../errors.ts";
+import { NotFoundError, StoreError } from "../errors.ts";
 import { SQLITE_SCHEMA_VERSION, SqliteUserStore } from "./sqlite_user_store.ts";
 import { inTempDir } from "../../tests/_testing.ts";
 
@@ -79,4 +79,51 @@ Deno.test("SqliteUserStore.add() from two processes at once lands every user", (
     await store.close();
     assert.deepEqual(records.map((r) => r.name), expectedNames(2, 25));
     assert.deepEqual(records[0]?.kdf, 'kdf of p0-0, "quoted"');
+  }));
+
+Deno.test("SqliteUserStore.open() with create: false of a missing file fails and creates nothing", () =>
+  inTempDir(async (dir) => {
+    await assert.rejects(
+      async () => await SqliteUserStore.open(`${dir}/a/users.db`, { create: false }),
+      (error) =>
+        error instanceof NotFoundError &&
+        error.message === `Cannot open user store "${dir}/a/users.db": it does not exist`,
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  }));
+
+/** Makes a schema version 1 database at `path`, its table with `extra` columns, and one row. */
+function makeVersion1Database(path: string, extra = ""): void {
+  const old = new DatabaseSync(path);
+  old.exec(`CREATE TABLE users (
+    name TEXT PRIMARY KEY, created TEXT NOT NULL, last_login TEXT,
+    kdf TEXT NOT NULL, verifier TEXT NOT NULL${extra})`);
+  old.exec("PRAGMA user_version = 1");
+  old.prepare("INSERT INTO users (name, created, last_login, kdf, verifier) VALUES (?, ?, ?, ?, ?)")
+    .run("alice", "2024-01-02T03:04:05.678Z", null, "k", "v");
+  old.close();
+}
+
+Deno.test("SqliteUserStore.open() migrates a version 1 database, keeping every row", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.db`;
+    makeVersion1Database(path);
+    const store = await SqliteUserStore.open(path, { create: false });
+    assert.equal(pragma(path, "user_version"), SQLITE_SCHEMA_VERSION);
+    assert.deepEqual(await store.list(), [
+      sampleRecord("alice", { kdf: "k", verifier: "v", temporaryPassword: false }),
+    ]);
+    await store.add(sampleRecord("bob", { temporaryPassword: true }));
+    await store.update("bob", { temporaryPassword: false, kdf: "k2" });
+    assert.deepEqual(await store.get("bob"), sampleRecord("bob", { kdf: "k2" }));
+    await store.close();
+  }));
+
+Deno.test("SqliteUserStore.open() leaves a version 1 database untouched when its migration fails", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.db`;
+    // A column of that name already there makes the ALTER TABLE fail half-way in.
+    makeVersion1Database(path, ", temporary_password TEXT");
+    await assert.rejects(async () => await SqliteUserStore.open(path), StoreError);
+    assert.equal(pragma(path, "user_version"), 1, "the version is not raised");
   }));

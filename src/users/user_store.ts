@@ -17,6 +17,11 @@ export interface UserRecord {
   kdf: string;
   /** PHC string (`$argon2id$…` or `$scrypt$…`) of the client's auth key. */
   verifier: string;
+  /**
+   * The password was set by an administrator (`useradd --temporary`): the account may log in
+   * and change its password, nothing else, until it does.
+   */
+  temporaryPassword: boolean;
 }
 
 /** Fields an update may change; absent fields keep their value. */
@@ -24,10 +29,14 @@ export interface UserUpdate {
   kdf?: string;
   verifier?: string;
   lastLogin?: string | null;
+  temporaryPassword?: boolean;
 }
 
 /**
  * A persistent set of accounts.
+ *
+ * The file and database stores keep the columns of `_user_columns.ts` and bring older data up to
+ * the current schema version when they open it.
  *
  * Every method validates `name` first and throws `InvalidNameError` for a bad one. Writes are
  * atomic and durable when the promise resolves: a crash mid-write leaves either the old or the new

@@ -18,7 +18,7 @@ if (ready !== undefined && go !== undefined) {
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
-const store = await openUserStore(spec);
+const store = await openUserStore(spec, { create: true });
 try {
   for (let i = 0; i < Number(countText); i++) {
     await store.add(sampleRecord(`${prefix}-${i}`, { kdf: `kdf of ${prefix}-${i}, "quoted"` }));

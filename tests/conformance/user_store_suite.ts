@@ -52,6 +52,7 @@ export function sampleRecord(name: string, overrides: Partial<UserRecord> = {}):
     lastLogin: null,
     kdf: "argon2id$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA",
     verifier: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+    temporaryPassword: false,
     ...overrides,
   };
 }
@@ -142,6 +143,27 @@ function registerBasics(test: Register): void {
     await store.update("alice", { lastLogin: null });
     assert.deepEqual((await store.get("alice"))?.lastLogin, null);
     assert.deepEqual(await store.get("bob"), sampleRecord("bob"));
+  });
+
+  test("temporaryPassword is kept by add() and changed by update()", async (store, f) => {
+    await store.add(sampleRecord("alice", { temporaryPassword: true }));
+    await store.add(sampleRecord("bob"));
+    assert.deepEqual(await store.get("alice"), sampleRecord("alice", { temporaryPassword: true }));
+    await store.update("alice", { kdf: "k2", verifier: "v2", temporaryPassword: false });
+    const changed = sampleRecord("alice", { kdf: "k2", verifier: "v2" });
+    assert.deepEqual(await store.get("alice"), changed);
+    await store.update("bob", { temporaryPassword: true });
+    if (f.reopen !== undefined) {
+      const again = await f.reopen();
+      assert.deepEqual(await again.list(), [
+        changed,
+        sampleRecord("bob", { temporaryPassword: true }),
+      ]);
+    }
+    await assert.rejects(
+      async () => await store.add(sampleRecord("carol", { temporaryPassword: "yes" as never })),
+      TypeError,
+    );
   });
 
   test("remove() deletes the record and frees the name", async (store) => {

@@ -70,6 +70,11 @@ export interface TestServer {
 /** Options of `startServer()`. */
 export interface StartOptions {
   dataDir?: string;
+  /**
+   * Runs the server in this folder without `--data`, so that it uses its default data folder
+   * (`CWD/burrow-data`, made by the server); `dataDir` is then ignored.
+   */
+  cwd?: string;
   extraArgs?: string[];
   /** A command the server runs under, e.g. `["prlimit", "--nofile=64:64", "--"]` (it must exec). */
   prefix?: string[];
@@ -77,7 +82,9 @@ export interface StartOptions {
 
 /** Starts `burrow serve --listen 127.0.0.1:0` and waits for its `listening on` line. */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "burrow-e2e-" });
+  const dataDir = options.cwd !== undefined
+    ? `${options.cwd}/burrow-data`
+    : options.dataDir ?? await Deno.makeTempDir({ prefix: "burrow-e2e-" });
   const [program, ...prefixArgs] = [...(options.prefix ?? []), Deno.execPath()];
   const process = new Deno.Command(program ?? Deno.execPath(), {
     args: [
@@ -88,8 +95,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       "serve",
       "--listen",
       "127.0.0.1:0",
-      "--data",
-      dataDir,
+      ...(options.cwd === undefined ? ["--data", dataDir] : []),
       ...(options.extraArgs ?? []),
     ],
     stdin: "null",
@@ -97,6 +103,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     stderr: "piped",
     env: { NO_COLOR: "1" },
     clearEnv: true,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   }).spawn();
   let stderr = "";
   const stderrDone = (async () => {

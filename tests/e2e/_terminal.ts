@@ -7,11 +7,17 @@
 import type { RunResult } from "./_harness.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+/** How long a line waits for the prompt it answers before the run is given up. */
+const PROMPT_TIMEOUT_MS = 60_000;
 
-/** One line typed on the terminal, `afterMs` after the previous one (or after the start). */
+/**
+ * One line typed on the terminal: once the terminal has shown `prompt` (when given; after the
+ * text earlier lines waited for), `afterMs` after that or after the previous line (or the start).
+ */
 export interface Keystrokes {
   afterMs: number;
   text: string;
+  prompt?: string;
 }
 
 /** Quotes `word` for sh. */
@@ -21,8 +27,9 @@ function shellQuote(word: string): string {
 
 /**
  * Runs `burrow ARGS…` on a pseudo-terminal `columns` wide, typing each line (ended by Enter) in
- * turn; stdout holds everything the terminal showed (prompts and progress lines included). BURROW_* variables of the test
- * process are not inherited.
+ * turn; stdout holds everything the terminal showed (prompts and progress lines included).
+ * BURROW_* variables of the test process are not inherited. A prompt that does not come within
+ * a minute ends the run.
  */
 export async function burrowOnTerminal(
   args: string[],
@@ -40,17 +47,30 @@ export async function burrowOnTerminal(
     env: { NO_COLOR: "1", PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
     clearEnv: true,
   }).spawn();
+  let shown = "";
+  const reading = (async () => {
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) shown += chunk;
+  })();
+  const stderr = new Response(child.stderr).text();
   const writer = child.stdin.getWriter();
-  for (const { afterMs, text } of typed) {
+  let seen = 0;
+  for (const { afterMs, text, prompt } of typed) {
+    if (prompt !== undefined) {
+      const deadline = Date.now() + PROMPT_TIMEOUT_MS;
+      while (shown.indexOf(prompt, seen) < 0) {
+        if (Date.now() > deadline) {
+          child.kill("SIGKILL");
+          throw new Error(`no prompt ${JSON.stringify(prompt)} on the terminal:\n${shown}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      seen = shown.indexOf(prompt, seen) + prompt.length;
+    }
     await new Promise((resolve) => setTimeout(resolve, afterMs));
     await writer.write(new TextEncoder().encode(`${text}\r`));
   }
-  const output = await child.output();
+  const status = await child.status;
+  await reading;
   await writer.close().catch(() => {});
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return { code: status.code, stdout: shown, stderr: await stderr };
 }

@@ -94,9 +94,12 @@ Deno.test("accounts: useradd, login, passwd, users, userdel through the CLI", as
       await Deno.mkdir(`${server.dataDir}/repos/dave`, { recursive: true });
       const kept = await burrow(["userdel", "dave", "--data", server.dataDir]);
       assert.equal(kept.code, 0, kept.stderr);
-      assert.equal((await Deno.stat(`${server.dataDir}/repos/dave`)).isDirectory, true);
+      const aside = /moved to (\S+) /.exec(kept.stdout)?.[1] ?? "";
+      assert.equal((await Deno.stat(aside)).isDirectory, true, kept.stdout);
+      await assert.rejects(Deno.stat(`${server.dataDir}/repos/dave`), Deno.errors.NotFound);
       assert.equal((await snapshots("dave", "dave-pass")).code, 3);
       await addUser(server, "dave", "dave-pass");
+      await Deno.mkdir(`${server.dataDir}/repos/dave`, { recursive: true });
       const purged = await burrow(["userdel", "dave", "--data", server.dataDir, "--purge"]);
       assert.equal(purged.code, 0, purged.stderr);
       await assert.rejects(Deno.stat(`${server.dataDir}/repos/dave`), Deno.errors.NotFound);
@@ -144,7 +147,7 @@ Deno.test("accounts: a CSV user store works the same way", async () => {
   const users = `csv:${dir}/users.csv`;
   const server = await startServer({ dataDir: dir, extraArgs: ["--users", users] });
   try {
-    const added = await burrow(["useradd", "frank", "--users", users], {
+    const added = await burrow(["useradd", "frank", "--data", dir, "--users", users], {
       env: { BURROW_PASSWORD: "frank-pass" },
     });
     assert.equal(added.code, 0, added.stderr);
@@ -153,8 +156,8 @@ Deno.test("accounts: a CSV user store works the same way", async () => {
     });
     assert.equal(login.code, 0, login.stderr);
     const csv = await Deno.readTextFile(`${dir}/users.csv`);
-    assert.match(csv, /^name,created,last_login,kdf,verifier\n/);
-    assert.match(csv, /frank,.*\$argon2id\$/);
+    assert.match(csv, /^name,created,last_login,kdf,verifier,temporary_password\n/);
+    assert.match(csv, /frank,.*\$argon2id\$.*,false\n/);
   } finally {
     await server.stop();
     await Deno.remove(dir, { recursive: true });

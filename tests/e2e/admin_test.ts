@@ -36,7 +36,8 @@ Deno.test("admin: userdel refuses while a push runs, and purges all or nothing a
         assert.equal(refused.code, 1, refused.stderr);
         assert.equal(
           refused.stderr,
-          'burrow: Cannot remove user "bob": the server is using their repository (a client of theirs is connected); try again when it disconnects\n',
+          `using data folder "${dataDir}", user store "sqlite:${dataDir}/users.db"\n` +
+            'burrow: Cannot remove user "bob": the server is using their repository (a client of theirs is connected); try again when it disconnects\n',
         );
       }
       const users = await burrow(["users", "--data", dataDir, "--json"]);

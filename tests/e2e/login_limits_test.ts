@@ -113,7 +113,7 @@ Deno.test("signup limits: at most 3 signups per connection", async () => {
   await withTestServer(["--allow-signup"], async (server) => {
     const client = await BurrowClient.connect(await target(server));
     const outcomes: string[] = [];
-    for (let i = 0; i < 5; i++) outcomes.push(await outcome(client.signup(`user${i}`, "pw")));
+    for (let i = 0; i < 5; i++) outcomes.push(await outcome(client.signup(`user${i}`, "pw-pw-pw")));
     await client.close();
     assert.deepEqual(outcomes.slice(0, 4), ["ok", "ok", "ok", "RATE_LIMITED"]);
     assert.notEqual(outcomes[4], "ok");

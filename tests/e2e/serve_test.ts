@@ -69,9 +69,10 @@ Deno.test("serve uses certificates made by burrow certs", async () => {
 Deno.test("serve refuses to start on a CSV user store with a broken row, naming file and line", async () => {
   const dir = await Deno.makeTempDir({ prefix: "burrow-e2e-" });
   const csv = `${dir}/users.csv`;
-  const added = await burrow(["useradd", "alice", "--users", `csv:${csv}`, "--password-stdin"], {
-    stdin: "pw-alice\n",
-  });
+  const added = await burrow(
+    ["useradd", "alice", "--data", dir, "--users", `csv:${csv}`, "--init", "--password-stdin"],
+    { stdin: "pw-alice\n" },
+  );
   assert.equal(added.code, 0, added.stderr);
   await Deno.writeTextFile(csv, "bob,broken\n", { append: true });
   const result = await burrow([
