@@ -87,6 +87,7 @@ export async function readManifest(
     for await (
       const chunk of source.fetch(record.manifest.map((hex) => ({ id: Uint8Array.fromHex(hex) })))
     ) {
+      if (!(chunk instanceof Uint8Array)) throw chunk;
       for (const entry of decoder.push(chunk)) entries.push(entry);
     }
     decoder.finish();

@@ -1,7 +1,10 @@
 /**
  * A pull: read the snapshot's manifest (verified chunk by chunk), then restore its tree into a
  * folder, or write it as a zip or tar archive, fetching file chunks pipelined and verifying
- * each before a byte of it is written.
+ * each before a byte of it is written. Into a folder, a file whose data is missing or damaged
+ * is left out and reported while every other file is restored; an archive is written whole or
+ * not at all. What is at the destination already is replaced only as `overwrite` says, and a
+ * dry run decides everything without fetching a file's data or writing anything.
  *
  * @module
  */
@@ -10,11 +13,17 @@ import type { RemoteRepository } from "../client/remote_repository.ts";
 import { validateEntryPath } from "../format/manifest_codec.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
-import type { TreeProgress, TreeTotals } from "../restore/tree_reader.ts";
-import { exportTar, exportZip } from "../export/archive_export.ts";
+import type { TreeProgress } from "../restore/tree_reader.ts";
+import { archiveDestAction, exportTar, exportZip } from "../export/archive_export.ts";
 import { readManifest } from "./manifest_io.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
-import { restoreToFolder } from "../restore/restorer.ts";
+import {
+  emptyRestoreResult,
+  type OverwriteMode,
+  type PlanEvent,
+  type RestoreResult,
+  restoreToFolder,
+} from "../restore/restorer.ts";
 
 /**
  * Threads that open and verify fetched blobs while this one reads replies and feeds the writers.
@@ -26,18 +35,23 @@ const OPEN_WORKERS = 1;
 /** Where a pull writes: a folder, or an archive chosen by DEST's ending. */
 export type PullFormat = "folder" | "zip" | "tar";
 
+export { OVERWRITE_MODES } from "../restore/restorer.ts";
+
 /** The format DEST asks for: `.zip` and `.tar` endings make archives. */
 export function pullFormat(dest: string): PullFormat {
   const lower = dest.toLowerCase();
   return lower.endsWith(".zip") ? "zip" : lower.endsWith(".tar") ? "tar" : "folder";
 }
 
-/** What a pull restored, where, and what crossed the network. */
-export interface PullResult extends TreeTotals {
+/**
+ * What a pull restored (or, in a dry run, would restore), what it did with what was there, where,
+ * and what crossed the network.
+ */
+export type PullResult = RestoreResult & {
   /** The restored folder or file (DEST/NAME), or the archive written. */
   path: string;
   bytesReceived: number;
-}
+};
 
 /**
  * The name a folder snapshot is restored under: the base name of the folder that was pushed
@@ -88,28 +102,60 @@ export interface PullOptions extends TreeProgress {
   preserveSpecialBits?: boolean;
   /** Laps each stage when given (`--debug-timings`). */
   timer?: StageTimer;
+  /**
+   * What to do with what is at the destination (see `OverwriteMode`); undefined: refuse a
+   * DEST/NAME that is there (unless an empty folder) and an existing archive. An archive is
+   * replaced only with "always".
+   */
+  overwrite?: OverwriteMode | undefined;
+  /** Into a folder: remove what DEST/NAME holds that the snapshot does not. */
+  delete?: boolean | undefined;
+  /** Report every decision to `onPlan`; fetch no file data and write nothing. */
+  dryRun?: boolean | undefined;
+  /** Called for each create, overwrite, skip and delete (an archive: DEST itself). */
+  onPlan?(event: PlanEvent): void;
 }
 
-/** Restores a snapshot. @throws {IntegrityError} naming the file whose data does not verify */
+/**
+ * Restores a snapshot. A file whose data is missing or damaged is counted in `filesDamaged` and
+ * reported to `onDamaged`, and the pull goes on (into a folder).
+ *
+ * @throws {BurrowError} CONFLICT when the destination is taken (see `overwrite`) or is a file
+ * @throws {IntegrityError} when the file list does not verify, or an archive meets a damaged file
+ */
 export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
   const { client, repository, record, dest, timer } = options;
+  const format = pullFormat(dest);
+  const archive = format === "folder" ? undefined : archiveDestAction(dest, options.overwrite);
+  const counted = (result: RestoreResult) =>
+    archive === undefined
+      ? result
+      : { ...result, [archive === "create" ? "created" : "overwritten"]: 1 };
+  if (archive !== undefined && options.dryRun) {
+    options.onPlan?.({ action: archive, path: dest, type: "file" });
+    return { ...counted(emptyRestoreResult()), path: dest, bytesReceived: 0 };
+  }
+  const manifestSource = new RemoteChunkSource(client, repository.keys);
   // The open workers start (a new isolate, zstd's WebAssembly) while this thread reads the
-  // manifest: a few chunks, not worth a trip to a worker.
-  const source = new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });
+  // manifest: a few chunks, not worth a trip to a worker. A dry run fetches no file data.
+  const source = options.dryRun
+    ? manifestSource
+    : new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });
   try {
-    const manifest = await readManifest(new RemoteChunkSource(client, repository.keys), record);
+    const manifest = await readManifest(manifestSource, record);
     timer?.lap("read manifest");
     const entries = record.rootType === "dir" ? underTopFolder(record, manifest) : manifest;
     const top = record.rootType === "dir" ? topFolderName(record) : manifest[0]?.path ?? "";
-    const format = pullFormat(dest);
-    const totals = format === "zip"
-      ? await exportZip(entries, source, dest, options)
+    const result = format === "zip"
+      ? { ...emptyRestoreResult(), ...await exportZip(entries, source, dest, options) }
       : format === "tar"
-      ? await exportTar(entries, source, dest, options)
+      ? { ...emptyRestoreResult(), ...await exportTar(entries, source, dest, options) }
       : await restoreToFolder(entries, source, dest, options);
     timer?.lap(`write ${format}`);
     const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;
-    return { ...totals, path, bytesReceived: source.bytesReceived };
+    const bytesReceived = manifestSource.bytesReceived +
+      (source === manifestSource ? 0 : source.bytesReceived);
+    return { ...counted(result), path, bytesReceived };
   } finally {
     source.close();
   }

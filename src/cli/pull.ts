@@ -5,12 +5,13 @@ import { IntegrityError, NotFoundError, UsageError } from "../errors.ts";
 import { validateSetName } from "../names.ts";
 import { StageTimer } from "../stage_timer.ts";
 import type { SnapshotRecord } from "../format/snapshot_model.ts";
+import type { OverwriteMode } from "../restore/restorer.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import { withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS, DEBUG_TIMINGS_FLAG } from "./config.ts";
-import { formatBytes, formatSeconds } from "./format.ts";
-import { printError, printJson, printLine } from "./output.ts";
+import { printError } from "./output.ts";
 import { ProgressLine } from "./progress.ts";
+import { PullReport } from "./pull_report.ts";
 import { printListingWarnings } from "./snapshot_warnings.ts";
 
 const EMPTY_LISTING: SnapshotListing = { records: [], unreadable: [], damagedChunks: 0 };
@@ -62,17 +63,40 @@ export function chooseSnapshot(
   return pool.reduce((a, b) => (b.time >= a.time ? b : a));
 }
 
+/** `--overwrite MODE`, one of `modes`. @throws {UsageError} for a value that is not one */
+function overwriteFlag(
+  args: ParsedArgs,
+  modes: readonly OverwriteMode[],
+): OverwriteMode | undefined {
+  const value = stringFlag(args, "overwrite");
+  if (value === undefined) return undefined;
+  const mode = modes.find((m) => m === value);
+  if (mode === undefined) {
+    const expected = `${modes.slice(0, -1).join(", ")} or ${modes.at(-1)}`;
+    throw new UsageError(`Invalid --overwrite "${value}": expected ${expected}`);
+  }
+  return mode;
+}
+
 async function run(args: ParsedArgs): Promise<void> {
   const dest = args.positionals[0] ?? "";
   const nameFlag = stringFlag(args, "name");
   const set = nameFlag === undefined ? undefined : validateSetName(nameFlag);
   const wanted = stringFlag(args, "snapshot") ?? "latest";
   const json = booleanFlag(args, "json");
-  const progress = new ProgressLine(!json && Deno.stdout.isTerminal());
+  const dryRun = booleanFlag(args, "dry-run");
+  const progress = new ProgressLine(!json && !dryRun && Deno.stdout.isTerminal());
   const started = performance.now();
   const timer = booleanFlag(args, "debug-timings") ? new StageTimer() : undefined;
   // The archive writers (zip, tar) load only for a pull.
-  const { pullFormat, pullSnapshot } = await import("../backup/pull.ts");
+  const { OVERWRITE_MODES, pullFormat, pullSnapshot } = await import("../backup/pull.ts");
+  const overwrite = overwriteFlag(args, OVERWRITE_MODES);
+  const format = pullFormat(dest);
+  const remove = booleanFlag(args, "delete");
+  if (remove && format !== "folder") {
+    throw new UsageError(`Cannot use --delete with an archive: it removes files from a folder`);
+  }
+  const report = new PullReport({ json, dryRun, progress });
   const { record, result } = await withLogin(args, async ({ client }, login): Promise<{
     record: SnapshotRecord;
     result: PullResult;
@@ -91,6 +115,9 @@ async function run(args: ParsedArgs): Promise<void> {
       dest,
       ...(timer === undefined ? {} : { timer }),
       preserveSpecialBits: booleanFlag(args, "preserve-special-bits"),
+      overwrite,
+      delete: remove,
+      dryRun,
       onProgress: (p) =>
         progress.update({
           files: p.files,
@@ -99,48 +126,48 @@ async function run(args: ParsedArgs): Promise<void> {
           totalBytes,
           current: p.current,
         }),
+      ...report.callbacks(),
     });
     return { record, result };
   });
   progress.done();
   for (const line of timer?.lines() ?? []) printError(line);
   const seconds = (performance.now() - started) / 1000;
-  if (json) {
-    printJson({
-      snapshot: record.id,
-      set: record.set,
-      dest,
-      format: pullFormat(dest),
-      ...result,
-      seconds,
-    });
-    return;
-  }
-  printLine(`snapshot ${record.id} of set "${record.set}" restored to ${result.path}`);
-  printLine(`files: ${result.files}, folders: ${result.folders}, symlinks: ${result.symlinks}`);
-  printLine(
-    `wrote ${formatBytes(result.bytes)}, received ${
-      formatBytes(result.bytesReceived)
-    }, every chunk verified, in ${formatSeconds(seconds)}`,
-  );
+  report.print({ snapshot: record.id, set: record.set, dest, format, seconds }, result);
+  if (!dryRun) report.checkComplete(result);
 }
 
 /** The `pull` command. */
 export const pullCommand: Command = {
   name: "pull",
   summary: "Restore a snapshot into a folder, a .zip or a .tar",
-  usage:
-    "pull DEST [--name SET] [--snapshot ID|latest] [--preserve-special-bits] [client options] [--json]",
+  usage: "pull DEST [--name SET] [--snapshot ID|latest] [--overwrite MODE] [--delete] " +
+    "[--dry-run] [--preserve-special-bits] [client options] [--json]",
   description:
     "Restores a snapshot (default: the latest of the set; the set may be left out when you have\n" +
     "one) into the folder DEST, as DEST/NAME (NAME: the file or folder that was pushed), or\n" +
     "writes a zip or tar archive holding NAME when DEST ends in .zip or .tar.\n" +
-    "Every chunk is verified before it is written; data that does not verify stops the pull\n" +
-    "with exit code 4, naming the file. Into a folder, setuid and setgid bits are dropped\n" +
-    "unless --preserve-special-bits (as tar does without -p); a zip or tar keeps the modes\n" +
-    "as recorded, and its extractor applies its own policy.",
+    "\n" +
+    "A pull does not write over anything unless told to: it refuses when DEST/NAME exists (an\n" +
+    "empty folder aside) or the archive file exists. --overwrite says what happens to each path\n" +
+    "that is taken: always replaces it; if-changed replaces it unless it is a file of the same\n" +
+    "size, mtime and mode (or a symlink to the same target); if-newer replaces it when the\n" +
+    "snapshot's is newer; never keeps it. Files kept are not fetched. A real folder where the\n" +
+    "snapshot has a folder is kept and restored into; a folder that is not empty where the\n" +
+    "snapshot has a file is replaced only with --delete, which also removes what DEST/NAME\n" +
+    "holds that the snapshot does not. Symlinks are never followed. --dry-run lists what would\n" +
+    "be created, overwritten, skipped and deleted, and fetches and writes nothing. An existing\n" +
+    "archive is replaced only with --overwrite always.\n" +
+    "\n" +
+    "Every chunk is verified before it is written. Into a folder, a file whose data is missing\n" +
+    "or damaged is left out and named on stderr, every other file is restored, and the pull\n" +
+    "exits 4 at the end. A zip or tar is written whole or not at all: a damaged file stops it\n" +
+    "with exit 4 and no archive. Into a folder, setuid and setgid bits are dropped unless\n" +
+    "--preserve-special-bits (as tar does without -p); a zip or tar keeps the modes as\n" +
+    "recorded, and its extractor applies its own policy.",
   examples: [
     "pull ~/restored                      # the latest snapshot, into ~/restored/NAME",
+    "pull ~/restored --overwrite if-changed --delete --dry-run   # what an update would do",
     "pull docs.zip --name docs --snapshot 4f2a",
   ],
   flags: {
@@ -149,6 +176,19 @@ export const pullCommand: Command = {
       type: "string",
       value: "ID",
       help: "A snapshot id (or prefix), or latest (default)",
+    },
+    overwrite: {
+      type: "string",
+      value: "MODE",
+      help: "always, if-changed, if-newer or never (default: refuse a destination that is taken)",
+    },
+    delete: {
+      type: "boolean",
+      help: "Remove what DEST/NAME holds that the snapshot does not (folders only)",
+    },
+    "dry-run": {
+      type: "boolean",
+      help: "List what would be created, overwritten, skipped and deleted; change nothing",
     },
     "preserve-special-bits": {
       type: "boolean",

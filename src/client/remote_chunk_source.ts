@@ -16,7 +16,12 @@ import { releaseBytes } from "../release_bytes.ts";
 import { ChunkOpener, type OpenedChunk } from "./_chunk_opener.ts";
 import { Fifo } from "../fifo.ts";
 import { OpenPool } from "./_open_pool.ts";
-import { type ChunkSource, type ChunkWant, MissingChunkError } from "./chunk_source.ts";
+import {
+  type ChunkItem,
+  type ChunkSource,
+  type ChunkWant,
+  MissingChunkError,
+} from "./chunk_source.ts";
 
 /** Tuning of a `RemoteChunkSource`. */
 export interface RemoteChunkSourceOptions {
@@ -36,7 +41,7 @@ export interface RemoteChunkSourceOptions {
   openWorkers?: number;
 }
 
-type Slot = { plain: Uint8Array } | { error: Error };
+type Slot = { plain: Uint8Array } | { error: IntegrityError };
 
 /** Blob bytes one request asks for: a quarter of a frame, so that replies hold every id asked. */
 const REPLY_BYTES = 4 * 1024 * 1024;
@@ -70,8 +75,8 @@ export class RemoteChunkSource implements ChunkSource {
     this.#aheadBytes = options.aheadBytes ?? 4 * 1024 * 1024;
   }
 
-  /** The verified plaintext of each wanted chunk, in order (see `ChunkSource`). */
-  async *fetch(chunks: Iterable<ChunkWant>): AsyncGenerator<Uint8Array> {
+  /** The verified plaintext of each wanted chunk, or why it has none, in order (see `ChunkSource`). */
+  async *fetch(chunks: Iterable<ChunkWant>): AsyncGenerator<ChunkItem> {
     const fetcher = new Fetcher(this, chunks[Symbol.iterator]());
     try {
       for (let hex = fetcher.next(); hex !== null; hex = fetcher.next()) {
@@ -225,8 +230,13 @@ class Fetcher {
     return this.#order.shift();
   }
 
-  /** The plaintext of `hex` (from `next`), once fetched. @throws {IntegrityError} when it did not verify */
-  async take(hex: string): Promise<Uint8Array> {
+  /**
+   * The plaintext of `hex` (from `next`) once fetched, or the IntegrityError saying why it has
+   * none (given for each use of the id).
+   *
+   * @throws what made fetching stop (a failed request)
+   */
+  async take(hex: string): Promise<ChunkItem> {
     while (!this.#ready.has(hex)) {
       if (this.#failure !== null) throw this.#failure;
       this.#wanted = hex;
@@ -235,11 +245,13 @@ class Fetcher {
     }
     this.#wanted = null;
     const slot = this.#ready.get(hex)!;
-    if ("error" in slot) throw slot.error;
     const wanted = this.#ids.get(hex)!;
-    if (--wanted.uses > 0) return slot.plain.slice(); // the consumer may free what it gets
+    if (--wanted.uses > 0) {
+      return "error" in slot ? slot.error : slot.plain.slice(); // the consumer may free what it gets
+    }
     this.#ids.delete(hex);
     this.#ready.delete(hex);
+    if ("error" in slot) return slot.error;
     this.#heldBytes -= slot.plain.length;
     this.#pump();
     return slot.plain;

@@ -4,7 +4,7 @@ import { decodeMessage, encodeMessage, MessageType, type Payloads } from "../pro
 import { BlobSealer, ChunkIdHasher } from "../format/blob_crypto.ts";
 import { toHex } from "../format/chunk_id.ts";
 import { deriveRepositoryKeys, newMasterKey } from "../format/master_key.ts";
-import type { ChunkWant } from "./chunk_source.ts";
+import { type ChunkItem, type ChunkWant, MissingChunkError } from "./chunk_source.ts";
 import { type ChunkFetcher, RemoteChunkSource } from "./remote_chunk_source.ts";
 
 const keys = deriveRepositoryKeys(newMasterKey());
@@ -46,8 +46,8 @@ function wants(ids: Uint8Array[], sizes?: number[]): ChunkWant[] {
   return ids.map((id, i) => sizes === undefined ? { id } : { id, plainSize: sizes[i]! });
 }
 
-async function collect(source: RemoteChunkSource, ids: Uint8Array[]): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
+async function collect(source: RemoteChunkSource, ids: Uint8Array[]): Promise<ChunkItem[]> {
+  const out: ChunkItem[] = [];
   for await (const plain of source.fetch(wants(ids))) out.push(plain);
   return out;
 }
@@ -98,7 +98,7 @@ Deno.test("RemoteChunkSource.fetch() yields the chunks read before the caller's 
     for (const id of ids.slice(0, 20)) yield { id };
     throw new RangeError("unsafe entry");
   }
-  const got: Uint8Array[] = [];
+  const got: ChunkItem[] = [];
   await assert.rejects(async () => {
     for await (const plain of new RemoteChunkSource(server, keys).fetch(failing())) got.push(plain);
   }, (e) => e instanceof RangeError && e.message === "unsafe entry");
@@ -126,24 +126,28 @@ Deno.test("RemoteChunkSource.fetch() never stalls when replies are cut short and
   }
 });
 
-Deno.test("RemoteChunkSource.fetch() throws IntegrityError at a chunk that does not verify or is missing", async () => {
+Deno.test("RemoteChunkSource.fetch() yields an IntegrityError for each use of a chunk that does not verify or is missing, and goes on", async () => {
   const chunks = Array.from({ length: 5 }, (_, i) => chunk(i, 2000));
   const { server, ids, blobs } = fakeServer(chunks, 100);
-  const bad = blobs.get(toHex(ids[2]!))!;
-  bad[40]! ^= 1;
-  const got: Uint8Array[] = [];
-  await assert.rejects(async () => {
-    for await (const plain of new RemoteChunkSource(server, keys).fetch(wants(ids))) {
-      got.push(plain);
-    }
-  }, IntegrityError);
-  assert.equal(got.length, 2, "the chunks before the bad one were yielded");
-
+  blobs.get(toHex(ids[2]!))![40]! ^= 1;
   blobs.delete(toHex(ids[1]!));
-  await assert.rejects(
-    () => collect(new RemoteChunkSource(server, keys), ids),
-    (e) => e instanceof IntegrityError && /does not have it \(missing or damaged\)/.test(e.message),
-  );
+  const got = await collect(new RemoteChunkSource(server, keys, { idsPerRequest: 2 }), [
+    ...ids,
+    ids[2]!,
+    ids[1]!,
+    ids[4]!,
+  ]);
+  assert.equal(got.length, 8);
+  for (const i of [0, 3, 4]) assert.deepEqual(got[i], chunks[i]);
+  assert.deepEqual(got[7], chunks[4]);
+  for (const i of [2, 5]) {
+    assert.ok(got[i] instanceof IntegrityError && !(got[i] instanceof MissingChunkError));
+  }
+  for (const i of [1, 6]) {
+    const item = got[i];
+    assert.ok(item instanceof MissingChunkError, String(item));
+    assert.match(item.message, /does not have it \(missing or damaged\)/);
+  }
 });
 
 Deno.test("RemoteChunkSource.fetch() sizes requests by the plaintext guesses it is given", async () => {
@@ -159,7 +163,7 @@ Deno.test("RemoteChunkSource.fetch() sizes requests by the plaintext guesses it 
     },
   };
   const source = new RemoteChunkSource(counting, keys);
-  const got: Uint8Array[] = [];
+  const got: ChunkItem[] = [];
   for await (const plain of source.fetch(wants(ids.slice(0, 64)))) got.push(plain);
   asked.length = 0;
   const sizes = large.map((plain) => plain.length);
@@ -175,11 +179,11 @@ Deno.test("RemoteChunkSource.fetch() with open workers yields the same chunks an
   try {
     assert.deepEqual(await collect(source, [...ids, ids[5]!]), [...chunks, chunks[5]!]);
     blobs.get(toHex(ids[30]!))![40]! ^= 1;
-    const got: Uint8Array[] = [];
-    await assert.rejects(async () => {
-      for await (const plain of source.fetch(wants(ids))) got.push(plain);
-    }, (e) => e instanceof IntegrityError && /Cannot verify chunk/.test(e.message));
-    assert.equal(got.length, 30, "the chunks before the bad one were yielded");
+    const got = await collect(source, ids);
+    assert.equal(got.length, 40);
+    const bad = got[30];
+    assert.ok(bad instanceof IntegrityError && /Cannot verify chunk/.test(bad.message));
+    assert.deepEqual(got.slice(31), chunks.slice(31), "the chunks after the bad one follow");
   } finally {
     source.close();
   }

@@ -6,7 +6,10 @@
  * path through a symlink: an archive must not carry a "zip slip" to whoever extracts it); file
  * content streams chunk by chunk, verified, never a whole file in memory; the archive is written
  * to `DEST.partial-RANDOM` and renamed to DEST only when complete, so a failed export never
- * leaves a complete-looking archive.
+ * leaves a complete-looking archive; an archive is never short of a file either: a file whose
+ * data is missing or damaged stops the export, and no archive is written (a pull into a folder
+ * restores every file that verifies); an existing DEST is replaced only with `overwrite:
+ * "always"`.
  *
  * Zip: entries are stored (level 0) by default — deflate in zip.js is several times slower than
  * storing (docs/PERFORMANCE.md), the archive is a transport format the user can compress again,
@@ -21,6 +24,7 @@
  *
  * @module
  */
+import { BurrowError, IntegrityError } from "../errors.ts";
 import { nsToMs } from "../fs_times.ts";
 import { TextReader, ZipWriter } from "@zip.js/zip.js";
 // @ts-types="@types/tar-stream"
@@ -29,17 +33,23 @@ import type { TreeEntry } from "../format/snapshot_model.ts";
 import { writeAllSync } from "../restore/write_all.ts";
 import { writeThroughPartial } from "./_partial_file.ts";
 import {
+  DamagedFileError,
+  emptyTotals,
+  quotePath,
   readTree,
   type TreeItem,
   type TreeProgress,
   type TreeTotals,
 } from "../restore/tree_reader.ts";
+import type { OverwriteMode } from "../restore/restorer.ts";
 import type { ChunkSource } from "../client/chunk_source.ts";
 
-/** Options of the exporters: progress callbacks, and the zip deflate level (default 0). */
+/** Options of the exporters: progress callbacks, what to do with an existing DEST, zip level. */
 export interface ExportOptions extends TreeProgress {
   /** Zip only: deflate level 0 (stored, default) to 9. */
   level?: number;
+  /** An existing archive at DEST is replaced only with "always"; anything else refuses. */
+  overwrite?: OverwriteMode | undefined;
 }
 
 /** What an export wrote: counts of files, folders, symlinks and bytes of file content. */
@@ -52,8 +62,41 @@ const ZIP64_FROM = 0xffff0000;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 
-function emptyTotals(): TreeTotals {
-  return { files: 0, folders: 0, symlinks: 0, bytes: 0 };
+/**
+ * What writing an archive at `dest` does: "create" it, or "overwrite" what is there (only with
+ * `overwrite` "always").
+ *
+ * @throws {BurrowError} CONFLICT when `dest` exists and `overwrite` is not "always", or is a folder
+ */
+export function archiveDestAction(
+  dest: string,
+  overwrite: OverwriteMode | undefined,
+): "create" | "overwrite" {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(dest);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "create";
+    throw error;
+  }
+  const problem = info.isDirectory
+    ? "it is a folder; give another name"
+    : overwrite === "always"
+    ? undefined
+    : "it exists; add --overwrite always to replace it, or give another name";
+  if (problem === undefined) return "overwrite";
+  throw new BurrowError("CONFLICT", `Cannot write ${quotePath(dest)}: ${problem}`);
+}
+
+/** An export that met a damaged file says that no archive was written, and what to do. */
+function archiveFailure(dest: string, error: unknown): unknown {
+  if (!(error instanceof DamagedFileError)) return error;
+  return new IntegrityError(
+    `Cannot write ${quotePath(dest)}: ${quotePath(error.path)}: ${error.problem}; ` +
+      "no archive was written (a pull into a folder restores every file that verifies; " +
+      "run burrow check)",
+    { cause: error },
+  );
 }
 
 /** A WritableStream that writes to `file` with sync calls. */
@@ -98,7 +141,8 @@ async function addZipEntry(zip: ZipWriter<unknown>, item: TreeItem, level: numbe
 /**
  * Writes the tree as a zip archive at `destFile` (replacing it only on success).
  *
- * @throws {IntegrityError} for an unsafe entry, a chunk that does not verify or a size mismatch
+ * @throws {BurrowError} CONFLICT when `destFile` exists (see `archiveDestAction`)
+ * @throws {IntegrityError} for an unsafe entry, or a file whose data is missing or damaged
  */
 export async function exportZip(
   entries: Entries,
@@ -106,6 +150,7 @@ export async function exportZip(
   destFile: string,
   options: ExportOptions = {},
 ): Promise<ExportResult> {
+  archiveDestAction(destFile, options.overwrite);
   const totals = emptyTotals();
   const level = options.level ?? 0;
   await writeThroughPartial(destFile, async (file) => {
@@ -114,7 +159,7 @@ export async function exportZip(
       await addZipEntry(zip, item, level);
     }
     await zip.close();
-  });
+  }).catch((error) => Promise.reject(archiveFailure(destFile, error)));
   return { ...totals };
 }
 
@@ -181,7 +226,8 @@ async function copyPack(pack: tar.Pack, file: Deno.FsFile): Promise<void> {
 /**
  * Writes the tree as a tar archive at `destFile` (replacing it only on success).
  *
- * @throws {IntegrityError} for an unsafe entry, a chunk that does not verify or a size mismatch
+ * @throws {BurrowError} CONFLICT when `destFile` exists (see `archiveDestAction`)
+ * @throws {IntegrityError} for an unsafe entry, or a file whose data is missing or damaged
  */
 export async function exportTar(
   entries: Entries,
@@ -189,6 +235,7 @@ export async function exportTar(
   destFile: string,
   options: ExportOptions = {},
 ): Promise<ExportResult> {
+  archiveDestAction(destFile, options.overwrite);
   const totals = emptyTotals();
   await writeThroughPartial(destFile, async (file) => {
     const pack = tar.pack();
@@ -206,6 +253,6 @@ export async function exportTar(
       throw error;
     }
     await copied;
-  });
+  }).catch((error) => Promise.reject(archiveFailure(destFile, error)));
   return { ...totals };
 }

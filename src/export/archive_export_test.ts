@@ -21,7 +21,7 @@ Deno.test("exportZip() writes a zip that zip.js and unzip read back", async () =
   await inTempDir(async (dir) => {
     const { source, entries } = sampleTree();
     const result = await exportZip(entries, source, `${dir}/out.zip`);
-    assert.deepEqual(result, { files: 5, folders: 4, symlinks: 2, bytes: 71_322 });
+    assert.deepEqual(result, { files: 5, folders: 4, symlinks: 2, bytes: 71_322, filesDamaged: 0 });
     const reader = new ZipReader(new Uint8ArrayReader(Deno.readFileSync(`${dir}/out.zip`)));
     const read = await reader.getEntries();
     await reader.close();
@@ -53,7 +53,7 @@ Deno.test("exportTar() writes a tar that system tar lists and extracts", async (
     const old = { ...entries[0]!, path: "old", mtimeNs: -86_400_500_000_000n };
     const all = [...entries, old];
     const result = await exportTar(all, source, `${dir}/out.tar`);
-    assert.deepEqual(result, { files: 5, folders: 5, symlinks: 2, bytes: 71_322 });
+    assert.deepEqual(result, { files: 5, folders: 5, symlinks: 2, bytes: 71_322, filesDamaged: 0 });
     const listing = await runCommand("tar", ["-tvf", `${dir}/out.tar`]);
     assert.ok(listing.includes(`docs/nested/${LONG_NAME}`), listing);
     assert.ok(listing.includes("abs-link -> /etc/passwd"), listing);
@@ -63,21 +63,53 @@ Deno.test("exportTar() writes a tar that system tar lists and extracts", async (
   });
 });
 
-Deno.test("exportZip() and exportTar() leave no archive when a chunk does not verify", async () => {
+Deno.test("exportZip() and exportTar() leave no archive when a chunk does not verify, and keep the one there", async () => {
   await inTempDir(async (dir) => {
     const source = new MemoryChunkSource();
     const bad = fileEntry(source, "bad.bin", [100, 200, 300]);
     source.bad.add(toHex(bad.chunks[1] ?? chunkId(0)));
-    const entries = [fileEntry(source, "good.txt", [10]), bad];
+    const entries = [fileEntry(source, "good.txt", [10]), bad, fileEntry(source, "after", [5])];
     for (const exporter of [exportZip, exportTar]) {
       Deno.writeTextFileSync(`${dir}/out`, "previous archive");
-      await assert.rejects(exporter(entries, source, `${dir}/out`), (error: unknown) => {
-        assert.ok(error instanceof IntegrityError, String(error));
-        assert.equal(error.message, `Cannot restore "bad.bin": chunk 1 does not verify`);
-        return true;
-      });
+      await assert.rejects(
+        exporter(entries, source, `${dir}/out`, { overwrite: "always" }),
+        (error: unknown) => {
+          assert.ok(error instanceof IntegrityError, String(error));
+          assert.equal(
+            error.message,
+            `Cannot write "${dir}/out": "bad.bin": chunk 1 does not verify; no archive was ` +
+              "written (a pull into a folder restores every file that verifies; run burrow check)",
+          );
+          return true;
+        },
+      );
       assert.equal(Deno.readTextFileSync(`${dir}/out`), "previous archive");
       assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["out"]);
+    }
+  });
+});
+
+Deno.test("exportZip() and exportTar() replace an existing archive only with overwrite always", async () => {
+  await inTempDir(async (dir) => {
+    const { source, entries } = sampleTree();
+    Deno.mkdirSync(`${dir}/folder.zip`);
+    for (const exporter of [exportZip, exportTar]) {
+      Deno.writeTextFileSync(`${dir}/out`, "previous archive");
+      for (const overwrite of [undefined, "never", "if-changed", "if-newer"] as const) {
+        await assert.rejects(
+          exporter(entries, source, `${dir}/out`, { overwrite }),
+          /^BurrowError: Cannot write ".*\/out": it exists; add --overwrite always to replace it/,
+        );
+      }
+      assert.equal(source.asked, 0, "nothing fetched");
+      assert.equal(Deno.readTextFileSync(`${dir}/out`), "previous archive");
+      await exporter(entries, source, `${dir}/out`, { overwrite: "always" });
+      assert.notEqual(Deno.readTextFileSync(`${dir}/out`), "previous archive");
+      await assert.rejects(
+        exporter(entries, source, `${dir}/folder.zip`, { overwrite: "always" }),
+        /Cannot write ".*\/folder\.zip": it is a folder; give another name/,
+      );
+      source.asked = 0;
     }
   });
 });

@@ -24,6 +24,21 @@ function climbs(path: string): boolean {
   return path.startsWith("/") || path.split("/").includes("..");
 }
 
+/**
+ * Accepts a relative path that stays where it is put (no `..`, no absolute, empty or invalid
+ * part); says nothing of its parents.
+ *
+ * @throws {IntegrityError} "Cannot restore "PATH": …"
+ */
+export function checkEntryPath(path: string): void {
+  const problem = entryPathProblem(path);
+  if (problem !== undefined) {
+    throw new IntegrityError(
+      `Cannot restore ${quoteName(path)}: ${climbs(path) ? `it would leave ${DEST}` : problem}`,
+    );
+  }
+}
+
 /** Tracks the entries of one restore or export and refuses unsafe ones. */
 export class EntryGuard {
   readonly #types = new Map<string, EntryType>();
@@ -35,12 +50,7 @@ export class EntryGuard {
    */
   check(entry: TreeEntry): void {
     const path = typeof entry.path === "string" ? entry.path : String(entry.path);
-    const problem = entryPathProblem(path);
-    if (problem !== undefined) {
-      throw new IntegrityError(
-        `Cannot restore ${quoteName(path)}: ${climbs(path) ? `it would leave ${DEST}` : problem}`,
-      );
-    }
+    checkEntryPath(path);
     try {
       validateEntry(entry);
     } catch (error) {

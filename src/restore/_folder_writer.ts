@@ -5,7 +5,9 @@
  * Invariants: nothing is written outside the root. Parents are safe by construction: the guard
  * only lets through entries whose parent is a folder entry restored earlier, and a folder is
  * restored by `mkdir` (which never follows a link) or, when something is already there, by an
- * lstat that keeps only a real folder and replaces anything else. Files and symlinks are created
+ * lstat that keeps only a real folder and replaces anything else; a folder the plan says must
+ * give way to a file or symlink is removed with what it holds (`clear`, which never follows a
+ * symlink). Files and symlinks are created
  * under a fresh temp name (`createNew`, which never follows a link) in the target folder, get
  * their mode and mtime, and only then are renamed over the final name, so a complete-looking
  * name always holds verified content (files by the restore workers, see `fileTarget`). Files are
@@ -25,7 +27,8 @@ import { isRestorePartialName, removePartials } from "./partial_sweep.ts";
 interface PendingFolder {
   path: string;
   mode: number;
-  mtimeNs: bigint;
+  /** Left as the file system has it when undefined. */
+  mtimeNs: bigint | undefined;
 }
 
 /** Restores entries under one root folder (an absolute, resolved path). */
@@ -46,9 +49,10 @@ export class FolderWriter {
 
   /**
    * Creates a folder (or keeps a real one already there, removing the partial files a killed
-   * restore left in it) writable for the rest of the run.
+   * restore left in it) writable for the rest of the run. A folder kept `asItIs` gets its own
+   * mode back at the end, not the entry's, and no mtime.
    */
-  makeFolder(entry: TreeEntry): void {
+  makeFolder(entry: TreeEntry, asItIs = false): void {
     const path = this.#absolute(entry.path);
     try {
       Deno.mkdirSync(path, { mode: 0o700 });
@@ -56,10 +60,13 @@ export class FolderWriter {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       const info = Deno.lstatSync(path);
       if (info.isDirectory && !info.isSymlink) {
-        if (info.mode !== null && (info.mode & 0o700) !== 0o700) {
-          Deno.chmodSync(path, (info.mode & 0o7777) | 0o700);
-        }
+        const mode = (info.mode ?? 0o700) & 0o7777;
+        if ((mode & 0o700) !== 0o700) Deno.chmodSync(path, mode | 0o700);
         removePartials(path, isRestorePartialName);
+        if (asItIs) {
+          if ((mode & 0o700) !== 0o700) this.#folders.push({ path, mode, mtimeNs: undefined });
+          return;
+        }
       } else {
         Deno.removeSync(path);
         Deno.mkdirSync(path, { mode: 0o700 });
@@ -75,6 +82,18 @@ export class FolderWriter {
    */
   fileTarget(entry: TreeEntry): { temp: string; path: string } {
     return { temp: this.#tempPath(entry.path), path: this.#absolute(entry.path) };
+  }
+
+  /**
+   * Removes what is at `entry`'s path (a folder, with what it holds), so that the file or
+   * symlink can take its place; a symlink there is removed itself, never followed.
+   */
+  clear(entry: TreeEntry): void {
+    try {
+      Deno.removeSync(this.#absolute(entry.path), { recursive: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
   }
 
   /** Creates a symlink (target stored as is, never followed) and sets its mtime where possible. */
@@ -101,7 +120,7 @@ export class FolderWriter {
     for (const folder of folders) {
       try {
         Deno.chmodSync(folder.path, folder.mode);
-        setModificationTime(folder.path, folder.mtimeNs);
+        if (folder.mtimeNs !== undefined) setModificationTime(folder.path, folder.mtimeNs);
       } catch (error) {
         const relative = folder.path.slice(this.#root.length + 1);
         onWarning?.(relative, `cannot set mode and mtime: ${(error as Error).message}`);

@@ -8,7 +8,12 @@ import assert from "node:assert/strict";
 import { IntegrityError } from "../errors.ts";
 import { toHex } from "../format/chunk_id.ts";
 import type { EntryType, TreeEntry } from "../format/snapshot_model.ts";
-import type { ChunkSource, ChunkWant } from "../client/chunk_source.ts";
+import {
+  type ChunkItem,
+  type ChunkSource,
+  type ChunkWant,
+  MissingChunkError,
+} from "../client/chunk_source.ts";
 
 /** A deterministic 32-byte chunk id for tests. */
 export function chunkId(n: number): Uint8Array {
@@ -42,17 +47,22 @@ export class MemoryChunkSource implements ChunkSource {
     return id;
   }
 
-  /** Yields each chunk in order; throws IntegrityError at a bad or unknown one. */
-  async *fetch(chunks: Iterable<ChunkWant>): AsyncGenerator<Uint8Array> {
+  /** Ids asked for, over every fetch. */
+  asked = 0;
+
+  /** Yields each chunk in order; an IntegrityError for a bad one, a MissingChunkError for an unknown one. */
+  async *fetch(chunks: Iterable<ChunkWant>): AsyncGenerator<ChunkItem> {
     this.fetches++;
     for (const { id } of chunks) {
+      this.asked++;
       const key = toHex(id);
       const bytes = this.chunks.get(key);
-      if (bytes === undefined || this.bad.has(key)) {
-        throw new IntegrityError(`Cannot open chunk ${key.slice(0, 12)}: it does not verify`);
-      }
       await Promise.resolve();
-      yield bytes.slice(); // each item is the caller's own (see ChunkSource)
+      if (bytes === undefined) {
+        yield new MissingChunkError(`Cannot read chunk ${key.slice(0, 12)}: it is not here`);
+      } else if (this.bad.has(key)) {
+        yield new IntegrityError(`Cannot open chunk ${key.slice(0, 12)}: it does not verify`);
+      } else yield bytes.slice(); // each item is the caller's own (see ChunkSource)
     }
   }
 }

@@ -32,11 +32,14 @@ async function assertRefused(
   pattern: RegExp,
   source = new MemoryChunkSource(),
 ): Promise<void> {
-  await assert.rejects(restoreToFolder(entries, source, dest), (error: unknown) => {
-    assert.ok(error instanceof IntegrityError, String(error));
-    assert.match(error.message, pattern);
-    return true;
-  });
+  await assert.rejects(
+    restoreToFolder(entries, source, dest, { overwrite: "always" }),
+    (error: unknown) => {
+      assert.ok(error instanceof IntegrityError, String(error));
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
 }
 
 Deno.test("restoreToFolder() restores a tree with modes, mtimes, symlinks and empty folders", async () => {
@@ -47,14 +50,25 @@ Deno.test("restoreToFolder() restores a tree with modes, mtimes, symlinks and em
       onProgress: (p) => progress.push(p),
     });
     assertTree(`${dir}/new/dest`, source, entries);
-    assert.deepEqual(result, { files: 5, folders: 4, symlinks: 2, bytes: 71_322 });
+    assert.deepEqual(result, {
+      files: 5,
+      folders: 4,
+      symlinks: 2,
+      bytes: 71_322,
+      filesDamaged: 0,
+      created: 11,
+      overwritten: 0,
+      skipped: 0,
+      deleted: 0,
+      conflicts: 0,
+    });
     assert.deepEqual(progress.at(-1), { files: 5, bytes: 71_322, current: "top.txt" });
     assert.deepEqual(listTree(`${dir}/new/dest`), entries.map((e) => e.path).sort());
     assert.equal(source.fetches, 1);
   });
 });
 
-Deno.test("restoreToFolder() replaces existing files and a symlink where a folder goes", async () => {
+Deno.test("restoreToFolder() with overwrite always replaces existing files and a symlink where a folder goes", async () => {
   await inTempDir(async (dir) => {
     const outside = `${dir}/outside`;
     Deno.mkdirSync(outside);
@@ -62,9 +76,16 @@ Deno.test("restoreToFolder() replaces existing files and a symlink where a folde
     Deno.writeTextFileSync(`${dir}/dest/top.txt`, "old content that is longer");
     Deno.symlinkSync(outside, `${dir}/dest/docs`);
     const { source, entries } = sampleTree();
-    await restoreToFolder(entries, source, `${dir}/dest`);
+    await assert.rejects(
+      restoreToFolder(entries, source, `${dir}/dest`),
+      /Cannot restore into ".*\/dest\/docs": it exists; choose .* --overwrite/,
+    );
+    assert.equal(source.asked, 0, "nothing fetched");
+    assert.deepEqual(listTree(`${dir}/dest`), ["docs", "top.txt"]);
+    const result = await restoreToFolder(entries, source, `${dir}/dest`, { overwrite: "always" });
     assertTree(`${dir}/dest`, source, entries);
     assert.deepEqual(listTree(outside), []);
+    assert.equal(result.overwritten, 2);
   });
 });
 
@@ -100,30 +121,56 @@ Deno.test("restoreToFolder() refuses paths that would leave DEST and writes noth
   });
 });
 
-Deno.test("restoreToFolder() removes a file whose chunk does not verify", async () => {
+/** Restores `entries` into `dest`, returning the result and the damaged files' messages. */
+async function restoreCollecting(entries: TreeEntry[], source: MemoryChunkSource, dest: string) {
+  const damaged: string[] = [];
+  const result = await restoreToFolder(entries, source, dest, {
+    onDamaged: (damage) => damaged.push(damage.message),
+  });
+  return { result, damaged };
+}
+
+Deno.test("restoreToFolder() leaves out each file whose chunk does not verify or is missing, and restores the others", async () => {
   await inTempDir(async (dir) => {
     const source = new MemoryChunkSource();
     const good = fileEntry(source, "good.txt", [10]);
     const bad = fileEntry(source, "bad file.bin", [100, 200, 300, 400]);
+    const twin = { ...bad, path: "twin.bin" }; // shares every chunk of the bad one
+    const lost = fileEntry(source, "lost.bin", [50, 60]);
+    const after = fileEntry(source, "after.txt", [20]);
     source.bad.add(toHex(bad.chunks[3] ?? chunkId(0)));
-    await assertRefused(
-      dir,
-      [good, bad],
-      /^Cannot restore "bad file\.bin": chunk 3 does not verify$/,
+    source.chunks.delete(toHex(lost.chunks[0] ?? chunkId(0)));
+    const { result, damaged } = await restoreCollecting(
+      [good, bad, twin, lost, after],
       source,
+      dir,
     );
-    assert.deepEqual(listTree(dir), ["good.txt"]);
+    assert.deepEqual(damaged, [
+      'Cannot restore "bad file.bin": chunk 3 does not verify',
+      'Cannot restore "twin.bin": chunk 3 does not verify',
+      'Cannot restore "lost.bin": chunk 0 is missing or damaged on the server',
+    ]);
+    assert.deepEqual(listTree(dir), ["after.txt", "good.txt"], "no partial file is left");
+    assert.equal(result.files, 2);
+    assert.equal(result.filesDamaged, 3);
+    assert.equal(result.bytes, 30);
+    assert.deepEqual(Deno.readFileSync(`${dir}/after.txt`), contentOf(source, after));
   });
 });
 
-Deno.test("restoreToFolder() refuses a file whose chunks do not add up to its size", async () => {
+Deno.test("restoreToFolder() leaves out a file whose chunks do not add up to its size", async () => {
   await inTempDir(async (dir) => {
     const source = new MemoryChunkSource();
     const short = { ...fileEntry(source, "short", [5]), size: 10 };
-    await assertRefused(dir, [short], /"short": its chunks hold 5 bytes, not 10/, source);
-    const long = { ...fileEntry(source, "long", [5, 5]), size: 7 };
-    await assertRefused(dir, [long], /"long": its chunks hold more than 7 bytes/, source);
-    assert.deepEqual(listTree(dir), []);
+    const long = { ...fileEntry(source, "long", [5, 5, 5]), size: 7 };
+    const fine = fileEntry(source, "fine", [3]);
+    const { result, damaged } = await restoreCollecting([short, long, fine], source, dir);
+    assert.deepEqual(damaged, [
+      'Cannot restore "short": its chunks hold 5 bytes, not 10',
+      'Cannot restore "long": its chunks hold more than 7 bytes, not 7',
+    ]);
+    assert.deepEqual(listTree(dir), ["fine"]);
+    assert.equal(result.filesDamaged, 2);
   });
 });
 
@@ -152,6 +199,7 @@ Deno.test("restoreToFolder() streams a 100 MiB file, holding one chunk at a time
     const source = {
       async *fetch(wanted: Iterable<ChunkWant>): AsyncGenerator<Uint8Array> {
         for await (const plain of memory.fetch(wanted)) {
+          if (!(plain instanceof Uint8Array)) throw plain;
           mostAlive = Math.max(mostAlive, handedOut.filter((c) => c.byteLength > 0).length);
           handedOut.push(plain);
           yield plain;
@@ -204,7 +252,7 @@ Deno.test("restoreToFolder() removes partial files a killed restore left in fold
     }
     Deno.writeTextFileSync(`${dest}/docs/mine.txt`, "the user's own file");
     const { source, entries } = sampleTree();
-    await restoreToFolder(entries, source, dest);
+    await restoreToFolder(entries, source, dest, { overwrite: "always" });
     assertTree(dest, source, entries);
     const left = listTree(dest).filter((p) => !entries.some((e) => e.path === p));
     assert.deepEqual(left, ["docs/mine.txt", "untouched", `untouched/${partial("x")}`]);

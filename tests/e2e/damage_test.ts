@@ -72,7 +72,8 @@ Deno.test("damage: one missing or damaged file loses at most what needs it", asy
       await assertSameTree(sourceA, `${work}/out3/a`);
       const failed = await pull("b", `${work}/out4`);
       assert.equal(failed.code, 4, failed.stderr);
-      assert.match(failed.stderr, /missing or damaged on the server; run burrow check/);
+      assert.match(failed.stderr, /chunk \d+ is missing or damaged on the server$/m);
+      assert.match(failed.stderr, /could not be restored: .*; run burrow check$/m);
       assert.ok(!failed.stderr.includes(server.dataDir), "no server path reaches the client");
       const checked = await run(["check"]);
       assert.equal(checked.code, 4, checked.stderr);

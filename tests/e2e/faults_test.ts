@@ -18,6 +18,15 @@ async function packsUnder(dir: string): Promise<string[]> {
   return found.sort();
 }
 
+/** Flips one bit in the middle of the largest of `packs`. */
+async function flipMiddleByteOfLargest(packs: string[]): Promise<void> {
+  const sizes = await Promise.all(packs.map(async (p) => ({ p, size: (await Deno.stat(p)).size })));
+  const largest = sizes.sort((x, y) => y.size - x.size)[0]!;
+  const bytes = await Deno.readFile(largest.p);
+  bytes[Math.floor(bytes.length / 2)]! ^= 0x40;
+  await Deno.writeFile(largest.p, bytes);
+}
+
 async function loggedIn(server: TestServer, user: string, password: string) {
   const caCerts = [await Deno.readTextFile(server.caPath)];
   const c = await BurrowClient.connect({ hostname: "127.0.0.1", port: server.port, caCerts });
@@ -35,13 +44,7 @@ Deno.test("faults: a damaged chunk on the server makes pull exit 4 naming the fi
     await makeTree(`${work}/b`);
     assert.equal((await run(["push", `${work}/b`])).code, 0);
 
-    const sizes = await Promise.all(
-      packsOfA.map(async (p) => ({ p, size: (await Deno.stat(p)).size })),
-    );
-    const largest = sizes.sort((x, y) => y.size - x.size)[0]!;
-    const bytes = await Deno.readFile(largest.p);
-    bytes[Math.floor(bytes.length / 2)]! ^= 0x40;
-    await Deno.writeFile(largest.p, bytes);
+    await flipMiddleByteOfLargest(packsOfA);
 
     const bad = await run(["pull", `${work}/restore-a`, "--name", "a"]);
     assert.equal(bad.code, 4, bad.stderr);
@@ -54,7 +57,79 @@ Deno.test("faults: a damaged chunk on the server makes pull exit 4 naming the fi
   });
 });
 
-Deno.test("faults: a truncated pack makes pull exit 4 naming a file", async () => {
+Deno.test("faults: a damaged chunk costs only the files that need it: pull restores every other one, names each damaged file and exits 4", async () => {
+  await withServer(async (server, work) => {
+    const run = clientOf(server, "alice", "alice-pass");
+    await addUser(server, "alice", "alice-pass");
+    const source = `${work}/t`;
+    await Deno.mkdir(`${source}/small`, { recursive: true });
+    for (let i = 0; i < 60; i++) {
+      await Deno.writeTextFile(`${source}/small/f${String(i).padStart(3, "0")}.txt`, `file ${i}\n`);
+    }
+    // Two files with the same content share their chunks, which fill almost all of the pack.
+    const shared = new Uint8Array(4 * 1024 * 1024);
+    for (let i = 0; i < shared.length; i += 65536) {
+      crypto.getRandomValues(shared.subarray(i, i + 65536));
+    }
+    await Deno.writeFile(`${source}/twin-a.bin`, shared);
+    await Deno.writeFile(`${source}/twin-b.bin`, shared);
+    assert.equal((await run(["push", source])).code, 0);
+    await flipMiddleByteOfLargest(await packsUnder(`${server.dataDir}/repos/alice/chunks`));
+
+    const damaged =
+      /^error: Cannot restore "t\/twin-([ab])\.bin": chunk \d+ (does not verify|is missing or damaged on the server)$/;
+    const pulled = await run(["pull", `${work}/out`]);
+    assert.equal(pulled.code, 4, pulled.stderr);
+    const lines = pulled.stderr.trim().split("\n");
+    assert.deepEqual(
+      lines.filter((line) => line.startsWith("error: ")).map((line) => damaged.exec(line)?.[1])
+        .sort(),
+      ["a", "b"],
+      pulled.stderr,
+    );
+    assert.equal(
+      lines.at(-1),
+      "burrow: 2 files could not be restored: their data is missing or damaged; run burrow check",
+    );
+    for (let i = 0; i < 60; i++) {
+      const name = `f${String(i).padStart(3, "0")}.txt`;
+      assert.equal(await Deno.readTextFile(`${work}/out/t/small/${name}`), `file ${i}\n`);
+    }
+    const restored = [...Deno.readDirSync(`${work}/out/t`)].map((e) => e.name).sort();
+    assert.deepEqual(
+      restored,
+      ["small"],
+      "no file, partial or complete-looking, for a damaged one",
+    );
+
+    const json = await run(["pull", `${work}/out-json`, "--json"]);
+    assert.equal(json.code, 4, json.stderr);
+    const summary = JSON.parse(json.stdout);
+    assert.equal(summary.files, 60);
+    assert.equal(summary.filesDamaged, 2);
+    assert.deepEqual(
+      summary.damaged.map((d: { path: string }) => d.path).sort(),
+      ["t/twin-a.bin", "t/twin-b.bin"],
+    );
+    for (const d of summary.damaged) assert.ok(Number.isInteger(d.chunk), JSON.stringify(d));
+
+    for (const archive of ["out.zip", "out.tar"]) {
+      const refused = await run(["pull", `${work}/${archive}`]);
+      assert.equal(refused.code, 4, refused.stderr);
+      assert.match(
+        refused.stderr,
+        new RegExp(
+          `Cannot write ".*/${
+            archive.replace(".", "\\.")
+          }": "t/twin-[ab]\\.bin": chunk \\d+ .*; no archive was written`,
+        ),
+      );
+      await assert.rejects(Deno.lstat(`${work}/${archive}`), Deno.errors.NotFound);
+    }
+  });
+});
+
+Deno.test("faults: a truncated pack makes pull exit 4 naming the file, after restoring the others", async () => {
   await withServer(async (server, work) => {
     const run = clientOf(server, "alice", "alice-pass");
     await addUser(server, "alice", "alice-pass");
@@ -72,13 +147,19 @@ Deno.test("faults: a truncated pack makes pull exit 4 naming a file", async () =
     await Deno.truncate(largest.p, Math.floor(largest.size / 2));
     const bad = await run(["pull", `${work}/restore`]);
     assert.equal(bad.code, 4, bad.stderr);
+    const lines = bad.stderr.trim().split("\n");
+    assert.equal(lines.length, 2, bad.stderr);
     assert.match(
-      bad.stderr,
-      /Cannot restore "a\/big\.bin": chunk \d+ is missing or damaged on the server; run burrow check/,
+      lines[0]!,
+      /^error: Cannot restore "a\/big\.bin": chunk \d+ is missing or damaged on the server$/,
+    );
+    assert.equal(
+      lines[1],
+      "burrow: 1 file could not be restored: its data is missing or damaged; run burrow check",
     );
     assert.doesNotMatch(bad.stderr, /\/repos\//, "no server path reaches the client");
     assert.match(server.stderrText(), /damaged chunk/);
-    assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+    await assertSameTree(`${work}/a/docs`, `${work}/restore/a/docs`);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * End to end: what a pull leaves in DEST. A pull killed mid-way leaves partial files that the next
- * pull into the same folder removes. Setuid and setgid bits are restored only when asked for.
+ * pull into the same folder (with --overwrite, since the folder is not empty) removes. Setuid and setgid bits are restored only when asked for.
  */
 import assert from "node:assert/strict";
 import { addUser, clientOf, spawnBurrow, withServer } from "./_harness.ts";
@@ -43,7 +43,9 @@ Deno.test("restore: the next pull into the same folder removes the partial files
     await pull.status;
     assert.ok((await partialFiles(dest)).size > 0, "the killed pull left a partial file");
 
-    const again = await run(["pull", dest]);
+    const refused = await run(["pull", dest]);
+    assert.equal(refused.code, 1, "DEST/NAME is not empty");
+    const again = await run(["pull", dest, "--overwrite", "if-changed"]);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual([...(await partialFiles(dest)).keys()], []);
     await assertSameTree(`${work}/big`, `${dest}/big`);
