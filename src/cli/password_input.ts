@@ -53,21 +53,32 @@ export async function promptPassword(label: string, confirm: boolean): Promise<s
   return checkPassword(first, `the ${label.toLowerCase()}`);
 }
 
+/** Bytes typed past the end of the line a prompt read: the start of the next prompt's answer. */
+let typedAhead: number[] = [];
+
 async function readHidden(prompt: string): Promise<string> {
   writePrompt(prompt);
   Deno.stdin.setRaw(true);
   const bytes: number[] = [];
   const buffer = new Uint8Array(64);
+  let pending = typedAhead;
+  typedAhead = [];
   try {
     for (;;) {
-      const n = await Deno.stdin.read(buffer);
-      if (n === null) break;
-      for (const byte of buffer.subarray(0, n)) {
+      for (let i = 0; i < pending.length; i++) {
+        const byte = pending[i]!;
         if (byte === 0x03) throw new UsageError("Cannot read the password: cancelled");
-        if (byte === 0x0d || byte === 0x0a) return new TextDecoder().decode(new Uint8Array(bytes));
+        if (byte === 0x0d || byte === 0x0a) {
+          const next = byte === 0x0d && pending[i + 1] === 0x0a ? i + 2 : i + 1;
+          typedAhead = pending.slice(next);
+          return new TextDecoder().decode(new Uint8Array(bytes));
+        }
         if (byte === 0x7f || byte === 0x08) bytes.pop();
         else if (bytes.length < MAX_PASSWORD_BYTES * 4) bytes.push(byte);
       }
+      const n = await Deno.stdin.read(buffer);
+      if (n === null) break;
+      pending = [...buffer.subarray(0, n)];
     }
     return new TextDecoder().decode(new Uint8Array(bytes));
   } finally {

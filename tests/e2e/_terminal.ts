@@ -9,6 +9,8 @@ import type { RunResult } from "./_harness.ts";
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 /** How long a line waits for the prompt it answers before the run is given up. */
 const PROMPT_TIMEOUT_MS = 60_000;
+/** How long a whole run may take before it is killed. */
+const RUN_TIMEOUT_MS = 120_000;
 
 /**
  * One line typed on the terminal: once the terminal has shown `prompt` (when given; after the
@@ -69,7 +71,10 @@ export async function burrowOnTerminal(
     await new Promise((resolve) => setTimeout(resolve, afterMs));
     await writer.write(new TextEncoder().encode(`${text}\r`));
   }
+  // A command that never ends (waiting for input that never comes) fails the test, not hangs it.
+  const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
   const status = await child.status;
+  clearTimeout(timer);
   await reading;
   await writer.close().catch(() => {});
   return { code: status.code, stdout: shown, stderr: await stderr };

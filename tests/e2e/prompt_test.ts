@@ -35,6 +35,17 @@ Deno.test("prompt: passwd asks for the current and the new password before it co
   });
 });
 
+Deno.test("prompt: a password and its repeat pasted in one go are both read", async () => {
+  await withServer(async (server) => {
+    await addUser(server, "carol", "carol-pass-1");
+    const result = await burrowOnTerminal(["passwd", ...server.clientArgs("carol")], [
+      { afterMs: 500, text: "carol-pass-1\rcarol-pass-2\rcarol-pass-2" },
+    ]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /password of "carol" changed/);
+  });
+});
+
 /** The lines a push drew on a terminal `columns` wide, escape sequences removed. */
 async function pushOnTerminal(
   server: TestServer,
