@@ -51,6 +51,11 @@ export type PullResult = RestoreResult & {
   /** The restored folder or file (DEST/NAME), or the archive written. */
   path: string;
   bytesReceived: number;
+  /**
+   * Chunks the server sent that did not open under the key, which it was told of and set aside:
+   * the next push of the files they belong to stores them again.
+   */
+  chunksSetAside: number;
 };
 
 /**
@@ -133,7 +138,7 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
       : { ...result, [archive === "create" ? "created" : "overwritten"]: 1 };
   if (archive !== undefined && options.dryRun) {
     options.onPlan?.({ action: archive, path: dest, type: "file" });
-    return { ...counted(emptyRestoreResult()), path: dest, bytesReceived: 0 };
+    return { ...counted(emptyRestoreResult()), path: dest, bytesReceived: 0, chunksSetAside: 0 };
   }
   const manifestSource = new RemoteChunkSource(client, repository.keys);
   // The open workers start (a new isolate, zstd's WebAssembly) while this thread reads the
@@ -155,8 +160,21 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
     const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;
     const bytesReceived = manifestSource.bytesReceived +
       (source === manifestSource ? 0 : source.bytesReceived);
-    return { ...counted(result), path, bytesReceived };
+    const chunksSetAside = await reportDamaged(client, [manifestSource, source]);
+    return { ...counted(result), path, bytesReceived, chunksSetAside };
+  } catch (error) {
+    await reportDamaged(client, [manifestSource, source]).catch(() => 0);
+    throw error;
   } finally {
     source.close();
   }
+}
+
+/** Tells the server of the blobs that did not open, so it sets them aside; resolves to how many. */
+async function reportDamaged(
+  client: BurrowClient,
+  sources: readonly RemoteChunkSource[],
+): Promise<number> {
+  const ids = [...new Set(sources)].flatMap((source) => source.damagedIds.splice(0));
+  return ids.length === 0 ? 0 : await client.reportDamaged(ids);
 }

@@ -132,6 +132,13 @@ function printRestored(summary: PullSummary, result: PullResult): void {
         (conflicts > 0 ? `, ${conflicts} in the way` : ""),
     );
   }
+  if (result.chunksSetAside > 0) {
+    printLine(
+      `the server set aside ${result.chunksSetAside} damaged ${
+        result.chunksSetAside === 1 ? "chunk" : "chunks"
+      }: the next push of these files stores them again`,
+    );
+  }
   const damaged = result.filesDamaged;
   const verified = damaged === 0
     ? "every chunk verified"

@@ -19,6 +19,7 @@ import { type IdSet, IdSetBuilder } from "../format/id_set.ts";
 import {
   type HelloOkPayload,
   type IdentifiedBlob,
+  MAX_GET_CHUNKS,
   type Payloads,
   PROTOCOL_VERSION,
 } from "../protocol/mod.ts";
@@ -186,6 +187,19 @@ export class BurrowClient {
   /** Fetches blobs: a prefix of `ids` (as many as fit one reply) and the ids the server lacks. */
   getChunks(ids: Uint8Array[]): Promise<Payloads["chunks"]> {
     return this.#rpc.request("get_chunks", { ids }, "chunks");
+  }
+
+  /**
+   * Tells the server that the blobs of `ids` did not open under the key: it sets them aside, so
+   * the next push that has their data stores them again. @returns how many it set aside
+   */
+  async reportDamaged(ids: readonly Uint8Array[]): Promise<number> {
+    let count = 0;
+    for (let at = 0; at < ids.length; at += MAX_GET_CHUNKS) {
+      const batch = ids.slice(at, at + MAX_GET_CHUNKS);
+      count += (await this.#rpc.request("report_damaged", { ids: batch }, "damage_noted")).setAside;
+    }
+    return count;
   }
 
   /** Makes every chunk sent so far durable on the server, then stores the sealed snapshot record. */

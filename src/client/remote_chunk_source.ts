@@ -43,6 +43,9 @@ export interface RemoteChunkSourceOptions {
 
 type Slot = { plain: Uint8Array } | { error: IntegrityError };
 
+/** Ids of damaged blobs kept to report; a repository damaged further heals over several pulls. */
+const MAX_DAMAGED_KEPT = 10_000;
+
 /** Blob bytes one request asks for: a quarter of a frame, so that replies hold every id asked. */
 const REPLY_BYTES = 4 * 1024 * 1024;
 
@@ -59,6 +62,12 @@ export class RemoteChunkSource implements ChunkSource {
   readonly #aheadBytes: number;
   /** Bytes of sealed blobs received (what the network carried). */
   bytesReceived = 0;
+  /**
+   * Ids of the blobs the server sent that did not open or verify under the key (at most
+   * `MAX_DAMAGED_KEPT`): damaged where they are kept, worth telling the server
+   * (`BurrowClient.reportDamaged`) so that the next push stores them again.
+   */
+  readonly damagedIds: Uint8Array[] = [];
   /** Running average of a blob's size; starts at the chunker's average. */
   #blobBytes = 1024 * 1024;
 
@@ -110,6 +119,9 @@ export class RemoteChunkSource implements ChunkSource {
     const opened = await this.#openAll(reply);
     hexes.forEach((hex, i) => {
       const chunk = opened[i]!;
+      if (!("plain" in chunk) && this.damagedIds.length < MAX_DAMAGED_KEPT) {
+        this.damagedIds.push(Uint8Array.fromHex(hex));
+      }
       filled.set(hex, "plain" in chunk ? chunk : { error: new IntegrityError(chunk.failure) });
     });
     if (filled.size === 0) {

@@ -8,7 +8,7 @@
  * - `put_chunks`: blob list.
  * - `chunks`: blob list, then u32 missing count and the missing ids (32 each).
  * - `chunk_ids`: u8 flags (bit 0: more pages follow), then ids (32 each).
- * - `get_chunks`: ids (32 each), 1–`MAX_GET_CHUNKS` of them.
+ * - `get_chunks`, `report_damaged`: ids (32 each), 1–`MAX_GET_CHUNKS` of them.
  *
  * @module
  */
@@ -27,7 +27,12 @@ import {
 } from "./payloads.ts";
 
 /** Names of the messages with binary payloads. */
-export type BinaryMessageName = "put_chunks" | "chunks" | "chunk_ids" | "get_chunks";
+export type BinaryMessageName =
+  | "put_chunks"
+  | "chunks"
+  | "chunk_ids"
+  | "get_chunks"
+  | "report_damaged";
 
 /** Bytes a blob adds to a blob list: id, length and the blob itself. */
 export function blobListEntrySize(blob: Uint8Array): number {
@@ -183,22 +188,28 @@ export const BINARY_CODECS = {
       return { ids, more: flags === 1 };
     },
   },
-  get_chunks: {
+  get_chunks: idsCodec("get_chunks"),
+  report_damaged: idsCodec("report_damaged"),
+} as const;
+
+/** The codec of a request that carries 1–`MAX_GET_CHUNKS` chunk ids. */
+function idsCodec(name: "get_chunks" | "report_damaged") {
+  return {
     encode(p: GetChunksPayload): Uint8Array {
       if (p.ids.length < 1 || p.ids.length > MAX_GET_CHUNKS) {
         throw new RangeError(
-          `Cannot encode get_chunks: ${p.ids.length} ids, expected 1-${MAX_GET_CHUNKS}`,
+          `Cannot encode ${name}: ${p.ids.length} ids, expected 1-${MAX_GET_CHUNKS}`,
         );
       }
       return concatIds(p.ids);
     },
     decode(bytes: Uint8Array): GetChunksPayload {
-      const ids = readIds("get_chunks", bytes, MAX_GET_CHUNKS);
-      if (ids.length === 0) throw fail("get_chunks", "no ids");
+      const ids = readIds(name, bytes, MAX_GET_CHUNKS);
+      if (ids.length === 0) throw fail(name, "no ids");
       return { ids };
     },
-  },
-} as const;
+  };
+}
 
 /** Whether `name` has a binary payload. */
 export function isBinaryMessage(name: string): name is BinaryMessageName {

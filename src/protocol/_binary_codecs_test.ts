@@ -116,3 +116,12 @@ Deno.test("encodeMessageParts() joins to exactly what encodeMessage() makes", ()
     { numRuns: 50 },
   );
 });
+
+Deno.test("report_damaged carries 1-1024 ids, as get_chunks does", () => {
+  const list = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
+  const codec = BINARY_CODECS.report_damaged;
+  assert.deepEqual(codec.decode(codec.encode({ ids: list })), { ids: list });
+  assert.throws(() => codec.decode(new Uint8Array(0)), /report_damaged.*no ids/);
+  assert.throws(() => codec.decode(new Uint8Array(32 * 1025)), /exceed 1024/);
+  assert.throws(() => codec.encode({ ids: [] }), RangeError);
+});

@@ -12,6 +12,7 @@ import {
   CHUNK_ID_LENGTH,
   type ErrorPayload,
   MAX_ERROR_MESSAGE_LENGTH,
+  MAX_GET_CHUNKS,
   MAX_KDF_LENGTH,
   MAX_MIN_PASSWORD_LENGTH,
   MAX_NAME_LENGTH,
@@ -176,6 +177,11 @@ export const READERS: { readonly [K in MessageName]: Reader<K> } = {
     };
   },
   get_chunks: binary("get_chunks"),
+  report_damaged: binary("report_damaged"),
+  damage_noted(value) {
+    const r = new FieldReader("damage_noted", "", value, ["setAside"]);
+    return { setAside: r.integer("setAside", 0, MAX_GET_CHUNKS) };
+  },
   chunks: binary("chunks"),
   commit_snapshot(value) {
     const r = new FieldReader("commit_snapshot", "", value, ["id", "record"]);

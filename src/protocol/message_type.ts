@@ -30,6 +30,8 @@ export const MessageType = {
   get_chunks: 41,
   chunks: 42,
   commit_snapshot: 43,
+  report_damaged: 44,
+  damage_noted: 45,
 } as const;
 
 /** The name of a message, e.g. `"hello"`. */
@@ -63,6 +65,8 @@ export const MESSAGE_SENDER = {
   get_chunks: "client",
   chunks: "server",
   commit_snapshot: "client",
+  report_damaged: "client",
+  damage_noted: "server",
 } as const satisfies Record<MessageName, MessageSender>;
 
 /** The name of a message a client sends. */

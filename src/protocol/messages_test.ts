@@ -48,6 +48,7 @@ const VALID: Record<JsonMessageName, Record<string, unknown>> = {
   list_chunks: { after: KEY },
   put_ok: { stored: 3, bytes: 4096 },
   commit_snapshot: { id: "a1b2c3d4e5f60718", record: encodeBase64(new Uint8Array(100)) },
+  damage_noted: { setAside: 3 },
 };
 /** Optional fields, as "message.field". */
 const OPTIONAL = new Set([

@@ -161,6 +161,19 @@ export interface GetChunksPayload {
 }
 
 /**
+ * `report_damaged` (binary): chunk ids whose blobs the client found damaged (they did not open or
+ * verify), 1–`MAX_GET_CHUNKS`; the server sets them aside so the next push stores them again.
+ */
+export interface ReportDamagedPayload {
+  ids: Uint8Array[];
+}
+
+/** `damage_noted`: the reply to `report_damaged`: how many of the ids the server set aside. */
+export interface DamageNotedPayload {
+  setAside: number;
+}
+
+/**
  * `chunks` (binary): the blobs of a prefix of the asked ids, in order (as many as fit in one
  * frame), and the asked ids the server does not have.
  */
@@ -204,6 +217,8 @@ export interface Payloads {
   get_chunks: GetChunksPayload;
   chunks: ChunksPayload;
   commit_snapshot: CommitSnapshotPayload;
+  report_damaged: ReportDamagedPayload;
+  damage_noted: DamageNotedPayload;
 }
 
 /** Bytes of an auth key. */

@@ -85,6 +85,15 @@ export async function handleRepositoryRequest(
     }
     case "get_chunks":
       return await getChunks(await ctx.repository(), message.payload.ids);
+    case "report_damaged": {
+      const setAside = await (await ctx.repository()).chunks.markDamaged(message.payload.ids);
+      ctx.logger.warn("client reported damaged chunks", {
+        user: ctx.user,
+        reported: message.payload.ids.length,
+        setAside,
+      });
+      return { type: "damage_noted", payload: { setAside } };
+    }
     case "commit_snapshot": {
       const { id, record } = message.payload;
       await (await ctx.repository()).commitSnapshot(id, record);

@@ -5,7 +5,7 @@ import {
   decodeIndex,
   encodeIndex,
   type IndexEntry,
-  RECORD_HEADER_BYTES,
+  recordHeaderBytes,
   verifyRecord,
   writeRecordHeader,
 } from "./_pack_format.ts";
@@ -57,22 +57,42 @@ Deno.test("decodeIndex() detects every flipped byte and every cut, naming the fi
 
 Deno.test("verifyRecord() accepts the right record and refuses others", () => {
   const id = crypto.getRandomValues(new Uint8Array(32));
-  const record = new Uint8Array(RECORD_HEADER_BYTES + 10);
-  writeRecordHeader(record, 0, id, 10);
-  verifyRecord(record, record.length, id, 10, "p");
-  assert.throws(() => verifyRecord(record, record.length, id, 11, "p"), /truncated/);
-  assert.throws(() => verifyRecord(record, 40, id, 10, "p"), /truncated/);
-  assert.throws(() => verifyRecord(record.subarray(0, 20), 46, id, 10, "p"), /truncated/);
-  // The header alone, with the count of header and blob bytes read elsewhere.
-  verifyRecord(record.subarray(0, RECORD_HEADER_BYTES), RECORD_HEADER_BYTES + 10, id, 10, "p");
+  const blob = crypto.getRandomValues(new Uint8Array(10));
+  const headerBytes = recordHeaderBytes(2);
+  const header = new Uint8Array(headerBytes);
+  writeRecordHeader(header, 0, id, blob);
+  const read = headerBytes + blob.length;
+  verifyRecord(header, read, id, blob, "p", 2);
+  assert.throws(() => verifyRecord(header, read - 1, id, blob, "p", 2), /truncated/);
+  assert.throws(() => verifyRecord(header.subarray(0, 20), read, id, blob, "p", 2), /truncated/);
   const other = id.slice();
   other[31]! ^= 1;
-  assert.throws(() => verifyRecord(record, record.length, other, 10, "p"), /another id/);
-  const longer = new Uint8Array(RECORD_HEADER_BYTES + 12);
-  writeRecordHeader(longer, 0, id, 12);
+  assert.throws(() => verifyRecord(header, read, other, blob, "p", 2), /another id/);
   assert.throws(
-    () => verifyRecord(longer, longer.length, id, 10, "p"),
-    (e) => e instanceof IntegrityError && /length 12/.test(e.message),
+    () => verifyRecord(header, read + 2, id, new Uint8Array(12), "p", 2),
+    (e) => e instanceof IntegrityError && /length 10 is not 12/.test(e.message),
   );
-  assert.ok(true);
+});
+
+Deno.test("verifyRecord() checks a version 2 blob against its CRC, not a version 1 blob", () => {
+  const id = crypto.getRandomValues(new Uint8Array(32));
+  const blob = crypto.getRandomValues(new Uint8Array(1000));
+  const header = new Uint8Array(recordHeaderBytes(2));
+  writeRecordHeader(header, 0, id, blob);
+  const flipped = blob.slice();
+  flipped[500]! ^= 1;
+  assert.throws(
+    () => verifyRecord(header, header.length + 1000, id, flipped, "p", 2),
+    (e) => e instanceof IntegrityError && /does not match its checksum/.test(e.message),
+  );
+  // Version 1: id and length only (its header is the first 36 bytes of the same layout).
+  assert.equal(recordHeaderBytes(1), 36);
+  verifyRecord(header.subarray(0, 36), 36 + 1000, id, flipped, "p", 1);
+});
+
+Deno.test("indexes say which pack version they list; both are read", () => {
+  const pack = new Uint8Array(16).fill(3);
+  const entries = [{ id: new Uint8Array(32).fill(7), offset: 8, length: 100 }];
+  assert.equal(decodeIndex(encodeIndex(pack, entries), "a.idx").version, 2);
+  assert.equal(decodeIndex(encodeIndex(pack, entries, 1), "a.idx").version, 1);
 });

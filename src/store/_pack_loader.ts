@@ -20,7 +20,13 @@ import { errorMessage, IntegrityError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ChunkIndex } from "./_chunk_index.ts";
 import { CHUNK_ID_BYTES, toHex } from "../format/chunk_id.ts";
-import { type DecodedIndex, decodeIndex, encodeIndex, type IndexEntry } from "./_pack_format.ts";
+import {
+  type DecodedIndex,
+  decodeIndex,
+  encodeIndex,
+  type IndexEntry,
+  type PackVersion,
+} from "./_pack_format.ts";
 import {
   indexDir,
   journalDir,
@@ -30,6 +36,7 @@ import {
   removeIfPresent,
 } from "./_pack_layout.ts";
 import { scanPack } from "./_pack_scan.ts";
+import { Quarantine } from "./_quarantine.ts";
 import { recoverJournals } from "./_repack_journal.ts";
 
 /** Index files read at once while opening. */
@@ -41,8 +48,13 @@ const ENTRIES_PER_STEP = 1024;
 
 /** What an open found missing: blobs the store cannot serve although an index lists them. */
 export interface LoadReport {
-  /** Ids (32 bytes each, back to back) listed by indexes whose pack is gone. */
+  /**
+   * Ids (32 bytes each, back to back) the store cannot serve: listed by indexes whose pack is
+   * gone, or set aside as damaged (`quarantine`).
+   */
   lost: Uint8Array;
+  /** The blobs set aside as damaged, left out of the index. */
+  quarantine: Quarantine;
   /** Damaged indexes whose pack is gone too: how many blobs they listed is unknown. */
   unreadableIndexes: number;
 }
@@ -50,7 +62,10 @@ export interface LoadReport {
 interface Loader {
   root: string;
   index: ChunkIndex;
-  addPack: (paths: PackPaths) => number;
+  quarantine: Quarantine;
+  /** Ids left out because they are set aside. */
+  setAside: Uint8Array[];
+  addPack: (paths: PackPaths, version: PackVersion) => number;
   logger: Logger;
   turns: Turns;
 }
@@ -77,11 +92,20 @@ class Turns {
 export async function loadStore(
   root: string,
   index: ChunkIndex,
-  addPack: (paths: PackPaths) => number,
+  addPack: (paths: PackPaths, version: PackVersion) => number,
   logger: Logger,
 ): Promise<LoadReport> {
-  const loader: Loader = { root, index, addPack, logger, turns: new Turns() };
   await prepareDirs(root);
+  const quarantine = await Quarantine.load(root, logger);
+  const loader: Loader = {
+    root,
+    index,
+    quarantine,
+    setAside: [],
+    addPack,
+    logger,
+    turns: new Turns(),
+  };
   await recoverJournals(root, logger);
   const indexed = await listIndexes(root);
   const packs = await listPacks(root);
@@ -111,7 +135,7 @@ export async function loadStore(
         continue;
       }
       if (packs.has(name)) {
-        await addEntries(loader, paths, decoded);
+        await addEntries(loader, paths, decoded.version, decoded);
         releaseBytes(bytes); // copied into the index: free it now, not when the collector runs
       } else orphans.push({ paths, decoded });
     }
@@ -122,11 +146,11 @@ export async function loadStore(
     await rebuildIndex(loader, new PackPaths(root, name), reason);
   }
   await index.orderAppended(() => loader.turns.pause());
-  const lost: Uint8Array[] = [];
+  const lost: Uint8Array[] = [...loader.setAside];
   for (const orphan of orphans) {
     lost.push(...await checkOrphan(loader, orphan.paths, orphan.decoded));
   }
-  return { lost: joinIds(lost), unreadableIndexes };
+  return { lost: joinIds(lost), quarantine, unreadableIndexes };
 }
 
 function readIndex(bytes: Uint8Array, paths: PackPaths): DecodedIndex {
@@ -144,11 +168,14 @@ function readIndex(bytes: Uint8Array, paths: PackPaths): DecodedIndex {
 async function addEntries(
   loader: Loader,
   paths: PackPaths,
+  version: PackVersion,
   entries: DecodedIndex | readonly IndexEntry[],
 ): Promise<void> {
-  const pack = loader.addPack(paths);
+  const pack = loader.addPack(paths, version);
+  const { quarantine } = loader;
   const add = (id: Uint8Array, offset: number, length: number) => {
-    loader.index.append(id, pack, offset, length);
+    if (quarantine.has(paths.name, id)) loader.setAside.push(id.slice());
+    else loader.index.append(id, pack, offset, length);
   };
   const list = Array.isArray(entries) ? entries as readonly IndexEntry[] : undefined;
   const count = list?.length ?? (entries as DecodedIndex).count;
@@ -175,8 +202,8 @@ async function rebuildIndex(loader: Loader, paths: PackPaths, reason: string): P
   }
   const packId = Uint8Array.fromHex(paths.name);
   if (reason !== "its index is missing") await Deno.rename(paths.index, `${paths.index}.damaged`);
-  await writeFileAtomic(paths.index, encodeIndex(packId, scan.entries));
-  await addEntries(loader, paths, scan.entries);
+  await writeFileAtomic(paths.index, encodeIndex(packId, scan.entries, scan.version));
+  await addEntries(loader, paths, scan.version, scan.entries);
   loader.logger.warn("pack index rebuilt from the pack's records", {
     pack: paths.pack,
     reason,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { RECORD_HEADER_BYTES, verifyRecord } from "./_pack_format.ts";
+import { type PackVersion, recordHeaderBytes, verifyRecord } from "./_pack_format.ts";
 import type { PackPaths } from "./_pack_layout.ts";
 import { PackReaders } from "./_pack_reader.ts";
 import type { PackWriter } from "./_pack_writer.ts";
@@ -18,6 +18,8 @@ export interface PackEntry {
   slots: number[];
   /** True once the pack's index is durable. */
   sealed: boolean;
+  /** The pack's format version (its record headers). */
+  readonly version: PackVersion;
 }
 
 /** Packs by number; numbers are never reused while the store is open. */
@@ -57,15 +59,16 @@ export class PackTable {
   ): Promise<Uint8Array | undefined> {
     const entry = this.#packs[pack];
     if (entry === undefined) return undefined;
-    const queued = entry.writer?.readQueued(offset, RECORD_HEADER_BYTES + length);
+    const headerBytes = recordHeaderBytes(entry.version);
+    const queued = entry.writer?.readQueued(offset, headerBytes + length);
     if (queued !== undefined) {
-      verifyRecord(queued, queued.length, id, length, entry.paths.pack);
-      target.set(queued.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + length));
+      target.set(queued.subarray(headerBytes, headerBytes + length));
+      verifyRecord(queued, queued.length, id, target, entry.paths.pack, entry.version);
       return target;
     }
     const paths = entry.sealed ? [entry.paths.pack] : [entry.paths.temp, entry.paths.pack];
     // The header lands in its own small buffer and the blob straight in `target`: no copy.
-    const header = new Uint8Array(RECORD_HEADER_BYTES);
+    const header = new Uint8Array(headerBytes);
     let read: number;
     try {
       read = await this.#readers.read(pack, paths, offset, [header, target]);
@@ -73,7 +76,7 @@ export class PackTable {
       if (error instanceof Deno.errors.NotFound && this.#packs[pack] !== entry) return undefined;
       throw error;
     }
-    verifyRecord(header, read, id, length, entry.paths.pack);
+    verifyRecord(header, read, id, target, entry.paths.pack, entry.version);
     return target;
   }
 

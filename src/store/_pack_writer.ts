@@ -6,7 +6,11 @@
  * @module
  */
 import { syncDir } from "../atomic_file.ts";
-import { PACK_MAGIC, RECORD_HEADER_BYTES, writeRecordHeader } from "./_pack_format.ts";
+import { PACK_MAGICS, PACK_VERSION, recordHeaderBytes, writeRecordHeader } from "./_pack_format.ts";
+
+const MAGIC = PACK_MAGICS[PACK_VERSION];
+/** Bytes of the header of each record this writer appends. */
+const HEADER_BYTES = recordHeaderBytes(PACK_VERSION);
 import { PackPaths, packsDir } from "./_pack_layout.ts";
 import { STAGE_BYTES, type WriteBudget } from "./_write_budget.ts";
 
@@ -55,9 +59,9 @@ export class PackWriter {
     this.#hooks = hooks;
     this.#onError = onError;
     this.#chain = this.#then(() => this.#create());
-    this.#newStage(PACK_MAGIC.length);
-    this.#stage!.bytes.set(PACK_MAGIC);
-    this.#size = PACK_MAGIC.length;
+    this.#newStage(MAGIC.length);
+    this.#stage!.bytes.set(MAGIC);
+    this.#size = MAGIC.length;
   }
 
   /** Bytes in the pack so far, written or not. */
@@ -67,7 +71,7 @@ export class PackWriter {
 
   /** Queues a record (copying `blob`); returns its offset. `charge` counts once submitted. */
   append(id: Uint8Array, blob: Uint8Array, charge: number): number {
-    const need = RECORD_HEADER_BYTES + blob.length;
+    const need = HEADER_BYTES + blob.length;
     let stage = this.#stage;
     if (stage === undefined || stage.bytes.length - (this.#size - stage.start) < need) {
       this.submit();
@@ -75,8 +79,8 @@ export class PackWriter {
     }
     const offset = this.#size;
     const at = offset - stage.start;
-    writeRecordHeader(stage.bytes, at, id, blob.length);
-    stage.bytes.set(blob, at + RECORD_HEADER_BYTES);
+    writeRecordHeader(stage.bytes, at, id, blob);
+    stage.bytes.set(blob, at + HEADER_BYTES);
     stage.charged += charge;
     this.#size += need;
     if (this.#size - stage.start === stage.bytes.length) this.submit();

@@ -10,7 +10,10 @@
 import { writeFileAtomic } from "../atomic_file.ts";
 import { BurrowError } from "../errors.ts";
 import type { ChunkIndex } from "./_chunk_index.ts";
-import { encodeIndex, type IndexEntry, RECORD_HEADER_BYTES } from "./_pack_format.ts";
+import { encodeIndex, type IndexEntry, PACK_VERSION, recordHeaderBytes } from "./_pack_format.ts";
+
+/** Bytes of a record header in the packs a repack writes. */
+const HEADER_BYTES = recordHeaderBytes(PACK_VERSION);
 import { newPackId, PackPaths, removeIfPresent, storeFailure } from "./_pack_layout.ts";
 import type { PackTable } from "./_pack_table.ts";
 import { type PackFileHooks, PackWriter } from "./_pack_writer.ts";
@@ -98,7 +101,7 @@ function groupPacks(ctx: RepackContext, affected: Set<number>): Group[] {
   let group: Group = { packs: [], kept: [] };
   let bytes = 0;
   for (const [pack, slots] of kept) {
-    const size = slots.reduce((sum, s) => sum + RECORD_HEADER_BYTES + ctx.index.lengthOf(s), 0);
+    const size = slots.reduce((sum, s) => sum + HEADER_BYTES + ctx.index.lengthOf(s), 0);
     if (group.packs.length > 0 && bytes + size > ctx.targetBytes) {
       groups.push(group);
       group = { packs: [], kept: [] };
@@ -145,6 +148,7 @@ async function rewrite(ctx: RepackContext, group: Group, doomed: Doomed[]): Prom
         writer: undefined,
         slots: [],
         sealed: true,
+        version: PACK_VERSION,
       });
       group.kept.forEach((slot, i) => ctx.index.move(slot, pack, entries[i]!.offset));
     }
@@ -175,7 +179,7 @@ async function copyKept(
       await turn;
       ctx.budget.done();
     }
-    entries.push({ id, offset: writer.append(id, blob, RECORD_HEADER_BYTES + length), length });
+    entries.push({ id, offset: writer.append(id, blob, HEADER_BYTES + length), length });
   }
   return entries;
 }

@@ -94,6 +94,14 @@ export interface ChunkStore {
    */
   delete(ids: Uint8Array[]): Promise<void>;
   /**
+   * Sets aside the blobs of `ids` as damaged (a client found they do not open, or the store
+   * found a record that does not verify): from then on, also after a restart, they are neither
+   * listed nor served (`has` is false), so a put stores the id anew; the old bytes are kept for
+   * a prune to reclaim. Ids not stored are ignored. Counted in `damaged` until stored again.
+   * @returns how many blobs were set aside
+   */
+  markDamaged(ids: Uint8Array[]): Promise<number>;
+  /**
    * Flushes, then releases files and handles; rejects when the final flush fails (what was not
    * durable is lost, as with `flush`). Idempotent: a later call settles as the first did, and
    * rejects with the same error when the first failed, so no caller takes a failed close for a

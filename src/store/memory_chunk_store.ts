@@ -11,6 +11,7 @@ import { checkChunkId, CHUNK_ID_BYTES, toHex } from "../format/chunk_id.ts";
 export class MemoryChunkStore implements ChunkStore {
   #blobs = new Map<string, Uint8Array>();
   #bytes = 0;
+  readonly #setAside = new Set<string>();
   #closed = false;
 
   /** Number of blobs stored. */
@@ -23,9 +24,11 @@ export class MemoryChunkStore implements ChunkStore {
     return this.#bytes;
   }
 
-  /** Always 0: memory does not get damaged. */
+  /** Ids set aside by `markDamaged` and not stored again. */
   get damaged(): number {
-    return 0;
+    let count = 0;
+    for (const key of this.#setAside) if (!this.#blobs.has(key)) count++;
+    return count;
   }
 
   /** Whether `id` is stored. */
@@ -107,6 +110,24 @@ export class MemoryChunkStore implements ChunkStore {
         this.#bytes -= this.#blobs.get(key)?.length ?? 0;
         this.#blobs.delete(key);
       }
+    });
+  }
+
+  /** Forgets the blobs of `ids` (memory keeps nothing aside) and counts them as damaged. */
+  markDamaged(ids: Uint8Array[]): Promise<number> {
+    return this.#run("set chunks aside", () => {
+      ids.forEach(checkChunkId);
+      let count = 0;
+      for (const id of ids) {
+        const key = toHex(id);
+        const blob = this.#blobs.get(key);
+        if (blob === undefined) continue;
+        this.#bytes -= blob.length;
+        this.#blobs.delete(key);
+        this.#setAside.add(key);
+        count++;
+      }
+      return count;
     });
   }
 

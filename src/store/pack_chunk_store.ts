@@ -30,10 +30,11 @@ import { type Logger, silentLogger } from "../log.ts";
 import { ChunkIndex } from "./_chunk_index.ts";
 import { checkBlob, checkPageRequest, type ChunkStore, type IdPage } from "./chunk_store.ts";
 import { checkChunkId, CHUNK_ID_BYTES, toHex } from "../format/chunk_id.ts";
-import { encodeIndex, RECORD_HEADER_BYTES } from "./_pack_format.ts";
+import { encodeIndex, PACK_VERSION, recordHeaderBytes } from "./_pack_format.ts";
 import { claimFolder, type FolderClaim } from "./_open_folders.ts";
 import { newPackId, removeIfPresent, storeFailure } from "./_pack_layout.ts";
-import { type LoadReport, loadStore } from "./_pack_loader.ts";
+import { loadStore } from "./_pack_loader.ts";
+import type { Quarantine } from "./_quarantine.ts";
 import { PackTable } from "./_pack_table.ts";
 import { PackWriter } from "./_pack_writer.ts";
 import { deleteChunks, type PackStoreHooks, type RepackContext } from "./_repacker.ts";
@@ -59,8 +60,8 @@ export interface PackChunkStoreOptions {
   logger?: Logger;
 }
 
-/** Distinct damaged records remembered; more are still logged, not counted. */
-const MAX_DAMAGED_READS = 100_000;
+/** Bytes of a record header in the packs this store writes. */
+const HEADER_BYTES = recordHeaderBytes(PACK_VERSION);
 
 const MiB = 1024 * 1024;
 const DEFAULT_HOOKS: PackStoreHooks = {
@@ -84,8 +85,10 @@ export class PackChunkStore implements ChunkStore {
   #closed: Promise<void> | undefined;
   #released = false;
   #deletes: Promise<void> = Promise.resolve();
-  #lost: LoadReport = { lost: new Uint8Array(0), unreadableIndexes: 0 };
-  readonly #damagedReads = new Set<string>();
+  /** Ids (32 bytes each, in buffers) the store cannot serve: from missing packs, or set aside. */
+  #lost: Uint8Array[] = [];
+  #unreadableIndexes = 0;
+  #quarantine: Quarantine | undefined;
   readonly #logger: Logger;
   readonly #claim: FolderClaim;
 
@@ -109,12 +112,16 @@ export class PackChunkStore implements ChunkStore {
     const claim = await claimFolder(dir);
     try {
       const store = new PackChunkStore(dir, options, claim);
-      store.#lost = await loadStore(
+      const report = await loadStore(
         dir,
         store.#index,
-        (paths) => store.#packs.add({ paths, writer: undefined, slots: [], sealed: true }),
+        (paths, version) =>
+          store.#packs.add({ paths, writer: undefined, slots: [], sealed: true, version }),
         store.#logger,
       );
+      store.#lost = [report.lost];
+      store.#unreadableIndexes = report.unreadableIndexes;
+      store.#quarantine = report.quarantine;
       return store;
     } catch (error) {
       claim.release();
@@ -123,17 +130,17 @@ export class PackChunkStore implements ChunkStore {
   }
 
   /**
-   * Blobs known to be missing or damaged: listed by an index whose pack is gone (until stored
-   * again), or read from a record that did not verify, plus one per unreadable index whose pack
-   * is gone too.
+   * Blobs known to be missing or damaged, until stored again: listed by an index whose pack is
+   * gone, or set aside as damaged; plus one per unreadable index whose pack is gone too.
    */
   get damaged(): number {
-    const lost = this.#lost.lost;
     let missing = 0;
-    for (let at = 0; at < lost.length; at += CHUNK_ID_BYTES) {
-      if (this.#index.find(lost, at) < 0) missing++;
+    for (const lost of this.#lost) {
+      for (let at = 0; at < lost.length; at += CHUNK_ID_BYTES) {
+        if (this.#index.find(lost, at) < 0) missing++;
+      }
     }
-    return missing + this.#lost.unreadableIndexes + this.#damagedReads.size;
+    return missing + this.#unreadableIndexes;
   }
 
   /** Number of blobs stored. */
@@ -168,7 +175,7 @@ export class PackChunkStore implements ChunkStore {
     }
     const pack = this.#current ?? this.#startPack();
     const entry = this.#packs.get(pack)!;
-    const offset = entry.writer!.append(id, blob, RECORD_HEADER_BYTES + blob.length);
+    const offset = entry.writer!.append(id, blob, HEADER_BYTES + blob.length);
     entry.slots.push(this.#index.add(id, pack, offset, blob.length));
     if (entry.writer!.size >= this.#target) this.#sealCurrent();
     return true;
@@ -238,13 +245,52 @@ export class PackChunkStore implements ChunkStore {
     throw new NotFoundError(`Cannot get chunk "${toHex(id)}": it is not stored`);
   }
 
-  /** Logs and counts a record that did not verify, then rethrows. */
+  /** Logs a record that did not verify and sets it aside (a push stores it again), then rethrows. */
   #damagedRead(id: Uint8Array, error: unknown): never {
     if (error instanceof IntegrityError) {
-      this.#logger.error("damaged chunk record", { error: error.message });
-      if (this.#damagedReads.size < MAX_DAMAGED_READS) this.#damagedReads.add(toHex(id));
+      this.#logger.error("damaged chunk record: set aside", { error: error.message });
+      try {
+        this.#track(this.markDamaged([id]).then(() => {}, () => {}));
+      } catch {
+        // Closing or broken: the next open reads the record again and finds it damaged again.
+      }
     }
     throw error;
+  }
+
+  /**
+   * Sets aside the blobs of `ids` as damaged (see `_quarantine.ts`): durably first, then they
+   * stop being listed or served, and a put stores them anew. Runs in turn with deletes.
+   * @returns how many were set aside (ids not stored are ignored)
+   */
+  markDamaged(ids: Uint8Array[]): Promise<number> {
+    ids.forEach(checkChunkId);
+    this.#checkWritable();
+    const copies = ids.map((id) => id.slice());
+    const run = this.#deletes.then(async () => {
+      const found = [];
+      for (const id of copies) {
+        const slot = this.#index.find(id);
+        const entry = slot < 0 ? undefined : this.#packs.get(this.#index.packOf(slot));
+        if (entry !== undefined) found.push({ pack: entry.paths.name, id, slot });
+      }
+      const added = await this.#quarantine!.add(found);
+      const lost = new Uint8Array(added.length * CHUNK_ID_BYTES);
+      added.forEach(({ id }, i) => lost.set(id, i * CHUNK_ID_BYTES));
+      for (const { id, slot } of found.filter((blob) => added.includes(blob))) {
+        if (this.#index.find(id) === slot) this.#index.remove(slot);
+      }
+      this.#lost.push(lost);
+      if (added.length > 0) {
+        this.#logger.warn("damaged chunks set aside", {
+          chunks: added.length,
+          quarantine: `${this.#root}/quarantine`,
+        });
+      }
+      return added.length;
+    });
+    this.#deletes = run.then(() => {}, () => {});
+    return run;
   }
 
   /** Copies the stored ids above `after` into `target`, ascending, from the index's order. */
@@ -304,7 +350,13 @@ export class PackChunkStore implements ChunkStore {
     const writer = new PackWriter(this.#root, newPackId(), this.#budget, this.#hooks, (error) => {
       this.#track(this.#fail(error, pack));
     });
-    pack = this.#packs.add({ paths: writer.paths, writer, slots: [], sealed: false });
+    pack = this.#packs.add({
+      paths: writer.paths,
+      writer,
+      slots: [],
+      sealed: false,
+      version: PACK_VERSION,
+    });
     this.#current = pack;
     return pack;
   }

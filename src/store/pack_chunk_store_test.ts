@@ -5,6 +5,7 @@ import { toHex } from "../format/chunk_id.ts";
 import { filesEnding, inTempDir, recordingLogger } from "../../tests/_testing.ts";
 import { writeJournal } from "./_repack_journal.ts";
 import { storeFailure } from "./_pack_layout.ts";
+import { encodeIndex } from "./_pack_format.ts";
 
 /** A store in `dir` holding `count` flushed blobs of `length` bytes; closed. */
 async function filledStore(dir: string, count: number, length: number): Promise<Uint8Array[][]> {
@@ -33,7 +34,7 @@ Deno.test("get() and readInto() throw IntegrityError when a record header was ch
     const chunks = await filledStore(dir, 3, 1000);
     const [pack] = await filesEnding(dir, ".pack");
     await patch(pack!, 8 + 5, (b) => b ^ 1); // id of record 0
-    await patch(pack!, 8 + 1036 + 33, (b) => b ^ 1); // length of record 1
+    await patch(pack!, 8 + 1040 + 33, (b) => b ^ 1); // length of record 1
     const store = await PackChunkStore.open(dir);
     const reads = [
       (id: Uint8Array) => store.get(id),
@@ -57,7 +58,7 @@ Deno.test("get() throws IntegrityError past the cut of a truncated pack, others 
   inTempDir(async (dir) => {
     const chunks = await filledStore(dir, 10, 1000);
     const [pack] = await filesEnding(dir, ".pack");
-    await Deno.truncate(pack!, 8 + 1036 * 5 + 500);
+    await Deno.truncate(pack!, 8 + 1040 * 5 + 500);
     const store = await PackChunkStore.open(dir);
     for (const [i, [id, blob]] of chunks.entries()) {
       if (i < 5) assert.deepEqual(await store.get(id!), blob);
@@ -117,7 +118,7 @@ Deno.test("open() rebuilds a cut-off pack's index up to the cut and says where i
     const [index] = await filesEnding(dir, ".idx");
     const [pack] = await filesEnding(dir, ".pack");
     await Deno.remove(index!);
-    await Deno.truncate(pack!, 8 + 1036 * 6 + 500);
+    await Deno.truncate(pack!, 8 + 1040 * 6 + 500);
     const { logger, lines } = recordingLogger();
     const store = await PackChunkStore.open(dir, { logger });
     assert.equal(store.size, 6);
@@ -285,3 +286,70 @@ Deno.test("storeFailure() keeps the OS's reason but not the path it names", () =
   assert.equal(failure.message, "Cannot store chunks: Permission denied (os error 13)");
   assert.equal(failure.cause, error);
 });
+
+Deno.test("get() and readInto() catch a flipped byte in a blob by its checksum", () =>
+  inTempDir(async (dir) => {
+    const chunks = await filledStore(dir, 3, 1000);
+    const [pack] = await filesEnding(dir, ".pack");
+    await patch(pack!, 8 + 1040 + 40 + 500, (b) => b ^ 1); // the middle of blob 1
+    const store = await PackChunkStore.open(dir);
+    await assert.rejects(
+      store.get(chunks[1]![0]!),
+      (e) => e instanceof IntegrityError && /does not match its checksum/.test(e.message),
+    );
+    assert.deepEqual(await store.get(chunks[0]![0]!), chunks[0]![1]);
+    assert.deepEqual(await store.get(chunks[2]![0]!), chunks[2]![1]);
+    await store.close();
+  }));
+
+Deno.test("open() rebuilds an index without the records that fail their checksum", () =>
+  inTempDir(async (dir) => {
+    const chunks = await filledStore(dir, 3, 1000);
+    const [index] = await filesEnding(dir, ".idx");
+    const [pack] = await filesEnding(dir, ".pack");
+    await Deno.remove(index!);
+    await patch(pack!, 8 + 1040 + 40 + 500, (b) => b ^ 1);
+    const { logger, lines } = recordingLogger();
+    const store = await PackChunkStore.open(dir, { logger });
+    assert.equal(store.size, 2);
+    assert.ok(!store.has(chunks[1]![0]!), "a push stores the damaged one again");
+    assert.ok(
+      lines.some((line) => /record 2 does not match its checksum/.test(String(line.fields.damage))),
+    );
+    await store.close();
+  }));
+
+Deno.test("open() reads version 1 packs and indexes (records without a checksum)", () =>
+  inTempDir(async (dir) => {
+    const blobs = [new Uint8Array(300).fill(1), new Uint8Array(500).fill(2)];
+    const ids = blobs.map(() => crypto.getRandomValues(new Uint8Array(32)));
+    const name = "ab".repeat(16);
+    const parts: Uint8Array[] = [new TextEncoder().encode("BRWPACK1")];
+    const entries = [];
+    let offset = 8;
+    for (const [i, blob] of blobs.entries()) {
+      const header = new Uint8Array(36);
+      header.set(ids[i]!);
+      new DataView(header.buffer).setUint32(32, blob.length);
+      parts.push(header, blob);
+      entries.push({ id: ids[i]!, offset, length: blob.length });
+      offset += 36 + blob.length;
+    }
+    await (await PackChunkStore.open(dir)).close();
+    await Deno.mkdir(`${dir}/packs/ab`);
+    await Deno.writeFile(`${dir}/packs/ab/${name}.pack`, concat(parts));
+    await Deno.writeFile(
+      `${dir}/index/${name}.idx`,
+      encodeIndex(Uint8Array.fromHex(name), entries, 1),
+    );
+    const store = await PackChunkStore.open(dir);
+    for (const [i, id] of ids.entries()) assert.deepEqual(await store.get(id), blobs[i]);
+    await store.close();
+  }));
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) (out.set(part, at), at += part.length);
+  return out;
+}

@@ -67,6 +67,7 @@ export function chunkStoreSuite(
   registerDelete(test);
   registerListing(test);
   registerPersistence(test);
+  registerDamage(test);
 }
 
 /** Runs `body`, then closes every store it opened and cleans up. */
@@ -373,6 +374,42 @@ function registerListing(test: Register): void {
     assert.throws(() => store.listInto(new Uint8Array(31), new Uint8Array(64)), RangeError);
     return Promise.resolve();
   });
+}
+
+function registerDamage(test: Register): void {
+  test("markDamaged() sets blobs aside until a put stores them again", async (store) => {
+    const chunks = makeChunks(6, (i) => 1000 + i);
+    for (const [id, blob] of chunks) await store.put(id, blob);
+    await store.flush();
+    const [bad, worse] = [chunks[1]!, chunks[4]!];
+    assert.equal(await store.markDamaged([bad[0], worse[0], randomId()]), 2);
+    assert.equal(store.damaged, 2);
+    assert.ok(!store.has(bad[0]) && store.lengthOf(bad[0]) === undefined);
+    await assert.rejects(async () => await store.get(bad[0]), NotFoundError);
+    assert.deepEqual(
+      listAll(store, 4),
+      chunks.filter((c) => c !== bad && c !== worse).map(([id]) => hex(id)).sort(),
+    );
+    assert.equal(await store.put(bad[0], bad[1]), true, "stored anew");
+    assert.equal(store.damaged, 1);
+    assert.deepEqual(await store.get(bad[0]), bad[1]);
+  });
+
+  test("markDamaged() lasts across a reopen; a put there heals it", async (store, f) => {
+    const chunks = makeChunks(4, (i) => 2000 + i);
+    for (const [id, blob] of chunks) await store.put(id, blob);
+    await store.flush();
+    await store.markDamaged([chunks[2]![0]]);
+    await store.close();
+    const again = await f.reopen!();
+    assert.ok(!again.has(chunks[2]![0]));
+    assert.equal(again.damaged, 1);
+    await again.put(chunks[2]![0], chunks[2]![1]);
+    await again.close();
+    const third = await f.reopen!();
+    assert.equal(third.damaged, 0);
+    await assertHolds(third, chunks);
+  }, "reopen");
 }
 
 function registerPersistence(test: Register): void {
