@@ -16,6 +16,7 @@ import { AccountService } from "../server/accounts.ts";
 import { raiseDescriptorLimit } from "../server/descriptor_limit.ts";
 import { DEFAULT_SERVER_LIMITS, halfOf, type ServerLimits, startServer } from "../server/server.ts";
 import { lockDataDir } from "../server/data_lock.ts";
+import { LoopLagMonitor } from "../server/loop_lag.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
 import { sweepPurgedRepositories } from "../store/repository_purge.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
@@ -163,6 +164,10 @@ async function run(args: ParsedArgs): Promise<void> {
     });
     raiseDescriptorLimit(logger);
     const server = await startServer({ ...listen, ...tls, accounts, repositories, limits, logger });
+    const lag = booleanFlag(args, "debug-timings")
+      ? new LoopLagMonitor((maxMs) => logger.info("event loop lag", { maxMs }))
+      : undefined;
+    lag?.start();
     // Signals are handled before the ready line: a supervisor may stop the server at once.
     const stop = () => void server.shutdown();
     Deno.addSignalListener("SIGINT", stop);
@@ -176,6 +181,7 @@ async function run(args: ParsedArgs): Promise<void> {
       );
     }
     await server.finished;
+    lag?.stop();
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);
   } finally {
@@ -250,6 +256,10 @@ export const serveCommand: Command = {
       help: `Close a connection silent this long (default ${
         DEFAULT_SERVER_LIMITS.idleTimeoutMs / 1000
       })`,
+    },
+    "debug-timings": {
+      type: "boolean",
+      help: "Log every second how late the event loop ran at worst (its lag)",
     },
   },
   positionals: { min: 0, max: 0 },
