@@ -9,8 +9,8 @@
  * @module
  */
 import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
-import { IdOrder } from "./_id_order.ts";
-import { sortSlotsById } from "./_id_sort.ts";
+import { IdOrder, LEAF_SIZE } from "./_id_order.ts";
+import { sortIds } from "./_id_sort.ts";
 
 const NONE = -1;
 const BLOCK_BITS = 12;
@@ -85,20 +85,22 @@ export class ChunkIndex {
       throw new RangeError("Cannot order appended entries: the index has entries added otherwise");
     }
     const source = { blocks: this.#blocks.map((block) => block.ids), blockBits: BLOCK_BITS };
-    const sorted = await sortSlotsById(source, this.#appended, pause);
+    const sorted = await sortIds(source, this.#appended, LEAF_SIZE, pause);
     this.#appended = 0;
-    let previous = NONE;
-    for (let i = 0; i < sorted.length; i++) {
-      const slot = sorted[i]!;
-      const ids = this.#block(slot).ids;
-      const at = (slot & (BLOCK_SLOTS - 1)) * CHUNK_ID_BYTES;
-      if (previous !== NONE && this.#sameId(previous, ids, at)) this.#release(slot);
-      else {
-        this.#order.append(ids, at, slot);
-        previous = slot;
-      }
-      if ((i & 16_383) === 0) await pause();
-    }
+    for (const slot of sorted.duplicates) this.#release(slot);
+    this.#order.adopt(sorted, sorted.count);
+  }
+
+  /** Empties the index and frees its memory at once (see `IdOrder.release`). */
+  release(): void {
+    this.#order.release();
+    for (const block of this.#blocks) (block.ids.buffer as ArrayBuffer).transfer(0);
+    this.#blocks.length = 0;
+    this.#free.length = 0;
+    this.#used = 0;
+    this.#appended = 0;
+    this.#count = 0;
+    this.#bytes = 0;
   }
 
   /** Removes the entry in `slot`. */
@@ -177,14 +179,6 @@ export class ChunkIndex {
     this.#bytes -= block.length[i]!;
     block.pack[i] = NONE;
     this.#free.push(slot);
-  }
-
-  /** Whether the id in `slot` is the 32 bytes of `ids` at `at`. */
-  #sameId(slot: number, ids: Uint8Array, at: number): boolean {
-    const mine = this.#block(slot).ids;
-    const base = (slot & (BLOCK_SLOTS - 1)) * CHUNK_ID_BYTES;
-    for (let k = 0; k < CHUNK_ID_BYTES; k++) if (mine[base + k] !== ids[at + k]) return false;
-    return true;
   }
 
   /** Takes the next never-used slot, adding a block when the last is full. */

@@ -106,3 +106,20 @@ Deno.test("ChunkIndex.orderAppended() orders appended entries and keeps the firs
   assert.ok(index.find(extra) >= 0);
   await assert.rejects(() => index.orderAppended(() => Promise.resolve()), RangeError);
 });
+
+Deno.test("ChunkIndex.release() empties the index and frees its buffers, and it can be filled again", async () => {
+  const index = new ChunkIndex();
+  const ids = Array.from({ length: 5000 }, (_, n) => {
+    const id = crypto.getRandomValues(new Uint8Array(32));
+    index.append(id, 1, n, 10);
+    return id;
+  });
+  await index.orderAppended(() => Promise.resolve());
+  const page = new Uint8Array(32 * 10);
+  assert.equal(index.copyIdsAfter(undefined, page).count, 10);
+  index.release();
+  assert.deepEqual([index.count, index.bytes, index.find(ids[0]!)], [0, 0, -1]);
+  assert.deepEqual(index.copyIdsAfter(undefined, page), { count: 0, more: false });
+  const slot = index.add(ids[1]!, 2, 0, 7);
+  assert.deepEqual([index.find(ids[1]!), index.lengthOf(slot), index.count], [slot, 7, 1]);
+});

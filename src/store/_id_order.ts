@@ -15,7 +15,7 @@
 import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
 
 /** Ids a leaf holds at most; a full leaf splits in two. */
-const LEAF_SIZE = 512;
+export const LEAF_SIZE = 512;
 /** A leaf this small merges into a neighbour that has room. */
 const MERGE_BELOW = LEAF_SIZE / 4;
 /** Leaves allocated together: one large buffer, which the system zeroes only as it is used. */
@@ -75,25 +75,48 @@ export class IdOrder {
   }
 
   /**
-   * Adds the id (32 bytes of `id` at `at`) with its slot after every id in the order, in the last
-   * leaf or a new one: for building the order from ids already sorted, much faster than inserting
-   * them one by one, with every leaf full.
-   * @throws {RangeError} when the id is not above the last one
+   * Takes `sorted` as the whole order, for building it from many ids at once: its first `count`
+   * ids (ascending, no two equal) and their slots become the leaves themselves, `LEAF_SIZE` to a
+   * leaf, without a copy. The buffers' room must be a multiple of `LEAF_SIZE`; the order must be
+   * empty, and owns the buffers from then on.
+   * @throws {RangeError} when the order is not empty or the room is not a multiple of a leaf
    */
-  append(id: Uint8Array, at: number, slot: number): void {
-    let index = this.#leaves.length - 1;
-    let leaf = this.#leaves[index]!;
-    if (leaf.count > 0 && compare(leaf, leaf.count - 1, id, at) >= 0) {
-      throw new RangeError("Cannot append chunk id: it is not above the last one");
+  adopt(sorted: { ids: Uint8Array; slots: Int32Array }, count: number): void {
+    const room = sorted.slots.length;
+    if (this.#leaves.length !== 1 || this.#leaves[0]!.count !== 0) {
+      throw new RangeError("Cannot adopt sorted ids: the order is not empty");
     }
-    if (leaf.count === LEAF_SIZE) {
-      leaf = this.#newLeaf();
-      this.#addLeaf(++index, leaf);
+    if (room % LEAF_SIZE !== 0 || sorted.ids.length !== room * CHUNK_ID_BYTES || count > room) {
+      throw new RangeError("Cannot adopt sorted ids: their room is not a multiple of a leaf");
     }
-    const base = leaf.count * CHUNK_ID_BYTES;
-    for (let k = 0; k < CHUNK_ID_BYTES; k++) leaf.ids[base + k] = id[at + k]!;
-    leaf.slots[leaf.count] = slot;
-    if (leaf.count++ === 0) this.#setFirst(index);
+    if (count === 0) return;
+    this.#leaves.length = 0;
+    this.#firsts = new Uint8Array(Math.max(64, Math.ceil(count / LEAF_SIZE)) * CHUNK_ID_BYTES);
+    for (let first = 0; first < count; first += LEAF_SIZE) {
+      this.#leaves.push({
+        ids: sorted.ids.subarray(first * CHUNK_ID_BYTES, (first + LEAF_SIZE) * CHUNK_ID_BYTES),
+        slots: sorted.slots.subarray(first, first + LEAF_SIZE),
+        count: Math.min(LEAF_SIZE, count - first),
+      });
+      this.#setFirst(this.#leaves.length - 1);
+    }
+  }
+
+  /**
+   * Empties the order and frees its memory at once (the buffers are detached, not left to the
+   * garbage collector): a store that closes gives its memory back before the next one opens.
+   */
+  release(): void {
+    const buffers = new Set<ArrayBufferLike>();
+    for (const leaf of [...this.#leaves, ...this.#spare]) {
+      buffers.add(leaf.ids.buffer);
+      buffers.add(leaf.slots.buffer);
+    }
+    this.#leaves.length = 0;
+    this.#spare.length = 0;
+    for (const buffer of buffers) if (buffer instanceof ArrayBuffer) buffer.transfer(0);
+    this.#leaves.push(this.#newLeaf());
+    this.#firsts = new Uint8Array(64 * CHUNK_ID_BYTES);
   }
 
   /** Removes the id (32 bytes of `id` at `at`); an id not in the order is ignored. */

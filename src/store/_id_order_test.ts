@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { seededRandom } from "../protocol/_test_util.ts";
-import { IdOrder } from "./_id_order.ts";
+import { IdOrder, LEAF_SIZE } from "./_id_order.ts";
 
 /** Slot ids in one buffer, as the chunk index keeps them; `sameHead` gives every id one prefix. */
 function idsOf(count: number, random: () => number, sameHead: boolean): Uint8Array {
@@ -102,16 +102,25 @@ Deno.test("IdOrder.copyAfter() starts above an id that is not in the order, and 
   assert.deepEqual(order.copyAfter(probe, target), { count: 0, more: false });
 });
 
-Deno.test("IdOrder.append() builds full leaves from sorted ids, which later inserts split", () => {
+Deno.test("IdOrder.adopt() takes sorted ids as its leaves, which later inserts split", () => {
   const random = seededRandom(3);
   const count = 3000;
   const ids = idsOf(count, random, false);
   const sorted = Array.from({ length: count }, (_, slot) => slot).sort((a, b) =>
     hexAt(ids, a) < hexAt(ids, b) ? -1 : 1
   );
+  const even = sorted.filter((slot) => slot % 2 === 0);
+  const room = Math.ceil(even.length / LEAF_SIZE) * LEAF_SIZE;
+  const adopted = { ids: new Uint8Array(room * 32), slots: new Int32Array(room) };
+  even.forEach((slot, i) => {
+    adopted.ids.set(ids.subarray(slot * 32, slot * 32 + 32), i * 32);
+    adopted.slots[i] = slot;
+  });
   const order = new IdOrder();
-  for (const slot of sorted.filter((slot) => slot % 2 === 0)) order.append(ids, slot * 32, slot);
-  assert.throws(() => order.append(ids, sorted[0]! * 32, sorted[0]!), RangeError);
+  const odd = { ids: new Uint8Array(LEAF_SIZE * 32 + 32), slots: new Int32Array(LEAF_SIZE + 1) };
+  assert.throws(() => order.adopt(odd, 1), RangeError, "room in whole leaves only");
+  order.adopt(adopted, even.length);
+  assert.throws(() => order.adopt(adopted, even.length), RangeError, "only into an empty order");
   for (const slot of sorted.filter((slot) => slot % 2 === 1)) order.insert(ids, slot * 32, slot);
   assert.deepEqual(listed(order, 1000), sorted.map((slot) => hexAt(ids, slot)));
   for (const slot of sorted) assert.equal(order.find(ids, slot * 32), slot);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { seededRandom } from "../protocol/_test_util.ts";
-import { sortSlotsById } from "./_id_sort.ts";
+import { sortIds } from "./_id_sort.ts";
 
 const BLOCK_BITS = 4; // 16 slots a block: many blocks even for small tests
 
@@ -35,6 +35,15 @@ const cases: [string, number, (random: () => number) => (slot: number) => Uint8A
     },
   ],
   [
+    "a few ids that share their first 10 bytes",
+    40,
+    (random) => () => {
+      const id = new Uint8Array(32).fill(0x5c);
+      for (let k = 10; k < 32; k++) id[k] = random() * 4;
+      return id;
+    },
+  ],
+  [
     "ids loaded several times",
     3000,
     (random) => {
@@ -47,15 +56,36 @@ const cases: [string, number, (random: () => number) => (slot: number) => Uint8A
   ],
 ];
 
+/** The slots of `order` without the later ones of equal ids, and those dropped. */
+function unique(blocks: Uint8Array[], order: number[]): { kept: number[]; dropped: number[] } {
+  const hex = (slot: number) =>
+    blocks[slot >>> BLOCK_BITS]!.subarray((slot & 15) * 32, (slot & 15) * 32 + 32).toHex();
+  const kept: number[] = [];
+  const dropped: number[] = [];
+  for (const slot of order) {
+    if (kept.length > 0 && hex(kept.at(-1)!) === hex(slot)) dropped.push(slot);
+    else kept.push(slot);
+  }
+  return { kept, dropped };
+}
+
 for (const [what, count, make] of cases) {
-  Deno.test(`sortSlotsById() sorts ${what} by id, equal ids by slot`, async () => {
+  Deno.test(`sortIds() sorts ${what} side by side, keeping the lowest slot of equal ids`, async () => {
     const blocks = blocksOf(count, make(seededRandom(count)));
     let pauses = 0;
-    const sorted = await sortSlotsById({ blocks, blockBits: BLOCK_BITS }, count, () => {
+    const sorted = await sortIds({ blocks, blockBits: BLOCK_BITS }, count, 512, () => {
       pauses++;
       return Promise.resolve();
     });
-    assert.deepEqual([...sorted], expected(blocks, count));
+    const { kept, dropped } = unique(blocks, expected(blocks, count));
+    assert.deepEqual([...sorted.slots.subarray(0, sorted.count)], kept);
+    for (const [i, slot] of kept.entries()) {
+      const id = blocks[slot >>> BLOCK_BITS]!.subarray((slot & 15) * 32, (slot & 15) * 32 + 32);
+      assert.deepEqual(sorted.ids.subarray(i * 32, i * 32 + 32), id);
+    }
+    assert.deepEqual(sorted.duplicates.sort((a, b) => a - b), dropped.sort((a, b) => a - b));
+    assert.equal(sorted.slots.length % 512, 0, "room in whole leaves");
+    assert.equal(sorted.ids.length, sorted.slots.length * 32);
     assert.ok(pauses > 0, "it offers the event loop a turn");
   });
 }

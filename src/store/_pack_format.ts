@@ -138,10 +138,10 @@ export interface DecodedIndex {
   count: number;
   /**
    * Calls `visit` for each entry from position `from` up to (not including) `to` (default: all);
-   * `id` is a view into the index bytes, valid during the call.
+   * the entry's id is the 32 bytes of `bytes` (the index file's) at `at`.
    */
   forEach(
-    visit: (id: Uint8Array, offset: number, length: number) => void,
+    visit: (bytes: Uint8Array, at: number, offset: number, length: number) => void,
     from?: number,
     to?: number,
   ): void;
@@ -177,7 +177,7 @@ export function decodeIndex(bytes: Uint8Array, name: string): DecodedIndex {
         const high = view.getUint32(at + CHUNK_ID_BYTES);
         const low = view.getUint32(at + CHUNK_ID_BYTES + 4);
         const length = view.getUint32(at + CHUNK_ID_BYTES + 8);
-        visit(bytes.subarray(at, at + CHUNK_ID_BYTES), high * 2 ** 32 + low, length);
+        visit(bytes, at, high * 2 ** 32 + low, length);
       }
     },
   };

@@ -18,8 +18,8 @@ const entryArb = fc.record({
 
 function decoded(bytes: Uint8Array): IndexEntry[] {
   const entries: IndexEntry[] = [];
-  decodeIndex(bytes, "x.idx").forEach((id, offset, length) => {
-    entries.push({ id: id.slice(), offset, length });
+  decodeIndex(bytes, "x.idx").forEach((ids, at, offset, length) => {
+    entries.push({ id: ids.slice(at, at + 32), offset, length });
   });
   return entries;
 }

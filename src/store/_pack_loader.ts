@@ -173,16 +173,17 @@ async function addEntries(
 ): Promise<void> {
   const pack = loader.addPack(paths, version);
   const { quarantine } = loader;
-  const add = (id: Uint8Array, offset: number, length: number) => {
-    if (quarantine.has(paths.name, id)) loader.setAside.push(id.slice());
-    else loader.index.append(id, pack, offset, length);
+  const add = (bytes: Uint8Array, at: number, offset: number, length: number) => {
+    const id = quarantine.size > 0 ? bytes.subarray(at, at + CHUNK_ID_BYTES) : null;
+    if (id !== null && quarantine.has(paths.name, id)) loader.setAside.push(id.slice());
+    else loader.index.append(bytes, pack, offset, length, at);
   };
   const list = Array.isArray(entries) ? entries as readonly IndexEntry[] : undefined;
   const count = list?.length ?? (entries as DecodedIndex).count;
   for (let from = 0; from < count; from += ENTRIES_PER_STEP) {
     const to = Math.min(count, from + ENTRIES_PER_STEP);
     if (list === undefined) (entries as DecodedIndex).forEach(add, from, to);
-    else for (const e of list.slice(from, to)) add(e.id, e.offset, e.length);
+    else for (const e of list.slice(from, to)) add(e.id, 0, e.offset, e.length);
     await loader.turns.pause();
   }
 }
@@ -222,8 +223,8 @@ async function checkOrphan(
   decoded: DecodedIndex,
 ): Promise<Uint8Array[]> {
   const lost: Uint8Array[] = [];
-  decoded.forEach((id) => {
-    if (loader.index.find(id) < 0) lost.push(id.slice());
+  decoded.forEach((bytes, at) => {
+    if (loader.index.find(bytes, at) < 0) lost.push(bytes.slice(at, at + CHUNK_ID_BYTES));
   });
   if (lost.length === 0) {
     await removeIfPresent(paths.index);

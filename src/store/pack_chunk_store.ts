@@ -329,6 +329,7 @@ export class PackChunkStore implements ChunkStore {
         await this.#settleSeals();
         await this.#packs.close();
         this.#released = true;
+        this.#index.release();
       }
     })();
     this.#claim.closing(this.#closed);
