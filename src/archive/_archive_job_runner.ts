@@ -5,7 +5,8 @@
  * drive it in-process.
  *
  * Invariants: a chunk id is sealed at most once per worker (known ids, read from the set shared
- * by every worker, and ids this worker sealed, in its own set, are skipped); every sealed blob is sent exactly once, transferred; the worker never
+ * by every worker once it is in, and ids this worker sealed, in its own set, are skipped); every
+ * sealed blob is sent exactly once, transferred; the worker never
  * has more than `creditBytes` (plus one blob) of sealed data sent and not acknowledged, so memory
  * stays bounded however slow the uploads are. It waits for credit only after sending everything
  * it holds, so the main thread always has something to upload.
@@ -16,7 +17,7 @@
 import { BlobSealer, CHUNK_ID_BYTES, ChunkIdHasher } from "../format/blob_crypto.ts";
 import { findCut, MAX_CHUNK_SIZE } from "../format/chunker.ts";
 import { IdHashSet } from "../format/id_hash_set.ts";
-import { IdSet } from "../format/id_set.ts";
+import { IdSet, type SharedIds } from "../format/id_set.ts";
 import { compressChunk, releaseCompressed } from "../format/compression.ts";
 import type { FileOutcome, InitMessage, JobMessage, JobReply } from "./_archive_messages.ts";
 import { WINDOW_BYTES } from "./_archive_messages.ts";
@@ -30,7 +31,7 @@ export class ArchiveJobRunner {
   readonly #hasher: ChunkIdHasher;
   readonly #sealer: BlobSealer;
   readonly #gear: Int32Array;
-  readonly #known: IdSet;
+  #known: IdSet | undefined;
   readonly #sealed = new IdHashSet();
   readonly #creditBytes: number;
   readonly #flushBytes: number;
@@ -44,15 +45,20 @@ export class ArchiveJobRunner {
   #plainSizes: number[] = [];
   #pendingBytes = 0;
 
-  /** Prepares the keys and the set of known ids. */
+  /** Prepares the keys and the set of known ids, if it is in. */
   constructor(init: InitMessage, post: PostReply) {
     this.#hasher = new ChunkIdHasher(init.idKey);
     this.#sealer = new BlobSealer(init.dataKey);
     this.#gear = init.gear;
-    this.#known = IdSet.fromShared(init.knownIds);
+    if (init.knownIds !== undefined) this.know(init.knownIds);
     this.#creditBytes = init.creditBytes;
     this.#flushBytes = init.flushBytes;
     this.#post = post;
+  }
+
+  /** Takes the ids the server has: chunks named there are no longer sealed. */
+  know(shared: SharedIds): void {
+    this.#known = IdSet.fromShared(shared);
   }
 
   /** Records sealed bytes the main thread is done with, and resumes a waiting job. */
@@ -137,7 +143,7 @@ export class ArchiveJobRunner {
     const id = this.#hasher.id(chunk);
     this.#chunkIds.push(id);
     this.#outcome(at).chunks++;
-    if (this.#known.has(id) || !this.#sealed.add(id)) return;
+    if (this.#known?.has(id) === true || !this.#sealed.add(id)) return;
     if (this.#unacked + this.#pendingBytes >= this.#creditBytes) await this.#waitForCredit(jobId);
     const compressed = compressChunk(chunk);
     const blob = this.#sealer.seal(id, compressed.data, compressed.compressed);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { FIXED_GEAR_TABLE } from "../format/gear_table.ts";
+import { createHmac } from "node:crypto";
 import { IdSet } from "../format/id_set.ts";
 import { ArchiveJobRunner } from "./_archive_job_runner.ts";
 import type { JobReply } from "./_archive_messages.ts";
@@ -95,6 +96,35 @@ Deno.test("ArchiveJobRunner.run() seals no id of the shared known set, and each 
     assert.equal(replies[0]!.chunkIds.length, 4 * 32, "every file still lists its chunk");
     assert.equal(replies[0]!.blobs.length, 1);
     assert.deepEqual(replies[0]!.blobIds, newId);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ArchiveJobRunner seals every chunk until the known ids are in, then skips those", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a`, "content the server has");
+    const id = createHmac("sha256", new Uint8Array(32).fill(3)).update("content the server has");
+    const replies: JobReply[] = [];
+    const init = {
+      type: "init" as const,
+      idKey: new Uint8Array(32).fill(3),
+      dataKey: new Uint8Array(32).fill(4),
+      gear: FIXED_GEAR_TABLE,
+      creditBytes: 64 * MiB,
+      flushBytes: 32 * MiB,
+    };
+    const worker = new ArchiveJobRunner(init, (reply) => replies.push(reply));
+    await worker.run({ type: "job", jobId: 1, paths: [`${dir}/a`] });
+    assert.equal(replies.flatMap((r) => r.blobs).length, 1, "sealed while the ids load");
+    await Deno.writeTextFile(`${dir}/b`, "content the server has"); // the same chunk, anew
+    const other = new ArchiveJobRunner(init, (reply) => replies.push(reply));
+    other.know(IdSet.from([new Uint8Array(id.digest())]).shared);
+    replies.length = 0;
+    await other.run({ type: "job", jobId: 2, paths: [`${dir}/b`] });
+    assert.equal(replies.flatMap((r) => r.blobs).length, 0, "a known chunk is not sealed");
+    assert.equal(replies.at(-1)!.chunkIds.length, 32, "but it is named");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -22,8 +22,8 @@ export const BATCH_FILES = 256;
 export const FLUSH_BYTES = 8 * MiB;
 
 /**
- * Sent once, first: the keys, the ids the server already has, and the worker's credit. The known
- * ids are shared memory, read in place: not copied per worker.
+ * Sent once, first: the keys, the ids the server already has (when they are in already), and
+ * the worker's credit. The known ids are shared memory, read in place: not copied per worker.
  */
 export interface InitMessage {
   type: "init";
@@ -31,8 +31,11 @@ export interface InitMessage {
   dataKey: Uint8Array;
   /** The repository's gear table (`RepositoryKeys.gear`): where the worker cuts chunks. */
   gear: Int32Array;
-  /** Known chunk ids: an `IdSet` in shared memory (`IdSet.fromShared`). */
-  knownIds: SharedIds;
+  /**
+   * Known chunk ids: an `IdSet` in shared memory (`IdSet.fromShared`). Absent while they load:
+   * a {@link KnownMessage} brings them, and until then every chunk counts as new.
+   */
+  knownIds?: SharedIds;
   /** Sealed bytes the worker may have sent and not had acknowledged before it waits. */
   creditBytes: number;
   /** Sealed bytes after which the worker sends a partial reply. */
@@ -52,8 +55,14 @@ export interface CreditMessage {
   bytes: number;
 }
 
+/** The ids the server already has, once they are in (for a worker started before). */
+export interface KnownMessage {
+  type: "known";
+  knownIds: SharedIds;
+}
+
 /** Anything the main thread sends a worker. */
-export type ToWorkerMessage = InitMessage | JobMessage | CreditMessage;
+export type ToWorkerMessage = InitMessage | JobMessage | CreditMessage | KnownMessage;
 
 /** What one reply says about one file of the job (a large file spans several replies). */
 export interface FileOutcome {

@@ -2,10 +2,15 @@
  * The archiver's main-thread side of the workers: starts them on demand (none for a tree with
  * nothing to read), shares the known ids with them (one set in shared memory, no copy per
  * worker), hands out jobs so each always has a few queued, takes their replies, drops blobs
- * another worker already sealed, and feeds the rest to the
+ * another worker already sealed or the server has, and feeds the rest to the
  * {@link UploadQueue}. Memory is bounded by credit: each worker may hold
  * `maxInFlightBytes / workers` of sealed, not yet uploaded data; uploaded or dropped bytes are
  * credited back to the worker that sealed them.
+ *
+ * The workers start before the known ids are in (listing them from a large repository takes a
+ * while): until then they seal every chunk, and the sealed blobs are held, not uploaded, so no
+ * blob the server has is ever sent. Once the ids are in, the held blobs they name are dropped
+ * and the rest are queued; holding stays within the workers' credit.
  *
  * @module
  */
@@ -27,8 +32,8 @@ const JOBS_PER_WORKER = 3;
 /** Options of an {@link ArchivePool}. */
 export interface ArchivePoolOptions {
   keys: RepositoryKeys;
-  /** Ids the server has: workers never seal these. */
-  knownIds: IdSet;
+  /** Ids the server has: none of these is uploaded, nor sealed once they are in. */
+  knownIds: IdSet | Promise<IdSet>;
   upload(blobs: SealedBlob[]): Promise<void>;
   workers: number;
   maxInFlightBytes: number;
@@ -59,7 +64,7 @@ export class ArchivePool {
   readonly #options: ArchivePoolOptions;
   readonly #workers: WorkerPool<ToWorkerMessage, JobReply>;
   readonly #slots: Slot[] = [];
-  /** Ids of the blobs queued for upload in this run. */
+  /** Ids of the blobs taken in this run (queued, held, or dropped as the server has them). */
   readonly #queued = new IdHashSet();
   readonly #jobs = new Map<number, ArchiveJob>();
   readonly #uploads: UploadQueue;
@@ -69,6 +74,10 @@ export class ArchivePool {
   #sink: ArchiveSink | undefined;
   #nextJobId = 0;
   #bytesSealed = 0;
+  /** The ids the server has, once they are in. */
+  #known: IdSet | undefined;
+  /** Blobs sealed before the known ids were in, with the worker that sealed each. */
+  #held: { blob: SealedBlob; worker: number }[] = [];
 
   /** @throws {RangeError} when `workers` or `maxInFlightBytes` is not a positive integer */
   constructor(options: ArchivePoolOptions) {
@@ -94,6 +103,9 @@ export class ArchivePool {
       drained: () => this.#finish(undefined),
       failed: (error) => this.#finish(error ?? new Error("Cannot upload blobs: upload failed")),
     });
+    if (options.knownIds instanceof Promise) {
+      options.knownIds.then((known) => this.#learn(known), (error) => this.#finish(error));
+    } else this.#known = options.knownIds;
   }
 
   /** Sealed bytes of new blobs the workers produced (after dropping duplicates). */
@@ -139,7 +151,9 @@ export class ArchivePool {
       this.#finish(error);
       return;
     }
-    if (queue.ended && !queue.ready && this.#jobs.size === 0) this.#uploads.drain();
+    if (queue.ended && !queue.ready && this.#jobs.size === 0 && this.#known !== undefined) {
+      this.#uploads.drain();
+    }
   }
 
   /** Terminates every worker. Idempotent. */
@@ -182,9 +196,45 @@ export class ArchivePool {
     const { workers, maxInFlightBytes, keys } = this.#options;
     const creditBytes = Math.max(1, Math.floor(maxInFlightBytes / workers));
     const flushBytes = Math.max(1, Math.min(FLUSH_BYTES, Math.floor(creditBytes / 2)));
-    const knownIds = this.#options.knownIds.shared;
     const { idKey, dataKey, gear } = keys;
-    this.#post(slot, { type: "init", idKey, dataKey, gear, knownIds, creditBytes, flushBytes }, []);
+    const init = { type: "init", idKey, dataKey, gear, creditBytes, flushBytes } as const;
+    const known = this.#known;
+    this.#post(slot, known === undefined ? init : { ...init, knownIds: known.shared }, []);
+  }
+
+  /** The known ids are in: workers get them, and the held blobs are dropped or queued. */
+  #learn(known: IdSet): void {
+    if (this.#settle === undefined) return;
+    this.#known = known;
+    for (const slot of this.#slots) this.#post(slot, { type: "known", knownIds: known.shared }, []);
+    const held = this.#held;
+    this.#held = [];
+    const dropped = new Map<number, number>();
+    for (const { blob, worker } of held) {
+      const bytes = blob.blob.length;
+      if (!this.#keep(blob, worker)) dropped.set(worker, (dropped.get(worker) ?? 0) + bytes);
+    }
+    for (const [worker, bytes] of dropped) this.#credit(worker, bytes);
+    this.#uploads.pump();
+    this.pump();
+  }
+
+  /**
+   * Queues `blob` for upload unless the server has it (then its memory is released), or holds it
+   * while the known ids are not in. @returns false when it was dropped
+   */
+  #keep(blob: SealedBlob, worker: number): boolean {
+    if (this.#known === undefined) {
+      this.#held.push({ blob, worker });
+      return true;
+    }
+    if (this.#known.has(blob.id)) {
+      releaseBytes(blob.blob);
+      return false;
+    }
+    this.#bytesSealed += blob.blob.length;
+    this.#uploads.add(blob, worker);
+    return true;
   }
 
   #dispatch(slot: Slot, job: ArchiveJob): void {
@@ -227,19 +277,19 @@ export class ArchivePool {
     }
   }
 
-  /** Queues the blobs no other worker sealed; credits the others straight back. */
+  /** Keeps the blobs no other worker sealed (see {@link #keep}); credits the others back. */
   #takeBlobs(index: number, reply: JobReply): void {
     let dropped = 0;
     for (let i = 0; i < reply.blobs.length; i++) {
       const blob = reply.blobs[i]!;
+      const bytes = blob.length;
       const id = reply.blobIds.subarray(i * CHUNK_ID_BYTES, (i + 1) * CHUNK_ID_BYTES);
       if (!this.#queued.add(id)) {
-        dropped += blob.length;
+        dropped += bytes;
         releaseBytes(blob);
-        continue;
+      } else if (!this.#keep({ id, blob, plainSize: reply.plainSizes[i]! }, index)) {
+        dropped += bytes;
       }
-      this.#bytesSealed += blob.length;
-      this.#uploads.add({ id, blob, plainSize: reply.plainSizes[i]! }, index);
     }
     if (dropped > 0) this.#credit(index, dropped);
   }

@@ -106,3 +106,58 @@ Deno.test("ArchivePool uploads no known id, and a chunk two workers sealed once"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ArchivePool seals while the known ids load, then uploads only what they do not name", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/new`, "content the server lacks");
+    await Deno.writeTextFile(`${dir}/known`, "content the server has");
+    const idOf = (text: string) =>
+      new Uint8Array(createHmac("sha256", KEYS.idKey).update(text).digest());
+    const known = Promise.withResolvers<IdSet>();
+    let loaded = false;
+    const uploaded: string[] = [];
+    let replies = 0;
+    const pool = new ArchivePool({
+      keys: KEYS,
+      knownIds: known.promise,
+      upload: (blobs) => {
+        assert.ok(loaded, "nothing is uploaded before the known ids are in");
+        uploaded.push(...blobs.map((b) => b.id.toHex()));
+        return Promise.resolve();
+      },
+      workers: 1,
+      maxInFlightBytes: 1024 * 1024,
+    });
+    try {
+      const done = pool.run(queueOf([`${dir}/new`, `${dir}/known`]), {
+        ...SINK,
+        replied: () => void replies++,
+      });
+      while (replies === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      loaded = true;
+      known.resolve(IdSet.from([idOf("content the server has")]));
+      await done;
+    } finally {
+      pool.close();
+    }
+    assert.deepEqual(uploaded, [idOf("content the server lacks").toHex()]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ArchivePool.run() rejects when the known ids fail to load", async () => {
+  const pool = new ArchivePool({
+    keys: KEYS,
+    knownIds: Promise.reject(new Error("listing failed")),
+    upload: () => Promise.resolve(),
+    workers: 1,
+    maxInFlightBytes: 1024,
+  });
+  try {
+    await assert.rejects(pool.run(queueOf([]), SINK), /listing failed/);
+  } finally {
+    pool.close();
+  }
+});

@@ -59,6 +59,11 @@ export class JobQueue {
     if (batch.bytes >= BATCH_BYTES || batch.paths.length >= BATCH_FILES) this.#close();
   }
 
+  /** The partial batch becomes a job now, though more files may follow. */
+  flush(): void {
+    this.#close();
+  }
+
   /** No more files: the last partial batch becomes a job. */
   end(): void {
     this.#close();

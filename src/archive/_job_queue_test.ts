@@ -23,3 +23,14 @@ Deno.test("JobQueue batches at most 256 files", () => {
   queue.end();
   assert.deepEqual([queue.take()?.paths.length, queue.take()?.paths.length], [256, 44]);
 });
+
+Deno.test("JobQueue.flush() makes the partial batch a job, and later files start another", () => {
+  const queue = new JobQueue();
+  queue.add({ ref: 0, source: "f0", size: 10 });
+  assert.equal(queue.ready, false);
+  queue.flush();
+  assert.deepEqual(queue.take()?.refs, [0]);
+  queue.add({ ref: 1, source: "f1", size: 10 });
+  queue.end();
+  assert.deepEqual([queue.take()?.refs, queue.ended], [[1], true]);
+});

@@ -1,5 +1,6 @@
 /**
- * Entry point of an archive worker (see `archiver.ts`): an init message, then jobs and credits.
+ * Entry point of an archive worker (see `archiver.ts`): an init message, then jobs, credits and
+ * (when the init came without them) the known ids.
  * Jobs queue here and run one at a time; a credit is handled as soon as it arrives, even in the
  * middle of a job (the job awaits it), so a reply that frees this worker never waits behind
  * this worker's own work. Loaded only as a Worker (never import it); `deno compile` needs
@@ -27,6 +28,8 @@ scope.onmessage = (event) => {
     runner = new ArchiveJobRunner(message, (reply, transfer) => scope.postMessage(reply, transfer));
   } else if (message.type === "credit") {
     runner?.credit(message.bytes);
+  } else if (message.type === "known") {
+    runner?.know(message.knownIds);
   } else {
     queue.push(message);
     if (!running) void drain();

@@ -9,8 +9,9 @@
  * - A chunk named in `knownIds`, or already uploaded by this run, is never uploaded (again).
  * - A file whose size, mtime and inode match its entry in the parent snapshot is not read: its
  *   chunks are reused, when every one of them is among `knownIds` (a chunk the server lost makes
- *   the file be read and sent again). A file that cannot be read is left out with a warning; the
- *   run goes on.
+ *   the file be read and sent again; while the known ids load, such files are reused on trust and
+ *   checked once they are in, before the run ends). A file that cannot be read is left out with a
+ *   warning; the run goes on.
  * - Sealed bytes not yet uploaded stay under about `maxInFlightBytes` (plus one blob per
  *   worker), however slow `upload` is; workers are terminated when the run ends, either way.
  *
@@ -21,8 +22,9 @@
  * worker: uploaded (or duplicate) bytes are credited back, and a worker out of credit hands over
  * what it holds and waits; credits are handled even mid-job, so a reply that frees a worker
  * never queues behind that worker's own work. The walk runs in slices between replies, so the
- * workers start at once; large files jump the job queue. Once uploaded, a blob's buffer is
- * detached at once. The figures that chose this layout are in docs/PERFORMANCE.md.
+ * workers start at once, also before the known ids are in (their blobs wait for them, see
+ * `_archive_pool.ts`); large files jump the job queue. Once uploaded, a blob's buffer is detached
+ * at once. The figures that chose this layout are in docs/PERFORMANCE.md.
  *
  * @module
  */
@@ -68,8 +70,9 @@ export interface ArchiveOptions {
   source: string;
   keys: RepositoryKeys;
   /**
-   * Chunk ids the server already has: these are never sealed or uploaded. The workers read the
-   * set in place (shared memory). A promise lets the walk start while they load (see `previous`).
+   * Chunk ids the server already has: these are never uploaded, nor sealed once they are in. The
+   * workers read the set in place (shared memory). A promise lets the workers read, chunk and
+   * seal while it loads; nothing is uploaded before it is in.
    */
   knownIds: IdSet | Promise<IdSet>;
   /**
@@ -93,11 +96,8 @@ export interface ArchiveOptions {
   maxInFlightBytes?: number;
 }
 
-/** Options once the parent's entries and the known ids are in. */
-type ResolvedOptions = ArchiveOptions & {
-  knownIds: IdSet;
-  previous: ReadonlyMap<string, TreeEntry> | null;
-};
+/** Options once the parent's entries are in. */
+type ResolvedOptions = ArchiveOptions & { previous: ReadonlyMap<string, TreeEntry> | null };
 
 /** The archived tree. */
 export interface ArchiveResult {
@@ -120,12 +120,11 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
   const early: [string, string][] = [];
   let warn: WalkWarning = (path, reason) => early.push([path, reason]);
   const walk = walkTree(options.source, (path, reason) => warn(path, reason));
-  const head = await walkWhileLoading(walk.entries, [options.previous, options.knownIds]);
-  const [previous, knownIds] = await Promise.all([options.previous, options.knownIds]);
-  const resolved = { ...options, previous, knownIds };
+  const head = await walkWhileLoading(walk.entries, options.previous);
+  const resolved = { ...options, previous: await options.previous };
   const pool = new ArchivePool({
     keys: options.keys,
-    knownIds,
+    knownIds: options.knownIds,
     upload: options.upload,
     workers: options.workers ?? 2,
     maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES,
@@ -142,6 +141,10 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
       pool.pump();
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
+    // The walk is over: the last files go to the workers while the known ids finish loading.
+    queue.flush();
+    pool.pump();
+    await run.checkTrusted(queue);
     queue.end();
     run.walked();
     pool.pump();
@@ -154,23 +157,21 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
 }
 
 /**
- * Walks ahead (at most `PREFETCH_ENTRIES`) while any of `loading` is pending, a slice at a time
- * with a turn of the event loop between slices, so the requests behind them go out and their
- * replies are read and decoded meanwhile. Returns what it walked.
+ * Walks ahead (at most `PREFETCH_ENTRIES`) while `loading` is pending, a slice at a time with a
+ * turn of the event loop between slices, so the requests behind it go out and their replies are
+ * read and decoded meanwhile. Returns what it walked.
  */
 async function walkWhileLoading(
   entries: Iterator<WalkedEntry>,
-  loading: readonly unknown[],
+  loading: unknown,
 ): Promise<WalkedEntry[]> {
-  let pending = loading.filter((value) => value instanceof Promise).length;
-  if (pending === 0) return [];
-  for (const value of loading) {
-    if (value instanceof Promise) value.then(() => pending--, () => pending--);
-  }
+  if (!(loading instanceof Promise)) return [];
+  let pending = true;
+  loading.then(() => pending = false, () => pending = false);
   const head: WalkedEntry[] = [];
   while (head.length < PREFETCH_ENTRIES) {
     await new Promise((resolve) => setTimeout(resolve, 0));
-    if (pending === 0) break;
+    if (!pending) break;
     for (let i = 0; i < WALK_SLICE; i++) {
       const next = entries.next();
       if (next.done === true) return head;
@@ -203,10 +204,17 @@ class RunState {
   #bytesRead = 0;
   #walked = false;
   #current: string | undefined;
+  /** The ids the server has, once they are in. */
+  #known: IdSet | undefined;
+  /** Unchanged files reused before the known ids were in: checked once they are. */
+  readonly #trusted: { ref: number; source: string }[] = [];
 
   constructor(options: ResolvedOptions, pool: ArchivePool) {
     this.#options = options;
     this.#pool = pool;
+    if (options.knownIds instanceof Promise) {
+      options.knownIds.then((known) => this.#known = known, () => {});
+    } else this.#known = options.knownIds;
   }
 
   /** Counts a warning and passes it on. */
@@ -222,28 +230,54 @@ class RunState {
       if (next.done === true) return false;
       const { entry, source } = next.value;
       const ref = this.#entries.push(entry) - 1;
-      if (entry.type === "file" && !this.#reuse(entry)) {
-        queue.add({ ref, source, size: entry.size });
-        this.#bytesToRead += entry.size;
-      }
+      if (entry.type !== "file") continue;
+      const reuse = this.#reuse(entry);
+      if (reuse === "read") this.#read(queue, ref, source);
+      else if (reuse === "trusted") this.#trusted.push({ ref, source });
     }
     this.report(); // unchanged files count as the walk finds them, not all at once later
     return true;
   }
 
-  /** Classifies a file; reuses the parent's chunks when it is unchanged. */
-  #reuse(entry: TreeEntry): boolean {
+  /**
+   * Classifies a file; reuses the parent's chunks when it is unchanged and they are all stored
+   * ("trusted" while the known ids are not in to tell).
+   */
+  #reuse(entry: TreeEntry): "read" | "reused" | "trusted" {
     this.#files++;
     const before = this.#options.previous?.get(entry.path);
     const status = fileStatus(entry, before);
     this.#statuses.set(entry.path, status);
-    if (status !== "unchanged") return false;
-    const stored = this.#options.knownIds;
-    if (!before!.chunks.every((id) => stored.has(id))) return false;
+    if (status !== "unchanged") return "read";
+    const known = this.#known;
+    if (known !== undefined && !before!.chunks.every((id) => known.has(id))) return "read";
     entry.chunks = [...before!.chunks];
     this.#filesDone++;
     this.#current = entry.path;
-    return true;
+    return known === undefined ? "trusted" : "reused";
+  }
+
+  /** Queues file `ref` to be read. */
+  #read(queue: JobQueue, ref: number, source: string): void {
+    const entry = this.#entries[ref]!;
+    queue.add({ ref, source, size: entry.size });
+    this.#bytesToRead += entry.size;
+  }
+
+  /**
+   * Waits for the known ids, then queues to be read again every file reused on trust whose
+   * chunks are not all stored (the server lost one).
+   */
+  async checkTrusted(queue: JobQueue): Promise<void> {
+    const known = await this.#options.knownIds;
+    for (const { ref, source } of this.#trusted) {
+      const entry = this.#entries[ref]!;
+      if (entry.chunks.every((id) => known.has(id))) continue;
+      entry.chunks = [];
+      this.#filesDone--;
+      this.#read(queue, ref, source);
+    }
+    this.#trusted.length = 0;
   }
 
   /** The walk is over: totals are known from now on. */

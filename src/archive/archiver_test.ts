@@ -249,20 +249,73 @@ Deno.test("archive() reuses the chunks of unchanged files without reading them",
   });
 });
 
+/**
+ * Archives `root` (which holds "lost.txt"), as the parent of the next run: its entries by path,
+ * the chunk of "lost.txt" (hex), which the server then loses, and the ids it still has.
+ */
+async function firstLosingOne(
+  root: string,
+): Promise<{ previous: Map<string, TreeEntry>; lost: string; stillStored: Uint8Array[] }> {
+  const first = await run(root);
+  const previous = new Map(first.result.entries.map((e) => [e.path, e]));
+  const lost = previous.get("lost.txt")!.chunks[0]!.toHex();
+  const stillStored = first.uploads.flat().map((b) => b.id).filter((id) => id.toHex() !== lost);
+  return { previous, lost, stillStored };
+}
+
 Deno.test("archive() reads an unchanged file again when the server lost one of its chunks", async () => {
   await withTree(
     { "kept.txt": text.encode("kept"), "lost.txt": text.encode("lost") },
     async (root) => {
-      const first = await run(root);
-      const previous = new Map(first.result.entries.map((e) => [e.path, e]));
-      const lost = previous.get("lost.txt")!.chunks[0]!.toHex();
-      const knownIds = IdSet.from(
-        first.uploads.flat().map((b) => b.id).filter((id) => id.toHex() !== lost),
-      );
-      const second = await run(root, { previous, knownIds });
+      const { previous, lost, stillStored } = await firstLosingOne(root);
+      const second = await run(root, { previous, knownIds: IdSet.from(stillStored) });
       const s = second.result.summary;
       assert.deepEqual([s.filesUnchanged, s.bytesRead], [2, "lost".length]);
       assert.deepEqual(second.uploads.flat().map((b) => b.id.toHex()), [lost]);
+    },
+  );
+});
+
+Deno.test("archive() reads while the known ids load, uploads nothing before, and checks reused files after", async () => {
+  await withTree(
+    { "kept.txt": text.encode("kept"), "lost.txt": text.encode("lost") },
+    async (root) => {
+      const { previous, lost, stillStored } = await firstLosingOne(root);
+      await Deno.writeTextFile(`${root}/new.txt`, "new content");
+      await Deno.writeTextFile(`${root}/stored.txt`, "content stored by another push");
+      const stored = new Uint8Array(
+        createHmac("sha256", KEYS.idKey).update("content stored by another push").digest(),
+      );
+      const known = Promise.withResolvers<IdSet>();
+      let loaded = false;
+      let uploadedEarly = false;
+      let readEarly = 0;
+      const uploaded: string[] = [];
+      const pending = run(root, {
+        previous,
+        knownIds: known.promise,
+        onProgress: (progress) => {
+          if (!loaded) readEarly = Math.max(readEarly, progress.bytesRead);
+        },
+        upload: (blobs) => {
+          uploadedEarly ||= !loaded;
+          uploaded.push(...blobs.map((b) => b.id.toHex()));
+          return Promise.resolve();
+        },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      loaded = true;
+      known.resolve(IdSet.from([...stillStored, stored]));
+      const second = await pending;
+      assert.ok(readEarly > 0, "files were read before the known ids were in");
+      assert.equal(uploadedEarly, false, "nothing was uploaded before them");
+      const s = second.result.summary;
+      assert.deepEqual(
+        [s.filesNew, s.filesUnchanged, s.bytesRead],
+        [2, 2, "lost".length + "new content".length + "content stored by another push".length],
+      );
+      const fresh = createHmac("sha256", KEYS.idKey).update("new content").digest("hex");
+      assert.deepEqual(uploaded.sort(), [lost, fresh].sort(), "only what the server lacks");
     },
   );
 });

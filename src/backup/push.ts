@@ -87,7 +87,8 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
     );
   }
   timer?.lap("list snapshots");
-  // Both requests go out at once, and the archiver walks the tree while they load.
+  // Both requests go out at once: the archiver walks the tree while the parent's entries load,
+  // and reads, chunks and seals while the ids load (it uploads nothing before they are in).
   const parentEntries = parent === null
     ? Promise.resolve(null)
     : readManifest(new RemoteChunkSource(client, repository.keys), parent).catch((error) => {
