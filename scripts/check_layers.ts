@@ -25,6 +25,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     "store",
     "tls",
   ],
+  page: ["backup", "restore", "export", "client", "protocol", "format"],
   server: ["protocol", "auth", "users", "format", "store", "tls"],
   backup: ["archive", "restore", "export", "client", "protocol", "format"],
   archive: ["format"],
@@ -50,9 +51,11 @@ const SHARED = new Set([
   "release_bytes.ts",
   "worker_pool.ts",
   "fs_times.ts",
+  "display.ts",
 ]);
 /** Layers that must not open sockets. */
 const NO_SOCKETS = new Set([
+  "page",
   "protocol",
   "format",
   "store",

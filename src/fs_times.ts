@@ -144,11 +144,6 @@ export function setModificationTime(path: string, mtimeNs: bigint, noFollow = fa
   else Deno.utimeSync(path, seconds, seconds);
 }
 
-/** Milliseconds since the epoch of a time in nanoseconds (rounded down). */
-export function nsToMs(ns: bigint): number {
-  return Number(floorDiv(ns, NS_PER_MS));
-}
-
 function floorDiv(a: bigint, b: bigint): bigint {
   return a / b - (a < 0n && a % b !== 0n ? 1n : 0n);
 }

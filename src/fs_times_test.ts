@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { lstatEntry, nsToMs, setModificationTime, statFollowing } from "./fs_times.ts";
+import { lstatEntry, setModificationTime, statFollowing } from "./fs_times.ts";
+import { nsToMs } from "./format/snapshot_model.ts";
 import { inTempDir } from "../tests/_testing.ts";
 
 const NS = 1_600_000_000_123_456_789n;

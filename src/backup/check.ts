@@ -10,7 +10,7 @@ import type { RemoteRepository, SnapshotListing } from "../client/remote_reposit
 import { errorMessage, IntegrityError } from "../errors.ts";
 import type { IdSet } from "../format/id_set.ts";
 import type { SnapshotRecord } from "../format/snapshot_model.ts";
-import { readManifest } from "./manifest_io.ts";
+import { readManifest } from "./manifest_reader.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 
 /** Paths of affected files kept per snapshot (the count is always complete). */

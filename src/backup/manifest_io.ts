@@ -1,19 +1,17 @@
 /**
  * A snapshot's manifest on the server: written as content-defined chunks of its encoding (so an
  * unchanged part of a large tree deduplicates against the previous snapshot's manifest), sealed
- * like file data; read back through a `ChunkSource`, which verifies every chunk.
+ * like file data (reading it back is `manifest_reader.ts`).
  *
  * @module
  */
-import { errorMessage, IntegrityError } from "../errors.ts";
 import { BlobSealer, ChunkIdHasher } from "../format/blob_crypto.ts";
 import { toHex } from "../format/chunk_id.ts";
 import { chunkBoundaries } from "../format/chunker.ts";
 import { compressChunk, releaseCompressed } from "../format/compression.ts";
-import { ManifestDecoder, ManifestEncoder } from "../format/manifest_codec.ts";
+import { ManifestEncoder } from "../format/manifest_codec.ts";
 import type { RepositoryKeys } from "../format/master_key.ts";
-import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
-import { type ChunkSource, MissingChunkError } from "../client/chunk_source.ts";
+import type { TreeEntry } from "../format/snapshot_model.ts";
 import type { ChunkUploader } from "../client/chunk_uploader.ts";
 
 /**
@@ -74,31 +72,4 @@ function sameIds(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
     if (x !== y && (x.length !== y.length || x.some((byte, j) => byte !== y[j]))) return false;
   }
   return true;
-}
-
-/** Every entry of a snapshot's manifest, verified, in manifest order. */
-export async function readManifest(
-  source: ChunkSource,
-  record: SnapshotRecord,
-): Promise<TreeEntry[]> {
-  const decoder = new ManifestDecoder();
-  const entries: TreeEntry[] = [];
-  try {
-    for await (
-      const chunk of source.fetch(record.manifest.map((hex) => ({ id: Uint8Array.fromHex(hex) })))
-    ) {
-      if (!(chunk instanceof Uint8Array)) throw chunk;
-      for (const entry of decoder.push(chunk)) entries.push(entry);
-    }
-    decoder.finish();
-  } catch (error) {
-    if (!(error instanceof IntegrityError)) throw error;
-    const reason = error instanceof MissingChunkError
-      ? "it is missing or damaged on the server; run burrow check"
-      : errorMessage(error);
-    throw new IntegrityError(`Cannot read the file list of snapshot ${record.id}: ${reason}`, {
-      cause: error,
-    });
-  }
-  return entries;
 }

@@ -15,7 +15,7 @@ import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
 import type { TreeProgress } from "../restore/tree_reader.ts";
 import { archiveDestAction, exportTar, exportZip } from "../export/archive_export.ts";
-import { readManifest } from "./manifest_io.ts";
+import { readManifest } from "./manifest_reader.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 import {
   emptyRestoreResult,

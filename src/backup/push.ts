@@ -16,7 +16,8 @@ import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
 import { archive, type ArchiveProgress } from "../archive/archiver.ts";
 import { ChunkUploader } from "../client/chunk_uploader.ts";
-import { readManifest, sameEntries, writeManifest } from "./manifest_io.ts";
+import { sameEntries, writeManifest } from "./manifest_io.ts";
+import { readManifest } from "./manifest_reader.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 
 /** What to push, and where progress goes. */

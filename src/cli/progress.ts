@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { formatBytes, formatSeconds } from "./format.ts";
+import { formatBytes, formatSeconds } from "../display.ts";
 import { writePrompt } from "./output.ts";
 
 /** A snapshot of progress to draw. */

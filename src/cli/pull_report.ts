@@ -9,7 +9,7 @@ import type { PullOptions, PullResult } from "../backup/pull.ts";
 import { IncompleteError, IntegrityError } from "../errors.ts";
 import type { PlanEvent } from "../restore/restorer.ts";
 import type { DamagedFileError } from "../restore/tree_reader.ts";
-import { formatBytes, formatSeconds } from "./format.ts";
+import { formatBytes, formatSeconds } from "../display.ts";
 import { printError, printJson, printLine } from "./output.ts";
 import type { ProgressLine } from "./progress.ts";
 

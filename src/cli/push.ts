@@ -9,7 +9,7 @@ import { StageTimer } from "../stage_timer.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import { withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS, DEBUG_TIMINGS_FLAG } from "./config.ts";
-import { formatBytes, formatSeconds } from "./format.ts";
+import { formatBytes, formatSeconds } from "../display.ts";
 import { printError, printJson, printLine } from "./output.ts";
 import { ProgressLine } from "./progress.ts";
 import { printListingWarnings } from "./snapshot_warnings.ts";

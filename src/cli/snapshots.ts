@@ -5,7 +5,7 @@ import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import { withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS } from "./config.ts";
-import { formatBytes, formatTime } from "./format.ts";
+import { formatBytes, formatTime } from "../display.ts";
 import { printJson, printLine, printTable } from "./output.ts";
 import { printListingWarnings } from "./snapshot_warnings.ts";
 

@@ -7,7 +7,7 @@ import type { UserRecord } from "../users/user_store.ts";
 import { booleanFlag, type Command, type ParsedArgs } from "./command.ts";
 import { openAdminStore } from "./admin_store.ts";
 import { STORE_FLAGS } from "./config.ts";
-import { formatTime } from "./format.ts";
+import { formatTime } from "../display.ts";
 import { printJson, printLine, printTable } from "./output.ts";
 
 async function run(args: ParsedArgs): Promise<void> {

@@ -17,6 +17,7 @@ import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
 import { releaseBuffer } from "../release_bytes.ts";
 import { type IdSet, IdSetBuilder } from "../format/id_set.ts";
 import {
+  type ByteStream,
   type HelloOkPayload,
   type IdentifiedBlob,
   MAX_GET_CHUNKS,
@@ -28,22 +29,32 @@ import { RpcChannel } from "./rpc_channel.ts";
 
 const CLIENT_NAME = "burrow/0.1.0";
 
+/**
+ * The connection a client runs over: a TLS connection on the command line, a WebSocket in the
+ * web page. `closeWrite` tells the server that nothing more will be sent.
+ */
+export interface ClientConn extends ByteStream {
+  closeWrite(): Promise<void>;
+}
+
 /** The keys a login yields that stay on the client. */
 export interface LoginResult {
   user: string;
-  /** Unwraps the repository master key (issue #4); never sent. */
+  /** Unwraps the repository master key; never sent. */
   keyEncryptionKey: Uint8Array;
+  /** Milliseconds the key derivation (Argon2id and HKDF) took on this side. */
+  kdfMs: number;
 }
 
 /** A connection to a burrow server. */
 export class BurrowClient {
-  readonly #conn: Deno.TlsConn;
+  readonly #conn: ClientConn;
   readonly #rpc: RpcChannel;
   /** What the server said in its `hello_ok`. */
   readonly server: HelloOkPayload;
   #user: string | null = null;
 
-  private constructor(conn: Deno.TlsConn, rpc: RpcChannel, server: HelloOkPayload) {
+  private constructor(conn: ClientConn, rpc: RpcChannel, server: HelloOkPayload) {
     this.#conn = conn;
     this.#rpc = rpc;
     this.server = server;
@@ -51,7 +62,11 @@ export class BurrowClient {
 
   /** Connects, completes TLS and the version handshake. */
   static async connect(options: ConnectOptions): Promise<BurrowClient> {
-    const conn = await connectToServer(options);
+    return await BurrowClient.start(await connectToServer(options));
+  }
+
+  /** Completes the version handshake over an open connection; closes it when that fails. */
+  static async start(conn: ClientConn): Promise<BurrowClient> {
     const rpc = new RpcChannel(conn);
     try {
       const hello = await rpc.request(
@@ -88,10 +103,12 @@ export class BurrowClient {
         "Cannot log in: the server asks for key derivation parameters weaker than burrow's minimum",
       );
     }
+    const started = performance.now();
     const keys = await deriveClientKeys(password, kdf);
+    const kdfMs = performance.now() - started;
     await this.#rpc.request("login_proof", { authKey: keys.authKey }, "login_ok");
     this.#user = user;
-    return { user, keyEncryptionKey: keys.keyEncryptionKey };
+    return { user, keyEncryptionKey: keys.keyEncryptionKey, kdfMs };
   }
 
   /**
@@ -217,7 +234,7 @@ export class BurrowClient {
     return this.#user;
   }
 
-  /** Closes the connection, telling the server with a TLS close_notify first. */
+  /** Closes the connection, telling the server first (a TLS close_notify, a WebSocket close). */
   async close(): Promise<void> {
     await this.#conn.closeWrite().catch(() => {});
     await this.#rpc.close();

@@ -39,6 +39,8 @@ export interface RemoteChunkSourceOptions {
    * opening is about a third of the CPU time; not for a few manifest chunks. `close` stops them.
    */
   openWorkers?: number;
+  /** The open workers' module (default `open_worker.ts` beside this one; the page's bundle). */
+  openWorkerUrl?: string;
 }
 
 type Slot = { plain: Uint8Array } | { error: IntegrityError };
@@ -78,7 +80,7 @@ export class RemoteChunkSource implements ChunkSource {
     if (!Number.isSafeInteger(workers) || workers < 0) {
       throw new RangeError(`Cannot fetch chunks: openWorkers "${workers}" is invalid`);
     }
-    this.#pool = workers > 0 ? new OpenPool(keys, workers) : null;
+    this.#pool = workers > 0 ? new OpenPool(keys, workers, options.openWorkerUrl) : null;
     this.#perRequest = options.idsPerRequest ?? 256;
     this.#inFlight = options.requestsInFlight ?? 2;
     this.#aheadBytes = options.aheadBytes ?? 4 * 1024 * 1024;

@@ -5,7 +5,11 @@ import { withScriptedClient } from "../../tests/_scripted_server.ts";
 import type { LoginResult } from "./burrow_client.ts";
 import { RemoteRepository } from "./remote_repository.ts";
 
-const ALICE: LoginResult = { user: "alice", keyEncryptionKey: new Uint8Array(32).fill(1) };
+const ALICE: LoginResult = {
+  user: "alice",
+  keyEncryptionKey: new Uint8Array(32).fill(1),
+  kdfMs: 0,
+};
 
 /** A new repository made through a scripted server, and the wrapped key it stored there. */
 async function newRepository(): Promise<{ repository: RemoteRepository; wrapped: Uint8Array }> {
@@ -92,7 +96,7 @@ Deno.test("RemoteRepository.open() uses the key another first push stored meanwh
 
 Deno.test("RemoteRepository.open() says when the key does not open with this password", async () => {
   const { wrapped } = await newRepository();
-  const otherPassword = { user: "alice", keyEncryptionKey: new Uint8Array(32).fill(2) };
+  const otherPassword = { user: "alice", keyEncryptionKey: new Uint8Array(32).fill(2), kdfMs: 0 };
   await withScriptedClient(async (peer) => {
     await peer.answer("get_key", "key", { wrapped });
   }, async (client) => {

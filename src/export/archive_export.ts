@@ -25,13 +25,13 @@
  * @module
  */
 import { BurrowError, IntegrityError } from "../errors.ts";
-import { nsToMs } from "../fs_times.ts";
-import { TextReader, ZipWriter } from "@zip.js/zip.js";
+import { nsToMs } from "../format/snapshot_model.ts";
 // @ts-types="@types/tar-stream"
 import tar from "tar-stream";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { writeAllSync } from "../restore/write_all.ts";
 import { writeThroughPartial } from "./_partial_file.ts";
+import { writeZip } from "./zip_stream.ts";
 import {
   DamagedFileError,
   emptyTotals,
@@ -56,11 +56,6 @@ export interface ExportOptions extends TreeProgress {
 export type ExportResult = TreeTotals;
 
 type Entries = Iterable<TreeEntry>;
-
-/** Files from this size on get a Zip64 header (stored size may not fit 32 bits). */
-const ZIP64_FROM = 0xffff0000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
 
 /**
  * What writing an archive at `dest` does: "create" it, or "overwrite" what is there (only with
@@ -104,40 +99,6 @@ function fileSink(file: Deno.FsFile): WritableStream<Uint8Array> {
   return new WritableStream({ write: (piece) => writeAllSync(file, piece) });
 }
 
-async function addZipEntry(zip: ZipWriter<unknown>, item: TreeItem, level: number): Promise<void> {
-  const { entry } = item;
-  const common = { lastModDate: new Date(nsToMs(entry.mtimeNs)), level };
-  if (entry.type === "dir") {
-    await zip.add(`${entry.path}/`, undefined, {
-      ...common,
-      directory: true,
-      unixMode: entry.mode,
-    });
-  } else if (entry.type === "symlink") {
-    await zip.add(entry.path, new TextReader(entry.target), {
-      ...common,
-      unixMode: S_IFLNK | 0o777,
-    });
-  } else {
-    // zip.js may wrap a failing reader's error: keep ours (an IntegrityError naming the file).
-    let failure: unknown;
-    const chunks = async function* () {
-      try {
-        yield* item.chunks;
-      } catch (error) {
-        failure = error;
-        throw error;
-      }
-    };
-    await zip.add(entry.path, ReadableStream.from(chunks()), {
-      ...common,
-      unixMode: S_IFREG | entry.mode,
-      uncompressedSize: entry.size,
-      zip64: entry.size >= ZIP64_FROM,
-    }).catch((error) => Promise.reject(failure ?? error));
-  }
-}
-
 /**
  * Writes the tree as a zip archive at `destFile` (replacing it only on success).
  *
@@ -154,11 +115,7 @@ export async function exportZip(
   const totals = emptyTotals();
   const level = options.level ?? 0;
   await writeThroughPartial(destFile, async (file) => {
-    const zip = new ZipWriter(fileSink(file), { useWebWorkers: false, keepOrder: true });
-    for await (const item of readTree(entries, source, totals, options)) {
-      await addZipEntry(zip, item, level);
-    }
-    await zip.close();
+    await writeZip(readTree(entries, source, totals, options), fileSink(file), level);
   }).catch((error) => Promise.reject(archiveFailure(destFile, error)));
   return { ...totals };
 }

@@ -1,4 +1,4 @@
-import { nsToMs } from "../fs_times.ts";
+import { nsToMs } from "../format/snapshot_model.ts";
 import assert from "node:assert/strict";
 import { Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js";
 import { IntegrityError } from "../errors.ts";

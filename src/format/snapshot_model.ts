@@ -79,3 +79,9 @@ export interface SnapshotRecord {
   manifest: string[];
   summary: SnapshotSummary;
 }
+
+/** Milliseconds since the epoch of a time in nanoseconds, rounded down (toward minus infinity). */
+export function nsToMs(ns: bigint): number {
+  const ms = ns / 1_000_000n;
+  return Number(ns < 0n && ns % 1_000_000n !== 0n ? ms - 1n : ms);
+}

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { lstatEntry, nsToMs } from "../fs_times.ts";
+import { lstatEntry } from "../fs_times.ts";
+import { nsToMs } from "../format/snapshot_model.ts";
 import assert from "node:assert/strict";
 import { IntegrityError } from "../errors.ts";
 import { toHex } from "../format/chunk_id.ts";

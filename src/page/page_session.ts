@@ -1,0 +1,176 @@
+/// <reference lib="dom" />
+/**
+ * One login in the page: the connection, the repository's keys, and the verified streams that
+ * downloads read. It runs the same client code as the command line over a WebSocket; keys stay
+ * in this page's memory and are dropped (and their bytes zeroed) by `close`.
+ *
+ * Invariants: every byte a stream yields comes from a chunk that opened under the key and
+ * matched its id (`RemoteChunkSource`), and a file's chunks add up to its size (`readTree`); a
+ * chunk that does not verify errors the stream with a message naming the file, so a download
+ * never completes with wrong or missing bytes.
+ *
+ * @module
+ */
+import { readManifest } from "../backup/manifest_reader.ts";
+import { BurrowClient } from "../client/burrow_client.ts";
+import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
+import { RemoteRepository, type SnapshotListing } from "../client/remote_repository.ts";
+import { openWebSocket } from "../client/websocket_connection.ts";
+import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
+import { writeZip } from "../export/zip_stream.ts";
+import { emptyTotals, readTree, type TreeItem } from "../restore/tree_reader.ts";
+import { nameOf } from "./entry_text.ts";
+import { FolderIndex } from "./folder_index.ts";
+
+/** The open worker's script, bundled beside the page's. */
+const OPEN_WORKER_URL = "/open_worker.js";
+
+/** Threads that open and verify fetched blobs: the page's main thread stays free. */
+const OPEN_WORKERS = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
+
+/** What a login found. */
+export interface LoginTimings {
+  /** Milliseconds of key derivation (Argon2id and HKDF) in this page. */
+  kdfMs: number;
+}
+
+/** A logged-in page. */
+export class PageSession {
+  readonly #client: BurrowClient;
+  readonly #repository: RemoteRepository | null;
+  readonly #trees = new Map<string, Promise<FolderIndex>>();
+  readonly #sources = new Set<RemoteChunkSource>();
+  /** The logged-in user. */
+  readonly user: string;
+  /** How long the login's parts took. */
+  readonly timings: LoginTimings;
+
+  private constructor(
+    client: BurrowClient,
+    repository: RemoteRepository | null,
+    user: string,
+    timings: LoginTimings,
+  ) {
+    this.#client = client;
+    this.#repository = repository;
+    this.user = user;
+    this.timings = timings;
+  }
+
+  /**
+   * Connects to the page's own server over a WebSocket and logs in (keys derived here).
+   *
+   * @throws {AuthError} on a wrong name or password, or a rate limit
+   * @throws {NetworkError} when the server cannot be reached
+   */
+  static async login(user: string, password: string, url: string): Promise<PageSession> {
+    const client = await BurrowClient.start(await openWebSocket(url));
+    try {
+      const login = await client.login(user, password);
+      const repository = await RemoteRepository.open(client, login, { create: false });
+      login.keyEncryptionKey.fill(0);
+      return new PageSession(client, repository, user, { kdfMs: login.kdfMs });
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+  }
+
+  /** The user's snapshots (none before the first push), oldest first. */
+  async snapshots(): Promise<SnapshotListing> {
+    if (this.#repository === null) return { records: [], unreadable: [], damagedChunks: 0 };
+    return await this.#repository.listSnapshots();
+  }
+
+  /** A snapshot's tree, read and verified once per session. */
+  tree(record: SnapshotRecord): Promise<FolderIndex> {
+    let tree = this.#trees.get(record.id);
+    if (tree === undefined) {
+      tree = this.#withSource(0, (source) => readManifest(source, record))
+        .then((entries) => new FolderIndex(entries));
+      tree.catch(() => this.#trees.delete(record.id));
+      this.#trees.set(record.id, tree);
+    }
+    return tree;
+  }
+
+  /** The verified content of one file, read as the stream is read. */
+  fileStream(entry: TreeEntry): ReadableStream<Uint8Array> {
+    const source = this.#source(OPEN_WORKERS);
+    const items = readTree([{ ...entry, path: nameOf(entry.path) }], source, emptyTotals());
+    let chunks: AsyncIterator<Uint8Array> | null = null;
+    const finish = () => {
+      void items.return(undefined);
+      this.#release(source);
+    };
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        try {
+          if (chunks === null) {
+            const first = await items.next();
+            if (first.done === true) throw new Error(`Cannot read "${entry.path}": no such file`);
+            chunks = first.value.chunks[Symbol.asyncIterator]();
+          }
+          const next = await chunks.next();
+          if (next.done === true) {
+            controller.close();
+            finish();
+          } else {
+            controller.enqueue(next.value);
+          }
+        } catch (error) {
+          finish();
+          controller.error(error);
+        }
+      },
+      cancel: finish,
+    }, { highWaterMark: 0 });
+  }
+
+  /** A zip of `entries` (a folder's subtree), built as the stream is read. */
+  zipStream(entries: readonly TreeEntry[]): ReadableStream<Uint8Array> {
+    const source = this.#source(OPEN_WORKERS);
+    const pipe = new TransformStream<Uint8Array, Uint8Array>(undefined, { highWaterMark: 1 });
+    const items: AsyncIterable<TreeItem> = readTree(entries, source, emptyTotals());
+    void writeZip(items, pipe.writable, 0)
+      .catch((error) => pipe.writable.abort(error).catch(() => {}))
+      .finally(() => this.#release(source));
+    return pipe.readable;
+  }
+
+  /** Logs out: closes the connection and the workers, and zeroes the keys held here. */
+  async close(): Promise<void> {
+    for (const source of this.#sources) source.close();
+    this.#sources.clear();
+    this.#trees.clear();
+    if (this.#repository !== null) {
+      this.#repository.keys.idKey.fill(0);
+      this.#repository.keys.dataKey.fill(0);
+    }
+    await this.#client.close();
+  }
+
+  #source(workers: number): RemoteChunkSource {
+    if (this.#repository === null) throw new Error("Cannot read files: there are no backups yet");
+    const source = new RemoteChunkSource(this.#client, this.#repository.keys, {
+      openWorkers: workers,
+      openWorkerUrl: OPEN_WORKER_URL,
+    });
+    this.#sources.add(source);
+    return source;
+  }
+
+  #release(source: RemoteChunkSource): void {
+    source.close();
+    this.#sources.delete(source);
+  }
+
+  async #withSource<T>(workers: number, body: (source: RemoteChunkSource) => Promise<T>) {
+    const source = this.#source(workers);
+    try {
+      return await body(source);
+    } finally {
+      this.#release(source);
+    }
+  }
+}
