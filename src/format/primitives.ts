@@ -91,14 +91,16 @@ export interface Primitives {
   /**
    * Decodes zstd data, refusing to produce more than `maxSize` bytes: output past that is never
    * allocated, whatever sizes the frame claims, so a hostile frame cannot inflate without limit.
-   * Returns the output in a buffer of its own. Empty input decodes to empty output. A frame cut
-   * short may decode to a prefix of its content (zstd frames carry no authentication of their
-   * own: the caller's AEAD tag and chunk id check cover that).
+   * Frames that declare a content size above `maxSize`, or a window above `maxSize` and 8 MiB
+   * (the window every zstd decoder must support), are refused before any decoding. Returns the
+   * output in a buffer of its own. Empty input decodes to empty output. A frame cut short may
+   * decode to a prefix of its content (zstd frames carry no authentication of their own: the
+   * caller's AEAD tag and chunk id check cover that).
    *
    * @param maxSize a non-negative safe integer (checked by {@link checkMaxSize})
    * @throws {RangeError} when `maxSize` is not a byte count
    * @throws {IntegrityError} {@link outputTooLarge} when the output would pass `maxSize`,
-   *   {@link damagedZstd} when the data is not zstd or is damaged
+   *   {@link damagedZstd} when the data is not zstd, is damaged or asks for a larger window
    */
   zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array;
 

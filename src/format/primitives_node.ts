@@ -9,6 +9,7 @@
 import { createCipheriv, createDecipheriv, createHash, type Hash, hkdfSync } from "node:crypto";
 import { zstdDecompressSync } from "node:zlib";
 import { ownedBytes } from "./_bytes.ts";
+import { checkZstdFrameLimits } from "./_zstd_frame_limits.ts";
 import { releaseBytes } from "../release_bytes.ts";
 import {
   AEAD_TAG_BYTES,
@@ -133,6 +134,7 @@ const ZSTD_DST_TOO_SMALL = 70;
 
 function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
   checkMaxSize(maxSize);
+  checkZstdFrameLimits(data, maxSize);
   if (wasmDecoder !== null && maxSize > 0 && noContentSize(data)) {
     try {
       return wasmDecoder.decompress(data, { defaultHeapSize: maxSize });
