@@ -1,6 +1,7 @@
 /**
  * Checks the sizes zstd frames ask a decoder to allocate before any decoder sees them (the web
- * back end's trusts them; both back ends check, so that they refuse the same frames): every
+ * back end's trusts them; `withContractChecks` runs this for both, so that they refuse the same
+ * frames): every
  * frame's window and declared content size, and every block's size (RFC 8878). Only the frame
  * and block headers are read; a frame cut short ends the walk (the decoder then reports it).
  *

@@ -8,7 +8,9 @@
  * (tests/conformance/primitives_suite.ts).
  *
  * Every call is synchronous, so the format code stays one piece of code for both. Byte arguments
- * are only read, never kept past the call (except the key of a {@link KeyedHmac}) nor changed.
+ * are only read, never kept past the call nor changed. Each back end is wrapped in
+ * `withContractChecks` (`_checked_primitives.ts`), which checks the arguments and zstd frame
+ * sizes the same way for both.
  *
  * @module
  */
@@ -97,7 +99,7 @@ export interface Primitives {
    * decode to a prefix of its content (zstd frames carry no authentication of their own: the
    * caller's AEAD tag and chunk id check cover that).
    *
-   * @param maxSize a non-negative safe integer (checked by {@link checkMaxSize})
+   * @param maxSize the most bytes that may come out, a non-negative safe integer
    * @throws {RangeError} when `maxSize` is not a byte count
    * @throws {IntegrityError} {@link outputTooLarge} when the output would pass `maxSize`,
    *   {@link damagedZstd} when the data is not zstd, is damaged or asks for a larger window
@@ -109,61 +111,6 @@ export interface Primitives {
    * it cannot, {@link zstdDecompress} uses a slower one that decodes the same data).
    */
   loadZstdDecoder(): Promise<void>;
-}
-
-/**
- * Checks the arguments every ChaCha20-Poly1305 call shares.
- *
- * @throws {RangeError} when the key is not 32 bytes or the nonce not 12
- */
-export function checkAeadKeyAndNonce(key: Uint8Array, nonce: Uint8Array): void {
-  if (key.length !== AEAD_KEY_BYTES) {
-    throw new RangeError(`Cannot use the AEAD key: it is ${key.length} bytes, not 32`);
-  }
-  if (nonce.length !== AEAD_NONCE_BYTES) {
-    throw new RangeError(`Cannot use the AEAD nonce: it is ${nonce.length} bytes, not 12`);
-  }
-}
-
-/**
- * Checks a seal's output length.
- *
- * @throws {RangeError} when `output` is not exactly 16 bytes longer than `plaintext`
- */
-export function checkSealOutput(plaintext: Uint8Array, output: Uint8Array): void {
-  if (output.length !== plaintext.length + AEAD_TAG_BYTES) {
-    throw new RangeError(
-      `Cannot seal: the output is ${output.length} bytes, not ${plaintext.length + AEAD_TAG_BYTES}`,
-    );
-  }
-}
-
-/**
- * Checks an HKDF call's info and output length.
- *
- * @throws {RangeError} when the length is not an integer in 0..{@link HKDF_MAX_BYTES} or the
- *   info is longer than {@link HKDF_MAX_INFO_BYTES}
- */
-export function checkHkdfArgs(info: Uint8Array, length: number): void {
-  if (!Number.isInteger(length) || length < 0 || length > HKDF_MAX_BYTES) {
-    throw new RangeError(`Cannot derive a key: length ${length} is outside 0..${HKDF_MAX_BYTES}`);
-  }
-  if (info.length > HKDF_MAX_INFO_BYTES) {
-    throw new RangeError(
-      `Cannot derive a key: the info is ${info.length} bytes, over ${HKDF_MAX_INFO_BYTES}`,
-    );
-  }
-}
-
-/**
- * Checks the bound given to {@link Primitives.zstdDecompress}.
- *
- * @throws {RangeError} when it is not a non-negative safe integer
- */
-export function checkMaxSize(maxSize: number): void {
-  if (!Number.isSafeInteger(maxSize) || maxSize < 0) {
-    throw new RangeError(`Cannot decompress chunk: maximum size ${maxSize} is not a byte count`);
-  }
 }
 
 /** The failure of an open that does not authenticate. */

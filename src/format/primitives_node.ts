@@ -9,30 +9,19 @@
 import { createCipheriv, createDecipheriv, createHash, type Hash, hkdfSync } from "node:crypto";
 import { zstdDecompressSync } from "node:zlib";
 import { ownedBytes } from "./_bytes.ts";
-import { checkZstdFrameLimits } from "./_zstd_frame_limits.ts";
+import { withContractChecks } from "./_checked_primitives.ts";
 import { releaseBytes } from "../release_bytes.ts";
-import {
-  AEAD_TAG_BYTES,
-  checkAeadKeyAndNonce,
-  checkHkdfArgs,
-  checkMaxSize,
-  checkSealOutput,
-  damagedZstd,
-  type KeyedHmac,
-  notAuthentic,
-  outputTooLarge,
-  type Primitives,
-} from "./primitives.ts";
+import * as contract from "./primitives.ts";
 
 const HMAC_BLOCK_BYTES = 64;
 const CHACHA = "chacha20-poly1305";
-const AEAD_OPTIONS = { authTagLength: AEAD_TAG_BYTES } as const;
+const AEAD_OPTIONS = { authTagLength: contract.AEAD_TAG_BYTES } as const;
 
 /**
  * HMAC-SHA-256 with the key's inner and outer states computed once and copied for each message,
  * which is cheaper than `createHmac` per call for small chunks (docs/PERFORMANCE.md).
  */
-class NodeHmacSha256 implements KeyedHmac {
+class NodeHmacSha256 implements contract.KeyedHmac {
   readonly #inner: Hash;
   readonly #outer: Hash;
 
@@ -52,49 +41,6 @@ class NodeHmacSha256 implements KeyedHmac {
     const innerDigest = this.#inner.copy().update(message).digest();
     return new Uint8Array(this.#outer.copy().update(innerDigest).digest());
   }
-}
-
-function seal(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  aad: Uint8Array,
-  plaintext: Uint8Array,
-  output: Uint8Array,
-): void {
-  checkAeadKeyAndNonce(key, nonce);
-  checkSealOutput(plaintext, output);
-  const cipher = createCipheriv(CHACHA, key, nonce, AEAD_OPTIONS);
-  cipher.setAAD(aad, { plaintextLength: plaintext.length });
-  const ciphertext = cipher.update(plaintext);
-  if (ciphertext.length !== plaintext.length) {
-    throw new Error(`Cannot seal: the cipher returned ${ciphertext.length} bytes`);
-  }
-  output.set(ciphertext);
-  releaseBytes(ciphertext);
-  cipher.final();
-  output.set(cipher.getAuthTag(), plaintext.length);
-}
-
-function open(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  aad: Uint8Array,
-  sealed: Uint8Array,
-): Uint8Array {
-  checkAeadKeyAndNonce(key, nonce);
-  if (sealed.length < AEAD_TAG_BYTES) throw notAuthentic();
-  const tagAt = sealed.length - AEAD_TAG_BYTES;
-  const decipher = createDecipheriv(CHACHA, key, nonce, AEAD_OPTIONS);
-  decipher.setAAD(aad, { plaintextLength: tagAt });
-  decipher.setAuthTag(sealed.subarray(tagAt));
-  const plaintext = ownedBytes(decipher.update(sealed.subarray(0, tagAt)));
-  try {
-    decipher.final();
-  } catch (error) {
-    plaintext.fill(0);
-    throw notAuthentic(error);
-  }
-  return plaintext;
 }
 
 /** The WebAssembly zstd decoder, once `loadZstdDecoder` has run. */
@@ -132,16 +78,15 @@ function noContentSize(data: Uint8Array): boolean {
 /** ZSTD_error_dstSize_tooSmall: the output would not fit. */
 const ZSTD_DST_TOO_SMALL = 70;
 
+/** Decodes with the WebAssembly decoder when loaded and the frame suits it, else node:zlib. */
 function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
-  checkMaxSize(maxSize);
-  checkZstdFrameLimits(data, maxSize);
   if (wasmDecoder !== null && maxSize > 0 && noContentSize(data)) {
     try {
       return wasmDecoder.decompress(data, { defaultHeapSize: maxSize });
     } catch (error) {
       const code = Number(/code -?(\d+)/.exec(String(error))?.[1]);
-      if (code === ZSTD_DST_TOO_SMALL) throw outputTooLarge(maxSize);
-      throw damagedZstd(error);
+      if (code === ZSTD_DST_TOO_SMALL) throw contract.outputTooLarge(maxSize);
+      throw contract.damagedZstd(error);
     }
   }
   let output: Uint8Array;
@@ -150,25 +95,47 @@ function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
     output = zstdDecompressSync(data, { maxOutputLength: Math.max(1, maxSize) });
   } catch (error) {
     if ((error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") {
-      throw outputTooLarge(maxSize);
+      throw contract.outputTooLarge(maxSize);
     }
-    throw damagedZstd(error);
+    throw contract.damagedZstd(error);
   }
-  if (output.length > maxSize) throw outputTooLarge(maxSize);
+  if (output.length > maxSize) throw contract.outputTooLarge(maxSize);
   return ownedBytes(output);
 }
 
 /** The primitives on node:crypto and node:zlib (see the module comment). */
-export const primitives: Primitives = {
+export const primitives: contract.Primitives = withContractChecks({
   name: "node",
   sha256: (message) => new Uint8Array(createHash("sha256").update(message).digest()),
   hmacSha256: (key) => new NodeHmacSha256(key),
-  hkdfSha256(ikm, salt, info, length) {
-    checkHkdfArgs(info, length);
-    return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
+  hkdfSha256: (ikm, salt, info, length) =>
+    new Uint8Array(hkdfSync("sha256", ikm, salt, info, length)),
+  sealChaCha20Poly1305(key, nonce, aad, plaintext, output) {
+    const cipher = createCipheriv(CHACHA, key, nonce, AEAD_OPTIONS);
+    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    const ciphertext = cipher.update(plaintext);
+    if (ciphertext.length !== plaintext.length) {
+      throw new Error(`Cannot seal: the cipher returned ${ciphertext.length} bytes`);
+    }
+    output.set(ciphertext);
+    releaseBytes(ciphertext);
+    cipher.final();
+    output.set(cipher.getAuthTag(), plaintext.length);
   },
-  sealChaCha20Poly1305: seal,
-  openChaCha20Poly1305: open,
+  openChaCha20Poly1305(key, nonce, aad, sealed) {
+    const tagAt = sealed.length - contract.AEAD_TAG_BYTES;
+    const decipher = createDecipheriv(CHACHA, key, nonce, AEAD_OPTIONS);
+    decipher.setAAD(aad, { plaintextLength: tagAt });
+    decipher.setAuthTag(sealed.subarray(tagAt));
+    const plaintext = ownedBytes(decipher.update(sealed.subarray(0, tagAt)));
+    try {
+      decipher.final();
+    } catch (error) {
+      plaintext.fill(0);
+      throw contract.notAuthentic(error);
+    }
+    return plaintext;
+  },
   zstdDecompress,
   loadZstdDecoder,
-};
+});

@@ -22,22 +22,11 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { Decompress } from "fzstd";
 import { IntegrityError } from "../errors.ts";
 import { ownedBytes } from "./_bytes.ts";
-import { checkZstdFrameLimits } from "./_zstd_frame_limits.ts";
-import {
-  AEAD_TAG_BYTES,
-  checkAeadKeyAndNonce,
-  checkHkdfArgs,
-  checkMaxSize,
-  checkSealOutput,
-  damagedZstd,
-  type KeyedHmac,
-  notAuthentic,
-  outputTooLarge,
-  type Primitives,
-} from "./primitives.ts";
+import { withContractChecks } from "./_checked_primitives.ts";
+import * as contract from "./primitives.ts";
 
 /** HMAC-SHA-256 with the keyed state prepared once and cloned for each message. */
-class WebHmacSha256 implements KeyedHmac {
+class WebHmacSha256 implements contract.KeyedHmac {
   readonly #keyed: ReturnType<typeof hmac.create>;
 
   constructor(key: Uint8Array) {
@@ -49,49 +38,20 @@ class WebHmacSha256 implements KeyedHmac {
   }
 }
 
-function seal(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  aad: Uint8Array,
-  plaintext: Uint8Array,
-  output: Uint8Array,
-): void {
-  checkAeadKeyAndNonce(key, nonce);
-  checkSealOutput(plaintext, output);
-  chacha20poly1305(key, nonce, aad).encrypt(plaintext, output);
-}
-
-function open(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  aad: Uint8Array,
-  sealed: Uint8Array,
-): Uint8Array {
-  checkAeadKeyAndNonce(key, nonce);
-  if (sealed.length < AEAD_TAG_BYTES) throw notAuthentic();
-  try {
-    // noble checks the tag before it decrypts anything.
-    return chacha20poly1305(key, nonce, aad).decrypt(sealed);
-  } catch (error) {
-    throw notAuthentic(error);
-  }
-}
-
+/** Decodes with fzstd, counting the output as it streams out (the frames are checked already). */
 function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
-  checkMaxSize(maxSize);
-  checkZstdFrameLimits(data, maxSize);
   const pieces: Uint8Array[] = [];
   let total = 0;
   const decoder = new Decompress((piece) => {
     total += piece.length;
-    if (total > maxSize) throw outputTooLarge(maxSize);
+    if (total > maxSize) throw contract.outputTooLarge(maxSize);
     pieces.push(piece);
   });
   try {
     decoder.push(data, true);
   } catch (error) {
     if (error instanceof IntegrityError) throw error;
-    throw damagedZstd(error);
+    throw contract.damagedZstd(error);
   }
   if (pieces.length === 1) return ownedBytes(pieces[0]!);
   const output = new Uint8Array(total);
@@ -104,16 +64,22 @@ function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
 }
 
 /** The primitives in plain JavaScript for browsers (see the module comment). */
-export const primitives: Primitives = {
+export const primitives: contract.Primitives = withContractChecks({
   name: "web",
   sha256: (message) => sha256(message),
   hmacSha256: (key) => new WebHmacSha256(key),
-  hkdfSha256(ikm, salt, info, length) {
-    checkHkdfArgs(info, length);
-    return hkdf(sha256, ikm, salt, info, length);
+  hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
+  sealChaCha20Poly1305(key, nonce, aad, plaintext, output) {
+    chacha20poly1305(key, nonce, aad).encrypt(plaintext, output);
   },
-  sealChaCha20Poly1305: seal,
-  openChaCha20Poly1305: open,
+  openChaCha20Poly1305(key, nonce, aad, sealed) {
+    try {
+      // noble checks the tag before it decrypts anything.
+      return chacha20poly1305(key, nonce, aad).decrypt(sealed);
+    } catch (error) {
+      throw contract.notAuthentic(error);
+    }
+  },
   zstdDecompress,
   loadZstdDecoder: () => Promise.resolve(),
-};
+});

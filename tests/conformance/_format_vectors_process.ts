@@ -25,6 +25,7 @@ import {
   wrapMasterKey,
 } from "../../src/format/master_key.ts";
 import { openSnapshotRecord } from "../../src/format/snapshot_record.ts";
+import { counterRandom, seq } from "../../src/format/testdata/byte_sequences.ts";
 
 /** What the parent test made with node:zlib and the node back end, as hex. */
 export interface FormatInputs {
@@ -43,18 +44,6 @@ export interface FormatInputs {
   bomb: string;
 }
 
-/** Bytes start, start+1, … (mod 256). */
-const seq = (length: number, start = 0) =>
-  Uint8Array.from({ length }, (_, i) => (start + i) & 0xff);
-/** A deterministic source: successive calls return successive runs of 0, 1, 2, … */
-function counterRandom(): (length: number) => Uint8Array {
-  let next = 0;
-  return (length) => {
-    const bytes = seq(length, next);
-    next += length;
-    return bytes;
-  };
-}
 /** Seeded pseudo-random bytes (xorshift32), the same on every back end. */
 function seededBytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);

@@ -13,12 +13,11 @@ import { ManifestEncoder } from "../../src/format/manifest_codec.ts";
 import { deriveRepositoryKeys, KEY_FILE_KEYED_GEAR } from "../../src/format/master_key.ts";
 import { sealSnapshotRecord } from "../../src/format/snapshot_record.ts";
 import type { SnapshotRecord, TreeEntry } from "../../src/format/snapshot_model.ts";
+import { seq } from "../../src/format/testdata/byte_sequences.ts";
 import type { FormatInputs } from "./_format_vectors_process.ts";
 
 const SCRIPT = new URL("./_format_vectors_process.ts", import.meta.url).pathname;
 const MiB = 1024 * 1024;
-const seq = (length: number, start = 0) =>
-  Uint8Array.from({ length }, (_, i) => (start + i) & 0xff);
 
 const ENTRIES: TreeEntry[] = [
   { path: "docs", type: "dir", mode: 0o755, mtimeNs: 1_700_000_000_000_500_001n },
