@@ -1,7 +1,9 @@
 /**
  * Layer check run by `deno task lint`: imports flow one way (see `ALLOWED` and
  * docs/ARCHITECTURE.md: cli → backup → archive, restore, export → client → protocol, auth, format;
- * cli → server → store → format), and the layers that hold no network code never open sockets.
+ * cli → server → store → format), the layers that hold no network code never open sockets, and
+ * the code the web page shares (the repository format, the client's key derivation) imports no
+ * `node:` module: it reaches node:crypto and node:zlib only through `#primitives`.
  *
  * Usage: deno run -A scripts/check_layers.ts [ROOT]
  *
@@ -65,6 +67,22 @@ const NO_SOCKETS = new Set([
   "restore",
   "export",
 ]);
+/**
+ * Folders whose files run in the web page too, with the files in them that may import `node:`
+ * modules (the page never loads them): the node back end of `#primitives`, and the compressing
+ * side of compression, which only a push needs.
+ */
+const BROWSER_SHARED_FOLDERS: Record<string, readonly string[]> = {
+  format: ["primitives_node.ts", "compression.ts"],
+};
+/** Files outside those folders that run in the web page too. */
+const BROWSER_SHARED_FILES = new Set([
+  "auth/client_keys.ts",
+  "auth/client_kdf.ts",
+  "auth/_encoding.ts",
+  "auth/random_bytes.ts",
+]);
+const NODE_IMPORT = /(?:import|export)[^"']*?from\s*["']node:|import\(\s*["']node:/;
 const SOCKET_CALL =
   /\bDeno\.(connect|connectTls|listen|listenTls|startTls)\b|from "node:(net|tls)"/;
 const IMPORT = /(?:import|export)[^"']*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
@@ -75,6 +93,14 @@ async function* walk(dir: string): AsyncGenerator<string> {
     if (entry.isDirectory) yield* walk(path);
     else if (entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) yield path;
   }
+}
+
+/** Whether `rest` (a path under src/) names a file the web page loads. */
+function sharedWithBrowser(rest: string): boolean {
+  if (BROWSER_SHARED_FILES.has(rest)) return true;
+  const [folder = "", ...names] = rest.split("/");
+  const allowed = BROWSER_SHARED_FOLDERS[folder];
+  return allowed !== undefined && !allowed.includes(names.join("/"));
 }
 
 /** The problems found in one source file under src/LAYER/. */
@@ -97,6 +123,11 @@ function checkFile(layer: string, file: string, text: string, srcDir: string): s
   }
   if (NO_SOCKETS.has(layer) && SOCKET_CALL.test(text)) {
     problems.push(`${file}: layer "${layer}" must not open sockets`);
+  }
+  if (sharedWithBrowser(file.slice(srcDir.length + 1)) && NODE_IMPORT.test(text)) {
+    problems.push(
+      `${file}: the web page runs this file: it must not import "node:" modules (use #primitives)`,
+    );
   }
   return problems;
 }

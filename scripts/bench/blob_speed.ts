@@ -12,7 +12,8 @@
 import { createCipheriv, createHmac } from "node:crypto";
 import { cpuUsage } from "node:process";
 import { BlobOpener, BlobSealer, chunkId, ChunkIdHasher } from "../../src/format/blob_crypto.ts";
-import { compressChunk, decompressChunk } from "../../src/format/compression.ts";
+import { compressChunk } from "../../src/format/compression.ts";
+import { decompressChunk } from "../../src/format/decompression.ts";
 
 const MiB = 1024 * 1024;
 const RUNS = 5;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { BlobOpener } from "../format/blob_crypto.ts";
 import { chunkBoundaries, MAX_CHUNK_SIZE } from "../format/chunker.ts";
-import { decompressChunk } from "../format/compression.ts";
+import { decompressChunk } from "../format/decompression.ts";
 import { FIXED_GEAR_TABLE } from "../format/gear_table.ts";
 import {
   deriveRepositoryKeys,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createHmac } from "node:crypto";
+import { primitives } from "#primitives";
 import {
   checkBoundedInt,
   decodeB64,
@@ -152,9 +152,9 @@ export function fakeClientKdf(
     throw new RangeError("Cannot make fake client KDF: the server secret is shorter than 16 bytes");
   }
   assertClientKdfParams(params);
-  const mac = createHmac("sha256", serverSecret).update(FAKE_SALT_LABEL + userName, "utf8")
-    .digest();
-  return { ...copyParams(params), salt: new Uint8Array(mac.subarray(0, CLIENT_SALT_BYTES)) };
+  const label = new TextEncoder().encode(FAKE_SALT_LABEL + userName);
+  const mac = primitives.hmacSha256(serverSecret).digest(label);
+  return { ...copyParams(params), salt: mac.slice(0, CLIENT_SALT_BYTES) };
 }
 
 /**

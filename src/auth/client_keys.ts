@@ -5,7 +5,7 @@
  * @module
  */
 
-import { hkdfSync } from "node:crypto";
+import { primitives } from "#primitives";
 import { argon2id } from "hash-wasm";
 import { assertClientKdf, type ClientKdf } from "./client_kdf.ts";
 
@@ -22,6 +22,7 @@ export const CLIENT_KEY_BYTES = 32;
 
 const AUTH_KEY_INFO = new TextEncoder().encode("burrow v1 auth key");
 const KEK_INFO = new TextEncoder().encode("burrow v1 key encryption key");
+const NO_SALT = new Uint8Array(0);
 
 /**
  * Derives the auth key and the key-encryption key from a password. The password is
@@ -60,5 +61,5 @@ export async function deriveClientKeys(password: string, kdf: ClientKdf): Promis
  * length of zero bytes: HMAC pads both to the same key.
  */
 function hkdfSha256(master: Uint8Array, info: Uint8Array): Uint8Array {
-  return new Uint8Array(hkdfSync("sha256", master, new Uint8Array(0), info, CLIENT_KEY_BYTES));
+  return primitives.hkdfSha256(master, NO_SALT, info, CLIENT_KEY_BYTES);
 }

@@ -9,7 +9,7 @@ import { errorMessage, IntegrityError } from "../errors.ts";
 import { BlobOpener, ChunkIdHasher } from "../format/blob_crypto.ts";
 import { toHex } from "../format/chunk_id.ts";
 import { MAX_CHUNK_SIZE } from "../format/chunker.ts";
-import { decompressChunk } from "../format/compression.ts";
+import { decompressChunk } from "../format/decompression.ts";
 import type { RepositoryKeys } from "../format/master_key.ts";
 import { releaseBytes } from "../release_bytes.ts";
 

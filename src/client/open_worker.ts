@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { loadZstdDecoder } from "../format/compression.ts";
+import { loadZstdDecoder } from "../format/decompression.ts";
 import { ownsBuffer, releaseBytes } from "../release_bytes.ts";
 import { ChunkOpener } from "./_chunk_opener.ts";
 import type { OpenReply, ToOpenWorker } from "./_open_messages.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { hkdfSync } from "node:crypto";
+import { primitives } from "#primitives";
 import { IntegrityError } from "../errors.ts";
 
 /** Bytes of a chunk id (HMAC-SHA-256). */
@@ -30,16 +30,12 @@ export const NONCE_BYTES = 12;
 export const NONCE_AT = SALT_AT + SALT_BYTES;
 /** Bytes of the data key and of each subkey. */
 export const KEY_BYTES = 32;
-/** node:crypto's name for the AEAD. */
-export const ALGORITHM = "chacha20-poly1305";
-/** The AEAD's options for createCipheriv and createDecipheriv. */
-export const AEAD = { authTagLength: BLOB_TAG_BYTES } as const;
 
-const BLOB_KEY_INFO = "burrow v1 blob key";
+const BLOB_KEY_INFO = new TextEncoder().encode("burrow v1 blob key");
 
 /** The subkey for one salt: HKDF-SHA-256(dataKey, salt, "burrow v1 blob key", 32 bytes). */
 export function blobSubkey(dataKey: Uint8Array, salt: Uint8Array): Uint8Array {
-  return new Uint8Array(hkdfSync("sha256", dataKey, salt, BLOB_KEY_INFO, KEY_BYTES));
+  return primitives.hkdfSha256(dataKey, salt, BLOB_KEY_INFO, KEY_BYTES);
 }
 
 /** The AAD of a blob: its 30 header bytes, then its id. */

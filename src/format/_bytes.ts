@@ -26,3 +26,14 @@ export function assertLength(what: string, bytes: Uint8Array, length: number): v
     throw new RangeError(`Cannot use the ${what}: it is ${bytes.length} bytes, not ${length}`);
   }
 }
+
+/**
+ * Whether `a` and `b` hold the same bytes, in time that depends only on their lengths (for
+ * secrets and the ids that authenticate chunks).
+ */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!;
+  return difference === 0;
+}

@@ -32,11 +32,9 @@
  * @module
  */
 
-import { createCipheriv, createDecipheriv, timingSafeEqual } from "node:crypto";
+import { primitives } from "#primitives";
 import { IntegrityError } from "../errors.ts";
 import {
-  AEAD,
-  ALGORITHM,
   assertBlobHeader,
   BLOB_HEADER_BYTES,
   BLOB_TAG_BYTES,
@@ -51,9 +49,8 @@ import {
   SALT_AT,
   SALT_BYTES,
 } from "./_blob_format.ts";
-import { assertLength, ownedBytes } from "./_bytes.ts";
-import { releaseBytes } from "../release_bytes.ts";
-import { HmacSha256 } from "./_hmac_sha256.ts";
+import { assertLength, constantTimeEqual } from "./_bytes.ts";
+import type { KeyedHmac } from "./primitives.ts";
 import { drawRandom, type RandomBytes, secureRandomBytes } from "./_random.ts";
 
 export {
@@ -80,12 +77,12 @@ export interface OpenedBlob {
  * halves the cost of an id for small chunks.
  */
 export class ChunkIdHasher {
-  readonly #hmac: HmacSha256;
+  readonly #hmac: KeyedHmac;
 
   /** @throws {RangeError} when the id key is not 32 bytes */
   constructor(idKey: Uint8Array) {
     assertLength("chunk id key", idKey, KEY_BYTES);
-    this.#hmac = new HmacSha256(idKey);
+    this.#hmac = primitives.hmacSha256(idKey);
   }
 
   /** The id of a chunk. */
@@ -101,7 +98,7 @@ export class ChunkIdHasher {
    */
   verify(id: Uint8Array, plaintext: Uint8Array): void {
     assertLength("chunk id", id, CHUNK_ID_BYTES);
-    if (!timingSafeEqual(this.#hmac.digest(plaintext), id)) {
+    if (!constantTimeEqual(this.#hmac.digest(plaintext), id)) {
       throw new IntegrityError("Cannot verify chunk: its content does not match its id");
     }
   }
@@ -166,25 +163,20 @@ export class BlobSealer {
   seal(id: Uint8Array, payload: Uint8Array, compressed: boolean): Uint8Array {
     assertLength("chunk id", id, CHUNK_ID_BYTES);
     if (++this.#seals > MAX_SEALS_PER_SALT) this.#rotate();
-    const tagAt = BLOB_HEADER_BYTES + payload.length;
-    const blob = new Uint8Array(tagAt + BLOB_TAG_BYTES);
+    const blob = new Uint8Array(BLOB_HEADER_BYTES + payload.length + BLOB_TAG_BYTES);
     blob[0] = BLOB_VERSION;
     blob[1] = compressed ? FLAG_ZSTD : 0;
     blob.set(this.#salt, SALT_AT);
     const nonce = drawRandom(this.#random, NONCE_BYTES);
     blob.set(nonce, NONCE_AT);
-    const cipher = createCipheriv(ALGORITHM, this.#subkey, nonce, AEAD);
-    cipher.setAAD(blobAad(blob.subarray(0, BLOB_HEADER_BYTES), id), {
-      plaintextLength: payload.length,
-    });
-    const ciphertext = cipher.update(payload);
-    if (ciphertext.length !== payload.length) {
-      throw new Error(`Cannot seal blob: the cipher returned ${ciphertext.length} bytes`);
-    }
-    blob.set(ciphertext, BLOB_HEADER_BYTES);
-    releaseBytes(ciphertext);
-    cipher.final();
-    blob.set(cipher.getAuthTag(), tagAt);
+    const aad = blobAad(blob.subarray(0, BLOB_HEADER_BYTES), id);
+    primitives.sealChaCha20Poly1305(
+      this.#subkey,
+      nonce,
+      aad,
+      payload,
+      blob.subarray(BLOB_HEADER_BYTES),
+    );
     return blob;
   }
 
@@ -231,18 +223,19 @@ export class BlobOpener {
   open(id: Uint8Array, blob: Uint8Array): OpenedBlob {
     assertLength("chunk id", id, CHUNK_ID_BYTES);
     assertBlobHeader(blob);
-    const tagAt = blob.length - BLOB_TAG_BYTES;
     const header = blob.subarray(0, BLOB_HEADER_BYTES);
     const subkey = this.#subkey(blob.subarray(SALT_AT, NONCE_AT));
     const nonce = blob.subarray(NONCE_AT, BLOB_HEADER_BYTES);
-    const decipher = createDecipheriv(ALGORITHM, subkey, nonce, AEAD);
-    decipher.setAAD(blobAad(header, id), { plaintextLength: tagAt - BLOB_HEADER_BYTES });
-    decipher.setAuthTag(blob.subarray(tagAt));
-    const payload = ownedBytes(decipher.update(blob.subarray(BLOB_HEADER_BYTES, tagAt)));
+    let payload: Uint8Array;
     try {
-      decipher.final();
+      payload = primitives.openChaCha20Poly1305(
+        subkey,
+        nonce,
+        blobAad(header, id),
+        blob.subarray(BLOB_HEADER_BYTES),
+      );
     } catch (error) {
-      payload.fill(0);
+      if (!(error instanceof IntegrityError)) throw error;
       throw new IntegrityError(
         "Cannot open blob: it does not authenticate (wrong id, wrong key or damaged data)",
         { cause: error },

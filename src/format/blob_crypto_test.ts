@@ -14,19 +14,8 @@ import {
   openBlob,
   verifyChunk,
 } from "./blob_crypto.ts";
+import { counterRandom, seq } from "./testdata/byte_sequences.ts";
 
-/** Bytes start, start+1, … (mod 256). */
-const seq = (length: number, start = 0) =>
-  Uint8Array.from({ length }, (_, i) => (start + i) & 0xff);
-/** A deterministic source: successive calls return successive runs of 0, 1, 2, … */
-function counterRandom(): (length: number) => Uint8Array {
-  let next = 0;
-  return (length) => {
-    const bytes = seq(length, next);
-    next += length;
-    return bytes;
-  };
-}
 const DATA_KEY = seq(32, 0x80);
 const ID = seq(32, 0x20);
 const HELLO = new TextEncoder().encode("hello burrow");

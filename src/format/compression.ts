@@ -8,15 +8,13 @@
  * own probe. Chunks under 512 bytes are stored raw: a zstd call and its frame cost more than
  * they could save (docs/PERFORMANCE.md).
  *
- * Decompression is bounded by the caller's maximum chunk size, so a hostile or damaged payload
- * cannot inflate without limit. zstd frames carry no authentication of their own (a truncated
- * frame may decode to a prefix); the blob's AEAD tag and the chunk id check cover that.
+ * Decompression lives apart (`decompression.ts`), so that the web page, which only reads,
+ * needs no node:zlib.
  *
  * @module
  */
 
-import { constants, zstdCompressSync, zstdDecompressSync } from "node:zlib";
-import { IntegrityError } from "../errors.ts";
+import { constants, zstdCompressSync } from "node:zlib";
 import { ownedBytes } from "./_bytes.ts";
 
 /** The zstd level chunks are compressed at. */
@@ -105,77 +103,4 @@ function keepIfSmaller(out: Uint8Array, plaintext: Uint8Array, strict: boolean):
   if (keep) return { data: out, compressed: true };
   releaseBuffer(out);
   return { data: plaintext, compressed: false };
-}
-
-/** The WebAssembly zstd decoder, once `loadZstdDecoder` has run. */
-let wasmDecoder:
-  | { decompress(data: Uint8Array, options: { defaultHeapSize: number }): Uint8Array }
-  | null = null;
-
-/**
- * Loads a WebAssembly zstd decoder for `decompressChunk` (idempotent). A pull calls it first:
- * node:zlib's sync API makes a native engine per call that is freed only when V8 collects its
- * handle, and 20,000 small chunks left ~100 MiB of them waiting; the WebAssembly decoder reuses
- * its own memory (20,000 chunks: +1 MiB) at about the same speed.
- */
-export async function loadZstdDecoder(): Promise<void> {
-  if (wasmDecoder !== null) return;
-  try {
-    const zstd = await import("@bokuweb/zstd-wasm");
-    await zstd.init();
-    wasmDecoder = zstd;
-  } catch {
-    // node:zlib decodes the same data, with more memory: a missing .wasm file costs no data.
-  }
-}
-
-/**
- * Whether a zstd frame leaves its content size out, as node:zlib writes them. The WebAssembly
- * decoder is given only those: it then decodes into `maxSize` bytes and refuses more, whereas it
- * would trust a size written in the frame.
- */
-function noContentSize(data: Uint8Array): boolean {
-  return data.length > 4 && data[0] === 0x28 && data[1] === 0xb5 && data[2] === 0x2f &&
-    data[3] === 0xfd && ((data[4] ?? 0) & 0xe0) === 0;
-}
-
-/** ZSTD_error_dstSize_tooSmall: the output would not fit. */
-const ZSTD_DST_TOO_SMALL = 70;
-
-/**
- * Decompresses a chunk's zstd data, refusing to produce more than `maxSize` bytes.
- *
- * @param maxSize the largest chunk the repository allows; output beyond it is refused
- * @throws {RangeError} when `maxSize` is not a non-negative safe integer
- * @throws {IntegrityError} when the data is not zstd or would decompress past `maxSize`
- */
-export function decompressChunk(data: Uint8Array, maxSize: number): Uint8Array {
-  if (!Number.isSafeInteger(maxSize) || maxSize < 0) {
-    throw new RangeError(`Cannot decompress chunk: maximum size ${maxSize} is not a byte count`);
-  }
-  let output: Uint8Array;
-  if (wasmDecoder !== null && maxSize > 0 && noContentSize(data)) {
-    try {
-      return wasmDecoder.decompress(data, { defaultHeapSize: maxSize });
-    } catch (error) {
-      const code = Number(/code -?(\d+)/.exec(String(error))?.[1]);
-      if (code === ZSTD_DST_TOO_SMALL) throw tooLarge(maxSize);
-      throw new IntegrityError("Cannot decompress chunk: the zstd data is damaged", {
-        cause: error,
-      });
-    }
-  }
-  try {
-    // node:zlib refuses a maxOutputLength of 0; the length check below covers that case.
-    output = zstdDecompressSync(data, { maxOutputLength: Math.max(1, maxSize) });
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge(maxSize);
-    throw new IntegrityError("Cannot decompress chunk: the zstd data is damaged", { cause: error });
-  }
-  if (output.length > maxSize) throw tooLarge(maxSize);
-  return ownedBytes(output);
-}
-
-function tooLarge(maxSize: number): IntegrityError {
-  return new IntegrityError(`Cannot decompress chunk: it would exceed ${maxSize} bytes`);
 }

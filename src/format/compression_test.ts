@@ -4,12 +4,11 @@ import fc from "fast-check";
 import { IntegrityError } from "../errors.ts";
 import {
   compressChunk,
-  decompressChunk,
-  loadZstdDecoder,
   MIN_COMPRESS_BYTES,
   PROBE_BYTES,
   releaseCompressed,
 } from "./compression.ts";
+import { decompressChunk, loadZstdDecoder } from "./decompression.ts";
 
 const MiB = 1024 * 1024;
 

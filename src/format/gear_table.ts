@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { createHash, createHmac } from "node:crypto";
+import { primitives } from "#primitives";
 import { assertLength } from "./_bytes.ts";
 
 /** A gear table: exactly `GEAR_TABLE_ENTRIES` signed 32-bit values. Treat it as read-only. */
@@ -55,7 +55,7 @@ function tableFrom(label: string, digest: (input: Uint8Array) => Uint8Array): Ge
  */
 export const FIXED_GEAR_TABLE: GearTable = tableFrom(
   FIXED_LABEL,
-  (input) => createHash("sha256").update(input).digest(),
+  (input) => primitives.sha256(input),
 );
 
 /**
@@ -65,5 +65,6 @@ export const FIXED_GEAR_TABLE: GearTable = tableFrom(
  */
 export function keyedGearTable(chunkerKey: Uint8Array): GearTable {
   assertLength("chunker key", chunkerKey, CHUNKER_KEY_BYTES);
-  return tableFrom(KEYED_LABEL, (input) => createHmac("sha256", chunkerKey).update(input).digest());
+  const hmac = primitives.hmacSha256(chunkerKey);
+  return tableFrom(KEYED_LABEL, (input) => hmac.digest(input));
 }

@@ -25,9 +25,9 @@
  * @module
  */
 
-import { createCipheriv, createDecipheriv, hkdfSync } from "node:crypto";
+import { primitives } from "#primitives";
 import { IntegrityError } from "../errors.ts";
-import { assertLength, ownedBytes } from "./_bytes.ts";
+import { assertLength } from "./_bytes.ts";
 import { drawRandom, type RandomBytes, secureRandomBytes } from "./_random.ts";
 import { FIXED_GEAR_TABLE, type GearTable, keyedGearTable } from "./gear_table.ts";
 
@@ -64,13 +64,14 @@ export interface RepositoryKeys {
   gear: GearTable;
 }
 
-const MAGIC = new TextEncoder().encode("BRWK");
+const encoder = new TextEncoder();
+const MAGIC = encoder.encode("BRWK");
 const HEADER_BYTES = 5;
 const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
-const ID_KEY_INFO = "burrow v1 chunk id key";
-const DATA_KEY_INFO = "burrow v1 data key";
-const CHUNKER_KEY_INFO = "burrow v2 chunker key";
+const ID_KEY_INFO = encoder.encode("burrow v1 chunk id key");
+const DATA_KEY_INFO = encoder.encode("burrow v1 data key");
+const CHUNKER_KEY_INFO = encoder.encode("burrow v2 chunker key");
+const NO_SALT = new Uint8Array(0);
 const UNLOCK_FAILED = "Cannot unlock the repository key: wrong password or damaged key file";
 
 /** A fresh random master key (32 bytes) for a new repository: key file version 2. */
@@ -93,8 +94,8 @@ export function newMasterKey(random: RandomBytes = secureRandomBytes): MasterKey
 export function deriveRepositoryKeys(key: MasterKey): RepositoryKeys {
   assertLength("master key", key.bytes, MASTER_KEY_BYTES);
   assertVersion(key.version);
-  const derive = (info: string) =>
-    new Uint8Array(hkdfSync("sha256", key.bytes, new Uint8Array(0), info, MASTER_KEY_BYTES));
+  const derive = (info: Uint8Array) =>
+    primitives.hkdfSha256(key.bytes, NO_SALT, info, MASTER_KEY_BYTES);
   let gear = FIXED_GEAR_TABLE;
   if (key.version === KEY_FILE_KEYED_GEAR) {
     const chunkerKey = derive(CHUNKER_KEY_INFO);
@@ -125,13 +126,13 @@ export function wrapMasterKey(
   out[4] = key.version;
   const nonce = drawRandom(random, NONCE_BYTES);
   out.set(nonce, HEADER_BYTES);
-  const cipher = createCipheriv("chacha20-poly1305", keyEncryptionKey, nonce, {
-    authTagLength: TAG_BYTES,
-  });
-  cipher.setAAD(out.subarray(0, HEADER_BYTES), { plaintextLength: MASTER_KEY_BYTES });
-  out.set(cipher.update(master), HEADER_BYTES + NONCE_BYTES);
-  cipher.final();
-  out.set(cipher.getAuthTag(), WRAPPED_MASTER_KEY_BYTES - TAG_BYTES);
+  primitives.sealChaCha20Poly1305(
+    keyEncryptionKey,
+    nonce,
+    out.subarray(0, HEADER_BYTES),
+    master,
+    out.subarray(HEADER_BYTES + NONCE_BYTES),
+  );
   return out;
 }
 
@@ -146,17 +147,16 @@ export function unwrapMasterKey(wrapped: Uint8Array, keyEncryptionKey: Uint8Arra
   assertLength("key-encryption key", keyEncryptionKey, MASTER_KEY_BYTES);
   assertWrappedHeader(wrapped);
   const nonce = wrapped.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES);
-  const tagAt = WRAPPED_MASTER_KEY_BYTES - TAG_BYTES;
-  const decipher = createDecipheriv("chacha20-poly1305", keyEncryptionKey, nonce, {
-    authTagLength: TAG_BYTES,
-  });
-  decipher.setAAD(wrapped.subarray(0, HEADER_BYTES), { plaintextLength: MASTER_KEY_BYTES });
-  decipher.setAuthTag(wrapped.subarray(tagAt));
-  const master = ownedBytes(decipher.update(wrapped.subarray(HEADER_BYTES + NONCE_BYTES, tagAt)));
+  let master: Uint8Array;
   try {
-    decipher.final();
+    master = primitives.openChaCha20Poly1305(
+      keyEncryptionKey,
+      nonce,
+      wrapped.subarray(0, HEADER_BYTES),
+      wrapped.subarray(HEADER_BYTES + NONCE_BYTES),
+    );
   } catch (error) {
-    master.fill(0);
+    if (!(error instanceof IntegrityError)) throw error;
     throw new IntegrityError(UNLOCK_FAILED, { cause: error });
   }
   return { bytes: master, version: wrapped[4] as KeyFileVersion };
