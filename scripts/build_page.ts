@@ -69,8 +69,8 @@ async function bundle(entry: string, importMap: string, outDir: string): Promise
 /** The generated module's text. */
 async function build(): Promise<{ module: string; sizes: [string, number, number][] }> {
   const work = await Deno.makeTempDir({ prefix: "burrow-page-" });
+  const importMap = await writeWebImportMap();
   try {
-    const importMap = await writeWebImportMap(work);
     const assets: [string, string, string][] = [];
     for (const [path, file, type] of FILES) {
       assets.push([path, type, await Deno.readTextFile(new URL(file, ROOT))]);
@@ -101,6 +101,7 @@ async function build(): Promise<{ module: string; sizes: [string, number, number
     return { module, sizes };
   } finally {
     await Deno.remove(work, { recursive: true });
+    await Deno.remove(importMap);
   }
 }
 

@@ -5,12 +5,9 @@
  *
  * @module
  */
-import {
-  checkNewPassword,
-  clientKdfMeetsFloor,
-  deriveClientKeys,
-  parseClientKdf,
-} from "../auth/mod.ts";
+import { clientKdfMeetsFloor, parseClientKdf } from "../auth/client_kdf.ts";
+import { deriveClientKeys } from "../auth/client_keys.ts";
+import { checkNewPassword } from "../auth/password_policy.ts";
 import { newCredentials } from "../auth/new_credentials.ts";
 import { errorMessage, ProtocolError } from "../errors.ts";
 import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
