@@ -1,7 +1,7 @@
 /**
  * Layer check run by `deno task lint`: imports flow one way (see `ALLOWED` and
  * docs/ARCHITECTURE.md: cli → backup → archive, restore, export → client → protocol, auth, format;
- * cli → server → store → format), and the layers that hold no network code never open sockets.
+ * cli → web → server → store → format), and the layers that hold no network code never open sockets.
  *
  * Usage: deno run -A scripts/check_layers.ts [ROOT]
  *
@@ -24,6 +24,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     "format",
     "store",
     "tls",
+    "web",
   ],
   server: ["protocol", "auth", "users", "format", "store", "tls"],
   backup: ["archive", "restore", "export", "client", "protocol", "format"],
@@ -37,6 +38,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   auth: [],
   users: [],
   tls: [],
+  web: ["server", "protocol"],
 };
 /** Files at src/ top level that every layer may import. */
 const SHARED = new Set([

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { ConfigError, errorMessage } from "../errors.ts";
+import { errorMessage } from "../errors.ts";
 import { AcceptBackoff } from "./_accept_backoff.ts";
-import { formatAddr, SessionHost, type SessionHostOptions } from "./session_host.ts";
+import { listenError } from "./listen_error.ts";
+import { SessionHost, type SessionHostOptions } from "./session_host.ts";
 
 /** Limits that keep one client from holding the server. */
 export interface ServerLimits {
@@ -140,15 +141,6 @@ function listen(options: ServerOptions): Deno.TlsListener {
       alpnProtocols: ["burrow/1"],
     });
   } catch (error) {
-    const where = formatAddr({ transport: "tcp", hostname: options.hostname, port: options.port });
-    const reason = error instanceof Deno.errors.AddrInUse
-      ? "the address is in use (is another burrow serve running?); choose another with --listen"
-      : error instanceof Deno.errors.PermissionDenied
-      ? "permission denied (ports below 1024 need root); choose another with --listen"
-      : error instanceof Deno.errors.AddrNotAvailable
-      ? "this machine has no such address; choose another with --listen"
-      : undefined;
-    if (reason === undefined) throw error;
-    throw new ConfigError(`Cannot listen on ${where}: ${reason}`, { cause: error });
+    throw listenError(error, options, "listen", "--listen");
   }
 }
