@@ -7,7 +7,7 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
-import { AcceptBackoff } from "./_accept_backoff.ts";
+import { AcceptBackoff } from "./accept_backoff.ts";
 import { listenError } from "./listen_error.ts";
 import { SessionHost, type SessionHostOptions } from "./session_host.ts";
 

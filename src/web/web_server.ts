@@ -3,10 +3,15 @@
  * that serves the page and hands each WebSocket from the page to the same `SessionHost` as the
  * TLS listener, so both share the connection caps and the shutdown.
  *
+ * `Deno.serve` stops for good when an accept fails (out of descriptors): the port is then bound
+ * again on the same address after a growing pause (100 ms doubling to 2 s), with at most one log
+ * line per 10 s, so a flood of connections cannot take the web page down for longer than it lasts.
+ *
  * @module
  */
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { AcceptBackoff } from "../server/accept_backoff.ts";
 import { listenError } from "../server/listen_error.ts";
 import type { SessionHost } from "../server/session_host.ts";
 import { textResponse } from "./_security_headers.ts";
@@ -44,37 +49,71 @@ export interface RunningWebServer {
 }
 
 /** Addresses that mean "every interface", never a name a browser uses. */
-const UNSPECIFIED = new Set(["0.0.0.0", "::", "[::]"]);
+const UNSPECIFIED = new Set(["0.0.0.0", "::"]);
+/** Pauses before binding the port again after the server stopped on an error. */
+const RESTART_BACKOFF = { minDelayMs: 100, maxDelayMs: 2000, logEveryMs: 10_000 };
+/** A server that ran this long before it failed starts the pauses over. */
+const STABLE_MS = 10_000;
 
 /**
  * Binds the web port and starts serving.
  * @throws {ConfigError} naming the address and `--web` when it is taken or not allowed
  */
 export function startWebServer(options: WebServerOptions): RunningWebServer {
+  const { logger } = options;
   const hosts = UNSPECIFIED.has(options.hostname)
     ? options.hosts
     : [...options.hosts, options.hostname];
-  const server: Deno.HttpServer<Deno.NetAddr> = bind(
-    options,
-    webHandler({
-      assets: options.assets,
-      hosts,
-      sessions: options.sessions,
-      localAddr: () => server.addr,
-      logger: options.logger,
-      ...(options.websocketLimits === undefined
-        ? {}
-        : { websocketLimits: options.websocketLimits }),
-    }),
-  );
+  const handler = webHandler({
+    assets: options.assets,
+    hosts,
+    sessions: options.sessions,
+    localAddr: () => current.addr,
+    logger,
+    ...(options.websocketLimits === undefined ? {} : { websocketLimits: options.websocketLimits }),
+  });
+  let current = bind(options, handler);
+  const address = { hostname: current.addr.hostname, port: current.addr.port };
+  const backoff = new AcceptBackoff(RESTART_BACKOFF);
   let stopping: Promise<void> | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const watch = (server: Deno.HttpServer<Deno.NetAddr>) => {
+    const started = Date.now();
+    server.finished.catch((error) => {
+      if (stopping !== null) return;
+      if (Date.now() - started >= STABLE_MS) backoff.succeeded();
+      retry(error);
+    });
+  };
+  const retry = (error: unknown) => {
+    const { delayMs, suppressed } = backoff.failed();
+    if (suppressed !== null) {
+      logger.warn("web port failed, serving it again", {
+        error: errorMessage(error),
+        suppressed,
+        retryMs: delayMs,
+      });
+    }
+    timer = setTimeout(() => {
+      if (stopping !== null) return;
+      try {
+        current = bind({ ...options, port: address.port }, handler);
+        watch(current);
+      } catch (bindError) {
+        retry(bindError);
+      }
+    }, delayMs);
+  };
+  watch(current);
   return {
-    address: { hostname: server.addr.hostname, port: server.addr.port },
+    address,
     shutdown: () => {
       stopping ??= (async () => {
+        clearTimeout(timer);
         // Stopping the HTTPS server would cut the WebSockets off: they are told why first.
         await options.sessions.shutdown();
-        await server.shutdown();
+        await current.shutdown().catch(() => {}); // it may have stopped on an error already
       })();
       return stopping;
     },
