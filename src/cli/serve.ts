@@ -28,7 +28,7 @@ import { sweepPurgedRepositories } from "../store/repository_purge.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
 import { defaultStoreSpec, openUserStore } from "../users/registry.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
-import { PAGE_ASSETS, type RunningWebServer, startWebServer } from "../web/mod.ts";
+import type { RunningWebServer } from "../web/mod.ts";
 import {
   DEFAULT_LISTEN,
   DEFAULT_WEB,
@@ -148,6 +148,8 @@ async function startWeb(
   logger: Logger,
 ): Promise<RunningWebServer> {
   try {
+    // The page (its script bundle) loads only for the command that serves it.
+    const { PAGE_ASSETS, startWebServer } = await import("../web/mod.ts");
     return startWebServer({
       ...address,
       certPem: tls.certPem,
