@@ -41,12 +41,24 @@ export interface BurrowServer {
   stop(): Promise<number>;
 }
 
-/** Starts `burrow serve --listen 127.0.0.1:0 --data DATA` and waits for `listening on`. */
+/**
+ * Starts `burrow serve --listen 127.0.0.1:0 --web off --data DATA` (`extraArgs` may turn the web
+ * page on) and waits for `listening on`.
+ */
 export async function startServer(
   dataDir: string,
   extraArgs: string[] = [],
 ): Promise<BurrowServer> {
-  const serve = ["serve", "--listen", "127.0.0.1:0", "--data", dataDir, ...extraArgs];
+  const serve = [
+    "serve",
+    "--listen",
+    "127.0.0.1:0",
+    "--web",
+    "off",
+    "--data",
+    dataDir,
+    ...extraArgs,
+  ];
   const daemon = await startDaemon(
     [Deno.execPath(), "run", "-A", MAIN, ...serve],
     /listening on (\S+)\n/,

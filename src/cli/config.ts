@@ -28,6 +28,8 @@ export interface HostPort {
 /** Default data folder and listen address (README.md, "Flags and environment"). */
 export const DEFAULT_DATA_DIR = "./burrow-data";
 export const DEFAULT_LISTEN = "127.0.0.1:7443";
+/** Default address of `serve`'s web page. */
+export const DEFAULT_WEB = "127.0.0.1:7444";
 
 /** Parses `HOST:PORT` or `[IPV6]:PORT`. @throws {UsageError} naming `what` */
 export function parseHostPort(text: string, what: string): HostPort {

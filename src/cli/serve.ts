@@ -14,7 +14,13 @@ import { makeDirDurable } from "../atomic_file.ts";
 import { ConfigError, errorMessage, UsageError } from "../errors.ts";
 import { AccountService } from "../server/accounts.ts";
 import { raiseDescriptorLimit } from "../server/descriptor_limit.ts";
-import { DEFAULT_SERVER_LIMITS, halfOf, type ServerLimits, startServer } from "../server/server.ts";
+import {
+  DEFAULT_SERVER_LIMITS,
+  halfOf,
+  type RunningServer,
+  type ServerLimits,
+  startServer,
+} from "../server/server.ts";
 import { lockDataDir } from "../server/data_lock.ts";
 import { LoopLagMonitor } from "../server/loop_lag.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
@@ -22,15 +28,19 @@ import { sweepPurgedRepositories } from "../store/repository_purge.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
 import { defaultStoreSpec, openUserStore } from "../users/registry.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
+import type { RunningWebServer } from "../web/mod.ts";
 import {
   DEFAULT_LISTEN,
+  DEFAULT_WEB,
   formatHostPort,
+  type HostPort,
   parseHostPort,
   processEnv,
   resolveStoreLocation,
   STORE_FLAGS,
 } from "./config.ts";
 import { printLine, stderrLogger } from "./output.ts";
+import type { Logger } from "../log.ts";
 
 /** Reads a positive number flag (seconds or a count). @throws {UsageError} */
 function positiveFlag(args: ParsedArgs, name: string, fallback: number): number {
@@ -102,26 +112,62 @@ function resolveLimits(args: ParsedArgs): ServerLimits {
 
 async function loadTls(args: ParsedArgs, dataDir: string) {
   // Certificate code (x509, ASN.1) loads only for the commands that need it.
-  const { defaultServerHosts, ensureServerCertificates, loadCertificatePair } = await import(
-    "../tls/mod.ts"
-  );
+  const { certificateHosts, defaultServerHosts, ensureServerCertificates, loadCertificatePair } =
+    await import("../tls/mod.ts");
   const certPath = stringFlag(args, "cert");
   const keyPath = stringFlag(args, "key");
   if ((certPath === undefined) !== (keyPath === undefined)) {
     throw new UsageError("Cannot start the server: --cert and --key go together");
   }
   if (certPath !== undefined && keyPath !== undefined) {
-    return await loadCertificatePair(certPath, keyPath);
+    const pair = await loadCertificatePair(certPath, keyPath);
+    return { ...pair, hosts: certificateHosts(pair.certPem) };
   }
   const made = await ensureServerCertificates(`${dataDir}/tls`, defaultServerHosts());
   printLine(`${made.created ? "created" : "using"} CA certificate ${made.caCertPath}`);
   printLine(`CA SHA-256 fingerprint ${made.caFingerprint}`);
   printLine(`clients trust this server with: --ca ${made.caCertPath}`);
-  return { certPem: made.certPem, keyPem: made.keyPem };
+  return { certPem: made.certPem, keyPem: made.keyPem, hosts: certificateHosts(made.certPem) };
+}
+
+/** Reads `--web HOST:PORT|off`: where the web page is served, or null for none. */
+function webFlag(args: ParsedArgs): HostPort | null {
+  const text = stringFlag(args, "web") ?? DEFAULT_WEB;
+  return text === "off" ? null : parseHostPort(text, "web address");
+}
+
+/**
+ * Starts the web page's HTTPS port beside `server`, on the same certificate, its WebSockets
+ * served by the same sessions. @throws {ConfigError} when the address cannot be used (the TLS
+ * listener is shut down first)
+ */
+async function startWeb(
+  address: HostPort,
+  tls: { certPem: string; keyPem: string; hosts: string[] },
+  server: RunningServer,
+  logger: Logger,
+): Promise<RunningWebServer> {
+  try {
+    // The page (its script bundle) loads only for the command that serves it.
+    const { PAGE_ASSETS, startWebServer } = await import("../web/mod.ts");
+    return startWebServer({
+      ...address,
+      certPem: tls.certPem,
+      keyPem: tls.keyPem,
+      assets: PAGE_ASSETS,
+      hosts: tls.hosts,
+      sessions: server.sessions,
+      logger,
+    });
+  } catch (error) {
+    await server.shutdown();
+    throw error;
+  }
 }
 
 async function run(args: ParsedArgs): Promise<void> {
   const listen = parseHostPort(stringFlag(args, "listen") ?? DEFAULT_LISTEN, "listen address");
+  const webAddress = webFlag(args);
   const limits = resolveLimits(args);
   const signupsPerHour = signupLimitFlag(args);
   const minPasswordLength = minPasswordLengthFlag(args);
@@ -163,16 +209,30 @@ async function run(args: ParsedArgs): Promise<void> {
       logger,
     });
     raiseDescriptorLimit(logger);
-    const server = await startServer({ ...listen, ...tls, accounts, repositories, limits, logger });
+    const { certPem, keyPem } = tls;
+    const server = await startServer({
+      ...listen,
+      certPem,
+      keyPem,
+      accounts,
+      repositories,
+      limits,
+      logger,
+    });
+    const web = webAddress === null ? null : await startWeb(webAddress, tls, server, logger);
     const lag = booleanFlag(args, "debug-timings")
       ? new LoopLagMonitor((maxMs) => logger.info("event loop lag", { maxMs }))
       : undefined;
     lag?.start();
     // Signals are handled before the ready line: a supervisor may stop the server at once.
-    const stop = () => void server.shutdown();
+    const stop = () => {
+      void web?.shutdown();
+      void server.shutdown();
+    };
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
     await accounts.warmUp();
+    if (web !== null) printLine(`web on https://${formatHostPort(web.address)}/`);
     printLine(`listening on ${formatHostPort(server.address)}`);
     if ((await store.list()).length === 0) {
       const users = usersSpec === defaultStoreSpec(dataDir) ? "" : ` --users ${usersSpec}`;
@@ -181,6 +241,7 @@ async function run(args: ParsedArgs): Promise<void> {
       );
     }
     await server.finished;
+    await web?.shutdown();
     lag?.stop();
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);
@@ -197,14 +258,16 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "Run the backup server",
   usage:
-    "serve [--listen HOST:PORT] [--data DIR] [--users STORE] [--cert PEM --key PEM] [--allow-signup]",
+    "serve [--listen HOST:PORT] [--web HOST:PORT|off] [--data DIR] [--users STORE] [--cert PEM --key PEM] [--allow-signup]",
   description:
-    "Serves backups over TLS. Without --cert/--key, the first start makes a CA and a server\n" +
-    "certificate under DATA/tls/ and prints the CA's path and SHA-256 fingerprint; clients\n" +
-    "trust the server with --ca DATA/tls/ca.pem. Prints `listening on HOST:PORT` when ready;\n" +
-    "SIGINT or SIGTERM stops it after in-flight requests finish.",
+    "Serves backups over TLS, and the web page over HTTPS on --web with the same certificate.\n" +
+    "Without --cert/--key, the first start makes a CA and a server certificate under DATA/tls/\n" +
+    "and prints the CA's path and SHA-256 fingerprint; clients trust the server with\n" +
+    "--ca DATA/tls/ca.pem. Prints `web on https://HOST:PORT/` and `listening on HOST:PORT` when\n" +
+    "ready; SIGINT or SIGTERM stops it after in-flight requests finish.",
   examples: [
     "serve                                # ./burrow-data, 127.0.0.1:7443, its own CA",
+    "serve --web off                      # no web page",
     "serve --listen 0.0.0.0:7443 --data /srv/burrow --allow-signup",
   ],
   flags: {
@@ -212,6 +275,11 @@ export const serveCommand: Command = {
       type: "string",
       value: "HOST:PORT",
       help: `Address to listen on (default ${DEFAULT_LISTEN}; port 0 takes a free port)`,
+    },
+    web: {
+      type: "string",
+      value: "HOST:PORT|off",
+      help: `Address of the web page, HTTPS (default ${DEFAULT_WEB}; off turns it off)`,
     },
     ...STORE_FLAGS,
     cert: { type: "string", value: "PEM", help: "Server certificate chain (with --key)" },

@@ -32,25 +32,30 @@ import { releaseBytes } from "../release_bytes.ts";
 import type { UserRepository } from "../store/user_repository.ts";
 import type { SocketReaper } from "./_socket_reaper.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
-import type { ServerOptions } from "./server.ts";
+import type { SessionHostOptions } from "./session_host.ts";
 import type { LoggedInAccount } from "./accounts.ts";
 import { UploadTally } from "./_upload_tally.ts";
 
 /**
- * The part of a TLS connection a session uses: `Deno.TlsConn` satisfies it; tests pass an
- * in-memory one.
+ * The part of a connection a session uses: `Deno.TlsConn` satisfies it, the web page's WebSocket
+ * adapter implements it, tests pass an in-memory one.
  */
 export interface SessionConn extends ByteStream {
-  /** Completes the TLS handshake; rejects when it fails. */
+  /** Completes the connection's handshake (TLS, or the WebSocket's opening); rejects when it fails. */
   handshake(): Promise<unknown>;
   /** Shuts the sending side (TLS close_notify); reads go on. */
   closeWrite(): Promise<void>;
+  /**
+   * Called once, when the client has logged in: a connection that bounds what it buffers unread
+   * may let bulk frames through from now on.
+   */
+  loggedIn?(): void;
   readonly localAddr: Deno.Addr;
   readonly remoteAddr: Deno.Addr;
 }
 
-/** What a session needs from its server. */
-export interface SessionContext extends ServerOptions {
+/** What a session needs from its host. */
+export interface SessionContext extends SessionHostOptions {
   /** Connection number, for log lines. */
   id: number;
   /** Remote address as HOST:PORT, for log lines. */

@@ -68,10 +68,6 @@ async function withSession(
     const { server, client } = memoryConnPair();
     let logins = 0;
     const session = new Session(server, {
-      hostname: "127.0.0.1",
-      port: 7443,
-      certPem: "",
-      keyPem: "",
       accounts,
       repositories,
       limits: { ...DEFAULT_SERVER_LIMITS, ...options.limits },

@@ -78,7 +78,8 @@ function readCaCertificate(input: RenewalInput): x509.X509Certificate {
   return ca;
 }
 
-function firstCertificate(pem: string): x509.X509Certificate | undefined {
+/** The first certificate of a PEM text, or undefined when it holds none that parses. */
+export function firstCertificate(pem: string): x509.X509Certificate | undefined {
   const block = pemBlocks(pem).find((candidate) => candidate.label === "CERTIFICATE");
   if (block === undefined) return undefined;
   try {

@@ -36,5 +36,6 @@ export {
   writeCertificateFiles,
   type WriteCertificateFilesOptions,
 } from "./cert_files.ts";
+export { certificateHosts } from "./certificate_hosts.ts";
 export { defaultServerHosts, type HostName, isDnsName, parseHost } from "./host_name.ts";
 export { RENEW_BEFORE_DAYS } from "./_renewal.ts";

@@ -56,6 +56,8 @@ export interface TestServer {
   caPath: string;
   /** Everything the server printed on stdout before it was ready. */
   banner: string;
+  /** The web page's URL (`https://127.0.0.1:PORT/`), or null when the server runs `--web off`. */
+  webUrl: string | null;
   /** Client flags that reach and trust this server. */
   clientArgs(user: string): string[];
   /** Everything the server printed on stdout so far (the banner and what follows it). */
@@ -80,7 +82,10 @@ export interface StartOptions {
   prefix?: string[];
 }
 
-/** Starts `burrow serve --listen 127.0.0.1:0` and waits for its `listening on` line. */
+/**
+ * Starts `burrow serve --listen 127.0.0.1:0 --web 127.0.0.1:0` (`extraArgs` may say otherwise) and
+ * waits for its `listening on` line.
+ */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.cwd !== undefined
     ? `${options.cwd}/burrow-data`
@@ -94,6 +99,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       MAIN,
       "serve",
       "--listen",
+      "127.0.0.1:0",
+      "--web",
       "127.0.0.1:0",
       ...(options.cwd === undefined ? ["--data", dataDir] : []),
       ...(options.extraArgs ?? []),
@@ -134,6 +141,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const port = Number(match[2]);
   const address = `${hostname}:${port}`;
   const caPath = `${dataDir}/tls/ca.pem`;
+  const webUrl = /^web on (https:\/\/\S+)$/m.exec(banner)?.[1] ?? null;
   return {
     address,
     hostname,
@@ -141,6 +149,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     dataDir,
     caPath,
     banner,
+    webUrl,
     process,
     clientArgs: (user) => ["--server", address, "--ca", caPath, "--user", user],
     stdoutText: () => stdout,

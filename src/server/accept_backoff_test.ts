@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AcceptBackoff } from "./_accept_backoff.ts";
+import { AcceptBackoff } from "./accept_backoff.ts";
 
 const OPTIONS = { minDelayMs: 5, maxDelayMs: 1000, logEveryMs: 10_000 };
 

@@ -1,0 +1,103 @@
+/**
+ * What the web port answers: the page's embedded files (GET and HEAD only) and, at `/ws`, a
+ * WebSocket from the page's own origin that carries the framed protocol into a `Session`. Every
+ * response, errors included, carries the security headers.
+ *
+ * @module
+ */
+import type { Logger } from "../log.ts";
+import type { SessionConn } from "../server/session.ts";
+import { formatAddr } from "../server/session_host.ts";
+import { AllowedHosts, originRefusal } from "./_origin.ts";
+import { textResponse, withSecurityHeaders } from "./_security_headers.ts";
+import { type PageAssets, StaticAssets } from "./_static_assets.ts";
+import {
+  DEFAULT_WEBSOCKET_LIMITS,
+  WebSocketConn,
+  type WebSocketConnLimits,
+} from "./websocket_conn.ts";
+
+/** Where a WebSocket's connection goes: `SessionHost` (admission, a `Session`) satisfies it. */
+export interface ConnectionHost {
+  /** Serves `conn` until it closes; `via` names the way in on log lines. Never rejects. */
+  serve(conn: SessionConn, via?: string): Promise<void>;
+}
+
+/** What `webHandler` needs. */
+export interface WebHandlerOptions {
+  /** The page's files by URL path. */
+  assets: PageAssets;
+  /**
+   * The host names the page is reached by: the names and addresses in the server certificate and
+   * the listen address. A WebSocket whose Host is none of them is refused.
+   */
+  hosts: Iterable<string>;
+  /** Runs the sessions of accepted WebSockets. */
+  sessions: ConnectionHost;
+  /** The listener's address: every WebSocket's local address. */
+  localAddr(): Deno.NetAddr;
+  logger: Logger;
+  /** Defaults to `DEFAULT_WEBSOCKET_LIMITS`. */
+  websocketLimits?: WebSocketConnLimits;
+}
+
+/** The URL path of the WebSocket. */
+export const WEBSOCKET_PATH = "/ws";
+/** Longest Origin or Host text put in a log line. */
+const LOG_TEXT_MAX = 200;
+
+/** Builds the request handler of the web port. */
+export function webHandler(
+  options: WebHandlerOptions,
+): (request: Request, info: Deno.ServeHandlerInfo) => Response {
+  const assets = new StaticAssets(options.assets);
+  const hosts = new AllowedHosts(options.hosts);
+  return (request, info) => {
+    const path = new URL(request.url).pathname;
+    const method = request.method;
+    if (method !== "GET" && method !== "HEAD") {
+      return textResponse(405, "Method not allowed", { Allow: "GET, HEAD" });
+    }
+    if (path === WEBSOCKET_PATH) return upgrade(request, info, hosts, options);
+    const response = assets.respond(path, method, request.headers.get("If-None-Match"));
+    return response ?? textResponse(404, "Not found");
+  };
+}
+
+function upgrade(
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+  hosts: AllowedHosts,
+  options: WebHandlerOptions,
+): Response {
+  const remoteAddr = info.remoteAddr as Deno.NetAddr;
+  const refusal = originRefusal(request, hosts);
+  if (refusal !== null) {
+    options.logger.warn("websocket refused: not from the page's origin", {
+      addr: formatAddr(remoteAddr),
+      origin: request.headers.get("Origin")?.slice(0, LOG_TEXT_MAX) ?? null,
+      host: request.headers.get("Host")?.slice(0, LOG_TEXT_MAX) ?? null,
+      reason: refusal,
+    });
+    return textResponse(403, "Forbidden: this WebSocket serves only the page's own origin");
+  }
+  if (request.method !== "GET" || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+    return textResponse(426, "Upgrade required: this address is a WebSocket", {
+      Upgrade: "websocket",
+    });
+  }
+  let upgraded: Deno.WebSocketUpgrade;
+  try {
+    upgraded = Deno.upgradeWebSocket(request);
+  } catch {
+    return textResponse(400, "Bad request: not a valid WebSocket upgrade");
+  }
+  const conn = new WebSocketConn(
+    upgraded.socket,
+    { localAddr: options.localAddr(), remoteAddr },
+    options.websocketLimits ?? DEFAULT_WEBSOCKET_LIMITS,
+  );
+  void options.sessions.serve(conn, "websocket");
+  withSecurityHeaders(upgraded.response.headers);
+  return upgraded.response;
+}
