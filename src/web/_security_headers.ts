@@ -1,7 +1,8 @@
 /**
  * The headers every response of the web port carries: a Content-Security-Policy that allows
  * scripts, styles, workers and connections from the page's own origin only (no inline script,
- * no other origin, no framing), and the headers that stop sniffing, referrers, framing and
+ * no eval, no other origin, no framing; WebAssembly may be compiled, for Argon2id), and the
+ * headers that stop sniffing, referrers, framing and
  * cross-origin reads.
  *
  * @module
@@ -10,7 +11,7 @@
 /** The page's Content-Security-Policy. */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' blob: data:",
   "connect-src 'self'",

@@ -59,7 +59,7 @@ Deno.test("webHandler() serves each page file with its type, an ETag, no-cache a
     assertSecurityHeaders(response, path);
     assert.equal(await response.text(), asset.body);
   }
-  assert.match(CONTENT_SECURITY_POLICY, /script-src 'self';/);
+  assert.match(CONTENT_SECURITY_POLICY, /script-src 'self' 'wasm-unsafe-eval';/);
   assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-inline|unsafe-eval|\*|https?:/);
 });
 

@@ -7,8 +7,7 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { createHash } from "node:crypto";
-import { X509Certificate } from "@peculiar/x509";
+import { createHash, X509Certificate } from "node:crypto";
 import { type Browser, type BrowserContext, chromium } from "playwright-core";
 
 /** Where Debian's package puts Chromium; BURROW_CHROMIUM overrides it. */
@@ -54,10 +53,8 @@ function chromiumFlags(extra: string[] = []): string[] {
 
 /** The base64 SHA-256 of a certificate's public key, as Chromium's SPKI allow-list takes it. */
 export function spkiHash(certPem: string): string {
-  const cert = new X509Certificate(
-    certPem.slice(0, certPem.indexOf("-----END CERTIFICATE-----") + 25),
-  );
-  return createHash("sha256").update(new Uint8Array(cert.publicKey.rawData)).digest("base64");
+  const spki = new X509Certificate(certPem).publicKey.export({ type: "spki", format: "der" });
+  return createHash("sha256").update(spki).digest("base64");
 }
 
 /** Chromium that trusts the server whose certificate is `serverCertPem`. */
