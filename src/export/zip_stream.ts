@@ -58,11 +58,25 @@ async function addZipEntry(zip: ZipWriter<unknown>, item: TreeItem, level: numbe
         throw error;
       }
     };
-    await zip.add(entry.path, ReadableStream.from(chunks()), {
+    await zip.add(entry.path, readableOf(chunks()), {
       ...common,
       unixMode: S_IFREG | entry.mode,
       uncompressedSize: entry.size,
       zip64: entry.size >= ZIP64_FROM,
     }).catch((error) => Promise.reject(failure ?? error));
   }
+}
+
+/** A stream of what `chunks` yields, read as the stream is read (`ReadableStream.from` is not in every browser). */
+function readableOf(chunks: AsyncIterator<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done === true) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await chunks.return?.();
+    },
+  }, { highWaterMark: 0 });
 }

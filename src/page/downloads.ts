@@ -49,7 +49,20 @@ export async function saveStream(
 ): Promise<void> {
   const worker = await downloadWorker();
   const id = crypto.getRandomValues(new Uint8Array(16)).toHex();
-  worker.postMessage({ type: "download", id, name, size, stream }, [stream]);
+  const channel = new MessageChannel();
+  const accepted = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error("Cannot download: the page's download worker does not answer")),
+      ACCEPT_TIMEOUT_MS,
+    );
+    channel.port1.onmessage = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  worker.postMessage({ type: "download", id, name, size, stream }, [stream, channel.port2]);
+  await accepted;
+  channel.port1.close();
   const link = document.createElement("a");
   link.href = `/download/${id}/${encodeURIComponent(name)}`;
   link.rel = "noopener";
@@ -58,3 +71,6 @@ export async function saveStream(
   link.click();
   link.remove();
 }
+
+/** How long the download worker may take to accept a stream. */
+const ACCEPT_TIMEOUT_MS = 10_000;

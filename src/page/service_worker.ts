@@ -3,7 +3,9 @@
  * The page's service worker: it turns a stream the page builds (a verified file, a zip) into a
  * download, so that the browser writes it to disk as it arrives and the page never holds a
  * whole file. The page posts `{ type: "download", id, name, size, stream }` (the stream
- * transferred), then opens `/download/ID`; this worker answers that request with the stream.
+ * transferred) with a port, waits for the answer on that port (so the offer is in place before
+ * the request can arrive), then opens `/download/ID`; this worker answers that request with
+ * the stream.
  *
  * Invariants: a stream is handed out once and forgotten after `EXPIRY_MS` if never asked for;
  * it answers only `/download/` requests and lets every other request through untouched; a
@@ -36,6 +38,7 @@ self.addEventListener("message", (event) => {
   if (offer?.type !== "download" || typeof offer.id !== "string") return;
   if (!(offer.stream instanceof ReadableStream)) return;
   offers.set(offer.id, offer);
+  event.ports[0]?.postMessage("ready");
   setTimeout(() => {
     if (offers.delete(offer.id)) void offer.stream.cancel().catch(() => {});
   }, EXPIRY_MS);
