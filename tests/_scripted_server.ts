@@ -15,7 +15,8 @@ import {
   SERVER_READ_LIMITS,
 } from "../src/protocol/mod.ts";
 import type { ClientMessage } from "../src/protocol/mod.ts";
-import { BurrowClient } from "../src/client/burrow_client.ts";
+import type { BurrowClient } from "../src/client/burrow_client.ts";
+import { connectClient } from "../src/client/connection.ts";
 import { type CertificateBundle, generateCertificates } from "../src/tls/certificates.ts";
 
 let bundle: Promise<CertificateBundle> | undefined;
@@ -108,7 +109,7 @@ export async function withScriptedClient(
     });
     await script(peer);
   });
-  const client = await BurrowClient.connect({
+  const client = await connectClient({
     hostname: server.hostname,
     port: server.port,
     caCerts: [server.caPem],

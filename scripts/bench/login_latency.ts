@@ -1,7 +1,7 @@
 /**
  * Login latency against a real `burrow serve` over TLS on 127.0.0.1.
  *
- * (a) One login at a time through the client library (`BurrowClient.connect` + `login`): TLS
+ * (a) One login at a time through the client library (`connectClient` + `login`): TLS
  * connect, hello, login_start, Argon2id + HKDF on the client, login_proof, login_ok.
  *
  * (b) 50 logins at once, as 50 client machines would make them: each derives its keys on its
@@ -20,8 +20,7 @@
  * @module
  */
 import { DEFAULT_CLIENT_KDF_PARAMS, deriveClientKeys, parseClientKdf } from "../../src/auth/mod.ts";
-import { BurrowClient } from "../../src/client/burrow_client.ts";
-import { connectToServer } from "../../src/client/connection.ts";
+import { connectClient, connectToServer } from "../../src/client/connection.ts";
 import { RpcChannel } from "../../src/client/rpc_channel.ts";
 import { PROTOCOL_VERSION } from "../../src/protocol/mod.ts";
 import {
@@ -64,7 +63,7 @@ interface Login {
 /** (a): the library's whole login, key derivation included. */
 async function libraryLogin(target: Target, user: string): Promise<number> {
   const start = performance.now();
-  const client = await BurrowClient.connect(target);
+  const client = await connectClient(target);
   try {
     await client.login(user, BENCH_PASSWORD);
     return performance.now() - start;
@@ -260,7 +259,7 @@ await runBench(
     `Real \`burrow serve\` (deno run -A main.ts serve, default flags) on 127.0.0.1 with its own TLS CA; ${
       CONCURRENT + 1
     } users added with \`burrow useradd\`.`,
-    "One-at-a-time logins go through BurrowClient.connect + login: TLS, hello, login_start, client Argon2id + HKDF, login_proof, login_ok; one warm-up login first.",
+    "One-at-a-time logins go through connectClient + login: TLS, hello, login_start, client Argon2id + HKDF, login_proof, login_ok; one warm-up login first.",
     `For the ${CONCURRENT} concurrent logins each simulated client derived its auth key from the KDF string the server sent it (and proved it with one real login) before the clock started, as ${CONCURRENT} client machines would each run Argon2id on their own CPU. BurrowClient has no way to log in with a precomputed key, so these logins send hello, login_start and login_proof through connectToServer + RpcChannel, the modules BurrowClient uses; each is timed from TLS connect to login_ok. A real client's login takes about this latency plus its own key derivation (the row above).`,
     `The client side of all ${CONCURRENT} TLS handshakes runs in this one process on the same 2-core machine as the server, so the figures include that client CPU.`,
     "The server's rate limiter counts failed logins only; serve has no flag for its limits and none was needed.",

@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { BurrowClient } from "../../src/client/burrow_client.ts";
+import type { BurrowClient } from "../../src/client/burrow_client.ts";
+import { connectClient } from "../../src/client/connection.ts";
 import { makeTree } from "./_bench_data.ts";
 import {
   type BenchRow,
@@ -88,7 +89,7 @@ async function asUser<T>(
   user: string,
   body: (client: BurrowClient) => Promise<T>,
 ): Promise<T> {
-  const client = await BurrowClient.connect(target);
+  const client = await connectClient(target);
   try {
     await client.login(user, BENCH_PASSWORD);
     return await body(client);

@@ -7,7 +7,7 @@
  * @module
  */
 import { BurrowClient, type LoginResult } from "../client/burrow_client.ts";
-import { readCaFile } from "../client/connection.ts";
+import { connectClient, readCaFile } from "../client/connection.ts";
 import type { ParsedArgs } from "./command.ts";
 import { type ClientConfig, processEnv, resolveClientConfig } from "./config.ts";
 import { readPassword, StdinLines } from "./password_input.ts";
@@ -58,7 +58,7 @@ export async function withConnection<T>(
       ),
     );
   }
-  const client = await BurrowClient.connect({ ...config.server, caCerts });
+  const client = await connectClient({ ...config.server, caCerts });
   try {
     return await body({ config, client }, passwords);
   } finally {

@@ -21,7 +21,6 @@ import {
   type Payloads,
   PROTOCOL_VERSION,
 } from "../protocol/mod.ts";
-import { type ConnectOptions, connectToServer } from "./connection.ts";
 import { RpcChannel } from "./rpc_channel.ts";
 
 const CLIENT_NAME = "burrow/0.1.0";
@@ -55,11 +54,6 @@ export class BurrowClient {
     this.#conn = conn;
     this.#rpc = rpc;
     this.server = server;
-  }
-
-  /** Connects, completes TLS and the version handshake. */
-  static async connect(options: ConnectOptions): Promise<BurrowClient> {
-    return await BurrowClient.start(await connectToServer(options));
   }
 
   /** Completes the version handshake over an open connection; closes it when that fails. */

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { encodeClientKdf, newClientKdf } from "../auth/mod.ts";
 import { AuthError, BurrowError, ProtocolError, UsageError } from "../errors.ts";
 import { scriptedServer, withScriptedClient } from "../../tests/_scripted_server.ts";
-import { BurrowClient } from "./burrow_client.ts";
+import { connectClient } from "./connection.ts";
 
 const WEAK_KDF = { algorithm: "argon2id", memoryKiB: 1024, iterations: 1, parallelism: 1 } as const;
 
-Deno.test("BurrowClient.connect() completes the version handshake and keeps what the server said", async () => {
+Deno.test("connectClient() completes the version handshake and keeps what the server said", async () => {
   await withScriptedClient(async (peer) => {
     assert.equal(await peer.next(), null, "the client sent nothing more");
   }, (client) => {
@@ -102,7 +102,7 @@ Deno.test("BurrowClient turns an error reply into the domain error of its code",
   });
 });
 
-Deno.test("BurrowClient.connect() fails when the server speaks another protocol version", async () => {
+Deno.test("connectClient() fails when the server speaks another protocol version", async () => {
   const server = await scriptedServer(async (peer) => {
     const hello = await peer.next();
     assert.ok(hello !== null);
@@ -112,7 +112,7 @@ Deno.test("BurrowClient.connect() fails when the server speaks another protocol 
     });
   });
   await assert.rejects(
-    BurrowClient.connect({ hostname: server.hostname, port: server.port, caCerts: [server.caPem] }),
+    connectClient({ hostname: server.hostname, port: server.port, caCerts: [server.caPem] }),
     (e) => e instanceof ProtocolError && e.code === "UNSUPPORTED_VERSION",
   );
   await server.done;

@@ -5,6 +5,7 @@
  * @module
  */
 import { ConfigError, errorMessage, NetworkError } from "../errors.ts";
+import { BurrowClient } from "./burrow_client.ts";
 
 /** Where and how to connect. */
 export interface ConnectOptions {
@@ -29,6 +30,11 @@ export async function readCaFile(path: string): Promise<string> {
     const reason = error instanceof Deno.errors.NotFound ? "no such file" : errorMessage(error);
     throw new ConfigError(`Cannot read CA file "${path}": ${reason}`, { cause: error });
   }
+}
+
+/** Connects over TLS and completes the version handshake: a client ready to log in. */
+export async function connectClient(options: ConnectOptions): Promise<BurrowClient> {
+  return await BurrowClient.start(await connectToServer(options));
 }
 
 /** Connects and completes the TLS handshake. @throws {NetworkError} */

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The web page's entry point: login, the snapshot list, folders, downloads and previews, with
  * the address bar's fragment as the route (`#/snapshot/ID/PATH`), so Back and Forward work.

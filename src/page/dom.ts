@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * Building the page's elements. Every string becomes a text node or an attribute value, never
  * markup: a file name such as `<img src=x onerror=…>` shows as those characters and runs nothing.

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * Saving a stream as a download through the page's service worker (`service_worker.ts`): the
  * browser writes to disk as the stream is read, so memory stays bounded by the stream's

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The login form: user name and password, labelled, with one message line (role "alert") for
  * what went wrong. The password goes to the key derivation in this page, never to the server.

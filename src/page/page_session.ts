@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * One login in the page: the connection, the repository's keys, and the verified streams that
  * downloads read. It runs the same client code as the command line over a WebSocket; keys stay

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * Previews of small text and image files in a dialog. Text is shown as text (never as markup);
  * an image is shown from a `blob:` URL through an `<img>`, which runs no script (SVG included),

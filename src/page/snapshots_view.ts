@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The snapshot list: one table per set, sets ordered by their newest snapshot, snapshots newest
  * first, with id, time, host, files and size; plus what could not be read, named.

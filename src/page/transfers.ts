@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * Downloads in progress, shown in a corner of the page: each has a card with its progress,
  * replaced by "saved" once complete or by a visible error (role "alert") naming the file when

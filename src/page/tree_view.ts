@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * One folder of a snapshot: breadcrumbs, a filter box, a sort order, a zip download of the
  * folder, and its entries (folders first) in a virtualised list with size, modification time,

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * A list that renders only the rows in view, so a folder of any size scrolls and filters at the
  * same speed: rows have one fixed height, sit absolutely in a spacer as tall as the whole list,

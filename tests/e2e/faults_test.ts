@@ -3,7 +3,7 @@
  * requests, and many pushes at once.
  */
 import assert from "node:assert/strict";
-import { BurrowClient } from "../../src/client/burrow_client.ts";
+import { connectClient } from "../../src/client/connection.ts";
 import { RemoteRepository } from "../../src/client/remote_repository.ts";
 import { addUser, clientOf, type TestServer, withServer } from "./_harness.ts";
 import { assertSameTree, makeTree } from "./_tree.ts";
@@ -29,7 +29,7 @@ async function flipMiddleByteOfLargest(packs: string[]): Promise<void> {
 
 async function loggedIn(server: TestServer, user: string, password: string) {
   const caCerts = [await Deno.readTextFile(server.caPath)];
-  const c = await BurrowClient.connect({ hostname: "127.0.0.1", port: server.port, caCerts });
+  const c = await connectClient({ hostname: "127.0.0.1", port: server.port, caCerts });
   const login = await c.login(user, password);
   return { client: c, login };
 }

@@ -3,7 +3,7 @@
  * plaintext clients lose only their own connection; memory stays flat; logins carry on.
  */
 import assert from "node:assert/strict";
-import { BurrowClient } from "../../src/client/burrow_client.ts";
+import { connectClient } from "../../src/client/connection.ts";
 import { AuthError } from "../../src/errors.ts";
 import { addUser, burrow, startServer, type TestServer } from "./_harness.ts";
 
@@ -43,7 +43,7 @@ function rssKiB(pid: number): number {
 /** A client logged in as `user`; the caller closes it. */
 async function loggedIn(server: TestServer, user = "alice", password = "alice-pass") {
   const caCerts = [await Deno.readTextFile(server.caPath)];
-  const client = await BurrowClient.connect({ hostname: "127.0.0.1", port: server.port, caCerts });
+  const client = await connectClient({ hostname: "127.0.0.1", port: server.port, caCerts });
   try {
     await client.login(user, password);
     return client;

@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { deriveClientKeys, parseClientKdf } from "../../src/auth/mod.ts";
 import { newCredentials } from "../../src/auth/new_credentials.ts";
-import { BurrowClient } from "../../src/client/burrow_client.ts";
-import { connectToServer } from "../../src/client/connection.ts";
+import { connectClient, connectToServer } from "../../src/client/connection.ts";
 import { RpcChannel } from "../../src/client/rpc_channel.ts";
 import { AuthError } from "../../src/errors.ts";
 import {
@@ -94,14 +93,14 @@ Deno.test("login limits: 60 parallel wrong proofs reach the verifier at most 5 t
     assert.equal(count(log, /login refused: rate limited/), limited);
 
     // The burst delays alice by the short per-user back-off, not a lock-out.
-    const client = await BurrowClient.connect(await target(server));
+    const client = await connectClient(await target(server));
     let error = await client.login("alice", "alice-pass").then(() => null, (e) => e);
     await client.close();
     if (error !== null) {
       assert.ok(error instanceof AuthError && error.code === "RATE_LIMITED", String(error));
       assert.ok((error.retryAfterMs ?? Infinity) <= 2000, `retry after ${error.retryAfterMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs));
-      const again = await BurrowClient.connect(await target(server));
+      const again = await connectClient(await target(server));
       error = await again.login("alice", "alice-pass").then(() => null, (e) => e);
       await again.close();
     }
@@ -111,7 +110,7 @@ Deno.test("login limits: 60 parallel wrong proofs reach the verifier at most 5 t
 
 Deno.test("signup limits: at most 3 signups per connection", async () => {
   await withTestServer(["--allow-signup"], async (server) => {
-    const client = await BurrowClient.connect(await target(server));
+    const client = await connectClient(await target(server));
     const outcomes: string[] = [];
     for (let i = 0; i < 5; i++) outcomes.push(await outcome(client.signup(`user${i}`, "pw-pw-pw")));
     await client.close();

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The web page end to end, in real Chromium: a real `burrow serve --web`, a tree pushed with the
  * real command line, then log in, browse, download a file and a folder as zip, preview, log out,
@@ -178,12 +177,13 @@ Deno.test({
     await t.step("logging out forgets the keys and leaves nothing stored", async () => {
       await page.getByRole("button", { name: "Log out" }).click();
       await page.getByLabel("Password").waitFor();
-      const stored = await page.evaluate(async () => ({
-        local: localStorage.length,
-        session: sessionStorage.length,
-        cookies: document.cookie,
-        databases: (await indexedDB.databases()).length,
-      }));
+      // Run in the page (a string: these are the browser's globals, not Deno's).
+      const stored = await page.evaluate(`(async () => ({
+          local: localStorage.length,
+          session: sessionStorage.length,
+          cookies: document.cookie,
+          databases: (await indexedDB.databases()).length,
+        }))()`);
       assert.deepEqual(stored, { local: 0, session: 0, cookies: "", databases: 0 });
       await page.goBack();
       await page.getByLabel("Password").waitFor();
