@@ -31,6 +31,8 @@ export interface BurrowServer {
   address: string;
   dataDir: string;
   caPath: string;
+  /** The web page's address when `--web` was given one (`https://HOST:PORT/`), else null. */
+  webUrl: string | null;
   /** PID of the deno process that runs the server (no wrapper in between). */
   pid: number;
   /** `--server --ca --user` for a client command. */
@@ -67,6 +69,7 @@ export async function startServer(
   const caPath = `${dataDir}/tls/ca.pem`;
   return {
     address,
+    webUrl: /web on (https:\/\/\S+\/)/.exec(daemon.logTail())?.[1] ?? null,
     dataDir,
     caPath,
     pid: daemon.pid,

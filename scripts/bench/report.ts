@@ -1,7 +1,8 @@
 /**
  * The burrow-vs-restic benchmark report. Reads `results/anchors.json` (written by
  * `anchors/anchors.sh` through `anchors/lib/summarize.mjs`) and the extra scripts' JSON
- * (`login_latency.json`, `concurrent_push.json`, `big_file.json`, `million_chunks.json`), prints one
+ * (`login_latency.json`, `concurrent_push.json`, `big_file.json`, `million_chunks.json`,
+ * `web_page.json`), prints one
  * Markdown report and
  * writes `results/bench.md` and `results/bench.json`. The main table's figures and targets are
  * in `anchors/table.ts`.
@@ -74,6 +75,7 @@ const EXTRAS = [
   { part: "concurrent", file: "concurrent_push", title: "Concurrent pushes" },
   { part: "bigfile", file: "big_file", title: "Big file" },
   { part: "million", file: "million_chunks", title: "A million chunks" },
+  { part: "web", file: "web_page", title: "The web page" },
 ];
 
 /** Judges one extra from run.sh's state and its JSON (undefined where the file is absent). */

@@ -1,7 +1,7 @@
 /**
  * A WebSocket as the byte stream a `Session` reads and writes: each binary message the client
  * sends is a run of bytes of the frame stream (frames may span messages), and each write goes
- * out as one binary message.
+ * out as binary messages of at most 64 KiB.
  *
  * A WebSocket cannot be told to stop reading, so what arrives unread is bounded instead: more than
  * 1 MiB before login, or one largest frame and 4 MiB more after it, closes the connection, as
@@ -37,6 +37,11 @@ export const DEFAULT_WEBSOCKET_LIMITS: WebSocketConnLimits = {
 export const CLOSE_TRANSPORT_ERROR = 4000;
 /** How often a waiting writer looks at the socket's unsent bytes. */
 const POLL_MS = 2;
+/**
+ * Largest WebSocket message written: a reply is sent as messages of at most this size, which
+ * Chromium receives faster than one message of megabytes (docs/PERFORMANCE.md).
+ */
+const MESSAGE_BYTES = 64 * 1024;
 
 /** The two ends of the connection the WebSocket runs over. */
 export interface WebSocketAddrs {
@@ -126,7 +131,7 @@ export class WebSocketConn implements SessionConn {
   }
 
   /**
-   * Sends `p` as one binary message once no more than the unsent limit waits in the socket. The
+   * Sends `p` as binary messages of at most 64 KiB once no more than the unsent limit waits in the socket. The
    * bytes are taken when the message is handed over: the caller may reuse `p` once this resolves.
    * @returns `p.length`
    * @throws {NetworkError} when the socket is not open (or closes while waiting)
@@ -135,9 +140,10 @@ export class WebSocketConn implements SessionConn {
     while (this.#socket.readyState === WebSocket.OPEN) {
       if (this.#socket.bufferedAmount <= this.#limits.maxUnsent) {
         // A view of shared memory cannot be sent as it is.
-        this.#socket.send(
-          p.buffer instanceof ArrayBuffer ? p as Uint8Array<ArrayBuffer> : p.slice(),
-        );
+        const bytes = p.buffer instanceof ArrayBuffer ? p as Uint8Array<ArrayBuffer> : p.slice();
+        for (let at = 0; at < bytes.length; at += MESSAGE_BYTES) {
+          this.#socket.send(bytes.subarray(at, at + MESSAGE_BYTES));
+        }
         return p.length;
       }
       await sleep(POLL_MS);

@@ -95,7 +95,7 @@ Deno.test("WebSocketConn.read() returns the bytes of binary messages in order, t
   await pair.close();
 });
 
-Deno.test("WebSocketConn.write() sends one binary message of what p held, though p is reused at once", async () => {
+Deno.test("WebSocketConn.write() sends what p held as messages of at most 64 KiB, though p is reused at once", async () => {
   const pair = listen();
   const client = await openClient(pair.port);
   const conn = await pair.accepted();
@@ -106,9 +106,13 @@ Deno.test("WebSocketConn.write() sends one binary message of what p held, though
   buffer.buffer.transfer(0);
   const shared = new Uint8Array(new SharedArrayBuffer(5)).fill(3);
   assert.equal(await conn.write(shared), 5);
-  const [first, second] = await client.received(2);
+  const large = new Uint8Array(150_000).map((_, i) => i % 251);
+  assert.equal(await conn.write(large), 150_000);
+  const [first, second, ...pieces] = await client.received(5);
   assert.deepEqual(first, new Uint8Array(50_000).fill(1));
   assert.deepEqual(second, new Uint8Array(5).fill(3));
+  assert.deepEqual(pieces.map((piece) => piece.length), [65_536, 65_536, 18_928]);
+  assert.deepEqual(new Uint8Array(pieces.flatMap((piece) => [...piece])), large);
   await conn.closeWrite();
   const closed = await client.closed;
   assert.equal(closed.code, 1000);

@@ -46,7 +46,6 @@ function chromiumFlags(extra: string[] = []): string[] {
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--disable-dev-shm-usage",
     ...extra,
   ];
 }

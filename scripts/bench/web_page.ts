@@ -1,0 +1,219 @@
+/**
+ * The web page in headless Chromium against a real `burrow serve --web` on 127.0.0.1: a 1 GiB
+ * file (quick: 256 MiB) of unique incompressible bytes is pushed with the CLI, pulled with the
+ * CLI, then downloaded through the page (decrypted and verified in the browser, streamed to disk
+ * by the service worker) and compared with `cmp`. Measures the page's MiB/s beside the CLI's,
+ * the page's JS heap peak during the download (CDP `Performance.getMetrics`, sampled), the time
+ * from opening the page to the snapshot list without the key derivation, and the key
+ * derivation's own time in Chromium.
+ *
+ * Usage: deno run -A scripts/bench/web_page.ts [--out DIR] [--quick]
+ *
+ * @module
+ */
+import type { Page } from "playwright-core";
+import { launchBrowser, newContext } from "../../tests/web/_browser.ts";
+import { writeRandomFile } from "./_bench_data.ts";
+import { type CliRun, lastErrorLine, sameContent, withScratch } from "./_bench_process.ts";
+import {
+  fail,
+  MiB,
+  newResult,
+  parseBenchArgs,
+  progress,
+  round,
+  runBench,
+} from "./_bench_result.ts";
+import {
+  addUsers,
+  BENCH_PASSWORD,
+  type BurrowServer,
+  runClient,
+  withServer,
+} from "./_bench_server.ts";
+
+const SPEED_TARGET = 60;
+const SPEED_AIM_SHARE = 0.5;
+const HEAP_LIMIT_MiB = 300;
+const LIST_LIMIT_MS = 300;
+
+const options = parseBenchArgs(Deno.args);
+const fileBytes = (options.quick ? 256 : 1024) * MiB;
+const result = newResult("web_page");
+
+/** Milliseconds between two of the page's performance marks or measures. */
+async function pageTimings(page: Page): Promise<{ listMs: number; kdfMs: number }> {
+  return await page.evaluate(`(() => {
+    const at = (name) => performance.getEntriesByName(name).at(-1);
+    const ready = at("burrow:ready").startTime;
+    const submitted = at("burrow:login-submitted").startTime;
+    const shown = at("burrow:snapshots-shown").startTime;
+    const kdf = at("burrow:key-derivation").duration;
+    return { listMs: ready + (shown - submitted - kdf), kdfMs: kdf };
+  })()`);
+}
+
+/** Samples the page's JS heap every 100 ms until `done` settles; resolves with the peak. */
+async function heapPeak(page: Page, done: Promise<unknown>): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Performance.enable");
+  let peak = 0;
+  let running = true;
+  void done.finally(() => (running = false));
+  while (running) {
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    const used = metrics.find((m: { name: string }) => m.name === "JSHeapUsedSize")?.value ?? 0;
+    peak = Math.max(peak, used);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await cdp.detach();
+  return peak / MiB;
+}
+
+/**
+ * How fast this Chromium takes in bare WebSocket messages of 64 KiB (as burrow's server sends
+ * them) from a plain `Deno.serve` on 127.0.0.1 over TLS: the ceiling of any page that reads
+ * through a WebSocket here, with nothing decrypted.
+ */
+async function webSocketCeiling(page: Page, certPem: string, keyPem: string): Promise<number> {
+  const message = new Uint8Array(64 * 1024);
+  const total = 256 * MiB;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, cert: certPem, key: keyPem, onListen() {} },
+    (request) => {
+      if (new URL(request.url).pathname !== "/ws") return new Response("ok");
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      socket.onmessage = () => {
+        for (let sent = 0; sent < total; sent += message.length) socket.send(message);
+      };
+      return response;
+    },
+  );
+  try {
+    const url = `wss://127.0.0.1:${server.addr.port}/ws`;
+    await page.goto(`https://127.0.0.1:${server.addr.port}/`);
+    return await page.evaluate(`new Promise((resolve, reject) => {
+      const socket = new WebSocket(${JSON.stringify(url)});
+      socket.binaryType = "arraybuffer";
+      let got = 0, started = 0;
+      socket.onopen = () => { started = performance.now(); socket.send("go"); };
+      socket.onerror = () => reject(new Error("the WebSocket failed"));
+      socket.onmessage = (event) => {
+        got += event.data.byteLength;
+        if (got >= ${total}) { socket.close(); resolve(got / ${MiB} / ((performance.now() - started) / 1000)); }
+      };
+    })`);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+async function measure(server: BurrowServer, scratch: string): Promise<void> {
+  if (server.webUrl === null) throw new Error("the server printed no web address");
+  await addUsers(server, ["web"]);
+  const file = `${scratch}/web.bin`;
+  const size = `${fileBytes / MiB} MiB`;
+  progress(`writing ${size} of unique random bytes`);
+  await writeRandomFile(file, fileBytes, "web_page");
+  const push = await runClient(server, "web", ["push", file, "--name", "web"]);
+  if (push.code !== 0) throw new Error(`push failed: ${lastErrorLine(push)}`);
+  progress(`CLI pull of ${size}`);
+  const pull: CliRun = await runClient(server, "web", ["pull", `${scratch}/pulled`]);
+  if (pull.code !== 0) throw new Error(`pull failed: ${lastErrorLine(pull)}`);
+  await Deno.remove(`${scratch}/pulled`, { recursive: true });
+
+  const certPem = await Deno.readTextFile(`${server.dataDir}/tls/server.pem`);
+  const keyPem = await Deno.readTextFile(`${server.dataDir}/tls/server.key`);
+  const browser = await launchBrowser(certPem);
+  try {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    progress("bare WebSocket ceiling of this Chromium");
+    const ceiling = await webSocketCeiling(page, certPem, keyPem);
+    await page.goto(server.webUrl);
+    await page.getByLabel("User name").fill("web");
+    await page.getByLabel("Password").fill(BENCH_PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("heading", { name: "Snapshots" }).waitFor();
+    const { listMs, kdfMs } = await pageTimings(page);
+    await page.locator("table.snapshots tbody button").first().click();
+    await page.getByRole("heading", { name: "web" }).waitFor();
+    progress(`page download of ${size}`);
+    const started = performance.now();
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: 600_000 }),
+      page.getByRole("button", { name: "Download web.bin" }).first().click(),
+    ]);
+    const saved = download.path();
+    const peakMiB = await heapPeak(page, saved);
+    const path = await saved;
+    const pageMs = performance.now() - started;
+    const failure = await download.failure();
+    if (failure !== null || path === null) {
+      throw new Error(`the page's download failed: ${failure}`);
+    }
+    if (!(await sameContent("cmp", file, path))) {
+      fail(result, "the page's download differs from the pushed file (cmp)");
+    }
+    await download.delete();
+    const pageSpeed = fileBytes / MiB / (pageMs / 1000);
+    const cliSpeed = fileBytes / MiB / (pull.wallMs / 1000);
+    result.rows.push(
+      { label: `CLI pull ${size}`, value: round(cliSpeed), unit: "MiB/s" },
+      {
+        label: "bare WebSocket into this Chromium (64 KiB messages, nothing decrypted)",
+        value: round(ceiling),
+        unit: "MiB/s",
+      },
+      {
+        label: `page download ${size}`,
+        value: round(pageSpeed),
+        unit: "MiB/s",
+        target: `≥ ${SPEED_TARGET} MiB/s`,
+        met: pageSpeed >= SPEED_TARGET,
+      },
+      {
+        label: "page / CLI speed",
+        value: round(pageSpeed / cliSpeed, 2),
+        unit: "ratio",
+        target: `aim ≥ ${SPEED_AIM_SHARE}`,
+      },
+      {
+        label: "page JS heap peak during the download",
+        value: round(peakMiB),
+        unit: "MiB",
+        target: `≤ ${HEAP_LIMIT_MiB} MiB`,
+        met: peakMiB <= HEAP_LIMIT_MiB,
+      },
+      {
+        label: "page open to snapshot list, without key derivation",
+        value: round(listMs),
+        unit: "ms",
+        target: `≤ ${LIST_LIMIT_MS} ms`,
+        met: listMs <= LIST_LIMIT_MS,
+      },
+      { label: "key derivation (Argon2id + HKDF) in Chromium", value: round(kdfMs), unit: "ms" },
+    );
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+}
+
+await runBench(
+  options,
+  result,
+  () =>
+    withScratch(
+      "burrow-bench-web-",
+      (scratch) =>
+        withServer(scratch, (server) => measure(server, scratch), ["--web", "127.0.0.1:0"]),
+    ),
+  [
+    `One real \`burrow serve --web\` on 127.0.0.1 with its own TLS CA, one user, one ${
+      fileBytes / MiB
+    } MiB file of AES-256-CTR keystream bytes (unique, incompressible), pushed with the CLI.`,
+    "CLI pull: one `burrow pull` process, start-up and login included. Page download: from the click to the browser's finished download (the page's open workers decrypt and verify every chunk; the service worker streams to disk); compared with cmp.",
+    "Heap: the page's main-thread JSHeapUsedSize from CDP Performance.getMetrics every 100 ms (the open workers' heaps are their own). Snapshot list: page ready, plus login submitted to list shown, minus the key derivation (Argon2id m=19 MiB, t=2 in hash-wasm), which is its own row.",
+  ],
+);
