@@ -2,10 +2,10 @@
  * Builds the web page into `src/web/_page_assets.generated.ts`, the one module the server
  * serves it from (so it reads no file at run time and stays `deno compile`-safe).
  *
- * The page's three scripts are bundled for the browser with `deno bundle`, under an import map
- * that swaps the repository format's crypto back end for the browser one: the page (`app.js`),
- * the open worker that decrypts fetched chunks (`open_worker.js`) and the download service
- * worker (`sw.js`). The HTML, the stylesheet and the icon are taken as they are. A bundle that
+ * The page's scripts are bundled for the browser with `deno bundle`, under an import map that
+ * swaps the repository format's crypto back end for the browser one: the page (`app.js`, with
+ * the zip writer split into a script loaded on the first zip) and the download service worker
+ * (`sw.js`). The HTML, the stylesheet and the icon are taken as they are. A bundle that
  * still imports a `node:` module fails the build.
  *
  *   deno task page            rebuild the embedded page
@@ -19,11 +19,10 @@ import { writeWebImportMap } from "./web_import_map.ts";
 const ROOT = new URL("../", import.meta.url);
 const OUTPUT = new URL("src/web/_page_assets.generated.ts", ROOT);
 
-/** The page's scripts: URL path → entry module. */
-const SCRIPTS: [string, string][] = [
-  ["/app.js", "src/page/app.ts"],
-  ["/open_worker.js", "src/client/open_worker.ts"],
-  ["/sw.js", "src/page/service_worker.ts"],
+/** The page's entry modules, and the URL path of each one's script. */
+const ENTRIES: [string, string][] = [
+  ["src/page/app.ts", "/app.js"],
+  ["src/page/service_worker.ts", "/sw.js"],
 ];
 
 /** The page's other files: URL path → file, content type. */
@@ -35,9 +34,11 @@ const FILES: [string, string, string][] = [
 
 const JS = "text/javascript; charset=utf-8";
 
-/** Bundles `entry` for the browser and returns the script. */
-async function bundle(entry: string, importMap: string, outDir: string): Promise<string> {
-  const out = `${outDir}/${entry.replaceAll("/", "_")}.js`;
+/**
+ * Bundles the entries for the browser into `outDir`, split where the page loads a module only
+ * when needed (the zip writer), and returns each script by URL path.
+ */
+async function bundle(importMap: string, outDir: string): Promise<[string, string][]> {
   const result = await new Deno.Command(Deno.execPath(), {
     args: [
       "bundle",
@@ -45,25 +46,35 @@ async function bundle(entry: string, importMap: string, outDir: string): Promise
       "--platform",
       "browser",
       "--minify",
+      "--code-splitting",
       "--import-map",
       importMap,
-      "--output",
-      out,
-      entry,
+      "--outdir",
+      outDir,
+      ...ENTRIES.map(([entry]) => entry),
     ],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
   }).output();
   if (!result.success) {
-    throw new Error(`Cannot bundle ${entry}: ${new TextDecoder().decode(result.stderr).trim()}`);
+    throw new Error(`Cannot bundle the page: ${new TextDecoder().decode(result.stderr).trim()}`);
   }
-  const script = await Deno.readTextFile(out);
-  const node = /\b(?:from|import|require)\s*\(?\s*["']node:[a-z_/]+["']/.exec(script);
-  if (node !== null) {
-    throw new Error(`Cannot bundle ${entry}: the bundle still imports ${node[0]}`);
+  const renamed = new Map(ENTRIES.map(([entry, path]) => [
+    entry.slice(entry.lastIndexOf("/") + 1).replace(/\.ts$/, ".js"),
+    path,
+  ]));
+  const scripts: [string, string][] = [];
+  for await (const file of Deno.readDir(outDir)) {
+    if (!file.isFile || !file.name.endsWith(".js")) continue;
+    const script = await Deno.readTextFile(`${outDir}/${file.name}`);
+    const node = /\b(?:from|import|require)\s*\(?\s*["']node:[a-z_/]+["']/.exec(script);
+    if (node !== null) {
+      throw new Error(`Cannot bundle the page: ${file.name} still imports ${node[0]}`);
+    }
+    scripts.push([renamed.get(file.name) ?? `/${file.name}`, script]);
   }
-  return script;
+  return scripts.sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 /** The generated module's text. */
@@ -75,9 +86,7 @@ async function build(): Promise<{ module: string; sizes: [string, number, number
     for (const [path, file, type] of FILES) {
       assets.push([path, type, await Deno.readTextFile(new URL(file, ROOT))]);
     }
-    for (const [path, entry] of SCRIPTS) {
-      assets.push([path, JS, await bundle(entry, importMap, work)]);
-    }
+    for (const [path, script] of await bundle(importMap, work)) assets.push([path, JS, script]);
     const sizes: [string, number, number][] = [];
     for (const [path, , body] of assets) {
       const bytes = new TextEncoder().encode(body);

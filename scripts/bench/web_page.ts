@@ -53,21 +53,44 @@ async function pageTimings(page: Page): Promise<{ listMs: number; kdfMs: number 
   })()`);
 }
 
-/** Samples the page's JS heap every 100 ms until `done` settles; resolves with the peak. */
-async function heapPeak(page: Page, done: Promise<unknown>): Promise<number> {
+/** The largest RSS of Chromium's renderer processes now, in MiB (from `ps`). */
+async function rendererRssMiB(): Promise<number> {
+  const ps = await new Deno.Command("ps", {
+    args: ["-C", "chromium", "-o", "rss=,args="],
+    stdout: "piped",
+  })
+    .output();
+  let peak = 0;
+  for (const line of new TextDecoder().decode(ps.stdout).split("\n")) {
+    const [rss, ...args] = line.trim().split(/\s+/);
+    if (args.join(" ").includes("--type=renderer")) peak = Math.max(peak, Number(rss) / 1024);
+  }
+  return peak;
+}
+
+/**
+ * Samples the page's JS heap (CDP) and the renderers' RSS every 100 ms until `done` settles;
+ * resolves with both peaks in MiB.
+ */
+async function memoryPeaks(
+  page: Page,
+  done: Promise<unknown>,
+): Promise<{ heapMiB: number; rendererMiB: number }> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Performance.enable");
-  let peak = 0;
+  let heap = 0;
+  let renderer = 0;
   let running = true;
   void done.finally(() => (running = false));
   while (running) {
     const { metrics } = await cdp.send("Performance.getMetrics");
     const used = metrics.find((m: { name: string }) => m.name === "JSHeapUsedSize")?.value ?? 0;
-    peak = Math.max(peak, used);
+    heap = Math.max(heap, used);
+    renderer = Math.max(renderer, await rendererRssMiB());
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await cdp.detach();
-  return peak / MiB;
+  return { heapMiB: heap / MiB, rendererMiB: renderer };
 }
 
 /**
@@ -145,7 +168,7 @@ async function measure(server: BurrowServer, scratch: string): Promise<void> {
       page.getByRole("button", { name: "Download web.bin" }).first().click(),
     ]);
     const saved = download.path();
-    const peakMiB = await heapPeak(page, saved);
+    const { heapMiB: peakMiB, rendererMiB } = await memoryPeaks(page, saved);
     const path = await saved;
     const pageMs = performance.now() - started;
     const failure = await download.failure();
@@ -186,6 +209,11 @@ async function measure(server: BurrowServer, scratch: string): Promise<void> {
         met: peakMiB <= HEAP_LIMIT_MiB,
       },
       {
+        label: "Chromium renderer RSS peak during the download (ps)",
+        value: round(rendererMiB),
+        unit: "MiB",
+      },
+      {
         label: "page open to snapshot list, without key derivation",
         value: round(listMs),
         unit: "ms",
@@ -214,6 +242,6 @@ await runBench(
       fileBytes / MiB
     } MiB file of AES-256-CTR keystream bytes (unique, incompressible), pushed with the CLI.`,
     "CLI pull: one `burrow pull` process, start-up and login included. Page download: from the click to the browser's finished download (the page's open workers decrypt and verify every chunk; the service worker streams to disk); compared with cmp.",
-    "Heap: the page's main-thread JSHeapUsedSize from CDP Performance.getMetrics every 100 ms (the open workers' heaps are their own). Snapshot list: page ready, plus login submitted to list shown, minus the key derivation (Argon2id m=19 MiB, t=2 in hash-wasm), which is its own row.",
+    "Heap: the page's main-thread JSHeapUsedSize from CDP Performance.getMetrics every 100 ms (the open workers' heaps are their own); renderer RSS: the largest RSS of Chromium's renderer processes (page, workers, buffers), sampled with ps at the same time. Snapshot list: page ready, plus login submitted to list shown, minus the key derivation (Argon2id m=19 MiB, t=2 in hash-wasm), which is its own row.",
   ],
 );

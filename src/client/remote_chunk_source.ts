@@ -39,8 +39,11 @@ export interface RemoteChunkSourceOptions {
    * opening is about a third of the CPU time; not for a few manifest chunks. `close` stops them.
    */
   openWorkers?: number;
-  /** The open workers' module (default `open_worker.ts` beside this one; the page's bundle). */
-  openWorkerUrl?: string;
+  /**
+   * Without open workers: awaited after each blob opened on this thread, so that a thread that
+   * also draws a page can do so between blobs (default: no pause).
+   */
+  pauseBetweenBlobs?: () => Promise<void>;
 }
 
 type Slot = { plain: Uint8Array } | { error: IntegrityError };
@@ -62,6 +65,7 @@ export class RemoteChunkSource implements ChunkSource {
   readonly #perRequest: number;
   readonly #inFlight: number;
   readonly #aheadBytes: number;
+  readonly #pause: (() => Promise<void>) | null;
   /** Bytes of sealed blobs received (what the network carried). */
   bytesReceived = 0;
   /**
@@ -80,10 +84,11 @@ export class RemoteChunkSource implements ChunkSource {
     if (!Number.isSafeInteger(workers) || workers < 0) {
       throw new RangeError(`Cannot fetch chunks: openWorkers "${workers}" is invalid`);
     }
-    this.#pool = workers > 0 ? new OpenPool(keys, workers, options.openWorkerUrl) : null;
+    this.#pool = workers > 0 ? new OpenPool(keys, workers) : null;
     this.#perRequest = options.idsPerRequest ?? 256;
     this.#inFlight = options.requestsInFlight ?? 2;
     this.#aheadBytes = options.aheadBytes ?? 4 * 1024 * 1024;
+    this.#pause = options.pauseBetweenBlobs ?? null;
   }
 
   /** The verified plaintext of each wanted chunk, or why it has none, in order (see `ChunkSource`). */
@@ -149,7 +154,11 @@ export class RemoteChunkSource implements ChunkSource {
       ? frame
       : null;
     if (this.#pool !== null) return await this.#pool.open(reply.blobs, own === null ? [] : [own]);
-    const opened = reply.blobs.map(({ id, blob }) => this.#opener.open(id, blob));
+    const opened: OpenedChunk[] = [];
+    for (const { id, blob } of reply.blobs) {
+      opened.push(this.#opener.open(id, blob));
+      await this.#pause?.();
+    }
     if (own !== null) releaseBytes(new Uint8Array(own));
     return opened;
   }

@@ -143,7 +143,8 @@ class App {
     const name = `${folder === "" ? `${record.set}-${record.id}` : nameOf(folder)}.zip`;
     try {
       const tree = await session.tree(record);
-      const stream = this.#transfers.watch(name, null, session.zipStream(tree.subtree(folder)));
+      const zip = await session.zipStream(tree.subtree(folder));
+      const stream = this.#transfers.watch(name, null, zip);
       await saveStream(name, null, stream);
     } catch (error) {
       this.#transfers.fail(name, error);

@@ -16,16 +16,10 @@ import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 import { RemoteRepository, type SnapshotListing } from "../client/remote_repository.ts";
 import { openWebSocket } from "../client/websocket_connection.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
-import { writeZip } from "../export/zip_stream.ts";
 import { emptyTotals, readTree, type TreeItem } from "../restore/tree_reader.ts";
 import { nameOf } from "./entry_text.ts";
 import { FolderIndex } from "./folder_index.ts";
-
-/** The open worker's script, bundled beside the page's. */
-const OPEN_WORKER_URL = "/open_worker.js";
-
-/** Threads that open and verify fetched blobs: the page's main thread stays free. */
-const OPEN_WORKERS = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
+import { nextTask } from "./next_task.ts";
 
 /** What a login found. */
 export interface LoginTimings {
@@ -85,7 +79,7 @@ export class PageSession {
   tree(record: SnapshotRecord): Promise<FolderIndex> {
     let tree = this.#trees.get(record.id);
     if (tree === undefined) {
-      tree = this.#withSource(0, (source) => readManifest(source, record))
+      tree = this.#withSource((source) => readManifest(source, record))
         .then((entries) => new FolderIndex(entries));
       tree.catch(() => this.#trees.delete(record.id));
       this.#trees.set(record.id, tree);
@@ -95,7 +89,7 @@ export class PageSession {
 
   /** The verified content of one file, read as the stream is read. */
   fileStream(entry: TreeEntry): ReadableStream<Uint8Array> {
-    const source = this.#source(OPEN_WORKERS);
+    const source = this.#source();
     const items = readTree([{ ...entry, path: nameOf(entry.path) }], source, emptyTotals());
     let chunks: AsyncIterator<Uint8Array> | null = null;
     const finish = () => {
@@ -126,9 +120,13 @@ export class PageSession {
     }, { highWaterMark: 0 });
   }
 
-  /** A zip of `entries` (a folder's subtree), built as the stream is read. */
-  zipStream(entries: readonly TreeEntry[]): ReadableStream<Uint8Array> {
-    const source = this.#source(OPEN_WORKERS);
+  /**
+   * A zip of `entries` (a folder's subtree), built as the stream is read. The zip writer is
+   * loaded on the first zip: it is most of the page's script, and the login does not need it.
+   */
+  async zipStream(entries: readonly TreeEntry[]): Promise<ReadableStream<Uint8Array>> {
+    const { writeZip } = await import("../export/zip_stream.ts");
+    const source = this.#source();
     const pipe = new TransformStream<Uint8Array, Uint8Array>(undefined, { highWaterMark: 1 });
     const items: AsyncIterable<TreeItem> = readTree(entries, source, emptyTotals());
     void writeZip(items, pipe.writable, 0)
@@ -149,11 +147,16 @@ export class PageSession {
     await this.#client.close();
   }
 
-  #source(workers: number): RemoteChunkSource {
+  /**
+   * A chunk source that opens blobs on the page's thread, giving the page a turn after each. Open
+   * workers were measured to keep the memory of every blob they opened in Chromium (the renderer
+   * grew to 1.4 GiB in a 1 GiB download), and decryption is not what limits the page's speed
+   * (docs/PERFORMANCE.md).
+   */
+  #source(): RemoteChunkSource {
     if (this.#repository === null) throw new Error("Cannot read files: there are no backups yet");
     const source = new RemoteChunkSource(this.#client, this.#repository.keys, {
-      openWorkers: workers,
-      openWorkerUrl: OPEN_WORKER_URL,
+      pauseBetweenBlobs: nextTask,
     });
     this.#sources.add(source);
     return source;
@@ -164,8 +167,8 @@ export class PageSession {
     this.#sources.delete(source);
   }
 
-  async #withSource<T>(workers: number, body: (source: RemoteChunkSource) => Promise<T>) {
-    const source = this.#source(workers);
+  async #withSource<T>(body: (source: RemoteChunkSource) => Promise<T>) {
+    const source = this.#source();
     try {
       return await body(source);
     } finally {
