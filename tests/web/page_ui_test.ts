@@ -1,6 +1,7 @@
 /**
  * The web page's behaviour in real Chromium beyond the main flow: a folder of 20,000 entries
- * (virtualised, filterable, walked by keyboard), a 390-pixel phone screen, and the idle logout.
+ * (virtualised, filterable, walked by keyboard), a 390-pixel phone screen, the idle logout, and
+ * the messages for a rate-limited account and a server that went away.
  *
  * @module
  */
@@ -110,6 +111,31 @@ Deno.test({
       await page.getByLabel("Password").waitFor();
       await context.close();
     });
+    await t.step(
+      "a rate-limited account and a server that went away each show one message",
+      async () => {
+        const context = await newContext(browser);
+        const page = await context.newPage();
+        await page.goto(server.webUrl!);
+        const alert = page.locator("#login-error");
+        let said = "";
+        // A name never logged in from here: its own delay starts after 5 failures.
+        for (let attempt = 0; attempt < 12 && !said.startsWith("Too many"); attempt++) {
+          await page.getByLabel("User name").fill("mallory");
+          await page.getByLabel("Password").fill(`wrong password ${attempt}`);
+          await page.getByRole("button", { name: "Log in" }).click();
+          // The form clears its message on submit and shows the next one when the answer is in.
+          await alert.filter({ hasText: /\S/ }).waitFor();
+          said = await alert.innerText();
+        }
+        assert.match(said, /^Too many login attempts for this account or address: try again in /);
+        await server.stop();
+        await page.getByLabel("Password").fill(PASSWORD);
+        await page.getByRole("button", { name: "Log in" }).click();
+        await alert.filter({ hasText: "Cannot reach the burrow server" }).waitFor();
+        await context.close();
+      },
+    );
   } finally {
     await browser.close();
     await server.stop();
