@@ -241,7 +241,7 @@ await runBench(
     `One real \`burrow serve --web\` on 127.0.0.1 with its own TLS CA, one user, one ${
       fileBytes / MiB
     } MiB file of AES-256-CTR keystream bytes (unique, incompressible), pushed with the CLI.`,
-    "CLI pull: one `burrow pull` process, start-up and login included. Page download: from the click to the browser's finished download (the page's open workers decrypt and verify every chunk; the service worker streams to disk); compared with cmp.",
-    "Heap: the page's main-thread JSHeapUsedSize from CDP Performance.getMetrics every 100 ms (the open workers' heaps are their own); renderer RSS: the largest RSS of Chromium's renderer processes (page, workers, buffers), sampled with ps at the same time. Snapshot list: page ready, plus login submitted to list shown, minus the key derivation (Argon2id m=19 MiB, t=2 in hash-wasm), which is its own row.",
+    "CLI pull: one `burrow pull` process, start-up and login included. Page download: from the click to the browser's finished download (the page decrypts and verifies every chunk; the service worker streams it to disk); compared with cmp.",
+    "Heap: the page's main-thread JSHeapUsedSize from CDP Performance.getMetrics every 100 ms ; renderer RSS: the largest RSS of Chromium's renderer processes (page, service worker, buffers), sampled with ps at the same time. Snapshot list: page ready, plus login submitted to list shown, minus the key derivation (Argon2id m=19 MiB, t=2 in hash-wasm), which is its own row.",
   ],
 );

@@ -21,7 +21,7 @@ import { nameOf } from "./entry_text.ts";
 import { FolderIndex } from "./folder_index.ts";
 import { nextTask } from "./next_task.ts";
 
-/** What a login found. */
+/** How long the parts of a login took. */
 export interface LoginTimings {
   /** Milliseconds of key derivation (Argon2id and HKDF) in this page. */
   kdfMs: number;
