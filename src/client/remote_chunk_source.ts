@@ -157,7 +157,7 @@ export class RemoteChunkSource implements ChunkSource {
     const opened: OpenedChunk[] = [];
     for (const { id, blob } of reply.blobs) {
       opened.push(this.#opener.open(id, blob));
-      await this.#pause?.();
+      if (this.#pause !== null) await this.#pause();
     }
     if (own !== null) releaseBytes(new Uint8Array(own));
     return opened;

@@ -48,19 +48,9 @@ export class FolderIndex {
     }
   }
 
-  /** Entries of the tree, in manifest order. */
-  get entries(): readonly TreeEntry[] {
-    return this.#entries;
-  }
-
   /** Whether `folder` is the root ("") or a folder of the tree. */
   isFolder(folder: string): boolean {
     return folder === "" || this.#byPath.get(folder)?.type === "dir";
-  }
-
-  /** The entry at `path`, if any. */
-  entry(path: string): TreeEntry | undefined {
-    return this.#byPath.get(path);
   }
 
   /** The entries directly in `folder`, in manifest order (none for an unknown folder). */

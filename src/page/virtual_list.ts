@@ -53,11 +53,6 @@ export class VirtualList<T> {
     this.#draw();
   }
 
-  /** How many items the list holds. */
-  get length(): number {
-    return this.#items.length;
-  }
-
   /** Scrolls item `index` into view and focuses its row's first button. */
   focus(index: number): void {
     if (this.#items.length === 0) return;
