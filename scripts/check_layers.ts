@@ -56,6 +56,7 @@ const SHARED = new Set([
   "worker_pool.ts",
   "fs_times.ts",
   "display.ts",
+  "concat_bytes.ts",
 ]);
 /** Layers that must not open sockets. */
 const NO_SOCKETS = new Set([

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { concatBytes } from "../concat_bytes.ts";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
@@ -53,14 +54,7 @@ function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
     if (error instanceof IntegrityError) throw error;
     throw contract.damagedZstd(error);
   }
-  if (pieces.length === 1) return ownedBytes(pieces[0]!);
-  const output = new Uint8Array(total);
-  let at = 0;
-  for (const piece of pieces) {
-    output.set(piece, at);
-    at += piece.length;
-  }
-  return output;
+  return pieces.length === 1 ? ownedBytes(pieces[0]!) : concatBytes(pieces);
 }
 
 /** The primitives in plain JavaScript for browsers (see the module comment). */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "../concat_bytes.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { el } from "./dom.ts";
 import { nameOf } from "./entry_text.ts";
@@ -77,16 +78,6 @@ export async function readAll(
   stream: ReadableStream<Uint8Array>,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const part of stream) {
-    parts.push(part);
-    size += part.length;
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  for await (const part of stream) parts.push(part);
+  return concatBytes(parts);
 }

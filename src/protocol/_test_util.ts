@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes } from "../concat_bytes.ts";
 import type { ByteStream } from "./frame_stream.ts";
 
 /** A seeded pseudo-random generator (mulberry32): same seed, same sequence. */
@@ -16,17 +17,6 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** The bytes of `parts`, one after another. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** Options of a `FakeConn`. */
@@ -88,7 +78,7 @@ export class FakeConn implements ByteStream {
 
   /** Everything written so far. */
   output(): Uint8Array {
-    return concat(this.written);
+    return concatBytes(this.written);
   }
 }
 

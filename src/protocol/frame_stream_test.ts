@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { NetworkError, ProtocolError } from "../errors.ts";
-import { bytesEqual, concat, FakeConn, patternBytes } from "./_test_util.ts";
+import { bytesEqual, FakeConn, patternBytes } from "./_test_util.ts";
+import { concatBytes } from "../concat_bytes.ts";
 import { encodeFrame, type Frame, FrameDecoder } from "./frame.ts";
 import { FRAME_HEADER_SIZE, UNCHECKED_LIMITS } from "./frame_limits.ts";
 import { type ByteStream, FrameStream } from "./frame_stream.ts";
@@ -77,7 +78,7 @@ Deno.test("FrameStream.readFrame() throws ProtocolError on an oversized length",
 });
 
 Deno.test("FrameStream.readFrame() serves concurrent readers in order", async () => {
-  const incoming = concat([1, 2, 3].map((id) => encodeFrame(1, id, new Uint8Array(id))));
+  const incoming = concatBytes([1, 2, 3].map((id) => encodeFrame(1, id, new Uint8Array(id))));
   const stream = new FrameStream(new FakeConn({ incoming, maxRead: 3 }));
   const frames = await Promise.all([stream.readFrame(), stream.readFrame(), stream.readFrame()]);
   assert.deepEqual(frames.map((f) => f?.requestId), [1, 2, 3]);
@@ -153,14 +154,14 @@ Deno.test("FrameStream.writeFrameParts() writes the same bytes as writeFrame() o
     patternBytes(2 * MiB, 9),
   ];
   const joined = new FakeConn({ seed: 3 });
-  await new FrameStream(joined).writeFrame(39, 5, concat(parts));
+  await new FrameStream(joined).writeFrame(39, 5, concatBytes(parts));
   const gathered = new FakeConn({ seed: 3 });
   const stream = new FrameStream(gathered);
   await Promise.all([
     stream.writeFrameParts(39, 5, parts),
     stream.writeFrame(4, 6, patternBytes(10, 9)),
   ]);
-  const expected = concat([joined.output(), encodeFrame(4, 6, patternBytes(10, 9))]);
+  const expected = concatBytes([joined.output(), encodeFrame(4, 6, patternBytes(10, 9))]);
   assert.ok(bytesEqual(gathered.output(), expected));
   const frames = await readAll(gathered.output(), 5);
   assert.deepEqual(frames.map((f) => f.requestId), [5, 6]);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ProtocolError } from "../errors.ts";
-import { bytesEqual, concat, patternBytes, seededRandom } from "./_test_util.ts";
+import { bytesEqual, patternBytes, seededRandom } from "./_test_util.ts";
+import { concatBytes } from "../concat_bytes.ts";
 import { encodeFrame, encodeFrameHeader, type Frame, FrameDecoder } from "./frame.ts";
 import {
   FRAME_HEADER_SIZE,
@@ -20,7 +21,7 @@ const SAMPLE: Frame[] = [
   { type: 33, requestId: 7, payload: Uint8Array.from({ length: 300 }, (_, i) => i & 0xff) },
   { type: 255, requestId: 0x0102_0304, payload: new Uint8Array([0, 0, 0, 0, 0]) },
 ];
-const SAMPLE_BYTES = concat(SAMPLE.map((f) => encodeFrame(f.type, f.requestId, f.payload)));
+const SAMPLE_BYTES = concatBytes(SAMPLE.map((f) => encodeFrame(f.type, f.requestId, f.payload)));
 
 function plain(frames: readonly Frame[]): unknown[] {
   return frames.map((f) => ({ type: f.type, requestId: f.requestId, payload: [...f.payload] }));
@@ -94,7 +95,7 @@ Deno.test("FrameDecoder.push() round-trips any frames under any chunking", () =>
   });
   fc.assert(
     fc.property(fc.array(frame, { maxLength: 8 }), fc.array(fc.nat()), (frames, rawCuts) => {
-      const bytes = concat(frames.map((f) => encodeFrame(f.type, f.requestId, f.payload)));
+      const bytes = concatBytes(frames.map((f) => encodeFrame(f.type, f.requestId, f.payload)));
       const cuts = rawCuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
       assert.deepEqual(plain(decodeSplit(bytes, cuts)), plain(frames));
     }),
@@ -157,7 +158,7 @@ Deno.test("FrameDecoder.push() rejects a message type its limits refuse", () => 
 
 Deno.test("SERVER_PRE_LOGIN_LIMITS accept every client message up to 64 KiB, nothing larger", () => {
   const decoder = new FrameDecoder(SERVER_PRE_LOGIN_LIMITS);
-  const frames = decoder.push(concat([
+  const frames = decoder.push(concatBytes([
     encodeFrame(MessageType.login_proof, 1, new Uint8Array(10)),
     encodeFrame(MessageType.list_snapshots, 2, new TextEncoder().encode("{}")),
     encodeFrame(MessageType.put_chunks, 3, new Uint8Array(MAX_CONTROL_PAYLOAD)),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concatBytes } from "../concat_bytes.ts";
 import { IntegrityError } from "../errors.ts";
 import { PackChunkStore } from "./pack_chunk_store.ts";
 import { toHex } from "../format/chunk_id.ts";
@@ -337,7 +338,7 @@ Deno.test("open() reads version 1 packs and indexes (records without a checksum)
     }
     await (await PackChunkStore.open(dir)).close();
     await Deno.mkdir(`${dir}/packs/ab`);
-    await Deno.writeFile(`${dir}/packs/ab/${name}.pack`, concat(parts));
+    await Deno.writeFile(`${dir}/packs/ab/${name}.pack`, concatBytes(parts));
     await Deno.writeFile(
       `${dir}/index/${name}.idx`,
       encodeIndex(Uint8Array.fromHex(name), entries, 1),
@@ -346,10 +347,3 @@ Deno.test("open() reads version 1 packs and indexes (records without a checksum)
     for (const [i, id] of ids.entries()) assert.deepEqual(await store.get(id), blobs[i]);
     await store.close();
   }));
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) (out.set(part, at), at += part.length);
-  return out;
-}

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatBytes } from "../concat_bytes.ts";
 import { dirname } from "node:path";
 import { makeDirDurable, writeFileAtomic } from "../atomic_file.ts";
 import {
@@ -273,19 +274,11 @@ function fileKey(info: Deno.FileInfo): FileKey {
 /** The rest of `file`, read to its end. */
 async function readAll(file: Deno.FsFile): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let total = 0;
   for (;;) {
     const chunk = new Uint8Array(64 * 1024);
     const count = await file.read(chunk);
     if (count === null) break;
     chunks.push(chunk.subarray(0, count));
-    total += count;
   }
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return all;
+  return concatBytes(chunks);
 }

@@ -16,6 +16,7 @@ import {
 } from "../../src/auth/mod.ts";
 import { hashSecret } from "../../src/auth/password_hash.ts";
 import { newCredentials } from "../../src/auth/new_credentials.ts";
+import { concatBytes } from "../../src/concat_bytes.ts";
 import { silentLogger } from "../../src/log.ts";
 import { AccountService } from "../../src/server/accounts.ts";
 import { RepositoryRegistry } from "../../src/server/repositories.ts";
@@ -48,12 +49,7 @@ class RecordingHost extends SessionHost {
 }
 
 function contains(chunks: readonly Uint8Array[], text: string): boolean {
-  const all = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
+  const all = concatBytes(chunks);
   // latin1 maps each byte to one character, so a byte string search is a string search.
   return new TextDecoder("latin1").decode(all).includes(
     new TextDecoder("latin1").decode(new TextEncoder().encode(text)),
