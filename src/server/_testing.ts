@@ -139,6 +139,8 @@ export function memoryConnPair(
 export interface TestAccountsOptions {
   allowSignup?: boolean;
   logger?: Logger;
+  /** The client KDF of new accounts (default the cheap one; a browser refuses it). */
+  clientKdfParams?: ClientKdfParams;
 }
 
 /** An account service over an in-memory user store, with cheap hashing; `close` ends its pool. */
@@ -154,7 +156,7 @@ export function testAccounts(
     signupLimiter: new SignupLimiter({ perHour: 100 }),
     serverSecret: new Uint8Array(32).fill(7),
     hashParams: CHEAP_HASH,
-    clientKdfParams: CHEAP_KDF,
+    clientKdfParams: options.clientKdfParams ?? CHEAP_KDF,
     allowSignup: options.allowSignup ?? false,
     minPasswordLength: 8,
     logger: options.logger ?? silentLogger,

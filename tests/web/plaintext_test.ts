@@ -8,24 +8,17 @@
  * @module
  */
 import assert from "node:assert/strict";
-import {
-  DEFAULT_CLIENT_KDF_PARAMS,
-  HashPool,
-  LoginRateLimiter,
-  SignupLimiter,
-} from "../../src/auth/mod.ts";
+import { DEFAULT_CLIENT_KDF_PARAMS } from "../../src/auth/mod.ts";
 import { hashSecret } from "../../src/auth/password_hash.ts";
 import { newCredentials } from "../../src/auth/new_credentials.ts";
 import { concatBytes } from "../../src/concat_bytes.ts";
 import { silentLogger } from "../../src/log.ts";
-import { AccountService } from "../../src/server/accounts.ts";
 import { RepositoryRegistry } from "../../src/server/repositories.ts";
 import { DEFAULT_SERVER_LIMITS, startServer } from "../../src/server/server.ts";
 import type { SessionConn } from "../../src/server/session.ts";
 import { SessionHost } from "../../src/server/session_host.ts";
-import { CHEAP_HASH } from "../../src/server/_testing.ts";
+import { CHEAP_HASH, testAccounts } from "../../src/server/_testing.ts";
 import { generateCertificates } from "../../src/tls/certificates.ts";
-import { MemoryUserStore } from "../../src/users/memory_user_store.ts";
 import { PAGE_ASSETS, startWebServer } from "../../src/web/mod.ts";
 import { burrow } from "../e2e/_harness.ts";
 import { chromiumProblem, launchBrowser, newContext } from "./_browser.ts";
@@ -63,23 +56,10 @@ Deno.test({
   sanitizeResources: false,
 }, async () => {
   const work = await Deno.makeTempDir({ prefix: "burrow-web-plain-" });
-  const store = new MemoryUserStore();
-  const hashPool = new HashPool();
+  const { accounts, store, close } = testAccounts({ clientKdfParams: DEFAULT_CLIENT_KDF_PARAMS });
   const certs = await generateCertificates({ hosts: ["127.0.0.1"] });
   await Deno.mkdir(`${work}/data`);
   await Deno.writeTextFile(`${work}/ca.pem`, certs.caCertPem);
-  const accounts = new AccountService({
-    store,
-    hashPool,
-    rateLimiter: new LoginRateLimiter(),
-    signupLimiter: new SignupLimiter({ perHour: 10 }),
-    serverSecret: new Uint8Array(32).fill(9),
-    hashParams: CHEAP_HASH,
-    clientKdfParams: DEFAULT_CLIENT_KDF_PARAMS,
-    allowSignup: false,
-    minPasswordLength: 8,
-    logger: silentLogger,
-  });
   const credentials = await newCredentials(PASSWORD);
   await store.add({
     name: "carol",
@@ -166,8 +146,7 @@ Deno.test({
     await web.shutdown();
     await tlsServer.shutdown();
     await webSessions.shutdown();
-    await hashPool.close();
-    await store.close();
+    await close();
     await Deno.remove(work, { recursive: true });
   }
 });
