@@ -74,7 +74,33 @@ async function bundle(importMap: string, outDir: string): Promise<[string, strin
     }
     scripts.push([renamed.get(file.name) ?? `/${file.name}`, script]);
   }
-  return scripts.sort(([a], [b]) => (a < b ? -1 : 1));
+  return (await withContentNames(scripts)).sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/** A split script's name as the bundler writes it: a base name, a dash and a hash. */
+const HASHED_NAME = /\b([a-z_-]+)-[A-Z0-9]{8}\.js\b/g;
+
+/**
+ * Renames the split scripts after their own content: the bundler's hash also covers the
+ * checkout's absolute path, so the same sources built in two folders would differ. Each new
+ * name hashes the script with every split name in it reduced to its base name.
+ */
+async function withContentNames(scripts: [string, string][]): Promise<[string, string][]> {
+  const names = new Map<string, string>();
+  for (const [path, script] of scripts) {
+    const hashed = /^\/([a-z_-]+)-[A-Z0-9]{8}\.js$/.exec(path);
+    if (hashed === null) continue;
+    const normalised = new TextEncoder().encode(script.replace(HASHED_NAME, "$1.js"));
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", normalised));
+    const hash = Array.from(digest.subarray(0, 5), (byte) => byte.toString(16).padStart(2, "0"));
+    const name = `${hashed[1]}-${hash.join("")}.js`;
+    if ([...names.values()].includes(name)) {
+      throw new Error(`Cannot bundle the page: two split scripts would be named ${name}`);
+    }
+    names.set(path.slice(1), name);
+  }
+  const rename = (text: string) => text.replace(HASHED_NAME, (found) => names.get(found) ?? found);
+  return scripts.map(([path, script]) => [`/${rename(path.slice(1))}`, rename(script)]);
 }
 
 /** The generated module's text. */
@@ -135,7 +161,7 @@ if (import.meta.main) {
     await Deno.writeTextFile(OUTPUT, module);
     for (const [path, raw, gzip] of sizes) {
       console.log(
-        `${path.padEnd(16)} ${String(raw).padStart(8)} B  ${String(gzip).padStart(7)} B gzipped`,
+        `${path.padEnd(26)} ${String(raw).padStart(8)} B  ${String(gzip).padStart(7)} B gzipped`,
       );
     }
     const total = sizes.reduce((sum, [, , gzip]) => sum + gzip, 0);

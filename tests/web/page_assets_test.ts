@@ -1,16 +1,36 @@
 import assert from "node:assert/strict";
 
-Deno.test("the embedded web page is what src/page builds (run deno task page when it is not)", async () => {
+const ROOT = new URL("../../", import.meta.url);
+
+/** Runs `scripts/build_page.ts --check` in the checkout at `root`. */
+async function checkPage(root: string): Promise<void> {
   const build = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../../scripts/build_page.ts", import.meta.url).pathname,
-      "--check",
-    ],
+    args: ["run", "-A", `${root}/scripts/build_page.ts`, "--check"],
+    cwd: root,
     stdout: "piped",
     stderr: "piped",
   }).output();
   const said = new TextDecoder().decode(build.stderr) + new TextDecoder().decode(build.stdout);
   assert.equal(build.code, 0, said);
+}
+
+Deno.test("the embedded web page is what src/page builds (run deno task page when it is not)", async () => {
+  await checkPage(ROOT.pathname.replace(/\/$/, ""));
+});
+
+Deno.test("the page builds the same in another folder (no absolute path reaches the bundle)", async () => {
+  const temp = await Deno.makeTempDir({ prefix: "burrow-checkout-" });
+  try {
+    // Deeper than this checkout: the bundler's own names depended on the folder's depth.
+    const elsewhere = `${temp}/a/b/c/burrow`;
+    await Deno.mkdir(elsewhere, { recursive: true });
+    const copy = new Deno.Command("cp", {
+      args: ["-r", "src", "scripts", "deno.json", "deno.lock", `${elsewhere}/`],
+      cwd: ROOT,
+    });
+    assert.equal((await copy.output()).code, 0);
+    await checkPage(elsewhere);
+  } finally {
+    await Deno.remove(temp, { recursive: true });
+  }
 });
