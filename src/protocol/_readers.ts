@@ -25,6 +25,7 @@ import {
   type Payloads,
   type SnapshotInfo,
   type SnapshotsPayload,
+  STREAM_TICKET_LENGTH,
   type UnreadableSnapshotInfo,
   WRAPPED_KEY_LENGTH,
 } from "./payloads.ts";
@@ -151,6 +152,15 @@ export const READERS: { readonly [K in MessageName]: Reader<K> } = {
     const authKey = r.bytes("authKey", AUTH_KEY_LENGTH);
     if (!r.has("wrappedKey")) return { kdf, authKey };
     return { kdf, authKey, wrappedKey: r.bytes("wrappedKey", WRAPPED_KEY_LENGTH) };
+  },
+  stream_ticket: empty("stream_ticket"),
+  stream_ticket_ok(value) {
+    const r = new FieldReader("stream_ticket_ok", "", value, ["ticket"]);
+    return { ticket: r.bytes("ticket", STREAM_TICKET_LENGTH) };
+  },
+  ticket_login(value) {
+    const r = new FieldReader("ticket_login", "", value, ["ticket"]);
+    return { ticket: r.bytes("ticket", STREAM_TICKET_LENGTH) };
   },
   list_snapshots: empty("list_snapshots"),
   snapshots: readSnapshots,

@@ -36,6 +36,9 @@ const VALID: Record<JsonMessageName, Record<string, unknown>> = {
   signup: { user: "alice", kdf: KDF, authKey: KEY },
   signup_ok: { user: "alice" },
   change_password: { kdf: KDF, authKey: KEY, wrappedKey: WRAPPED },
+  stream_ticket: {},
+  stream_ticket_ok: { ticket: KEY },
+  ticket_login: { ticket: KEY },
   list_snapshots: {},
   snapshots: {
     snapshots: [SNAPSHOT, { ...SNAPSHOT, id: "00000000000000ff" }],

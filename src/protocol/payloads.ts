@@ -192,6 +192,26 @@ export interface CommitSnapshotPayload {
   record: Uint8Array;
 }
 
+/** `stream_ticket` (logged in): asks for a ticket that opens chunk streams. Always `{}`. */
+export type StreamTicketPayload = Record<string, never>;
+
+/**
+ * `stream_ticket_ok`: a ticket with which another connection logs in as this user to fetch
+ * chunks (`ticket_login`), valid while this connection stays logged in.
+ */
+export interface StreamTicketOkPayload {
+  /** Exactly `STREAM_TICKET_LENGTH` random bytes. */
+  ticket: Uint8Array;
+}
+
+/**
+ * `ticket_login` (instead of `login_start`): logs in with a ticket from `stream_ticket_ok`; the
+ * connection may then only fetch chunks. Answered with `login_ok`.
+ */
+export interface TicketLoginPayload {
+  ticket: Uint8Array;
+}
+
 /** The payload type of each message name. */
 export interface Payloads {
   hello: HelloPayload;
@@ -205,6 +225,9 @@ export interface Payloads {
   signup: SignupPayload;
   signup_ok: SignupOkPayload;
   change_password: ChangePasswordPayload;
+  stream_ticket: StreamTicketPayload;
+  stream_ticket_ok: StreamTicketOkPayload;
+  ticket_login: TicketLoginPayload;
   list_snapshots: ListSnapshotsPayload;
   snapshots: SnapshotsPayload;
   get_key: GetKeyPayload;
@@ -221,6 +244,8 @@ export interface Payloads {
   damage_noted: DamageNotedPayload;
 }
 
+/** Bytes of a stream ticket. */
+export const STREAM_TICKET_LENGTH = 32;
 /** Bytes of an auth key. */
 export const AUTH_KEY_LENGTH = 32;
 /** Most characters of a user, set, snapshot id or host name on the wire (stricter patterns are the server's). */

@@ -16,8 +16,10 @@ import { newCredentials } from "../auth/new_credentials.ts";
 import { hashSecret } from "../auth/password_hash.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { ByteStream } from "../protocol/mod.ts";
+import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
 import { MemoryUserStore } from "../users/memory_user_store.ts";
 import { AccountService } from "./accounts.ts";
+import { RepositoryRegistry } from "./repositories.ts";
 import type { SessionConn } from "./session.ts";
 
 /** Cheap hashing for tests, passed as configuration: the code path is the production one. */
@@ -172,16 +174,17 @@ export function testAccounts(
 }
 
 /**
- * Adds `name` with `password` (cheap KDF and hash) to `store`; with `temporary`, as an
- * administrator's temporary password.
+ * Adds `name` with `password` (cheap hash; cheap client KDF unless `kdf` is given, which a real
+ * client refuses) to `store`; with `temporary`, as an administrator's temporary password.
  */
 export async function addTestUser(
   store: MemoryUserStore,
   name: string,
   password: string,
   temporary = false,
+  kdf: ClientKdfParams = CHEAP_KDF,
 ): Promise<void> {
-  const credentials = await newCredentials(password, CHEAP_KDF);
+  const credentials = await newCredentials(password, kdf);
   await store.add({
     name,
     created: new Date().toISOString(),
@@ -189,5 +192,13 @@ export async function addTestUser(
     kdf: credentials.kdf,
     verifier: await hashSecret(credentials.authKey, CHEAP_HASH),
     temporaryPassword: temporary,
+  });
+}
+
+/** A registry of the accounts in `store`, under `dataDir`, whose chunks live in memory. */
+export function memoryRepositories(dataDir: string, store: MemoryUserStore): RepositoryRegistry {
+  return new RepositoryRegistry(dataDir, {
+    account: async (name) => await store.get(name),
+    openChunks: () => Promise.resolve(new MemoryChunkStore()),
   });
 }

@@ -35,6 +35,7 @@ import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repo
 import type { SessionHostOptions } from "./session_host.ts";
 import type { LoggedInAccount } from "./accounts.ts";
 import { UploadTally } from "./_upload_tally.ts";
+import type { StreamTickets } from "./stream_tickets.ts";
 
 /**
  * The part of a connection a session uses: `Deno.TlsConn` satisfies it, the web page's WebSocket
@@ -64,6 +65,8 @@ export interface SessionContext extends SessionHostOptions {
   reaper: SocketReaper;
   /** Called once, when the client has logged in. */
   onLogin(): void;
+  /** The server's live stream tickets. */
+  tickets: StreamTickets;
 }
 
 type SessionState = "hello" | "login" | "challenge" | "ready";
@@ -81,6 +84,8 @@ const SHUTTING_DOWN: ErrorPayload = {
 const MAX_SIGNUPS_PER_CONNECTION = 3;
 /** What an account with a temporary password may ask for. */
 const TEMPORARY_PASSWORD_ALLOWS: ReadonlySet<MessageName> = new Set(["change_password"]);
+/** What a connection logged in with a stream ticket may ask for. */
+const TICKET_ALLOWS: ReadonlySet<MessageName> = new Set(["get_chunks"]);
 
 /** Serves one connection until it closes. */
 export class Session {
@@ -98,6 +103,8 @@ export class Session {
   #user: string | null = null;
   /** The logged-in account, set by a successful login. */
   #account: LoggedInAccount | null = null;
+  /** Logged in with a stream ticket: it may only fetch chunks. */
+  #ticketed = false;
   #repository: Promise<UserRepository> | null = null;
   #closeReason: string | null = null;
   #busy: Promise<void> | null = null;
@@ -221,6 +228,7 @@ export class Session {
       }
     } finally {
       clearTimeout(this.#deadline);
+      this.#ctx.tickets.revoke(this);
       this.#close(this.#closeReason ?? "closed");
       if (this.#reap) this.#ctx.reaper.reap(this.#localAddr, this.#remoteAddr);
       if (this.#repository !== null) {
@@ -310,6 +318,27 @@ export class Session {
         this.#ctx.onLogin();
         return await this.#send(id, "login_ok", { user });
       }
+      case "ticket_login": {
+        this.#expect("login", message.type);
+        const grant = this.#ctx.tickets.redeem(message.payload.ticket);
+        if (grant === undefined) {
+          throw new AuthError("Cannot log in: the ticket is not valid (its session has ended)");
+        }
+        this.#user = grant.user;
+        this.#account = grant.account;
+        this.#ticketed = true;
+        this.#state = "ready";
+        this.#ctx.onLogin();
+        return await this.#send(id, "login_ok", { user: grant.user });
+      }
+      case "stream_ticket": {
+        this.#expect("ready", message.type);
+        this.#checkTicketAllows(message.type);
+        if (this.#account?.temporaryPassword === true) throw temporaryPasswordRefusal();
+        const account = this.#account!;
+        const ticket = this.#ctx.tickets.issue(this, { user: this.#user ?? "", account });
+        return await this.#send(id, "stream_ticket_ok", { ticket });
+      }
       case "signup": {
         this.#expect("login", message.type);
         if (++this.#signups > MAX_SIGNUPS_PER_CONNECTION) {
@@ -324,6 +353,7 @@ export class Session {
       }
       default: {
         this.#expect("ready", message.type);
+        this.#checkTicketAllows(message.type);
         const temporary = this.#account?.temporaryPassword === true;
         if (temporary && !TEMPORARY_PASSWORD_ALLOWS.has(message.type)) {
           throw temporaryPasswordRefusal();
@@ -353,6 +383,15 @@ export class Session {
         return this.#repository;
       },
     };
+  }
+
+  /** Refuses `type` on a connection logged in with a stream ticket, which may only fetch chunks. */
+  #checkTicketAllows(type: MessageName): void {
+    if (this.#ticketed && !TICKET_ALLOWS.has(type)) {
+      throw new ProtocolError(
+        `Cannot handle "${type}": a connection logged in with a ticket may only fetch chunks`,
+      );
+    }
   }
 
   #expect(state: SessionState, type: MessageName): void {

@@ -18,6 +18,7 @@ import type { AccountService } from "./accounts.ts";
 import type { RepositoryRegistry } from "./repositories.ts";
 import type { ServerLimits } from "./server.ts";
 import { Session, type SessionConn } from "./session.ts";
+import { StreamTickets } from "./stream_tickets.ts";
 
 /** What sessions use, whichever way their connection came in. */
 export interface SessionHostOptions {
@@ -39,6 +40,7 @@ export class SessionHost {
   readonly #sessions = new Set<Session>();
   readonly #admission: Admission<Session>;
   readonly #reaper: SocketReaper;
+  readonly #tickets = new StreamTickets();
   #refusing = 0;
   #nextId = 1;
   #stopping: Promise<void> | null = null;
@@ -78,6 +80,7 @@ export class SessionHost {
       peer,
       reaper: this.#reaper,
       onLogin,
+      tickets: this.#tickets,
     });
     this.#sessions.add(session);
     const decision = this.#admission.admit(session, hostOf(conn.remoteAddr));

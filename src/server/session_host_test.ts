@@ -11,10 +11,8 @@ import {
   type Payloads,
   type ServerMessage,
 } from "../protocol/mod.ts";
-import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
 import { inTempDir } from "../../tests/_testing.ts";
-import { addTestUser, memoryConnPair, testAccounts } from "./_testing.ts";
-import { RepositoryRegistry } from "./repositories.ts";
+import { addTestUser, memoryConnPair, memoryRepositories, testAccounts } from "./_testing.ts";
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./server.ts";
 import { SessionHost } from "./session_host.ts";
 
@@ -37,10 +35,7 @@ async function withHost(
   await inTempDir(async (dataDir) => {
     const { accounts, store, close } = testAccounts();
     await addTestUser(store, "alice", "alice-pass");
-    const repositories = new RepositoryRegistry(dataDir, {
-      account: async (name) => await store.get(name),
-      openChunks: () => Promise.resolve(new MemoryChunkStore()),
-    });
+    const repositories = memoryRepositories(dataDir, store);
     const host = new SessionHost({
       accounts,
       repositories,

@@ -13,14 +13,13 @@ import {
   type Payloads,
   type ServerMessage,
 } from "../protocol/mod.ts";
-import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
 import { lockRepository } from "../store/repository_lock.ts";
 import { inTempDir } from "../../tests/_testing.ts";
 import { SocketReaper } from "./_socket_reaper.ts";
-import { addTestUser, CHEAP_KDF, memoryConnPair, testAccounts } from "./_testing.ts";
-import { RepositoryRegistry } from "./repositories.ts";
+import { addTestUser, CHEAP_KDF, memoryConnPair, memoryRepositories, testAccounts } from "./_testing.ts";
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./server.ts";
 import { Session } from "./session.ts";
+import { StreamTickets } from "./stream_tickets.ts";
 
 /** One reply as the client reads it: its request id and decoded message. */
 interface Reply {
@@ -43,6 +42,10 @@ interface Harness {
   login(user: string, password: string): Promise<Reply>;
   /** The client's end, for writing raw bytes and closing. */
   conn: ReturnType<typeof memoryConnPair>["client"];
+  /** The stream tickets every session of the harness shares. */
+  tickets: StreamTickets;
+  /** Another connection to the same server (closed when the test ends). */
+  another(): Harness;
 }
 
 interface HarnessOptions {
@@ -61,57 +64,68 @@ async function withSession(
       ...(options.allowSignup === undefined ? {} : { allowSignup: options.allowSignup }),
     });
     await addTestUser(store, "alice", "alice-pass", options.temporaryPassword ?? false);
-    const repositories = new RepositoryRegistry(dataDir, {
-      account: async (name) => await store.get(name),
-      openChunks: () => Promise.resolve(new MemoryChunkStore()),
-    });
-    const { server, client } = memoryConnPair();
+    const repositories = memoryRepositories(dataDir, store);
+    const tickets = new StreamTickets();
     let logins = 0;
-    const session = new Session(server, {
-      accounts,
-      repositories,
-      limits: { ...DEFAULT_SERVER_LIMITS, ...options.limits },
-      logger: silentLogger,
-      id: 1,
-      peer: "127.0.0.1:50000",
-      reaper: new SocketReaper(silentLogger),
-      onLogin: () => void logins++,
-    });
-    const done = session.run();
-    const frames = new FrameStream(client, { limits: CLIENT_READ_LIMITS });
-    let nextId = 1;
-    const h: Harness = {
-      session,
-      done,
-      dataDir,
-      logins: () => logins,
-      conn: client,
-      send: (type, payload, id = nextId++) =>
-        frames.writeFrame(MessageType[type], id, encodeMessage(type, payload)),
-      next: async () => {
-        const frame = await frames.readFrame();
-        return frame === null ? null : { id: frame.requestId, message: decodeServerMessage(frame) };
-      },
-      request: async (type, payload) => {
-        await h.send(type, payload);
-        const reply = await h.next();
-        assert.ok(reply !== null, `no reply to ${type}: the connection closed`);
-        return reply;
-      },
-      login: async (user, password) => {
-        await h.request("hello", { protocol: [1], client: "test" });
-        const challenge = await h.request("login_start", { user });
-        assert.equal(challenge.message.type, "login_challenge");
-        const { kdf } = challenge.message.payload as Payloads["login_challenge"];
-        const keys = await deriveClientKeys(password, parseClientKdf(kdf));
-        return await h.request("login_proof", { authKey: keys.authKey });
-      },
+    const sessions: Promise<void>[] = [];
+    const clients: { close(): void }[] = [];
+    const start = (): Harness => {
+      const { server, client } = memoryConnPair();
+      const session = new Session(server, {
+        accounts,
+        repositories,
+        limits: { ...DEFAULT_SERVER_LIMITS, ...options.limits },
+        logger: silentLogger,
+        id: sessions.length + 1,
+        peer: "127.0.0.1:50000",
+        reaper: new SocketReaper(silentLogger),
+        onLogin: () => void logins++,
+        tickets,
+      });
+      const done = session.run();
+      sessions.push(done);
+      clients.push(client);
+      const frames = new FrameStream(client, { limits: CLIENT_READ_LIMITS });
+      let nextId = 1;
+      const h: Harness = {
+        session,
+        done,
+        dataDir,
+        logins: () => logins,
+        conn: client,
+        tickets,
+        another: start,
+        send: (type, payload, id = nextId++) =>
+          frames.writeFrame(MessageType[type], id, encodeMessage(type, payload)),
+        next: async () => {
+          const frame = await frames.readFrame();
+          return frame === null
+            ? null
+            : { id: frame.requestId, message: decodeServerMessage(frame) };
+        },
+        request: async (type, payload) => {
+          await h.send(type, payload);
+          const reply = await h.next();
+          assert.ok(reply !== null, `no reply to ${type}: the connection closed`);
+          return reply;
+        },
+        login: async (user, password) => {
+          await h.request("hello", { protocol: [1], client: "test" });
+          const challenge = await h.request("login_start", { user });
+          assert.equal(challenge.message.type, "login_challenge");
+          const { kdf } = challenge.message.payload as Payloads["login_challenge"];
+          const keys = await deriveClientKeys(password, parseClientKdf(kdf));
+          return await h.request("login_proof", { authKey: keys.authKey });
+        },
+      };
+      return h;
     };
+    const h = start();
     try {
       await body(h);
     } finally {
-      client.close();
-      await done;
+      for (const client of clients) client.close();
+      await Promise.all(sessions);
       await close();
     }
   });
@@ -279,4 +293,62 @@ Deno.test("Session allows 3 signups per connection, then refuses and closes", as
     assertError(await h.next(), 50, "RATE_LIMITED");
     assert.equal(await h.next(), null);
   }, { allowSignup: true });
+});
+
+Deno.test("Session: a stream ticket logs another connection in to fetch chunks and nothing else", async () => {
+  await withSession(async (h) => {
+    assert.equal((await h.login("alice", "alice-pass")).message.type, "login_ok");
+    const issued = await h.request("stream_ticket", {});
+    assert.equal(issued.message.type, "stream_ticket_ok");
+    const { ticket } = issued.message.payload as Payloads["stream_ticket_ok"];
+
+    const stream = h.another();
+    await stream.request("hello", { protocol: [1], client: "test" });
+    const loggedIn = await stream.request("ticket_login", { ticket });
+    assert.deepEqual(loggedIn.message, { type: "login_ok", payload: { user: "alice" } });
+    const fetched = await stream.request("get_chunks", { ids: [new Uint8Array(32)] });
+    assert.equal(fetched.message.type, "chunks");
+    assert.equal((fetched.message.payload as Payloads["chunks"]).missing.length, 1);
+    assertError(await stream.request("list_snapshots", {}), 4, "PROTOCOL");
+    assert.equal(await stream.next(), null, "a refused request closes the ticket's connection");
+
+    const again = h.another();
+    await again.request("hello", { protocol: [1], client: "test" });
+    await again.request("ticket_login", { ticket });
+    assertError(await again.request("stream_ticket", {}), 3, "PROTOCOL");
+  });
+});
+
+Deno.test("Session: a ticket is void once its connection closes, and a forged one fails the login", async () => {
+  await withSession(async (h) => {
+    await h.login("alice", "alice-pass");
+    const { ticket } = (await h.request("stream_ticket", {})).message
+      .payload as Payloads["stream_ticket_ok"];
+    const forged = h.another();
+    await forged.request("hello", { protocol: [1], client: "test" });
+    assertError(
+      await forged.request("ticket_login", { ticket: new Uint8Array(32) }),
+      2,
+      "AUTH_FAILED",
+    );
+    assert.equal(await forged.next(), null);
+
+    h.conn.close();
+    await h.done;
+    assert.equal(h.tickets.size, 0);
+    const late = h.another();
+    await late.request("hello", { protocol: [1], client: "test" });
+    assertError(await late.request("ticket_login", { ticket }), 2, "AUTH_FAILED");
+  });
+});
+
+Deno.test("Session: no ticket before login, nor for a temporary password", async () => {
+  await withSession(async (h) => {
+    await h.request("hello", { protocol: [1], client: "test" });
+    assertError(await h.request("stream_ticket", {}), 2, "PROTOCOL");
+  });
+  await withSession(async (h) => {
+    await h.login("alice", "alice-pass");
+    assertError(await h.request("stream_ticket", {}), 4, "PASSWORD_EXPIRED");
+  }, { temporaryPassword: true });
 });
