@@ -57,6 +57,7 @@ const SHARED = new Set([
   "fs_times.ts",
   "display.ts",
   "concat_bytes.ts",
+  "readable_bytes.ts",
 ]);
 /** Layers that must not open sockets. */
 const NO_SOCKETS = new Set([

@@ -1,6 +1,8 @@
 /**
- * What the web port answers: the page's embedded files (GET and HEAD only) and, at `/ws`, a
- * WebSocket from the page's own origin that carries the framed protocol into a `Session`. Every
+ * What the web port answers: the page's embedded files (GET and HEAD only); at `/ws`, a
+ * WebSocket from the page's own origin that carries the framed protocol into a `Session`; and at
+ * `/stream`, a POST from the page's own origin whose body holds frames (a ticket login and chunk
+ * requests) and whose streamed response carries the replies, through a `Session` as well. Every
  * response, errors included, carries the security headers.
  *
  * @module
@@ -11,6 +13,11 @@ import { formatAddr } from "../server/session_host.ts";
 import { AllowedHosts, originRefusal } from "./_origin.ts";
 import { textResponse, withSecurityHeaders } from "./_security_headers.ts";
 import { type PageAssets, StaticAssets } from "./_static_assets.ts";
+import {
+  DEFAULT_HTTP_STREAM_LIMITS,
+  HttpStreamConn,
+  type HttpStreamLimits,
+} from "./http_stream_conn.ts";
 import {
   DEFAULT_WEBSOCKET_LIMITS,
   WebSocketConn,
@@ -39,10 +46,16 @@ export interface WebHandlerOptions {
   logger: Logger;
   /** Defaults to `DEFAULT_WEBSOCKET_LIMITS`. */
   websocketLimits?: WebSocketConnLimits;
+  /** Defaults to `DEFAULT_HTTP_STREAM_LIMITS`. */
+  streamLimits?: HttpStreamLimits;
 }
 
 /** The URL path of the WebSocket. */
 export const WEBSOCKET_PATH = "/ws";
+/** The URL path of chunk streams. */
+export const STREAM_PATH = "/stream";
+/** The content type of a chunk stream's request and response. */
+const STREAM_TYPE = "application/octet-stream";
 /** Longest Origin or Host text put in a log line. */
 const LOG_TEXT_MAX = 200;
 
@@ -55,6 +68,7 @@ export function webHandler(
   return (request, info) => {
     const path = new URL(request.url).pathname;
     const method = request.method;
+    if (path === STREAM_PATH) return stream(request, info, hosts, options);
     if (method !== "GET" && method !== "HEAD") {
       return textResponse(405, "Method not allowed", { Allow: "GET, HEAD" });
     }
@@ -71,16 +85,8 @@ function upgrade(
   options: WebHandlerOptions,
 ): Response {
   const remoteAddr = info.remoteAddr as Deno.NetAddr;
-  const refusal = originRefusal(request, hosts);
-  if (refusal !== null) {
-    options.logger.warn("websocket refused: not from the page's origin", {
-      addr: formatAddr(remoteAddr),
-      origin: request.headers.get("Origin")?.slice(0, LOG_TEXT_MAX) ?? null,
-      host: request.headers.get("Host")?.slice(0, LOG_TEXT_MAX) ?? null,
-      reason: refusal,
-    });
-    return textResponse(403, "Forbidden: this WebSocket serves only the page's own origin");
-  }
+  const refused = refuseOtherOrigins(request, remoteAddr, hosts, options.logger, "websocket");
+  if (refused !== null) return refused;
   if (request.method !== "GET" || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
     return textResponse(426, "Upgrade required: this address is a WebSocket", {
       Upgrade: "websocket",
@@ -100,4 +106,55 @@ function upgrade(
   void options.sessions.serve(conn, "websocket");
   withSecurityHeaders(upgraded.response.headers);
   return upgraded.response;
+}
+
+function stream(
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+  hosts: AllowedHosts,
+  options: WebHandlerOptions,
+): Response {
+  if (request.method !== "POST") {
+    return textResponse(405, "Method not allowed", { Allow: "POST" });
+  }
+  const remoteAddr = info.remoteAddr as Deno.NetAddr;
+  const refused = refuseOtherOrigins(request, remoteAddr, hosts, options.logger, "stream");
+  if (refused !== null) return refused;
+  if (request.headers.get("Content-Type") !== STREAM_TYPE) {
+    return textResponse(415, `Unsupported media type: this address takes ${STREAM_TYPE}`);
+  }
+  const conn = new HttpStreamConn(
+    request.body,
+    { localAddr: options.localAddr(), remoteAddr },
+    options.streamLimits ?? DEFAULT_HTTP_STREAM_LIMITS,
+  );
+  void options.sessions.serve(conn, "stream");
+  const headers = withSecurityHeaders(new Headers());
+  headers.set("Content-Type", STREAM_TYPE);
+  headers.set("Cache-Control", "no-store");
+  return new Response(conn.response, { headers });
+}
+
+/** A 403 for a request that does not come from the page itself (logged), or null. */
+function refuseOtherOrigins(
+  request: Request,
+  remoteAddr: Deno.NetAddr,
+  hosts: AllowedHosts,
+  logger: Logger,
+  what: "websocket" | "stream",
+): Response | null {
+  const refusal = originRefusal(request, hosts);
+  if (refusal === null) return null;
+  logger.warn(`${what} refused: not from the page's origin`, {
+    addr: formatAddr(remoteAddr),
+    origin: request.headers.get("Origin")?.slice(0, LOG_TEXT_MAX) ?? null,
+    host: request.headers.get("Host")?.slice(0, LOG_TEXT_MAX) ?? null,
+    reason: refusal,
+  });
+  return textResponse(
+    403,
+    `Forbidden: this ${
+      what === "websocket" ? "WebSocket" : "address"
+    } serves only the page's own origin`,
+  );
 }

@@ -99,6 +99,7 @@ Deno.test("webHandler() answers 404 to an unknown path and 405 to other methods,
   assert.equal(await missing.text(), "Not found\n");
   for (const method of ["POST", "PUT", "DELETE", "OPTIONS", "PATCH"]) {
     for (const path of ["/", "/ws", "/nothing"]) {
+      if (method === "POST" && path === "/stream") continue;
       const refused = handle(new Request(`${PAGE}${path}`, { method }), INFO);
       assert.equal(refused.status, 405, `${method} ${path}`);
       assert.equal(refused.headers.get("Allow"), "GET, HEAD");
@@ -172,4 +173,42 @@ Deno.test("webHandler() upgrades a WebSocket from the page's origin and hands it
   socket.close();
   await closed;
   await server.shutdown();
+});
+
+Deno.test("webHandler() streams a POST to /stream from the page's origin through the host", async () => {
+  const { handle, sessions } = handler();
+  const response = handle(
+    new Request(`${PAGE}/stream`, {
+      method: "POST",
+      headers: { Origin: PAGE, "Content-Type": "application/octet-stream" },
+      body: new Uint8Array([4, 5, 6]),
+    }),
+    INFO,
+  );
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("Content-Type"), "application/octet-stream");
+  assert.equal(response.headers.get("Cache-Control"), "no-store");
+  assertSecurityHeaders(response, "stream");
+  assert.deepEqual(new Uint8Array(await response.arrayBuffer()), new Uint8Array([4, 5, 6]));
+  assert.deepEqual(sessions.served, ["stream"]);
+});
+
+Deno.test("webHandler() refuses a /stream request from another origin, of another type, or not a POST", async () => {
+  const { handle, lines, sessions } = handler();
+  const type = { "Content-Type": "application/octet-stream" };
+  const cases: [RequestInit, number][] = [
+    [{ method: "POST", headers: { ...type }, body: "x" }, 403],
+    [{ method: "POST", headers: { ...type, Origin: "https://evil.example" }, body: "x" }, 403],
+    [{ method: "POST", headers: { Origin: PAGE, "Content-Type": "text/plain" }, body: "x" }, 415],
+    [{ method: "POST", headers: { Origin: PAGE }, body: "x" }, 415],
+    [{ method: "GET", headers: { Origin: PAGE } }, 405],
+  ];
+  for (const [init, status] of cases) {
+    const response = handle(new Request(`${PAGE}/stream`, init), INFO);
+    assert.equal(response.status, status, JSON.stringify(init.headers));
+    assertSecurityHeaders(response, String(status));
+    await response.body?.cancel();
+  }
+  assert.equal(sessions.served.length, 0, "no refused request reached a session");
+  assert.equal(lines.filter((line) => line.message.startsWith("stream refused")).length, 2);
 });
