@@ -23,6 +23,7 @@ const OUTPUT = new URL("src/web/_page_assets.generated.ts", ROOT);
 const ENTRIES: [string, string][] = [
   ["src/page/app.ts", "/app.js"],
   ["src/page/service_worker.ts", "/sw.js"],
+  ["src/page/open_worker.ts", "/open_worker.js"],
 ];
 
 /** The page's other files: URL path → file, content type. */
@@ -73,6 +74,13 @@ async function bundle(importMap: string, outDir: string): Promise<[string, strin
       throw new Error(`Cannot bundle the page: ${file.name} still imports ${node[0]}`);
     }
     scripts.push([renamed.get(file.name) ?? `/${file.name}`, script]);
+  }
+  for (const [entry, path] of ENTRIES) {
+    if (!scripts.some(([built]) => built === path)) {
+      throw new Error(
+        `Cannot bundle the page: ${entry} gave no ${path} (entries must share a folder)`,
+      );
+    }
   }
   return (await withContentNames(scripts)).sort(([a], [b]) => (a < b ? -1 : 1));
 }

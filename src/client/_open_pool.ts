@@ -27,9 +27,11 @@ export class OpenPool {
 
   /**
    * @param workers how many threads (at least 1)
+   * @param workerUrl where `open_worker.ts` is served from (the page's bundle), if not beside this
+   * @param releaseFrames whether workers free each job's frame buffer at once (see `OpenInit`)
    * @throws {RangeError} when `workers` is not a positive integer
    */
-  constructor(keys: RepositoryKeys, workers: number, workerUrl?: string) {
+  constructor(keys: RepositoryKeys, workers: number, workerUrl?: string, releaseFrames = true) {
     if (!Number.isSafeInteger(workers) || workers < 1) {
       throw new RangeError(`Cannot start open workers: workers "${workers}" is invalid`);
     }
@@ -38,7 +40,7 @@ export class OpenPool {
       name: "burrow-open",
       action: "open blobs",
     });
-    for (let i = 0; i < workers; i++) this.#slots.push(this.#start(keys));
+    for (let i = 0; i < workers; i++) this.#slots.push(this.#start(keys, releaseFrames));
   }
 
   /**
@@ -70,7 +72,7 @@ export class OpenPool {
     this.#slots.length = 0;
   }
 
-  #start(keys: RepositoryKeys): Slot {
+  #start(keys: RepositoryKeys, releaseFrames: boolean): Slot {
     const pending: Slot["pending"] = new Map();
     const worker = this.#workers.spawn({
       message: ({ job, results }) => {
@@ -79,7 +81,7 @@ export class OpenPool {
       },
       failure: (error) => this.#fail(error),
     });
-    worker.post({ type: "init", idKey: keys.idKey, dataKey: keys.dataKey });
+    worker.post({ type: "init", idKey: keys.idKey, dataKey: keys.dataKey, releaseFrames });
     return { worker, pending };
   }
 

@@ -198,6 +198,14 @@ export class BurrowClient {
   }
 
   /**
+   * A ticket with which other connections log in as this user to fetch chunks
+   * (`StreamChunkFetcher`); valid while this connection stays open. Asking again voids the last.
+   */
+  async streamTicket(): Promise<Uint8Array> {
+    return (await this.#rpc.request("stream_ticket", {}, "stream_ticket_ok")).ticket;
+  }
+
+  /**
    * Tells the server that the blobs of `ids` did not open under the key: it sets them aside, so
    * the next push that has their data stores them again. @returns how many it set aside
    */

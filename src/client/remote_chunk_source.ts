@@ -39,6 +39,13 @@ export interface RemoteChunkSourceOptions {
    * opening is about a third of the CPU time; not for a few manifest chunks. `close` stops them.
    */
   openWorkers?: number;
+  /** Where the open workers' script is served from (the page's bundle); default beside this. */
+  openWorkerUrl?: string;
+  /**
+   * Whether open workers free each reply's frame buffer at once (default true; see `OpenInit`
+   * for why the page says false).
+   */
+  releaseFrames?: boolean;
   /**
    * Without open workers: awaited after each blob opened on this thread, so that a thread that
    * also draws a page can do so between blobs (default: no pause).
@@ -84,7 +91,9 @@ export class RemoteChunkSource implements ChunkSource {
     if (!Number.isSafeInteger(workers) || workers < 0) {
       throw new RangeError(`Cannot fetch chunks: openWorkers "${workers}" is invalid`);
     }
-    this.#pool = workers > 0 ? new OpenPool(keys, workers) : null;
+    this.#pool = workers > 0
+      ? new OpenPool(keys, workers, options.openWorkerUrl, options.releaseFrames ?? true)
+      : null;
     this.#perRequest = options.idsPerRequest ?? 256;
     this.#inFlight = options.requestsInFlight ?? 2;
     this.#aheadBytes = options.aheadBytes ?? 4 * 1024 * 1024;

@@ -1,7 +1,8 @@
 /**
  * One login in the page: the connection, the repository's keys, and the verified streams that
- * downloads read. It runs the same client code as the command line over a WebSocket; keys stay
- * in this page's memory and are dropped (and their bytes zeroed) by `close`.
+ * downloads read. It runs the same client code as the command line over a WebSocket, and fetches
+ * chunks as streamed HTTPS responses that log in with a ticket of that connection; keys stay in
+ * this page's memory and are dropped (and their bytes zeroed) by `close`.
  *
  * Invariants: every byte a stream yields comes from a chunk that opened under the key and
  * matched its id (`RemoteChunkSource`), and a file's chunks add up to its size (`readTree`); a
@@ -14,12 +15,20 @@ import { readManifest } from "../backup/manifest_reader.ts";
 import { BurrowClient } from "../client/burrow_client.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 import { RemoteRepository, type SnapshotListing } from "../client/remote_repository.ts";
+import { StreamChunkFetcher } from "../client/stream_chunk_fetcher.ts";
 import { openWebSocket } from "../client/websocket_connection.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
 import { emptyTotals, readTree, type TreeItem } from "../restore/tree_reader.ts";
 import { nameOf } from "./entry_text.ts";
 import { FolderIndex } from "./folder_index.ts";
 import { nextTask } from "./next_task.ts";
+
+/** Where the server takes chunk streams, on the page's own origin. */
+const STREAM_PATH = "/stream";
+/** Where the page's bundle serves the open workers' script. */
+const OPEN_WORKER_PATH = "/open_worker.js";
+/** Threads that open a download's blobs. */
+const OPEN_WORKERS = 2;
 
 /** How long the parts of a login took. */
 export interface LoginTimings {
@@ -30,6 +39,8 @@ export interface LoginTimings {
 /** A logged-in page. */
 export class PageSession {
   readonly #client: BurrowClient;
+  readonly #chunks: StreamChunkFetcher;
+  readonly #openWorkerUrl: string;
   readonly #repository: RemoteRepository | null;
   readonly #trees = new Map<string, Promise<FolderIndex>>();
   readonly #sources = new Set<RemoteChunkSource>();
@@ -40,18 +51,22 @@ export class PageSession {
 
   private constructor(
     client: BurrowClient,
+    chunks: StreamChunkFetcher,
     repository: RemoteRepository | null,
     user: string,
     timings: LoginTimings,
   ) {
     this.#client = client;
+    this.#chunks = chunks;
+    this.#openWorkerUrl = new URL(OPEN_WORKER_PATH, chunks.url).href;
     this.#repository = repository;
     this.user = user;
     this.timings = timings;
   }
 
   /**
-   * Connects to the page's own server over a WebSocket and logs in (keys derived here).
+   * Connects to the page's own server over a WebSocket (`url`) and logs in (keys derived here);
+   * chunks come from the same server's stream address.
    *
    * @throws {AuthError} on a wrong name or password, or a rate limit
    * @throws {NetworkError} when the server cannot be reached
@@ -62,7 +77,9 @@ export class PageSession {
       const login = await client.login(user, password);
       const repository = await RemoteRepository.open(client, login, { create: false });
       login.keyEncryptionKey.fill(0);
-      return new PageSession(client, repository, user, { kdfMs: login.kdfMs });
+      const streams = new URL(STREAM_PATH, url.replace(/^ws/, "http")).href;
+      const chunks = new StreamChunkFetcher(streams, await client.streamTicket());
+      return new PageSession(client, chunks, repository, user, { kdfMs: login.kdfMs });
     } catch (error) {
       await client.close();
       throw error;
@@ -89,7 +106,7 @@ export class PageSession {
 
   /** The verified content of one file, read as the stream is read. */
   fileStream(entry: TreeEntry): ReadableStream<Uint8Array> {
-    const source = this.#source();
+    const source = this.#source(true);
     const items = readTree([{ ...entry, path: nameOf(entry.path) }], source, emptyTotals());
     let chunks: AsyncIterator<Uint8Array> | null = null;
     const finish = () => {
@@ -126,7 +143,7 @@ export class PageSession {
    */
   async zipStream(entries: readonly TreeEntry[]): Promise<ReadableStream<Uint8Array>> {
     const { writeZip } = await import("../export/zip_stream.ts");
-    const source = this.#source();
+    const source = this.#source(true);
     const pipe = new TransformStream<Uint8Array, Uint8Array>(undefined, { highWaterMark: 1 });
     const items: AsyncIterable<TreeItem> = readTree(entries, source, emptyTotals());
     void writeZip(items, pipe.writable, 0)
@@ -148,16 +165,19 @@ export class PageSession {
   }
 
   /**
-   * A chunk source that opens blobs on the page's thread, giving the page a turn after each. Open
-   * workers were measured to keep the memory of every blob they opened in Chromium (the renderer
-   * grew to 1.4 GiB in a 1 GiB download), and decryption is not what limits the page's speed
-   * (docs/PERFORMANCE.md).
+   * A chunk source. For a download (`workers`), blobs are opened on open workers, which free no
+   * reply's buffer by hand (in Chromium that kept the memory: docs/PERFORMANCE.md); for a tree,
+   * on the page's thread, giving the page a turn after each blob.
    */
-  #source(): RemoteChunkSource {
+  #source(workers = false): RemoteChunkSource {
     if (this.#repository === null) throw new Error("Cannot read files: there are no backups yet");
-    const source = new RemoteChunkSource(this.#client, this.#repository.keys, {
-      pauseBetweenBlobs: nextTask,
-    });
+    const source = new RemoteChunkSource(
+      this.#chunks,
+      this.#repository.keys,
+      workers
+        ? { openWorkers: OPEN_WORKERS, openWorkerUrl: this.#openWorkerUrl, releaseFrames: false }
+        : { pauseBetweenBlobs: nextTask },
+    );
     this.#sources.add(source);
     return source;
   }

@@ -1,6 +1,7 @@
 /**
  * The server never sees plaintext from the web page: a server assembled in this process from
- * the same parts `burrow serve` uses records every byte its WebSocket sessions read, a tree
+ * the same parts `burrow serve` uses records every byte its web sessions read (the WebSocket and
+ * the chunk streams), a tree
  * with a marker string in its files is pushed with the real command line, and a browser session
  * logs in, browses, previews and downloads; then neither the marker nor the password is in
  * anything the server received.
@@ -29,8 +30,11 @@ const PASSWORD = "a password the server must never see";
 /** A session host that keeps a copy of every byte its sessions read. */
 class RecordingHost extends SessionHost {
   readonly received: Uint8Array[] = [];
+  /** The way in of each session served. */
+  readonly vias = new Set<string>();
 
   override serve(conn: SessionConn, via?: string): Promise<void> {
+    this.vias.add(via ?? "");
     const read = conn.read.bind(conn);
     conn.read = async (p) => {
       const n = await read(p);
@@ -137,6 +141,7 @@ Deno.test({
 
     const bytes = webSessions.received.reduce((sum, c) => sum + c.length, 0);
     assert.ok(bytes > 100, `the server recorded ${bytes} bytes from the page`);
+    assert.deepEqual([...webSessions.vias].sort(), ["stream", "websocket"]);
     assert.ok(contains(webSessions.received, "carol"), "the recording holds the login");
     assert.ok(!contains(webSessions.received, tree.marker), "the marker reached the server");
     assert.ok(!contains(webSessions.received, PASSWORD), "the password reached the server");
