@@ -17,6 +17,7 @@ import { hashSecret } from "../auth/password_hash.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { ByteStream } from "../protocol/mod.ts";
 import { MemoryUserStore } from "../users/memory_user_store.ts";
+import { UNRESTRICTED } from "../users/user_store.ts";
 import { AccountService } from "./accounts.ts";
 import type { SessionConn } from "./session.ts";
 
@@ -189,5 +190,6 @@ export async function addTestUser(
     kdf: credentials.kdf,
     verifier: await hashSecret(credentials.authKey, CHEAP_HASH),
     temporaryPassword: temporary,
+    ...UNRESTRICTED,
   });
 }

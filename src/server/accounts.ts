@@ -21,7 +21,7 @@ import {
 } from "../auth/mod.ts";
 import { AuthError, BurrowError, errorMessage, NotFoundError, UserExistsError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { UserStore } from "../users/user_store.ts";
+import { UNRESTRICTED, type UserStore } from "../users/user_store.ts";
 import { validateUserName } from "../names.ts";
 
 /** Everything the account service needs; built once by the server. */
@@ -180,7 +180,15 @@ export class AccountService {
       if (await this.#options.store.get(name) !== null) throw new UserExistsError(name);
       const verifier = await this.#options.hashPool.hash(authKey, this.#options.hashParams);
       const created = this.#now().toISOString();
-      const record = { name, created, lastLogin: null, kdf, verifier, temporaryPassword: false };
+      const record = {
+        name,
+        created,
+        lastLogin: null,
+        kdf,
+        verifier,
+        temporaryPassword: false,
+        ...UNRESTRICTED,
+      };
       await this.#options.store.add(record);
       quota.attempt.succeed();
       logger.info("signup", { user: name, addr: address });

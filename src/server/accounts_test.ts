@@ -12,6 +12,7 @@ import {
 import { newCredentials } from "../auth/new_credentials.ts";
 import { AuthError, BurrowError, InvalidNameError } from "../errors.ts";
 import { MemoryUserStore } from "../users/memory_user_store.ts";
+import { UNRESTRICTED } from "../users/user_store.ts";
 import { AccountService } from "./accounts.ts";
 
 // Cheap parameters, passed as configuration: the code path is the production one.
@@ -115,6 +116,7 @@ async function addUser(store: MemoryUserStore, name: string, password: string, h
     kdf: credentials.kdf,
     verifier,
     temporaryPassword: false,
+    ...UNRESTRICTED,
   });
 }
 
