@@ -1,8 +1,10 @@
 /**
  * Account operations behind the login protocol, free of sockets: the KDF challenge (a stable
  * fake one for unknown names), proof verification in the hash worker pool with rate limits,
- * signup (rate-limited and under a quota per address) and password change. Unknown user and
- * wrong password take the same path and time; so do known and unknown names in a challenge.
+ * signup (rate-limited and under a quota per address), password change, and the limits an
+ * administrator set on an account (`limitsOf`). Unknown user and wrong password take the same
+ * path and time; so do known and unknown names in a challenge. A disabled account is told so
+ * only after a proof that verified: without the password, it looks like any failed login.
  *
  * @module
  */
@@ -21,6 +23,7 @@ import {
 } from "../auth/mod.ts";
 import { AuthError, BurrowError, errorMessage, NotFoundError, UserExistsError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { AccountLimits } from "./account_limits.ts";
 import { UNRESTRICTED, type UserStore } from "../users/user_store.ts";
 import { validateUserName } from "../names.ts";
 
@@ -49,6 +52,7 @@ export interface AccountServiceOptions {
 }
 
 const WRONG_LOGIN = "Cannot log in: wrong user name or password";
+const DISABLED = "this account is disabled; ask the server's administrator";
 
 /** The account a successful login is for. */
 export interface LoggedInAccount {
@@ -129,6 +133,13 @@ export class AccountService {
           reason: record === null ? "unknown user" : "wrong password",
         });
         throw new AuthError(WRONG_LOGIN);
+      }
+      if (record.disabled) {
+        // Only someone who knows the password learns that the account is disabled; the attempt
+        // counts as a failure, so it buys no extra guesses at other accounts.
+        attempt.fail();
+        logger.warn("login refused: account disabled", { user: name, addr: address });
+        throw new AuthError(`Cannot log in: ${DISABLED}`);
       }
       attempt.succeed();
       await store.update(name, { lastLogin: this.#now().toISOString() });
@@ -212,6 +223,25 @@ export class AccountService {
       retryAfterMs,
     });
     return rateLimited("sign up", reason, retryAfterMs);
+  }
+
+  /**
+   * The limits of the logged-in account `name` (created at `created`) as the user store holds
+   * them now: the session asks before each request, so an administrator's change applies at once.
+   * @throws {AuthError} AUTH_FAILED when the account was disabled since the login (the session
+   *   ends)
+   * @throws {NotFoundError} when it was removed, or replaced by a new account of the name
+   */
+  async limitsOf(name: string, created: string): Promise<AccountLimits> {
+    const record = await this.#options.store.get(name);
+    if (record === null || record.created !== created) {
+      throw new NotFoundError(`Cannot continue: the account "${name}" you logged in with was removed`);
+    }
+    if (record.disabled) {
+      this.#options.logger.warn("session ended: account disabled", { user: name });
+      throw new AuthError(`Cannot continue: ${DISABLED}`);
+    }
+    return { appendOnly: record.appendOnly, quota: record.quota };
   }
 
   /** The client KDF string of an existing user. @throws {NotFoundError} */
