@@ -93,11 +93,15 @@ export async function handleRepositoryRequest(
       return { type: "damage_noted", payload: { setAside } };
     }
     case "commit_snapshot": {
-      const { id, record } = message.payload;
+      const { id, record, filesNew, filesChanged, filesRemoved } = message.payload;
       await (await ctx.repository()).commitSnapshot(id, record);
+      // One line per finished push: what the client says it found, what the server received.
       ctx.logger.info("snapshot committed", {
         user: ctx.user,
         snapshot: id,
+        filesNew,
+        filesChanged,
+        filesRemoved,
         ...ctx.uploads.take(),
       });
       return { type: "ok", payload: {} };

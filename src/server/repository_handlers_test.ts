@@ -139,12 +139,23 @@ Deno.test("get_chunks sends a prefix of the asked blobs within its budget and na
 Deno.test("commit_snapshot stores a record once, logs one line; list_snapshots returns it", async () => {
   await withHandlers(async ({ handle, lines }) => {
     const record = new Uint8Array(100).fill(9);
-    const commit = { type: "commit_snapshot", payload: { id: "0123456789abcdef", record } };
+    const counts = { filesNew: 4, filesChanged: 2, filesRemoved: 1 };
+    const commit = {
+      type: "commit_snapshot",
+      payload: { id: "0123456789abcdef", record, ...counts },
+    };
+    await handle(put([blob(300, 1)]));
     assert.equal((await handle(commit as ClientMessage)).type, "ok");
     const logged = lines.filter((line) => line.message === "snapshot committed");
     assert.equal(logged.length, 1);
     assert.equal(logged[0]!.fields.user, "alice");
     assert.equal(logged[0]!.fields.snapshot, "0123456789abcdef");
+    assert.deepEqual(
+      [logged[0]!.fields.filesNew, logged[0]!.fields.filesChanged, logged[0]!.fields.filesRemoved],
+      [4, 2, 1],
+    );
+    assert.equal(logged[0]!.fields.bytesReceived, 300);
+    assert.equal(logged[0]!.fields.bytesStored, 300);
     await assert.rejects(
       handle(commit as ClientMessage),
       (e) => e instanceof BurrowError && e.code === "CONFLICT",

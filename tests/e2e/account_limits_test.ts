@@ -158,3 +158,49 @@ Deno.test("account limits: usermod and useradd refuse bad flags in one line, cha
     assert.equal((await admin(server, ["users", "--json"])).stdout, before);
   });
 });
+
+Deno.test("account limits: users shows usage and limits; the server logs one line per push", async () => {
+  await withServer(async (server, work) => {
+    await admin(
+      server,
+      ["useradd", "erin", "--append-only", "--quota", "1GiB", "--password-stdin"],
+      "erin-pass-12\n",
+    );
+    await admin(server, ["useradd", "frank", "--password-stdin"], "frank-pass-1\n");
+    const erin = clientOf(server, "erin", "erin-pass-12");
+    await randomFiles(`${work}/docs`, 2, 300_000);
+    const first = await erin(["push", `${work}/docs`, "--json"]);
+    assert.equal(first.code, 0, first.stderr);
+    await Deno.writeTextFile(`${work}/docs/new.txt`, "one more file\n");
+    await Deno.remove(`${work}/docs/file-0.bin`);
+    assert.equal((await erin(["push", `${work}/docs`])).code, 0);
+
+    const listed = await admin(server, ["users", "--json"]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const [e, f] = JSON.parse(listed.stdout);
+    assert.equal(e.name, "erin");
+    assert.equal(e.snapshots, 2);
+    assert.ok(e.storedBytes > 600_000 && e.storedBytes < 700_000, String(e.storedBytes));
+    assert.equal(e.quota, 2 ** 30);
+    assert.equal(e.appendOnly, true);
+    assert.equal(e.disabled, false);
+    assert.match(e.lastPush, /^\d{4}-\d\d-\d\dT/);
+    assert.match(e.lastLogin, /^\d{4}-\d\d-\d\dT/);
+    assert.deepEqual(
+      [f.name, f.snapshots, f.storedBytes, f.quota, f.lastPush, f.lastLogin, f.appendOnly],
+      ["frank", 0, 0, null, null, null, false],
+    );
+    const table = await admin(server, ["users"]);
+    assert.match(
+      table.stdout,
+      /^NAME\s+CREATED\s+LAST LOGIN\s+LAST PUSH\s+SNAPSHOTS\s+STORED\s+QUOTA\s+FLAGS\n/,
+    );
+    assert.match(table.stdout, /\nerin .* 2\s+5\d\d\.\d KiB\s+1 GiB\s+append-only\n/);
+
+    const pushes = server.stderrText().split("\n").filter((l) => l.includes("snapshot committed"));
+    assert.equal(pushes.length, 2, server.stderrText());
+    assert.match(pushes[0]!, /user=erin .*filesNew=2 filesChanged=0 filesRemoved=0 /);
+    assert.match(pushes[1]!, /user=erin .*filesNew=1 filesChanged=0 filesRemoved=1 /);
+    assert.match(pushes[1]!, /bytesReceived=\d+ .*bytesStored=\d+ seconds=[\d.]+$/);
+  });
+});
