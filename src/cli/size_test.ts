@@ -22,7 +22,9 @@ Deno.test("parseSize() reads binary and decimal units, case-insensitive", () => 
 });
 
 Deno.test("parseSize() refuses what is not a size, with one line naming it", () => {
-  for (const text of ["", "GiB", "-1GiB", "1e9", "5XB", "5 GiB B", "1.GiB", ".5GiB", "ten", "1,5GiB"]) {
+  for (
+    const text of ["", "GiB", "-1GiB", "1e9", "5XB", "5 GiB B", "1.GiB", ".5GiB", "ten", "1,5GiB"]
+  ) {
     assert.throws(
       () => parseSize(text),
       (error) =>

@@ -235,7 +235,9 @@ export class AccountService {
   async limitsOf(name: string, created: string): Promise<AccountLimits> {
     const record = await this.#options.store.get(name);
     if (record === null || record.created !== created) {
-      throw new NotFoundError(`Cannot continue: the account "${name}" you logged in with was removed`);
+      throw new NotFoundError(
+        `Cannot continue: the account "${name}" you logged in with was removed`,
+      );
     }
     if (record.disabled) {
       this.#options.logger.warn("session ended: account disabled", { user: name });

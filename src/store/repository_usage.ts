@@ -38,7 +38,9 @@ export async function readUsage(dir: string): Promise<RepositoryUsage | null> {
   if (typeof storedBytes !== "number" || !Number.isSafeInteger(storedBytes) || storedBytes < 0) {
     return null;
   }
-  if (lastPush !== null && (typeof lastPush !== "string" || Number.isNaN(Date.parse(lastPush)))) return null;
+  if (lastPush !== null && (typeof lastPush !== "string" || Number.isNaN(Date.parse(lastPush)))) {
+    return null;
+  }
   return { storedBytes, lastPush };
 }
 

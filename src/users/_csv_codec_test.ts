@@ -63,9 +63,11 @@ Deno.test("decodeUsersCsv() reads a version 2 file: no limits", () => {
 });
 
 Deno.test("decodeUsersCsv() refuses a flag that is not true or false, and unknown columns", () => {
-  const header = "name,created,last_login,kdf,verifier,temporary_password,append_only,quota,disabled\n";
+  const header =
+    "name,created,last_login,kdf,verifier,temporary_password,append_only,quota,disabled\n";
   assert.throws(
-    () => decodeUsersCsv(`${header}alice,2024-01-02T03:04:05.678Z,,k,v,yes,false,,false\n`, "u.csv"),
+    () =>
+      decodeUsersCsv(`${header}alice,2024-01-02T03:04:05.678Z,,k,v,yes,false,,false\n`, "u.csv"),
     /line 2: temporary_password "yes" is neither "true" nor "false"/,
   );
   assert.throws(
@@ -75,10 +77,15 @@ Deno.test("decodeUsersCsv() refuses a flag that is not true or false, and unknow
 });
 
 Deno.test("decodeUsersCsv() refuses a quota that is not a whole number of bytes", () => {
-  const header = "name,created,last_login,kdf,verifier,temporary_password,append_only,quota,disabled\n";
+  const header =
+    "name,created,last_login,kdf,verifier,temporary_password,append_only,quota,disabled\n";
   for (const quota of ["-1", "1.5", "50GiB", "99999999999999999", " 5"]) {
     assert.throws(
-      () => decodeUsersCsv(`${header}alice,2024-01-02T03:04:05.678Z,,k,v,false,false,${quota},false\n`, "u.csv"),
+      () =>
+        decodeUsersCsv(
+          `${header}alice,2024-01-02T03:04:05.678Z,,k,v,false,false,${quota},false\n`,
+          "u.csv",
+        ),
       new RegExp(`line 2: quota .* is not a whole number of bytes`),
       quota,
     );

@@ -84,7 +84,13 @@ Deno.test("CsvUserStore.open() migrates a version 2 file, keeping temporary pass
     await store.update("alice", { appendOnly: true, quota: 1024 });
     assert.deepEqual(
       await store.get("alice"),
-      sampleRecord("alice", { kdf: "k", verifier: "v", temporaryPassword: true, appendOnly: true, quota: 1024 }),
+      sampleRecord("alice", {
+        kdf: "k",
+        verifier: "v",
+        temporaryPassword: true,
+        appendOnly: true,
+        quota: 1024,
+      }),
     );
     assert.equal(
       await Deno.readTextFile(path),
