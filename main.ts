@@ -18,6 +18,7 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   RATE_LIMITED: 3,
   SIGNUP_DISABLED: 3,
   PASSWORD_EXPIRED: 3,
+  APPEND_ONLY: 3,
   INTEGRITY: 4,
 };
 

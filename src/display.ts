@@ -23,3 +23,8 @@ export function formatSeconds(seconds: number): string {
 export function formatTime(iso: string): string {
   return iso.replace("T", " ").replace(/(\.\d+)?Z$/, "Z");
 }
+
+/** Bytes as `formatBytes` shows them, without a ".0": "50 GiB", "49.8 GiB", "512 B". */
+export function formatSize(bytes: number): string {
+  return formatBytes(bytes).replace(/\.0 /, " ");
+}

@@ -14,6 +14,8 @@ export type ErrorCode =
   | "RATE_LIMITED"
   | "SIGNUP_DISABLED"
   | "PASSWORD_EXPIRED"
+  | "APPEND_ONLY"
+  | "QUOTA_EXCEEDED"
   | "USER_EXISTS"
   | "NOT_FOUND"
   | "PROTOCOL"
@@ -75,6 +77,24 @@ export class AuthError extends BurrowError {
   ) {
     super(code, message, options);
     this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+/**
+ * A request that would remove or replace what an append-only account stored (forget, prune,
+ * snapshot deletion, key replacement), refused by the server.
+ */
+export class AppendOnlyError extends BurrowError {
+  /** @param action what was refused, e.g. "replace the repository key" */
+  constructor(action: string, options?: BurrowErrorOptions) {
+    super("APPEND_ONLY", `Cannot ${action}: account is append-only`, options);
+  }
+}
+
+/** Chunks the server refused to store because the account's quota would be passed. */
+export class QuotaExceededError extends BurrowError {
+  constructor(message: string, options?: BurrowErrorOptions) {
+    super("QUOTA_EXCEEDED", message, options);
   }
 }
 

@@ -145,7 +145,12 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
       bytesStored: uploader.bytesStored,
     },
   };
-  await client.commitSnapshot(record.id, repository.seal(record));
+  const { filesNew, filesChanged, filesRemoved } = record.summary;
+  await client.commitSnapshot(record.id, repository.seal(record), {
+    filesNew,
+    filesChanged,
+    filesRemoved,
+  });
   timer?.lap("commit");
   return record;
 }

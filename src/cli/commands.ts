@@ -10,12 +10,14 @@ import { signupCommand } from "./signup.ts";
 import { snapshotsCommand } from "./snapshots.ts";
 import { useraddCommand } from "./useradd.ts";
 import { userdelCommand } from "./userdel.ts";
+import { usermodCommand } from "./usermod.ts";
 import { usersCommand } from "./users.ts";
 
 /** Every subcommand, by name. */
 export const COMMANDS: readonly Command[] = [
   serveCommand,
   useraddCommand,
+  usermodCommand,
   userdelCommand,
   usersCommand,
   pushCommand,

@@ -13,10 +13,12 @@ import {
   hashSecret,
 } from "../auth/mod.ts";
 import { newCredentials } from "../auth/new_credentials.ts";
-import { BurrowError, UserExistsError } from "../errors.ts";
+import { BurrowError, UsageError, UserExistsError } from "../errors.ts";
 import { removedRepositoryDir, userRepositoryDir } from "../store/layout.ts";
 import { validateUserName } from "../names.ts";
-import { booleanFlag, type Command, type ParsedArgs } from "./command.ts";
+import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
+import { describeLimits, QUOTA_FLAG } from "./_account_limits.ts";
+import { quotaFlagValue } from "./size.ts";
 import { openAdminStore } from "./admin_store.ts";
 import { processEnv, STORE_FLAGS } from "./config.ts";
 import { printLine } from "./output.ts";
@@ -40,6 +42,11 @@ async function run(args: ParsedArgs): Promise<void> {
   const name = validateUserName(args.positionals[0] ?? "");
   const temporary = booleanFlag(args, "temporary");
   const init = booleanFlag(args, "init");
+  const quota = quotaFlagValue(stringFlag(args, "quota"));
+  if (quota === null) {
+    throw new UsageError('Cannot use --quota "none" with useradd: leave --quota out for no limit');
+  }
+  const limits = { appendOnly: booleanFlag(args, "append-only"), quota: quota ?? null };
   const { dataDir, store } = await openAdminStore(args, init ? "create" : "suggest-init");
   try {
     // Fail before asking for a password when the name is taken; add() checks again atomically.
@@ -65,14 +72,18 @@ async function run(args: ParsedArgs): Promise<void> {
       kdf: credentials.kdf,
       verifier,
       temporaryPassword: temporary,
+      ...limits,
+      disabled: false,
     });
   } finally {
     await store.close();
   }
+  const described = describeLimits({ ...limits, disabled: false });
+  const added = `user "${name}" added${described === "" ? "" : ` (${described})`}`;
   printLine(
     temporary
-      ? `user "${name}" added with a temporary password: they must choose their own with burrow passwd before anything else`
-      : `user "${name}" added`,
+      ? `${added} with a temporary password: they must choose their own with burrow passwd before anything else`
+      : added,
   );
 }
 
@@ -80,18 +91,23 @@ async function run(args: ParsedArgs): Promise<void> {
 export const useraddCommand: Command = {
   name: "useradd",
   summary: "Create an account in the user store",
-  usage: "useradd NAME [--data DIR] [--users STORE] [--init] [--temporary] [--password-stdin]",
+  usage:
+    "useradd NAME [--data DIR] [--users STORE] [--init] [--temporary] [--append-only] [--quota SIZE] [--password-stdin]",
   description:
     "Creates the account NAME. The password is read from the first line of stdin with --password-stdin,\n" +
     "else from BURROW_PASSWORD, else asked twice on the terminal without echo; it needs at least\n" +
     `${DEFAULT_MIN_PASSWORD_LENGTH} characters. Only a salted Argon2id hash of a key derived from it is stored.\n` +
     "With --temporary the user must choose their own password (burrow passwd) before anything\n" +
     "else. The data folder and user store must exist (burrow serve makes them) unless --init is\n" +
-    "given. Refused while DATA/repos/NAME holds the backups of an earlier account of that name.",
+    "given. Refused while DATA/repos/NAME holds the backups of an earlier account of that name.\n" +
+    "With --append-only the account can push, pull, list and check, but the server refuses what\n" +
+    "would remove or replace its backups (forget, prune, deleting snapshots, replacing its key);\n" +
+    "with --quota it refuses chunks past SIZE stored. burrow usermod changes both later.",
   examples: [
     "useradd alice --temporary            # asks twice for a first password to hand to alice",
     "useradd bob --password-stdin < pw.txt",
     "useradd carol --data /srv/burrow --init   # makes /srv/burrow and its user store",
+    "useradd laptop --append-only --quota 50GiB   # a machine that may only add backups",
   ],
   flags: {
     ...STORE_FLAGS,
@@ -100,6 +116,11 @@ export const useraddCommand: Command = {
       type: "boolean",
       help: "The user must change the password (burrow passwd) before anything else",
     },
+    "append-only": {
+      type: "boolean",
+      help: "The server refuses forget, prune, snapshot deletion and key replacement",
+    },
+    quota: QUOTA_FLAG,
     "password-stdin": { type: "boolean", help: "Read the password from the first line of stdin" },
   },
   positionals: { min: 1, max: 1 },

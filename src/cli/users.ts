@@ -1,43 +1,87 @@
 /**
- * `burrow users [--json]`: lists the accounts of an existing user store; creates nothing.
+ * `burrow users [--json]`: lists the accounts of an existing user store with their usage and
+ * limits; creates nothing. Stored bytes and the last push come from what the server recorded in
+ * each repository folder (`store/repository_usage.ts`), the snapshot count from the folder's
+ * records, so it reads the same while the server runs.
  *
  * @module
  */
+import { formatSize, formatTime } from "../display.ts";
+import { userRepositoryDir } from "../store/layout.ts";
+import { countSnapshots, readUsage } from "../store/repository_usage.ts";
 import type { UserRecord } from "../users/user_store.ts";
 import { booleanFlag, type Command, type ParsedArgs } from "./command.ts";
 import { openAdminStore } from "./admin_store.ts";
 import { STORE_FLAGS } from "./config.ts";
-import { formatTime } from "../display.ts";
+import { describeLimits } from "./_account_limits.ts";
 import { printJson, printLine, printTable } from "./output.ts";
 
+/** One account as `users` shows it. */
+interface UserRow {
+  name: string;
+  created: string;
+  lastLogin: string | null;
+  /** The time of the last committed snapshot, or null when none is recorded. */
+  lastPush: string | null;
+  snapshots: number;
+  /** Bytes of sealed chunks stored, or null when the server has not recorded them yet. */
+  storedBytes: number | null;
+  quota: number | null;
+  appendOnly: boolean;
+  disabled: boolean;
+  temporaryPassword: boolean;
+}
+
+/** `record`'s row, with the usage of its repository in `dataDir`. */
+async function rowOf(dataDir: string, record: UserRecord): Promise<UserRow> {
+  const dir = userRepositoryDir(dataDir, record.name);
+  const usage = await readUsage(dir);
+  const exists = await Deno.lstat(dir).then(() => true, () => false);
+  return {
+    name: record.name,
+    created: record.created,
+    lastLogin: record.lastLogin,
+    lastPush: usage?.lastPush ?? null,
+    snapshots: await countSnapshots(dir),
+    storedBytes: usage?.storedBytes ?? (exists ? null : 0),
+    quota: record.quota,
+    appendOnly: record.appendOnly,
+    disabled: record.disabled,
+    temporaryPassword: record.temporaryPassword,
+  };
+}
+
 async function run(args: ParsedArgs): Promise<void> {
-  const { store } = await openAdminStore(args, "refuse");
+  const { dataDir, store } = await openAdminStore(args, "refuse");
   let records: UserRecord[];
   try {
     records = await store.list();
   } finally {
     await store.close();
   }
+  const rows: UserRow[] = [];
+  for (const record of records) rows.push(await rowOf(dataDir, record));
   if (booleanFlag(args, "json")) {
-    printJson(records.map((r) => ({
-      name: r.name,
-      created: r.created,
-      lastLogin: r.lastLogin,
-      temporaryPassword: r.temporaryPassword,
-    })));
+    printJson(rows);
     return;
   }
-  if (records.length === 0) {
+  if (rows.length === 0) {
     printLine("no users (add one with: burrow useradd NAME)");
     return;
   }
+  const time = (iso: string | null) => iso === null ? "never" : formatTime(iso);
   printTable(
-    ["NAME", "CREATED", "LAST LOGIN", "FLAGS"],
-    records.map((r) => [
+    ["NAME", "CREATED", "LAST LOGIN", "LAST PUSH", "SNAPSHOTS", "STORED", "QUOTA", "FLAGS"],
+    rows.map((r) => [
       r.name,
       formatTime(r.created),
-      r.lastLogin === null ? "never" : formatTime(r.lastLogin),
-      r.temporaryPassword ? "temporary password" : "",
+      time(r.lastLogin),
+      time(r.lastPush),
+      String(r.snapshots),
+      r.storedBytes === null ? "?" : formatSize(r.storedBytes),
+      r.quota === null ? "none" : formatSize(r.quota),
+      [describeLimits({ ...r, quota: null }), r.temporaryPassword ? "temporary password" : ""]
+        .filter((flag) => flag !== "").join(", "),
     ]),
   );
 }
@@ -45,10 +89,12 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `users` command. */
 export const usersCommand: Command = {
   name: "users",
-  summary: "List the accounts",
+  summary: "List the accounts, their usage and limits",
   usage: "users [--data DIR] [--users STORE] [--json]",
   description:
-    "Lists every account with its creation time, last login, and whether its password is still\n" +
+    "Lists every account with its creation time, last login, last push, number of snapshots,\n" +
+    "bytes stored (sealed chunks, as the quota counts them; ? until the server has opened the\n" +
+    "repository once), quota, and flags: append-only, disabled, and whether its password is still\n" +
     "the temporary one an administrator set. Reads an existing user store; creates nothing.",
   examples: [
     "users",
@@ -58,7 +104,8 @@ export const usersCommand: Command = {
     ...STORE_FLAGS,
     json: {
       type: "boolean",
-      help: "Print a JSON array of {name, created, lastLogin, temporaryPassword}",
+      help:
+        "Print a JSON array of {name, created, lastLogin, lastPush, snapshots, storedBytes, quota, appendOnly, disabled, temporaryPassword}",
     },
   },
   positionals: { min: 0, max: 0 },

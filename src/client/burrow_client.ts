@@ -218,9 +218,17 @@ export class BurrowClient {
     return count;
   }
 
-  /** Makes every chunk sent so far durable on the server, then stores the sealed snapshot record. */
-  async commitSnapshot(id: string, record: Uint8Array): Promise<void> {
-    await this.#rpc.request("commit_snapshot", { id, record }, "ok");
+  /**
+   * Makes every chunk sent so far durable on the server, then stores the sealed snapshot record.
+   * @param files the push's counts of new, changed and removed files, for the server's log line
+   *   (the server learns these three numbers, nothing else of the record)
+   */
+  async commitSnapshot(
+    id: string,
+    record: Uint8Array,
+    files: { filesNew: number; filesChanged: number; filesRemoved: number },
+  ): Promise<void> {
+    await this.#rpc.request("commit_snapshot", { id, record, ...files }, "ok");
   }
 
   /** Refuses a new password shorter than the minimum the server announced in `hello_ok`. */

@@ -3,7 +3,8 @@
  * `put_chunks` frames of at most ~2 MiB (or one larger blob) written straight from the blobs'
  * own buffers (no copy), `send` resolves once they are on the wire (so the caller may free
  * them), and it waits for acknowledgements only when the bytes the server has not confirmed pass
- * a window. Blobs whose id this push already sent are dropped.
+ * a window. Blobs whose id this push already sent are dropped. Once the server refused a batch
+ * (a full quota, a failing disk), the next `send` throws that error instead of sending more.
  *
  * @module
  */
@@ -21,6 +22,8 @@ export class ChunkUploader {
   readonly #sent = new IdHashSet();
   readonly #inFlight: { bytes: number; ack: Promise<void> }[] = [];
   #unacked = 0;
+  /** The first refused batch's error: nothing more is sent once it is known. */
+  #failure: { error: unknown } | undefined;
   /** Bytes of sealed blobs sent. */
   bytesSent = 0;
   /** Bytes the server stored (new to it) of what was sent. */
@@ -36,8 +39,12 @@ export class ChunkUploader {
     return this.#sent.has(id);
   }
 
-  /** Queues blobs for sending; resolves when the window has room again. */
+  /**
+   * Queues blobs for sending; resolves when the window has room again.
+   * @throws the error of a batch the server refused earlier
+   */
   async send(blobs: readonly IdentifiedBlob[]): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure.error;
     let frame: IdentifiedBlob[] = [];
     let frameBytes = 0;
     for (const blob of blobs) {
@@ -65,7 +72,7 @@ export class ChunkUploader {
       this.#unacked -= bytes;
     });
     // A rejection is reported by finish() or the next wait; keep it from going unhandled meanwhile.
-    ack.catch(() => {});
+    ack.catch((error) => (this.#failure ??= { error }));
     this.bytesSent += bytes - 36 * frame.length;
     this.#unacked += bytes;
     this.#inFlight.push({ bytes, ack });

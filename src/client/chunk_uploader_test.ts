@@ -40,3 +40,20 @@ Deno.test("ChunkUploader.send() sends each id once across calls, and hasSent() k
   assert.equal(uploader.bytesSent, 40);
   assert.equal(uploader.bytesStored, 40);
 });
+
+Deno.test("ChunkUploader.send() sends nothing more once the server refused a batch", async () => {
+  const frames: IdentifiedBlob[][] = [];
+  const refusal = new Error("Cannot store chunks: quota exceeded: 10 B of 10 B stored");
+  const client = {
+    putChunks(blobs: IdentifiedBlob[]) {
+      frames.push(blobs);
+      return { written: Promise.resolve(), reply: Promise.reject(refusal) };
+    },
+  } as unknown as BurrowClient;
+  const uploader = new ChunkUploader(client);
+  await uploader.send([blob(1)]);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await assert.rejects(uploader.send([blob(2)]), (e) => e === refusal);
+  await assert.rejects(uploader.finish(), (e) => e === refusal);
+  assert.equal(frames.length, 1, "the second batch was not sent");
+});

@@ -194,10 +194,15 @@ export const READERS: { readonly [K in MessageName]: Reader<K> } = {
   },
   chunks: binary("chunks"),
   commit_snapshot(value) {
-    const r = new FieldReader("commit_snapshot", "", value, ["id", "record"]);
-    return {
+    const counts = ["filesNew", "filesChanged", "filesRemoved"] as const;
+    const r = new FieldReader("commit_snapshot", "", value, ["id", "record", ...counts]);
+    const payload: Payloads["commit_snapshot"] = {
       id: r.string("id", SNAPSHOT_ID),
       record: r.bytesBetween("record", 1, MAX_SNAPSHOT_RECORD),
     };
+    for (const count of counts) {
+      if (r.has(count)) payload[count] = r.integer(count, 0, Number.MAX_SAFE_INTEGER);
+    }
+    return payload;
   },
 };

@@ -50,7 +50,13 @@ const VALID: Record<JsonMessageName, Record<string, unknown>> = {
   put_key: { wrapped: WRAPPED },
   list_chunks: { after: KEY },
   put_ok: { stored: 3, bytes: 4096 },
-  commit_snapshot: { id: "a1b2c3d4e5f60718", record: encodeBase64(new Uint8Array(100)) },
+  commit_snapshot: {
+    id: "a1b2c3d4e5f60718",
+    record: encodeBase64(new Uint8Array(100)),
+    filesNew: 3,
+    filesChanged: 0,
+    filesRemoved: 7,
+  },
   damage_noted: { setAside: 3 },
 };
 /** Optional fields, as "message.field". */
@@ -61,6 +67,9 @@ const OPTIONAL = new Set([
   "list_chunks.after",
   "snapshots.unreadable",
   "snapshots.damagedChunks",
+  "commit_snapshot.filesNew",
+  "commit_snapshot.filesChanged",
+  "commit_snapshot.filesRemoved",
 ]);
 /** The longest value each string field takes (patterned fields are tested apart). */
 const STRING_MAX: Record<string, number> = {

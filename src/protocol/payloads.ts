@@ -190,6 +190,13 @@ export interface CommitSnapshotPayload {
   /** 16 lowercase hex characters, new for this user. */
   id: string;
   record: Uint8Array;
+  /**
+   * How many files the push found new, changed and gone since its parent, for the server's one
+   * log line per push (the record itself is sealed); each optional.
+   */
+  filesNew?: number;
+  filesChanged?: number;
+  filesRemoved?: number;
 }
 
 /** `stream_ticket` (logged in): asks for a ticket that opens chunk streams. Always `{}`. */

@@ -23,6 +23,8 @@ const ERROR_CODE_SET = {
   RATE_LIMITED: true,
   SIGNUP_DISABLED: true,
   PASSWORD_EXPIRED: true,
+  APPEND_ONLY: true,
+  QUOTA_EXCEEDED: true,
   USER_EXISTS: true,
   NOT_FOUND: true,
   PROTOCOL: true,

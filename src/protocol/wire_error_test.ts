@@ -22,6 +22,8 @@ Deno.test("errorFromWire() returns the matching domain error", () => {
     ["PROTOCOL", ProtocolError],
     ["UNSUPPORTED_VERSION", ProtocolError],
     ["INTEGRITY", IntegrityError],
+    ["APPEND_ONLY", BurrowError],
+    ["QUOTA_EXCEEDED", BurrowError],
     ["USER_EXISTS", BurrowError],
     ["STORE", BurrowError],
     ["INTERNAL", BurrowError],

@@ -18,6 +18,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import type { ByteStream } from "../protocol/mod.ts";
 import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
 import { MemoryUserStore } from "../users/memory_user_store.ts";
+import { UNRESTRICTED } from "../users/user_store.ts";
 import { AccountService } from "./accounts.ts";
 import { RepositoryRegistry } from "./repositories.ts";
 import type { SessionConn } from "./session.ts";
@@ -192,6 +193,7 @@ export async function addTestUser(
     kdf: credentials.kdf,
     verifier: await hashSecret(credentials.authKey, CHEAP_HASH),
     temporaryPassword: temporary,
+    ...UNRESTRICTED,
   });
 }
 

@@ -23,6 +23,7 @@ export class UploadTally {
   readonly #now: () => number;
   #started: number | undefined;
   #figures = { blobsReceived: 0, bytesReceived: 0, blobsStored: 0, bytesStored: 0 };
+  #refusals = 0;
 
   constructor(now: () => number = () => performance.now()) {
     this.#now = now;
@@ -42,12 +43,19 @@ export class UploadTally {
     this.#figures.bytesStored += storedBytes;
   }
 
+  /** Notes a refused `put_chunks`. @returns true for the first one since the last commit */
+  refused(): boolean {
+    this.#refusals++;
+    return this.#refusals === 1;
+  }
+
   /** The figures since the last `take`, and a fresh start for the next commit. */
   take(): UploadFigures {
     const now = this.#now();
     const seconds = Math.round((now - (this.#started ?? now)) / 10) / 100;
     const figures = { ...this.#figures, seconds };
     this.#started = undefined;
+    this.#refusals = 0;
     this.#figures = { blobsReceived: 0, bytesReceived: 0, blobsStored: 0, bytesStored: 0 };
     return figures;
   }

@@ -1,8 +1,10 @@
 /**
  * Account operations behind the login protocol, free of sockets: the KDF challenge (a stable
  * fake one for unknown names), proof verification in the hash worker pool with rate limits,
- * signup (rate-limited and under a quota per address) and password change. Unknown user and
- * wrong password take the same path and time; so do known and unknown names in a challenge.
+ * signup (rate-limited and under a quota per address), password change, and the limits an
+ * administrator set on an account (`limitsOf`). Unknown user and wrong password take the same
+ * path and time; so do known and unknown names in a challenge. A disabled account is told so
+ * only after a proof that verified: without the password, it looks like any failed login.
  *
  * @module
  */
@@ -21,7 +23,8 @@ import {
 } from "../auth/mod.ts";
 import { AuthError, BurrowError, errorMessage, NotFoundError, UserExistsError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { UserStore } from "../users/user_store.ts";
+import type { AccountLimits } from "./account_limits.ts";
+import { UNRESTRICTED, type UserStore } from "../users/user_store.ts";
 import { validateUserName } from "../names.ts";
 
 /** Everything the account service needs; built once by the server. */
@@ -49,6 +52,7 @@ export interface AccountServiceOptions {
 }
 
 const WRONG_LOGIN = "Cannot log in: wrong user name or password";
+const DISABLED = "this account is disabled; ask the server's administrator";
 
 /** The account a successful login is for. */
 export interface LoggedInAccount {
@@ -130,6 +134,13 @@ export class AccountService {
         });
         throw new AuthError(WRONG_LOGIN);
       }
+      if (record.disabled) {
+        // Only someone who knows the password learns that the account is disabled; the attempt
+        // counts as a failure, so it buys no extra guesses at other accounts.
+        attempt.fail();
+        logger.warn("login refused: account disabled", { user: name, addr: address });
+        throw new AuthError(`Cannot log in: ${DISABLED}`);
+      }
       attempt.succeed();
       await store.update(name, { lastLogin: this.#now().toISOString() });
       const { created, temporaryPassword } = record;
@@ -180,7 +191,15 @@ export class AccountService {
       if (await this.#options.store.get(name) !== null) throw new UserExistsError(name);
       const verifier = await this.#options.hashPool.hash(authKey, this.#options.hashParams);
       const created = this.#now().toISOString();
-      const record = { name, created, lastLogin: null, kdf, verifier, temporaryPassword: false };
+      const record = {
+        name,
+        created,
+        lastLogin: null,
+        kdf,
+        verifier,
+        temporaryPassword: false,
+        ...UNRESTRICTED,
+      };
       await this.#options.store.add(record);
       quota.attempt.succeed();
       logger.info("signup", { user: name, addr: address });
@@ -204,6 +223,27 @@ export class AccountService {
       retryAfterMs,
     });
     return rateLimited("sign up", reason, retryAfterMs);
+  }
+
+  /**
+   * The limits of the logged-in account `name` (created at `created`) as the user store holds
+   * them now: the session asks before each request, so an administrator's change applies at once.
+   * @throws {AuthError} AUTH_FAILED when the account was disabled since the login (the session
+   *   ends)
+   * @throws {NotFoundError} when it was removed, or replaced by a new account of the name
+   */
+  async limitsOf(name: string, created: string): Promise<AccountLimits> {
+    const record = await this.#options.store.get(name);
+    if (record === null || record.created !== created) {
+      throw new NotFoundError(
+        `Cannot continue: the account "${name}" you logged in with was removed`,
+      );
+    }
+    if (record.disabled) {
+      this.#options.logger.warn("session ended: account disabled", { user: name });
+      throw new AuthError(`Cannot continue: ${DISABLED}`);
+    }
+    return { appendOnly: record.appendOnly, quota: record.quota };
   }
 
   /** The client KDF string of an existing user. @throws {NotFoundError} */

@@ -10,8 +10,9 @@ import {
   SignupLimiter,
 } from "../auth/mod.ts";
 import { newCredentials } from "../auth/new_credentials.ts";
-import { AuthError, BurrowError, InvalidNameError } from "../errors.ts";
+import { AuthError, BurrowError, InvalidNameError, NotFoundError } from "../errors.ts";
 import { MemoryUserStore } from "../users/memory_user_store.ts";
+import { UNRESTRICTED } from "../users/user_store.ts";
 import { AccountService } from "./accounts.ts";
 
 // Cheap parameters, passed as configuration: the code path is the production one.
@@ -115,6 +116,7 @@ async function addUser(store: MemoryUserStore, name: string, password: string, h
     kdf: credentials.kdf,
     verifier,
     temporaryPassword: false,
+    ...UNRESTRICTED,
   });
 }
 
@@ -348,5 +350,45 @@ Deno.test("AccountService.signup() counts taken names against the address, witho
     const fresh = await accounts.signup("zed", c.kdf, c.authKey, "10.6.6.6").catch((e) => e);
     assert.equal(fresh.code, "RATE_LIMITED");
     await accounts.signup("zed", c.kdf, c.authKey, "10.0.0.1");
+  });
+});
+
+Deno.test("AccountService.verify() refuses a disabled account: the generic failure without its password", async () => {
+  await withAccounts({}, async ({ accounts, store, lines }) => {
+    await addUser(store, "alice", "right", CHEAP_HASH);
+    await store.update("alice", { disabled: true });
+    const wrong = await accounts.verify("alice", await authKeyFor(accounts, "alice", "wrong"), "h")
+      .catch((e) => e);
+    assert.ok(wrong instanceof AuthError && wrong.code === "AUTH_FAILED");
+    assert.equal(wrong.message, "Cannot log in: wrong user name or password");
+    const right = await accounts.verify("alice", await authKeyFor(accounts, "alice", "right"), "h")
+      .catch((e) => e);
+    assert.ok(right instanceof AuthError && right.code === "AUTH_FAILED");
+    assert.equal(
+      right.message,
+      "Cannot log in: this account is disabled; ask the server's administrator",
+    );
+    assert.equal((await store.get("alice"))?.lastLogin, null, "no login was recorded");
+    assert.match(lines.at(-1) ?? "", /^warn login refused: account disabled/);
+    await store.update("alice", { disabled: false });
+    await accounts.verify("alice", await authKeyFor(accounts, "alice", "right"), "h");
+  });
+});
+
+Deno.test("AccountService.limitsOf() reads the limits now, and ends a disabled or replaced account", async () => {
+  await withAccounts({}, async ({ accounts, store }) => {
+    await addUser(store, "alice", "pw", CHEAP_HASH);
+    const { created } = (await store.get("alice"))!;
+    assert.deepEqual(await accounts.limitsOf("alice", created), { appendOnly: false, quota: null });
+    await store.update("alice", { appendOnly: true, quota: 5000 });
+    assert.deepEqual(await accounts.limitsOf("alice", created), { appendOnly: true, quota: 5000 });
+    await store.update("alice", { disabled: true });
+    await assert.rejects(
+      accounts.limitsOf("alice", created),
+      (e) => e instanceof AuthError && e.code === "AUTH_FAILED" && /disabled/.test(e.message),
+    );
+    await assert.rejects(accounts.limitsOf("alice", "2020-01-01T00:00:00.000Z"), NotFoundError);
+    await store.remove("alice");
+    await assert.rejects(accounts.limitsOf("alice", created), NotFoundError);
   });
 });

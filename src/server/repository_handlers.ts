@@ -5,18 +5,20 @@
  *
  * @module
  */
-import { BurrowError, IntegrityError, NotFoundError } from "../errors.ts";
+import { BurrowError, IntegrityError, NotFoundError, QuotaExceededError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import {
   ChunkIdsPayloadWriter,
   ChunksPayloadWriter,
   type ClientMessage,
+  type IdentifiedBlob,
   MAX_SNAPSHOT_RECORD,
   type MessageName,
   type Payloads,
 } from "../protocol/mod.ts";
 import type { UserRepository } from "../store/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
+import { type AccountLimits, putWithinQuota, refuseIfAppendOnly } from "./account_limits.ts";
 import type { UploadTally } from "./_upload_tally.ts";
 
 /**
@@ -30,6 +32,11 @@ export type Reply =
 /** What the handlers need from the session. */
 export interface HandlerContext {
   user: string;
+  /**
+   * The account's limits, read for this request. A handler that removes or replaces stored data
+   * calls `refuseIfAppendOnly(ctx.limits, "ACTION")` before it changes anything.
+   */
+  limits: AccountLimits;
   accounts: AccountService;
   logger: Logger;
   /** The user's repository, opened on first use. */
@@ -67,45 +74,64 @@ export async function handleRepositoryRequest(
       return listSnapshots(ctx, await ctx.repository());
     case "list_chunks":
       return listChunks(await ctx.repository(), message.payload.after);
-    case "put_chunks": {
-      const chunks = (await ctx.repository()).chunks;
-      const { blobs } = message.payload;
-      let stored = 0;
-      let bytes = 0;
-      let received = 0;
-      for (const { id, blob } of blobs) {
-        received += blob.length;
-        if (await chunks.put(id, blob)) {
-          stored++;
-          bytes += blob.length;
-        }
-      }
-      ctx.uploads.add(blobs.length, received, stored, bytes);
-      return { type: "put_ok", payload: { stored, bytes } };
-    }
+    case "put_chunks":
+      return await putChunks(ctx, message.payload.blobs);
     case "get_chunks":
       return await getChunks(await ctx.repository(), message.payload.ids);
     case "report_damaged": {
-      const setAside = await (await ctx.repository()).chunks.markDamaged(message.payload.ids);
+      // Setting blobs aside hides them from every restore: an append-only account's client may
+      // not, so a compromised one cannot make backups unreadable by calling them damaged.
+      const setAside = ctx.limits.appendOnly
+        ? 0
+        : await (await ctx.repository()).chunks.markDamaged(message.payload.ids);
       ctx.logger.warn("client reported damaged chunks", {
         user: ctx.user,
         reported: message.payload.ids.length,
         setAside,
+        kept: ctx.limits.appendOnly ? "account is append-only" : undefined,
       });
       return { type: "damage_noted", payload: { setAside } };
     }
     case "commit_snapshot": {
-      const { id, record } = message.payload;
+      const { id, record, filesNew, filesChanged, filesRemoved } = message.payload;
       await (await ctx.repository()).commitSnapshot(id, record);
+      // One line per finished push: what the client says it found, what the server received.
       ctx.logger.info("snapshot committed", {
         user: ctx.user,
         snapshot: id,
+        filesNew,
+        filesChanged,
+        filesRemoved,
         ...ctx.uploads.take(),
       });
       return { type: "ok", payload: {} };
     }
     default:
       throw new BurrowError("PROTOCOL", `Cannot handle "${message.type}" after login`);
+  }
+}
+
+/**
+ * Stores a batch of blobs within the account's quota (all or none of its new ones), and counts
+ * it for the commit's log line; the first refusal since the last commit is logged.
+ */
+async function putChunks(ctx: HandlerContext, blobs: IdentifiedBlob[]): Promise<Reply> {
+  const chunks = (await ctx.repository()).chunks;
+  let received = 0;
+  for (const { blob } of blobs) received += blob.length;
+  try {
+    const { stored, bytes } = await putWithinQuota(chunks, blobs, ctx.limits.quota);
+    ctx.uploads.add(blobs.length, received, stored, bytes);
+    return { type: "put_ok", payload: { stored, bytes } };
+  } catch (error) {
+    if (error instanceof QuotaExceededError && ctx.uploads.refused()) {
+      ctx.logger.warn("chunks refused: quota exceeded", {
+        user: ctx.user,
+        stored: chunks.storedBytes,
+        quota: ctx.limits.quota ?? undefined,
+      });
+    }
+    throw error;
   }
 }
 
@@ -128,6 +154,8 @@ async function changePassword(
       );
     }
   } else {
+    // The old wrapped keys are removed below: that replaces the key.
+    refuseIfAppendOnly(ctx.limits, "replace the repository key");
     await repository.writeKey(payload.kdf, payload.wrappedKey, { createNew: false });
   }
   await ctx.accounts.changePassword(ctx.user, payload.kdf, payload.authKey);

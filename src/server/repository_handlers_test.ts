@@ -16,6 +16,7 @@ import { addTestUser, CHEAP_KDF, testAccounts } from "./_testing.ts";
 import type { AccountService } from "./accounts.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
 import { UploadTally } from "./_upload_tally.ts";
+import type { AccountLimits } from "./account_limits.ts";
 
 interface Fixture {
   /** Handles one request of alice. */
@@ -24,6 +25,8 @@ interface Fixture {
   accounts: AccountService;
   dir: string;
   lines: LoggedLine[];
+  /** Alice's limits, read by every request: change them to test what they refuse. */
+  limits: AccountLimits;
 }
 
 async function withHandlers(body: (f: Fixture) => Promise<void>): Promise<void> {
@@ -37,8 +40,10 @@ async function withHandlers(body: (f: Fixture) => Promise<void>): Promise<void> 
       kdf: alice!.kdf,
     }, { openChunks: () => Promise.resolve(new MemoryChunkStore()) });
     const { logger, lines } = recordingLogger();
+    const limits: AccountLimits = { appendOnly: false, quota: null };
     const ctx: HandlerContext = {
       user: "alice",
+      limits,
       accounts,
       logger,
       repository: () => Promise.resolve(repository),
@@ -51,6 +56,7 @@ async function withHandlers(body: (f: Fixture) => Promise<void>): Promise<void> 
         accounts,
         dir,
         lines,
+        limits,
       });
     } finally {
       await repository.close();
@@ -133,12 +139,23 @@ Deno.test("get_chunks sends a prefix of the asked blobs within its budget and na
 Deno.test("commit_snapshot stores a record once, logs one line; list_snapshots returns it", async () => {
   await withHandlers(async ({ handle, lines }) => {
     const record = new Uint8Array(100).fill(9);
-    const commit = { type: "commit_snapshot", payload: { id: "0123456789abcdef", record } };
+    const counts = { filesNew: 4, filesChanged: 2, filesRemoved: 1 };
+    const commit = {
+      type: "commit_snapshot",
+      payload: { id: "0123456789abcdef", record, ...counts },
+    };
+    await handle(put([blob(300, 1)]));
     assert.equal((await handle(commit as ClientMessage)).type, "ok");
     const logged = lines.filter((line) => line.message === "snapshot committed");
     assert.equal(logged.length, 1);
     assert.equal(logged[0]!.fields.user, "alice");
     assert.equal(logged[0]!.fields.snapshot, "0123456789abcdef");
+    assert.deepEqual(
+      [logged[0]!.fields.filesNew, logged[0]!.fields.filesChanged, logged[0]!.fields.filesRemoved],
+      [4, 2, 1],
+    );
+    assert.equal(logged[0]!.fields.bytesReceived, 300);
+    assert.equal(logged[0]!.fields.bytesStored, 300);
     await assert.rejects(
       handle(commit as ClientMessage),
       (e) => e instanceof BurrowError && e.code === "CONFLICT",
@@ -203,6 +220,70 @@ Deno.test("change_password keeps the key usable: refused without a rewrapped key
     });
   });
 });
+
+Deno.test("put_chunks refuses a batch that would pass the quota, storing none of it", async () => {
+  await withHandlers(async ({ handle, repository, limits, lines }) => {
+    limits.quota = 1000;
+    const [a, b, c] = [blob(400, 1), blob(400, 2), blob(300, 3)];
+    assert.deepEqual(payloadOf(await handle(put([a, b])), "put_ok"), { stored: 2, bytes: 800 });
+    // a is held already and costs nothing; c alone would pass 1000.
+    await assert.rejects(
+      handle(put([a, c])),
+      (e) =>
+        e instanceof BurrowError && e.code === "QUOTA_EXCEEDED" &&
+        e.message === "Cannot store chunks: quota exceeded: 800 B of 1000 B stored",
+    );
+    await assert.rejects(handle(put([c])), (e) => e instanceof BurrowError);
+    assert.equal(repository.chunks.has(c.id), false, "nothing of a refused batch is written");
+    assert.equal(repository.chunks.storedBytes, 800);
+    assert.equal(lines.filter((l) => l.message === "chunks refused: quota exceeded").length, 1);
+    // Bytes freed in the store count at once, and a batch that fits exactly goes in.
+    await repository.chunks.delete([b.id]);
+    const d = blob(200, 4);
+    assert.deepEqual(payloadOf(await handle(put([c, d])), "put_ok"), { stored: 2, bytes: 500 });
+    assert.equal(repository.chunks.storedBytes, 900);
+    limits.quota = null;
+    assert.equal((await handle(put([blob(5000, 5)]))).type, "put_ok");
+  });
+});
+
+Deno.test("an append-only account cannot replace its key; change_password changes nothing", async () => {
+  await withHandlers(async ({ handle, accounts, limits }) => {
+    const wrapped = new Uint8Array(65).fill(4);
+    await handle({ type: "put_key", payload: { wrapped } });
+    limits.appendOnly = true;
+    const old = await accounts.kdfOf("alice");
+    const next = await newCredentials("new-pass", CHEAP_KDF);
+    const payload = { kdf: next.kdf, authKey: next.authKey, wrappedKey: new Uint8Array(65) };
+    await assert.rejects(
+      handle({ type: "change_password", payload }),
+      (e) =>
+        e instanceof BurrowError && e.code === "APPEND_ONLY" &&
+        e.message === "Cannot replace the repository key: account is append-only",
+    );
+    assert.equal(await accounts.kdfOf("alice"), old, "the password did not change");
+    assert.deepEqual(payloadOf(await handle({ type: "get_key", payload: {} }), "key"), { wrapped });
+  });
+});
+
+Deno.test("report_damaged sets nothing aside for an append-only account", async () => {
+  await withHandlers(async ({ handle, repository, limits }) => {
+    const a = blob(100, 1);
+    await handle(put([a]));
+    limits.appendOnly = true;
+    const noted = await handle({ type: "report_damaged", payload: { ids: [a.id] } });
+    assert.deepEqual(payloadOf(noted, "damage_noted"), { setAside: 0 });
+    assert.equal(repository.chunks.has(a.id), true);
+    limits.appendOnly = false;
+    const again = await handle({ type: "report_damaged", payload: { ids: [a.id] } });
+    assert.deepEqual(payloadOf(again, "damage_noted"), { setAside: 1 }, "the test can fail");
+  });
+});
+
+/** A `put_chunks` of `blobs`. */
+function put(blobs: { id: Uint8Array; blob: Uint8Array }[]): ClientMessage {
+  return { type: "put_chunks", payload: { blobs } };
+}
 
 Deno.test("handleRepositoryRequest() refuses a login message after login", async () => {
   await withHandlers(async ({ handle }) => {

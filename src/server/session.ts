@@ -3,7 +3,9 @@
  * ready) that reads frames, answers each request under the same request id, and closes the
  * connection on any framing or protocol error, a failed login, the handshake deadline or the idle
  * timeout. An account logged in with a temporary password may change it and do nothing else
- * until it has. When the server ends a session itself (a full server, shutdown), the client first
+ * until it has. Each request after login is served under the account's limits as the user store
+ * holds them at that moment (`AccountService.limitsOf`): a session whose account was disabled
+ * meanwhile ends at its next request. When the server ends a session itself (a full server, shutdown), the client first
  * gets an `error` frame with request id 0 saying why; a connection closed before its TLS
  * handshake finished has its socket reaped, since Deno would keep it open until the peer leaves.
  *
@@ -34,6 +36,7 @@ import type { SocketReaper } from "./_socket_reaper.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
 import type { SessionHostOptions } from "./session_host.ts";
 import type { LoggedInAccount } from "./accounts.ts";
+import type { AccountLimits } from "./account_limits.ts";
 import { UploadTally } from "./_upload_tally.ts";
 import type { StreamTickets } from "./stream_tickets.ts";
 
@@ -358,7 +361,8 @@ export class Session {
         if (temporary && !TEMPORARY_PASSWORD_ALLOWS.has(message.type)) {
           throw temporaryPasswordRefusal();
         }
-        const reply = await handleRepositoryRequest(this.#handlerContext(), message);
+        const limits = await accounts.limitsOf(this.#user ?? "", this.#account?.created ?? "");
+        const reply = await handleRepositoryRequest(this.#handlerContext(limits), message);
         if (message.type === "change_password" && this.#account !== null) {
           this.#account = { ...this.#account, temporaryPassword: false };
         }
@@ -367,9 +371,10 @@ export class Session {
     }
   }
 
-  #handlerContext(): HandlerContext {
+  #handlerContext(limits: AccountLimits): HandlerContext {
     return {
       user: this.#user ?? "",
+      limits,
       accounts: this.#ctx.accounts,
       logger: this.#ctx.logger,
       uploads: this.#uploads,

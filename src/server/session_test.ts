@@ -13,6 +13,7 @@ import {
   type Payloads,
   type ServerMessage,
 } from "../protocol/mod.ts";
+import type { MemoryUserStore } from "../users/memory_user_store.ts";
 import { lockRepository } from "../store/repository_lock.ts";
 import { inTempDir } from "../../tests/_testing.ts";
 import { SocketReaper } from "./_socket_reaper.ts";
@@ -33,6 +34,8 @@ interface Harness {
   /** Resolves when the session's `run` does. */
   done: Promise<void>;
   dataDir: string;
+  /** The user store, alice in it. */
+  store: MemoryUserStore;
   /** Times the session called `onLogin`. */
   logins: () => number;
   send<T extends MessageName>(type: T, payload: Payloads[T], id?: number): Promise<void>;
@@ -91,6 +94,7 @@ async function withSession(
         session,
         done,
         dataDir,
+        store,
         logins: () => logins,
         conn: client,
         tickets,
@@ -195,6 +199,19 @@ Deno.test("Session: a temporary password allows only change_password, and the se
     assert.equal(changed.message.type, "ok");
     assert.equal((await h.request("list_snapshots", {})).message.type, "snapshots");
   }, { temporaryPassword: true });
+});
+
+Deno.test("Session: an account disabled while logged in is refused at its next request, which ends it", async () => {
+  await withSession(async (h) => {
+    assert.equal((await h.login("alice", "alice-pass")).message.type, "login_ok");
+    assert.equal((await h.request("list_snapshots", {})).message.type, "snapshots");
+    await h.store.update("alice", { disabled: true });
+    await h.send("list_snapshots", {}, 40);
+    const refused = await h.next();
+    assertError(refused, 40, "AUTH_FAILED");
+    assert.match((refused!.message.payload as Payloads["error"]).message, /account is disabled/);
+    assert.equal(await h.next(), null, "the connection is closed");
+  });
 });
 
 Deno.test("Session answers pipelined requests under their own ids, in order", async () => {

@@ -10,6 +10,7 @@
  *   keys/KDFHASH.key     the master key wrapped by the key-encryption key of the password whose
  *                        client KDF string hashes to KDFHASH; the user store's current KDF picks
  *                        the live one, so a password change commits at the user-store update
+ *   usage                stored bytes and the last push, for `burrow users` (`repository_usage.ts`)
  *
  * Invariant: a snapshot record is written only after the chunk store's flush resolved, so every
  * chunk a committed snapshot names is durable.
@@ -24,6 +25,7 @@ import type { ChunkStore } from "./chunk_store.ts";
 import { PackChunkStore } from "./pack_chunk_store.ts";
 import { keyFileName } from "./layout.ts";
 import { claimRepository, type RepositoryAccount } from "./repository_owner.ts";
+import { readUsage, type RepositoryUsage, writeUsage } from "./repository_usage.ts";
 
 /** A sealed snapshot record as the server keeps it. */
 export interface StoredSnapshot {
@@ -62,6 +64,8 @@ export class UserRepository {
   readonly #logger: Logger;
   /** The user's chunks. */
   readonly chunks: ChunkStore;
+  /** The usage last recorded in the folder, or null. */
+  #usage: RepositoryUsage | null = null;
 
   private constructor(dir: string, chunks: ChunkStore, logger: Logger) {
     this.#dir = dir;
@@ -87,7 +91,10 @@ export class UserRepository {
     for (const sub of ["snapshots", "keys"]) await makeDirDurable(`${dir}/${sub}`, durable);
     const openChunks = options.openChunks ?? ((d) => PackChunkStore.open(d));
     const chunks = await openChunks(`${dir}/chunks`);
-    return new UserRepository(dir, chunks, options.logger ?? silentLogger);
+    const repository = new UserRepository(dir, chunks, options.logger ?? silentLogger);
+    repository.#usage = await readUsage(dir);
+    await repository.#recordUsage(repository.#usage?.lastPush ?? null);
+    return repository;
   }
 
   /** The wrapped master key for the password whose client KDF string is `kdf`, or null. */
@@ -161,11 +168,31 @@ export class UserRepository {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       throw new BurrowError("CONFLICT", `Cannot commit snapshot ${id}: it exists`);
     }
+    await this.#recordUsage(new Date().toISOString());
   }
 
-  /** Flushes and closes the chunk store. */
+  /** Records the usage, then flushes and closes the chunk store. */
   async close(): Promise<void> {
+    await this.#recordUsage(this.#usage?.lastPush ?? null);
     await this.chunks.close();
+  }
+
+  /**
+   * Writes the usage file when it would change. Bookkeeping only: a failure is logged, never
+   * thrown, so it cannot fail a commit or a close.
+   */
+  async #recordUsage(lastPush: string | null): Promise<void> {
+    const usage = { storedBytes: this.chunks.storedBytes, lastPush };
+    if (this.#usage?.storedBytes === usage.storedBytes && this.#usage.lastPush === lastPush) return;
+    try {
+      await writeUsage(this.#dir, usage);
+      this.#usage = usage;
+    } catch (error) {
+      this.#logger.warn("cannot record repository usage", {
+        path: this.#dir,
+        error: errorMessage(error),
+      });
+    }
   }
 
   async #readSnapshot(id: string): Promise<Uint8Array> {

@@ -1,7 +1,7 @@
 /**
  * The CSV form of a user table: a header row naming the columns of its schema version (see
  * `_user_columns.ts`; version 1 is `name,created,last_login,kdf,verifier`), then one row per user.
- * An empty `last_login` means null; flags are `true` or `false`. Decoding accepts the header of
+ * An empty `last_login` or `quota` means null; flags are `true` or `false`. Decoding accepts the header of
  * any version up to the current one (later columns take their fallback), checks every row and
  * names the 1-based line of the first bad one; encoding always writes the current version.
  *

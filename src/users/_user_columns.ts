@@ -17,10 +17,10 @@ import type { UserRecord } from "./user_store.ts";
 import { isTimestamp } from "./_user_record.ts";
 
 /** The schema version this code reads and writes: the highest `since` of `USER_COLUMNS`. */
-export const USERS_SCHEMA_VERSION = 2;
+export const USERS_SCHEMA_VERSION = 3;
 
 /** How a column's value is held: in a record, as CSV text and as an SQLite value. */
-type ColumnKind = "text" | "time" | "optional-time" | "flag";
+type ColumnKind = "text" | "time" | "optional-time" | "flag" | "optional-count";
 
 /** One column: its name in CSV headers and in SQLite, the record field, and when it came. */
 export interface UserColumn {
@@ -39,6 +39,9 @@ export const USER_COLUMNS: readonly UserColumn[] = [
   { column: "kdf", field: "kdf", kind: "text", since: 1 },
   { column: "verifier", field: "verifier", kind: "text", since: 1 },
   { column: "temporary_password", field: "temporaryPassword", kind: "flag", since: 2 },
+  { column: "append_only", field: "appendOnly", kind: "flag", since: 3 },
+  { column: "quota", field: "quota", kind: "optional-count", since: 3 },
+  { column: "disabled", field: "disabled", kind: "flag", since: 3 },
 ];
 
 /** The columns of schema version `version`, in order. */
@@ -102,6 +105,19 @@ const KINDS: Readonly<Record<ColumnKind, KindCodec>> = {
         : { problem: 'is neither "true" nor "false"' },
     toSql: (value) => value === true ? 1 : 0,
     fromSql: (value) => Number(value) === 1,
+  },
+  "optional-count": {
+    sql: "INTEGER",
+    fallback: null,
+    toText: (value) => value === null ? "" : String(value),
+    fromText: (text) =>
+      text === ""
+        ? { value: null }
+        : /^\d{1,16}$/.test(text) && Number.isSafeInteger(Number(text))
+        ? { value: Number(text) }
+        : { problem: "is not a whole number of bytes" },
+    toSql: (value) => value === null ? null : Number(value),
+    fromSql: (value) => value === null ? null : Number(value),
   },
 };
 

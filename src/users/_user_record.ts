@@ -45,6 +45,17 @@ function checkFlag(value: unknown, field: string): boolean {
   return value;
 }
 
+/** Returns `value` when it is null or a byte count. @throws {RangeError} otherwise. */
+function checkQuota(value: unknown): number | null {
+  if (value === null) return null;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `Cannot store user record: quota ${String(value)} is not a whole number of bytes`,
+    );
+  }
+  return value;
+}
+
 /**
  * A checked copy of `record`.
  * @throws {InvalidNameError} for a bad name.
@@ -59,6 +70,9 @@ export function checkRecord(record: UserRecord): UserRecord {
     kdf: checkString(record.kdf, "kdf"),
     verifier: checkString(record.verifier, "verifier"),
     temporaryPassword: checkFlag(record.temporaryPassword, "temporary_password"),
+    appendOnly: checkFlag(record.appendOnly, "append_only"),
+    quota: checkQuota(record.quota),
+    disabled: checkFlag(record.disabled, "disabled"),
   };
 }
 
@@ -70,6 +84,11 @@ export function checkUpdate(changes: UserUpdate): UserUpdate {
   if (changes.temporaryPassword !== undefined) {
     checked.temporaryPassword = checkFlag(changes.temporaryPassword, "temporary_password");
   }
+  if (changes.appendOnly !== undefined) {
+    checked.appendOnly = checkFlag(changes.appendOnly, "append_only");
+  }
+  if (changes.quota !== undefined) checked.quota = checkQuota(changes.quota);
+  if (changes.disabled !== undefined) checked.disabled = checkFlag(changes.disabled, "disabled");
   if (changes.lastLogin !== undefined) {
     checked.lastLogin = changes.lastLogin === null
       ? null

@@ -46,7 +46,8 @@ export interface CsvUserStoreOptions {
 type FileKey = string;
 
 /**
- * A `UserStore` in a CSV file (`name,created,last_login,kdf,verifier,temporary_password`).
+ * A `UserStore` in a CSV file (`name,created,last_login,kdf,verifier,temporary_password,
+ * append_only,quota,disabled`).
  *
  * Writers take the exclusive lock on `PATH.lock` (`lockFile`: flock, dropped by the system when
  * its holder ends, so no lock is ever stale and the file's content means nothing), re-read the

@@ -10,7 +10,10 @@ import { lockFile } from "../exclusive_lock.ts";
 const HEADER = "name,created,last_login,kdf,verifier\n";
 const ROW = "alice,2024-01-02T03:04:05.678Z,,k,v\n";
 /** The header this code writes. */
-const CURRENT_HEADER = "name,created,last_login,kdf,verifier,temporary_password\n";
+const CURRENT_HEADER =
+  "name,created,last_login,kdf,verifier,temporary_password,append_only,quota,disabled\n";
+/** What the current version adds to a version 1 row of an account without limits. */
+const NEW_FIELDS = ",false,false,,false";
 
 /** Runs `body` with a fresh temporary folder, removed afterwards. */
 /** The names in `dir`, sorted. */
@@ -51,8 +54,8 @@ Deno.test("CsvUserStore.open() migrates a version 1 file in one atomic write, ke
     const store = await CsvUserStore.open(path);
     assert.equal(
       await Deno.readTextFile(path),
-      CURRENT_HEADER + "alice,2024-01-02T03:04:05.678Z,,k,v,false\n" +
-        "bob,2024-01-02T03:04:05Z,2024-02-03T04:05:06Z,k2,v2,false\n",
+      CURRENT_HEADER + `alice,2024-01-02T03:04:05.678Z,,k,v${NEW_FIELDS}\n` +
+        `bob,2024-01-02T03:04:05Z,2024-02-03T04:05:06Z,k2,v2${NEW_FIELDS}\n`,
     );
     assert.notEqual((await Deno.stat(path)).ino, before, "replaced by rename, not rewritten");
     assert.deepEqual(await namesIn(dir), ["users.csv", "users.csv.lock"], "no temporary file");
@@ -62,6 +65,37 @@ Deno.test("CsvUserStore.open() migrates a version 1 file in one atomic write, ke
       ["bob", false],
       ["carol", true],
     ]);
+    await store.close();
+  }));
+
+Deno.test("CsvUserStore.open() migrates a version 2 file, keeping temporary passwords", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.csv`;
+    await Deno.writeTextFile(
+      path,
+      "name,created,last_login,kdf,verifier,temporary_password\n" +
+        "alice,2024-01-02T03:04:05.678Z,,k,v,true\n",
+    );
+    const store = await CsvUserStore.open(path, { create: false });
+    assert.equal(
+      await Deno.readTextFile(path),
+      CURRENT_HEADER + "alice,2024-01-02T03:04:05.678Z,,k,v,true,false,,false\n",
+    );
+    await store.update("alice", { appendOnly: true, quota: 1024 });
+    assert.deepEqual(
+      await store.get("alice"),
+      sampleRecord("alice", {
+        kdf: "k",
+        verifier: "v",
+        temporaryPassword: true,
+        appendOnly: true,
+        quota: 1024,
+      }),
+    );
+    assert.equal(
+      await Deno.readTextFile(path),
+      CURRENT_HEADER + "alice,2024-01-02T03:04:05.678Z,,k,v,true,true,1024,false\n",
+    );
     await store.close();
   }));
 
@@ -75,10 +109,10 @@ Deno.test("CsvUserStore.add() writes the current header and one row per user", (
     assert.deepEqual((await Deno.stat(path)).mode! & 0o777, 0o600);
     assert.deepEqual(
       await Deno.readTextFile(path),
-      CURRENT_HEADER + ROW.replace("\n", ",false\n") +
+      CURRENT_HEADER + ROW.replace("\n", `${NEW_FIELDS}\n`) +
         `bob,2024-01-02T03:04:05.678Z,2024-02-03T04:05:06.789Z,"k,""1""","${
           sampleRecord("bob").verifier
-        }",false\n`,
+        }"${NEW_FIELDS}\n`,
     );
   }));
 

@@ -4,7 +4,8 @@
  *
  * A store maps a user name to one `UserRecord` (creation and last-login times, the client's KDF
  * parameters and salt, the PHC verifier of the client's auth key, whether the password is a
- * temporary one an administrator set; never a password). Invariants
+ * temporary one an administrator set, and the limits an administrator set: append-only, a quota
+ * of stored bytes, disabled; never a password). Invariants
  * every implementation keeps, checked by `tests/conformance/user_store_suite.ts`:
  *
  * - Every name is validated (`validateUserName`) before it touches a file or a query.
@@ -18,7 +19,7 @@
  *
  * @module
  */
-export type { UserRecord, UserStore, UserUpdate } from "./user_store.ts";
+export { UNRESTRICTED, type UserRecord, type UserStore, type UserUpdate } from "./user_store.ts";
 export { USER_NAME_PATTERN, validateUserName } from "./user_name.ts";
 export { CsvUserStore, type CsvUserStoreOptions } from "./csv_user_store.ts";
 export {

@@ -127,3 +127,23 @@ Deno.test("SqliteUserStore.open() leaves a version 1 database untouched when its
     await assert.rejects(async () => await SqliteUserStore.open(path), StoreError);
     assert.equal(pragma(path, "user_version"), 1, "the version is not raised");
   }));
+
+Deno.test("SqliteUserStore.open() migrates a version 2 database, keeping every row", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/users.db`;
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE users (
+      name TEXT PRIMARY KEY, created TEXT NOT NULL, last_login TEXT,
+      kdf TEXT NOT NULL, verifier TEXT NOT NULL, temporary_password INTEGER NOT NULL DEFAULT 0)`);
+    old.exec("PRAGMA user_version = 2");
+    old.prepare("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)")
+      .run("alice", "2024-01-02T03:04:05.678Z", null, "k", "v", 1);
+    old.close();
+    const store = await SqliteUserStore.open(path, { create: false });
+    assert.equal(pragma(path, "user_version"), SQLITE_SCHEMA_VERSION);
+    const alice = sampleRecord("alice", { kdf: "k", verifier: "v", temporaryPassword: true });
+    assert.deepEqual(await store.list(), [alice]);
+    await store.update("alice", { quota: 2 ** 40, disabled: true });
+    assert.deepEqual(await store.get("alice"), { ...alice, quota: 2 ** 40, disabled: true });
+    await store.close();
+  }));

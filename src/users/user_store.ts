@@ -22,7 +22,23 @@ export interface UserRecord {
    * and change its password, nothing else, until it does.
    */
   temporaryPassword: boolean;
+  /**
+   * Append-only (`useradd --append-only`, `usermod --append-only on`): the server refuses every
+   * request that removes or replaces what the account stored (docs/SECURITY.md).
+   */
+  appendOnly: boolean;
+  /** Most bytes of sealed chunks the account may store, or null for no limit. */
+  quota: number | null;
+  /** Disabled (`usermod --disable`): the account cannot log in; its data stays. */
+  disabled: boolean;
 }
+
+/** The limits of an account an administrator did not restrict: the defaults of new accounts. */
+export const UNRESTRICTED: Readonly<Pick<UserRecord, "appendOnly" | "quota" | "disabled">> = {
+  appendOnly: false,
+  quota: null,
+  disabled: false,
+};
 
 /** Fields an update may change; absent fields keep their value. */
 export interface UserUpdate {
@@ -30,6 +46,9 @@ export interface UserUpdate {
   verifier?: string;
   lastLogin?: string | null;
   temporaryPassword?: boolean;
+  appendOnly?: boolean;
+  quota?: number | null;
+  disabled?: boolean;
 }
 
 /**
@@ -52,13 +71,15 @@ export interface UserStore {
   /**
    * Adds a new record.
    * @throws {UserExistsError} when the name is taken; the store is unchanged.
-   * @throws {RangeError} when `created` or `lastLogin` is not an ISO 8601 UTC time.
+   * @throws {RangeError} when `created` or `lastLogin` is not an ISO 8601 UTC time, or `quota`
+   *   is neither null nor a non-negative safe integer.
    */
   add(record: UserRecord): Promise<void>;
   /**
    * Changes some fields of an existing record; an update with no fields only checks it exists.
    * @throws {NotFoundError} when there is none.
-   * @throws {RangeError} when `lastLogin` is not an ISO 8601 UTC time or null.
+   * @throws {RangeError} when `lastLogin` is not an ISO 8601 UTC time or null, or `quota` is
+   *   neither null nor a non-negative safe integer.
    */
   update(name: string, changes: UserUpdate): Promise<void>;
   /** Deletes a record. @throws {NotFoundError} when there is none. */

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { InvalidNameError, NotFoundError, UserExistsError } from "../../src/errors.ts";
-import type { UserRecord, UserStore } from "../../src/users/user_store.ts";
+import { UNRESTRICTED, type UserRecord, type UserStore } from "../../src/users/user_store.ts";
 
 /** A fresh, empty store and how to get at its data again. */
 export interface UserStoreFixture {
@@ -53,6 +53,7 @@ export function sampleRecord(name: string, overrides: Partial<UserRecord> = {}):
     kdf: "argon2id$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA",
     verifier: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
     temporaryPassword: false,
+    ...UNRESTRICTED,
     ...overrides,
   };
 }
@@ -165,6 +166,46 @@ function registerBasics(test: Register): void {
       TypeError,
     );
   });
+
+  test(
+    "appendOnly, quota and disabled are kept by add() and changed by update()",
+    async (store, f) => {
+      const limited = sampleRecord("alice", {
+        appendOnly: true,
+        quota: 50 * 2 ** 30,
+        disabled: true,
+      });
+      await store.add(limited);
+      await store.add(sampleRecord("bob", { quota: 0 }));
+      assert.deepEqual(await store.get("alice"), limited);
+      assert.deepEqual((await store.get("bob"))?.quota, 0, "a quota of 0 is not no quota");
+      await store.update("alice", { appendOnly: false, quota: null });
+      const lifted = sampleRecord("alice", { disabled: true });
+      assert.deepEqual(await store.get("alice"), lifted);
+      await store.update("alice", { disabled: false, lastLogin: "2025-01-01T00:00:00.000Z" });
+      const enabled = sampleRecord("alice", { lastLogin: "2025-01-01T00:00:00.000Z" });
+      await store.update("bob", { quota: Number.MAX_SAFE_INTEGER, appendOnly: true });
+      const bob = sampleRecord("bob", { quota: Number.MAX_SAFE_INTEGER, appendOnly: true });
+      assert.deepEqual(await store.list(), [enabled, bob]);
+      if (f.reopen !== undefined) assert.deepEqual(await (await f.reopen()).list(), [enabled, bob]);
+      for (const quota of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1, "5" as never, Number.NaN]) {
+        await assert.rejects(
+          async () => await store.add(sampleRecord("carol", { quota })),
+          RangeError,
+        );
+        await assert.rejects(async () => await store.update("bob", { quota }), RangeError);
+      }
+      await assert.rejects(
+        async () => await store.add(sampleRecord("carol", { appendOnly: "yes" as never })),
+        TypeError,
+      );
+      await assert.rejects(
+        async () => await store.update("bob", { disabled: 1 as never }),
+        TypeError,
+      );
+      assert.deepEqual(await store.list(), [enabled, bob]);
+    },
+  );
 
   test("remove() deletes the record and frees the name", async (store) => {
     await store.add(sampleRecord("alice"));

@@ -156,8 +156,11 @@ Deno.test("accounts: a CSV user store works the same way", async () => {
     });
     assert.equal(login.code, 0, login.stderr);
     const csv = await Deno.readTextFile(`${dir}/users.csv`);
-    assert.match(csv, /^name,created,last_login,kdf,verifier,temporary_password\n/);
-    assert.match(csv, /frank,.*\$argon2id\$.*,false\n/);
+    assert.match(
+      csv,
+      /^name,created,last_login,kdf,verifier,temporary_password,append_only,quota,disabled\n/,
+    );
+    assert.match(csv, /frank,.*\$argon2id\$.*,false,false,,false\n/);
   } finally {
     await server.stop();
     await Deno.remove(dir, { recursive: true });

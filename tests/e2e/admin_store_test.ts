@@ -157,7 +157,7 @@ Deno.test("admin store: serve makes a missing CSV user store", async () => {
     try {
       assert.equal(
         await Deno.readTextFile(`${cwd}/users.csv`),
-        "name,created,last_login,kdf,verifier,temporary_password\n",
+        "name,created,last_login,kdf,verifier,temporary_password,append_only,quota,disabled\n",
       );
     } finally {
       await server.stop();

@@ -49,7 +49,7 @@ Deno.test("first use: folders in push and pull, one time format, a log line per 
     assert.match(
       server.stderrText(),
       new RegExp(
-        `snapshot committed user=alice snapshot=${push.snapshot} blobsReceived=\\d+ bytesReceived=\\d+ blobsStored=\\d+ bytesStored=\\d+ seconds=`,
+        `snapshot committed user=alice snapshot=${push.snapshot} filesNew=\\d+ filesChanged=\\d+ filesRemoved=\\d+ blobsReceived=\\d+ bytesReceived=\\d+ blobsStored=\\d+ bytesStored=\\d+ seconds=`,
       ),
     );
   });

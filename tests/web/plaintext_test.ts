@@ -19,6 +19,7 @@ import { DEFAULT_SERVER_LIMITS, startServer } from "../../src/server/server.ts";
 import type { SessionConn } from "../../src/server/session.ts";
 import { SessionHost } from "../../src/server/session_host.ts";
 import { CHEAP_HASH, testAccounts } from "../../src/server/_testing.ts";
+import { UNRESTRICTED } from "../../src/users/user_store.ts";
 import { generateCertificates } from "../../src/tls/certificates.ts";
 import { PAGE_ASSETS, startWebServer } from "../../src/web/mod.ts";
 import { burrow } from "../e2e/_harness.ts";
@@ -72,6 +73,7 @@ Deno.test({
     kdf: credentials.kdf,
     verifier: await hashSecret(credentials.authKey, CHEAP_HASH),
     temporaryPassword: false,
+    ...UNRESTRICTED,
   });
   const options = {
     accounts,
