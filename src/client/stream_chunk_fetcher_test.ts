@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { DEFAULT_CLIENT_KDF_PARAMS } from "../auth/client_kdf.ts";
 import { AuthError, NetworkError } from "../errors.ts";
 import { silentLogger } from "../log.ts";
-import { addTestUser, memoryConnPair, memoryRepositories, testAccounts } from "../server/_testing.ts";
+import {
+  addTestUser,
+  memoryConnPair,
+  memoryRepositories,
+  testAccounts,
+} from "../server/_testing.ts";
 import { DEFAULT_SERVER_LIMITS } from "../server/server.ts";
 import { SessionHost } from "../server/session_host.ts";
 import { inTempDir } from "../../tests/_testing.ts";

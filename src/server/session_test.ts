@@ -17,7 +17,13 @@ import type { MemoryUserStore } from "../users/memory_user_store.ts";
 import { lockRepository } from "../store/repository_lock.ts";
 import { inTempDir } from "../../tests/_testing.ts";
 import { SocketReaper } from "./_socket_reaper.ts";
-import { addTestUser, CHEAP_KDF, memoryConnPair, memoryRepositories, testAccounts } from "./_testing.ts";
+import {
+  addTestUser,
+  CHEAP_KDF,
+  memoryConnPair,
+  memoryRepositories,
+  testAccounts,
+} from "./_testing.ts";
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./server.ts";
 import { Session } from "./session.ts";
 import { StreamTickets } from "./stream_tickets.ts";
