@@ -49,6 +49,19 @@ const VALID: Record<JsonMessageName, Record<string, unknown>> = {
   put_ok: { stored: 3, bytes: 4096 },
   commit_snapshot: { id: "a1b2c3d4e5f60718", record: encodeBase64(new Uint8Array(100)) },
   damage_noted: { setAside: 3 },
+  forget_snapshots: { ids: ["a1b2c3d4e5f60718", "00000000000000ff"] },
+  prune_begin: {},
+  prune_run: { maxUnused: 5, dryRun: false },
+  pruned: {
+    packsBefore: 4,
+    bytesBefore: 4000,
+    packsAfter: 2,
+    bytesAfter: 2000,
+    packsDeleted: 1,
+    packsRewritten: 1,
+    blobsRemoved: 9,
+    unusedBytesKept: 10,
+  },
 };
 /** Optional fields, as "message.field". */
 const OPTIONAL = new Set([
