@@ -18,6 +18,8 @@ import {
 import type { UserRepository } from "../store/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
 import type { UploadTally } from "./_upload_tally.ts";
+import type { RepositoryClaims } from "./_repository_claims.ts";
+import { addLive, beginPrune, forgetSnapshots, runPrune } from "./prune_handlers.ts";
 
 /**
  * A reply: its message name and payload, or for `chunks` and `chunk_ids` the payload already
@@ -36,6 +38,8 @@ export interface HandlerContext {
   repository(): Promise<UserRepository>;
   /** This connection's uploads since its last commit, for the commit's log line. */
   uploads: UploadTally;
+  /** This connection's holds on the repository's prune gate. */
+  claims: RepositoryClaims;
 }
 
 /**
@@ -65,10 +69,15 @@ export async function handleRepositoryRequest(
       return await changePassword(ctx, message.payload);
     case "list_snapshots":
       return listSnapshots(ctx, await ctx.repository());
-    case "list_chunks":
-      return listChunks(await ctx.repository(), message.payload.after);
+    case "list_chunks": {
+      const repository = await ctx.repository();
+      ctx.claims.enterPush(repository, "list chunks");
+      return listChunks(repository, message.payload.after);
+    }
     case "put_chunks": {
-      const chunks = (await ctx.repository()).chunks;
+      const repository = await ctx.repository();
+      ctx.claims.enterPush(repository, "store chunks");
+      const chunks = repository.chunks;
       const { blobs } = message.payload;
       let stored = 0;
       let bytes = 0;
@@ -96,7 +105,11 @@ export async function handleRepositoryRequest(
     }
     case "commit_snapshot": {
       const { id, record } = message.payload;
-      await (await ctx.repository()).commitSnapshot(id, record);
+      const repository = await ctx.repository();
+      ctx.claims.enterPush(repository, "commit a snapshot");
+      ctx.claims.checkCommit(repository, id);
+      await repository.commitSnapshot(id, record);
+      ctx.claims.committed();
       ctx.logger.info("snapshot committed", {
         user: ctx.user,
         snapshot: id,
@@ -104,6 +117,14 @@ export async function handleRepositoryRequest(
       });
       return { type: "ok", payload: {} };
     }
+    case "forget_snapshots":
+      return await forgetSnapshots(ctx, message.payload);
+    case "prune_begin":
+      return await beginPrune(ctx);
+    case "prune_live":
+      return await addLive(ctx, message.payload);
+    case "prune_run":
+      return await runPrune(ctx, message.payload);
     default:
       throw new BurrowError("PROTOCOL", `Cannot handle "${message.type}" after login`);
   }

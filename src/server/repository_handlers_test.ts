@@ -16,6 +16,7 @@ import { addTestUser, CHEAP_KDF, testAccounts } from "./_testing.ts";
 import type { AccountService } from "./accounts.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
 import { UploadTally } from "./_upload_tally.ts";
+import { RepositoryClaims } from "./_repository_claims.ts";
 
 interface Fixture {
   /** Handles one request of alice. */
@@ -43,6 +44,7 @@ async function withHandlers(body: (f: Fixture) => Promise<void>): Promise<void> 
       logger,
       repository: () => Promise.resolve(repository),
       uploads: new UploadTally(),
+      claims: new RepositoryClaims(),
     };
     try {
       await body({

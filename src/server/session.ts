@@ -35,6 +35,7 @@ import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repo
 import type { SessionHostOptions } from "./session_host.ts";
 import type { LoggedInAccount } from "./accounts.ts";
 import { UploadTally } from "./_upload_tally.ts";
+import { RepositoryClaims } from "./_repository_claims.ts";
 
 /**
  * The part of a connection a session uses: `Deno.TlsConn` satisfies it, the web page's WebSocket
@@ -104,6 +105,7 @@ export class Session {
   #done: Promise<void> | null = null;
   #deadline: ReturnType<typeof setTimeout> | undefined;
   readonly #uploads = new UploadTally();
+  readonly #claims = new RepositoryClaims();
   #signups = 0;
 
   constructor(conn: SessionConn, ctx: SessionContext) {
@@ -223,6 +225,7 @@ export class Session {
       clearTimeout(this.#deadline);
       this.#close(this.#closeReason ?? "closed");
       if (this.#reap) this.#ctx.reaper.reap(this.#localAddr, this.#remoteAddr);
+      this.#claims.releaseAll();
       if (this.#repository !== null) {
         await this.#ctx.repositories.release(this.#user ?? "").catch((error) =>
           logger.error("cannot close repository", { user: this.#user, error: errorMessage(error) })
@@ -343,6 +346,7 @@ export class Session {
       accounts: this.#ctx.accounts,
       logger: this.#ctx.logger,
       uploads: this.#uploads,
+      claims: this.#claims,
       repository: () => {
         // A failed open holds nothing: the next request tries again, and close releases nothing.
         const account = { user: this.#user ?? "", created: this.#account?.created ?? "" };
