@@ -42,7 +42,9 @@ function policyFlags(args: ParsedArgs): RetentionPolicy {
     if (text === undefined) continue;
     const count = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
     if (!(count >= 1)) {
-      throw new UsageError(`Invalid --keep-${rule} "${text}": expected a whole number of at least 1`);
+      throw new UsageError(
+        `Invalid --keep-${rule} "${text}": expected a whole number of at least 1`,
+      );
     }
     policy[rule] = count;
   }
@@ -98,7 +100,9 @@ async function run(args: ParsedArgs): Promise<void> {
   const nameFlag = stringFlag(args, "name");
   const set = nameFlag === undefined ? undefined : validateSetName(nameFlag);
   if (ids.length > 0 && (hasRules(policy) || set !== undefined)) {
-    throw new UsageError("Cannot forget: give snapshot IDs or --keep-* rules (with --name), not both");
+    throw new UsageError(
+      "Cannot forget: give snapshot IDs or --keep-* rules (with --name), not both",
+    );
   }
   if (ids.length === 0 && !hasRules(policy)) {
     throw new UsageError(
@@ -111,7 +115,9 @@ async function run(args: ParsedArgs): Promise<void> {
   const result = await withLogin(args, async ({ client }, login) => {
     const repository = await RemoteRepository.open(client, login, { create: false });
     if (repository === null) {
-      if (ids.length > 0) throw new NotFoundError(`Cannot forget snapshot ${ids[0]}: it does not exist`);
+      if (ids.length > 0) {
+        throw new NotFoundError(`Cannot forget snapshot ${ids[0]}: it does not exist`);
+      }
       return { decisions: [], pruned: null };
     }
     const listing = await repository.listSnapshots();
@@ -168,11 +174,31 @@ export const forgetCommand: Command = {
   flags: {
     name: { type: "string", value: "SET", help: "Only the snapshots of this set" },
     "keep-last": { type: "string", value: "N", help: "Keep the N newest snapshots" },
-    "keep-hourly": { type: "string", value: "N", help: "Keep the newest of each of the last N hours" },
-    "keep-daily": { type: "string", value: "N", help: "Keep the newest of each of the last N days" },
-    "keep-weekly": { type: "string", value: "N", help: "Keep the newest of each of the last N weeks" },
-    "keep-monthly": { type: "string", value: "N", help: "Keep the newest of each of the last N months" },
-    "keep-yearly": { type: "string", value: "N", help: "Keep the newest of each of the last N years" },
+    "keep-hourly": {
+      type: "string",
+      value: "N",
+      help: "Keep the newest of each of the last N hours",
+    },
+    "keep-daily": {
+      type: "string",
+      value: "N",
+      help: "Keep the newest of each of the last N days",
+    },
+    "keep-weekly": {
+      type: "string",
+      value: "N",
+      help: "Keep the newest of each of the last N weeks",
+    },
+    "keep-monthly": {
+      type: "string",
+      value: "N",
+      help: "Keep the newest of each of the last N months",
+    },
+    "keep-yearly": {
+      type: "string",
+      value: "N",
+      help: "Keep the newest of each of the last N years",
+    },
     "keep-within": {
       type: "string",
       value: "DURATION",

@@ -11,7 +11,13 @@ import { RemoteRepository } from "../client/remote_repository.ts";
 import { liveChunks } from "../backup/live_chunks.ts";
 import { formatBytes, formatSeconds } from "../display.ts";
 import { UsageError } from "../errors.ts";
-import { booleanFlag, type Command, type FlagSpec, type ParsedArgs, stringFlag } from "./command.ts";
+import {
+  booleanFlag,
+  type Command,
+  type FlagSpec,
+  type ParsedArgs,
+  stringFlag,
+} from "./command.ts";
 import { withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS } from "./config.ts";
 import { printJson, printLine } from "./output.ts";
@@ -88,7 +94,9 @@ export function printPruneSummary(summary: PruneSummary | null, json: boolean): 
   const s = summary;
   const would = s.dryRun ? "would be " : "";
   printLine(
-    `${s.dryRun ? "dry run: " : ""}packs: ${s.packsBefore} before, ${s.packsAfter} after (${s.packsDeleted} ${would}deleted, ${s.packsRewritten} ${would}rewritten)`,
+    `${
+      s.dryRun ? "dry run: " : ""
+    }packs: ${s.packsBefore} before, ${s.packsAfter} after (${s.packsDeleted} ${would}deleted, ${s.packsRewritten} ${would}rewritten)`,
   );
   printLine(
     `bytes: ${formatBytes(s.bytesBefore)} before, ${formatBytes(s.bytesAfter)} after, ${
