@@ -2,7 +2,7 @@
  * A `burrow serve` for crash tests: the real server, with repositories in small packs (64 KiB,
  * so a prune rewrites many) and a checkpoint hook that SIGKILLs the process at the point named
  * by BURROW_TEST_KILL_AT ("STEP#N": the N-th time the store reaches STEP), or pauses 1.5 s at
- * BURROW_TEST_PAUSE_AT (logging "paused at STEP" on stderr); BURROW_TEST_TRACE=1 logs every
+ * BURROW_TEST_PAUSE_AT ("STEP#N" too) (logging "paused at STEP" on stderr); BURROW_TEST_TRACE=1 logs every
  * checkpoint reached. Only this test entry reads those
  * variables; `main.ts serve` has no way to set a hook.
  *
@@ -25,7 +25,7 @@ async function checkpoint(step: string): Promise<void> {
     await Deno.stderr.write(new TextEncoder().encode(`checkpoint ${step}#${count}\n`));
   }
   if (`${step}#${count}` === killAt) Deno.kill(Deno.pid, "SIGKILL");
-  if (step === pauseAt) {
+  if (`${step}#${count}` === pauseAt) {
     await Deno.stderr.write(new TextEncoder().encode(`paused at ${step}\n`));
     await new Promise((resolve) => setTimeout(resolve, 1500));
   }

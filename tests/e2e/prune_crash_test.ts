@@ -151,7 +151,7 @@ Deno.test("prune crash: a client killed mid-prune leaves the repository as it wa
     const server = await startServer({
       dataDir,
       main: CRASH_SERVE,
-      env: { BURROW_TEST_PAUSE_AT: "repack:journaled" },
+      env: { BURROW_TEST_PAUSE_AT: "repack:journaled#1" },
     });
     try {
       const run = clientOf(server, "alice", "alice-pass");
@@ -166,6 +166,10 @@ Deno.test("prune crash: a client killed mid-prune leaves the repository as it wa
       }
       late.kill("SIGKILL");
       await late.status;
+      while (!server.stderrText().includes("prune finished")) {
+        assert.ok(Date.now() < deadline, server.stderrText());
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       // Killed early (while it reads the file lists, or before): nothing is removed.
       const early = spawnBurrow(["prune", "--max-unused", "0", ...server.clientArgs("alice")], {
         BURROW_PASSWORD: "alice-pass",
@@ -177,10 +181,9 @@ Deno.test("prune crash: a client killed mid-prune leaves the repository as it wa
       // The lock went with the killed clients: a push and a prune run at once.
       await scribble(`${prepared.work}/docs`, [0]);
       ok(await run(["push", `${prepared.work}/docs`]));
-      const report = JSON.parse(ok(await run(["prune", "--max-unused", "0", "--json"])).stdout);
-      assert.equal(report.packsRewritten + report.packsDeleted >= 0, true);
+      ok(await run(["prune", "--max-unused", "0"]));
+      await assertRestores(server, prepared, "client-after");
       ok(await run(["check"]));
-      assert.match(server.stderrText(), /prune finished/);
     } finally {
       await server.stop();
       await Deno.remove(dataDir, { recursive: true });
