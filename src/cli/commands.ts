@@ -2,6 +2,8 @@
 import type { Command } from "./command.ts";
 import { certsCommand } from "./certs.ts";
 import { checkCommand } from "./check.ts";
+import { forgetCommand } from "./forget.ts";
+import { pruneCommand } from "./prune.ts";
 import { passwdCommand } from "./passwd.ts";
 import { pullCommand } from "./pull.ts";
 import { pushCommand } from "./push.ts";
@@ -24,6 +26,8 @@ export const COMMANDS: readonly Command[] = [
   pullCommand,
   snapshotsCommand,
   checkCommand,
+  forgetCommand,
+  pruneCommand,
   signupCommand,
   passwdCommand,
   certsCommand,

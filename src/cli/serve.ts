@@ -41,6 +41,7 @@ import {
 } from "./config.ts";
 import { printLine, stderrLogger } from "./output.ts";
 import type { Logger } from "../log.ts";
+import type { ChunkStoreOpener } from "../store/user_repository.ts";
 
 /** Reads a positive number flag (seconds or a count). @throws {UsageError} */
 function positiveFlag(args: ParsedArgs, name: string, fallback: number): number {
@@ -165,7 +166,14 @@ async function startWeb(
   }
 }
 
-async function run(args: ParsedArgs): Promise<void> {
+/** What a test may replace in `serveWith`; the command line can set none of it. */
+export interface ServeOverrides {
+  /** Opens each repository's chunk store (tests: small packs, crash hooks). */
+  openChunks?: ChunkStoreOpener;
+}
+
+/** Runs the server as `burrow serve` with `args`; `overrides` are for tests only. */
+export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}): Promise<void> {
   const listen = parseHostPort(stringFlag(args, "listen") ?? DEFAULT_LISTEN, "listen address");
   const webAddress = webFlag(args);
   const limits = resolveLimits(args);
@@ -207,6 +215,7 @@ async function run(args: ParsedArgs): Promise<void> {
     const repositories = new RepositoryRegistry(dataDir, {
       account: (name) => store.get(name),
       logger,
+      ...overrides,
     });
     raiseDescriptorLimit(logger);
     const { certPem, keyPem } = tls;
@@ -331,5 +340,5 @@ export const serveCommand: Command = {
     },
   },
   positionals: { min: 0, max: 0 },
-  run,
+  run: (args) => serveWith(args),
 };

@@ -17,6 +17,7 @@ import {
   type ByteStream,
   type HelloOkPayload,
   type IdentifiedBlob,
+  MAX_FORGET_IDS,
   MAX_GET_CHUNKS,
   type Payloads,
   PROTOCOL_VERSION,
@@ -24,6 +25,8 @@ import {
 import { RpcChannel } from "./rpc_channel.ts";
 
 const CLIENT_NAME = "burrow/0.1.0";
+/** Live ids per `prune_live` frame (8 MiB, well under the frame limit). */
+const LIVE_IDS_PER_FRAME = 262_144;
 
 /**
  * The connection a client runs over: a TLS connection on the command line, a WebSocket in the
@@ -229,6 +232,35 @@ export class BurrowClient {
     files: { filesNew: number; filesChanged: number; filesRemoved: number },
   ): Promise<void> {
     await this.#rpc.request("commit_snapshot", { id, record, ...files }, "ok");
+  }
+
+  /** Removes the snapshot records `ids` (their chunks stay until a prune). */
+  async forgetSnapshots(ids: readonly string[]): Promise<void> {
+    for (let at = 0; at < ids.length; at += MAX_FORGET_IDS) {
+      const batch = ids.slice(at, at + MAX_FORGET_IDS);
+      await this.#rpc.request("forget_snapshots", { ids: batch }, "ok");
+    }
+  }
+
+  /**
+   * Prunes: takes the repository's prune lock (pushes wait or are refused until it ends), then
+   * `live` computes the live ids from the snapshots listed after that, which are sent in parts of
+   * at most `LIVE_IDS_PER_FRAME`, and the server deletes or rewrites packs.
+   */
+  async prune(
+    live: () => Promise<IdSet>,
+    options: { maxUnused: number; dryRun: boolean },
+  ): Promise<Payloads["pruned"]> {
+    await this.#rpc.request("prune_begin", {}, "ok");
+    const set = await live();
+    const ids = new Uint8Array(set.shared.buffer, 0, set.size * CHUNK_ID_BYTES);
+    const part = LIVE_IDS_PER_FRAME * CHUNK_ID_BYTES;
+    for (let at = 0; at < ids.length; at += part) {
+      // A copy in ordinary memory: the set's buffer is shared memory.
+      const slice = ids.slice(at, at + part);
+      await this.#rpc.request("prune_live", { ids: slice }, "ok");
+    }
+    return await this.#rpc.request("prune_run", options, "pruned");
   }
 
   /** Refuses a new password shorter than the minimum the server announced in `hello_ok`. */

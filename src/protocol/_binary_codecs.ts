@@ -9,6 +9,7 @@
  * - `chunks`: blob list, then u32 missing count and the missing ids (32 each).
  * - `chunk_ids`: u8 flags (bit 0: more pages follow), then ids (32 each).
  * - `get_chunks`, `report_damaged`: ids (32 each), 1–`MAX_GET_CHUNKS` of them.
+ * - `prune_live`: ids (32 each), at least one (the frame limit bounds them).
  *
  * @module
  */
@@ -23,6 +24,7 @@ import {
   MAX_BLOBS_PER_FRAME,
   MAX_GET_CHUNKS,
   MIN_BLOB_LENGTH,
+  type PruneLivePayload,
   type PutChunksPayload,
 } from "./payloads.ts";
 
@@ -32,7 +34,8 @@ export type BinaryMessageName =
   | "chunks"
   | "chunk_ids"
   | "get_chunks"
-  | "report_damaged";
+  | "report_damaged"
+  | "prune_live";
 
 /** Bytes a blob adds to a blob list: id, length and the blob itself. */
 export function blobListEntrySize(blob: Uint8Array): number {
@@ -190,6 +193,22 @@ export const BINARY_CODECS = {
   },
   get_chunks: idsCodec("get_chunks"),
   report_damaged: idsCodec("report_damaged"),
+  prune_live: {
+    encode(p: PruneLivePayload): Uint8Array {
+      if (p.ids.length === 0 || p.ids.length % CHUNK_ID_LENGTH !== 0) {
+        throw new TypeError(
+          "Cannot encode prune_live: ids are not a positive multiple of 32 bytes",
+        );
+      }
+      return p.ids;
+    },
+    decode(bytes: Uint8Array): PruneLivePayload {
+      if (bytes.length === 0 || bytes.length % CHUNK_ID_LENGTH !== 0) {
+        throw fail("prune_live", "ids are not a positive multiple of 32 bytes");
+      }
+      return { ids: bytes };
+    },
+  },
 } as const;
 
 /** The codec of a request that carries 1–`MAX_GET_CHUNKS` chunk ids. */

@@ -125,3 +125,12 @@ Deno.test("report_damaged carries 1-1024 ids, as get_chunks does", () => {
   assert.throws(() => codec.decode(new Uint8Array(32 * 1025)), /exceed 1024/);
   assert.throws(() => codec.encode({ ids: [] }), RangeError);
 });
+
+Deno.test("prune_live carries one or more whole ids and refuses anything else", () => {
+  const ids = new Uint8Array(96).map((_, i) => i);
+  const codec = BINARY_CODECS.prune_live;
+  assert.deepEqual(codec.decode(codec.encode({ ids })).ids, ids);
+  assert.throws(() => codec.decode(new Uint8Array(0)), /prune_live.*positive multiple/);
+  assert.throws(() => codec.decode(new Uint8Array(33)), /prune_live.*positive multiple/);
+  assert.throws(() => codec.encode({ ids: new Uint8Array(0) }), TypeError);
+});

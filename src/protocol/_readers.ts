@@ -12,6 +12,7 @@ import {
   CHUNK_ID_LENGTH,
   type ErrorPayload,
   MAX_ERROR_MESSAGE_LENGTH,
+  MAX_FORGET_IDS,
   MAX_GET_CHUNKS,
   MAX_KDF_LENGTH,
   MAX_MIN_PASSWORD_LENGTH,
@@ -193,6 +194,38 @@ export const READERS: { readonly [K in MessageName]: Reader<K> } = {
     return { setAside: r.integer("setAside", 0, MAX_GET_CHUNKS) };
   },
   chunks: binary("chunks"),
+  forget_snapshots(value) {
+    const r = new FieldReader("forget_snapshots", "", value, ["ids"]);
+    return {
+      ids: r.array("ids", 1, MAX_FORGET_IDS, (item, path) => {
+        if (typeof item === "string" && SNAPSHOT_ID.pattern!.regex.test(item)) return item;
+        throw r.elementError(path, "must be 16 lowercase hex characters");
+      }),
+    };
+  },
+  prune_begin: empty("prune_begin"),
+  prune_live: binary("prune_live"),
+  prune_run(value) {
+    const r = new FieldReader("prune_run", "", value, ["maxUnused", "dryRun"]);
+    const maxUnused = r.integer("maxUnused", 0, 100);
+    return { maxUnused, dryRun: r.boolean("dryRun") };
+  },
+  pruned(value) {
+    const fields = [
+      "packsBefore",
+      "bytesBefore",
+      "packsAfter",
+      "bytesAfter",
+      "packsDeleted",
+      "packsRewritten",
+      "blobsRemoved",
+      "unusedBytesKept",
+    ] as const;
+    const r = new FieldReader("pruned", "", value, [...fields]);
+    const payload = {} as Record<(typeof fields)[number], number>;
+    for (const field of fields) payload[field] = r.integer(field, 0, Number.MAX_SAFE_INTEGER);
+    return payload;
+  },
   commit_snapshot(value) {
     const counts = ["filesNew", "filesChanged", "filesRemoved"] as const;
     const r = new FieldReader("commit_snapshot", "", value, ["id", "record", ...counts]);

@@ -37,6 +37,7 @@ export const PAYLOAD_LIMITS: Readonly<Record<MessageName, number>> = {
   chunk_ids: MAX_FRAME_BODY - BODY_HEADER_SIZE,
   put_chunks: MAX_FRAME_BODY - BODY_HEADER_SIZE,
   chunks: MAX_FRAME_BODY - BODY_HEADER_SIZE,
+  prune_live: MAX_FRAME_BODY - BODY_HEADER_SIZE,
   commit_snapshot: 512 * 1024,
 };
 

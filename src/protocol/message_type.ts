@@ -35,6 +35,11 @@ export const MessageType = {
   commit_snapshot: 43,
   report_damaged: 44,
   damage_noted: 45,
+  forget_snapshots: 46,
+  prune_begin: 47,
+  prune_live: 48,
+  prune_run: 49,
+  pruned: 50,
 } as const;
 
 /** The name of a message, e.g. `"hello"`. */
@@ -73,6 +78,11 @@ export const MESSAGE_SENDER = {
   commit_snapshot: "client",
   report_damaged: "client",
   damage_noted: "server",
+  forget_snapshots: "client",
+  prune_begin: "client",
+  prune_live: "client",
+  prune_run: "client",
+  pruned: "server",
 } as const satisfies Record<MessageName, MessageSender>;
 
 /** The name of a message a client sends. */

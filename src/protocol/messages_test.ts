@@ -58,6 +58,19 @@ const VALID: Record<JsonMessageName, Record<string, unknown>> = {
     filesRemoved: 7,
   },
   damage_noted: { setAside: 3 },
+  forget_snapshots: { ids: ["a1b2c3d4e5f60718", "00000000000000ff"] },
+  prune_begin: {},
+  prune_run: { maxUnused: 5, dryRun: false },
+  pruned: {
+    packsBefore: 4,
+    bytesBefore: 4000,
+    packsAfter: 2,
+    bytesAfter: 2000,
+    packsDeleted: 1,
+    packsRewritten: 1,
+    blobsRemoved: 9,
+    unusedBytesKept: 10,
+  },
 };
 /** Optional fields, as "message.field". */
 const OPTIONAL = new Set([

@@ -219,6 +219,44 @@ export interface TicketLoginPayload {
   ticket: Uint8Array;
 }
 
+/** `forget_snapshots` (logged in): removes these snapshot records; every id must exist. */
+export interface ForgetSnapshotsPayload {
+  /** 1–`MAX_FORGET_IDS` ids, 16 lowercase hex characters each. */
+  ids: string[];
+}
+
+/**
+ * `prune_begin` (logged in): takes the repository's prune lock for this session (waiting for
+ * running pushes; new pushes are refused until the prune ends), before the client reads the
+ * snapshot list. Always `{}`.
+ */
+export type PruneBeginPayload = Record<string, never>;
+
+/** `prune_live` (binary): the next part of the live chunk ids, ascending, above every earlier one. */
+export interface PruneLivePayload {
+  /** Concatenated 32-byte ids, at least one. */
+  ids: Uint8Array;
+}
+
+/** `prune_run`: prunes with the live ids sent since `prune_begin`, then lets go of the lock. */
+export interface PruneRunPayload {
+  /** Largest unused share of a pack (whole percent, 0–100) that is left as it is. */
+  maxUnused: number;
+  dryRun: boolean;
+}
+
+/** `pruned`: what the prune did (for a dry run, would do; the `…After` fields are estimates). */
+export interface PrunedPayload {
+  packsBefore: number;
+  bytesBefore: number;
+  packsAfter: number;
+  bytesAfter: number;
+  packsDeleted: number;
+  packsRewritten: number;
+  blobsRemoved: number;
+  unusedBytesKept: number;
+}
+
 /** The payload type of each message name. */
 export interface Payloads {
   hello: HelloPayload;
@@ -249,6 +287,11 @@ export interface Payloads {
   commit_snapshot: CommitSnapshotPayload;
   report_damaged: ReportDamagedPayload;
   damage_noted: DamageNotedPayload;
+  forget_snapshots: ForgetSnapshotsPayload;
+  prune_begin: PruneBeginPayload;
+  prune_live: PruneLivePayload;
+  prune_run: PruneRunPayload;
+  pruned: PrunedPayload;
 }
 
 /** Bytes of a stream ticket. */
@@ -283,6 +326,8 @@ export const MIN_BLOB_LENGTH = 46;
 export const MAX_BLOB_LENGTH = 8 * 1024 * 1024 + 64;
 /** Largest sealed snapshot record. */
 export const MAX_SNAPSHOT_RECORD = 256 * 1024;
+/** Most snapshot ids one `forget_snapshots` may name. */
+export const MAX_FORGET_IDS = 1000;
 /** Most ids one `get_chunks` may ask for. */
 export const MAX_GET_CHUNKS = 1024;
 /** Most blobs in one `put_chunks` or `chunks` frame. */

@@ -20,6 +20,8 @@ import type { UserRepository } from "../store/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
 import { type AccountLimits, putWithinQuota, refuseIfAppendOnly } from "./account_limits.ts";
 import type { UploadTally } from "./_upload_tally.ts";
+import type { RepositoryClaims } from "./_repository_claims.ts";
+import { addLive, beginPrune, forgetSnapshots, runPrune } from "./prune_handlers.ts";
 
 /**
  * A reply: its message name and payload, or for `chunks` and `chunk_ids` the payload already
@@ -43,6 +45,8 @@ export interface HandlerContext {
   repository(): Promise<UserRepository>;
   /** This connection's uploads since its last commit, for the commit's log line. */
   uploads: UploadTally;
+  /** This connection's holds on the repository's prune gate. */
+  claims: RepositoryClaims;
 }
 
 /**
@@ -72,8 +76,11 @@ export async function handleRepositoryRequest(
       return await changePassword(ctx, message.payload);
     case "list_snapshots":
       return listSnapshots(ctx, await ctx.repository());
-    case "list_chunks":
-      return listChunks(await ctx.repository(), message.payload.after);
+    case "list_chunks": {
+      const repository = await ctx.repository();
+      ctx.claims.enterPush(repository, "list chunks");
+      return listChunks(repository, message.payload.after);
+    }
     case "put_chunks":
       return await putChunks(ctx, message.payload.blobs);
     case "get_chunks":
@@ -94,7 +101,11 @@ export async function handleRepositoryRequest(
     }
     case "commit_snapshot": {
       const { id, record, filesNew, filesChanged, filesRemoved } = message.payload;
-      await (await ctx.repository()).commitSnapshot(id, record);
+      const repository = await ctx.repository();
+      ctx.claims.enterPush(repository, "commit a snapshot");
+      ctx.claims.checkCommit(repository, id);
+      await repository.commitSnapshot(id, record);
+      ctx.claims.committed();
       // One line per finished push: what the client says it found, what the server received.
       ctx.logger.info("snapshot committed", {
         user: ctx.user,
@@ -106,6 +117,14 @@ export async function handleRepositoryRequest(
       });
       return { type: "ok", payload: {} };
     }
+    case "forget_snapshots":
+      return await forgetSnapshots(ctx, message.payload);
+    case "prune_begin":
+      return await beginPrune(ctx);
+    case "prune_live":
+      return await addLive(ctx, message.payload);
+    case "prune_run":
+      return await runPrune(ctx, message.payload);
     default:
       throw new BurrowError("PROTOCOL", `Cannot handle "${message.type}" after login`);
   }
@@ -116,7 +135,9 @@ export async function handleRepositoryRequest(
  * it for the commit's log line; the first refusal since the last commit is logged.
  */
 async function putChunks(ctx: HandlerContext, blobs: IdentifiedBlob[]): Promise<Reply> {
-  const chunks = (await ctx.repository()).chunks;
+  const repository = await ctx.repository();
+  ctx.claims.enterPush(repository, "store chunks");
+  const chunks = repository.chunks;
   let received = 0;
   for (const { blob } of blobs) received += blob.length;
   try {

@@ -17,6 +17,7 @@ import type { AccountService } from "./accounts.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
 import { UploadTally } from "./_upload_tally.ts";
 import type { AccountLimits } from "./account_limits.ts";
+import { RepositoryClaims } from "./_repository_claims.ts";
 
 interface Fixture {
   /** Handles one request of alice. */
@@ -48,6 +49,7 @@ async function withHandlers(body: (f: Fixture) => Promise<void>): Promise<void> 
       logger,
       repository: () => Promise.resolve(repository),
       uploads: new UploadTally(),
+      claims: new RepositoryClaims(),
     };
     try {
       await body({

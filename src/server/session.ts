@@ -39,6 +39,7 @@ import type { LoggedInAccount } from "./accounts.ts";
 import type { AccountLimits } from "./account_limits.ts";
 import { UploadTally } from "./_upload_tally.ts";
 import type { StreamTickets } from "./stream_tickets.ts";
+import { RepositoryClaims } from "./_repository_claims.ts";
 
 /**
  * The part of a connection a session uses: `Deno.TlsConn` satisfies it, the web page's WebSocket
@@ -114,6 +115,7 @@ export class Session {
   #done: Promise<void> | null = null;
   #deadline: ReturnType<typeof setTimeout> | undefined;
   readonly #uploads = new UploadTally();
+  readonly #claims = new RepositoryClaims();
   #signups = 0;
 
   constructor(conn: SessionConn, ctx: SessionContext) {
@@ -234,6 +236,7 @@ export class Session {
       this.#ctx.tickets.revoke(this);
       this.#close(this.#closeReason ?? "closed");
       if (this.#reap) this.#ctx.reaper.reap(this.#localAddr, this.#remoteAddr);
+      this.#claims.releaseAll();
       if (this.#repository !== null) {
         await this.#ctx.repositories.release(this.#user ?? "").catch((error) =>
           logger.error("cannot close repository", { user: this.#user, error: errorMessage(error) })
@@ -378,6 +381,7 @@ export class Session {
       accounts: this.#ctx.accounts,
       logger: this.#ctx.logger,
       uploads: this.#uploads,
+      claims: this.#claims,
       repository: () => {
         // A failed open holds nothing: the next request tries again, and close releases nothing.
         const account = { user: this.#user ?? "", created: this.#account?.created ?? "" };

@@ -38,6 +38,13 @@ export class PackTable {
     return this.#packs[pack];
   }
 
+  /** Every sealed pack, by number. */
+  *sealed(): IterableIterator<[number, PackEntry]> {
+    for (const [pack, entry] of this.#packs.entries()) {
+      if (entry?.sealed === true) yield [pack, entry];
+    }
+  }
+
   /** Forgets pack `pack` and closes its read handle. */
   async remove(pack: number): Promise<void> {
     this.#packs[pack] = undefined;

@@ -56,11 +56,16 @@ export async function recoverJournals(root: string, logger: Logger): Promise<voi
 
 /**
  * Removes replaced packs: their indexes first, made durable before the packs go, so a crash
- * can never leave an index whose pack is gone.
+ * can never leave an index whose pack is gone. `between` runs after the indexes are gone.
  */
-export async function removeSources(root: string, sources: readonly string[]): Promise<void> {
+export async function removeSources(
+  root: string,
+  sources: readonly string[],
+  between?: () => void | Promise<void>,
+): Promise<void> {
   for (const name of sources) await removeIfPresent(new PackPaths(root, name).index);
   await syncDir(indexDir(root));
+  await between?.();
   for (const name of sources) await removeIfPresent(new PackPaths(root, name).pack);
 }
 

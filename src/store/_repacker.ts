@@ -22,7 +22,12 @@ import type { WriteBudget } from "./_write_budget.ts";
 
 /** Test hooks of a pack store: file operations and named points where a test may throw. */
 export interface PackStoreHooks extends PackFileHooks {
-  /** Called at named steps ("seal:renamed", "repack:journaled", "repack:committed"). */
+  /**
+   * Called at named steps: "seal:renamed"; in a delete or prune "prune:planned",
+   * "repack:journaled", "repack:copying" (after each record copied), "repack:copied",
+   * "repack:sealed", "repack:committed", "repack:indexes-removed", "repack:packs-removed",
+   * "repack:done".
+   */
   checkpoint(step: string): void | Promise<void>;
 }
 
@@ -129,7 +134,9 @@ async function rewrite(ctx: RepackContext, group: Group, doomed: Doomed[]): Prom
       await writeJournal(ctx.root, writer.paths.name, sources);
       await ctx.hooks.checkpoint("repack:journaled");
       entries = await copyKept(ctx, group.kept, writer);
+      await ctx.hooks.checkpoint("repack:copied");
       await writer.seal();
+      await ctx.hooks.checkpoint("repack:sealed");
       await writeFileAtomic(writer.paths.index, encodeIndex(writer.id, entries), {
         createNew: true,
       });
@@ -153,8 +160,10 @@ async function rewrite(ctx: RepackContext, group: Group, doomed: Doomed[]): Prom
       group.kept.forEach((slot, i) => ctx.index.move(slot, pack, entries[i]!.offset));
     }
     for (const pack of group.packs) await ctx.packs.remove(pack);
-    await removeSources(ctx.root, sources);
+    await removeSources(ctx.root, sources, () => ctx.hooks.checkpoint("repack:indexes-removed"));
+    await ctx.hooks.checkpoint("repack:packs-removed");
     if (target !== undefined) await removeJournal(ctx.root, target);
+    await ctx.hooks.checkpoint("repack:done");
   } catch (error) {
     ctx.fail(error);
     throw error;
@@ -180,6 +189,7 @@ async function copyKept(
       ctx.budget.done();
     }
     entries.push({ id, offset: writer.append(id, blob, HEADER_BYTES + length), length });
+    await ctx.hooks.checkpoint("repack:copying");
   }
   return entries;
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import { checkChunkId, CHUNK_ID_BYTES } from "../format/chunk_id.ts";
+import type { IdSet } from "../format/id_set.ts";
 
 /** Largest blob a store accepts (chunks are at most ~4.1 MiB sealed; this is a sanity bound). */
 export const MAX_BLOB_BYTES: number = 64 * 1024 * 1024;
@@ -94,6 +95,15 @@ export interface ChunkStore {
    */
   delete(ids: Uint8Array[]): Promise<void>;
   /**
+   * Removes every stored blob whose id is not in `live` and reclaims the space where it is worth
+   * it: a pack holding no live blob is removed, a pack whose unused share (bytes that are not live
+   * blobs) is above `maxUnusedPercent` is rewritten with its live blobs only, any other pack is
+   * kept whole (its dead blobs stay stored and listed). Runs in turn with `delete`, with the same
+   * crash safety; with `dryRun` nothing changes and the report says what would. The caller must
+   * keep puts of blobs that a snapshot may name out while it runs (the server's prune lock).
+   */
+  prune(live: IdSet, options: PruneOptions): Promise<PruneReport>;
+  /**
    * Sets aside the blobs of `ids` as damaged (a client found they do not open, or the store
    * found a record that does not verify): from then on, also after a restart, they are neither
    * listed nor served (`has` is false), so a put stores the id anew; the old bytes are kept for
@@ -108,6 +118,30 @@ export interface ChunkStore {
    * clean one.
    */
   close(): Promise<void>;
+}
+
+/** Options of {@link ChunkStore.prune}. */
+export interface PruneOptions {
+  /** Largest unused share of a pack, 0–100, that is left as it is. */
+  maxUnusedPercent: number;
+  /** Only report what would be done. */
+  dryRun: boolean;
+}
+
+/** What {@link ChunkStore.prune} did (or, for a dry run, would do: `…After` are estimates). */
+export interface PruneReport {
+  packsBefore: number;
+  bytesBefore: number;
+  packsAfter: number;
+  bytesAfter: number;
+  /** Packs removed because no blob in them was live. */
+  packsDeleted: number;
+  /** Packs rewritten without their unused blobs. */
+  packsRewritten: number;
+  /** Blobs removed (no longer listed). */
+  blobsRemoved: number;
+  /** Bytes of unused blobs left in packs under the threshold. */
+  unusedBytesKept: number;
 }
 
 /** What {@link ChunkStore.listInto} copied. */

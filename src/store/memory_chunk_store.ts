@@ -4,7 +4,15 @@
  * @module
  */
 import { NotFoundError, StoreError } from "../errors.ts";
-import { checkBlob, checkPageRequest, type ChunkStore, type IdPage } from "./chunk_store.ts";
+import {
+  checkBlob,
+  checkPageRequest,
+  type ChunkStore,
+  type IdPage,
+  type PruneOptions,
+  type PruneReport,
+} from "./chunk_store.ts";
+import type { IdSet } from "../format/id_set.ts";
 import { checkChunkId, CHUNK_ID_BYTES, toHex } from "../format/chunk_id.ts";
 
 /** A `ChunkStore` held in a Map; for tests only. Copies blobs in and out. */
@@ -110,6 +118,33 @@ export class MemoryChunkStore implements ChunkStore {
         this.#bytes -= this.#blobs.get(key)?.length ?? 0;
         this.#blobs.delete(key);
       }
+    });
+  }
+
+  /**
+   * Removes every blob not in `live`. Each blob counts as a pack of its own, so a dead blob is
+   * always removed, whatever `maxUnusedPercent` says.
+   */
+  prune(live: IdSet, options: PruneOptions): Promise<PruneReport> {
+    return this.#run("prune chunks", () => {
+      const packsBefore = this.#blobs.size;
+      const bytesBefore = this.#bytes;
+      const dead = [...this.#blobs].filter(([key]) => !live.has(Uint8Array.fromHex(key)));
+      const freed = dead.reduce((sum, [, blob]) => sum + blob.length, 0);
+      if (!options.dryRun) {
+        for (const [key] of dead) this.#blobs.delete(key);
+        this.#bytes -= freed;
+      }
+      return {
+        packsBefore,
+        bytesBefore,
+        packsAfter: packsBefore - dead.length,
+        bytesAfter: bytesBefore - freed,
+        packsDeleted: dead.length,
+        packsRewritten: 0,
+        blobsRemoved: dead.length,
+        unusedBytesKept: 0,
+      };
     });
   }
 

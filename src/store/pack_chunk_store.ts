@@ -28,7 +28,16 @@ import { writeFileAtomic } from "../atomic_file.ts";
 import { IntegrityError, NotFoundError, StoreError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { ChunkIndex } from "./_chunk_index.ts";
-import { checkBlob, checkPageRequest, type ChunkStore, type IdPage } from "./chunk_store.ts";
+import {
+  checkBlob,
+  checkPageRequest,
+  type ChunkStore,
+  type IdPage,
+  type PruneOptions,
+  type PruneReport,
+} from "./chunk_store.ts";
+import type { IdSet } from "../format/id_set.ts";
+import { packTotals, planPrune } from "./_prune_plan.ts";
 import { checkChunkId, CHUNK_ID_BYTES, toHex } from "../format/chunk_id.ts";
 import { encodeIndex, PACK_VERSION, recordHeaderBytes } from "./_pack_format.ts";
 import { claimFolder, type FolderClaim } from "./_open_folders.ts";
@@ -311,6 +320,33 @@ export class PackChunkStore implements ChunkStore {
     });
     this.#deletes = run.catch(() => {});
     await run;
+  }
+
+  /**
+   * Removes the blobs not in `live` from the packs where that is worth it (`_prune_plan.ts`),
+   * through the same journaled rewrite as `delete`; one delete or prune runs at a time.
+   */
+  prune(live: IdSet, options: PruneOptions): Promise<PruneReport> {
+    this.#checkWritable();
+    const run = this.#deletes.then(async () => {
+      await this.flush();
+      const { maxUnusedPercent, dryRun } = options;
+      const plan = await planPrune(this.#index, this.#packs, live, maxUnusedPercent, this.#target);
+      const { doomed, packsBefore, bytesBefore, packsDeleted, packsRewritten } = plan;
+      const report = { packsBefore, bytesBefore, packsDeleted, packsRewritten };
+      const done = {
+        ...report,
+        blobsRemoved: doomed.length,
+        unusedBytesKept: plan.unusedBytesKept,
+      };
+      if (dryRun) return { ...done, packsAfter: plan.packsAfter, bytesAfter: plan.bytesAfter };
+      await this.#hooks.checkpoint("prune:planned");
+      await deleteChunks(this.#repackContext(), doomed);
+      const after = await packTotals(this.#packs);
+      return { ...done, packsAfter: after.packs, bytesAfter: after.bytes };
+    });
+    this.#deletes = run.then(() => {}, () => {});
+    return run;
   }
 
   /**

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { makeDirDurable, type SyncDir, writeFileAtomic } from "../atomic_file.ts";
+import { makeDirDurable, type SyncDir, syncDir, writeFileAtomic } from "../atomic_file.ts";
 import { BurrowError, errorMessage, NotFoundError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { validateSnapshotId } from "../names.ts";
@@ -26,6 +26,7 @@ import { PackChunkStore } from "./pack_chunk_store.ts";
 import { keyFileName } from "./layout.ts";
 import { claimRepository, type RepositoryAccount } from "./repository_owner.ts";
 import { readUsage, type RepositoryUsage, writeUsage } from "./repository_usage.ts";
+import { PruneGate } from "./prune_gate.ts";
 
 /** A sealed snapshot record as the server keeps it. */
 export interface StoredSnapshot {
@@ -66,6 +67,8 @@ export class UserRepository {
   readonly chunks: ChunkStore;
   /** The usage last recorded in the folder, or null. */
   #usage: RepositoryUsage | null = null;
+  /** Keeps pushes and prunes of this repository apart (`prune_gate.ts`). */
+  readonly pruneGate: PruneGate = new PruneGate();
 
   private constructor(dir: string, chunks: ChunkStore, logger: Logger) {
     this.#dir = dir;
@@ -169,6 +172,29 @@ export class UserRepository {
       throw new BurrowError("CONFLICT", `Cannot commit snapshot ${id}: it exists`);
     }
     await this.#recordUsage(new Date().toISOString());
+  }
+
+  /**
+   * Removes the snapshot records `ids`, each atomically (an unlink), after checking that every
+   * one exists; the folder is fsynced once at the end. Their chunks stay until a prune.
+   * @throws {NotFoundError} naming the first id that does not exist; nothing is removed then
+   */
+  async forgetSnapshots(ids: readonly string[]): Promise<void> {
+    const paths = ids.map((id) => `${this.#dir}/snapshots/${validateSnapshotId(id)}`);
+    for (const [i, path] of paths.entries()) {
+      try {
+        await Deno.lstat(path);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+        throw new NotFoundError(`Cannot forget snapshot ${ids[i]}: it does not exist`);
+      }
+    }
+    for (const path of paths) {
+      await Deno.remove(path).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+    }
+    await syncDir(`${this.#dir}/snapshots`);
   }
 
   /** Records the usage, then flushes and closes the chunk store. */

@@ -16,6 +16,7 @@ import {
 } from "./_chunk_data.ts";
 import { NotFoundError, StoreError } from "../../src/errors.ts";
 import type { ChunkStore } from "../../src/store/chunk_store.ts";
+import { IdSet } from "../../src/format/id_set.ts";
 
 /** A fresh, empty store and how to get at its data again. */
 export interface ChunkStoreFixture {
@@ -65,6 +66,7 @@ export function chunkStoreSuite(
   registerBasics(test);
   registerConcurrency(test);
   registerDelete(test);
+  registerPrune(test);
   registerListing(test);
   registerPersistence(test);
   registerDamage(test);
@@ -315,6 +317,32 @@ function registerDelete(test: Register): void {
       await assertHolds(await f.reopen(), []);
     }
   });
+}
+
+function registerPrune(test: Register): void {
+  test(
+    "prune() removes every blob not live, keeps the live ones, and a dry run changes nothing",
+    async (store, f) => {
+      const chunks = makeChunks(40, (i) => 3000 + 10 * i);
+      for (const [id, blob] of chunks) await store.put(id, blob);
+      await store.flush();
+      const live = chunks.filter((_, i) => i % 4 !== 0);
+      const dead = chunks.filter((chunk) => !live.includes(chunk));
+      const liveSet = IdSet.from(live.map(([id]) => id));
+      const dry = await store.prune(liveSet, { maxUnusedPercent: 0, dryRun: true });
+      assert.equal(dry.blobsRemoved, dead.length);
+      await assertHolds(store, chunks);
+      const report = await store.prune(liveSet, { maxUnusedPercent: 0, dryRun: false });
+      assert.equal(report.blobsRemoved, dead.length);
+      assert.ok(report.bytesAfter < report.bytesBefore, JSON.stringify(report));
+      for (const [id] of dead) assert.ok(!store.has(id));
+      await assertHolds(store, live);
+      if (f.reopen !== undefined) {
+        await store.close();
+        await assertHolds(await f.reopen(), live);
+      }
+    },
+  );
 }
 
 function registerListing(test: Register): void {

@@ -80,6 +80,10 @@ export interface StartOptions {
   extraArgs?: string[];
   /** A command the server runs under, e.g. `["prlimit", "--nofile=64:64", "--"]` (it must exec). */
   prefix?: string[];
+  /** A test entry point to run instead of main.ts (it gets the same `serve …` arguments). */
+  main?: string;
+  /** Environment variables for the server, beside NO_COLOR. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -96,7 +100,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       ...prefixArgs,
       "run",
       "-A",
-      MAIN,
+      options.main ?? MAIN,
       "serve",
       "--listen",
       "127.0.0.1:0",
@@ -108,7 +112,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
     clearEnv: true,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   }).spawn();

@@ -25,7 +25,7 @@ function admin(server: TestServer, args: string[], stdin?: string) {
   return burrow([...args, "--data", server.dataDir], stdin === undefined ? {} : { stdin });
 }
 
-Deno.test("account limits: append-only refuses passwd's key replacement until usermod lifts it", async () => {
+Deno.test("account limits: append-only refuses passwd's key replacement, forget and prune until usermod lifts it", async () => {
   await withServer(async (server, work) => {
     const added = await admin(
       server,
@@ -53,6 +53,15 @@ Deno.test("account limits: append-only refuses passwd's key replacement until us
       "burrow: Cannot replace the repository key: account is append-only\n",
     );
     assert.equal((await laptop(["snapshots"])).code, 0, "the old password still works");
+    const pushedAgain = await laptop(["push", `${work}/docs`]);
+    assert.equal(pushedAgain.code, 0, pushedAgain.stderr);
+    const forget = await laptop(["forget", "--keep-last", "1"]);
+    assert.equal(forget.code, 3, forget.stderr);
+    assert.equal(forget.stderr, "burrow: Cannot forget snapshots: account is append-only\n");
+    const prune = await laptop(["prune"]);
+    assert.equal(prune.code, 3, prune.stderr);
+    assert.equal(prune.stderr, "burrow: Cannot prune: account is append-only\n");
+    assert.equal((await laptop(["snapshots", "--json"])).stdout.match(/"id"/g)?.length, 2);
 
     const lifted = await admin(server, ["usermod", "laptop", "--append-only", "off"]);
     assert.equal(lifted.code, 0, lifted.stderr);
