@@ -116,6 +116,32 @@ Deno.test("account limits: a push that crosses the quota mid-way fails, commits 
   });
 });
 
+Deno.test("account limits: forget and prune free quota at once, in the same server", async () => {
+  await withServer(async (server, work) => {
+    await admin(
+      server,
+      ["useradd", "carol", "--quota", "3MiB", "--password-stdin"],
+      "carol-pass-1\n",
+    );
+    const carol = clientOf(server, "carol", "carol-pass-1");
+    await randomFiles(`${work}/first`, 2, MiB);
+    assert.equal((await carol(["push", `${work}/first`])).code, 0);
+    await randomFiles(`${work}/second`, 2, MiB);
+    const full = await carol(["push", `${work}/second`]);
+    assert.equal(full.code, 1, "4 MiB more than fits in 3 MiB");
+    assert.match(full.stderr, /quota exceeded/);
+
+    const id = JSON.parse((await carol(["snapshots", "--json"])).stdout)[0].id;
+    const pruned = await carol(["forget", id, "--prune"]);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    const pushed = await carol(["push", `${work}/second`]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const pulled = await carol(["pull", `${work}/out`]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    await assertSameTree(`${work}/second`, `${work}/out/second`);
+  });
+});
+
 Deno.test("account limits: a disabled account cannot log in, its backups stay; --enable lets it back", async () => {
   await withServer(async (server, work) => {
     await admin(server, ["useradd", "bob", "--password-stdin"], "bob-pass-12\n");
