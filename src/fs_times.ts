@@ -22,6 +22,8 @@ export interface EntryStatus {
   inode: number;
   /** Modification time in nanoseconds since the epoch. */
   mtimeNs: bigint;
+  /** The file system it lives on (major · 2^32 + minor): equal for entries of one mount. */
+  device: number;
 }
 
 const SYMBOLS = {
@@ -99,7 +101,21 @@ function fromStatx(): EntryStatus {
     size: Number(statView.getBigUint64(0x28, true)),
     inode: Number(statView.getBigUint64(0x20, true)),
     mtimeNs: seconds * 1_000_000_000n + BigInt(nanoseconds),
+    device: deviceNumber(statView.getUint32(0x88, true), statView.getUint32(0x8c, true)),
   };
+}
+
+/** One number for a device's major and minor numbers. */
+function deviceNumber(major: number, minor: number): number {
+  return major * 0x1_0000_0000 + minor;
+}
+
+/** `deviceNumber` of a Linux `dev_t` as Deno gives it (glibc's encoding of major and minor). */
+function fromDevT(dev: number): number {
+  const value = BigInt(dev);
+  const major = Number(((value >> 8n) & 0xfffn) | ((value >> 32n) & ~0xfffn));
+  const minor = Number((value & 0xffn) | ((value >> 12n) & ~0xffn));
+  return deviceNumber(major, minor);
 }
 
 function fromDeno(info: Deno.FileInfo): EntryStatus {
@@ -123,6 +139,7 @@ function fromDeno(info: Deno.FileInfo): EntryStatus {
     size: info.size,
     inode: info.ino ?? 0,
     mtimeNs: BigInt(info.mtime?.getTime() ?? 0) * NS_PER_MS,
+    device: fromDevT(info.dev),
   };
 }
 

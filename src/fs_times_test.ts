@@ -41,3 +41,19 @@ Deno.test("nsToMs() rounds down, before 1970 too", () => {
   assert.equal(nsToMs(-1n), -1);
   assert.equal(nsToMs(-1_000_000n), -1);
 });
+
+Deno.test("lstatEntry() tells file systems apart by device, and agrees with Deno's own stat", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a`, "a");
+    await Deno.writeTextFile(`${dir}/b`, "b");
+    assert.equal(lstatEntry(`${dir}/a`).device, lstatEntry(`${dir}/b`).device);
+    assert.notEqual(lstatEntry(dir).device, lstatEntry("/proc/self").device);
+    const dev = BigInt(Deno.lstatSync(dir).dev);
+    const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+    const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+    assert.equal(lstatEntry(dir).device, Number(major * 0x1_0000_0000n + minor));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -2,7 +2,8 @@
  * The archiver's walk: sync calls on the main thread (`Deno.readDirSync`, `lstatEntry`),
  * lazily (a generator, so the archiver can hand out jobs while it walks), depth-first, names in UTF-8 byte order, a folder before its contents. Symlinks are recorded,
  * never followed; sockets, fifos and devices are skipped with a warning; a folder or entry that
- * cannot be read is left out with a warning and the walk goes on.
+ * cannot be read is left out with a warning and the walk goes on. A `Selection` may leave entries
+ * out (exclude patterns and the like): silently, and never walking into a folder it left out.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { NotFoundError } from "../errors.ts";
 import { quoteName } from "../names.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { type EntryStatus, lstatEntry, statFollowing } from "../fs_times.ts";
+import { Selection, TAKE_EVERYTHING } from "./selection.ts";
 
 /** One entry found by the walk, with where it lives on disk. */
 export interface WalkedEntry {
@@ -37,7 +39,11 @@ export type WalkWarning = (path: string, reason: string) => void;
  * @throws {NotFoundError} when the source does not exist
  * @throws {Deno.errors.PermissionDenied} and others when the source itself cannot be read
  */
-export function walkTree(source: string, warn: WalkWarning): TreeWalk {
+export function walkTree(
+  source: string,
+  warn: WalkWarning,
+  selection: Selection = new Selection(TAKE_EVERYTHING),
+): TreeWalk {
   const root = resolve(source);
   let info: EntryStatus;
   try {
@@ -50,8 +56,9 @@ export function walkTree(source: string, warn: WalkWarning): TreeWalk {
     }
     throw error;
   }
+  selection.begin(info);
   if (info.isDirectory) {
-    return { rootType: "dir", entries: walkFolder(root, "", readNames(root), warn) };
+    return { rootType: "dir", entries: walkFolder(root, "", readNames(root), warn, selection) };
   }
   return { rootType: "file", entries: walkFile(basename(root), info, root, warn) };
 }
@@ -71,6 +78,7 @@ function* walkFolder(
   prefix: string,
   names: string[],
   warn: WalkWarning,
+  selection: Selection,
 ): Generator<WalkedEntry, void, undefined> {
   for (const name of names) {
     const path = prefix === "" ? name : `${prefix}/${name}`;
@@ -82,6 +90,7 @@ function* walkFolder(
       warn(path, `Cannot read entry: ${reason(error)}`);
       continue;
     }
+    if (!selection.takes(path, info, source)) continue;
     if (info.isDirectory) {
       let children: string[];
       try {
@@ -91,7 +100,7 @@ function* walkFolder(
         continue;
       }
       yield { entry: baseEntry(path, "dir", info), source };
-      yield* walkFolder(source, path, children, warn);
+      yield* walkFolder(source, path, children, warn, selection);
       continue;
     }
     const entry = entryOf(path, info, source, warn);

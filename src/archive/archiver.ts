@@ -36,6 +36,7 @@ import { type FileStatus, fileStatus, summarize } from "./_archive_summary.ts";
 import { ArchivePool, type ArchiveSink } from "./_archive_pool.ts";
 import { JobQueue } from "./_job_queue.ts";
 import { type WalkedEntry, walkTree, type WalkWarning } from "./_tree_walk.ts";
+import type { Selection } from "./selection.ts";
 import type { SealedBlob } from "./_upload_queue.ts";
 
 export type { SealedBlob } from "./_upload_queue.ts";
@@ -94,6 +95,8 @@ export interface ArchiveOptions {
   workers?: number;
   /** Sealed bytes that may wait for upload (default 64 MiB). */
   maxInFlightBytes?: number;
+  /** What the walk takes (default: everything); it counts what it leaves out. */
+  selection?: Selection;
 }
 
 /** Options once the parent's entries are in. */
@@ -119,7 +122,7 @@ export interface ArchiveResult {
 export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
   const early: [string, string][] = [];
   let warn: WalkWarning = (path, reason) => early.push([path, reason]);
-  const walk = walkTree(options.source, (path, reason) => warn(path, reason));
+  const walk = walkTree(options.source, (path, reason) => warn(path, reason), options.selection);
   const head = await walkWhileLoading(walk.entries, options.previous);
   const resolved = { ...options, previous: await options.previous };
   const pool = new ArchivePool({

@@ -10,11 +10,17 @@
 import type { BurrowClient } from "../client/burrow_client.ts";
 import type { RemoteRepository, SnapshotListing } from "../client/remote_repository.ts";
 import { errorMessage, IntegrityError } from "../errors.ts";
-import { statFollowing } from "../fs_times.ts";
+import { type EntryStatus, statFollowing } from "../fs_times.ts";
 import { toHex } from "../format/chunk_id.ts";
 import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
-import { archive, type ArchiveProgress } from "../archive/archiver.ts";
+import {
+  archive,
+  type ArchiveProgress,
+  type ArchiveResult,
+  type SealedBlob,
+} from "../archive/archiver.ts";
+import type { Selection } from "../archive/selection.ts";
 import { ChunkUploader } from "../client/chunk_uploader.ts";
 import { sameEntries, writeManifest } from "./manifest_io.ts";
 import { readManifest } from "./manifest_reader.ts";
@@ -36,6 +42,13 @@ export interface PushOptions {
   timer?: StageTimer;
   /** Hears what listing the snapshots found (records that do not open, chunks the server lost). */
   onListing?(listing: SnapshotListing): void;
+  /** What to take from the tree (default: everything). */
+  selection?: Selection;
+  /**
+   * Reads, chunks and seals as a push would, but sends no blob and commits nothing: the record
+   * returned says what would have been sent (without the manifest).
+   */
+  dryRun?: boolean;
 }
 
 /** The newest of `snapshots` that `keep` accepts, or null. */
@@ -103,6 +116,13 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   parentEntries.catch(() => {});
   knownIds.catch(() => {});
   const uploader = new ChunkUploader(client);
+  let wouldSend = 0;
+  const upload = options.dryRun === true
+    ? (blobs: SealedBlob[]) => {
+      for (const { blob } of blobs) wouldSend += blob.length;
+      return Promise.resolve();
+    }
+    : (blobs: SealedBlob[]) => uploader.send(blobs);
   const archived = await archive({
     source: options.source,
     keys: repository.keys,
@@ -110,12 +130,19 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
     previous: parentEntries.then((list) =>
       list === null ? null : new Map(list.map((e) => [e.path, e]))
     ),
-    upload: (blobs) => uploader.send(blobs),
+    upload,
     maxInFlightBytes: 32 * 1024 * 1024,
+    ...(options.selection === undefined ? {} : { selection: options.selection }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
   });
   timer?.lap("load parent, walk and archive");
+  if (options.dryRun === true) {
+    return {
+      ...recordOf(options, started, root, archived, parent, []),
+      summary: { ...archived.summary, bytesSent: wouldSend, bytesStored: wouldSend },
+    };
+  }
   // Nothing changed: the parent's manifest chunks already hold exactly these entries.
   const previousEntries = await parentEntries;
   const stored = await knownIds;
@@ -128,17 +155,7 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   await uploader.finish();
   timer?.lap("wait for acks");
   const record: SnapshotRecord = {
-    version: 2,
-    id: newSnapshotId(),
-    set: options.set,
-    time: started.toISOString(),
-    host: options.host,
-    source: options.source,
-    rootType: archived.rootType,
-    rootMode: archived.rootType === "dir" ? root.mode : 0,
-    rootMtimeNs: archived.rootType === "dir" ? root.mtimeNs : 0n,
-    parent: parent?.id ?? null,
-    manifest,
+    ...recordOf(options, started, root, archived, parent, manifest),
     summary: {
       ...archived.summary,
       bytesSent: uploader.bytesSent,
@@ -153,6 +170,31 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   });
   timer?.lap("commit");
   return record;
+}
+
+/** The record of a push of `archived`, its summary's byte counts left for the caller. */
+function recordOf(
+  options: PushOptions,
+  started: Date,
+  root: EntryStatus,
+  archived: ArchiveResult,
+  parent: SnapshotRecord | null,
+  manifest: string[],
+): SnapshotRecord {
+  return {
+    version: 2,
+    id: newSnapshotId(),
+    set: options.set,
+    time: started.toISOString(),
+    host: options.host,
+    source: options.source,
+    rootType: archived.rootType,
+    rootMode: archived.rootType === "dir" ? root.mode : 0,
+    rootMtimeNs: archived.rootType === "dir" ? root.mtimeNs : 0n,
+    parent: parent?.id ?? null,
+    manifest,
+    summary: archived.summary,
+  };
 }
 
 function newSnapshotId(): string {

@@ -48,18 +48,20 @@ export class RemoteRepository {
   }
 
   /**
-   * Opens the logged-in user's repository; with `create`, makes it on first use.
+   * Opens the logged-in user's repository; with `create`, makes it on first use (with `dryRun`
+   * too, a repository made now lives in this process only: its key is not stored).
    * @returns null when the user has none and `create` is false
    */
   static async open(
     client: BurrowClient,
     login: LoginResult,
-    options: { create: boolean },
+    options: { create: boolean; dryRun?: boolean },
   ): Promise<RemoteRepository | null> {
     const wrapped = await client.getWrappedKey();
     if (wrapped !== null) return new RemoteRepository(client, unwrap(wrapped, login));
     if (!options.create) return null;
     const master = newMasterKey();
+    if (options.dryRun === true) return new RemoteRepository(client, master);
     try {
       await client.putWrappedKey(wrapMasterKey(master, login.keyEncryptionKey));
       return new RemoteRepository(client, master);
