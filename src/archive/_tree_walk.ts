@@ -63,6 +63,29 @@ export function walkTree(
   return { rootType: "file", entries: walkFile(basename(root), info, root, warn) };
 }
 
+/**
+ * A walk of one stream read from `path` (standard input: `/dev/stdin`), stored as a file named
+ * `name`, with mode 0644 and `now` as its modification time (so it is never taken as unchanged:
+ * its chunks still deduplicate against what is stored). Its size is what gets read.
+ */
+export function walkStream(name: string, path: string, now: Date): TreeWalk {
+  const entry: TreeEntry = {
+    path: name,
+    type: "file",
+    mode: 0o644,
+    mtimeNs: BigInt(now.getTime()) * 1_000_000n,
+    size: 0,
+    inode: 0,
+    chunks: [],
+    target: "",
+  };
+  return { rootType: "file", entries: once({ entry, source: path }) };
+}
+
+function* once(walked: WalkedEntry): Generator<WalkedEntry, void, undefined> {
+  yield walked;
+}
+
 function* walkFile(
   name: string,
   info: EntryStatus,

@@ -35,7 +35,7 @@ import type { SnapshotSummary, TreeEntry } from "../format/snapshot_model.ts";
 import { type FileStatus, fileStatus, summarize } from "./_archive_summary.ts";
 import { ArchivePool, type ArchiveSink } from "./_archive_pool.ts";
 import { JobQueue } from "./_job_queue.ts";
-import { type WalkedEntry, walkTree, type WalkWarning } from "./_tree_walk.ts";
+import { type WalkedEntry, walkStream, walkTree, type WalkWarning } from "./_tree_walk.ts";
 import type { Selection } from "./selection.ts";
 import type { SealedBlob } from "./_upload_queue.ts";
 
@@ -97,6 +97,11 @@ export interface ArchiveOptions {
   maxInFlightBytes?: number;
   /** What the walk takes (default: everything); it counts what it leaves out. */
   selection?: Selection;
+  /**
+   * Back up a stream instead of walking `source`: `source` is read to its end (standard input:
+   * `/dev/stdin`) and stored as one file named `name`, modified at `time`.
+   */
+  stream?: { name: string; time: Date };
 }
 
 /** Options once the parent's entries are in. */
@@ -122,7 +127,9 @@ export interface ArchiveResult {
 export async function archive(options: ArchiveOptions): Promise<ArchiveResult> {
   const early: [string, string][] = [];
   let warn: WalkWarning = (path, reason) => early.push([path, reason]);
-  const walk = walkTree(options.source, (path, reason) => warn(path, reason), options.selection);
+  const walk = options.stream === undefined
+    ? walkTree(options.source, (path, reason) => warn(path, reason), options.selection)
+    : walkStream(options.stream.name, options.source, options.stream.time);
   const head = await walkWhileLoading(walk.entries, options.previous);
   const resolved = { ...options, previous: await options.previous };
   const pool = new ArchivePool({

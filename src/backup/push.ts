@@ -30,8 +30,10 @@ import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 export interface PushOptions {
   client: BurrowClient;
   repository: RemoteRepository;
-  /** Absolute path of the file or folder. */
+  /** Absolute path of the file or folder (with `stream`: what to read, such as `/dev/stdin`). */
   source: string;
+  /** Back up the stream read from `source` as one file of this name (`push --stdin`). */
+  streamName?: string;
   set: string;
   host: string;
   onProgress?(progress: ArchiveProgress): void;
@@ -85,19 +87,15 @@ export function chooseParent(
 export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord> {
   const { client, repository, timer } = options;
   const started = (options.now ?? (() => new Date()))();
-  const root = statFollowing(options.source);
+  const root = options.streamName === undefined ? statFollowing(options.source) : null;
+  const recorded = options.streamName === undefined ? options.source : streamSource(options.streamName);
   const listing = await repository.listSnapshots();
   options.onListing?.(listing);
-  const { parent, elsewhere } = chooseParent(
-    listing.records,
-    options.set,
-    options.host,
-    options.source,
-  );
+  const { parent, elsewhere } = chooseParent(listing.records, options.set, options.host, recorded);
   if (elsewhere !== null) {
     options.onWarning?.(
       `set "${options.set}"`,
-      `its last snapshot is of ${elsewhere.source} on ${elsewhere.host}; this push of ${options.source} on ${options.host} joins the set (give --name to keep them apart)`,
+      `its last snapshot is of ${elsewhere.source} on ${elsewhere.host}; this push of ${recorded} on ${options.host} joins the set (give --name to keep them apart)`,
     );
   }
   timer?.lap("list snapshots");
@@ -133,6 +131,7 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
     upload,
     maxInFlightBytes: 32 * 1024 * 1024,
     ...(options.selection === undefined ? {} : { selection: options.selection }),
+    ...(options.streamName === undefined ? {} : { stream: { name: options.streamName, time: started } }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
   });
@@ -176,7 +175,7 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
 function recordOf(
   options: PushOptions,
   started: Date,
-  root: EntryStatus,
+  root: EntryStatus | null,
   archived: ArchiveResult,
   parent: SnapshotRecord | null,
   manifest: string[],
@@ -187,14 +186,19 @@ function recordOf(
     set: options.set,
     time: started.toISOString(),
     host: options.host,
-    source: options.source,
+    source: options.streamName === undefined ? options.source : streamSource(options.streamName),
     rootType: archived.rootType,
-    rootMode: archived.rootType === "dir" ? root.mode : 0,
-    rootMtimeNs: archived.rootType === "dir" ? root.mtimeNs : 0n,
+    rootMode: archived.rootType === "dir" ? root?.mode ?? 0 : 0,
+    rootMtimeNs: archived.rootType === "dir" ? root?.mtimeNs ?? 0n : 0n,
     parent: parent?.id ?? null,
     manifest,
     summary: archived.summary,
   };
+}
+
+/** The path a snapshot of standard input records: the file name it was given. */
+export function streamSource(name: string): string {
+  return `stdin:${name}`;
 }
 
 function newSnapshotId(): string {

@@ -2,9 +2,9 @@
 import { basename, resolve } from "node:path";
 import { pushSnapshot } from "../backup/push.ts";
 import { RemoteRepository } from "../client/remote_repository.ts";
-import { IncompleteError, NotFoundError } from "../errors.ts";
+import { IncompleteError, NotFoundError, UsageError } from "../errors.ts";
 import type { SnapshotRecord } from "../format/snapshot_model.ts";
-import { validateSetName } from "../names.ts";
+import { quoteName, validateSetName } from "../names.ts";
 import { StageTimer } from "../stage_timer.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import { withLogin } from "./client_session.ts";
@@ -14,20 +14,25 @@ import { printError, printJson, printLine } from "./output.ts";
 import { ProgressLine } from "./progress.ts";
 import { printListingWarnings } from "./snapshot_warnings.ts";
 import { SELECTION_FLAGS, selectionRules } from "./push_selection.ts";
-import { Selection } from "../archive/selection.ts";
+import { Selection, TAKE_EVERYTHING } from "../archive/selection.ts";
 
 async function run(args: ParsedArgs): Promise<void> {
-  const source = resolve(args.positionals[0] ?? "");
-  try {
-    await Deno.stat(source);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    throw new NotFoundError(`Cannot back up "${args.positionals[0]}": no such file or folder`);
+  const streamName = stdinName(args);
+  const source = streamName === undefined ? resolve(args.positionals[0] ?? "") : STDIN_PATH;
+  if (streamName === undefined) {
+    try {
+      await Deno.stat(source);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      throw new NotFoundError(`Cannot back up "${args.positionals[0]}": no such file or folder`);
+    }
   }
-  const set = validateSetName(stringFlag(args, "name") ?? basename(source));
+  const set = validateSetName(stringFlag(args, "name") ?? streamName ?? basename(source));
   const json = booleanFlag(args, "json");
   const dryRun = booleanFlag(args, "dry-run");
-  const selection = new Selection(await selectionRules(args, source));
+  const selection = new Selection(
+    streamName === undefined ? await selectionRules(args, source) : TAKE_EVERYTHING,
+  );
   const progress = new ProgressLine(!json && Deno.stdout.isTerminal());
   const started = performance.now();
   const timer = booleanFlag(args, "debug-timings") ? new StageTimer() : undefined;
@@ -43,6 +48,7 @@ async function run(args: ParsedArgs): Promise<void> {
       host: hostName(),
       selection,
       dryRun,
+      ...(streamName === undefined ? {} : { streamName }),
       ...(timer === undefined ? {} : { timer }),
       onProgress: (p) =>
         progress.update({
@@ -116,6 +122,44 @@ function checkComplete(record: SnapshotRecord, dryRun: boolean): void {
   );
 }
 
+/** Where `push --stdin` reads from: this process's standard input, as a file the workers open. */
+const STDIN_PATH = "/dev/stdin";
+
+/**
+ * The file name `--stdin` stores its stream as, or undefined without `--stdin`.
+ * @throws {UsageError} on a PATH beside `--stdin`, a missing or invalid name, flags that read
+ *   stdin too or choose files, or a terminal as standard input
+ */
+function stdinName(args: ParsedArgs): string | undefined {
+  const name = stringFlag(args, "stdin-filename");
+  if (!booleanFlag(args, "stdin")) {
+    if (name !== undefined) throw new UsageError("Cannot use --stdin-filename without --stdin");
+    if (args.positionals.length !== 1) {
+      throw new UsageError("Cannot push: give one PATH, or --stdin");
+    }
+    return undefined;
+  }
+  if (args.positionals.length > 0) {
+    throw new UsageError("Cannot push: give either PATH or --stdin, not both");
+  }
+  if (name === undefined) {
+    throw new UsageError("Cannot push --stdin: give the name to store it as with --stdin-filename");
+  }
+  if (name === "" || name === "." || name === ".." || /[/\0]/.test(name)) {
+    throw new UsageError(
+      `Invalid --stdin-filename ${quoteName(name)}: expected a file name without "/"`,
+    );
+  }
+  const reading = ["password-stdin", ...Object.keys(SELECTION_FLAGS)].find((flag) =>
+    args.flags[flag] !== undefined && args.flags[flag] !== false
+  );
+  if (reading !== undefined) throw new UsageError(`Cannot use --${reading} with --stdin`);
+  if (Deno.stdin.isTerminal()) {
+    throw new UsageError("Cannot push --stdin: standard input is a terminal; pipe the data in");
+  }
+  return name;
+}
+
 function hostName(): string {
   try {
     return Deno.hostname();
@@ -129,7 +173,7 @@ export const pushCommand: Command = {
   name: "push",
   summary: "Back up a file or folder as a new snapshot",
   usage:
-    "push PATH [--name SET] [--exclude PATTERN]... [selection options] [--dry-run] [client options] [--json]",
+    "push (PATH | --stdin --stdin-filename NAME) [--name SET] [--exclude PATTERN]... [selection options] [--dry-run] [client options] [--json]",
   description:
     "Backs up PATH as a new snapshot of the set SET (default: the base name of PATH). Only data\n" +
     "the server does not have is sent, encrypted on this machine; files whose size, mtime and\n" +
@@ -137,12 +181,15 @@ export const pushCommand: Command = {
     "not read again. Exclude patterns follow .gitignore's rules, relative to PATH: a pattern\n" +
     "with a slash at its start or middle matches from PATH only, one without matches at any\n" +
     'depth, a slash at the end matches folders only, "**" spans folders, "!" takes back.\n' +
-    "--dry-run reads and chunks as a push would and says how much it would send, sending nothing.",
+    "--dry-run reads and chunks as a push would and says how much it would send, sending nothing.\n" +
+    "--stdin backs up standard input as one file NAME (default set: NAME), chunked like a file,\n" +
+    "so a nightly dump stores only what changed since the last one.",
   examples: [
     'push ~/Documents                     # a snapshot of set "Documents"',
     "push ~/Documents --name docs --json",
     "push ~ --exclude '*.tmp' --exclude node_modules/ --exclude-caches --one-file-system",
     "push ~/src --exclude-file ~/.burrow-excludes --dry-run",
+    "pg_dump mydb | push --stdin --stdin-filename mydb.sql --name db",
   ],
   flags: {
     name: {
@@ -152,6 +199,15 @@ export const pushCommand: Command = {
     },
     ...CLIENT_FLAGS,
     ...SELECTION_FLAGS,
+    stdin: {
+      type: "boolean",
+      help: "Back up standard input, read to its end, as one file (instead of PATH)",
+    },
+    "stdin-filename": {
+      type: "string",
+      value: "NAME",
+      help: "The file name standard input is stored as (with --stdin)",
+    },
     "dry-run": {
       type: "boolean",
       help: "Read and chunk, say what would be sent; send and save nothing",
@@ -159,6 +215,6 @@ export const pushCommand: Command = {
     json: { type: "boolean", help: "Print the summary as one JSON object" },
     ...DEBUG_TIMINGS_FLAG,
   },
-  positionals: { min: 1, max: 1 },
+  positionals: { min: 0, max: 1 },
   run,
 };

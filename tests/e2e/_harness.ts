@@ -16,7 +16,8 @@ export interface RunResult {
 
 /** Options of `burrow()`. */
 export interface RunOptions {
-  stdin?: string;
+  /** What the command reads on stdin (text, or bytes as they are). */
+  stdin?: string | Uint8Array;
   env?: Record<string, string>;
   cwd?: string;
 }
@@ -34,7 +35,10 @@ export async function burrow(args: string[], options: RunOptions = {}): Promise<
   }).spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
+    const bytes = typeof options.stdin === "string"
+      ? new TextEncoder().encode(options.stdin)
+      : options.stdin;
+    await writer.write(bytes);
     await writer.close();
   }
   const output = await child.output();

@@ -18,6 +18,13 @@ async function writeTree(root: string, files: Record<string, string>): Promise<v
   }
 }
 
+/** `size` random (incompressible) bytes. */
+function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
+  return bytes;
+}
+
 /** Every file path under `root`, relative, sorted. */
 async function filesUnder(root: string, prefix = ""): Promise<string[]> {
   const found: string[] = [];
@@ -164,10 +171,7 @@ Deno.test("push --dry-run reads and chunks, says what it would send, and sends a
   await withServer(async (server, work) => {
     await addUser(server, "alice", "alice-pass");
     const alice = clientOf(server, "alice", "alice-pass");
-    const data = new Uint8Array(3 * 1024 * 1024);
-    for (let at = 0; at < data.length; at += 65536) {
-      crypto.getRandomValues(data.subarray(at, at + 65536));
-    }
+    const data = randomBytes(3 * 1024 * 1024);
     await Deno.mkdir(`${work}/docs`);
     await Deno.writeFile(`${work}/docs/data.bin`, data);
 
@@ -192,5 +196,62 @@ Deno.test("push --dry-run reads and chunks, says what it would send, and sends a
     assert.equal(again.filesNew, 1);
     assert.ok(again.bytesSent < 1024, `only the new file: ${again.bytesSent}`);
     assert.equal(JSON.parse((await alice(["snapshots", "--json"])).stdout).length, 1);
+  });
+});
+
+Deno.test("push --stdin stores a stream as one file, and a second dump sends only what changed", async () => {
+  await withServer(async (server, work) => {
+    await addUser(server, "alice", "alice-pass");
+    const alice = clientOf(server, "alice", "alice-pass");
+    const dump = randomBytes(4 * 1024 * 1024);
+    const push = (bytes: Uint8Array) =>
+      burrow(
+        [
+          "push",
+          "--stdin",
+          "--stdin-filename",
+          "mydb.sql",
+          "--name",
+          "db",
+          "--json",
+          ...server
+            .clientArgs("alice"),
+        ],
+        { env: { BURROW_PASSWORD: "alice-pass" }, stdin: bytes },
+      );
+    const first = await push(dump);
+    assert.equal(first.code, 0, first.stderr);
+    assert.ok(JSON.parse(first.stdout).bytesSent >= dump.length);
+    const changed = dump.slice();
+    changed.set(new TextEncoder().encode("a row that changed"), 2 * 1024 * 1024);
+    const second = await push(changed);
+    assert.equal(second.code, 0, second.stderr);
+    assert.ok(
+      JSON.parse(second.stdout).bytesSent < dump.length / 2,
+      `sent ${JSON.parse(second.stdout).bytesSent} of ${dump.length}`,
+    );
+    const listed = JSON.parse((await alice(["snapshots", "--json"])).stdout);
+    assert.deepEqual(listed.map((s: { set: string }) => s.set), ["db", "db"]);
+    assert.equal(listed[1].source, "stdin:mydb.sql");
+    assert.equal((await alice(["pull", `${work}/out`])).code, 0);
+    assert.deepEqual(await Deno.readFile(`${work}/out/mydb.sql`), changed);
+
+    const both = await burrow([
+      "push",
+      `${work}/out`,
+      "--stdin",
+      "--stdin-filename",
+      "x",
+      ...server.clientArgs("alice"),
+    ], {
+      env: { BURROW_PASSWORD: "alice-pass" },
+    });
+    assert.equal(both.code, 2);
+    assert.equal(both.stderr, "burrow: Cannot push: give either PATH or --stdin, not both\n");
+    const unnamed = await burrow(["push", "--stdin", ...server.clientArgs("alice")], {
+      env: { BURROW_PASSWORD: "alice-pass" },
+    });
+    assert.equal(unnamed.code, 2);
+    assert.match(unnamed.stderr, /give the name to store it as with --stdin-filename/);
   });
 });
