@@ -88,7 +88,9 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
   const { client, repository, timer } = options;
   const started = (options.now ?? (() => new Date()))();
   const root = options.streamName === undefined ? statFollowing(options.source) : null;
-  const recorded = options.streamName === undefined ? options.source : streamSource(options.streamName);
+  const recorded = options.streamName === undefined
+    ? options.source
+    : streamSource(options.streamName);
   const listing = await repository.listSnapshots();
   options.onListing?.(listing);
   const { parent, elsewhere } = chooseParent(listing.records, options.set, options.host, recorded);
@@ -131,7 +133,9 @@ export async function pushSnapshot(options: PushOptions): Promise<SnapshotRecord
     upload,
     maxInFlightBytes: 32 * 1024 * 1024,
     ...(options.selection === undefined ? {} : { selection: options.selection }),
-    ...(options.streamName === undefined ? {} : { stream: { name: options.streamName, time: started } }),
+    ...(options.streamName === undefined
+      ? {}
+      : { stream: { name: options.streamName, time: started } }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
   });
