@@ -96,6 +96,7 @@ export class ArchiveJobRunner {
 
   /** Streams a file through the window, carrying the unchunked tail to the front on refills. */
   async #stream(jobId: number, at: number, file: Deno.FsFile): Promise<void> {
+    const before = regularFileState(file);
     const window = this.#window;
     let start = 0;
     let end = 0;
@@ -119,7 +120,10 @@ export class ArchiveJobRunner {
       await this.#chunk(jobId, at, window.subarray(start, start + length));
       start += length;
     }
-    this.#outcome(at).end = true;
+    const outcome = this.#outcome(at);
+    const after = regularFileState(file);
+    if (before !== null && after !== null && before !== after) outcome.changed = true;
+    outcome.end = true;
   }
 
   /** Reads until the window is full or the file ends. */
@@ -212,6 +216,20 @@ function concatIds(ids: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(ids.length * CHUNK_ID_BYTES);
   for (let i = 0; i < ids.length; i++) out.set(ids[i]!, i * CHUNK_ID_BYTES);
   return out;
+}
+
+/**
+ * A regular file's size and mtime as one string, to tell whether it changed while it was read;
+ * null for anything else (a pipe such as standard input changes as it is written) or when it
+ * cannot be known.
+ */
+function regularFileState(file: Deno.FsFile): string | null {
+  try {
+    const info = file.statSync();
+    return info.isFile ? `${info.size} ${info.mtime?.getTime()}` : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A one-line reason for a file that could not be read, without its absolute path. */

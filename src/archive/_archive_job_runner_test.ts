@@ -129,3 +129,37 @@ Deno.test("ArchiveJobRunner seals every chunk until the known ids are in, then s
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ArchiveJobRunner.run() marks a file that changed while it was read, and keeps what it read", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = new Uint8Array(12 * MiB);
+    for (let at = 0; at < data.length; at += 65536) {
+      crypto.getRandomValues(data.subarray(at, at + 65536));
+    }
+    await Deno.writeFile(`${dir}/growing`, data);
+    await Deno.writeFile(`${dir}/still`, data.subarray(0, MiB));
+    const replies: JobReply[] = [];
+    const worker = runner(2 * MiB, replies);
+    let finished = false;
+    const job = worker.run({ type: "job", jobId: 1, paths: [`${dir}/growing`, `${dir}/still`] })
+      .then(() => finished = true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(finished, false, "out of credit in the first file");
+    await Deno.writeFile(`${dir}/growing`, new Uint8Array([1, 2, 3]), { append: true });
+    while (!finished) {
+      const bytes = replies.flatMap((r) => r.blobs).reduce((n, b) => n + b.length, 0);
+      worker.credit(bytes);
+      for (const reply of replies) reply.blobs.length = 0;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await job;
+    const ends = replies.flatMap((r) => r.files).filter((f) => f.end);
+    assert.deepEqual(ends.map((f) => [f.at, f.changed === true, f.error]), [
+      [0, true, undefined],
+      [1, false, undefined],
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -76,6 +76,11 @@ export interface FileOutcome {
   end: boolean;
   /** Why the file could not be read (a warning; the file is left out). */
   error?: string;
+  /**
+   * The file changed while it was read (its size or mtime differ between its opening and its
+   * end): what was read is kept, with a warning.
+   */
+  changed?: boolean;
 }
 
 /** A worker's answer: progress on files, their chunk ids, and the blobs it sealed. */

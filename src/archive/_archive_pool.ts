@@ -45,8 +45,11 @@ export interface ArchivePoolOptions {
 export interface ArchiveSink {
   /** More chunk ids of file `ref`, in order, and bytes of it read. */
   chunks(ref: number, ids: Uint8Array[], bytesRead: number): void;
-  /** File `ref` is finished; `error` when it could not be read. */
-  fileEnd(ref: number, error: string | undefined): void;
+  /**
+   * File `ref` is finished; `error` when it could not be read, `changed` when it changed while
+   * it was read.
+   */
+  fileEnd(ref: number, error: string | undefined, changed: boolean): void;
   /** A reply was handled (a moment to report progress). */
   replied(): void;
 }
@@ -273,7 +276,7 @@ export class ArchivePool {
         ids[i] = chunkIds.subarray(at, at + CHUNK_ID_BYTES);
       }
       sink.chunks(ref, ids, file.bytes);
-      if (file.end) sink.fileEnd(ref, file.error);
+      if (file.end) sink.fileEnd(ref, file.error, file.changed === true);
     }
   }
 

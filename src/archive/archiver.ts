@@ -305,12 +305,15 @@ class RunState {
         this.#sizes.set(ref, (this.#sizes.get(ref) ?? 0) + bytesRead);
         this.#bytesRead += bytesRead;
       },
-      fileEnd: (ref, error) => {
+      fileEnd: (ref, error, changed) => {
         this.#filesDone++;
         const entry = this.#entries[ref]!;
         this.#current = entry.path;
         if (error === undefined) {
           entry.size = this.#sizes.get(ref) ?? 0;
+          if (changed) {
+            this.warn(entry.path, "it changed while it was read; the snapshot holds what was read");
+          }
         } else {
           this.#failed.add(ref);
           this.warn(entry.path, error);

@@ -92,7 +92,7 @@ async function run(args: ParsedArgs): Promise<void> {
   );
   printLine(
     `files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnchanged} unchanged, ${s.filesRemoved} removed` +
-      (s.warnings > 0 ? ` (${s.warnings} skipped with warnings)` : "") +
+      (s.warnings > 0 ? ` (${s.warnings} with warnings)` : "") +
       (excluded > 0 ? `; ${excluded} ${excluded === 1 ? "entry" : "entries"} excluded` : ""),
   );
   printLine(
@@ -118,7 +118,7 @@ function checkComplete(record: SnapshotRecord, dryRun: boolean): void {
   throw new IncompleteError(
     dryRun
       ? `Cannot back up ${entries} (see the warnings above)`
-      : `Cannot back up ${entries} (see the warnings above): snapshot ${record.id} was saved without them`,
+      : `Cannot back up ${entries} as found (see the warnings above): snapshot ${record.id} was saved, incomplete`,
   );
 }
 

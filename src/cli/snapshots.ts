@@ -20,6 +20,7 @@ export function snapshotJson(s: SnapshotRecord): Record<string, unknown> {
     files: s.summary.files,
     size: s.summary.bytes,
     parent: s.parent,
+    ...(s.summary.warnings > 0 ? { incomplete: true, warnings: s.summary.warnings } : {}),
   };
 }
 
@@ -50,7 +51,7 @@ async function run(args: ParsedArgs): Promise<void> {
       formatTime(s.time),
       s.host,
       s.source,
-      String(s.summary.files),
+      s.summary.warnings > 0 ? `${s.summary.files} (incomplete)` : String(s.summary.files),
       formatBytes(s.summary.bytes),
     ]),
   );

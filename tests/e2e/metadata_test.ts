@@ -54,10 +54,47 @@ Deno.test("metadata: a push that skips a fifo saves its snapshot, then exits 1",
     assert.match(pushed.stderr, /warning: pipe: Cannot back up entry: it is a fifo, skipped/);
     assert.match(
       pushed.stderr,
-      /burrow: Cannot back up 1 entry \(see the warnings above\): snapshot [0-9a-f]{16} was saved without them/,
+      /burrow: Cannot back up 1 entry as found \(see the warnings above\): snapshot [0-9a-f]{16} was saved, incomplete/,
     );
-    assert.match(pushed.stdout, /\(1 skipped with warnings\)/);
+    assert.match(pushed.stdout, /\(1 with warnings\)/);
     const listed = await run(["snapshots", "--json"]);
     assert.equal(JSON.parse(listed.stdout).length, 1, "the snapshot was saved");
+    assert.equal(JSON.parse(listed.stdout)[0].incomplete, true);
+    assert.match((await run(["snapshots"])).stdout, / \(incomplete\) /);
+  });
+});
+
+Deno.test("metadata: a file that grows while it is read is kept as read, with a warning and exit 1", async () => {
+  await withServer(async (server, work) => {
+    await addUser(server, "alice", "alice-pass");
+    const run = clientOf(server, "alice", "alice-pass");
+    const source = `${work}/project`;
+    await Deno.mkdir(source);
+    const log = `${source}/growing.log`;
+    await Deno.writeFile(log, new Uint8Array(96 * 1024 * 1024).fill(7));
+    let writing = true;
+    const appender = (async () => {
+      using file = await Deno.open(log, { append: true });
+      while (writing) {
+        await file.write(new TextEncoder().encode("line\n"));
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    const pushed = await run(["push", source]);
+    writing = false;
+    await appender;
+    assert.equal(pushed.code, 1, pushed.stderr);
+    assert.match(
+      pushed.stderr,
+      /warning: growing\.log: it changed while it was read; the snapshot holds what was read/,
+    );
+    assert.match(pushed.stderr, /snapshot [0-9a-f]{16} was saved, incomplete/);
+    const [listed] = JSON.parse((await run(["snapshots", "--json"])).stdout);
+    assert.equal(listed.incomplete, true);
+    const pulled = await run(["pull", `${work}/out`]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    const restored = await Deno.readFile(`${work}/out/project/growing.log`);
+    assert.ok(restored.length >= 96 * 1024 * 1024, "what was read came back");
+    assert.ok(restored.subarray(0, 96 * 1024 * 1024).every((b) => b === 7));
   });
 });
