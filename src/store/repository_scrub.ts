@@ -62,6 +62,7 @@ export async function scrubRepository(
     damage: [],
   };
   const packs = await packNames(root);
+  const buffer = new ReadBuffer();
   for (const name of await indexNames(root)) {
     const paths = new PackPaths(root, name);
     const index = await readIndex(paths);
@@ -77,7 +78,7 @@ export async function scrubRepository(
       report.damage.push({ pack: name, problems: [`its pack is missing: ${paths.pack}`], blobs });
       continue;
     }
-    const bytes = await Deno.readFile(paths.pack);
+    const bytes = await buffer.read(paths.pack);
     const check = checkPack(bytes, index);
     report.packs++;
     report.bytes += bytes.length;
@@ -90,6 +91,28 @@ export async function scrubRepository(
   report.packsWithoutIndex = [...packs].sort();
   await checkSnapshots(dir, options.maxSnapshotRecordBytes, report);
   return report;
+}
+
+/**
+ * One buffer that every pack is read into in turn, grown as needed: a new buffer per pack costs
+ * more in page faults than reading and hashing the pack.
+ */
+class ReadBuffer {
+  #bytes = new Uint8Array(0);
+
+  /** The whole file at `path`, as a view of the buffer valid until the next read. */
+  async read(path: string): Promise<Uint8Array> {
+    using file = await Deno.open(path, { read: true });
+    const size = (await file.stat()).size;
+    if (this.#bytes.length < size) this.#bytes = new Uint8Array(size);
+    let filled = 0;
+    while (filled < size) {
+      const count = await file.read(this.#bytes.subarray(filled, size));
+      if (count === null) break;
+      filled += count;
+    }
+    return this.#bytes.subarray(0, filled);
+  }
 }
 
 /** The index of `paths`, or why it cannot be used. */

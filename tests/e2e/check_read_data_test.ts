@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { crc32 } from "node:zlib";
-import { addUser, clientOf, type RunResult, withServer } from "./_harness.ts";
+import { addUser, burrow, clientOf, type RunResult, withServer } from "./_harness.ts";
 import { makeTree } from "./_tree.ts";
 import { filesEnding } from "../_testing.ts";
 
@@ -111,5 +111,25 @@ Deno.test("check --read-data: verifies every referenced chunk, parts split it, d
         );
       },
     );
+  });
+});
+
+Deno.test("check --read-data of an append-only account finds the damage; the server keeps the blob", async () => {
+  await withServer(async (server, work) => {
+    const added = await burrow(
+      ["useradd", "laptop", "--append-only", "--password-stdin", "--data", server.dataDir],
+      { stdin: "laptop-pass\n" },
+    );
+    assertCode(added, 0, "useradd --append-only");
+    const run = clientOf(server, "laptop", "laptop-pass");
+    await makeTree(`${work}/tree`);
+    assertCode(await run(["push", `${work}/tree`]), 0, "push");
+    await damageBlobKeepingChecksum(`${server.dataDir}/repos/laptop/chunks/packs`);
+    for (let round = 0; round < 2; round++) {
+      const result = await run(["check", "--read-data"]);
+      assertCode(result, 4, `check --read-data, round ${round}`);
+      assert.match(result.stdout, /1 chunks damaged, in 1 files: docs\/random\.bin$/m);
+      assert.doesNotMatch(result.stdout, /set aside/);
+    }
   });
 });
