@@ -159,8 +159,9 @@ async function rejudge(
 ): Promise<void> {
   const problem: ChunkProblem = (id) =>
     !stored.has(id) ? "missing" : damaged.has(id) ? "damaged" : null;
+  const positions = new Map(snapshots.map((check, at) => [check.id, at]));
   for (const record of listing.records) {
-    const at = snapshots.findIndex((check) => check.id === record.id);
+    const at = positions.get(record.id)!;
     const before = snapshots[at]!;
     if (before.status === "damaged" && before.reason !== undefined) continue;
     snapshots[at] = judge(record, await readEntries(source, record), problem);
