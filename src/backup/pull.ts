@@ -15,6 +15,7 @@ import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
 import type { StageTimer } from "../stage_timer.ts";
 import type { TreeProgress } from "../restore/tree_reader.ts";
 import { archiveDestAction, exportTar, exportZip } from "../export/archive_export.ts";
+import { reportDamaged } from "./damage_report.ts";
 import { readManifest } from "./manifest_reader.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 import {
@@ -168,13 +169,4 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
   } finally {
     source.close();
   }
-}
-
-/** Tells the server of the blobs that did not open, so it sets them aside; resolves to how many. */
-async function reportDamaged(
-  client: BurrowClient,
-  sources: readonly RemoteChunkSource[],
-): Promise<number> {
-  const ids = [...new Set(sources)].flatMap((source) => source.damagedIds.splice(0));
-  return ids.length === 0 ? 0 : await client.reportDamaged(ids);
 }

@@ -7,6 +7,7 @@ import { pruneCommand } from "./prune.ts";
 import { passwdCommand } from "./passwd.ts";
 import { pullCommand } from "./pull.ts";
 import { pushCommand } from "./push.ts";
+import { scrubCommand } from "./scrub.ts";
 import { serveCommand } from "./serve.ts";
 import { signupCommand } from "./signup.ts";
 import { snapshotsCommand } from "./snapshots.ts";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   usermodCommand,
   userdelCommand,
   usersCommand,
+  scrubCommand,
   pushCommand,
   pullCommand,
   snapshotsCommand,

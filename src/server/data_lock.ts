@@ -12,11 +12,18 @@ import { type HeldLock, lockFile } from "../exclusive_lock.ts";
 /** A held data-folder lock. */
 export type DataLock = HeldLock;
 
-/** Takes the lock or fails at once with a clear error naming the folder. */
-export async function lockDataDir(dataDir: string, waitMs = 500): Promise<DataLock> {
+/**
+ * Takes the lock or fails at once with a clear error naming the folder; `action` says what needs
+ * it in that error ("start the server", or an admin command's "scrub the repositories").
+ */
+export async function lockDataDir(
+  dataDir: string,
+  waitMs = 500,
+  action = "start the server",
+): Promise<DataLock> {
   const lock = await lockFile(`${dataDir}/serve.lock`, waitMs);
   if (lock === null) {
-    throw new ConfigError(`Cannot start the server: another burrow serve uses "${dataDir}"`);
+    throw new ConfigError(`Cannot ${action}: another burrow serve uses "${dataDir}"`);
   }
   return lock;
 }

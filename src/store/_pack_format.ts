@@ -4,9 +4,11 @@
  * Pack, version 2: `"BRWPACK2"` then records `id (32 B) | length (u32 BE) | CRC-32 of the blob
  * (u32 BE) | blob`, so the server itself notices a record the disk damaged. Version 1
  * (`"BRWPACK1"`, records without the CRC) is still read.
- * Index: `"BRWIDX02"` (or `"BRWIDX01"` for a version 1 pack) `| pack id (16 B) | count (u32 BE) |
+ * Index: `"BRWIDX03" | pack id (16 B) | SHA-256 of the whole pack file (32 B) | count (u32 BE) |
  * count × (id (32 B) | offset (u64 BE) | length (u32 BE)) | SHA-256 of every preceding byte`.
- * Offsets point at a record's header; the index's version is its pack's.
+ * `"BRWIDX02"` (a version 2 pack) and `"BRWIDX01"` (a version 1 pack) are the same without the
+ * pack's SHA-256: written before packs were hashed, or rebuilt from a pack's records (whose bytes
+ * cannot vouch for themselves). Offsets point at a record's header.
  *
  * @module
  */
@@ -26,19 +28,22 @@ export const PACK_MAGICS: Readonly<Record<PackVersion, Uint8Array>> = {
   1: encoder.encode("BRWPACK1"),
   2: encoder.encode("BRWPACK2"),
 };
-/** Magic at the start of an index file, by the version of its pack. */
+/** Magic at the start of an index file without the pack's SHA-256, by the version of its pack. */
 export const INDEX_MAGICS: Readonly<Record<PackVersion, Uint8Array>> = {
   1: encoder.encode("BRWIDX01"),
   2: encoder.encode("BRWIDX02"),
 };
+/** Magic at the start of an index file that keeps its (version 2) pack's SHA-256. */
+export const HASHED_INDEX_MAGIC: Uint8Array = encoder.encode("BRWIDX03");
 /** Bytes of a magic. */
 export const MAGIC_BYTES = 8;
 /** Bytes of a pack id. */
 export const PACK_ID_BYTES = 16;
 
 const ENTRY_BYTES = CHUNK_ID_BYTES + 8 + 4;
-const INDEX_HEAD_BYTES = 8 + PACK_ID_BYTES + 4;
 const DIGEST_BYTES = 32;
+/** Bytes before the entries: magic, pack id, the pack's SHA-256 when kept, count. */
+const headBytes = (hashed: boolean) => 8 + PACK_ID_BYTES + (hashed ? DIGEST_BYTES : 0) + 4;
 
 /** Bytes of a record header in a pack of `version`: id and length, and in version 2 the CRC. */
 export function recordHeaderBytes(version: PackVersion): number {
@@ -107,19 +112,30 @@ export function verifyRecord(
   }
 }
 
-/** The bytes of an index file for pack `packId` (of `version`) listing `entries`. */
+/**
+ * The bytes of an index file for pack `packId` (of `version`) listing `entries`, keeping
+ * `packHash` (the SHA-256 of the whole pack file, taken as it was written) when given.
+ * @throws {RangeError} for a pack hash of a version 1 pack or of the wrong length
+ */
 export function encodeIndex(
   packId: Uint8Array,
   entries: readonly IndexEntry[],
   version: PackVersion = PACK_VERSION,
+  packHash?: Uint8Array,
 ): Uint8Array {
-  const body = INDEX_HEAD_BYTES + entries.length * ENTRY_BYTES;
+  const hashed = packHash !== undefined;
+  if (hashed && (version !== 2 || packHash.length !== DIGEST_BYTES)) {
+    throw new RangeError("Cannot encode an index: a pack hash needs a version 2 pack and 32 bytes");
+  }
+  const head = headBytes(hashed);
+  const body = head + entries.length * ENTRY_BYTES;
   const bytes = new Uint8Array(body + DIGEST_BYTES);
   const view = new DataView(bytes.buffer);
-  bytes.set(INDEX_MAGICS[version], 0);
+  bytes.set(hashed ? HASHED_INDEX_MAGIC : INDEX_MAGICS[version], 0);
   bytes.set(packId, 8);
-  view.setUint32(8 + PACK_ID_BYTES, entries.length);
-  let at = INDEX_HEAD_BYTES;
+  if (hashed) bytes.set(packHash, 8 + PACK_ID_BYTES);
+  view.setUint32(head - 4, entries.length);
+  let at = head;
   for (const entry of entries) {
     bytes.set(entry.id, at);
     view.setBigUint64(at + CHUNK_ID_BYTES, BigInt(entry.offset));
@@ -135,6 +151,8 @@ export interface DecodedIndex {
   /** The version of the pack it indexes. */
   version: PackVersion;
   packId: Uint8Array;
+  /** The SHA-256 of the whole pack file kept at sealing, or undefined (an older or rebuilt index). */
+  packHash: Uint8Array | undefined;
   count: number;
   /**
    * Calls `visit` for each entry from position `from` up to (not including) `to` (default: all);
@@ -153,16 +171,18 @@ export interface DecodedIndex {
  */
 export function decodeIndex(bytes: Uint8Array, name: string): DecodedIndex {
   const damaged = (why: string) => new IntegrityError(`Cannot load index "${name}": ${why}`);
-  if (bytes.length < INDEX_HEAD_BYTES + DIGEST_BYTES) throw damaged("the file is truncated");
-  const version = startsWith(bytes, INDEX_MAGICS[2])
+  const hashed = startsWith(bytes, HASHED_INDEX_MAGIC);
+  const head = headBytes(hashed);
+  if (bytes.length < head + DIGEST_BYTES) throw damaged("the file is truncated");
+  const version = hashed || startsWith(bytes, INDEX_MAGICS[2])
     ? 2
     : startsWith(bytes, INDEX_MAGICS[1])
     ? 1
     : undefined;
   if (version === undefined) throw damaged("not an index file");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = view.getUint32(8 + PACK_ID_BYTES);
-  const body = INDEX_HEAD_BYTES + count * ENTRY_BYTES;
+  const count = view.getUint32(head - 4);
+  const body = head + count * ENTRY_BYTES;
   if (bytes.length !== body + DIGEST_BYTES) throw damaged("the length does not match the count");
   if (!equalBytes(sha256(bytes.subarray(0, body)), bytes.subarray(body))) {
     throw damaged("the checksum does not match");
@@ -170,10 +190,13 @@ export function decodeIndex(bytes: Uint8Array, name: string): DecodedIndex {
   return {
     version,
     packId: bytes.subarray(8, 8 + PACK_ID_BYTES),
+    packHash: hashed
+      ? bytes.subarray(8 + PACK_ID_BYTES, 8 + PACK_ID_BYTES + DIGEST_BYTES)
+      : undefined,
     count,
     forEach(visit, from = 0, to = count) {
-      const end = INDEX_HEAD_BYTES + Math.min(to, count) * ENTRY_BYTES;
-      for (let at = INDEX_HEAD_BYTES + from * ENTRY_BYTES; at < end; at += ENTRY_BYTES) {
+      const end = head + Math.min(to, count) * ENTRY_BYTES;
+      for (let at = head + from * ENTRY_BYTES; at < end; at += ENTRY_BYTES) {
         const high = view.getUint32(at + CHUNK_ID_BYTES);
         const low = view.getUint32(at + CHUNK_ID_BYTES + 4);
         const length = view.getUint32(at + CHUNK_ID_BYTES + 8);
@@ -188,7 +211,8 @@ export function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   return bytes.length >= prefix.length && equalBytes(bytes.subarray(0, prefix.length), prefix);
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+/** Whether `a` and `b` hold the same bytes (not constant-time: for checksums, not secrets). */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -96,3 +96,24 @@ Deno.test("indexes say which pack version they list; both are read", () => {
   assert.equal(decodeIndex(encodeIndex(pack, entries), "a.idx").version, 2);
   assert.equal(decodeIndex(encodeIndex(pack, entries, 1), "a.idx").version, 1);
 });
+
+Deno.test("encodeIndex() keeps a pack hash in a version 3 index that decodeIndex() returns", () => {
+  const pack = new Uint8Array(16).fill(4);
+  const hash = crypto.getRandomValues(new Uint8Array(32));
+  const entries = [{ id: new Uint8Array(32).fill(7), offset: 8, length: 100 }];
+  const bytes = encodeIndex(pack, entries, 2, hash);
+  assert.equal(new TextDecoder().decode(bytes.subarray(0, 8)), "BRWIDX03");
+  const index = decodeIndex(bytes, "a.idx");
+  assert.equal(index.version, 2);
+  assert.deepEqual(index.packHash, hash);
+  assert.deepEqual(index.packId, pack);
+  assert.deepEqual(decoded(bytes), entries);
+  assert.equal(decodeIndex(encodeIndex(pack, entries), "a.idx").packHash, undefined);
+  for (let i = 0; i < bytes.length; i++) {
+    const damaged = bytes.slice();
+    damaged[i]! ^= 0x40;
+    assert.throws(() => decodeIndex(damaged, "a.idx"), IntegrityError, `byte ${i}`);
+  }
+  assert.throws(() => encodeIndex(pack, entries, 1, hash), RangeError);
+  assert.throws(() => encodeIndex(pack, entries, 2, hash.subarray(1)), RangeError);
+});

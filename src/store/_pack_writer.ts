@@ -1,10 +1,13 @@
 /**
  * Writes one pack file: records are copied into a staging buffer synchronously (so concurrent
  * puts never interleave bytes), and each full buffer is written with one call, in order, through
- * a promise chain. Until a buffer is written its records are served from memory.
+ * a promise chain. Until a buffer is written its records are served from memory. The pack's
+ * SHA-256 is taken from the same buffers as they are written, in file order, so sealing never
+ * reads the file back.
  *
  * @module
  */
+import { createHash, type Hash } from "node:crypto";
 import { syncDir } from "../atomic_file.ts";
 import { PACK_MAGICS, PACK_VERSION, recordHeaderBytes, writeRecordHeader } from "./_pack_format.ts";
 
@@ -43,6 +46,7 @@ export class PackWriter {
   #file: Deno.FsFile | undefined;
   #chain: Promise<void>;
   #onError: (error: unknown) => void;
+  readonly #hash: Hash = createHash("sha256");
 
   /** Starts a pack in `root`; `onError` hears of the first failed write at once. */
   constructor(
@@ -97,8 +101,11 @@ export class PackWriter {
     return undefined;
   }
 
-  /** Writes what is queued, fsyncs the file, renames it to `.pack` and fsyncs its folder. */
-  async seal(): Promise<void> {
+  /**
+   * Writes what is queued, fsyncs the file, renames it to `.pack` and fsyncs its folder.
+   * @returns the SHA-256 of the whole pack file, as written
+   */
+  async seal(): Promise<Uint8Array> {
     this.submit();
     await this.#chain;
     const file = this.#file!;
@@ -107,6 +114,7 @@ export class PackWriter {
     file.close();
     await Deno.rename(this.paths.temp, this.paths.pack);
     await syncDir(this.paths.dir);
+    return this.#hash.digest();
   }
 
   /**
@@ -137,6 +145,7 @@ export class PackWriter {
     this.#budget.add(segment.charged);
     this.#chain = this.#then(async () => {
       const file = this.#file!;
+      this.#hash.update(segment.bytes);
       for (let at = 0; at < segment.bytes.length;) {
         at += await file.write(segment.bytes.subarray(at));
       }

@@ -135,9 +135,10 @@ async function rewrite(ctx: RepackContext, group: Group, doomed: Doomed[]): Prom
       await ctx.hooks.checkpoint("repack:journaled");
       entries = await copyKept(ctx, group.kept, writer);
       await ctx.hooks.checkpoint("repack:copied");
-      await writer.seal();
+      const packHash = await writer.seal();
       await ctx.hooks.checkpoint("repack:sealed");
-      await writeFileAtomic(writer.paths.index, encodeIndex(writer.id, entries), {
+      const index = encodeIndex(writer.id, entries, PACK_VERSION, packHash);
+      await writeFileAtomic(writer.paths.index, index, {
         createNew: true,
       });
     } catch (error) {

@@ -417,14 +417,20 @@ export class PackChunkStore implements ChunkStore {
     const entry = this.#packs.get(pack);
     const writer = entry?.writer;
     if (entry === undefined || writer === undefined) return;
-    await writer.seal();
+    const packHash = await writer.seal();
     await this.#hooks.checkpoint("seal:renamed");
     const entries = entry.slots.filter((slot) => this.#index.packOf(slot) === pack).map((slot) => ({
       id: this.#index.idOf(slot),
       offset: this.#index.offsetOf(slot),
       length: this.#index.lengthOf(slot),
     }));
-    await writeFileAtomic(entry.paths.index, encodeIndex(writer.id, entries), { createNew: true });
+    await writeFileAtomic(
+      entry.paths.index,
+      encodeIndex(writer.id, entries, PACK_VERSION, packHash),
+      {
+        createNew: true,
+      },
+    );
     entry.writer = undefined;
     entry.slots = [];
     entry.sealed = true;

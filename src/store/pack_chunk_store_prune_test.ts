@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { decodeIndex } from "./_pack_format.ts";
 import { IdSet } from "../format/id_set.ts";
 import { filesEnding, inTempDir } from "../../tests/_testing.ts";
 import { PackChunkStore } from "./pack_chunk_store.ts";
@@ -59,5 +61,23 @@ Deno.test("PackChunkStore.prune() with dryRun estimates the same result and chan
       [dry.packsDeleted, dry.packsRewritten, dry.blobsRemoved, dry.packsAfter, dry.bytesAfter],
       [real.packsDeleted, real.packsRewritten, real.blobsRemoved, real.packsAfter, real.bytesAfter],
     );
+    await store.close();
+  }));
+
+Deno.test("every index a seal or a prune writes keeps its pack's SHA-256", () =>
+  inTempDir(async (dir) => {
+    const { store, ids } = await threePacks(dir);
+    const live = IdSet.from([...ids[1]!.slice(1), ...ids[2]!.slice(5)]);
+    const assertHashes = async () => {
+      for (const pack of await filesEnding(dir, ".pack")) {
+        const name = pack.slice(pack.lastIndexOf("/") + 1, -".pack".length);
+        const index = decodeIndex(await Deno.readFile(`${dir}/index/${name}.idx`), name);
+        const hash = createHash("sha256").update(await Deno.readFile(pack)).digest();
+        assert.deepEqual(index.packHash, new Uint8Array(hash), pack);
+      }
+    };
+    await assertHashes();
+    await store.prune(live, { maxUnusedPercent: 20, dryRun: false });
+    await assertHashes();
     await store.close();
   }));

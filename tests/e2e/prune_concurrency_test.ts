@@ -51,7 +51,7 @@ Deno.test("prune concurrency: pushes, forgets and prunes at once never commit a 
       okOrRefused(prune, `prune ${round}`);
     }
     assert.ok(pushed > 0, "some push got through");
-    const check = await run(["check"]);
+    const check = await run(["check", "--read-data"]);
     assert.equal(check.code, 0, check.stdout + check.stderr);
     const snapshots = JSON.parse((await run(["snapshots", "--json"])).stdout);
     assert.ok(snapshots.length >= 1);
