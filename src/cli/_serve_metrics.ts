@@ -37,7 +37,9 @@ export async function resolveMetricsConfig(
   const token = await resolveToken(args, env);
   const text = stringFlag(args, "metrics");
   if (text === "off") return { place: null, token, note: null };
-  const place = text === undefined || text === "web" ? "web" : parseHostPort(text, "metrics address");
+  const place = text === undefined || text === "web"
+    ? "web"
+    : parseHostPort(text, "metrics address");
   if (place === "web" && web === null) {
     if (text === undefined) return { place: null, token, note: null };
     throw new UsageError(

@@ -331,7 +331,8 @@ export const serveCommand: Command = {
     metrics: {
       type: "string",
       value: "web|HOST:PORT|off",
-      help: "Where GET /metrics is served: the web port (default; off with --web off), its own HTTPS port, or off",
+      help:
+        "Where GET /metrics is served: the web port (default; off with --web off), its own HTTPS port, or off",
     },
     "metrics-token-file": {
       type: "string",

@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  escapeHelp,
-  escapeLabelValue,
-  ExpositionWriter,
-  formatValue,
-} from "./_exposition.ts";
+import { escapeHelp, escapeLabelValue, ExpositionWriter, formatValue } from "./_exposition.ts";
 
 Deno.test("escapeLabelValue() escapes backslash, double quote and line feed, and nothing else", () => {
   assert.equal(escapeLabelValue("alice"), "alice");

@@ -6,7 +6,11 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-const GAUGES = { sessionsOpen: 2, storedBytes: new Map([["bob", 5], ["alice", 9]]), residentBytes: 1 };
+const GAUGES = {
+  sessionsOpen: 2,
+  storedBytes: new Map([["bob", 5], ["alice", 9]]),
+  residentBytes: 1,
+};
 
 Deno.test("ServerMetrics.sessionEnded() counts a pending push as failed, else a pull by how it ended", () => {
   const metrics = new ServerMetrics();
@@ -45,7 +49,10 @@ Deno.test("ServerMetrics.render() writes logins, bytes, prunes and the gauges, u
   assert.equal(sample(text, "burrow_prune_freed_bytes_total"), 1024);
   assert.equal(sample(text, "burrow_sessions_open"), 2);
   assert.equal(sample(text, "process_resident_memory_bytes"), 1);
-  assert.match(text, /burrow_stored_bytes\{user="alice"\} 9\nburrow_stored_bytes\{user="bob"\} 5\n/);
+  assert.match(
+    text,
+    /burrow_stored_bytes\{user="alice"\} 9\nburrow_stored_bytes\{user="bob"\} 5\n/,
+  );
 });
 
 Deno.test("readGauges() reads each user's stored bytes, leaving out unknown ones, and the RSS", async () => {

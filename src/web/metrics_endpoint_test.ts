@@ -29,7 +29,9 @@ Deno.test("metricsEndpoint() answers 401 without the bearer token, or with a wro
       TOKEN,
     ]
   ) {
-    const headers: HeadersInit = authorization === undefined ? {} : { Authorization: authorization };
+    const headers: HeadersInit = authorization === undefined
+      ? {}
+      : { Authorization: authorization };
     const response = handle(new Request(URL_, { headers }));
     assert.equal(response.status, 401, String(authorization));
     assert.equal(response.headers.get("WWW-Authenticate"), 'Bearer realm="burrow metrics"');

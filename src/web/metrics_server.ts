@@ -9,7 +9,7 @@ import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { listenError } from "../server/listen_error.ts";
 import { textResponse } from "./_security_headers.ts";
-import { type MetricsEndpoint, METRICS_PATH } from "./metrics_endpoint.ts";
+import { METRICS_PATH, type MetricsEndpoint } from "./metrics_endpoint.ts";
 
 /** What `startMetricsServer` needs. */
 export interface MetricsServerOptions {

@@ -14,7 +14,7 @@ import { formatAddr } from "../server/session_host.ts";
 import { AllowedHosts, originRefusal } from "./_origin.ts";
 import { textResponse, withSecurityHeaders } from "./_security_headers.ts";
 import { type PageAssets, StaticAssets } from "./_static_assets.ts";
-import { type MetricsEndpoint, METRICS_PATH } from "./metrics_endpoint.ts";
+import { METRICS_PATH, type MetricsEndpoint } from "./metrics_endpoint.ts";
 import {
   DEFAULT_HTTP_STREAM_LIMITS,
   HttpStreamConn,
