@@ -84,13 +84,25 @@ async function history(server: BurrowServer, tree: string, restic: ResticRun | n
   }
 }
 
-async function burrowForget(server: BurrowServer): Promise<Figures & { freed: number }> {
+/** burrow's forget and prune, with what its prune reported (`prune --json`). */
+interface BurrowFigures extends Figures {
+  prune: {
+    bytesFreed: number;
+    seconds: number;
+    packsBefore: number;
+    packsAfter: number;
+    packsDeleted: number;
+    packsRewritten: number;
+  };
+}
+
+async function burrowForget(server: BurrowServer): Promise<BurrowFigures> {
   const repos = `${server.dataDir}/repos`;
   const before = await dirBytes(repos);
   progress("burrow forget --keep-last 1 --prune");
   const forget = await runClient(server, USER, ["forget", "--keep-last", "1", "--prune", "--json"]);
   if (forget.code !== 0) throw new Error(`burrow forget failed: ${lastErrorLine(forget)}`);
-  const freed = Number(JSON.parse(forget.stdout).prune?.bytesFreed);
+  const prune = JSON.parse(forget.stdout).prune;
   const after = await dirBytes(repos);
   const check = await runClient(server, USER, ["check"]);
   if (check.code !== 0) {
@@ -100,7 +112,7 @@ async function burrowForget(server: BurrowServer): Promise<Figures & { freed: nu
   if (left.code !== 0 || JSON.parse(left.stdout).length !== 1) {
     fail(result, "burrow did not leave exactly one snapshot");
   }
-  return { run: forget, before, after, freed };
+  return { run: forget, before, after, prune };
 }
 
 async function resticForget(scratch: string, restic: ResticRun): Promise<Figures> {
@@ -111,7 +123,7 @@ async function resticForget(scratch: string, restic: ResticRun): Promise<Figures
   return { run: forget, before, after: await dirBytes(repo) };
 }
 
-function addRows(burrow: Figures & { freed: number }, restic: Figures | null): void {
+function addRows(burrow: BurrowFigures, restic: Figures | null): void {
   const s = (f: Figures) => f.run.wallMs / 1000;
   const r = (value: number | undefined) => (value === undefined ? {} : { restic: round(value, 2) });
   const freedMiB = (f: Figures) => (f.before - f.after) / MiB;
@@ -132,8 +144,13 @@ function addRows(burrow: Figures & { freed: number }, restic: Figures | null): v
     },
     {
       label: `${step}: freed as the prune reports it`,
-      value: round(burrow.freed / MiB),
+      value: round(burrow.prune.bytesFreed / MiB),
       unit: "MiB",
+    },
+    {
+      label: `${step}: of the wall, the prune (live set, server's deletes and rewrites)`,
+      value: round(burrow.prune.seconds, 2),
+      unit: "s",
     },
     {
       label: `${step}: repository after`,
@@ -147,6 +164,10 @@ function addRows(burrow: Figures & { freed: number }, restic: Figures | null): v
       unit: "MiB",
       ...r(restic === null ? undefined : (restic.run.peakRssKiB ?? NaN) / 1024),
     },
+  );
+  const p = burrow.prune;
+  result.notes.push(
+    `burrow's prune: ${p.packsBefore} packs before, ${p.packsAfter} after (${p.packsDeleted} deleted, ${p.packsRewritten} rewritten).`,
   );
 }
 

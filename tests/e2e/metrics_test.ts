@@ -81,6 +81,15 @@ Deno.test("GET /metrics on the web port shows pushes, pulls, logins, bytes, stor
       await writeTree(`${work}/docs`, 2);
       ok(await run(["push", `${work}/docs`]));
       ok(await run(["pull", `${work}/restored`]));
+      // A push past bob's quota fails: a failed push.
+      const bob = await burrow(
+        ["useradd", "bob", "--data", server.dataDir, "--password-stdin", "--quota", "100KB"],
+        { stdin: "bob-pass\n" },
+      );
+      assert.equal(bob.code, 0, bob.stderr);
+      const overQuota = await clientOf(server, "bob", "bob-pass")(["push", `${work}/docs`]);
+      assert.equal(overQuota.code, 1, overQuota.stderr);
+      assert.match(overQuota.stderr, /quota exceeded/);
       const wrong = await burrow(["snapshots", ...server.clientArgs("alice")], {
         env: { BURROW_PASSWORD: "not-her-password" },
       });
@@ -111,10 +120,10 @@ Deno.test("GET /metrics on the web port shows pushes, pulls, logins, bytes, stor
           return m.get(series)!;
         };
         assert.equal(value('burrow_pushes_total{result="finished"}'), 2);
-        assert.equal(value('burrow_pushes_total{result="failed"}'), 0);
+        assert.equal(value('burrow_pushes_total{result="failed"}'), 1);
         assert.ok(value('burrow_pulls_total{result="finished"}') >= 1);
         assert.equal(value('burrow_pulls_total{result="failed"}'), 0);
-        assert.ok(value('burrow_logins_total{result="ok"}') >= 4);
+        assert.ok(value('burrow_logins_total{result="ok"}') >= 5);
         assert.equal(value('burrow_logins_total{result="failed"}'), 1);
         assert.equal(value('burrow_logins_total{result="rate_limited"}'), 0);
         assert.ok(value("burrow_received_bytes_total") >= size, "a push's bytes came in");
