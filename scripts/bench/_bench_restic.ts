@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { lastErrorLine, runTimed, startDaemon } from "./_bench_process.ts";
+import { type CliRun, lastErrorLine, runTimed, startDaemon } from "./_bench_process.ts";
 import { BENCH_PASSWORD, type BurrowServer } from "./_bench_server.ts";
 
 /** One file backed up and restored by restic. */
@@ -38,14 +38,17 @@ export async function resticAvailable(): Promise<boolean> {
   return true;
 }
 
+/** Runs `restic ARGS…` against the repository of `withResticRepo`, timed. @throws {Error} on failure */
+export type ResticRun = (args: string[]) => Promise<CliRun>;
+
 /**
- * Starts `rclone serve restic` in `scratch`, makes a repository, and gives `body` a function
- * that backs up one file and restores it, timed. Always stops rclone.
+ * Starts `rclone serve restic` in `scratch` (the repository in `scratch/restic-repo`), makes a
+ * repository, and gives `body` a runner of restic commands against it. Always stops rclone.
  */
-export async function withRestic<T>(
+export async function withResticRepo<T>(
   scratch: string,
   server: BurrowServer,
-  body: (measure: ResticMeasure) => Promise<T>,
+  body: (restic: ResticRun) => Promise<T>,
 ): Promise<T> {
   const tls = `${server.dataDir}/tls`;
   const rclone = await startDaemon(
@@ -75,7 +78,22 @@ export async function withRestic<T>(
   };
   try {
     await restic(["init"]);
-    return await body(async (file) => {
+    return await body(restic);
+  } finally {
+    await rclone.stop();
+  }
+}
+
+/**
+ * `withResticRepo`, giving `body` a function that backs up one file and restores it, timed.
+ */
+export function withRestic<T>(
+  scratch: string,
+  server: BurrowServer,
+  body: (measure: ResticMeasure) => Promise<T>,
+): Promise<T> {
+  return withResticRepo(scratch, server, (restic) =>
+    body(async (file) => {
       const backup = await restic(["backup", file]);
       const target = `${scratch}/restic-restore`;
       try {
@@ -89,8 +107,5 @@ export async function withRestic<T>(
       } finally {
         await Deno.remove(target, { recursive: true }).catch(() => {});
       }
-    });
-  } finally {
-    await rclone.stop();
-  }
+    }));
 }

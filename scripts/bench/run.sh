@@ -2,7 +2,7 @@
 # The burrow-vs-restic benchmark (`deno task bench`): datasets, backup and restore against restic,
 # then the extra scripts, then one report (results/bench.md, results/bench.json).
 #
-#   bash scripts/bench/run.sh [--quick] [--reps N] [--only anchors,login,concurrent,bigfile,million,web,check]
+#   bash scripts/bench/run.sh [--quick] [--reps N] [--only anchors,login,concurrent,bigfile,million,web,check,lifecycle]
 #
 #   --reps   repetitions of the backup/restore run, tools interleaved; figures are medians (default 3)
 #   --quick  1 repetition, a 65 s disk settle instead of 300, and --quick to the extra scripts (smaller inputs)
@@ -16,6 +16,7 @@
 #               needs Debian's chromium package, installed with apt-get where missing)
 #   check       check_read_data.ts   (check --read-data of mixed beside restic's, and scrub; needs
 #               the datasets, made by the anchors part)
+#   lifecycle   lifecycle.ts         (forget --keep-last 1 --prune after 10 pushes of mixed, beside restic's)
 #               (each run as `deno run -A X.ts --out results [--quick]`, writing results/NAME.json)
 #
 # Environment: BENCH_DATA (datasets, default /tmp/burrow-bench-data), BURROW (the command that runs
@@ -34,24 +35,24 @@ DENO_VERSION=2.9.6
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 bad_usage() {
   printf 'error: %s\nusage: bash scripts/bench/run.sh [--quick] [--reps N] [--only %s]\n' \
-    "$1" anchors,login,concurrent,bigfile,million,web,check >&2
+    "$1" anchors,login,concurrent,bigfile,million,web,check,lifecycle >&2
   exit 2
 }
 
-REPS="" QUICK=0 ONLY=anchors,login,concurrent,bigfile,million,web,check
+REPS="" QUICK=0 ONLY=anchors,login,concurrent,bigfile,million,web,check,lifecycle
 while (($#)); do
   case $1 in
     --quick) QUICK=1 ;;
     --reps) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || bad_usage "--reps needs a positive number"; REPS=$2; shift ;;
     --only) [[ -n ${2:-} ]] || bad_usage "--only needs a list"; ONLY=$2; shift ;;
-    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
     *) bad_usage "unknown argument $1" ;;
   esac
   shift
 done
 [[ -n $REPS ]] || if ((QUICK)); then REPS=1; else REPS=3; fi
 for part in ${ONLY//,/ }; do
-  [[ $part =~ ^(anchors|login|concurrent|bigfile|million|web|check)$ ]] || bad_usage "unknown part $part"
+  [[ $part =~ ^(anchors|login|concurrent|bigfile|million|web|check|lifecycle)$ ]] || bad_usage "unknown part $part"
 done
 selected() { [[ ,$ONLY, == *,$1,* ]]; }
 
@@ -93,7 +94,7 @@ if selected web && ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 || log "cannot install chromium"
 fi
 
-for pair in login:login_latency concurrent:concurrent_push bigfile:big_file million:million_chunks web:web_page check:check_read_data; do
+for pair in login:login_latency concurrent:concurrent_push bigfile:big_file million:million_chunks web:web_page check:check_read_data lifecycle:lifecycle; do
   part=${pair%%:*} name=${pair#*:}
   if ! selected "$part"; then STATUS+=("$part=skipped"); continue; fi
   if [[ ! -f $BENCH/$name.ts ]]; then

@@ -42,6 +42,9 @@ import {
 import { printLine, stderrLogger } from "./output.ts";
 import type { Logger } from "../log.ts";
 import type { ChunkStoreOpener } from "../store/user_repository.ts";
+import { readGauges, ServerMetrics } from "../server/metrics.ts";
+import type { MetricsEndpoint } from "../web/metrics_endpoint.ts";
+import { resolveMetricsConfig, startMetrics } from "./_serve_metrics.ts";
 
 /** Reads a positive number flag (seconds or a count). @throws {UsageError} */
 function positiveFlag(args: ParsedArgs, name: string, fallback: number): number {
@@ -147,11 +150,13 @@ async function startWeb(
   tls: { certPem: string; keyPem: string; hosts: string[] },
   server: RunningServer,
   logger: Logger,
+  metrics: MetricsEndpoint | undefined,
 ): Promise<RunningWebServer> {
   try {
     // The page (its script bundle) loads only for the command that serves it.
     const { PAGE_ASSETS, startWebServer } = await import("../web/mod.ts");
     return startWebServer({
+      ...(metrics === undefined ? {} : { metrics }),
       ...address,
       certPem: tls.certPem,
       keyPem: tls.keyPem,
@@ -176,6 +181,7 @@ export interface ServeOverrides {
 export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}): Promise<void> {
   const listen = parseHostPort(stringFlag(args, "listen") ?? DEFAULT_LISTEN, "listen address");
   const webAddress = webFlag(args);
+  const metricsConfig = await resolveMetricsConfig(args, processEnv, webAddress);
   const limits = resolveLimits(args);
   const signupsPerHour = signupLimitFlag(args);
   const minPasswordLength = minPasswordLengthFlag(args);
@@ -193,6 +199,7 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
     throw error;
   });
   const hashPool = new HashPool();
+  const metrics = new ServerMetrics();
   try {
     const tls = await loadTls(args, dataDir);
     const accounts = new AccountService({
@@ -206,6 +213,7 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
       allowSignup: booleanFlag(args, "allow-signup"),
       minPasswordLength,
       logger,
+      metrics,
     });
     await sweepPurgedRepositories(
       dataDir,
@@ -227,8 +235,30 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
       repositories,
       limits,
       logger,
+      metrics,
     });
-    const web = webAddress === null ? null : await startWeb(webAddress, tls, server, logger);
+    const render = async () =>
+      metrics.render(
+        await readGauges({
+          sessions: server.sessions,
+          storedBytesOf: (user) => repositories.storedBytesOf(user),
+          userNames: async () => (await store.list()).map((record) => record.name),
+        }),
+      );
+    const metricsServer = await startMetrics(metricsConfig, tls, render, logger).catch(
+      async (error) => {
+        await server.shutdown();
+        throw error;
+      },
+    );
+    const web = webAddress === null
+      ? null
+      : await startWeb(webAddress, tls, server, logger, metricsServer.endpoint).catch(
+        async (error) => {
+          await metricsServer.shutdown();
+          throw error;
+        },
+      );
     const lag = booleanFlag(args, "debug-timings")
       ? new LoopLagMonitor((maxMs) => logger.info("event loop lag", { maxMs }))
       : undefined;
@@ -237,11 +267,15 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
     const stop = () => {
       void web?.shutdown();
       void server.shutdown();
+      void metricsServer.shutdown();
     };
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
     await accounts.warmUp();
     if (web !== null) printLine(`web on https://${formatHostPort(web.address)}/`);
+    if (web !== null && metricsServer.endpoint !== undefined) {
+      printLine(`metrics on https://${formatHostPort(web.address)}/metrics`);
+    }
     printLine(`listening on ${formatHostPort(server.address)}`);
     if ((await store.list()).length === 0) {
       const users = usersSpec === defaultStoreSpec(dataDir) ? "" : ` --users ${usersSpec}`;
@@ -251,6 +285,7 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
     }
     await server.finished;
     await web?.shutdown();
+    await metricsServer.shutdown();
     lag?.stop();
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);
@@ -267,16 +302,19 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "Run the backup server",
   usage:
-    "serve [--listen HOST:PORT] [--web HOST:PORT|off] [--data DIR] [--users STORE] [--cert PEM --key PEM] [--allow-signup]",
+    "serve [--listen HOST:PORT] [--web HOST:PORT|off] [--metrics web|HOST:PORT|off] [--data DIR] [--users STORE] [--cert PEM --key PEM] [--allow-signup]",
   description:
     "Serves backups over TLS, and the web page over HTTPS on --web with the same certificate.\n" +
     "Without --cert/--key, the first start makes a CA and a server certificate under DATA/tls/\n" +
     "and prints the CA's path and SHA-256 fingerprint; clients trust the server with\n" +
     "--ca DATA/tls/ca.pem. Prints `web on https://HOST:PORT/` and `listening on HOST:PORT` when\n" +
-    "ready; SIGINT or SIGTERM stops it after in-flight requests finish.",
+    "ready; SIGINT or SIGTERM stops it after in-flight requests finish.\n" +
+    "Prometheus metrics are at /metrics on the web port (or on --metrics HOST:PORT, HTTPS too);\n" +
+    "they name users and sizes: without a metrics token they are served on loopback addresses only.",
   examples: [
     "serve                                # ./burrow-data, 127.0.0.1:7443, its own CA",
     "serve --web off                      # no web page",
+    "serve --metrics 10.0.0.5:9443 --metrics-token-file /etc/burrow/metrics-token",
     "serve --listen 0.0.0.0:7443 --data /srv/burrow --allow-signup",
   ],
   flags: {
@@ -289,6 +327,22 @@ export const serveCommand: Command = {
       type: "string",
       value: "HOST:PORT|off",
       help: `Address of the web page, HTTPS (default ${DEFAULT_WEB}; off turns it off)`,
+    },
+    metrics: {
+      type: "string",
+      value: "web|HOST:PORT|off",
+      help:
+        "Where GET /metrics is served: the web port (default; off with --web off), its own HTTPS port, or off",
+    },
+    "metrics-token-file": {
+      type: "string",
+      value: "FILE",
+      help: "Scrapers must send the token in FILE as a bearer token (or set BURROW_METRICS_TOKEN)",
+    },
+    "metrics-token": {
+      type: "string",
+      value: "TOKEN",
+      help: "The same token given inline (visible in ps; prefer the file or the variable)",
     },
     ...STORE_FLAGS,
     cert: { type: "string", value: "PEM", help: "Server certificate chain (with --key)" },

@@ -43,6 +43,11 @@ export class UploadTally {
     this.#figures.bytesStored += storedBytes;
   }
 
+  /** Whether chunks were stored or refused since the last commit: a push is under way. */
+  get pending(): boolean {
+    return this.#figures.blobsReceived > 0 || this.#refusals > 0;
+  }
+
   /** Notes a refused `put_chunks`. @returns true for the first one since the last commit */
   refused(): boolean {
     this.#refusals++;

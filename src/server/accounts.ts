@@ -26,6 +26,7 @@ import type { Logger } from "../log.ts";
 import type { AccountLimits } from "./account_limits.ts";
 import { UNRESTRICTED, type UserStore } from "../users/user_store.ts";
 import { validateUserName } from "../names.ts";
+import { ServerMetrics } from "./metrics.ts";
 
 /** Everything the account service needs; built once by the server. */
 export interface AccountServiceOptions {
@@ -43,6 +44,8 @@ export interface AccountServiceOptions {
   /** The shortest new password, announced to clients (`serve --min-password-length`). */
   minPasswordLength: number;
   logger: Logger;
+  /** Counts login attempts (default: counters no one reads). */
+  metrics?: ServerMetrics;
   now?: () => Date;
   /**
    * The stable fake KDF string for a name (default: derived from `serverSecret` with
@@ -67,11 +70,13 @@ export class AccountService {
   readonly #options: AccountServiceOptions;
   readonly #now: () => Date;
   readonly #fakeKdf: (name: string) => string;
+  readonly #metrics: ServerMetrics;
   #decoyVerifier: Promise<string> | null = null;
 
   constructor(options: AccountServiceOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
+    this.#metrics = options.metrics ?? new ServerMetrics();
     const { serverSecret, clientKdfParams } = options;
     this.#fakeKdf = options.fakeKdf ??
       ((name) => encodeClientKdf(fakeClientKdf(serverSecret, name, clientKdfParams)));
@@ -114,6 +119,7 @@ export class AccountService {
     const { store, rateLimiter, logger } = this.#options;
     const gate = await rateLimiter.reserve(address, name);
     if (!gate.allowed) {
+      this.#metrics.login("rate_limited");
       logger.warn("login refused: rate limited", {
         user: name,
         addr: address,
@@ -127,6 +133,7 @@ export class AccountService {
       const ok = await this.#check(authKey, record?.verifier ?? null, name);
       if (!ok || record === null) {
         attempt.fail();
+        this.#metrics.login("failed");
         logger.warn("login failed", {
           user: name,
           addr: address,
@@ -138,10 +145,12 @@ export class AccountService {
         // Only someone who knows the password learns that the account is disabled; the attempt
         // counts as a failure, so it buys no extra guesses at other accounts.
         attempt.fail();
+        this.#metrics.login("failed");
         logger.warn("login refused: account disabled", { user: name, addr: address });
         throw new AuthError(`Cannot log in: ${DISABLED}`);
       }
       attempt.succeed();
+      this.#metrics.login("ok");
       await store.update(name, { lastLogin: this.#now().toISOString() });
       const { created, temporaryPassword } = record;
       logger.info("login", {

@@ -14,6 +14,7 @@ import { AuthError, BurrowError, InvalidNameError, NotFoundError } from "../erro
 import { MemoryUserStore } from "../users/memory_user_store.ts";
 import { UNRESTRICTED } from "../users/user_store.ts";
 import { AccountService } from "./accounts.ts";
+import { ServerMetrics } from "./metrics.ts";
 
 // Cheap parameters, passed as configuration: the code path is the production one.
 const CHEAP_HASH: HashParams = {
@@ -62,6 +63,7 @@ interface Fixture {
   lines: string[];
   /** The rate limiters' clock, in milliseconds. */
   clock: { now: number };
+  metrics: ServerMetrics;
 }
 
 interface FixtureOptions {
@@ -80,6 +82,7 @@ async function withAccounts(
   const pool = new CountingHashPool();
   const lines: string[] = [];
   const clock = { now: 1_000_000 };
+  const metrics = new ServerMetrics();
   const log = (level: string) => (message: string, fields?: object) =>
     lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   const accounts = new AccountService({
@@ -96,10 +99,11 @@ async function withAccounts(
     allowSignup: options.allowSignup ?? false,
     minPasswordLength: 8,
     logger: { info: log("info"), warn: log("warn"), error: log("error") },
+    metrics,
     ...(options.fakeKdf === undefined ? {} : { fakeKdf: options.fakeKdf }),
   });
   try {
-    await body({ accounts, store, pool, lines, clock });
+    await body({ accounts, store, pool, lines, clock, metrics });
   } finally {
     await pool.close();
     await store.close();
@@ -187,6 +191,25 @@ Deno.test("AccountService.verify() refuses with RATE_LIMITED after repeated fail
     assert.ok(error instanceof AuthError);
     assert.equal(error.code, "RATE_LIMITED");
     assert.ok((error.retryAfterMs ?? 0) > 0);
+  });
+});
+
+Deno.test("AccountService.verify() counts logins ok, failed (wrong key, unknown name) and rate limited", async () => {
+  await withAccounts({}, async ({ accounts, store, metrics }) => {
+    await addUser(store, "alice", "pw", CHEAP_HASH);
+    await addUser(store, "bob", "pw", CHEAP_HASH);
+    await accounts.verify("bob", await authKeyFor(accounts, "bob", "pw"), "10.0.0.3");
+    const right = await authKeyFor(accounts, "alice", "pw");
+    await assert.rejects(accounts.verify("nobody", right, "10.0.0.2"), AuthError);
+    const wrong = await authKeyFor(accounts, "alice", "nope");
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(accounts.verify("alice", wrong, "10.0.0.1"), AuthError);
+    }
+    await assert.rejects(accounts.verify("alice", right, "10.0.0.1"), AuthError);
+    const text = metrics.render({ sessionsOpen: 0, storedBytes: new Map(), residentBytes: 0 });
+    assert.match(text, /^burrow_logins_total\{result="ok"\} 1$/m);
+    assert.match(text, /^burrow_logins_total\{result="failed"\} 6$/m);
+    assert.match(text, /^burrow_logins_total\{result="rate_limited"\} 1$/m);
   });
 });
 

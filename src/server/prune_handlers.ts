@@ -55,19 +55,22 @@ export async function runPrune(
   const repository = await ctx.repository();
   const live = ctx.claims.takeLive();
   const started = performance.now();
+  let freed: number | null = null;
   try {
     const report = await repository.chunks.prune(live, {
       maxUnusedPercent: payload.maxUnused,
       dryRun: payload.dryRun,
     });
+    freed = report.bytesBefore - report.bytesAfter;
     ctx.logger.info(payload.dryRun ? "prune dry run" : "prune finished", {
       user: ctx.user,
       ...report,
-      bytesFreed: report.bytesBefore - report.bytesAfter,
+      bytesFreed: freed,
       seconds: Math.round(performance.now() - started) / 1000,
     });
     return { type: "pruned", payload: report };
   } finally {
+    if (!payload.dryRun) ctx.metrics?.pruned(freed);
     ctx.claims.endPrune(!payload.dryRun);
   }
 }

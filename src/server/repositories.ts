@@ -22,6 +22,7 @@ import { type Logger, silentLogger, withFields } from "../log.ts";
 import { userRepositoryDir } from "../store/layout.ts";
 import { PackChunkStore, WriteBudget } from "../store/pack_chunk_store.ts";
 import { lockRepository } from "../store/repository_lock.ts";
+import { readUsage } from "../store/repository_usage.ts";
 import { type ChunkStoreOpener, UserRepository } from "../store/user_repository.ts";
 
 /** A logged-in account: its name and creation time, which tell two accounts of a name apart. */
@@ -69,6 +70,8 @@ interface Opened {
 
 interface Entry {
   opening: Promise<Opened>;
+  /** Set once `opening` resolved. */
+  opened?: Opened;
   users: number;
 }
 
@@ -109,6 +112,7 @@ export class RepositoryRegistry {
     let entry = this.#open.get(user);
     if (entry === undefined) {
       const made: Entry = { opening: this.#openLocked(account), users: 0 };
+      made.opening.then((opened) => (made.opened = opened), () => {});
       this.#open.set(user, made);
       made.opening.catch(() => {
         if (this.#open.get(user) === made) this.#open.delete(user);
@@ -147,6 +151,16 @@ export class RepositoryRegistry {
       if (this.#closing.get(user) === settled) this.#closing.delete(user);
     });
     await closing;
+  }
+
+  /**
+   * Bytes of sealed chunks `user` stores: the live figure while the repository is open here, else
+   * the one its folder recorded (`store/repository_usage.ts`), or null when none is recorded.
+   */
+  async storedBytesOf(user: string): Promise<number | null> {
+    const opened = this.#open.get(user)?.opened;
+    if (opened !== undefined) return opened.repository.chunks.storedBytes;
+    return (await readUsage(userRepositoryDir(this.#dataDir, user)))?.storedBytes ?? null;
   }
 
   /** Takes the user's lock, checks the account, then opens (creating it when missing). */

@@ -18,6 +18,7 @@ import {
 } from "../protocol/mod.ts";
 import type { UserRepository } from "../store/user_repository.ts";
 import type { AccountService } from "./accounts.ts";
+import type { ServerMetrics } from "./metrics.ts";
 import { type AccountLimits, putWithinQuota, refuseIfAppendOnly } from "./account_limits.ts";
 import type { UploadTally } from "./_upload_tally.ts";
 import type { RepositoryClaims } from "./_repository_claims.ts";
@@ -41,6 +42,8 @@ export interface HandlerContext {
   limits: AccountLimits;
   accounts: AccountService;
   logger: Logger;
+  /** The server's counters (prunes count themselves). */
+  metrics?: ServerMetrics;
   /** The user's repository, opened on first use. */
   repository(): Promise<UserRepository>;
   /** This connection's uploads since its last commit, for the commit's log line. */

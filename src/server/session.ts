@@ -20,6 +20,7 @@ import {
   decodeClientMessage,
   encodeMessage,
   type ErrorPayload,
+  FRAME_HEADER_SIZE,
   type FrameLimits,
   FrameStream,
   type MessageName,
@@ -40,6 +41,7 @@ import type { AccountLimits } from "./account_limits.ts";
 import { UploadTally } from "./_upload_tally.ts";
 import type { StreamTickets } from "./stream_tickets.ts";
 import { RepositoryClaims } from "./_repository_claims.ts";
+import { ServerMetrics } from "./metrics.ts";
 
 /**
  * The part of a connection a session uses: `Deno.TlsConn` satisfies it, the web page's WebSocket
@@ -116,7 +118,13 @@ export class Session {
   #deadline: ReturnType<typeof setTimeout> | undefined;
   readonly #uploads = new UploadTally();
   readonly #claims = new RepositoryClaims();
+  readonly #metrics: ServerMetrics;
   #signups = 0;
+  /** Snapshots this connection committed. */
+  #commits = 0;
+  /** It asked for chunks (`get_chunks`); and one such request failed. */
+  #fetched = false;
+  #fetchFailed = false;
 
   constructor(conn: SessionConn, ctx: SessionContext) {
     this.#conn = conn;
@@ -131,6 +139,7 @@ export class Session {
     };
     this.#stream = new FrameStream(conn, { limits });
     this.#ctx = ctx;
+    this.#metrics = ctx.metrics ?? new ServerMetrics();
     this.#localAddr = conn.localAddr;
     this.#remoteAddr = conn.remoteAddr;
   }
@@ -214,6 +223,7 @@ export class Session {
         }
         const frame = await this.#stream.readFrame();
         if (frame === null) break;
+        this.#metrics.received(FRAME_HEADER_SIZE + frame.payload.length);
         if (this.#ending !== null) continue;
         clearTimeout(this.#deadline);
         this.#busy = this.#handleFrame(frame.requestId, () => decodeClientMessage(frame));
@@ -237,6 +247,11 @@ export class Session {
       this.#close(this.#closeReason ?? "closed");
       if (this.#reap) this.#ctx.reaper.reap(this.#localAddr, this.#remoteAddr);
       this.#claims.releaseAll();
+      this.#metrics.sessionEnded({
+        pushPending: this.#uploads.pending,
+        pulled: this.#fetched && !this.#ticketed && this.#commits === 0,
+        clean: this.#closeReason === "closed by client" && !this.#fetchFailed,
+      });
       if (this.#repository !== null) {
         await this.#ctx.repositories.release(this.#user ?? "").catch((error) =>
           logger.error("cannot close repository", { user: this.#user, error: errorMessage(error) })
@@ -365,12 +380,28 @@ export class Session {
           throw temporaryPasswordRefusal();
         }
         const limits = await accounts.limitsOf(this.#user ?? "", this.#account?.created ?? "");
-        const reply = await handleRepositoryRequest(this.#handlerContext(limits), message);
+        const reply = await this.#handleCounted(limits, message);
         if (message.type === "change_password" && this.#account !== null) {
           this.#account = { ...this.#account, temporaryPassword: false };
         }
         return await this.#sendReply(id, reply);
       }
+    }
+  }
+
+  /** Handles a repository request, noting chunk fetches and commits for the metrics. */
+  async #handleCounted(limits: AccountLimits, message: ClientMessage): Promise<Reply> {
+    if (message.type === "get_chunks") this.#fetched = true;
+    try {
+      const reply = await handleRepositoryRequest(this.#handlerContext(limits), message);
+      if (message.type === "commit_snapshot") {
+        this.#commits++;
+        this.#metrics.pushFinished();
+      }
+      return reply;
+    } catch (error) {
+      if (message.type === "get_chunks") this.#fetchFailed = true;
+      throw error;
     }
   }
 
@@ -380,6 +411,7 @@ export class Session {
       limits,
       accounts: this.#ctx.accounts,
       logger: this.#ctx.logger,
+      metrics: this.#metrics,
       uploads: this.#uploads,
       claims: this.#claims,
       repository: () => {
@@ -412,7 +444,9 @@ export class Session {
   }
 
   async #send<T extends MessageName>(id: number, type: T, payload: PayloadOf<T>): Promise<void> {
-    await this.#stream.writeFrame(MessageType[type], id, encodeMessage(type, payload));
+    const encoded = encodeMessage(type, payload);
+    await this.#stream.writeFrame(MessageType[type], id, encoded);
+    this.#metrics.sent(FRAME_HEADER_SIZE + encoded.length);
   }
 
   /**
@@ -422,6 +456,7 @@ export class Session {
   async #sendReply(id: number, reply: Reply): Promise<void> {
     if ("encoded" in reply) {
       await this.#stream.writeFrame(MessageType[reply.type], id, reply.encoded);
+      this.#metrics.sent(FRAME_HEADER_SIZE + reply.encoded.length);
       releaseBytes(reply.encoded);
       return;
     }

@@ -15,6 +15,7 @@ import type { ErrorPayload } from "../protocol/mod.ts";
 import { Admission } from "./_admission.ts";
 import { SocketReaper } from "./_socket_reaper.ts";
 import type { AccountService } from "./accounts.ts";
+import { ServerMetrics } from "./metrics.ts";
 import type { RepositoryRegistry } from "./repositories.ts";
 import type { ServerLimits } from "./server.ts";
 import { Session, type SessionConn } from "./session.ts";
@@ -26,6 +27,8 @@ export interface SessionHostOptions {
   repositories: RepositoryRegistry;
   limits: ServerLimits;
   logger: Logger;
+  /** The server's counters (default: new ones); `SessionHost.metrics` is the instance used. */
+  metrics?: ServerMetrics;
 }
 
 /** What a client that finds the server full, or is evicted before login, is told. */
@@ -36,7 +39,9 @@ const BUSY: ErrorPayload = {
 
 /** Admits connections and runs their sessions until they close or the host shuts down. */
 export class SessionHost {
-  readonly #options: SessionHostOptions;
+  /** The counters every session of this host updates. */
+  readonly metrics: ServerMetrics;
+  readonly #options: SessionHostOptions & { metrics: ServerMetrics };
   readonly #sessions = new Set<Session>();
   readonly #admission: Admission<Session>;
   readonly #reaper: SocketReaper;
@@ -47,7 +52,8 @@ export class SessionHost {
 
   constructor(options: SessionHostOptions) {
     const { accounts, repositories, limits, logger } = options;
-    this.#options = { accounts, repositories, limits, logger };
+    this.metrics = options.metrics ?? new ServerMetrics();
+    this.#options = { accounts, repositories, limits, logger, metrics: this.metrics };
     this.#admission = new Admission<Session>(options.limits, (session) => session.progress);
     this.#reaper = new SocketReaper(options.logger);
   }

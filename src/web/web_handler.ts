@@ -2,7 +2,8 @@
  * What the web port answers: the page's embedded files (GET and HEAD only); at `/ws`, a
  * WebSocket from the page's own origin that carries the framed protocol into a `Session`; and at
  * `/stream`, a POST from the page's own origin whose body holds frames (a ticket login and chunk
- * requests) and whose streamed response carries the replies, through a `Session` as well. Every
+ * requests) and whose streamed response carries the replies, through a `Session` as well; at
+ * `/metrics`, when they are served here, the server's metrics (`metrics_endpoint.ts`). Every
  * response, errors included, carries the security headers.
  *
  * @module
@@ -13,6 +14,7 @@ import { formatAddr } from "../server/session_host.ts";
 import { AllowedHosts, originRefusal } from "./_origin.ts";
 import { textResponse, withSecurityHeaders } from "./_security_headers.ts";
 import { type PageAssets, StaticAssets } from "./_static_assets.ts";
+import { METRICS_PATH, type MetricsEndpoint } from "./metrics_endpoint.ts";
 import {
   DEFAULT_HTTP_STREAM_LIMITS,
   HttpStreamConn,
@@ -48,6 +50,8 @@ export interface WebHandlerOptions {
   websocketLimits?: WebSocketConnLimits;
   /** Defaults to `DEFAULT_HTTP_STREAM_LIMITS`. */
   streamLimits?: HttpStreamLimits;
+  /** Answers `/metrics` when the metrics are served on this port (else 404 there). */
+  metrics?: MetricsEndpoint;
 }
 
 /** The URL path of the WebSocket. */
@@ -69,6 +73,7 @@ export function webHandler(
     const path = new URL(request.url).pathname;
     const method = request.method;
     if (path === STREAM_PATH) return stream(request, info, hosts, options);
+    if (path === METRICS_PATH && options.metrics !== undefined) return options.metrics(request);
     if (method !== "GET" && method !== "HEAD") {
       return textResponse(405, "Method not allowed", { Allow: "GET, HEAD" });
     }

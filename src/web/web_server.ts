@@ -16,6 +16,7 @@ import { listenError } from "../server/listen_error.ts";
 import type { SessionHost } from "../server/session_host.ts";
 import { textResponse } from "./_security_headers.ts";
 import type { PageAssets } from "./_static_assets.ts";
+import type { MetricsEndpoint } from "./metrics_endpoint.ts";
 import { webHandler } from "./web_handler.ts";
 import type { WebSocketConnLimits } from "./websocket_conn.ts";
 
@@ -35,6 +36,8 @@ export interface WebServerOptions {
   logger: Logger;
   /** Defaults to `DEFAULT_WEBSOCKET_LIMITS`. */
   websocketLimits?: WebSocketConnLimits;
+  /** Answers `/metrics` when the metrics are served on this port. */
+  metrics?: MetricsEndpoint;
 }
 
 /** A web port that is serving. */
@@ -71,6 +74,7 @@ export function startWebServer(options: WebServerOptions): RunningWebServer {
     localAddr: () => current.addr,
     logger,
     ...(options.websocketLimits === undefined ? {} : { websocketLimits: options.websocketLimits }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
   let current = bind(options, handler);
   const address = { hostname: current.addr.hostname, port: current.addr.port };
