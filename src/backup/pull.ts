@@ -16,6 +16,7 @@ import type { StageTimer } from "../stage_timer.ts";
 import type { TreeProgress } from "../restore/tree_reader.ts";
 import { archiveDestAction, exportTar, exportZip } from "../export/archive_export.ts";
 import { readManifest } from "./manifest_reader.ts";
+import { selectPaths } from "../browse/tree_paths.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 import {
   emptyRestoreResult,
@@ -119,6 +120,14 @@ export interface PullOptions extends TreeProgress {
   dryRun?: boolean | undefined;
   /** Called for each create, overwrite, skip and delete (an archive: DEST itself). */
   onPlan?(event: PlanEvent): void;
+  /**
+   * Restore only these paths (relative to the snapshot root, as `snapshotPath` gives them):
+   * each one's entry, a folder's whole subtree, and the folders leading to them. Only their
+   * chunks are fetched. Undefined or empty: the whole snapshot.
+   */
+  paths?: readonly string[] | undefined;
+  /** Called once the files to restore are known, with their count and bytes. */
+  onSelected?(selected: { files: number; bytes: number }): void;
 }
 
 /**
@@ -126,6 +135,7 @@ export interface PullOptions extends TreeProgress {
  * reported to `onDamaged`, and the pull goes on (into a folder).
  *
  * @throws {BurrowError} CONFLICT when the destination is taken (see `overwrite`) or is a file
+ * @throws {NotFoundError} when one of `paths` is not in the snapshot (before anything is written)
  * @throws {IntegrityError} when the file list does not verify, or an archive meets a damaged file
  */
 export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
@@ -147,8 +157,10 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
     ? manifestSource
     : new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });
   try {
-    const manifest = await readManifest(manifestSource, record);
+    const whole = await readManifest(manifestSource, record);
+    const manifest = options.paths?.length ? selectPaths(whole, options.paths) : whole;
     timer?.lap("read manifest");
+    options.onSelected?.(fileTotals(manifest));
     const entries = record.rootType === "dir" ? underTopFolder(record, manifest) : manifest;
     const top = record.rootType === "dir" ? topFolderName(record) : manifest[0]?.path ?? "";
     const result = format === "zip"
@@ -168,6 +180,18 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
   } finally {
     source.close();
   }
+}
+
+/** The files among `entries` and their bytes. */
+function fileTotals(entries: readonly TreeEntry[]): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of entries) {
+    if (entry.type !== "file") continue;
+    files++;
+    bytes += entry.size;
+  }
+  return { files, bytes };
 }
 
 /** Tells the server of the blobs that did not open, so it sets them aside; resolves to how many. */
