@@ -33,6 +33,12 @@ import {
  */
 const OPEN_WORKERS = 1;
 
+/** A partial pull opens blobs on this thread up to this many bytes: a worker costs more to start. */
+const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
+
+/** Files a restore writes with one file-writer thread: a second costs more to start. */
+const FEW_FILES = 64;
+
 /** Where a pull writes: a folder, or an archive chosen by DEST's ending. */
 export type PullFormat = "folder" | "zip" | "tar";
 
@@ -151,23 +157,30 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
     return { ...counted(emptyRestoreResult()), path: dest, bytesReceived: 0, chunksSetAside: 0 };
   }
   const manifestSource = new RemoteChunkSource(client, repository.keys);
-  // The open workers start (a new isolate, zstd's WebAssembly) while this thread reads the
-  // manifest: a few chunks, not worth a trip to a worker. A dry run fetches no file data.
-  const source = options.dryRun
-    ? manifestSource
-    : new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });
+  const withWorkers = () =>
+    new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });
+  // A whole pull starts the open workers (a new isolate, zstd's WebAssembly) while this thread
+  // reads the manifest: a few chunks, not worth a trip to a worker. A partial pull decides once
+  // it knows how much it restores; a dry run fetches no file data.
+  const partial = (options.paths?.length ?? 0) > 0;
+  let source = options.dryRun || partial ? manifestSource : withWorkers();
   try {
     const whole = await readManifest(manifestSource, record);
-    const manifest = options.paths?.length ? selectPaths(whole, options.paths) : whole;
+    const manifest = partial ? selectPaths(whole, options.paths!) : whole;
     timer?.lap("read manifest");
-    options.onSelected?.(fileTotals(manifest));
+    const selected = fileTotals(manifest);
+    options.onSelected?.(selected);
+    if (partial && !options.dryRun && selected.bytes > WORKERS_FROM_BYTES) source = withWorkers();
     const entries = record.rootType === "dir" ? underTopFolder(record, manifest) : manifest;
     const top = record.rootType === "dir" ? topFolderName(record) : manifest[0]?.path ?? "";
     const result = format === "zip"
       ? { ...emptyRestoreResult(), ...await exportZip(entries, source, dest, options) }
       : format === "tar"
       ? { ...emptyRestoreResult(), ...await exportTar(entries, source, dest, options) }
-      : await restoreToFolder(entries, source, dest, options);
+      : await restoreToFolder(entries, source, dest, {
+        ...options,
+        ...(selected.files <= FEW_FILES ? { fileWriters: 1 } : {}),
+      });
     timer?.lap(`write ${format}`);
     const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;
     const bytesReceived = manifestSource.bytesReceived +
