@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { lastErrorLine, runTimed, startDaemon } from "./_bench_process.ts";
+import { type CliRun, lastErrorLine, runTimed, startDaemon } from "./_bench_process.ts";
 import { BENCH_PASSWORD, type BurrowServer } from "./_bench_server.ts";
 
 /** One file backed up and restored by restic. */
@@ -38,15 +38,23 @@ export async function resticAvailable(): Promise<boolean> {
   return true;
 }
 
+/** `rclone serve restic` running, and a way to run restic against it. */
+export interface ResticServer {
+  /** PID of the rclone process. */
+  pid: number;
+  /** Runs `restic --cacert CA --quiet ARGS…` against the repository, timed; never throws. */
+  run(args: string[]): Promise<CliRun>;
+  stop(): Promise<number>;
+}
+
 /**
- * Starts `rclone serve restic` in `scratch`, makes a repository, and gives `body` a function
- * that backs up one file and restores it, timed. Always stops rclone.
+ * Starts `rclone serve restic` on 127.0.0.1 over TLS with `server`'s certificate, serving a
+ * repository folder in `scratch` (made by `restic init`, which the caller runs).
  */
-export async function withRestic<T>(
+export async function startResticServer(
   scratch: string,
   server: BurrowServer,
-  body: (measure: ResticMeasure) => Promise<T>,
-): Promise<T> {
+): Promise<ResticServer> {
   const tls = `${server.dataDir}/tls`;
   const rclone = await startDaemon(
     [
@@ -68,8 +76,25 @@ export async function withRestic<T>(
     RESTIC_PASSWORD: BENCH_PASSWORD,
     RESTIC_CACHE_DIR: `${scratch}/restic-cache`,
   };
+  return {
+    pid: rclone.pid,
+    run: (args) => runTimed(["restic", "--cacert", server.caPath, "--quiet", ...args], { env }),
+    stop: rclone.stop,
+  };
+}
+
+/**
+ * Starts `rclone serve restic` in `scratch`, makes a repository, and gives `body` a function
+ * that backs up one file and restores it, timed. Always stops rclone.
+ */
+export async function withRestic<T>(
+  scratch: string,
+  server: BurrowServer,
+  body: (measure: ResticMeasure) => Promise<T>,
+): Promise<T> {
+  const rclone = await startResticServer(scratch, server);
   const restic = async (args: string[]) => {
-    const run = await runTimed(["restic", "--cacert", server.caPath, "--quiet", ...args], { env });
+    const run = await rclone.run(args);
     if (run.code !== 0) throw new Error(`restic ${args[0]} failed: ${lastErrorLine(run)}`);
     return run;
   };

@@ -2,7 +2,7 @@
 # The burrow-vs-restic benchmark (`deno task bench`): datasets, backup and restore against restic,
 # then the extra scripts, then one report (results/bench.md, results/bench.json).
 #
-#   bash scripts/bench/run.sh [--quick] [--reps N] [--only anchors,login,concurrent,bigfile,million,web]
+#   bash scripts/bench/run.sh [--quick] [--reps N] [--only anchors,login,concurrent,bigfile,million,web,restores]
 #
 #   --reps   repetitions of the backup/restore run, tools interleaved; figures are medians (default 3)
 #   --quick  1 repetition, a 65 s disk settle instead of 300, and --quick to the extra scripts (smaller inputs)
@@ -14,6 +14,7 @@
 #   million     million_chunks.ts    (a push into a repository of 1,000,000 chunks; about 1 min)
 #   web         web_page.ts          (a 1 GiB download through the web page in headless Chromium;
 #               needs Debian's chromium package, installed with apt-get where missing)
+#   restores    partial_restore.ts  (one ~1 MiB file of mixed restored, and ls --recursive, beside restic)
 #               (each run as `deno run -A X.ts --out results [--quick]`, writing results/NAME.json)
 #
 # Environment: BENCH_DATA (datasets, default /tmp/burrow-bench-data), BURROW (the command that runs
@@ -32,11 +33,11 @@ DENO_VERSION=2.9.6
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 bad_usage() {
   printf 'error: %s\nusage: bash scripts/bench/run.sh [--quick] [--reps N] [--only %s]\n' \
-    "$1" anchors,login,concurrent,bigfile,million,web >&2
+    "$1" anchors,login,concurrent,bigfile,million,web,restores >&2
   exit 2
 }
 
-REPS="" QUICK=0 ONLY=anchors,login,concurrent,bigfile,million,web
+REPS="" QUICK=0 ONLY=anchors,login,concurrent,bigfile,million,web,restores
 while (($#)); do
   case $1 in
     --quick) QUICK=1 ;;
@@ -49,7 +50,7 @@ while (($#)); do
 done
 [[ -n $REPS ]] || if ((QUICK)); then REPS=1; else REPS=3; fi
 for part in ${ONLY//,/ }; do
-  [[ $part =~ ^(anchors|login|concurrent|bigfile|million|web)$ ]] || bad_usage "unknown part $part"
+  [[ $part =~ ^(anchors|login|concurrent|bigfile|million|web|restores)$ ]] || bad_usage "unknown part $part"
 done
 selected() { [[ ,$ONLY, == *,$1,* ]]; }
 
@@ -91,7 +92,7 @@ if selected web && ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 || log "cannot install chromium"
 fi
 
-for pair in login:login_latency concurrent:concurrent_push bigfile:big_file million:million_chunks web:web_page; do
+for pair in login:login_latency concurrent:concurrent_push bigfile:big_file million:million_chunks web:web_page restores:partial_restore; do
   part=${pair%%:*} name=${pair#*:}
   if ! selected "$part"; then STATUS+=("$part=skipped"); continue; fi
   if [[ ! -f $BENCH/$name.ts ]]; then
