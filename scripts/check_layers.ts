@@ -17,6 +17,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     "client",
     "server",
     "backup",
+    "browse",
     "archive",
     "restore",
     "export",
@@ -28,9 +29,10 @@ const ALLOWED: Record<string, readonly string[]> = {
     "tls",
     "web",
   ],
-  page: ["backup", "restore", "export", "client", "protocol", "format"],
+  page: ["backup", "browse", "restore", "export", "client", "protocol", "format"],
   server: ["protocol", "auth", "users", "format", "store", "tls"],
-  backup: ["archive", "restore", "export", "client", "protocol", "format"],
+  backup: ["archive", "restore", "export", "browse", "client", "protocol", "format"],
+  browse: ["format"],
   archive: ["format"],
   restore: ["client", "format"],
   export: ["restore", "client", "format"],
@@ -62,6 +64,7 @@ const SHARED = new Set([
 /** Layers that must not open sockets. */
 const NO_SOCKETS = new Set([
   "page",
+  "browse",
   "protocol",
   "format",
   "store",

@@ -38,18 +38,23 @@ export async function resticAvailable(): Promise<boolean> {
   return true;
 }
 
-/** Runs `restic ARGS…` against the repository of `withResticRepo`, timed. @throws {Error} on failure */
-export type ResticRun = (args: string[]) => Promise<CliRun>;
+/** `rclone serve restic` running, and a way to run restic against it. */
+export interface ResticServer {
+  /** PID of the rclone process. */
+  pid: number;
+  /** Runs `restic --cacert CA --quiet ARGS…` against the repository, timed; never throws. */
+  run(args: string[]): Promise<CliRun>;
+  stop(): Promise<number>;
+}
 
 /**
- * Starts `rclone serve restic` in `scratch` (the repository in `scratch/restic-repo`), makes a
- * repository, and gives `body` a runner of restic commands against it. Always stops rclone.
+ * Starts `rclone serve restic` on 127.0.0.1 over TLS with `server`'s certificate, serving a
+ * repository folder in `scratch` (made by `restic init`, which the caller runs).
  */
-export async function withResticRepo<T>(
+export async function startResticServer(
   scratch: string,
   server: BurrowServer,
-  body: (restic: ResticRun) => Promise<T>,
-): Promise<T> {
+): Promise<ResticServer> {
   const tls = `${server.dataDir}/tls`;
   const rclone = await startDaemon(
     [
@@ -71,8 +76,28 @@ export async function withResticRepo<T>(
     RESTIC_PASSWORD: BENCH_PASSWORD,
     RESTIC_CACHE_DIR: `${scratch}/restic-cache`,
   };
+  return {
+    pid: rclone.pid,
+    run: (args) => runTimed(["restic", "--cacert", server.caPath, "--quiet", ...args], { env }),
+    stop: rclone.stop,
+  };
+}
+
+/** Runs `restic ARGS…` against the repository of `withResticRepo`, timed. @throws {Error} on failure */
+export type ResticRun = (args: string[]) => Promise<CliRun>;
+
+/**
+ * Starts `rclone serve restic` in `scratch` (the repository in `scratch/restic-repo`), makes a
+ * repository, and gives `body` a runner of restic commands against it. Always stops rclone.
+ */
+export async function withResticRepo<T>(
+  scratch: string,
+  server: BurrowServer,
+  body: (restic: ResticRun) => Promise<T>,
+): Promise<T> {
+  const rclone = await startResticServer(scratch, server);
   const restic = async (args: string[]) => {
-    const run = await runTimed(["restic", "--cacert", server.caPath, "--quiet", ...args], { env });
+    const run = await rclone.run(args);
     if (run.code !== 0) throw new Error(`restic ${args[0]} failed: ${lastErrorLine(run)}`);
     return run;
   };

@@ -2,7 +2,7 @@
  * The burrow-vs-restic benchmark report. Reads `results/anchors.json` (written by
  * `anchors/anchors.sh` through `anchors/lib/summarize.mjs`) and the extra scripts' JSON
  * (`login_latency.json`, `concurrent_push.json`, `big_file.json`, `million_chunks.json`,
- * `web_page.json`, `check_read_data.json`, `lifecycle.json`), prints one
+ * `web_page.json`, `check_read_data.json`, `lifecycle.json`, `partial_restore.json`), prints one
  * Markdown report and
  * writes `results/bench.md` and `results/bench.json`. The main table's figures and targets are
  * in `anchors/table.ts`.
@@ -78,6 +78,7 @@ const EXTRAS = [
   { part: "web", file: "web_page", title: "The web page" },
   { part: "check", file: "check_read_data", title: "Check and scrub" },
   { part: "lifecycle", file: "lifecycle", title: "Forget and prune" },
+  { part: "restores", file: "partial_restore", title: "Everyday restores" },
 ];
 
 /** Judges one extra from run.sh's state and its JSON (undefined where the file is absent). */

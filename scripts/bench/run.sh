@@ -2,7 +2,7 @@
 # The burrow-vs-restic benchmark (`deno task bench`): datasets, backup and restore against restic,
 # then the extra scripts, then one report (results/bench.md, results/bench.json).
 #
-#   bash scripts/bench/run.sh [--quick] [--reps N] [--only anchors,login,concurrent,bigfile,million,web,check,lifecycle]
+#   bash scripts/bench/run.sh [--quick] [--reps N] [--only anchors,login,concurrent,bigfile,million,web,check,lifecycle,restores]
 #
 #   --reps   repetitions of the backup/restore run, tools interleaved; figures are medians (default 3)
 #   --quick  1 repetition, a 65 s disk settle instead of 300, and --quick to the extra scripts (smaller inputs)
@@ -17,6 +17,7 @@
 #   check       check_read_data.ts   (check --read-data of mixed beside restic's, and scrub; needs
 #               the datasets, made by the anchors part)
 #   lifecycle   lifecycle.ts         (forget --keep-last 1 --prune after 10 pushes of mixed, beside restic's)
+#   restores    partial_restore.ts   (one ~1 MiB file of mixed restored, and ls --recursive, beside restic)
 #               (each run as `deno run -A X.ts --out results [--quick]`, writing results/NAME.json)
 #
 # Environment: BENCH_DATA (datasets, default /tmp/burrow-bench-data), BURROW (the command that runs
@@ -35,24 +36,24 @@ DENO_VERSION=2.9.6
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 bad_usage() {
   printf 'error: %s\nusage: bash scripts/bench/run.sh [--quick] [--reps N] [--only %s]\n' \
-    "$1" anchors,login,concurrent,bigfile,million,web,check,lifecycle >&2
+    "$1" anchors,login,concurrent,bigfile,million,web,check,lifecycle,restores >&2
   exit 2
 }
 
-REPS="" QUICK=0 ONLY=anchors,login,concurrent,bigfile,million,web,check,lifecycle
+REPS="" QUICK=0 ONLY=anchors,login,concurrent,bigfile,million,web,check,lifecycle,restores
 while (($#)); do
   case $1 in
     --quick) QUICK=1 ;;
     --reps) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || bad_usage "--reps needs a positive number"; REPS=$2; shift ;;
     --only) [[ -n ${2:-} ]] || bad_usage "--only needs a list"; ONLY=$2; shift ;;
-    -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,29p' "$0"; exit 0 ;;
     *) bad_usage "unknown argument $1" ;;
   esac
   shift
 done
 [[ -n $REPS ]] || if ((QUICK)); then REPS=1; else REPS=3; fi
 for part in ${ONLY//,/ }; do
-  [[ $part =~ ^(anchors|login|concurrent|bigfile|million|web|check|lifecycle)$ ]] || bad_usage "unknown part $part"
+  [[ $part =~ ^(anchors|login|concurrent|bigfile|million|web|check|lifecycle|restores)$ ]] || bad_usage "unknown part $part"
 done
 selected() { [[ ,$ONLY, == *,$1,* ]]; }
 
@@ -94,7 +95,7 @@ if selected web && ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 || log "cannot install chromium"
 fi
 
-for pair in login:login_latency concurrent:concurrent_push bigfile:big_file million:million_chunks web:web_page check:check_read_data lifecycle:lifecycle; do
+for pair in login:login_latency concurrent:concurrent_push bigfile:big_file million:million_chunks web:web_page check:check_read_data lifecycle:lifecycle restores:partial_restore; do
   part=${pair%%:*} name=${pair#*:}
   if ! selected "$part"; then STATUS+=("$part=skipped"); continue; fi
   if [[ ! -f $BENCH/$name.ts ]]; then

@@ -17,6 +17,7 @@ import type { TreeProgress } from "../restore/tree_reader.ts";
 import { archiveDestAction, exportTar, exportZip } from "../export/archive_export.ts";
 import { reportDamaged } from "./damage_report.ts";
 import { readManifest } from "./manifest_reader.ts";
+import { selectPaths } from "../browse/tree_paths.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 import {
   emptyRestoreResult,
@@ -32,6 +33,12 @@ import {
  * 4: 9.72 against 8.71 s), the two competing with the file writers (`RestorePool`) for the CPU.
  */
 const OPEN_WORKERS = 1;
+
+/** A partial pull opens blobs on this thread up to this many bytes: a worker costs more to start. */
+const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
+
+/** Files a restore writes with one file-writer thread: a second costs more to start. */
+const FEW_FILES = 64;
 
 /** Where a pull writes: a folder, or an archive chosen by DEST's ending. */
 export type PullFormat = "folder" | "zip" | "tar";
@@ -120,6 +127,14 @@ export interface PullOptions extends TreeProgress {
   dryRun?: boolean | undefined;
   /** Called for each create, overwrite, skip and delete (an archive: DEST itself). */
   onPlan?(event: PlanEvent): void;
+  /**
+   * Restore only these paths (relative to the snapshot root, as `snapshotPath` gives them):
+   * each one's entry, a folder's whole subtree, and the folders leading to them. Only their
+   * chunks are fetched. Undefined or empty: the whole snapshot.
+   */
+  paths?: readonly string[] | undefined;
+  /** Called once the files to restore are known, with their count and bytes. */
+  onSelected?(selected: { files: number; bytes: number }): void;
 }
 
 /**
@@ -127,6 +142,7 @@ export interface PullOptions extends TreeProgress {
  * reported to `onDamaged`, and the pull goes on (into a folder).
  *
  * @throws {BurrowError} CONFLICT when the destination is taken (see `overwrite`) or is a file
+ * @throws {NotFoundError} when one of `paths` is not in the snapshot (before anything is written)
  * @throws {IntegrityError} when the file list does not verify, or an archive meets a damaged file
  */
 export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
@@ -142,21 +158,30 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
     return { ...counted(emptyRestoreResult()), path: dest, bytesReceived: 0, chunksSetAside: 0 };
   }
   const manifestSource = new RemoteChunkSource(client, repository.keys);
-  // The open workers start (a new isolate, zstd's WebAssembly) while this thread reads the
-  // manifest: a few chunks, not worth a trip to a worker. A dry run fetches no file data.
-  const source = options.dryRun
-    ? manifestSource
-    : new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });
+  const withWorkers = () =>
+    new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });
+  // A whole pull starts the open workers (a new isolate, zstd's WebAssembly) while this thread
+  // reads the manifest: a few chunks, not worth a trip to a worker. A partial pull decides once
+  // it knows how much it restores; a dry run fetches no file data.
+  const partial = (options.paths?.length ?? 0) > 0;
+  let source = options.dryRun || partial ? manifestSource : withWorkers();
   try {
-    const manifest = await readManifest(manifestSource, record);
+    const whole = await readManifest(manifestSource, record);
+    const manifest = partial ? selectPaths(whole, options.paths!) : whole;
     timer?.lap("read manifest");
+    const selected = fileTotals(manifest);
+    options.onSelected?.(selected);
+    if (partial && !options.dryRun && selected.bytes > WORKERS_FROM_BYTES) source = withWorkers();
     const entries = record.rootType === "dir" ? underTopFolder(record, manifest) : manifest;
     const top = record.rootType === "dir" ? topFolderName(record) : manifest[0]?.path ?? "";
     const result = format === "zip"
       ? { ...emptyRestoreResult(), ...await exportZip(entries, source, dest, options) }
       : format === "tar"
       ? { ...emptyRestoreResult(), ...await exportTar(entries, source, dest, options) }
-      : await restoreToFolder(entries, source, dest, options);
+      : await restoreToFolder(entries, source, dest, {
+        ...options,
+        ...(selected.files <= FEW_FILES ? { fileWriters: 1 } : {}),
+      });
     timer?.lap(`write ${format}`);
     const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;
     const bytesReceived = manifestSource.bytesReceived +
@@ -169,4 +194,16 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
   } finally {
     source.close();
   }
+}
+
+/** The files among `entries` and their bytes. */
+function fileTotals(entries: readonly TreeEntry[]): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of entries) {
+    if (entry.type !== "file") continue;
+    files++;
+    bytes += entry.size;
+  }
+  return { files, bytes };
 }

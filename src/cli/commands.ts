@@ -1,8 +1,12 @@
 /** The table of `burrow` subcommands, in the order `burrow --help` lists them. @module */
 import type { Command } from "./command.ts";
+import { catCommand } from "./cat.ts";
 import { certsCommand } from "./certs.ts";
 import { checkCommand } from "./check.ts";
+import { diffCommand } from "./diff.ts";
+import { findCommand } from "./find.ts";
 import { forgetCommand } from "./forget.ts";
+import { lsCommand } from "./ls.ts";
 import { pruneCommand } from "./prune.ts";
 import { passwdCommand } from "./passwd.ts";
 import { pullCommand } from "./pull.ts";
@@ -27,6 +31,10 @@ export const COMMANDS: readonly Command[] = [
   pushCommand,
   pullCommand,
   snapshotsCommand,
+  lsCommand,
+  findCommand,
+  diffCommand,
+  catCommand,
   checkCommand,
   forgetCommand,
   pruneCommand,

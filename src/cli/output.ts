@@ -19,6 +19,31 @@ export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
 }
 
+/** Lines gathered before one write: a long listing is not a write per line. */
+const LINE_BATCH_BYTES = 256 * 1024;
+
+/** Prints many lines of a command's result on stdout, a few large writes at a time. */
+export async function printLines(lines: Iterable<string>): Promise<void> {
+  let batch: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    batch.push(line);
+    size += line.length + 1;
+    if (size < LINE_BATCH_BYTES) continue;
+    await writeStdout(encoder.encode(`${batch.join("\n")}\n`));
+    batch = [];
+    size = 0;
+  }
+  if (batch.length > 0) await writeStdout(encoder.encode(`${batch.join("\n")}\n`));
+}
+
+/** Writes bytes on stdout as they are (a file's content for `cat`). */
+export async function writeStdout(bytes: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < bytes.length;) {
+    offset += await Deno.stdout.write(bytes.subarray(offset));
+  }
+}
+
 /** Prints one line for a person on stderr (notices, warnings, errors). */
 export function printError(line: string): void {
   console.error(line);

@@ -1,67 +1,24 @@
 /** `burrow pull DEST`: restores a snapshot into a folder, a .zip or a .tar. @module */
 import type { PullResult } from "../backup/pull.ts";
-import { RemoteRepository, type SnapshotListing } from "../client/remote_repository.ts";
-import { IntegrityError, NotFoundError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { validateSetName } from "../names.ts";
 import { StageTimer } from "../stage_timer.ts";
 import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import type { OverwriteMode } from "../restore/restorer.ts";
-import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
+import { snapshotPath } from "../browse/tree_paths.ts";
+import {
+  booleanFlag,
+  type Command,
+  type ParsedArgs,
+  stringFlag,
+  stringListFlag,
+} from "./command.ts";
 import { withLogin } from "./client_session.ts";
 import { CLIENT_FLAGS, DEBUG_TIMINGS_FLAG } from "./config.ts";
 import { printError } from "./output.ts";
 import { ProgressLine } from "./progress.ts";
 import { PullReport } from "./pull_report.ts";
-import { printListingWarnings } from "./snapshot_warnings.ts";
-
-const EMPTY_LISTING: SnapshotListing = { records: [], unreadable: [], damagedChunks: 0 };
-
-/**
- * The snapshot `--snapshot ID|latest` and `--name SET` choose: an id (or unique prefix of at
- * least 4 characters), or the latest of the set; the set may be left out when there is one.
- * An id naming a snapshot whose record cannot be used is an IntegrityError saying why.
- */
-export function chooseSnapshot(
-  listing: SnapshotListing,
-  wanted: string,
-  set: string | undefined,
-): SnapshotRecord {
-  const snapshots = listing.records;
-  const pool = set === undefined ? snapshots : snapshots.filter((s) => s.set === set);
-  if (wanted !== "latest") {
-    if (!/^[0-9a-f]{4,16}$/.test(wanted)) {
-      throw new UsageError(`Invalid --snapshot "${wanted}": expected "latest" or a snapshot id`);
-    }
-    const found = pool.filter((s) => s.id.startsWith(wanted));
-    const broken = listing.unreadable.filter((s) => s.id.startsWith(wanted));
-    if (found.length + broken.length > 1) {
-      throw new UsageError(`Snapshot id "${wanted}" is ambiguous: give more characters`);
-    }
-    if (found.length === 1) return found[0]!;
-    if (broken.length === 1) {
-      throw new IntegrityError(
-        `Cannot pull snapshot ${broken[0]!.id}: its record cannot be used: ${broken[0]!.reason}`,
-      );
-    }
-    throw new NotFoundError(
-      `Cannot find snapshot "${wanted}"${set === undefined ? "" : ` in set "${set}"`}`,
-    );
-  }
-  const sets = new Set(pool.map((s) => s.set));
-  if (pool.length === 0) {
-    throw new NotFoundError(
-      set === undefined
-        ? "Cannot pull: there are no snapshots"
-        : `Cannot pull: set "${set}" has no snapshots`,
-    );
-  }
-  if (sets.size > 1) {
-    throw new UsageError(
-      `Cannot choose a set: you have ${[...sets].map((s) => `"${s}"`).join(", ")} (use --name SET)`,
-    );
-  }
-  return pool.reduce((a, b) => (b.time >= a.time ? b : a));
-}
+import { chooseSnapshot, openSnapshots } from "./snapshot_choice.ts";
 
 /** `--overwrite MODE`, one of `modes`. @throws {UsageError} for a value that is not one */
 function overwriteFlag(
@@ -96,18 +53,20 @@ async function run(args: ParsedArgs): Promise<void> {
   if (remove && format !== "folder") {
     throw new UsageError(`Cannot use --delete with an archive: it removes files from a folder`);
   }
+  const paths = stringListFlag(args, "path").map(snapshotPath);
+  if (remove && paths.length > 0) {
+    throw new UsageError(`Cannot use --delete with --path: it would remove what --path leaves out`);
+  }
   const report = new PullReport({ json, dryRun, progress });
   const { record, result } = await withLogin(args, async ({ client }, login): Promise<{
     record: SnapshotRecord;
     result: PullResult;
   }> => {
     timer?.lap("connect and log in");
-    const repository = await RemoteRepository.open(client, login, { create: false });
-    const listing = repository === null ? EMPTY_LISTING : await repository.listSnapshots();
-    printListingWarnings(listing);
+    const { repository, listing } = await openSnapshots(client, login);
     const record = chooseSnapshot(listing, wanted, set);
     timer?.lap("open repository");
-    const totalBytes = record.summary.bytes;
+    let totals = { files: record.summary.files, bytes: record.summary.bytes };
     const result = await pullSnapshot({
       client,
       repository: repository!,
@@ -118,12 +77,14 @@ async function run(args: ParsedArgs): Promise<void> {
       overwrite,
       delete: remove,
       dryRun,
+      paths,
+      onSelected: (selected) => (totals = selected),
       onProgress: (p) =>
         progress.update({
           files: p.files,
           bytes: p.bytes,
-          totalFiles: record.summary.files,
-          totalBytes,
+          totalFiles: totals.files,
+          totalBytes: totals.bytes,
           current: p.current,
         }),
       ...report.callbacks(),
@@ -141,12 +102,17 @@ async function run(args: ParsedArgs): Promise<void> {
 export const pullCommand: Command = {
   name: "pull",
   summary: "Restore a snapshot into a folder, a .zip or a .tar",
-  usage: "pull DEST [--name SET] [--snapshot ID|latest] [--overwrite MODE] [--delete] " +
-    "[--dry-run] [--preserve-special-bits] [client options] [--json]",
+  usage: "pull DEST [--name SET] [--snapshot ID|latest] [--path PATH]... [--overwrite MODE] " +
+    "[--delete] [--dry-run] [--preserve-special-bits] [client options] [--json]",
   description:
     "Restores a snapshot (default: the latest of the set; the set may be left out when you have\n" +
     "one) into the folder DEST, as DEST/NAME (NAME: the file or folder that was pushed), or\n" +
     "writes a zip or tar archive holding NAME when DEST ends in .zip or .tar.\n" +
+    "\n" +
+    "--path PATH (repeatable) restores only that file or folder (a folder with everything in\n" +
+    "it), with the folders that lead to it, and fetches only their data. PATH is relative to\n" +
+    "the snapshot's root, as burrow ls shows it; a PATH the snapshot does not hold stops the\n" +
+    "pull (exit 1) before anything is written.\n" +
     "\n" +
     "A pull does not write over anything unless told to: it refuses when DEST/NAME exists (an\n" +
     "empty folder aside) or the archive file exists. --overwrite says what happens to each path\n" +
@@ -169,6 +135,7 @@ export const pullCommand: Command = {
     "pull ~/restored                      # the latest snapshot, into ~/restored/NAME",
     "pull ~/restored --overwrite if-changed --delete --dry-run   # what an update would do",
     "pull docs.zip --name docs --snapshot 4f2a",
+    "pull ~/restored --path notes/todo.txt --path photos/2024   # only these",
   ],
   flags: {
     name: { type: "string", value: "SET", help: "The set to restore from" },
@@ -176,6 +143,12 @@ export const pullCommand: Command = {
       type: "string",
       value: "ID",
       help: "A snapshot id (or prefix), or latest (default)",
+    },
+    path: {
+      type: "string",
+      value: "PATH",
+      multiple: true,
+      help: "Restore only this file or folder (repeatable; relative to the snapshot root)",
     },
     overwrite: {
       type: "string",

@@ -11,7 +11,7 @@ import type { SnapshotListing } from "../client/remote_repository.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
 import { downloadWorker, saveStream } from "./downloads.ts";
 import { el, replaceChildren } from "./dom.ts";
-import { nameOf } from "./entry_text.ts";
+import { nameOf } from "../browse/entry_text.ts";
 import { loginView } from "./login_view.ts";
 import { connectionLost, failureText, loginFailureText } from "./messages.ts";
 import { PageSession } from "./page_session.ts";

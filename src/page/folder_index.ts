@@ -9,7 +9,7 @@
  * @module
  */
 import type { TreeEntry } from "../format/snapshot_model.ts";
-import { nameOf } from "./entry_text.ts";
+import { nameOf } from "../browse/entry_text.ts";
 
 /** What a listing is ordered by. */
 export type SortKey = "name" | "size" | "time";

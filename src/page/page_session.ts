@@ -19,7 +19,7 @@ import { StreamChunkFetcher } from "../client/stream_chunk_fetcher.ts";
 import { openWebSocket } from "../client/websocket_connection.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
 import { emptyTotals, readTree, type TreeItem } from "../restore/tree_reader.ts";
-import { nameOf } from "./entry_text.ts";
+import { nameOf } from "../browse/entry_text.ts";
 import { FolderIndex } from "./folder_index.ts";
 import { nextTask } from "./next_task.ts";
 

@@ -8,7 +8,7 @@
 import { concatBytes } from "../concat_bytes.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { el } from "./dom.ts";
-import { nameOf } from "./entry_text.ts";
+import { nameOf } from "../browse/entry_text.ts";
 
 /** The largest file the page previews. */
 export const PREVIEW_MAX_BYTES = 4 * 1024 * 1024;

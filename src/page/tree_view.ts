@@ -8,7 +8,7 @@
 import { formatBytes, formatTime } from "../display.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
 import { el } from "./dom.ts";
-import { modeText, mtimeText, nameOf, sizeText } from "./entry_text.ts";
+import { modeText, mtimeText, nameOf, sizeText } from "../browse/entry_text.ts";
 import type { Arrangement, FolderIndex, SortKey } from "./folder_index.ts";
 import { previewKind } from "./preview.ts";
 import { VirtualList } from "./virtual_list.ts";

@@ -87,6 +87,7 @@ export class FrameStream {
   #writeTail: Promise<unknown> = Promise.resolve();
   #writeFailure: unknown = null;
   #closed = false;
+  #bytesWritten = 0;
 
   constructor(conn: ByteStream, options: FrameStreamOptions = {}) {
     const size = options.readBufferSize ?? 64 * 1024;
@@ -200,7 +201,13 @@ export class FrameStream {
         throw new NetworkError(`Cannot write frame: the connection accepted ${n} bytes`);
       }
       offset += n;
+      this.#bytesWritten += n;
     }
+  }
+
+  /** Bytes the connection accepted so far (frame headers included). */
+  get bytesWritten(): number {
+    return this.#bytesWritten;
   }
 
   /** Closes the connection; pending reads and writes then fail. Idempotent. */

@@ -55,6 +55,8 @@ export interface RestoreOptions extends TreeProgress {
   dryRun?: boolean | undefined;
   /** Called for each create, overwrite, skip and delete, in tree order (deletions last). */
   onPlan?(event: PlanEvent): void;
+  /** File-writer threads to start with (default 2; a restore of a few files needs one). */
+  fileWriters?: number | undefined;
 }
 
 /** Setuid and setgid. */
@@ -91,7 +93,9 @@ export async function restoreToFolder(
   const plan = new RestorePlan(root, dest, !existed, options);
   const writer = new FolderWriter(root);
   if (existed) writer.sweepRoot();
-  const files = new RestorePool();
+  const files = new RestorePool(
+    options.fileWriters === undefined ? {} : { workers: options.fileWriters },
+  );
   const totals = emptyTotals();
   try {
     for await (const { entry, chunks } of readTree(plan.filter(modes), source, totals, options)) {

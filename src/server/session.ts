@@ -257,7 +257,12 @@ export class Session {
           logger.error("cannot close repository", { user: this.#user, error: errorMessage(error) })
         );
       }
-      logger.info("connection closed", { conn: id, user: this.#user, reason: this.#closeReason });
+      logger.info("connection closed", {
+        conn: id,
+        user: this.#user,
+        sent: this.#stream.bytesWritten,
+        reason: this.#closeReason,
+      });
     }
   }
 

@@ -24,6 +24,15 @@ export interface RunOptions {
 
 /** Runs `burrow ARGS…` to completion. BURROW_* variables of the test process are not inherited. */
 export async function burrow(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const output = await burrowBytes(args, options);
+  return { ...output, stdout: new TextDecoder().decode(output.stdout) };
+}
+
+/** Runs `burrow ARGS…` as `burrow()` does, keeping stdout as raw bytes (binary output). */
+export async function burrowBytes(
+  args: string[],
+  options: RunOptions = {},
+): Promise<{ code: number; stdout: Uint8Array; stderr: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     stdin: options.stdin === undefined ? "null" : "piped",
@@ -42,11 +51,10 @@ export async function burrow(args: string[], options: RunOptions = {}): Promise<
     await writer.close();
   }
   const output = await child.output();
-  const decoder = new TextDecoder();
   return {
     code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
+    stdout: output.stdout,
+    stderr: new TextDecoder().decode(output.stderr),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * How the page shows an entry's fields: `ls -l` style modes, sizes in binary units, times in
- * the one format the command line uses.
+ * How the web page and the command line (`ls --long`, `find`) show an entry's fields: `ls -l`
+ * style modes, sizes in binary units, times in the one format the command line uses.
  *
  * @module
  */
