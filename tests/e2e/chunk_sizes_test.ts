@@ -3,12 +3,10 @@
  * public gear table the sequence of chunk sizes would tell it which users store a file it knows.
  */
 import assert from "node:assert/strict";
+import { decodeIndex } from "../../src/store/_pack_format.ts";
 import { addUser, burrow, clientOf, type TestServer, withServer } from "./_harness.ts";
 
 const MiB = 1024 * 1024;
-/** Index file: magic (8) | pack id (16) | count (u32 BE) | count × (id 32 | offset 8 | length 4). */
-const INDEX_HEADER = 28;
-const INDEX_ENTRY = 44;
 
 /** Every blob length the server holds for `user`, sorted: what the operator can read off disk. */
 async function blobLengths(server: TestServer, user: string): Promise<number[]> {
@@ -16,12 +14,8 @@ async function blobLengths(server: TestServer, user: string): Promise<number[]> 
   const lengths: number[] = [];
   for await (const entry of Deno.readDir(folder)) {
     if (!entry.name.endsWith(".idx")) continue;
-    const bytes = await Deno.readFile(`${folder}/${entry.name}`);
-    const view = new DataView(bytes.buffer);
-    const count = view.getUint32(24);
-    for (let i = 0; i < count; i++) {
-      lengths.push(view.getUint32(INDEX_HEADER + i * INDEX_ENTRY + 40));
-    }
+    const index = decodeIndex(await Deno.readFile(`${folder}/${entry.name}`), entry.name);
+    index.forEach((_bytes, _at, _offset, length) => lengths.push(length));
   }
   return lengths.sort((a, b) => a - b);
 }

@@ -79,7 +79,10 @@ async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what
 
 Deno.test("web: serve prints the page's address and serves the page on the same certificate", async () => {
   await withServer(async (server) => {
-    assert.match(server.banner, /^web on https:\/\/127\.0\.0\.1:\d+\/\nlistening on /m);
+    assert.match(
+      server.banner,
+      /^web on https:\/\/127\.0\.0\.1:\d+\/\n(metrics on \S+\n)?listening on /m,
+    );
     const { port } = webOf(server);
     assert.notEqual(port, server.port);
     const client = await httpsClient(server);
@@ -117,7 +120,7 @@ Deno.test("web: a client logs in over wss:// with the protocol and lists snapsho
     assert.equal(wrong[0]?.code, "AUTH_FAILED", JSON.stringify(wrong));
     assert.match(
       server.stderrText(),
-      /connection closed via=websocket conn=\d+ user=alice reason="closed by client"/,
+      /connection closed via=websocket conn=\d+ user=alice sent=\d+ reason="closed by client"/,
     );
 
     const [refused] = await webClient(server, ["open", ws, "https://evil.example"]);
