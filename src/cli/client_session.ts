@@ -7,9 +7,12 @@
  * @module
  */
 import { BurrowClient, type LoginResult } from "../client/burrow_client.ts";
-import { connectClient, readCaFile } from "../client/connection.ts";
+import { readCaFile } from "../client/connection.ts";
+import { connectFirst, lostServer, serverText } from "../client/failover.ts";
+import { errorMessage } from "../errors.ts";
 import type { ParsedArgs } from "./command.ts";
 import { type ClientConfig, processEnv, resolveClientConfig } from "./config.ts";
+import { printError } from "./output.ts";
 import { readPassword, StdinLines } from "./password_input.ts";
 
 /** A connected client. */
@@ -36,14 +39,26 @@ export const CURRENT_PASSWORD: PasswordQuestion = {
   confirm: false,
 };
 
+/** How a command lives with several servers. */
+export interface FailoverOptions {
+  /**
+   * Whether the command may start again through the next server when its server is lost on the
+   * way (a push: what reached the lost server is not sent twice when the servers share a store,
+   * and is sent again when they do not). Commands that write locally or remove data do not.
+   */
+  startAgain: boolean;
+}
+
 /**
- * Asks `questions` in order, then connects with the command's client options, runs `body` with
- * the answers, and always closes.
+ * Asks `questions` in order, then connects to the first of the command's servers that answers,
+ * runs `body` with the answers, and always closes. With `failover.startAgain`, a body that
+ * loses its server runs again through the next one.
  */
 export async function withConnection<T>(
   args: ParsedArgs,
   questions: readonly PasswordQuestion[],
   body: (ctx: ClientContext, passwords: string[]) => Promise<T>,
+  failover: FailoverOptions = { startAgain: false },
 ): Promise<T> {
   const config = resolveClientConfig(args, processEnv);
   const caCerts = config.caPath === null ? null : [await readCaFile(config.caPath)];
@@ -58,11 +73,22 @@ export async function withConnection<T>(
       ),
     );
   }
-  const client = await connectClient({ ...config.server, caCerts });
-  try {
-    return await body({ config, client }, passwords);
-  } finally {
-    await client.close();
+  const servers = config.servers;
+  for (let from = 0;;) {
+    const { client, at } = await connectFirst(servers, from, { caCerts });
+    try {
+      return await body({ config, client }, passwords);
+    } catch (error) {
+      if (!failover.startAgain || !lostServer(error) || at + 1 >= servers.length) throw error;
+      printError(
+        `burrow: lost the server ${serverText(servers[at]!)}: ${
+          errorMessage(error)
+        }; going on through ${serverText(servers[at + 1]!)}`,
+      );
+      from = at + 1;
+    } finally {
+      await client.close().catch(() => {});
+    }
   }
 }
 
@@ -74,9 +100,10 @@ export function withLogin<T>(
   args: ParsedArgs,
   body: (ctx: ClientContext, login: LoginResult, more: string[]) => Promise<T>,
   more: readonly PasswordQuestion[] = [],
+  failover?: FailoverOptions,
 ): Promise<T> {
   return withConnection(args, [CURRENT_PASSWORD, ...more], async (ctx, [password, ...rest]) => {
     const login = await ctx.client.login(ctx.config.user, password!);
     return await body(ctx, login, rest);
-  });
+  }, failover);
 }

@@ -9,6 +9,7 @@ import { UsageError } from "../errors.ts";
 import { validateUserName } from "../names.ts";
 import { defaultStoreSpec } from "../users/registry.ts";
 import { type ParsedArgs, stringFlag } from "./command.ts";
+import { serverText } from "../client/failover.ts";
 
 /** Reads one environment variable; injected so tests can pass their own. */
 export type EnvReader = (name: string) => string | undefined;
@@ -42,8 +43,8 @@ export function parseHostPort(text: string, what: string): HostPort {
 }
 
 /** Formats a HostPort back to text, bracketing IPv6 addresses. */
-export function formatHostPort({ hostname, port }: HostPort): string {
-  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+export function formatHostPort(address: HostPort): string {
+  return serverText(address);
 }
 
 /** Where the server keeps its data and users. */
@@ -61,11 +62,20 @@ export function resolveStoreLocation(args: ParsedArgs, env: EnvReader): StoreLoc
 
 /** What a client command needs to reach and log in to a server. */
 export interface ClientConfig {
-  server: HostPort;
+  /** The servers of the service, tried in order (at least one). */
+  servers: HostPort[];
   /** PEM file of the CA to trust; null trusts the system's roots. */
   caPath: string | null;
   user: string;
   passwordStdin: boolean;
+}
+
+/**
+ * Parses `--server`/`BURROW_SERVER`: one HOST:PORT, or several separated by commas.
+ * @throws {UsageError} naming the first entry that is not HOST:PORT (an empty one included)
+ */
+export function parseServerList(text: string): HostPort[] {
+  return text.split(",").map((entry) => parseHostPort(entry.trim(), "server address"));
 }
 
 /** Resolves the client options (`--server --ca --user --password-stdin` and BURROW_*). */
@@ -76,7 +86,7 @@ export function resolveClientConfig(args: ParsedArgs, env: EnvReader): ClientCon
     throw new UsageError("Cannot log in: no user name given (use --user NAME or BURROW_USER)");
   }
   return {
-    server: parseHostPort(server, "server address"),
+    servers: parseServerList(server),
     caPath: stringFlag(args, "ca") ?? env("BURROW_CA") ?? null,
     user: validateUserName(user),
     passwordStdin: args.flags["password-stdin"] === true,
@@ -87,8 +97,9 @@ export function resolveClientConfig(args: ParsedArgs, env: EnvReader): ClientCon
 export const CLIENT_FLAGS = {
   server: {
     type: "string",
-    value: "HOST:PORT",
-    help: `Server address (env BURROW_SERVER, default ${DEFAULT_LISTEN})`,
+    value: "HOST:PORT[,...]",
+    help:
+      `Server address, or several of one service tried in order (env BURROW_SERVER, default ${DEFAULT_LISTEN})`,
   },
   ca: { type: "string", value: "PEM", help: "CA certificate to trust (env BURROW_CA)" },
   user: { type: "string", value: "NAME", help: "User name (env BURROW_USER)" },

@@ -3,6 +3,7 @@ import { InvalidNameError, UsageError } from "../errors.ts";
 import {
   formatHostPort,
   parseHostPort,
+  parseServerList,
   resolveClientConfig,
   resolveStoreLocation,
 } from "./config.ts";
@@ -51,9 +52,20 @@ Deno.test("resolveClientConfig() needs a user and validates it", () => {
   );
   const config = resolveClientConfig({ positionals: [], flags: { user: "alice" } }, noEnv);
   assert.deepEqual(config, {
-    server: { hostname: "127.0.0.1", port: 7443 },
+    servers: [{ hostname: "127.0.0.1", port: 7443 }],
     caPath: null,
     user: "alice",
     passwordStdin: false,
   });
+});
+
+Deno.test("parseServerList() takes one address or several separated by commas, and no empty one", () => {
+  assert.deepEqual(parseServerList("a.example:1"), [{ hostname: "a.example", port: 1 }]);
+  assert.deepEqual(parseServerList("10.0.0.1:7443, [::1]:7444"), [
+    { hostname: "10.0.0.1", port: 7443 },
+    { hostname: "::1", port: 7444 },
+  ]);
+  assert.throws(() => parseServerList("a:1,"), /Invalid server address ""/);
+  assert.throws(() => parseServerList("a:1,,b:2"), UsageError);
+  assert.throws(() => parseServerList("a:1,b"), /Invalid server address "b"/);
 });

@@ -30,41 +30,47 @@ async function run(args: ParsedArgs): Promise<void> {
   const set = validateSetName(stringFlag(args, "name") ?? streamName ?? basename(source));
   const json = booleanFlag(args, "json");
   const dryRun = booleanFlag(args, "dry-run");
-  const selection = new Selection(
-    streamName === undefined ? await selectionRules(args, source) : TAKE_EVERYTHING,
-  );
+  const rules = streamName === undefined ? await selectionRules(args, source) : TAKE_EVERYTHING;
+  let selection = new Selection(rules);
   const progress = new ProgressLine(!json && Deno.stdout.isTerminal());
   const started = performance.now();
   const timer = booleanFlag(args, "debug-timings") ? new StageTimer() : undefined;
-  const record = await withLogin(args, async ({ client }, login) => {
-    timer?.lap("connect and log in");
-    const repository = await RemoteRepository.open(client, login, { create: true, dryRun });
-    timer?.lap("open repository");
-    return await pushSnapshot({
-      client,
-      repository: repository!,
-      source,
-      set,
-      host: hostName(),
-      selection,
-      dryRun,
-      ...(streamName === undefined ? {} : { streamName }),
-      ...(timer === undefined ? {} : { timer }),
-      onProgress: (p) =>
-        progress.update({
-          files: p.files,
-          bytes: p.bytesRead,
-          totalFiles: p.totalFiles,
-          totalBytes: p.totalBytes,
-          current: p.current,
-        }),
-      onWarning: (path, reason) => {
-        progress.done();
-        printError(`warning: ${path}: ${reason}`);
-      },
-      onListing: printListingWarnings,
-    });
-  });
+  const record = await withLogin(
+    args,
+    async ({ client }, login) => {
+      // A push that starts again through another server counts what it leaves out afresh.
+      selection = new Selection(rules);
+      timer?.lap("connect and log in");
+      const repository = await RemoteRepository.open(client, login, { create: true, dryRun });
+      timer?.lap("open repository");
+      return await pushSnapshot({
+        client,
+        repository: repository!,
+        source,
+        set,
+        host: hostName(),
+        selection,
+        dryRun,
+        ...(streamName === undefined ? {} : { streamName }),
+        ...(timer === undefined ? {} : { timer }),
+        onProgress: (p) =>
+          progress.update({
+            files: p.files,
+            bytes: p.bytesRead,
+            totalFiles: p.totalFiles,
+            totalBytes: p.totalBytes,
+            current: p.current,
+          }),
+        onWarning: (path, reason) => {
+          progress.done();
+          printError(`warning: ${path}: ${reason}`);
+        },
+        onListing: printListingWarnings,
+      });
+    },
+    [],
+    { startAgain: streamName === undefined },
+  );
   progress.done();
   for (const line of timer?.lines() ?? []) printError(line);
   const seconds = (performance.now() - started) / 1000;
