@@ -8,7 +8,8 @@
  */
 import { BurrowClient, type LoginResult } from "../client/burrow_client.ts";
 import { readCaFile } from "../client/connection.ts";
-import { connectFirst, lostServer, serverText } from "../client/failover.ts";
+import { connectFirst, lostServer } from "../client/failover.ts";
+import { serverText } from "../client/server_address.ts";
 import { errorMessage } from "../errors.ts";
 import type { ParsedArgs } from "./command.ts";
 import { type ClientConfig, processEnv, resolveClientConfig } from "./config.ts";

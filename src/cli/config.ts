@@ -9,7 +9,7 @@ import { UsageError } from "../errors.ts";
 import { validateUserName } from "../names.ts";
 import { defaultStoreSpec } from "../users/registry.ts";
 import { type ParsedArgs, stringFlag } from "./command.ts";
-import { serverText } from "../client/failover.ts";
+import { serverText } from "../client/server_address.ts";
 
 /** Reads one environment variable; injected so tests can pass their own. */
 export type EnvReader = (name: string) => string | undefined;

@@ -8,22 +8,12 @@
 import { errorMessage, NetworkError } from "../errors.ts";
 import type { BurrowClient } from "./burrow_client.ts";
 import { connectClient, type ConnectOptions } from "./connection.ts";
-
-/** A server's address. */
-export interface ServerAddress {
-  hostname: string;
-  port: number;
-}
+import { type ServerAddress, serverText } from "./server_address.ts";
 
 /** A client connected to `servers[at]`. */
 export interface FailoverClient {
   client: BurrowClient;
   at: number;
-}
-
-/** `HOST:PORT`, with an IPv6 host in brackets. */
-export function serverText({ hostname, port }: ServerAddress): string {
-  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { AuthError, NetworkError } from "../errors.ts";
-import { connectFirst, lostServer, serverText } from "./failover.ts";
+import { connectFirst, lostServer } from "./failover.ts";
+import { serverText } from "./server_address.ts";
 
 /** A port on 127.0.0.1 that nothing listens on. */
 function closedPort(): number {
