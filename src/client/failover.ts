@@ -8,7 +8,7 @@
 import { errorMessage, NetworkError } from "../errors.ts";
 import type { BurrowClient } from "./burrow_client.ts";
 import { connectClient, type ConnectOptions } from "./connection.ts";
-import { type ServerAddress, serverText } from "./server_address.ts";
+import type { ServerAddress } from "./server_address.ts";
 
 /** A client connected to `servers[at]`. */
 export interface FailoverClient {
