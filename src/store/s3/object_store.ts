@@ -15,7 +15,6 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -88,10 +87,13 @@ export class ObjectStore {
    */
   async ensureBucket(): Promise<void> {
     try {
-      await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+      // A GET, not a HEAD: its error reply names S3's code (a wrong secret, a missing bucket).
+      await this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, MaxKeys: 1 }));
       return;
     } catch (error) {
-      if (statusOf(error) !== 404) throw s3Failure(`reach S3 bucket "${this.#bucket}"`, error);
+      if (nameOf(error) !== "NoSuchBucket") {
+        throw s3Failure(`reach S3 bucket "${this.#bucket}"`, error);
+      }
     }
     try {
       await this.#client.send(new CreateBucketCommand({ Bucket: this.#bucket }));
