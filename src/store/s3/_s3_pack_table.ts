@@ -29,6 +29,19 @@ export interface S3PackEntry {
   sealing: Promise<void> | undefined;
 }
 
+/** Bytes fetched with one ranged GET when a read misses the windows: a restore reads a pack's
+ * records mostly in order, so the next blobs usually come from memory. */
+const WINDOW_BYTES = 4 * 1024 * 1024;
+/** Windows kept (the most recent ones). */
+const WINDOWS = 2;
+
+/** A span of a sealed pack read by one GET. */
+interface Window {
+  pack: number;
+  start: number;
+  bytes: Uint8Array;
+}
+
 /** What `S3PackTable.read` found. */
 export type PackRead = Uint8Array | "gone" | "unsealed";
 
@@ -37,6 +50,7 @@ export class S3PackTable {
   readonly #objects: ObjectStore;
   readonly #root: string;
   #packs: (S3PackEntry | undefined)[] = [];
+  #windows: Window[] = [];
 
   constructor(objects: ObjectStore, root: string) {
     this.#objects = objects;
@@ -69,6 +83,7 @@ export class S3PackTable {
   /** Forgets pack `pack`. */
   remove(pack: number): void {
     this.#packs[pack] = undefined;
+    this.#windows = this.#windows.filter((window) => window.pack !== pack);
   }
 
   /**
@@ -96,15 +111,26 @@ export class S3PackTable {
       return target;
     }
     if (!entry.sealed) return "unsealed";
-    const header = new Uint8Array(headerBytes);
-    let read: number;
-    try {
-      read = await this.#objects.read(key, offset, [header, target]);
-    } catch (error) {
-      if (error instanceof NotFoundError && this.#packs[pack] !== entry) return "gone";
-      throw error;
+    const need = headerBytes + length;
+    let window = this.#windows.find((w) =>
+      w.pack === pack && offset >= w.start && offset + need <= w.start + w.bytes.length
+    );
+    if (window === undefined) {
+      const bytes = new Uint8Array(Math.max(need, Math.min(WINDOW_BYTES, entry.size - offset)));
+      let read: number;
+      try {
+        read = await this.#objects.read(key, offset, [bytes]);
+      } catch (error) {
+        if (error instanceof NotFoundError && this.#packs[pack] !== entry) return "gone";
+        throw error;
+      }
+      window = { pack, start: offset, bytes: bytes.subarray(0, read) };
+      if (this.#packs[pack] === entry) this.#windows = [window, ...this.#windows].slice(0, WINDOWS);
     }
-    verifyRecord(header, read, id, target, key, entry.version);
+    const at = offset - window.start;
+    const record = window.bytes.subarray(at, at + need);
+    target.set(record.subarray(headerBytes));
+    verifyRecord(record, record.length, id, target, key, entry.version);
     return target;
   }
 }
