@@ -207,14 +207,18 @@ export interface Daemon {
  * Starts `argv` and waits (up to 60 s) until its output, stdout and stderr together, matches
  * `ready`; keeps draining both so it never blocks on a full pipe. Stops it when it fails to start.
  */
-export async function startDaemon(argv: string[], ready: RegExp): Promise<Daemon> {
+export async function startDaemon(
+  argv: string[],
+  ready: RegExp,
+  env: Record<string, string> = {},
+): Promise<Daemon> {
   hookSignals();
   const child = new Deno.Command(argv[0]!, {
     args: argv.slice(1),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: childEnv({}),
+    env: childEnv(env),
     clearEnv: true,
   }).spawn();
   liveProcesses.add(child.pid);

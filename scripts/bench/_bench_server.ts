@@ -50,6 +50,7 @@ export interface BurrowServer {
 export async function startServer(
   dataDir: string,
   extraArgs: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<BurrowServer> {
   const serve = [
     "serve",
@@ -64,6 +65,7 @@ export async function startServer(
   const daemon = await startDaemon(
     [Deno.execPath(), "run", "-A", MAIN, ...serve],
     /listening on (\S+)\n/,
+    env,
   );
   const address = daemon.ready[1]!;
   const caPath = `${dataDir}/tls/ca.pem`;
@@ -116,8 +118,9 @@ export async function withServer<T>(
   scratch: string,
   body: (server: BurrowServer) => Promise<T>,
   extraArgs: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<T> {
-  const server = await startServer(`${scratch}/server-data`, extraArgs);
+  const server = await startServer(`${scratch}/server-data`, extraArgs, env);
   try {
     return await body(server);
   } catch (error) {

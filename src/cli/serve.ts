@@ -45,6 +45,7 @@ import type { ChunkStoreOpener } from "../store/user_repository.ts";
 import { readGauges, ServerMetrics } from "../server/metrics.ts";
 import type { MetricsEndpoint } from "../web/metrics_endpoint.ts";
 import { resolveMetricsConfig, startMetrics } from "./_serve_metrics.ts";
+import { CHUNK_STORE_FLAGS, connectS3ChunkStores, resolveChunkStore } from "./_serve_store.ts";
 
 /** Reads a positive number flag (seconds or a count). @throws {UsageError} */
 function positiveFlag(args: ParsedArgs, name: string, fallback: number): number {
@@ -186,6 +187,7 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
   const signupsPerHour = signupLimitFlag(args);
   const minPasswordLength = minPasswordLengthFlag(args);
   const { dataDir, usersSpec } = resolveStoreLocation(args, processEnv);
+  const chunkStore = resolveChunkStore(args, processEnv);
   const logger = stderrLogger();
   await makeDirDurable(dataDir);
   if (!(await Deno.stat(dataDir)).isDirectory) {
@@ -200,8 +202,13 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
   });
   const hashPool = new HashPool();
   const metrics = new ServerMetrics();
+  let s3: Awaited<ReturnType<typeof connectS3ChunkStores>> | undefined;
   try {
     const tls = await loadTls(args, dataDir);
+    if (chunkStore !== null) {
+      s3 = await connectS3ChunkStores(chunkStore, logger);
+      printLine(`chunks in ${s3.description}`);
+    }
     const accounts = new AccountService({
       store,
       hashPool,
@@ -223,6 +230,7 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
     const repositories = new RepositoryRegistry(dataDir, {
       account: (name) => store.get(name),
       logger,
+      ...(s3 === undefined ? {} : { openChunks: s3.openChunks }),
       ...overrides,
     });
     raiseDescriptorLimit(logger);
@@ -292,6 +300,7 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
   } finally {
     await hashPool.close();
     await store.close();
+    s3?.close();
     lock.release();
   }
   logger.info("server stopped");
@@ -302,7 +311,7 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "Run the backup server",
   usage:
-    "serve [--listen HOST:PORT] [--web HOST:PORT|off] [--metrics web|HOST:PORT|off] [--data DIR] [--users STORE] [--cert PEM --key PEM] [--allow-signup]",
+    "serve [--listen HOST:PORT] [--web HOST:PORT|off] [--metrics web|HOST:PORT|off] [--data DIR] [--users STORE] [--store s3://BUCKET/PREFIX --s3-endpoint URL] [--cert PEM --key PEM] [--allow-signup]",
   description:
     "Serves backups over TLS, and the web page over HTTPS on --web with the same certificate.\n" +
     "Without --cert/--key, the first start makes a CA and a server certificate under DATA/tls/\n" +
@@ -310,12 +319,15 @@ export const serveCommand: Command = {
     "--ca DATA/tls/ca.pem. Prints `web on https://HOST:PORT/` and `listening on HOST:PORT` when\n" +
     "ready; SIGINT or SIGTERM stops it after in-flight requests finish.\n" +
     "Prometheus metrics are at /metrics on the web port (or on --metrics HOST:PORT, HTTPS too);\n" +
-    "they name users and sizes: without a metrics token they are served on loopback addresses only.",
+    "they name users and sizes: without a metrics token they are served on loopback addresses only.\n" +
+    "With --store s3://BUCKET/PREFIX, chunks are packs in that bucket (credentials from\n" +
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); snapshot records, keys and locks stay in DATA.",
   examples: [
     "serve                                # ./burrow-data, 127.0.0.1:7443, its own CA",
     "serve --web off                      # no web page",
     "serve --metrics 10.0.0.5:9443 --metrics-token-file /etc/burrow/metrics-token",
     "serve --listen 0.0.0.0:7443 --data /srv/burrow --allow-signup",
+    "serve --store s3://backups/burrow --s3-endpoint http://127.0.0.1:17480   # AWS_* in the env",
   ],
   flags: {
     listen: {
@@ -345,6 +357,7 @@ export const serveCommand: Command = {
       help: "The same token given inline (visible in ps; prefer the file or the variable)",
     },
     ...STORE_FLAGS,
+    ...CHUNK_STORE_FLAGS,
     cert: { type: "string", value: "PEM", help: "Server certificate chain (with --key)" },
     key: { type: "string", value: "PEM", help: "Server private key (with --cert)" },
     "allow-signup": { type: "boolean", help: "Let anyone create an account with burrow signup" },

@@ -7,13 +7,14 @@
 import { type PackVersion, recordHeaderBytes, verifyRecord } from "./_pack_format.ts";
 import type { PackPaths } from "./_pack_layout.ts";
 import { PackReaders } from "./_pack_reader.ts";
+import type { FilePackSink } from "./_file_pack_sink.ts";
 import type { PackWriter } from "./_pack_writer.ts";
 
 /** One pack: sealed (its index is on disk) or being written by `writer`. */
 export interface PackEntry {
   readonly paths: PackPaths;
   /** The writer until the pack is sealed. */
-  writer: PackWriter | undefined;
+  writer: PackWriter<FilePackSink> | undefined;
   /** Index slots of the records appended by `writer`. */
   slots: number[];
   /** True once the pack's index is durable. */
@@ -43,6 +44,11 @@ export class PackTable {
     for (const [pack, entry] of this.#packs.entries()) {
       if (entry?.sealed === true) yield [pack, entry];
     }
+  }
+
+  /** The size in bytes of pack `pack`'s sealed file. */
+  async fileBytes(pack: number): Promise<number> {
+    return (await Deno.stat(this.#packs[pack]!.paths.pack)).size;
   }
 
   /** Forgets pack `pack` and closes its read handle. */

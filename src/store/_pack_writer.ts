@@ -1,26 +1,33 @@
 /**
- * Writes one pack file: records are copied into a staging buffer synchronously (so concurrent
- * puts never interleave bytes), and each full buffer is written with one call, in order, through
- * a promise chain. Until a buffer is written its records are served from memory. The pack's
- * SHA-256 is taken from the same buffers as they are written, in file order, so sealing never
- * reads the file back.
+ * Writes one pack: records are copied into a staging buffer synchronously (so concurrent puts
+ * never interleave bytes), and each full buffer goes to the pack's sink (a file, an object
+ * upload) with one call, in order, through a promise chain. Until the sink has taken a buffer,
+ * its records are served from memory. The pack's SHA-256 is taken from the same buffers as they
+ * are handed on, in pack order, so sealing never reads the pack back.
  *
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
-import { syncDir } from "../atomic_file.ts";
 import { PACK_MAGICS, PACK_VERSION, recordHeaderBytes, writeRecordHeader } from "./_pack_format.ts";
+import { STAGE_BYTES, type WriteBudget } from "./_write_budget.ts";
 
 const MAGIC = PACK_MAGICS[PACK_VERSION];
 /** Bytes of the header of each record this writer appends. */
 const HEADER_BYTES = recordHeaderBytes(PACK_VERSION);
-import { PackPaths, packsDir } from "./_pack_layout.ts";
-import { STAGE_BYTES, type WriteBudget } from "./_write_budget.ts";
 
-/** Replaceable file operations, so tests can inject failures. */
-export interface PackFileHooks {
-  /** Makes a pack file's contents durable (fsync). */
-  syncFile(file: Deno.FsFile, path: string): Promise<void>;
+/**
+ * Where a pack's bytes go. Calls come in order, one at a time: `open`, then `write`s, then
+ * `seal` or (after any failure) `abort`.
+ */
+export interface PackSink {
+  /** Starts the pack (its temp file, its upload). */
+  open(): Promise<void>;
+  /** Appends `bytes`; the caller may reuse them once this resolves. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Makes the whole pack durable under its final name; before that it is not visible. */
+  seal(): Promise<void>;
+  /** Gives the pack up once writes in flight settled (the caller removes what is left). */
+  abort(): Promise<void>;
 }
 
 interface Segment {
@@ -31,38 +38,27 @@ interface Segment {
   charged: number;
 }
 
-/** One pack being written, from its temp file to its sealed, renamed file. */
-export class PackWriter {
+/** One pack being written through its sink, until it is sealed. */
+export class PackWriter<S extends PackSink = PackSink> {
   /** The pack's id. */
   readonly id: Uint8Array;
-  /** The pack's file paths. */
-  readonly paths: PackPaths;
-  #root: string;
+  /** Where the bytes go. */
+  readonly sink: S;
   #budget: WriteBudget;
-  #hooks: PackFileHooks;
   #size = 0;
   #stage: Segment | undefined;
   #pending: Segment[] = [];
-  #file: Deno.FsFile | undefined;
   #chain: Promise<void>;
   #onError: (error: unknown) => void;
   readonly #hash: Hash = createHash("sha256");
 
-  /** Starts a pack in `root`; `onError` hears of the first failed write at once. */
-  constructor(
-    root: string,
-    id: Uint8Array,
-    budget: WriteBudget,
-    hooks: PackFileHooks,
-    onError: (error: unknown) => void,
-  ) {
+  /** Starts pack `id` in `sink`; `onError` hears of the first failed write at once. */
+  constructor(id: Uint8Array, sink: S, budget: WriteBudget, onError: (error: unknown) => void) {
     this.id = id;
-    this.paths = new PackPaths(root, id);
-    this.#root = root;
+    this.sink = sink;
     this.#budget = budget;
-    this.#hooks = hooks;
     this.#onError = onError;
-    this.#chain = this.#then(() => this.#create());
+    this.#chain = this.#then(() => sink.open());
     this.#newStage(MAGIC.length);
     this.#stage!.bytes.set(MAGIC);
     this.#size = MAGIC.length;
@@ -91,7 +87,7 @@ export class PackWriter {
     return offset;
   }
 
-  /** A copy of `length` bytes at `offset` if they are not written yet, else undefined. */
+  /** A copy of `length` bytes at `offset` if the sink has not taken them yet, else undefined. */
   readQueued(offset: number, length: number): Uint8Array | undefined {
     for (const segment of [...this.#pending, this.#stage]) {
       if (segment === undefined || offset < segment.start) continue;
@@ -102,31 +98,25 @@ export class PackWriter {
   }
 
   /**
-   * Writes what is queued, fsyncs the file, renames it to `.pack` and fsyncs its folder.
-   * @returns the SHA-256 of the whole pack file, as written
+   * Hands what is queued to the sink and seals it there.
+   * @returns the SHA-256 of the whole pack, as written
    */
   async seal(): Promise<Uint8Array> {
     this.submit();
     await this.#chain;
-    const file = this.#file!;
-    await this.#hooks.syncFile(file, this.paths.temp);
-    this.#file = undefined;
-    file.close();
-    await Deno.rename(this.paths.temp, this.paths.pack);
-    await syncDir(this.paths.dir);
+    await this.sink.seal();
     return this.#hash.digest();
   }
 
   /**
-   * Gives up the pack: waits for writes in flight, returns unwritten bytes to the budget, closes
-   * the file. The caller removes the files.
+   * Gives up the pack: waits for writes in flight, returns unwritten bytes to the budget, aborts
+   * the sink. The caller removes what is left.
    */
   async abort(): Promise<void> {
     this.submit();
     await this.#chain.catch(() => {});
     for (const segment of this.#pending.splice(0)) this.#budget.release(segment.charged);
-    this.#file?.close();
-    this.#file = undefined;
+    await this.sink.abort();
   }
 
   #newStage(need: number): Segment {
@@ -144,25 +134,12 @@ export class PackWriter {
     this.#pending.push(segment);
     this.#budget.add(segment.charged);
     this.#chain = this.#then(async () => {
-      const file = this.#file!;
       this.#hash.update(segment.bytes);
-      for (let at = 0; at < segment.bytes.length;) {
-        at += await file.write(segment.bytes.subarray(at));
-      }
+      await this.sink.write(segment.bytes);
       this.#pending.shift();
       this.#budget.release(segment.charged);
       this.#budget.recycle(stage.bytes);
     });
-  }
-
-  async #create(): Promise<void> {
-    try {
-      await Deno.mkdir(this.paths.dir, { mode: 0o700 });
-      await syncDir(packsDir(this.#root));
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-    }
-    this.#file = await Deno.open(this.paths.temp, { write: true, createNew: true, mode: 0o600 });
   }
 
   #then(step: () => Promise<void>): Promise<void> {

@@ -8,8 +8,15 @@
  */
 import type { IdSet } from "../format/id_set.ts";
 import type { ChunkIndex } from "./_chunk_index.ts";
-import { MAGIC_BYTES, recordHeaderBytes } from "./_pack_format.ts";
-import type { PackTable } from "./_pack_table.ts";
+import { MAGIC_BYTES, type PackVersion, recordHeaderBytes } from "./_pack_format.ts";
+
+/** The sealed packs of a store, by number, as a prune plan reads them. */
+export interface SealedPacks {
+  /** Every sealed pack, by number. */
+  sealed(): Iterable<[number, { readonly version: PackVersion }]>;
+  /** The size in bytes of sealed pack `pack` as stored. */
+  fileBytes(pack: number): Promise<number>;
+}
 
 /** Use of one sealed pack. */
 interface PackUsage {
@@ -39,18 +46,14 @@ export interface PrunePlan {
  */
 export async function planPrune(
   index: ChunkIndex,
-  packs: PackTable,
+  packs: SealedPacks,
   live: IdSet,
   maxUnusedPercent: number,
   targetBytes: number,
 ): Promise<PrunePlan> {
-  const usage = new Map<number, PackUsage>();
-  for (const [pack, entry] of packs.sealed()) {
-    usage.set(pack, {
-      fileBytes: (await Deno.stat(entry.paths.pack)).size,
-      liveBytes: 0,
-      dead: [],
-    });
+  const usage = new Map<number, PackUsage & { version: PackVersion }>();
+  for (const [pack, { version }] of packs.sealed()) {
+    usage.set(pack, { fileBytes: await packs.fileBytes(pack), liveBytes: 0, dead: [], version });
   }
   for (const slot of index.slots()) {
     const pack = index.packOf(slot);
@@ -58,7 +61,7 @@ export async function planPrune(
     if (use === undefined) continue;
     const id = index.idOf(slot);
     if (live.has(id)) {
-      use.liveBytes += recordHeaderBytes(packs.get(pack)!.version) + index.lengthOf(slot);
+      use.liveBytes += recordHeaderBytes(use.version) + index.lengthOf(slot);
     } else use.dead.push(id);
   }
   const plan: PrunePlan = {
@@ -94,12 +97,12 @@ export async function planPrune(
 }
 
 /** How many sealed packs `packs` holds and their bytes on disk. */
-export async function packTotals(packs: PackTable): Promise<{ packs: number; bytes: number }> {
+export async function packTotals(packs: SealedPacks): Promise<{ packs: number; bytes: number }> {
   let count = 0;
   let bytes = 0;
-  for (const [, entry] of packs.sealed()) {
+  for (const [pack] of packs.sealed()) {
     count++;
-    bytes += (await Deno.stat(entry.paths.pack)).size;
+    bytes += await packs.fileBytes(pack);
   }
   return { packs: count, bytes };
 }

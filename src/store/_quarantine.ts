@@ -25,35 +25,46 @@ export interface QuarantinedBlob {
 
 const LINE = /^([0-9a-f]{32}) ([0-9a-f]{64})$/;
 
+/** Stores the quarantine's text durably and atomically (a file, an object). */
+export type SaveQuarantine = (text: string) => Promise<void>;
+
 /** The quarantine of one pack store. */
 export class Quarantine {
-  readonly #path: string;
+  readonly #save: SaveQuarantine;
   readonly #pairs: Set<string>;
 
-  private constructor(path: string, pairs: Set<string>) {
-    this.#path = path;
+  private constructor(save: SaveQuarantine, pairs: Set<string>) {
+    this.#save = save;
     this.#pairs = pairs;
   }
 
   /** Reads `root/quarantine` (none yet: empty); a line that does not parse is logged and dropped. */
   static async load(root: string, logger: Logger): Promise<Quarantine> {
     const path = `${root}/quarantine`;
-    const pairs = new Set<string>();
     let text = "";
     try {
       text = await Deno.readTextFile(path);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
+    return Quarantine.parse(text, path, (next) => writeFileAtomic(path, next), logger);
+  }
+
+  /**
+   * The quarantine kept as `text` at `where` (named in logs), saved with `save`; a line that does
+   * not parse is logged and dropped.
+   */
+  static parse(text: string, where: string, save: SaveQuarantine, logger: Logger): Quarantine {
+    const pairs = new Set<string>();
     for (const line of text.split("\n")) {
       if (line === "") continue;
       if (LINE.test(line) && PACK_NAME.test(line.slice(0, 32))) pairs.add(line);
       else {logger.error("quarantine line does not parse: dropped", {
-          path,
+          path: where,
           line: line.slice(0, 100),
         });}
     }
-    return new Quarantine(path, pairs);
+    return new Quarantine(save, pairs);
   }
 
   /** Number of pairs. */
@@ -83,7 +94,7 @@ export class Quarantine {
     }
     if (lines.length === 0) return added;
     const text = [...this.#pairs, ...lines].map((line) => `${line}\n`).join("");
-    await writeFileAtomic(this.#path, text);
+    await this.#save(text);
     for (const line of lines) this.#pairs.add(line);
     return added;
   }

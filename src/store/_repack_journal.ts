@@ -19,8 +19,12 @@ export async function writeJournal(
   target: string,
   sources: readonly string[],
 ): Promise<void> {
-  const text = [MAGIC, `new ${target}`, ...sources.map((name) => `old ${name}`), ""].join("\n");
-  await writeFileAtomic(journalPath(root, target), text);
+  await writeFileAtomic(journalPath(root, target), journalText(target, sources));
+}
+
+/** The text of a journal saying that pack `target` will replace packs `sources`. */
+export function journalText(target: string, sources: readonly string[]): string {
+  return [MAGIC, `new ${target}`, ...sources.map((name) => `old ${name}`), ""].join("\n");
 }
 
 /** Removes the journal of `target` once its repack is complete. */
@@ -78,7 +82,8 @@ async function removeUnindexed(paths: PackPaths): Promise<void> {
   });
 }
 
-function parseJournal(text: string): { target: string; sources: string[] } | null {
+/** The new pack and the replaced ones a journal's text names, or null when it does not parse. */
+export function parseJournal(text: string): { target: string; sources: string[] } | null {
   const lines = text.split("\n");
   const target = lines[1]?.slice(4) ?? "";
   const sources = lines.slice(2, -1).map((line) => line.slice(4));

@@ -16,7 +16,8 @@ import { encodeIndex, type IndexEntry, PACK_VERSION, recordHeaderBytes } from ".
 const HEADER_BYTES = recordHeaderBytes(PACK_VERSION);
 import { newPackId, PackPaths, removeIfPresent, storeFailure } from "./_pack_layout.ts";
 import type { PackTable } from "./_pack_table.ts";
-import { type PackFileHooks, PackWriter } from "./_pack_writer.ts";
+import { type FilePackSink, filePackWriter, type PackFileHooks } from "./_file_pack_sink.ts";
+import type { PackWriter } from "./_pack_writer.ts";
 import { removeJournal, removeSources, writeJournal } from "./_repack_journal.ts";
 import type { WriteBudget } from "./_write_budget.ts";
 
@@ -31,11 +32,16 @@ export interface PackStoreHooks extends PackFileHooks {
   checkpoint(step: string): void | Promise<void>;
 }
 
-/** What a repack needs from its store. */
-export interface RepackContext {
-  root: string;
+/** What choosing the blobs to delete and grouping their packs reads of a pack store. */
+export interface RepackIndex {
   targetBytes: number;
   index: ChunkIndex;
+  packs: { get(pack: number): { readonly sealed: boolean } | undefined };
+}
+
+/** What a repack needs from its store. */
+export interface RepackContext extends RepackIndex {
+  root: string;
   packs: PackTable;
   budget: WriteBudget;
   hooks: PackStoreHooks;
@@ -43,27 +49,41 @@ export interface RepackContext {
   fail(error: unknown): void;
 }
 
-interface Doomed {
+/** A blob to delete and where it was. */
+export interface Doomed {
   id: Uint8Array;
   pack: number;
   offset: number;
   length: number;
 }
 
-interface Group {
+/** Packs rewritten into one, and the index slots of the records they keep. */
+export interface Group {
   packs: number[];
   kept: number[];
 }
 
 /** Removes `ids` (already flushed) from sealed packs; ids in unsealed packs are left alone. */
-export async function deleteChunks(ctx: RepackContext, ids: Uint8Array[]): Promise<void> {
+export function deleteChunks(ctx: RepackContext, ids: Uint8Array[]): Promise<void> {
+  return deleteGrouped(ctx, ids, (group, doomed) => rewrite(ctx, group, doomed));
+}
+
+/**
+ * Takes `ids` out of the index and has `rewrite` replace each group of their packs, in turn;
+ * when a group fails, the blobs of the groups not rewritten yet are put back and it rethrows.
+ */
+export async function deleteGrouped(
+  ctx: RepackIndex,
+  ids: Uint8Array[],
+  rewrite: (group: Group, doomed: Doomed[]) => Promise<void>,
+): Promise<void> {
   const doomed = takeDoomed(ctx, ids);
   if (doomed.length === 0) return;
   const groups = groupPacks(ctx, new Set(doomed.map((entry) => entry.pack)));
   for (let i = 0; i < groups.length; i++) {
     const group = groups[i]!;
     try {
-      await rewrite(ctx, group, doomed.filter((entry) => group.packs.includes(entry.pack)));
+      await rewrite(group, doomed.filter((entry) => group.packs.includes(entry.pack)));
     } catch (error) {
       const pending = new Set(groups.slice(i + 1).flatMap((g) => g.packs));
       restore(ctx, doomed.filter((entry) => pending.has(entry.pack)));
@@ -73,7 +93,7 @@ export async function deleteChunks(ctx: RepackContext, ids: Uint8Array[]): Promi
 }
 
 /** Takes the doomed blobs of sealed packs out of the index (so puts store them anew). */
-function takeDoomed(ctx: RepackContext, ids: Uint8Array[]): Doomed[] {
+export function takeDoomed(ctx: RepackIndex, ids: Uint8Array[]): Doomed[] {
   const doomed: Doomed[] = [];
   for (const id of ids) {
     const slot = ctx.index.find(id);
@@ -92,14 +112,15 @@ function takeDoomed(ctx: RepackContext, ids: Uint8Array[]): Doomed[] {
   return doomed;
 }
 
-function restore(ctx: RepackContext, doomed: Doomed[]): void {
+/** Puts doomed blobs whose delete did not happen back into the index. */
+export function restore(ctx: RepackIndex, doomed: Doomed[]): void {
   for (const { id, pack, offset, length } of doomed) {
     if (ctx.index.find(id) < 0) ctx.index.add(id, pack, offset, length);
   }
 }
 
 /** Groups the affected packs so that each group's kept records fill at most one pack. */
-function groupPacks(ctx: RepackContext, affected: Set<number>): Group[] {
+export function groupPacks(ctx: RepackIndex, affected: Set<number>): Group[] {
   const kept = new Map<number, number[]>([...affected].map((pack) => [pack, []]));
   for (const slot of ctx.index.slots()) kept.get(ctx.index.packOf(slot))?.push(slot);
   const groups: Group[] = [];
@@ -129,16 +150,17 @@ async function rewrite(ctx: RepackContext, group: Group, doomed: Doomed[]): Prom
   let target: string | undefined;
   let entries: IndexEntry[] = [];
   if (group.kept.length > 0) {
-    const writer = new PackWriter(ctx.root, newPackId(), ctx.budget, ctx.hooks, () => {});
+    const writer = filePackWriter(ctx.root, newPackId(), ctx.budget, ctx.hooks, () => {});
+    const paths = writer.sink.paths;
     try {
-      await writeJournal(ctx.root, writer.paths.name, sources);
+      await writeJournal(ctx.root, paths.name, sources);
       await ctx.hooks.checkpoint("repack:journaled");
       entries = await copyKept(ctx, group.kept, writer);
       await ctx.hooks.checkpoint("repack:copied");
       const packHash = await writer.seal();
       await ctx.hooks.checkpoint("repack:sealed");
       const index = encodeIndex(writer.id, entries, PACK_VERSION, packHash);
-      await writeFileAtomic(writer.paths.index, index, {
+      await writeFileAtomic(paths.index, index, {
         createNew: true,
       });
     } catch (error) {
@@ -146,7 +168,7 @@ async function rewrite(ctx: RepackContext, group: Group, doomed: Doomed[]): Prom
       restore(ctx, doomed);
       throw error;
     }
-    target = writer.paths.name;
+    target = paths.name;
   }
   try {
     await ctx.hooks.checkpoint("repack:committed");
@@ -195,13 +217,14 @@ async function copyKept(
   return entries;
 }
 
-async function rollBack(ctx: RepackContext, writer: PackWriter): Promise<void> {
+async function rollBack(ctx: RepackContext, writer: PackWriter<FilePackSink>): Promise<void> {
+  const paths = writer.sink.paths;
   try {
     await writer.abort();
-    await removeIfPresent(writer.paths.index);
-    await removeIfPresent(writer.paths.pack);
-    await removeIfPresent(writer.paths.temp);
-    await removeJournal(ctx.root, writer.paths.name);
+    await removeIfPresent(paths.index);
+    await removeIfPresent(paths.pack);
+    await removeIfPresent(paths.temp);
+    await removeJournal(ctx.root, paths.name);
   } catch (error) {
     ctx.fail(error);
   }

@@ -45,7 +45,7 @@ import { newPackId, removeIfPresent, storeFailure } from "./_pack_layout.ts";
 import { loadStore } from "./_pack_loader.ts";
 import type { Quarantine } from "./_quarantine.ts";
 import { PackTable } from "./_pack_table.ts";
-import { PackWriter } from "./_pack_writer.ts";
+import { filePackWriter } from "./_file_pack_sink.ts";
 import { deleteChunks, type PackStoreHooks, type RepackContext } from "./_repacker.ts";
 import { WriteBudget } from "./_write_budget.ts";
 
@@ -384,11 +384,11 @@ export class PackChunkStore implements ChunkStore {
   #startPack(): number {
     let pack = -1;
     // The writer reports a failed write at once, so puts stop before the next flush.
-    const writer = new PackWriter(this.#root, newPackId(), this.#budget, this.#hooks, (error) => {
+    const writer = filePackWriter(this.#root, newPackId(), this.#budget, this.#hooks, (error) => {
       this.#track(this.#fail(error, pack));
     });
     pack = this.#packs.add({
-      paths: writer.paths,
+      paths: writer.sink.paths,
       writer,
       slots: [],
       sealed: false,

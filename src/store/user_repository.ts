@@ -46,8 +46,11 @@ export interface SnapshotListing {
   unreadable: UnreadableSnapshot[];
 }
 
-/** Opens a chunk store in a folder; injectable for tests. */
-export type ChunkStoreOpener = (dir: string) => Promise<ChunkStore>;
+/**
+ * Opens the chunk store of `account`'s repository, whose local place is the folder `dir` (a
+ * store elsewhere, as on S3, keys it by the account instead); injectable for tests.
+ */
+export type ChunkStoreOpener = (dir: string, account: RepositoryAccount) => Promise<ChunkStore>;
 
 /** Options of `UserRepository.open`. */
 export interface UserRepositoryOptions {
@@ -93,7 +96,7 @@ export class UserRepository {
     await claimRepository(dir, account, { ...durable, logger: options.logger ?? silentLogger });
     for (const sub of ["snapshots", "keys"]) await makeDirDurable(`${dir}/${sub}`, durable);
     const openChunks = options.openChunks ?? ((d) => PackChunkStore.open(d));
-    const chunks = await openChunks(`${dir}/chunks`);
+    const chunks = await openChunks(`${dir}/chunks`, account);
     const repository = new UserRepository(dir, chunks, options.logger ?? silentLogger);
     repository.#usage = await readUsage(dir);
     await repository.#recordUsage(repository.#usage?.lastPush ?? null);

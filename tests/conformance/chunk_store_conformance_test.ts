@@ -1,6 +1,8 @@
 /** Runs the ChunkStore conformance suite against every implementation. @module */
 import { MemoryChunkStore } from "../../src/store/memory_chunk_store.ts";
 import { PackChunkStore } from "../../src/store/pack_chunk_store.ts";
+import { S3ChunkStore } from "../../src/store/s3/s3_chunk_store.ts";
+import { freshPrefix, removePrefix, s3Problem, testObjectStore } from "../_s3_env.ts";
 import { type Chunk, hex } from "./_chunk_data.ts";
 import { type ChunkStoreFixture, chunkStoreSuite } from "./chunk_store_suite.ts";
 
@@ -19,6 +21,34 @@ async function packFixture(): Promise<ChunkStoreFixture> {
     files: { count: () => countPacks(`${dir}/packs`), targetBytes: PACK_TARGET },
     cleanup: () => Deno.remove(root, { recursive: true }),
   };
+}
+
+/** An S3 store under a fresh prefix of the test bucket (Ceph RGW in CI). */
+async function s3Fixture(): Promise<ChunkStoreFixture> {
+  const objects = await testObjectStore();
+  const prefix = freshPrefix("conformance");
+  const open = () => S3ChunkStore.open(objects, prefix, { packTargetBytes: PACK_TARGET });
+  return {
+    store: await open(),
+    reopen: open,
+    crash: (flushed, unflushed) => crashProcess(`s3:${prefix}`, flushed, unflushed),
+    files: { count: () => countObjects(objects, `${prefix}packs/`), targetBytes: PACK_TARGET },
+    cleanup: async () => {
+      await removePrefix(objects, prefix);
+      objects.close();
+    },
+  };
+}
+
+/** Pack objects under `prefix`, and uploads not completed (the packs being written). */
+async function countObjects(
+  objects: Awaited<ReturnType<typeof testObjectStore>>,
+  prefix: string,
+): Promise<number> {
+  let count = 0;
+  for await (const _ of objects.list(prefix)) count++;
+  for await (const _ of objects.listUploads(prefix)) count++;
+  return count;
 }
 
 async function crashProcess(dir: string, flushed: Chunk[], unflushed: Chunk[]): Promise<void> {
@@ -63,3 +93,4 @@ chunkStoreSuite(
   { persistent: false, files: false },
 );
 chunkStoreSuite("pack", packFixture);
+chunkStoreSuite("s3", s3Fixture, { ignore: s3Problem !== null });

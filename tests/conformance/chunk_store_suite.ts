@@ -44,6 +44,8 @@ export interface ChunkStoreSuiteOptions {
   persistent?: boolean;
   /** False for stores without files: the file-count test is ignored. */
   files?: boolean;
+  /** True when the store cannot be reached here: every test is ignored (the reason is printed). */
+  ignore?: boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export function chunkStoreSuite(
   const test: Register = (title, body, needs) =>
     Deno.test({
       name: `${name} ChunkStore: ${title}`,
-      ignore: needs !== undefined && ignored[needs],
+      ignore: options.ignore === true || (needs !== undefined && ignored[needs]),
       fn: async () => runWithFixture(await open(), body),
     });
   registerBasics(test);

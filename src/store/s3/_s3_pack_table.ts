@@ -1,0 +1,136 @@
+/**
+ * The packs an S3 chunk store knows, by number (the number its in-memory index stores), and
+ * reading a verified record from one: from the writer's queue while it is still there, else by
+ * a ranged GET of the sealed pack object.
+ *
+ * @module
+ */
+import { NotFoundError } from "../../errors.ts";
+import { type PackVersion, recordHeaderBytes, verifyRecord } from "../_pack_format.ts";
+import type { PackWriter } from "../_pack_writer.ts";
+import type { S3PackSink } from "./_s3_pack_sink.ts";
+import type { ObjectStore } from "./object_store.ts";
+import { packKey } from "./_s3_layout.ts";
+
+/** One pack: sealed (its object and index exist) or being written by `writer`. */
+export interface S3PackEntry {
+  /** The pack id in hex. */
+  readonly name: string;
+  readonly version: PackVersion;
+  /** Bytes of the sealed pack object (0 until sealed). */
+  size: number;
+  /** The writer until the pack is sealed. */
+  writer: PackWriter<S3PackSink> | undefined;
+  /** Index slots of the records appended by `writer`. */
+  slots: number[];
+  /** True once the pack's index is stored. */
+  sealed: boolean;
+  /** Settles once a seal started on the pack has ended (sealed, or failed). */
+  sealing: Promise<void> | undefined;
+}
+
+/** Bytes fetched with one ranged GET when a read misses the windows: a restore reads a pack's
+ * records mostly in order, so the next blobs usually come from memory. */
+const WINDOW_BYTES = 4 * 1024 * 1024;
+/** Windows kept (the most recent ones). */
+const WINDOWS = 2;
+
+/** A span of a sealed pack read by one GET. */
+interface Window {
+  pack: number;
+  start: number;
+  bytes: Uint8Array;
+}
+
+/** What `S3PackTable.read` found. */
+export type PackRead = Uint8Array | "gone" | "unsealed";
+
+/** Packs by number; numbers are never reused while the store is open. */
+export class S3PackTable {
+  readonly #objects: ObjectStore;
+  readonly #root: string;
+  #packs: (S3PackEntry | undefined)[] = [];
+  #windows: Window[] = [];
+
+  constructor(objects: ObjectStore, root: string) {
+    this.#objects = objects;
+    this.#root = root;
+  }
+
+  /** Registers a pack; returns its number. */
+  add(entry: S3PackEntry): number {
+    this.#packs.push(entry);
+    return this.#packs.length - 1;
+  }
+
+  /** The pack numbered `pack`, or undefined once removed. */
+  get(pack: number): S3PackEntry | undefined {
+    return this.#packs[pack];
+  }
+
+  /** Every sealed pack, by number. */
+  *sealed(): IterableIterator<[number, S3PackEntry]> {
+    for (const [pack, entry] of this.#packs.entries()) {
+      if (entry?.sealed === true) yield [pack, entry];
+    }
+  }
+
+  /** The size in bytes of sealed pack `pack`. */
+  fileBytes(pack: number): Promise<number> {
+    return Promise.resolve(this.#packs[pack]?.size ?? 0);
+  }
+
+  /** Forgets pack `pack`. */
+  remove(pack: number): void {
+    this.#packs[pack] = undefined;
+    this.#windows = this.#windows.filter((window) => window.pack !== pack);
+  }
+
+  /**
+   * The blob of `id` stored at `offset` in pack `pack`, read into `target` (of `length` bytes)
+   * and verified against its record header; "unsealed" when its bytes left the writer but the
+   * pack is not sealed yet (seal it, then read again); "gone" when the pack is gone (a repack
+   * moved the blob: look it up again).
+   * @throws {IntegrityError} when the record is damaged or cut off.
+   */
+  async read(
+    pack: number,
+    id: Uint8Array,
+    offset: number,
+    length: number,
+    target: Uint8Array = new Uint8Array(length),
+  ): Promise<PackRead> {
+    const entry = this.#packs[pack];
+    if (entry === undefined) return "gone";
+    const headerBytes = recordHeaderBytes(entry.version);
+    const key = packKey(this.#root, entry.name);
+    const queued = entry.writer?.readQueued(offset, headerBytes + length);
+    if (queued !== undefined) {
+      target.set(queued.subarray(headerBytes, headerBytes + length));
+      verifyRecord(queued, queued.length, id, target, key, entry.version);
+      return target;
+    }
+    if (!entry.sealed) return "unsealed";
+    const need = headerBytes + length;
+    let window = this.#windows.find((w) =>
+      w.pack === pack && offset >= w.start && offset + need <= w.start + w.bytes.length
+    );
+    if (window === undefined) {
+      const bytes = new Uint8Array(Math.max(need, Math.min(WINDOW_BYTES, entry.size - offset)));
+      let read: number;
+      try {
+        read = await this.#objects.read(key, offset, [bytes]);
+      } catch (error) {
+        if (error instanceof NotFoundError && this.#packs[pack] !== entry) return "gone";
+        throw error;
+      }
+      window = { pack, start: offset, bytes: bytes.subarray(0, read) };
+      if (this.#packs[pack] === entry) this.#windows = [window, ...this.#windows].slice(0, WINDOWS);
+    }
+    const at = offset - window.start;
+    const record = window.bytes.subarray(at, at + need);
+    target.set(record.subarray(headerBytes));
+    verifyRecord(record, record.length, id, target, key, entry.version);
+    return target;
+  }
+}
