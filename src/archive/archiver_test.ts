@@ -291,11 +291,14 @@ Deno.test("archive() reads while the known ids load, uploads nothing before, and
       let uploadedEarly = false;
       let readEarly = 0;
       const uploaded: string[] = [];
+      const firstRead = Promise.withResolvers<void>();
       const pending = run(root, {
         previous,
         knownIds: known.promise,
         onProgress: (progress) => {
-          if (!loaded) readEarly = Math.max(readEarly, progress.bytesRead);
+          if (loaded) return;
+          readEarly = Math.max(readEarly, progress.bytesRead);
+          if (readEarly > 0) firstRead.resolve();
         },
         upload: (blobs) => {
           uploadedEarly ||= !loaded;
@@ -303,7 +306,14 @@ Deno.test("archive() reads while the known ids load, uploads nothing before, and
           return Promise.resolve();
         },
       });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The ids come in once a file has been read, or after a long wait (the assertion below
+      // then fails): no fixed delay that a loaded machine could outrun.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        firstRead.promise,
+        new Promise((resolve) => timer = setTimeout(resolve, 30_000)),
+      ]);
+      clearTimeout(timer);
       loaded = true;
       known.resolve(IdSet.from([...stillStored, stored]));
       const second = await pending;
