@@ -24,6 +24,14 @@ function runner(
   return new ArchiveJobRunner(init, (reply) => replies.push(reply));
 }
 
+/** Waits until the last reply says the worker waits for credit, the job ends, or 30 s pass. */
+async function untilWaiting(replies: readonly JobReply[], finished: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (replies.at(-1)?.waiting !== true && !finished() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 Deno.test("ArchiveJobRunner.run() waits for credit once out of it, and resumes on credit", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -38,7 +46,7 @@ Deno.test("ArchiveJobRunner.run() waits for credit once out of it, and resumes o
     const job = worker.run({ type: "job", jobId: 1, paths: [`${dir}/big`] }).then(() =>
       finished = true
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilWaiting(replies, () => finished);
     assert.equal(finished, false);
     assert.equal(replies.at(-1)?.waiting, true, "the last reply says the worker waits");
     while (!finished) {
@@ -144,7 +152,7 @@ Deno.test("ArchiveJobRunner.run() marks a file that changed while it was read, a
     let finished = false;
     const job = worker.run({ type: "job", jobId: 1, paths: [`${dir}/growing`, `${dir}/still`] })
       .then(() => finished = true);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilWaiting(replies, () => finished);
     assert.equal(finished, false, "out of credit in the first file");
     await Deno.writeFile(`${dir}/growing`, new Uint8Array([1, 2, 3]), { append: true });
     while (!finished) {
