@@ -7,13 +7,14 @@
  * writes `results/bench.md` and `results/bench.json`. The main table's figures and targets are
  * in `anchors/table.ts`.
  *
- * Every figure is the median over the repetitions, with min–max; targets are checked on medians.
+ * The report opens with the run's conditions (`_report_conditions.ts`). Every figure is the median
+ * over the repetitions, with min–max; targets are checked on medians.
  * A figure whose step failed in any repetition, or a restore that did not verify (content, modes
  * and mtimes), is shown as FAILED, never as a number, and makes the report exit 1. A target that is
  * not met is a finding, not a failure.
  *
  * Usage: deno run -A scripts/bench/report.ts [--results DIR] [--reps N] [--date ISO]
- *   [--status anchors=0,login=skipped,concurrent=missing,bigfile=1,million=0]
+ *   [--load "1.02 0.80 0.61"] [--status anchors=0,login=skipped,concurrent=missing,bigfile=1,million=0]
  *
  * `--status` (from run.sh) gives each part's exit code, `skipped` (left out with --only) or
  * `missing` (no script); without it, every part whose JSON exists is reported.
@@ -23,7 +24,17 @@
 // deno-lint-ignore-file no-console
 import { parseArgs } from "node:util";
 import type { BenchRow } from "./_bench_result.ts";
-import { anchorRows, type AnchorsFile, anchorsTable, mark, ratio, table } from "./anchors/table.ts";
+import {
+  anchorRows,
+  type AnchorsFile,
+  anchorsTable,
+  mark,
+  ratio,
+  RESTORE_MARK,
+  restoreNote,
+  table,
+} from "./anchors/table.ts";
+import { conditionsLines, gatherConditions } from "./_report_conditions.ts";
 
 /** One row of an extra script's results (written by `_bench_result.ts`). */
 export type ExtraRow = BenchRow;
@@ -112,7 +123,14 @@ export function extraSection(
 
 // ---------------------------------------------------------------- Markdown
 
-function extraLines(s: ExtraSection): string[] {
+/** Whether an extra's row compares restore speed with restic's (its ratio gets the version note). */
+export function isRestoreSpeed(row: ExtraRow): boolean {
+  return row.restic !== undefined && /\b(pull|restore)\b/i.test(row.label) &&
+    (row.unit === "s" || row.unit === "MiB/s");
+}
+
+/** One extra part as Markdown: its table, the note on restic's version where it applies, notes. */
+export function extraLines(s: ExtraSection, resticVersion: string | undefined): string[] {
   const out = [`## ${s.title}`, ""];
   if (s.status !== "ok") {
     out.push(`${s.status === "FAILED" ? "**FAILED**" : "Not run"}: ${s.reason}.`, "");
@@ -129,7 +147,7 @@ function extraLines(s: ExtraSection): string[] {
             r.label,
             `${g(r.value)} ${r.unit}`,
             r.restic === undefined ? "" : `${g(r.restic)} ${r.unit}`,
-            q === null ? "" : q.toFixed(2),
+            q === null ? "" : q.toFixed(2) + (isRestoreSpeed(r) ? ` ${RESTORE_MARK}` : ""),
             r.target ?? "",
             mark(r.met),
           ];
@@ -137,6 +155,7 @@ function extraLines(s: ExtraSection): string[] {
       ),
       "",
     );
+    if (s.result.rows.some(isRestoreSpeed)) out.push(restoreNote(resticVersion), "");
   }
   for (const n of s.result?.notes ?? []) out.push(`- ${n}`);
   if (s.result?.notes.length) out.push("");
@@ -173,30 +192,6 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-async function readText(path: string): Promise<string> {
-  return await Deno.readTextFile(path).catch(() => "");
-}
-
-async function toolVersion(cmd: string, args: string[]): Promise<string> {
-  try {
-    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output();
-    return new TextDecoder().decode(out.stdout).split(/\s+/)[1] ?? "unknown";
-  } catch {
-    return "not installed";
-  }
-}
-
-async function machine(): Promise<Record<string, string | number>> {
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(await readText("/proc/cpuinfo"))?.[1];
-  const os = /^PRETTY_NAME="?([^"\n]+)"?$/m.exec(await readText("/etc/os-release"))?.[1];
-  return {
-    cpu: cpu ?? Deno.build.arch,
-    cores: navigator.hardwareConcurrency,
-    ram_gib: Number((Deno.systemMemoryInfo().total / 1024 ** 3).toFixed(1)),
-    os: `${os ?? Deno.build.os}, ${Deno.build.os} ${Deno.osRelease()} ${Deno.build.arch}`,
-  };
-}
-
 function isAnchors(v: unknown): v is AnchorsFile {
   const o = v as Partial<AnchorsFile> | undefined;
   return typeof o === "object" && o !== null && Array.isArray(o.results) &&
@@ -211,6 +206,7 @@ async function main(): Promise<number> {
       reps: { type: "string" },
       date: { type: "string" },
       status: { type: "string" },
+      load: { type: "string" },
     },
   });
   const dir = values.results ?? new URL("./results", import.meta.url).pathname;
@@ -223,6 +219,11 @@ async function main(): Promise<number> {
     ? undefined
     : await readJson(`${dir}/anchors.json`);
   const anchors = isAnchors(anchorsJson) ? anchorsJson : undefined;
+  const conditions = await gatherConditions(anchors, {
+    date: values.date ?? new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    reps: values.reps ?? String(anchors?.machine?.reps ?? "–"),
+    ...(values.load ? { load: values.load } : {}),
+  });
   const rows = anchors ? anchorRows(anchors) : [];
   const body: string[] = ["## Backup and restore", ""];
   if (anchors) {
@@ -234,6 +235,14 @@ async function main(): Promise<number> {
         "server's peak RSS is its peak since it started (VmHWM), up to the end of that step.",
       "",
       ...anchorsTable(rows),
+      "",
+      restoreNote(anchors.versions?.restic),
+      "",
+      "restic writes through `rclone serve restic`, which does not fsync; burrow fsyncs every " +
+        'pack, index and snapshot record before `commit` returns. The rows "restic durable ' +
+        "(+ sync -f)\" add to restic's wall time that of a `sync -f` of its repository's file " +
+        "system right after the step (which also writes back anything else dirty on that file " +
+        "system); they have no target.",
       "",
       "Restores verified (content / modes+mtimes): " +
         anchors.verification.map((v) =>
@@ -270,7 +279,7 @@ async function main(): Promise<number> {
       : await readJson(`${dir}/${extra.file}.json`);
     const section = extraSection(extra, state, json);
     sections.push(section);
-    body.push(...extraLines(section));
+    body.push(...extraLines(section, conditions.versions.restic));
     if (section.status === "FAILED") {
       failures.push(`${extra.title.toLowerCase()}: ${section.reason}`);
     }
@@ -284,24 +293,10 @@ async function main(): Promise<number> {
   const summary = `**Targets met: ${met} of ${judged.length}.** ` +
     (failures.length === 0 ? "No failures." : `**FAILED**: ${failures.join("; ")}.`);
 
-  const m = await machine();
-  const versions = {
-    deno: Deno.version.deno,
-    restic: anchors?.versions?.restic ?? await toolVersion("restic", ["version"]),
-    rclone: anchors?.versions?.rclone ?? await toolVersion("rclone", ["version"]),
-  };
-  const date = values.date ?? new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  const reps = values.reps ?? String(anchors?.machine?.reps ?? "–");
-  const load = anchors?.machine?.loadavg_at_start;
   const md = [
     "# burrow vs restic",
     "",
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.ram_gib} GiB RAM, ${m.os}` +
-    `${load ? `; load at start ${load}` : ""}.`,
-    `Versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
-    `Date: ${date} (UTC). Repetitions: ${reps}; every figure is the median, min–max in brackets ` +
-    "where there is more than one; targets are checked on the medians.",
-    "",
+    ...conditionsLines(conditions),
     ...body,
     summary,
   ].join("\n") + "\n";
@@ -310,10 +305,9 @@ async function main(): Promise<number> {
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(`${dir}/bench.md`, md);
   const report = {
-    date,
-    machine: m,
-    versions,
-    reps: Number(reps) || null,
+    date: conditions.date,
+    conditions,
+    reps: Number(conditions.reps) || null,
     anchors: { state: anchorsState ?? null, rows, verification: anchors?.verification ?? [] },
     extras: sections,
     targets: { met, total: judged.length },

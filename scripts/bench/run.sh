@@ -4,12 +4,14 @@
 #
 #   bash scripts/bench/run.sh [--quick] [--reps N] [--only anchors,login,concurrent,bigfile,million,web,check,lifecycle,restores]
 #
-#   --reps   repetitions of the backup/restore run, tools interleaved; figures are medians (default 3)
+#   --reps   repetitions of the backup/restore run; burrow goes first in odd repetitions, restic in
+#            even ones; figures are medians (default 3)
 #   --quick  1 repetition, a 65 s disk settle instead of 300, and --quick to the extra scripts (smaller inputs)
 #   --only   run only these parts; the others are reported as not run
 #
 #   anchors     anchors/anchors.sh --tools burrow,restic-rest: full, incremental and unchanged push,
-#               restore (verified), stored bytes, growth, peak RSS; about 2 min per repetition after the settle
+#               restore (verified), stored bytes, growth, peak RSS; about 2 min per repetition after the settle;
+#               restic's pushes also with a timed `sync -f` after them (rclone serve restic does not fsync)
 #   login       login_latency.ts     concurrent  concurrent_push.ts     bigfile  big_file.ts
 #   million     million_chunks.ts    (a push into a repository of 1,000,000 chunks; about 1 min)
 #   web         web_page.ts          (a 1 GiB download through the web page in headless Chromium;
@@ -46,7 +48,7 @@ while (($#)); do
     --quick) QUICK=1 ;;
     --reps) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || bad_usage "--reps needs a positive number"; REPS=$2; shift ;;
     --only) [[ -n ${2:-} ]] || bad_usage "--only needs a list"; ONLY=$2; shift ;;
-    -h | --help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,31p' "$0"; exit 0 ;;
     *) bad_usage "unknown argument $1" ;;
   esac
   shift
@@ -69,6 +71,7 @@ fi
 log "$(deno --version | awk 'NR == 1'); $REPS repetition(s); parts: $ONLY"
 mkdir -p "$RESULTS"
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 STATUS=()
 
 # Load burrow's dependencies once, so that no timed command downloads anything.
@@ -113,7 +116,7 @@ done
 
 log "=== report"
 STATUS_LIST=$(IFS=,; echo "${STATUS[*]}")
-deno run -A $BENCH/report.ts --results "$RESULTS" --reps "$REPS" --date "$STARTED" --status "$STATUS_LIST"
+deno run -A $BENCH/report.ts --results "$RESULTS" --reps "$REPS" --date "$STARTED" --load "$LOAD_AT_START" --status "$STATUS_LIST"
 rc=$?
 log "status: $STATUS_LIST; report exit $rc; see $RESULTS/bench.md"
 exit $((rc == 0 ? 0 : 1))

@@ -18,6 +18,11 @@
 # checked against mixed-v2 (untimed). Then a fresh repository for the real dataset: `real-v1`
 # (typescript 5.4.5) and `real-v2` (5.5.4 on top, same path) to measure cross-version dedup.
 # All tools back up the same absolute path, so incremental change detection works as for a user.
+# The tools take turns going first: the order of --tools in odd repetitions, reversed in even ones.
+# Every timed step starts after an untimed `sync`, so no step pays for writing back an earlier
+# one's data. The page cache is not dropped. A tool whose server does not fsync (restic-rest:
+# `rclone serve restic`) gets a second, durable figure: after each step that writes its
+# repository, a `sync -f` of the repository's file system, timed apart (`sync_s`).
 #
 # Output: a Markdown table on stdout, results/anchors.json (medians + samples), results/anchors.md,
 # results/anchors.raw.jsonl (one line per timed step), logs in the scratch folder. Exits 1 when a
@@ -35,7 +40,7 @@ while (($#)); do
     --tools) TOOLS=$2; shift ;;
     --keep) KEEP=1 ;;
     --settle) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--settle needs a number of seconds"; SETTLE=$2; shift ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,29p' "$0"; exit 0 ;;
     *) die "unknown argument $1" ;;
   esac
   shift
@@ -92,7 +97,9 @@ settle_disk() { # let inodes freed before the run (an earlier run, the tests) ag
 # ---------------------------------------------------------------- adapters
 # Each tool X provides: X_setup NAME REP (fresh repository, server started if any; sets REPO_DIR,
 # the folder whose size is "stored"), X_init / X_backup SRC / X_restore DEST (set the CMD array
-# that is timed; an empty CMD skips the step), X_restored_root DEST STAGED_PATH, X_teardown.
+# that is timed; an empty CMD skips the step), X_restored_root DEST STAGED_PATH, X_teardown, and
+# X_durability: one line saying whether what the step wrote is on disk when it returns. A tool
+# listed in FLUSH_AFTER is not: each of its writing steps is followed by a timed `sync -f`.
 
 start_server() { # LOGFILE CMD... : start CMD in the background, remember its PID
   local logf=$1; shift
@@ -138,6 +145,7 @@ restic-rest_backup() { restic_backup "$@"; }
 restic-rest_restore() { restic_restore "$@"; }
 restic-rest_restored_root() { echo "$1$2"; }
 restic-rest_teardown() { stop_server; }
+restic-rest_durability() { echo "rclone serve restic writes without fsync (strace: no fsync or fdatasync); durable figure: + sync -f of the repository's file system"; }
 
 restic-local_setup() {
   REPO_DIR="$SCRATCH/repos/restic-local-$1-$2"
@@ -150,6 +158,7 @@ restic-local_backup() { restic_backup "$@"; }
 restic-local_restore() { restic_restore "$@"; }
 restic-local_restored_root() { echo "$1$2"; }
 restic-local_teardown() { :; }
+restic-local_durability() { echo "restic's local backend (not checked by this run)"; }
 
 # BorgBackup: repokey = AES-256-CTR + HMAC-SHA256 (this CPU has SHA-NI), default lz4 compression.
 BORG_N=0
@@ -163,6 +172,15 @@ borg-local_backup() { BORG_N=$((BORG_N + 1)); CMD=(borg create "$REPO_DIR::snap-
 borg-local_restore() { CMD=(env -C "$1" borg extract "$REPO_DIR::snap-$BORG_N"); }
 borg-local_restored_root() { echo "$1$2"; }
 borg-local_teardown() { :; }
+borg-local_durability() { echo "BorgBackup's own (not checked by this run)"; }
+
+# burrow_commit: the commit of this checkout that runs, "+changes" where files differ from it.
+burrow_commit() {
+  local commit
+  commit=$(git -C "$REPO_ROOT" rev-parse --short=12 HEAD 2>/dev/null) || { echo unknown; return; }
+  [[ -z $(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] || commit+="+changes"
+  echo "$commit"
+}
 
 # burrow, driven by its command line (README.md). BURROW is the command that runs it
 # (split on spaces), by default this checkout's main.ts under `deno run -A`.
@@ -189,14 +207,19 @@ burrow_backup() { CMD=("${BURROW_CMD[@]}" push "$1" --name bench "${BURROW_CLIEN
 burrow_restore() { CMD=("${BURROW_CMD[@]}" pull "$1" --name bench "${BURROW_CLIENT[@]}"); }
 burrow_restored_root() { if [[ -d $1$2 ]]; then echo "$1$2"; elif [[ -d $1/${2##*/} ]]; then echo "$1/${2##*/}"; else echo "$1"; fi; }
 burrow_teardown() { stop_server; }
+burrow_durability() { echo "fsyncs every pack, index and snapshot record before commit returns"; }
+# Tools whose writing steps are followed by a timed `sync -f` of the repository's file system.
+FLUSH_AFTER=,restic-rest,
 
 # ---------------------------------------------------------------- measuring
 # step TOOL DATASET STEP REP DATA_BYTES: run the adapter's command for STEP under /usr/bin/time,
-# then append one JSON line with wall/CPU/RSS of the client, CPU/RSS of the server, bytes stored.
+# then append one JSON line with wall/CPU/RSS of the client, CPU/RSS of the server, bytes stored,
+# and sync_s: the seconds of the `sync -f` that made the step durable (null where none was run).
 step() {
-  local tool=$1 dataset=$2 name=$3 rep=$4 bytes=$5 s0=0 s1=0 srss=0 out logf rc=0
+  local tool=$1 dataset=$2 name=$3 rep=$4 bytes=$5 s0=0 s1=0 srss=0 out logf rc=0 sync_s=null synced=""
   [[ ${#CMD[@]} -gt 0 ]] || return 0
   logf="$SCRATCH/logs/$tool-$dataset-$name-$rep.log"
+  sync # untimed: the step starts with nothing of an earlier step left to write back
   [[ -n $SERVER_PID ]] && s0=$(proc_cpu_s "$SERVER_PID")
   /usr/bin/time -f '%e %U %S %M' -o "$SCRATCH/time.out" "${CMD[@]}" >"$logf" 2>&1 || rc=$?
   if [[ -n $SERVER_PID ]]; then s1=$(proc_cpu_s "$SERVER_PID"); srss=$(proc_hwm_kib "$SERVER_PID"); fi
@@ -205,12 +228,20 @@ step() {
     FAILURES=$((FAILURES + 1))
     tail -5 "$logf" >&2
     log "$tool $name rep $rep FAILED (exit $rc); log: $logf"
+  elif [[ $FLUSH_AFTER == *,$tool,* && $name != restore ]]; then
+    if /usr/bin/time -f '%e' -o "$SCRATCH/sync.out" sync -f "$REPO_DIR"; then
+      sync_s=$(tail -1 "$SCRATCH/sync.out")
+    else
+      FAILURES=$((FAILURES + 1))
+      log "$tool $name rep $rep: sync -f $REPO_DIR FAILED"
+    fi
   fi
-  out=$(printf '{"tool":"%s","dataset":"%s","step":"%s","rep":%s,"exit":%s,"wall_s":%s,"user_s":%s,"sys_s":%s,"max_rss_kib":%s,"server_cpu_s":%s,"server_rss_kib":%s,"stored_bytes":%s,"data_bytes":%s}' \
+  out=$(printf '{"tool":"%s","dataset":"%s","step":"%s","rep":%s,"exit":%s,"wall_s":%s,"user_s":%s,"sys_s":%s,"max_rss_kib":%s,"server_cpu_s":%s,"server_rss_kib":%s,"stored_bytes":%s,"data_bytes":%s,"sync_s":%s}' \
     "$tool" "$dataset" "$name" "$rep" "$rc" "$wall" "$user" "$sys" "$rss" \
-    "$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.2f", b - a}')" "${srss:-0}" "$(dir_bytes "$REPO_DIR")" "$bytes")
+    "$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.2f", b - a}')" "${srss:-0}" "$(dir_bytes "$REPO_DIR")" "$bytes" "$sync_s")
   echo "$out" >>"$RAW"
-  log "$tool $dataset $name rep $rep: ${wall}s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')s cpu, stored $(dir_bytes "$REPO_DIR") B"
+  [[ $sync_s == null ]] || synced=", then sync -f ${sync_s}s"
+  log "$tool $dataset $name rep $rep: ${wall}s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')s cpu, stored $(dir_bytes "$REPO_DIR") B${synced}"
 }
 
 # verify DEST_ROOT EXPECTED_DIR DATASET_NAME: content check (diff -r) and metadata check (digest).
@@ -268,18 +299,29 @@ command -v deno >/dev/null && VERSIONS+=",\"deno\":\"$(version_of 2 deno --versi
 [[ ,$TOOLS, == *,restic-* ]] && VERSIONS+=",\"restic\":\"$(version_of 2 restic version)\""
 [[ ,$TOOLS, == *,restic-rest,* ]] && VERSIONS+=",\"rclone\":\"$(version_of 2 rclone version)\""
 [[ ,$TOOLS, == *,borg-local,* ]] && VERSIONS+=",\"borg\":\"$(version_of 2 borg --version)\""
+[[ ,$TOOLS, == *,burrow,* ]] && VERSIONS+=",\"burrow\":\"$(burrow_commit)\""
 VERSIONS+="}"
-MACHINE=$(machine_json)
 settle_disk
+MACHINE=$(machine_json)
+ORDERS=()
 for ((REP = 1; REP <= REPS; REP++)); do
-  for TOOL in "${TOOL_LIST[@]}"; do
+  ORDER=("${TOOL_LIST[@]}")
+  if ((REP % 2 == 0)); then # even repetitions: the same tools, the other way round
+    ORDER=()
+    for ((i = ${#TOOL_LIST[@]} - 1; i >= 0; i--)); do ORDER+=("${TOOL_LIST[i]}"); done
+  fi
+  ORDERS+=("[$(printf '"%s",' "${ORDER[@]}" | sed 's/,$//')]")
+  for TOOL in "${ORDER[@]}"; do
     log "=== rep $REP/$REPS: $TOOL"
     run_mixed
     run_real
   done
 done
 set_aside "$STAGE"
-printf '{"machine":%s,"versions":%s,"data":"%s","scratch":"%s"}\n' "$MACHINE" "$VERSIONS" "$DATA" "$SCRATCH" >"$SCRATCH/meta.json"
+DURABILITY=$(for t in "${TOOL_LIST[@]}"; do printf '"%s":"%s",' "$t" "$("${t}_durability")"; done | sed 's/,$//')
+CACHE="not dropped (warm): each tree is copied (cp -a) just before its pushes, a restore reads the repository the pushes just wrote; an untimed sync before every timed step"
+printf '{"machine":%s,"versions":%s,"burrow_command":"%s","order":[%s],"durability":{%s},"cache":"%s","data":"%s","scratch":"%s"}\n' \
+  "$MACHINE" "$VERSIONS" "${BURROW_CMD[*]}" "$(IFS=,; echo "${ORDERS[*]}")" "$DURABILITY" "$CACHE" "$DATA" "$SCRATCH" >"$SCRATCH/meta.json"
 js_run "$BENCH_DIR/lib/summarize.mjs" anchors "$RAW" "$SCRATCH/meta.json" "$RESULTS_DIR/anchors.json" "$RESULTS_DIR/anchors.md"
 cat "$RESULTS_DIR/anchors.md"
 if ((FAILURES > 0)); then

@@ -1,7 +1,9 @@
 /**
  * The main table of the burrow-vs-restic report, from `results/anchors.json`: one row per figure
  * (push and restore times, stored bytes, growth, peak memory), burrow against restic-rest, each a
- * median with min–max over the repetitions, the ratio burrow/restic and its target.
+ * median with min–max over the repetitions, the ratio burrow/restic and its target. Each push
+ * also has a row against durable restic (its wall time plus the `sync -f` that follows it), with
+ * no target: the targets stay on restic as it runs by default.
  *
  * A figure whose steps failed in any repetition (or a restore that did not verify) is a failed
  * cell with a reason, never a number. Pure: no I/O, so `report_test.ts` can check it.
@@ -19,12 +21,20 @@ export interface StepSample {
   server_rss_kib: number;
   stored_bytes: number;
   data_bytes: number;
+  /** Seconds of the `sync -f` that made the step durable; null or absent where none ran. */
+  sync_s?: number | null;
 }
 
 /** The parts of `anchors.json` this report reads. */
 export interface AnchorsFile {
   machine?: { reps?: number; loadavg_at_start?: string };
   versions?: Record<string, string>;
+  burrow_command?: string;
+  /** Per tool: whether what a step wrote is on disk when it returns. */
+  durability?: Record<string, string>;
+  cache?: string;
+  /** The tools in the order they ran, one list per repetition. */
+  order?: string[][];
   results: { tool: string; step: string; samples: StepSample[] }[];
   verification: {
     tool: string;
@@ -51,10 +61,14 @@ export interface Row {
   burrow: Cell;
   restic: Cell;
   ratio: number | null;
-  target: Target;
-  met: boolean;
+  /** Absent on a row that is only a reference (the durable restic rows). */
+  target?: Target;
+  /** Absent where there is no target. */
+  met?: boolean;
   /** Whether the aim (tighter than the target) is met, where the target has one. */
   aim?: boolean;
+  /** The row compares restore speed, so its ratio carries the note on restic's version. */
+  restore?: boolean;
 }
 
 /** The samples of one tool in one repetition, by step. */
@@ -68,7 +82,11 @@ export interface Metric {
   /** The figure also needs a verified restore. */
   verified?: boolean;
   value: (s: Steps) => number;
-  target: Target;
+  /** restic-rest's figure, where it is not computed as burrow's is. */
+  resticValue?: (s: Steps) => number;
+  target?: Target;
+  /** The figure is a restore's speed (see `restoreNote`). */
+  restore?: boolean;
 }
 
 const MIXED = ["init", "backup-full", "backup-incr", "backup-nochange", "restore"];
@@ -76,6 +94,9 @@ const RSS: Target = { kind: "absolute", max: 300, unit: "MiB" };
 const steps = (last: string): string[] => MIXED.slice(0, MIXED.indexOf(last) + 1);
 const at = (s: Steps, step: string): StepSample => s.get(step)!;
 const wall = (step: string) => (s: Steps): number => at(s, step).wall_s;
+/** The wall time plus the `sync -f` after it; NaN (no figure) where no sync was timed. */
+const durableWall = (step: string) => (s: Steps): number =>
+  at(s, step).wall_s + (at(s, step).sync_s ?? NaN);
 const growth = (from: string, to: string) => (s: Steps): number =>
   (at(s, to).stored_bytes - at(s, from).stored_bytes) / MiB;
 const PUSHES: [string, string, Target][] = [
@@ -87,14 +108,26 @@ const PUSHES: [string, string, Target][] = [
 
 /** The main table's rows, in order. */
 export const METRICS: Metric[] = [
-  ...PUSHES.map(([label, step, target]): Metric => ({
-    label: `${label}, s`,
-    digits: 2,
-    needs: steps(step),
-    verified: step === "restore",
-    value: wall(step),
-    target,
-  })),
+  ...PUSHES.flatMap(([label, step, target]): Metric[] => {
+    const time: Metric = {
+      label: `${label}, s`,
+      digits: 2,
+      needs: steps(step),
+      verified: step === "restore",
+      value: wall(step),
+      target,
+      restore: step === "restore",
+    };
+    if (step === "restore") return [time];
+    const durable = {
+      label: `${label}, restic durable (+ sync -f), s`,
+      digits: 2,
+      needs: steps(step),
+      value: wall(step),
+      resticValue: durableWall(step),
+    };
+    return [time, durable];
+  }),
   {
     label: "stored after full push, × source",
     digits: 3,
@@ -146,10 +179,11 @@ export function ratio(burrow: number, restic: number): number | null {
 
 /** Whether burrow's median meets the target: `{ met, aim }` (aim undefined where there is none). */
 export function meets(
-  target: Target,
+  target: Target | undefined,
   burrow: Cell,
   restic: Cell,
-): { met: boolean; aim?: boolean } {
+): { met?: boolean; aim?: boolean } {
+  if (target === undefined) return {};
   if (!burrow.ok) return { met: false };
   if (target.kind === "absolute") return { met: burrow.median <= target.max };
   const r = restic.ok ? ratio(burrow.median, restic.median) : null;
@@ -159,8 +193,9 @@ export function meets(
     : { met: r <= target.max, aim: r <= target.aim };
 }
 
-/** The target as the report shows it: "≤ 1.0 (aim 0.8)", "≤ 300 MiB". */
-export function formatTarget(t: Target): string {
+/** The target as the report shows it: "≤ 1.0 (aim 0.8)", "≤ 300 MiB", "none" for a reference row. */
+export function formatTarget(t: Target | undefined): string {
+  if (t === undefined) return "none";
   const n = (x: number) => (Number.isInteger(x) && t.kind === "ratio" ? x.toFixed(1) : String(x));
   if (t.kind === "absolute") return `≤ ${n(t.max)} ${t.unit}`;
   return t.aim === undefined ? `≤ ${n(t.max)}` : `≤ ${n(t.max)} (aim ${n(t.aim)})`;
@@ -192,7 +227,7 @@ export function cell(anchors: AnchorsFile, tool: string, metric: Metric): Cell {
       if (!sample) return { ok: false, reason: `no ${step} in rep ${rep}` };
       s.set(step, sample);
     }
-    const v = metric.value(s);
+    const v = (tool === "restic-rest" && metric.resticValue || metric.value)(s);
     if (!Number.isFinite(v)) return { ok: false, reason: `no figure in rep ${rep}` };
     values.push(v);
   }
@@ -211,9 +246,27 @@ export function anchorRows(anchors: AnchorsFile): Row[] {
     const burrow = cell(anchors, "burrow", m);
     const restic = cell(anchors, "restic-rest", m);
     const r = burrow.ok && restic.ok ? ratio(burrow.median, restic.median) : null;
-    const met = meets(m.target, burrow, restic);
-    return { label: m.label, digits: m.digits, burrow, restic, ratio: r, target: m.target, ...met };
+    const row: Row = { label: m.label, digits: m.digits, burrow, restic, ratio: r };
+    if (m.target) row.target = m.target;
+    if (m.restore) row.restore = true;
+    return { ...row, ...meets(m.target, burrow, restic) };
   });
+}
+
+/** Marks a ratio that the note from `restoreNote` qualifies. */
+export const RESTORE_MARK = "†";
+
+/**
+ * The note beside every restore ratio: which restic it was measured against. Claims nothing
+ * about other releases beyond that newer ones restore faster than 0.14.
+ */
+export function restoreNote(resticVersion: string | undefined): string {
+  if (resticVersion === undefined) return `${RESTORE_MARK} restic's version was not recorded.`;
+  const debian = resticVersion === "0.14.0" ? " (Debian 12's)" : "";
+  const newer = resticVersion.startsWith("0.14.")
+    ? "; newer restic releases restore faster, so this ratio holds against this release only"
+    : "";
+  return `${RESTORE_MARK} restic here is ${resticVersion}${debian}${newer}.`;
 }
 
 /** A Markdown table with padded columns: `align` has one letter per column, "r" aligns right. */
@@ -246,7 +299,8 @@ export function anchorsTable(rows: Row[]): string[] {
       r.label,
       formatCell(r.burrow, r.digits),
       formatCell(r.restic, r.digits),
-      r.ratio === null ? "–" : r.ratio.toFixed(r.digits === 3 ? 3 : 2),
+      (r.ratio === null ? "–" : r.ratio.toFixed(r.digits === 3 ? 3 : 2)) +
+      (r.restore ? ` ${RESTORE_MARK}` : ""),
       formatTarget(r.target),
       mark(r.met) + (r.aim === undefined ? "" : ` (aim ${mark(r.aim)})`),
     ]),

@@ -45,6 +45,7 @@ function anchors() {
     "server_cpu_s",
     "server_rss_kib",
     "stored_bytes",
+    "sync_s",
   ];
   const results = [];
   for (const [, rs] of group(steps, (r) => `${r.tool}|${label(r)}`)) {
@@ -61,7 +62,7 @@ function anchors() {
       max: {},
     };
     for (const k of metrics) {
-      const xs = ok.map((r) => r[k]);
+      const xs = ok.map((r) => r[k]).filter((x) => Number.isFinite(x)); // sync_s: null where none ran
       res.median[k] = median(xs);
       res.min[k] = xs.length ? min(xs) : null;
       res.max[k] = xs.length ? max(xs) : null;
@@ -91,19 +92,27 @@ function anchors() {
     } GiB, ` +
       `${meta.machine.os}; load at start ${meta.machine.loadavg_at_start}; ${meta.machine.date}. ` +
       `Versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(", ")}. ` +
-      `Median of ${meta.machine.reps} runs (min–max in brackets). Warm page cache.`,
+      `Median of ${meta.machine.reps} runs (min–max in brackets). Page cache ${
+        meta.cache ?? "not dropped"
+      }. ` +
+      `Order per repetition: ${
+        (meta.order ?? []).map((o, i) => `${i + 1}: ${o.join(", ")}`).join("; ")
+      }. ` +
+      `Durability: ${
+        Object.entries(meta.durability ?? {}).map(([k, v]) => `${k}: ${v}`).join("; ")
+      }.`,
   );
   md.push("");
   md.push(
-    "| tool | step | wall s | source MiB/s | client CPU s | server CPU s | client peak RSS MiB | server peak RSS MiB | stored MiB after |",
+    "| tool | step | wall s | then sync -f s | source MiB/s | client CPU s | server CPU s | client peak RSS MiB | server peak RSS MiB | stored MiB after |",
   );
-  md.push("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  md.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
     const m = r.median;
     const wall = `${f(m.wall_s, 2)} (${f(r.min.wall_s, 2)}–${f(r.max.wall_s, 2)})`;
     const fail = r.failed ? ` **FAILED ${r.failed}/${r.n}**` : "";
     md.push(
-      `| ${r.tool} | ${r.step}${fail} | ${wall} | ${
+      `| ${r.tool} | ${r.step}${fail} | ${wall} | ${m.sync_s === null ? "" : f(m.sync_s, 2)} | ${
         r.step.includes("init") ? "" : f(r.mib_per_s)
       } | ${f(m.cpu_s, 2)} | ` +
         `${r.tool.endsWith("local") ? "" : f(m.server_cpu_s, 2)} | ${
