@@ -96,11 +96,14 @@ async function roundTrip(
   }
 }
 
-function addRows(figures: Figures, bytes: number): void {
+/** Issue 19's limits on the big file's wall time, as a share of restic's in the same run. */
+const BIG_LIMITS = { push: 0.55, pull: 0.6 };
+
+function addRows(figures: Figures, bytes: number, limits?: typeof BIG_LIMITS): void {
   const { size, push, pull, restic } = figures;
   result.rows.push(
-    ...stepRows(`push ${size}`, push, bytes, restic?.backupS, restic?.backupRssMiB),
-    ...stepRows(`pull ${size}`, pull, bytes, restic?.restoreS, restic?.restoreRssMiB),
+    ...stepRows(`push ${size}`, push, bytes, restic?.backupS, restic?.backupRssMiB, limits?.push),
+    ...stepRows(`pull ${size}`, pull, bytes, restic?.restoreS, restic?.restoreRssMiB, limits?.pull),
   );
 }
 
@@ -111,10 +114,15 @@ function stepRows(
   bytes: number,
   resticS: number | undefined,
   resticRssMiB: number | undefined,
+  maxShare?: number,
 ) {
   const r = (value: number | undefined) => (value === undefined ? {} : { restic: round(value) });
+  const wallS = run.wallMs / 1000;
+  const limit = maxShare === undefined || resticS === undefined
+    ? {}
+    : { target: `≤ ${maxShare}× restic`, met: wallS <= maxShare * resticS };
   return [
-    { label: `${step}: wall`, value: round(run.wallMs / 1000, 2), unit: "s", ...r(resticS) },
+    { label: `${step}: wall`, value: round(wallS, 2), unit: "s", ...r(resticS), ...limit },
     {
       label: step,
       value: round(speed(bytes, run)),
@@ -156,7 +164,7 @@ async function measure(server: BurrowServer, scratch: string): Promise<void> {
   };
   const { small, big } = useRestic ? await withRestic(scratch, server, run) : await run(null);
   addRows(small, smallBytes);
-  addRows(big, bigBytes);
+  addRows(big, bigBytes, BIG_LIMITS);
   flatRow("push", big, small);
   flatRow("pull", big, small);
   const serverPeak = Math.max(small.serverPeakMiB, big.serverPeakMiB);

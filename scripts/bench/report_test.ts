@@ -114,13 +114,14 @@ Deno.test("anchorRows() gives medians, ranges, ratios and targets per step", () 
   const full = rows.find((r) => r.label.startsWith("full push"))!;
   assert.deepEqual(full.burrow, { ok: true, median: 9, min: 8, max: 10, n: 2 });
   assert.deepEqual(full.ratio, 9 / 13);
-  assert.deepEqual([full.met, full.aim], [true, true]);
+  // 0.69 of restic's time: over issue 19's ≤ 0.55.
+  assert.deepEqual([full.met, full.aim], [false, false]);
   const stored = rows.find((r) => r.label.startsWith("stored"))!;
   assert.ok(stored.burrow.ok && stored.burrow.median === 0.85);
   const growth = rows.find((r) => r.label.startsWith("incremental growth"))!;
   assert.ok(growth.burrow.ok && growth.burrow.median === 25 && growth.met);
   const rss = rows.find((r) => r.label.startsWith("server peak RSS, restore"))!;
-  assert.ok(rss.burrow.ok && rss.burrow.median === 250 && rss.met);
+  assert.ok(rss.burrow.ok && rss.burrow.median === 250 && rss.met === false, "over 200 MiB");
 });
 
 Deno.test("anchorRows() shows a failed step or an unverified restore as FAILED, not a figure", () => {
@@ -184,7 +185,7 @@ Deno.test("anchorRows() adds a durable row per push: restic's wall plus its sync
   const plain = rows.find((r) => r.label === "full push, s")!;
   const durable = rows.find((r) => r.label === "full push, restic durable (+ sync -f), s")!;
   assert.ok(plain.restic.ok && plain.restic.median === 13 && plain.ratio === 9 / 13);
-  assert.deepEqual(plain.target, { kind: "ratio", max: 1.0, aim: 0.8 });
+  assert.deepEqual(plain.target, { kind: "ratio", max: 0.55, aim: 0.45 });
   assert.deepEqual(durable.burrow, plain.burrow);
   assert.deepEqual(durable.restic, { ok: true, median: 15, min: 14, max: 16, n: 2 });
   assert.deepEqual(durable.ratio, 9 / 15);
