@@ -175,8 +175,12 @@ export class PostgresUserStore implements UserStore {
     } catch (error) {
       if (error instanceof BurrowError) throw error;
       const scrubbed = scrubError(error, this.#password);
+      // Without a password the driver tried PGPASSFILE or ~/.pgpass; say so when it was refused.
+      const hint = this.#password === null && isAuthFailure(error)
+        ? " (no password was given)"
+        : "";
       throw new StoreError(
-        `Cannot ${verb} user store "${this.label}": ${errorMessage(scrubbed)}`,
+        `Cannot ${verb} user store "${this.label}": ${errorMessage(scrubbed)}${hint}`,
         { cause: scrubbed },
       );
     }
@@ -201,6 +205,11 @@ function connect(target: PostgresTarget, password: string | null): Sql {
     onnotice: false,
     connection: { application_name: "burrow" },
   });
+}
+
+/** True for PostgreSQL's "password authentication failed" (SQLSTATE 28P01). */
+function isAuthFailure(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === "28P01";
 }
 
 /** The columns and values of a checked record or update, as the statements send them. */

@@ -150,7 +150,7 @@ pgTest(
 );
 
 pgTest(
-  "postgres users: --users-password-file gives the password; beside a URL password it is refused",
+  "postgres users: the password comes from --users-password-file or PGPASSFILE; conflicts are refused",
   async (db, work) => {
     const file = `${work}/db-password`;
     await Deno.writeTextFile(file, `${db.password}\n`);
@@ -179,12 +179,16 @@ pgTest(
       both.stderr,
       "burrow: Cannot use --users-password-file: the --users URL holds a password too; keep one of them\n",
     );
-    const noFile = await burrow([
-      "users",
-      ...common.slice(0, 4),
-      "--users-password-file",
-      `${file}.x`,
-    ]);
+    const bare = ["users", ...common.slice(0, 4)];
+    const pgpass = `${work}/pgpass`;
+    await Deno.writeTextFile(pgpass, `*:*:${db.name}:*:${db.password}\n`, { mode: 0o600 });
+    const fromPgpass = await burrow(bare, { env: { PGPASSFILE: pgpass } });
+    assertCode(fromPgpass, 0);
+    assert.match(fromPgpass.stdout, /^bob /m);
+    const none = await burrow(bare);
+    assertCode(none, 1);
+    assert.match(none.stderr, /password authentication failed .*\(no password was given\)\n$/);
+    const noFile = await burrow([...bare, "--users-password-file", `${file}.x`]);
     assertCode(noFile, 1);
     assert.match(
       noFile.stderr,
