@@ -20,10 +20,19 @@ export const postgresMissing: string | null = POSTGRES_URL === null
   ? `${POSTGRES_URL_VARIABLE} is not set (start PostgreSQL with scripts/scaleout/postgres-up.sh and export its DATABASE_URL as ${POSTGRES_URL_VARIABLE}; .ci/run does)`
   : null;
 
-/** Prints once per test file that its PostgreSQL tests are ignored, and why. */
-export function reportIgnored(file: string): void {
-  if (postgresMissing !== null) {
-    console.log(`${file}: PostgreSQL tests ignored: ${postgresMissing}`);
+/** Prints that a test file's PostgreSQL tests are ignored, and why, when `reason` is not null. */
+export function reportIgnored(file: string, reason: string | null = postgresMissing): void {
+  if (reason !== null) console.log(`${file}: PostgreSQL tests ignored: ${reason}`);
+}
+
+/** Whether the test server speaks TLS (`SHOW ssl`); false without a test server. */
+export async function testServerHasTls(): Promise<boolean> {
+  if (POSTGRES_URL === null) return false;
+  const admin = postgres(POSTGRES_URL, { onnotice: false, max: 1 });
+  try {
+    return (await admin`SHOW ssl`)[0]?.ssl === "on";
+  } finally {
+    await admin.end();
   }
 }
 

@@ -20,6 +20,8 @@
 #   PG_CI_DB=ci  PG_CI_USER=ci  PG_CI_PASSWORD=...   (password random when unset)
 #   PG_CI_VERSION=15
 #   PG_CI_DURABLE=0    1 keeps fsync/synchronous_commit/full_page_writes on
+#   PG_CI_SSL=1        TLS on, with a self-signed certificate for 127.0.0.1
+#                      (DATA/server.crt); 0 for plain TCP only
 #                      (default off: faster, data lost if the machine crashes)
 #   PG_CI_INSTALL=1    apt-get install postgresql-$PG_CI_VERSION if missing
 #   PG_CI_TIMEOUT=60
@@ -103,7 +105,7 @@ finish() {
   exit 0
 }
 randstr() { { LC_ALL=C tr -dc "$1" </dev/urandom || true; } | head -c "$2"; }
-PARAMS="v=$VER port=$PORT db=$DB user=$DBUSER pw=${PG_CI_PASSWORD:+given} durable=${PG_CI_DURABLE:-0}"
+PARAMS="v=$VER port=$PORT db=$DB user=$DBUSER pw=${PG_CI_PASSWORD:+given} durable=${PG_CI_DURABLE:-0} ssl=${PG_CI_SSL:-1}"
 
 # ---------------------------------------------------------------- reuse / restart
 if [[ -f $DIR/$MARK && -f $DIR/env && -f $DATA/PG_VERSION && $(cat "$DIR/params" 2>/dev/null) == "$PARAMS" ]]; then
@@ -138,11 +140,20 @@ as_owner "$BIN/initdb" -D "$DATA" -U postgres -E UTF8 --no-locale --no-sync \
   --auth-local=trust --auth-host=scram-sha-256 >"$DIR/initdb.log" 2>&1 \
   || die "initdb failed: $(tail -n 5 "$DIR/initdb.log")"
 log "initdb done"
+if [[ ${PG_CI_SSL:-1} == 1 ]]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$DATA/server.key" -out "$DATA/server.crt" >"$DIR/openssl.log" 2>&1 \
+    || die "openssl could not make the TLS certificate: $(tail -n 5 "$DIR/openssl.log")"
+  chown "$OWNER" "$DATA/server.key" "$DATA/server.crt"
+  chmod 600 "$DATA/server.key"
+fi
 {
   echo "listen_addresses = '127.0.0.1'"
   echo "port = $PORT"
   echo "unix_socket_directories = '$SOCK'"
   echo "max_connections = 200"
+  [[ ${PG_CI_SSL:-1} == 1 ]] && echo "ssl = on"
   if [[ ${PG_CI_DURABLE:-0} != 1 ]]; then
     echo "fsync = off"
     echo "synchronous_commit = off"

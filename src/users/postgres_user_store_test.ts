@@ -6,6 +6,7 @@ import {
   postgresMissing,
   reportIgnored,
   type TestDatabase,
+  testServerHasTls,
   withTestDatabase,
 } from "../../tests/_postgres.ts";
 import { inTempDir } from "../../tests/_testing.ts";
@@ -200,4 +201,30 @@ Deno.test("PostgresUserStore.open() of an unreachable server fails in one line t
       ) && error.message.includes("ECONNREFUSED") && !error.message.includes("\n") &&
       !`${error.stack}${error.cause}`.includes("Hidden-Secret"),
   );
+});
+
+const tls = await testServerHasTls();
+if (postgresMissing === null && !tls) {
+  reportIgnored("postgres_user_store_test.ts (TLS)", "the test server has TLS off (ssl = off)");
+}
+
+Deno.test({
+  name:
+    "PostgresUserStore.open() connects over TLS with sslmode=require and checks the certificate with verify-full",
+  // scripts/scaleout/postgres-up.sh turns TLS on, with a self-signed certificate.
+  ignore: !tls,
+  fn: () =>
+    withTestDatabase(async (db) => {
+      const store = await PostgresUserStore.open(`${db.url}?sslmode=require`);
+      await store.add(sampleRecord("alice"));
+      await store.close();
+      const url = `${db.url}?sslmode=verify-full`;
+      await assert.rejects(
+        async () => await PostgresUserStore.open(url),
+        (error) => error instanceof StoreError && /self[- ]signed certificate/.test(error.message),
+      );
+      const plain = await PostgresUserStore.open(`${db.url}?sslmode=disable`);
+      assert.deepEqual(await plain.list(), [sampleRecord("alice")]);
+      await plain.close();
+    }),
 });
