@@ -10,17 +10,18 @@
 import { resolve } from "node:path";
 import { makeDirDurable } from "../atomic_file.ts";
 import { ConfigError, NotFoundError } from "../errors.ts";
-import { absoluteStoreSpec, openUserStore } from "../users/registry.ts";
+import { absoluteStoreSpec, describeStoreSpec, openUserStore } from "../users/registry.ts";
 import type { UserStore } from "../users/user_store.ts";
 import type { ParsedArgs } from "./command.ts";
 import { processEnv, resolveStoreLocation } from "./config.ts";
 import { printError } from "./output.ts";
+import { resolveUsersPassword } from "./_users_password.ts";
 
 /** The data folder and user store an admin command works on, the store open. */
 export interface AdminStore {
   /** The data folder, absolute. */
   dataDir: string;
-  /** The STORE string, its path absolute. */
+  /** The STORE string, its path absolute; it may hold a password: show `describeStoreSpec`. */
   usersSpec: string;
   store: UserStore;
 }
@@ -45,19 +46,24 @@ export async function openAdminStore(
   const location = resolveStoreLocation(args, processEnv);
   const dataDir = resolve(location.dataDir);
   const usersSpec = absoluteStoreSpec(location.usersSpec);
+  const shown = describeStoreSpec(usersSpec);
+  const password = await resolveUsersPassword(args, processEnv, usersSpec);
   const initHint = missing === "suggest-init" ? ", or add --init to create it" : "";
   await checkDataDir(dataDir, missing === "create", initHint);
   let store: UserStore;
   try {
-    store = await openUserStore(usersSpec, { create: missing === "create" });
+    store = await openUserStore(usersSpec, {
+      create: missing === "create",
+      ...(password === undefined ? {} : { password }),
+    });
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
     throw new ConfigError(
-      `Cannot open user store "${usersSpec}": it does not exist (give the server's --users STORE${initHint})`,
+      `Cannot open user store "${shown}": it does not exist (give the server's --users STORE${initHint})`,
       { cause: error },
     );
   }
-  printError(`using data folder "${dataDir}", user store "${usersSpec}"`);
+  printError(`using data folder "${dataDir}", user store "${shown}"`);
   return { dataDir, usersSpec, store };
 }
 

@@ -119,7 +119,14 @@ export const STORE_FLAGS = {
   users: {
     type: "string",
     value: "STORE",
-    help: "User store: sqlite:PATH or csv:PATH (env BURROW_USERS, default sqlite:DATA/users.db)",
+    help:
+      "User store: sqlite:PATH, csv:PATH or postgres://USER@HOST:PORT/DB (env BURROW_USERS, default sqlite:DATA/users.db)",
+  },
+  "users-password-file": {
+    type: "string",
+    value: "FILE",
+    help:
+      "Password of a postgres:// user store: the first line of FILE (else PGPASSWORD, PGPASSFILE)",
   },
 } as const;
 

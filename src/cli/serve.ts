@@ -26,7 +26,7 @@ import { LoopLagMonitor } from "../server/loop_lag.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
 import { sweepPurgedRepositories } from "../store/repository_purge.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
-import { defaultStoreSpec, openUserStore } from "../users/registry.ts";
+import { defaultStoreSpec, describeStoreSpec, openUserStore } from "../users/registry.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import type { RunningWebServer } from "../web/mod.ts";
 import {
@@ -46,6 +46,7 @@ import { readGauges, ServerMetrics } from "../server/metrics.ts";
 import type { MetricsEndpoint } from "../web/metrics_endpoint.ts";
 import { resolveMetricsConfig, startMetrics } from "./_serve_metrics.ts";
 import { CHUNK_STORE_FLAGS, connectS3ChunkStores, resolveChunkStore } from "./_serve_store.ts";
+import { resolveUsersPassword } from "./_users_password.ts";
 
 /** Reads a positive number flag (seconds or a count). @throws {UsageError} */
 function positiveFlag(args: ParsedArgs, name: string, fallback: number): number {
@@ -195,8 +196,12 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
       `Cannot use data folder "${dataDir}": it is a file; give a folder with --data`,
     );
   }
+  const password = await resolveUsersPassword(args, processEnv, usersSpec);
   const lock = await lockDataDir(dataDir);
-  const store = await openUserStore(usersSpec, { create: true }).catch((error) => {
+  const store = await openUserStore(usersSpec, {
+    create: true,
+    ...(password === undefined ? {} : { password }),
+  }).catch((error) => {
     lock.release();
     throw error;
   });
@@ -286,7 +291,9 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
     }
     printLine(`listening on ${formatHostPort(server.address)}`);
     if ((await store.list()).length === 0) {
-      const users = usersSpec === defaultStoreSpec(dataDir) ? "" : ` --users ${usersSpec}`;
+      const users = usersSpec === defaultStoreSpec(dataDir)
+        ? ""
+        : ` --users ${describeStoreSpec(usersSpec)}`;
       printLine(
         `next: add an account with: burrow useradd NAME --data ${dataDir}${users} --temporary`,
       );
@@ -321,9 +328,12 @@ export const serveCommand: Command = {
     "Prometheus metrics are at /metrics on the web port (or on --metrics HOST:PORT, HTTPS too);\n" +
     "they name users and sizes: without a metrics token they are served on loopback addresses only.\n" +
     "With --store s3://BUCKET/PREFIX, chunks are packs in that bucket (credentials from\n" +
-    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); snapshot records, keys and locks stay in DATA.",
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); snapshot records, keys and locks stay in DATA.\n" +
+    "With --users postgres://USER@HOST:PORT/DB the accounts live in PostgreSQL (tables made on the\n" +
+    "first start); its password comes from --users-password-file, PGPASSWORD or PGPASSFILE.",
   examples: [
     "serve                                # ./burrow-data, 127.0.0.1:7443, its own CA",
+    "serve --users postgres://burrow@db.example:5432/burrow --users-password-file /etc/burrow/db-pass",
     "serve --web off                      # no web page",
     "serve --metrics 10.0.0.5:9443 --metrics-token-file /etc/burrow/metrics-token",
     "serve --listen 0.0.0.0:7443 --data /srv/burrow --allow-signup",

@@ -108,6 +108,7 @@ export const useraddCommand: Command = {
     "useradd bob --password-stdin < pw.txt",
     "useradd carol --data /srv/burrow --init   # makes /srv/burrow and its user store",
     "useradd laptop --append-only --quota 50GiB   # a machine that may only add backups",
+    "useradd dave --users postgres://burrow@db.example:5432/burrow   # database password: PGPASSWORD",
   ],
   flags: {
     ...STORE_FLAGS,

@@ -1,14 +1,16 @@
 /**
- * The columns of a user table, shared by the CSV and SQLite stores so that both keep the same
- * fields under the same names and convert them the same way. Schema version N holds, in this
- * order, the columns whose `since` is at most N; each store records its version (the CSV header,
- * SQLite's `user_version`) and brings an older one up to date on open, atomically.
+ * The columns of a user table, shared by the CSV, SQLite and PostgreSQL stores so that all keep
+ * the same fields under the same names and convert them the same way. Schema version N holds, in
+ * this order, the columns whose `since` is at most N; each store records its version (the CSV
+ * header, SQLite's `user_version`, PostgreSQL's `burrow_schema` table) and brings an older one up
+ * to date on open, atomically.
  *
  * To add a field: add it to `UserRecord` (and to `UserUpdate` if it may change) and to
  * `checkRecord`, append a column here with `since` one above `USERS_SCHEMA_VERSION` and the value
  * older rows get (`fallback`), and raise `USERS_SCHEMA_VERSION`. Nothing else changes: the SQLite
- * store adds the column with `ALTER TABLE … ADD COLUMN` and the CSV store rewrites an older file
- * under the new header.
+ * and PostgreSQL stores add the column with `ALTER TABLE … ADD COLUMN` (PostgreSQL's column type
+ * comes from the kind, `_postgres_schema.ts`) and the CSV store rewrites an older file under the
+ * new header.
  *
  * @module
  */
@@ -20,7 +22,7 @@ import { isTimestamp } from "./_user_record.ts";
 export const USERS_SCHEMA_VERSION = 3;
 
 /** How a column's value is held: in a record, as CSV text and as an SQLite value. */
-type ColumnKind = "text" | "time" | "optional-time" | "flag" | "optional-count";
+export type ColumnKind = "text" | "time" | "optional-time" | "flag" | "optional-count";
 
 /** One column: its name in CSV headers and in SQLite, the record field, and when it came. */
 export interface UserColumn {

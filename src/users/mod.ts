@@ -1,6 +1,6 @@
 /**
- * Accounts: the `UserStore` contract and its implementations (csv, sqlite, memory for tests),
- * opened from a STORE string through one registry.
+ * Accounts: the `UserStore` contract and its implementations (csv, sqlite, postgres, memory for
+ * tests), opened from a STORE string through one registry.
  *
  * A store maps a user name to one `UserRecord` (creation and last-login times, the client's KDF
  * parameters and salt, the PHC verifier of the client's auth key, whether the password is a
@@ -28,9 +28,12 @@ export {
   type SqliteUserStoreOptions,
 } from "./sqlite_user_store.ts";
 export { MemoryUserStore } from "./memory_user_store.ts";
+export { PostgresUserStore, type PostgresUserStoreOptions } from "./postgres_user_store.ts";
+export { parsePostgresUrl, type PostgresTarget, redactStoreSpec } from "./postgres_url.ts";
 export {
   absoluteStoreSpec,
   defaultStoreSpec,
+  describeStoreSpec,
   openUserStore,
   type OpenUserStoreOptions,
   parseStoreSpec,

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { ConfigError, NotFoundError, StoreError } from "../errors.ts";
 import { CsvUserStore } from "./csv_user_store.ts";
-import { absoluteStoreSpec, defaultStoreSpec, openUserStore, parseStoreSpec } from "./registry.ts";
+import {
+  absoluteStoreSpec,
+  defaultStoreSpec,
+  describeStoreSpec,
+  openUserStore,
+  parseStoreSpec,
+} from "./registry.ts";
 import { SqliteUserStore } from "./sqlite_user_store.ts";
 
 Deno.test("parseStoreSpec() splits the scheme from the path", () => {
@@ -18,8 +24,13 @@ Deno.test("parseStoreSpec() splits the scheme from the path", () => {
 
 Deno.test("parseStoreSpec() throws ConfigError for a bad STORE string", () => {
   const cases: [string, string][] = [
-    ["foo:x", 'Cannot open user store "foo:x": unknown scheme "foo" (use sqlite:PATH or csv:PATH)'],
-    ["users.db", 'Cannot open user store "users.db": missing scheme (use sqlite:PATH or csv:PATH)'],
+    [
+      "foo:x",
+      'Cannot open user store "foo:x": unknown scheme "foo" (use sqlite:PATH, csv:PATH or postgres://USER@HOST:PORT/DB)',
+    ],
+    ["users.db", 'Cannot open user store "users.db": missing scheme (use sqlite:PATH, csv:PATH'],
+    ["mysql://u:secret@h/db", 'Cannot open user store "mysql://u:***@h/db": unknown scheme'],
+    ["postgres:x", 'Cannot open user store "postgres:x": write postgres://USER@HOST:PORT/DATABASE'],
     ["csv:", 'Cannot open user store "csv:": empty path'],
     ["sqlite:", 'Cannot open user store "sqlite:": empty path'],
     ["sqlite://x.db", 'Cannot open user store "sqlite://x.db": write the path right after'],
@@ -38,10 +49,32 @@ Deno.test("parseStoreSpec() throws ConfigError for a bad STORE string", () => {
   }
 });
 
+Deno.test("parseStoreSpec() reads postgres:// and postgresql:// URLs", () => {
+  for (const spec of ["postgres://u@h:1/db", "PostgreSQL://u@h:1/db"]) {
+    assert.deepEqual(parseStoreSpec(spec), {
+      scheme: "postgres",
+      target: {
+        host: "h",
+        port: 1,
+        database: "db",
+        user: "u",
+        password: null,
+        sslMode: "prefer",
+        connectTimeoutS: 10,
+      },
+    });
+  }
+});
+
+Deno.test("describeStoreSpec() hides a password and keeps the rest", () => {
+  assert.equal(describeStoreSpec("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+  assert.equal(describeStoreSpec("sqlite:/srv/users.db"), "sqlite:/srv/users.db");
+});
+
 Deno.test("defaultStoreSpec() names users.db in the data folder", () => {
   assert.deepEqual(defaultStoreSpec("./burrow-data"), "sqlite:./burrow-data/users.db");
   assert.deepEqual(defaultStoreSpec("/srv/burrow/"), "sqlite:/srv/burrow/users.db");
-  assert.deepEqual(parseStoreSpec(defaultStoreSpec("/")).path, "/users.db");
+  assert.deepEqual(parseStoreSpec(defaultStoreSpec("/")), { scheme: "sqlite", path: "/users.db" });
 });
 
 Deno.test("openUserStore() opens the implementation the scheme names", async () => {
@@ -60,8 +93,8 @@ Deno.test("openUserStore() opens the implementation the scheme names", async () 
 
 Deno.test("openUserStore() rejects a bad STORE string and a broken file", async () => {
   await assert.rejects(
-    async () => await openUserStore("postgres:x", { create: true }),
-    (error) => error instanceof ConfigError && error.message.includes('unknown scheme "postgres"'),
+    async () => await openUserStore("pg://x", { create: true }),
+    (error) => error instanceof ConfigError && error.message.includes('unknown scheme "pg"'),
   );
   const dir = await Deno.makeTempDir({ prefix: "burrow_registry_" });
   try {
@@ -94,4 +127,5 @@ Deno.test("absoluteStoreSpec() makes the path absolute and keeps the scheme", ()
   assert.equal(absoluteStoreSpec("SQLite:/srv/users.db"), "sqlite:/srv/users.db");
   assert.equal(absoluteStoreSpec("csv:a/users.csv"), `csv:${Deno.cwd()}/a/users.csv`);
   assert.equal(absoluteStoreSpec("csv:./x/../users.csv"), `csv:${Deno.cwd()}/users.csv`);
+  assert.equal(absoluteStoreSpec("postgres://u:pw@h/db"), "postgres://u:pw@h/db");
 });

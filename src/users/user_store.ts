@@ -1,6 +1,7 @@
 /**
  * The account store contract. A user store maps a validated user name to one `UserRecord`;
- * implementations (csv, sqlite, memory for tests) all pass `tests/conformance/user_store_suite.ts`.
+ * implementations (csv, sqlite, postgres, memory for tests) all pass
+ * `tests/conformance/user_store_suite.ts`.
  *
  * @module
  */
@@ -55,7 +56,8 @@ export interface UserUpdate {
  * A persistent set of accounts.
  *
  * The file and database stores keep the columns of `_user_columns.ts` and bring older data up to
- * the current schema version when they open it.
+ * the current schema version when they open it; one whose data is newer than this code refuses
+ * to open.
  *
  * Every method validates `name` first and throws `InvalidNameError` for a bad one. Writes are
  * atomic and durable when the promise resolves: a crash mid-write leaves either the old or the new

@@ -64,6 +64,8 @@ type Body = (store: UserStore, fixture: UserStoreFixture) => Promise<void>;
 export interface UserStoreSuiteOptions {
   /** False for stores that keep nothing across instances: the reopen tests are then ignored. */
   persistent?: boolean;
+  /** True when the store's service is not at hand here: every test is then ignored. */
+  ignore?: boolean;
 }
 
 /**
@@ -80,7 +82,7 @@ export function userStoreSuite(
   const test: Register = (title, body, needsReopen = false) =>
     Deno.test({
       name: `${name} UserStore: ${title}`,
-      ignore: needsReopen && !persistent,
+      ignore: (options.ignore ?? false) || (needsReopen && !persistent),
       fn: () => runWithFixture(open, body),
     });
   registerBasics(test);
@@ -350,5 +352,40 @@ function registerPersistence(test: Register): void {
     assert.deepEqual(await store.list(), []);
     await other.add(sampleRecord("bob"));
     await assert.rejects(async () => await store.add(sampleRecord("bob")), UserExistsError);
+  }, true);
+
+  test("two instances adding and changing users at once lose nothing", async (store, f) => {
+    assert.ok(f.reopen !== undefined, "a persistent store's fixture must give reopen()");
+    const other = await f.reopen();
+    await store.add(sampleRecord("alice"));
+    const names = (prefix: string) => Array.from({ length: 8 }, (_, i) => `${prefix}${i}`);
+    await Promise.all([
+      ...names("a").map((n) => store.add(sampleRecord(n))),
+      ...names("b").map((n) => other.add(sampleRecord(n))),
+      store.update("alice", { quota: 1000 }),
+      other.update("alice", { disabled: true }),
+      store.update("alice", { lastLogin: "2025-01-01T00:00:00.000Z" }),
+      other.update("alice", { appendOnly: true }),
+    ]);
+    const outcomes = await Promise.allSettled([
+      store.add(sampleRecord("carol", { kdf: "from the first" })),
+      other.add(sampleRecord("carol", { kdf: "from the second" })),
+    ]);
+    assert.deepEqual(outcomes.filter((o) => o.status === "fulfilled").length, 1);
+    const refused = outcomes.find((o) => o.status === "rejected");
+    assert.ok(refused?.reason instanceof UserExistsError, String(refused?.reason));
+    const expected = [...names("a"), ...names("b"), "alice", "carol"].sort();
+    for (const instance of [store, other]) {
+      assert.deepEqual((await instance.list()).map((r) => r.name), expected);
+      assert.deepEqual(
+        await instance.get("alice"),
+        sampleRecord("alice", {
+          quota: 1000,
+          disabled: true,
+          appendOnly: true,
+          lastLogin: "2025-01-01T00:00:00.000Z",
+        }),
+      );
+    }
   }, true);
 }
