@@ -9,12 +9,14 @@
  * message, flushed at the latest when the main thread next waits). File data travels through a
  * ring of shared memory per worker (`ringBytes`): the main thread copies each chunk in and waits
  * while the ring is full, so memory stays fixed whatever the file sizes, and no message carries
- * (or clones) bytes.
+ * (or clones) bytes. A chunk of zeros is not copied: the worker leaves a hole for it, so a sparse
+ * file comes back sparse (and so does a run of zeros in any file).
  *
  * @module
  */
 
 import { releaseBytes } from "../release_bytes.ts";
+import { isAllZero } from "./_all_zero.ts";
 import { type PoolWorker, WorkerPool } from "../worker_pool.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import type { BatchReply, ToRestoreWorker, WriteFailure, WriteOp } from "./_restore_messages.ts";
@@ -102,10 +104,10 @@ export class RestorePool {
   }
 
   /**
-   * Hands `entry`'s chunks to a worker, which writes them to `temp` and then renames it to
-   * `path`. Resolves once every chunk is handed over, not once it is written (see `finish`).
-   * Each chunk is freed once copied: they must be the caller's own (see `ChunkSource`).
-   * When `chunks` throws, the worker removes `temp` and the error is rethrown.
+   * Hands `entry`'s chunks to a worker, which writes them to `temp` (an all-zero chunk as a
+   * hole) and then renames it to `path`. Resolves once every chunk is handed over, not once it is
+   * written (see `finish`). Each chunk is freed once copied: they must be the caller's own (see
+   * `ChunkSource`). When `chunks` throws, the worker removes `temp` and the error is rethrown.
    *
    * @throws the first error a worker met, as soon as it is known
    */
@@ -122,8 +124,11 @@ export class RestorePool {
     try {
       const piece = this.#ringBytes >> 1; // a piece this size always fits an empty ring
       for await (const chunk of chunks) {
-        for (let at = 0; at < chunk.length; at += piece) {
-          await this.#copyIn(slot, file, chunk.subarray(at, at + piece));
+        if (isAllZero(chunk)) this.#add(slot, { op: "hole", file, length: chunk.length });
+        else {
+          for (let at = 0; at < chunk.length; at += piece) {
+            await this.#copyIn(slot, file, chunk.subarray(at, at + piece));
+          }
         }
         releaseBytes(chunk); // ours (see ChunkSource); left to the collector, they piled up
       }
