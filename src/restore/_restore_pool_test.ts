@@ -184,13 +184,20 @@ Deno.test("RestorePool keeps its workers while creating files is fast", async ()
   });
 });
 
-Deno.test("RestorePool leaves all-zero chunks as holes, and a file ending in one its length", async () => {
+Deno.test("RestorePool leaves zeros as holes, and a file ending in one its length", async () => {
   await inTempDir(async (dir) => {
     const MiB = 1024 * 1024;
     const data = () => new Uint8Array(5000).fill(9);
     const zeros = () => new Uint8Array(4 * MiB);
+    const mixed = () => {
+      const chunk = new Uint8Array(3 * MiB);
+      chunk.set(data(), 0);
+      chunk.set(data(), 2 * MiB + 77);
+      return chunk;
+    };
     const files: [string, () => Uint8Array[]][] = [
       ["middle", () => [data(), zeros(), zeros(), data()]],
+      ["within", () => [mixed(), mixed()]],
       ["tail", () => [data(), zeros()]],
       ["only", () => [zeros(), zeros()]],
     ];
