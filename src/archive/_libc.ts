@@ -1,8 +1,7 @@
 /**
  * The libc calls the archiver needs and Deno has no API for: `lseek(2)` with SEEK_DATA and
- * SEEK_HOLE on a descriptor of its own (where a sparse file's holes are), and `opendir(3)`,
- * `readdir(3)` and `readlink(2)` (names and link targets as the raw bytes the file system holds,
- * which Deno's string API may change).
+ * SEEK_HOLE on a descriptor of its own (where a sparse file's holes are), and `opendir(3)` and
+ * `readdir(3)` (names as the raw bytes the file system holds, which Deno's listing may change).
  * Bound once per thread through FFI, on Linux only: elsewhere, or where libc cannot be loaded,
  * `archiveLibc()` returns null and callers fall back to Deno's calls. Nothing here keeps a
  * descriptor open: each caller closes what it opened.
@@ -19,7 +18,6 @@ const SYMBOLS = {
   opendir: { parameters: ["buffer"], result: "pointer" },
   readdir64: { parameters: ["pointer"], result: "pointer" },
   closedir: { parameters: ["pointer"], result: "i32" },
-  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
 } as const;
 
 /** The bound libc functions; each fails as in C (-1 or null, the reason in `errno()`). */
