@@ -22,8 +22,11 @@ import {
   SEEK_HOLE,
 } from "./_libc.ts";
 
-/** open(2) flags: read only, closed on exec. */
-const O_RDONLY_CLOEXEC = 0o2000000;
+/**
+ * open(2) flags: read only, closed on exec, and non-blocking, so that a fifo put in the file's
+ * place meanwhile cannot hang the open (it is then refused as another file).
+ */
+const OPEN_FLAGS = 0o2000000 | 0o4000;
 /** statx(2): the descriptor itself, the inode number. */
 const AT_EMPTY_PATH = 0x1000;
 const STATX_INO = 0x100;
@@ -63,7 +66,7 @@ export class FileHoles {
   static open(path: string, info: Deno.FileInfo): FileHoles | null {
     const lib = archiveLibc();
     if (lib === null || info.ino === null) return null;
-    const fd = lib.open(cPath(path), O_RDONLY_CLOEXEC);
+    const fd = lib.open(cPath(path), OPEN_FLAGS);
     if (fd < 0) return null;
     const holes = new FileHoles(lib, fd);
     if (holes.#isFile(info) && Number(lib.lseek(fd, 0n, SEEK_HOLE)) >= 0) return holes;

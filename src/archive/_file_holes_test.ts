@@ -56,3 +56,18 @@ Deno.test("FileHoles.open() refuses a path that now names another file", async (
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("FileHoles.open() refuses, without hanging, a fifo put in the file's place", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    using file = Deno.openSync(`${dir}/a`, { write: true, create: true });
+    file.truncateSync(MiB);
+    const info = Deno.statSync(`${dir}/a`);
+    Deno.removeSync(`${dir}/a`);
+    const made = new Deno.Command("mkfifo", { args: [`${dir}/a`] }).outputSync();
+    assert.ok(made.success, "mkfifo");
+    assert.equal(FileHoles.open(`${dir}/a`, info), null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
