@@ -177,7 +177,7 @@ function readNames(folder: string, prefix: string, warn: WalkWarning): string[] 
   for (const item of Deno.readDirSync(folder)) names.push(item.name);
   if (names.some(mayBeChanged)) {
     const exact = exactNames(folder, names);
-    for (const name of exact.invalid) {
+    for (const name of exact.invalid.sort(compareUtf8)) {
       warn(prefix === "" ? name : `${prefix}/${name}`, NOT_UTF8);
     }
     names = exact.names;
