@@ -1,8 +1,10 @@
 /**
  * The work of one archive worker: read files with sync calls through one reused window, cut them
  * into chunks (FastCDC), name each chunk by its keyed hash, and compress and seal the chunks no
- * one has seen. Runs inside a worker (`archive_worker.ts`), but is a plain class so tests can
- * drive it in-process.
+ * one has seen. A file that may be sparse has its holes put into the window as zeros without
+ * reading them (`_sparse_reader.ts`), and the chunks that lie in a hole are cut and named
+ * without scanning or hashing (`_zero_chunks.ts`): the ids are those reading would give. Runs
+ * inside a worker (`archive_worker.ts`), but is a plain class so tests can drive it in-process.
  *
  * Invariants: a chunk id is sealed at most once per worker (known ids, read from the set shared
  * by every worker once it is in, and ids this worker sealed, in its own set, are skipped); every
@@ -21,6 +23,9 @@ import { IdSet, type SharedIds } from "../format/id_set.ts";
 import { compressChunk, releaseCompressed } from "../format/compression.ts";
 import type { FileOutcome, InitMessage, JobMessage, JobReply } from "./_archive_messages.ts";
 import { WINDOW_BYTES } from "./_archive_messages.ts";
+import { FileHoles, mayHaveHoles } from "./_file_holes.ts";
+import { SparseReader } from "./_sparse_reader.ts";
+import { ZeroChunks } from "./_zero_chunks.ts";
 
 /** Sends a reply to the main thread, transferring the listed buffers. */
 export type PostReply = (reply: JobReply, transfer: ArrayBuffer[]) => void;
@@ -31,6 +36,7 @@ export class ArchiveJobRunner {
   readonly #hasher: ChunkIdHasher;
   readonly #sealer: BlobSealer;
   readonly #gear: Int32Array;
+  readonly #zeros: ZeroChunks;
   #known: IdSet | undefined;
   readonly #sealed = new IdHashSet();
   readonly #creditBytes: number;
@@ -50,6 +56,7 @@ export class ArchiveJobRunner {
     this.#hasher = new ChunkIdHasher(init.idKey);
     this.#sealer = new BlobSealer(init.dataKey);
     this.#gear = init.gear;
+    this.#zeros = new ZeroChunks(init.gear, this.#hasher);
     if (init.knownIds !== undefined) this.know(init.knownIds);
     this.#creditBytes = init.creditBytes;
     this.#flushBytes = init.flushBytes;
@@ -87,17 +94,28 @@ export class ArchiveJobRunner {
       this.#fail(at, error);
       return;
     }
+    const info = statOf(file);
+    const holes = info !== null && mayHaveHoles(info) ? FileHoles.open(path, info) : null;
+    const sparse = holes === null ? null : new SparseReader(file, holes);
     try {
-      await this.#stream(jobId, at, file);
+      await this.#stream(jobId, at, file, info, sparse);
     } finally {
+      sparse?.close();
       file.close();
     }
   }
 
   /** Streams a file through the window, carrying the unchunked tail to the front on refills. */
-  async #stream(jobId: number, at: number, file: Deno.FsFile): Promise<void> {
-    const before = regularFileState(file);
+  async #stream(
+    jobId: number,
+    at: number,
+    file: Deno.FsFile,
+    info: Deno.FileInfo | null,
+    sparse: SparseReader | null,
+  ): Promise<void> {
+    const before = regularFileState(info);
     const window = this.#window;
+    let base = 0; // the file offset of window[0]
     let start = 0;
     let end = 0;
     let eof = false;
@@ -105,9 +123,12 @@ export class ArchiveJobRunner {
       if (!eof && end - start < MAX_CHUNK_SIZE) {
         window.copyWithin(0, start, end);
         end -= start;
+        base += start;
         start = 0;
         try {
-          const filled = this.#fill(file, at, end);
+          const filled = sparse === null
+            ? this.#fill(file, at, end)
+            : this.#fillSparse(sparse, at, end, base + end);
           end = filled.end;
           eof = filled.eof;
         } catch (error) {
@@ -116,12 +137,16 @@ export class ArchiveJobRunner {
         }
       }
       if (start === end) break;
-      const length = findCut(window, start, end, eof, this.#gear);
-      await this.#chunk(jobId, at, window.subarray(start, start + length));
+      const zeros = sparse === null ? 0 : sparse.zerosAt(base + start);
+      const length = zeros > 0 && zeros >= this.#zeros.cut
+        ? this.#zeros.cut
+        : findCut(window, start, end, eof, this.#gear);
+      const chunk = window.subarray(start, start + length);
+      await this.#chunk(jobId, at, chunk, length <= zeros ? this.#zeros.id(chunk) : undefined);
       start += length;
     }
     const outcome = this.#outcome(at);
-    const after = regularFileState(file);
+    const after = regularFileState(statOf(file));
     if (before !== null && after !== null && before !== after) outcome.changed = true;
     outcome.end = true;
   }
@@ -142,9 +167,28 @@ export class ArchiveJobRunner {
     return { end, eof: false };
   }
 
-  /** Names a chunk and, when it is new, compresses and seals it. */
-  async #chunk(jobId: number, at: number, chunk: Uint8Array): Promise<void> {
-    const id = this.#hasher.id(chunk);
+  /** Fills the window as `#fill` does, the file's holes as zeros (counted, not read). */
+  #fillSparse(
+    sparse: SparseReader,
+    at: number,
+    from: number,
+    offset: number,
+  ): { end: number; eof: boolean } {
+    const filled = sparse.fill(this.#window, from, offset);
+    const outcome = this.#outcome(at);
+    outcome.bytes += filled.end - from;
+    if (filled.holeBytes > 0) outcome.holeBytes = (outcome.holeBytes ?? 0) + filled.holeBytes;
+    return filled;
+  }
+
+  /** Names a chunk (unless its id is known) and, when it is new, compresses and seals it. */
+  async #chunk(
+    jobId: number,
+    at: number,
+    chunk: Uint8Array,
+    known: Uint8Array | undefined,
+  ): Promise<void> {
+    const id = known ?? this.#hasher.id(chunk);
     this.#chunkIds.push(id);
     this.#outcome(at).chunks++;
     if (this.#known?.has(id) === true || !this.#sealed.add(id)) return;
@@ -223,10 +267,14 @@ function concatIds(ids: Uint8Array[]): Uint8Array<ArrayBuffer> {
  * null for anything else (a pipe such as standard input changes as it is written) or when it
  * cannot be known.
  */
-function regularFileState(file: Deno.FsFile): string | null {
+function regularFileState(info: Deno.FileInfo | null): string | null {
+  return info?.isFile === true ? `${info.size} ${info.mtime?.getTime()}` : null;
+}
+
+/** The status of an open file, or null when it cannot be known. */
+function statOf(file: Deno.FsFile): Deno.FileInfo | null {
   try {
-    const info = file.statSync();
-    return info.isFile ? `${info.size} ${info.mtime?.getTime()}` : null;
+    return file.statSync();
   } catch {
     return null;
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { FIXED_GEAR_TABLE } from "../format/gear_table.ts";
 import { createHmac } from "node:crypto";
+import { Buffer } from "node:buffer";
 import { IdSet } from "../format/id_set.ts";
 import { ArchiveJobRunner } from "./_archive_job_runner.ts";
 import type { JobReply } from "./_archive_messages.ts";
@@ -167,6 +168,94 @@ Deno.test("ArchiveJobRunner.run() marks a file that changed while it was read, a
       [0, true, undefined],
       [1, false, undefined],
     ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Random bytes (getRandomValues fills at most 64 KiB a call). */
+function randomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let at = 0; at < length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
+  return bytes;
+}
+
+/** Writes `pieces` at their offsets into a file of `size` bytes: sparse, or dense (all written). */
+function writeLayout(
+  path: string,
+  size: number,
+  pieces: [number, Uint8Array][],
+  sparse: boolean,
+): void {
+  using file = Deno.openSync(path, { write: true, create: true, truncate: true });
+  if (sparse) file.truncateSync(size);
+  else {
+    const whole = new Uint8Array(size);
+    for (const [offset, bytes] of pieces) whole.set(bytes, offset);
+    file.writeSync(whole);
+    return;
+  }
+  for (const [offset, bytes] of pieces) {
+    file.seekSync(offset, Deno.SeekMode.Start);
+    file.writeSync(bytes);
+  }
+}
+
+/** Each file's chunk ids (hex), bytes and hole bytes, over all replies of a job. */
+function perFile(replies: JobReply[]): { ids: string[]; bytes: number; holes: number }[] {
+  const files: { ids: string[]; bytes: number; holes: number }[] = [];
+  for (const reply of replies) {
+    let id = 0;
+    for (const outcome of reply.files) {
+      assert.equal(outcome.error, undefined);
+      const file = files[outcome.at] ??= { ids: [], bytes: 0, holes: 0 };
+      file.bytes += outcome.bytes;
+      file.holes += outcome.holeBytes ?? 0;
+      for (let i = 0; i < outcome.chunks; i++, id++) {
+        file.ids.push(Buffer.from(reply.chunkIds.subarray(id * 32, id * 32 + 32)).toString("hex"));
+      }
+    }
+  }
+  return files;
+}
+
+Deno.test("ArchiveJobRunner.run() skips a sparse file's holes and names its chunks as a dense copy's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const layouts: [number, [number, Uint8Array][]][] = [
+      // Hole first, data at odd offsets, a short hole between, ends in a hole.
+      [40 * MiB, [[5 * MiB + 123, randomBytes(3 * MiB)], [9 * MiB, randomBytes(70_000)], [
+        20 * MiB + 7,
+        randomBytes(100_000),
+      ]]],
+      // Data first and last, one long hole between.
+      [30 * MiB + 5, [[0, randomBytes(MiB)], [30 * MiB - 4096, randomBytes(4101)]]],
+    ];
+    const paths: string[] = [];
+    for (const [n, [size, pieces]] of layouts.entries()) {
+      writeLayout(`${dir}/sparse${n}`, size, pieces, true);
+      writeLayout(`${dir}/dense${n}`, size, pieces, false);
+      paths.push(`${dir}/sparse${n}`, `${dir}/dense${n}`);
+      const sparse = Deno.statSync(`${dir}/sparse${n}`);
+      const dense = Deno.statSync(`${dir}/dense${n}`);
+      assert.ok(sparse.blocks! * 512 < size / 4, "precondition: the file system keeps holes");
+      assert.ok(dense.blocks! * 512 >= size, "precondition: the copy is dense");
+    }
+    const replies: JobReply[] = [];
+    await runner(64 * MiB, replies).run({ type: "job", jobId: 1, paths });
+    const files = perFile(replies);
+    for (const [n, [size, pieces]] of layouts.entries()) {
+      const [sparse, dense] = [files[2 * n]!, files[2 * n + 1]!];
+      const data = pieces.reduce((sum, [, bytes]) => sum + bytes.length, 0);
+      assert.deepEqual(sparse.ids, dense.ids, `layout ${n}: the same chunk ids`);
+      assert.ok(sparse.ids.length > 3, `layout ${n}: several chunks`);
+      assert.equal(sparse.bytes, size);
+      assert.equal(dense.bytes, size);
+      assert.equal(dense.holes, 0, "a dense file is read whole");
+      const slack = pieces.length * 2 * 4096; // the blocks data pieces start and end in
+      assert.ok(sparse.holes >= size - data - slack, `layout ${n}: holes not read`);
+      assert.ok(sparse.holes <= size - data, `layout ${n}: data read`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -70,8 +70,10 @@ export interface FileOutcome {
   at: number;
   /** Chunk ids of this file carried by this reply (taken in order from `chunkIds`). */
   chunks: number;
-  /** Bytes of the file read since the previous reply. */
+  /** Bytes of the file read since the previous reply (holes of a sparse file included). */
   bytes: number;
+  /** Of `bytes`, those in holes of a sparse file: taken as zeros, not read from disk. */
+  holeBytes?: number;
   /** Whether the file is finished (read to its end, or failed). */
   end: boolean;
   /** Why the file could not be read (a warning; the file is left out). */

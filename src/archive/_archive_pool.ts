@@ -43,8 +43,11 @@ export interface ArchivePoolOptions {
 
 /** Where the pool reports what the workers found, file by file. */
 export interface ArchiveSink {
-  /** More chunk ids of file `ref`, in order, and bytes of it read. */
-  chunks(ref: number, ids: Uint8Array[], bytesRead: number): void;
+  /**
+   * More chunk ids of file `ref`, in order, the bytes of it they cover, and how many of those
+   * were holes (zeros not read from disk).
+   */
+  chunks(ref: number, ids: Uint8Array[], bytes: number, holeBytes: number): void;
   /**
    * File `ref` is finished; `error` when it could not be read, `changed` when it changed while
    * it was read.
@@ -275,7 +278,7 @@ export class ArchivePool {
       for (let i = 0; i < file.chunks; i++, at += CHUNK_ID_BYTES) {
         ids[i] = chunkIds.subarray(at, at + CHUNK_ID_BYTES);
       }
-      sink.chunks(ref, ids, file.bytes);
+      sink.chunks(ref, ids, file.bytes, file.holeBytes ?? 0);
       if (file.end) sink.fileEnd(ref, file.error, file.changed === true);
     }
   }

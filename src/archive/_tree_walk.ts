@@ -2,7 +2,9 @@
  * The archiver's walk: sync calls on the main thread (`Deno.readDirSync`, `lstatEntry`),
  * lazily (a generator, so the archiver can hand out jobs while it walks), depth-first, names in UTF-8 byte order, a folder before its contents. Symlinks are recorded,
  * never followed; sockets, fifos and devices are skipped with a warning; a folder or entry that
- * cannot be read is left out with a warning and the walk goes on. A `Selection` may leave entries
+ * cannot be read is left out with a warning and the walk goes on, and so is an entry whose name
+ * is not valid UTF-8: it is never stored changed (`_exact_names.ts`; Deno refuses to read a
+ * symlink target that is not, so such a link cannot be read). A `Selection` may leave entries
  * out (exclude patterns and the like): silently, and never walking into a folder it left out.
  *
  * @module
@@ -14,6 +16,7 @@ import { quoteName } from "../names.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { type EntryStatus, lstatEntry, statFollowing } from "../fs_times.ts";
 import { Selection, TAKE_EVERYTHING } from "./selection.ts";
+import { exactNames, mayBeChanged } from "./_exact_names.ts";
 
 /** One entry found by the walk, with where it lives on disk. */
 export interface WalkedEntry {
@@ -58,7 +61,8 @@ export function walkTree(
   }
   selection.begin(info);
   if (info.isDirectory) {
-    return { rootType: "dir", entries: walkFolder(root, "", readNames(root), warn, selection) };
+    const names = readNames(root, "", warn);
+    return { rootType: "dir", entries: walkFolder(root, "", names, warn, selection) };
   }
   return { rootType: "file", entries: walkFile(basename(root), info, root, warn) };
 }
@@ -117,7 +121,7 @@ function* walkFolder(
     if (info.isDirectory) {
       let children: string[];
       try {
-        children = readNames(source);
+        children = readNames(source, path, warn);
       } catch (error) {
         warn(path, `Cannot read folder: ${reason(error)}`);
         continue;
@@ -164,12 +168,24 @@ function baseEntry(path: string, type: TreeEntry["type"], info: EntryStatus): Tr
   };
 }
 
-/** A folder's entry names in UTF-8 byte order. */
-function readNames(folder: string): string[] {
-  const names: string[] = [];
+/**
+ * A folder's entry names in UTF-8 byte order. Names that are not valid UTF-8 are left out, each
+ * with a warning naming it escaped (see `_exact_names.ts`). `prefix` is the folder's path.
+ */
+function readNames(folder: string, prefix: string, warn: WalkWarning): string[] {
+  let names: string[] = [];
   for (const item of Deno.readDirSync(folder)) names.push(item.name);
+  if (names.some(mayBeChanged)) {
+    const exact = exactNames(folder, names);
+    for (const name of exact.invalid.sort(compareUtf8)) {
+      warn(prefix === "" ? name : `${prefix}/${name}`, NOT_UTF8);
+    }
+    names = exact.names;
+  }
   return names.sort(compareUtf8);
 }
+
+const NOT_UTF8 = "Cannot back up entry: its name is not valid UTF-8, skipped";
 
 /**
  * Orders strings as their UTF-8 bytes would (which is code point order). UTF-16 order differs

@@ -36,3 +36,26 @@ Deno.test("walkTree() lists a folder before its contents and records a symlink u
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("walkTree() leaves out names that are not UTF-8 with a warning each, never changed", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const script = "mkdir sub $'sub/dir\\xc3' && touch $'sub/dir\\xc3/inside' " +
+      "$'sub/bad\\xff.txt' $'sub/bad\\xef\\xbf\\xbd.txt' sub/plain && ln -s $'to\\xff' sub/link";
+    const made = new Deno.Command("bash", { args: ["-c", script], cwd: root }).outputSync();
+    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    const warnings: string[] = [];
+    const walk = walkTree(root, (path, reason) => warnings.push(`${path}: ${reason}`));
+    const entries = [...walk.entries].map(({ entry }) => `${entry.type} ${entry.path}`);
+    assert.deepEqual(entries, ["dir sub", "file sub/bad\uFFFD.txt", "file sub/plain"]);
+    const [badFile, badFolder, link, ...rest] = warnings.sort();
+    assert.deepEqual([badFile, badFolder, rest], [
+      "sub/bad\\xff.txt: Cannot back up entry: its name is not valid UTF-8, skipped",
+      "sub/dir\\xc3: Cannot back up entry: its name is not valid UTF-8, skipped",
+      [],
+    ]);
+    assert.match(link!, /^sub\/link: Cannot read symlink: .*not valid UTF-8/, "Deno refuses it");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

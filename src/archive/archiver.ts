@@ -53,7 +53,7 @@ const WALK_SLICE = 512;
 export interface ArchiveProgress {
   /** Files done: unchanged ones (at once) and the ones read to their end (or failed). */
   files: number;
-  /** Bytes read from disk so far. */
+  /** Bytes of files read so far (the holes of sparse files count, though not read from disk). */
   bytesRead: number;
   /** Bytes of new sealed blobs so far (after dropping duplicates). */
   bytesSealed: number;
@@ -212,6 +212,8 @@ class RunState {
   #filesDone = 0;
   #bytesToRead = 0;
   #bytesRead = 0;
+  /** Bytes of files done: read, or holes of sparse files taken as zeros. */
+  #bytesDone = 0;
   #walked = false;
   #current: string | undefined;
   /** The ids the server has, once they are in. */
@@ -299,11 +301,12 @@ class RunState {
   /** The sink the pool reports to. A file's size becomes the bytes actually read. */
   sink(): ArchiveSink {
     return {
-      chunks: (ref, ids, bytesRead) => {
+      chunks: (ref, ids, bytes, holeBytes) => {
         const chunks = this.#entries[ref]!.chunks;
         for (const id of ids) chunks.push(id);
-        this.#sizes.set(ref, (this.#sizes.get(ref) ?? 0) + bytesRead);
-        this.#bytesRead += bytesRead;
+        this.#sizes.set(ref, (this.#sizes.get(ref) ?? 0) + bytes);
+        this.#bytesDone += bytes;
+        this.#bytesRead += bytes - holeBytes;
       },
       fileEnd: (ref, error, changed) => {
         this.#filesDone++;
@@ -329,7 +332,7 @@ class RunState {
     if (this.#options.onProgress === undefined) return;
     const progress: ArchiveProgress = {
       files: this.#filesDone,
-      bytesRead: this.#bytesRead,
+      bytesRead: this.#bytesDone,
       bytesSealed: this.#pool.bytesSealed,
     };
     if (this.#walked) {

@@ -43,7 +43,7 @@ export interface SnapshotSummary {
   filesChanged: number;
   filesUnchanged: number;
   filesRemoved: number;
-  /** Bytes read from disk by this push (unchanged files are not read). */
+  /** Bytes read from disk by this push (unchanged files and holes of sparse files are not read). */
   bytesRead: number;
   /** Bytes of sealed blobs sent to the server. */
   bytesSent: number;

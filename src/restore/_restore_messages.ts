@@ -1,8 +1,8 @@
 /**
  * Messages between the restorer's main thread and its file-writing workers. The main thread
- * sends batches of operations (open a file, append verified bytes, close it, or abort it); a
- * worker runs each batch with sync file calls and answers once per batch, so 20,000 small files
- * cost a few hundred messages, not 20,000 round trips.
+ * sends batches of operations (open a file, append verified bytes or a hole, close it, or abort
+ * it); a worker runs each batch with sync file calls and answers once per batch, so 20,000 small
+ * files cost a few hundred messages, not 20,000 round trips.
  *
  * @module
  */
@@ -30,6 +30,16 @@ export interface DataOp {
   skip: number;
 }
 
+/**
+ * Leave `length` zero bytes as a hole: seek past them without writing (a file ending in a hole
+ * gets its length at close).
+ */
+export interface HoleOp {
+  op: "hole";
+  file: number;
+  length: number;
+}
+
 /** Set mode (unless creating it gave it already) and mtime, close, rename over the final name. */
 export interface CloseOp {
   op: "close";
@@ -43,7 +53,7 @@ export interface AbortOp {
 }
 
 /** One operation on one file. */
-export type WriteOp = OpenOp | DataOp | CloseOp | AbortOp;
+export type WriteOp = OpenOp | DataOp | HoleOp | CloseOp | AbortOp;
 
 /**
  * Main thread → worker: first the ring (shared memory the main thread copies file data into, so

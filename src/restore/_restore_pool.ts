@@ -9,12 +9,15 @@
  * message, flushed at the latest when the main thread next waits). File data travels through a
  * ring of shared memory per worker (`ringBytes`): the main thread copies each chunk in and waits
  * while the ring is full, so memory stays fixed whatever the file sizes, and no message carries
- * (or clones) bytes.
+ * (or clones) bytes. Zeros are not copied: for a chunk of them, or a run of at least 64 KiB in
+ * one, the worker leaves a hole, so a sparse file comes back sparse (as does a long run of zeros in
+ * any file).
  *
  * @module
  */
 
 import { releaseBytes } from "../release_bytes.ts";
+import { findZeroRun } from "./_all_zero.ts";
 import { type PoolWorker, WorkerPool } from "../worker_pool.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import type { BatchReply, ToRestoreWorker, WriteFailure, WriteOp } from "./_restore_messages.ts";
@@ -24,6 +27,8 @@ const BATCH_BYTES = 1 * MiB;
 const BATCH_OPS = 256;
 /** Files per window over which the time to create and finish a file is averaged. */
 const GROWTH_WINDOW = 512;
+/** Zeros left as a hole rather than written: a whole chunk of them, or a run this long in one. */
+const MIN_HOLE_BYTES = 64 * 1024;
 
 /** Options of a {@link RestorePool}. */
 export interface RestorePoolOptions {
@@ -102,10 +107,10 @@ export class RestorePool {
   }
 
   /**
-   * Hands `entry`'s chunks to a worker, which writes them to `temp` and then renames it to
-   * `path`. Resolves once every chunk is handed over, not once it is written (see `finish`).
-   * Each chunk is freed once copied: they must be the caller's own (see `ChunkSource`).
-   * When `chunks` throws, the worker removes `temp` and the error is rethrown.
+   * Hands `entry`'s chunks to a worker, which writes them to `temp` (zeros as holes, see the
+   * module) and then renames it to `path`. Resolves once every chunk is handed over, not once it is
+   * written (see `finish`). Each chunk is freed once copied: they must be the caller's own (see
+   * `ChunkSource`). When `chunks` throws, the worker removes `temp` and the error is rethrown.
    *
    * @throws the first error a worker met, as soon as it is known
    */
@@ -122,8 +127,14 @@ export class RestorePool {
     try {
       const piece = this.#ringBytes >> 1; // a piece this size always fits an empty ring
       for await (const chunk of chunks) {
-        for (let at = 0; at < chunk.length; at += piece) {
-          await this.#copyIn(slot, file, chunk.subarray(at, at + piece));
+        for (let from = 0; from < chunk.length;) {
+          const zeros = findZeroRun(chunk, from, MIN_HOLE_BYTES);
+          const end = zeros?.start ?? chunk.length;
+          for (let at = from; at < end; at += piece) {
+            await this.#copyIn(slot, file, chunk.subarray(at, Math.min(at + piece, end)));
+          }
+          if (zeros !== null) this.#add(slot, { op: "hole", file, length: zeros.end - end });
+          from = zeros?.end ?? end;
         }
         releaseBytes(chunk); // ours (see ChunkSource); left to the collector, they piled up
       }

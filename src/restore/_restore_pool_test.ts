@@ -183,3 +183,46 @@ Deno.test("RestorePool keeps its workers while creating files is fast", async ()
     assert.equal([...Deno.readDirSync(dir)].length, written);
   });
 });
+
+Deno.test("RestorePool leaves zeros as holes, and a file ending in one its length", async () => {
+  await inTempDir(async (dir) => {
+    const MiB = 1024 * 1024;
+    const data = () => new Uint8Array(5000).fill(9);
+    const zeros = () => new Uint8Array(4 * MiB);
+    const mixed = () => {
+      const chunk = new Uint8Array(3 * MiB);
+      chunk.set(data(), 0);
+      chunk.set(data(), 2 * MiB + 77);
+      return chunk;
+    };
+    const files: [string, () => Uint8Array[]][] = [
+      ["middle", () => [data(), zeros(), zeros(), data()]],
+      ["within", () => [mixed(), mixed()]],
+      ["tail", () => [data(), zeros()]],
+      ["only", () => [zeros(), zeros()]],
+    ];
+    const pool = new RestorePool({ ringBytes: 1024 });
+    for (const [name, chunks] of files) {
+      const size = chunks().reduce((n, chunk) => n + chunk.length, 0);
+      await pool.writeFile(
+        fileEntry(name, size),
+        `${dir}/.${name}`,
+        `${dir}/${name}`,
+        chunksOf(...chunks()),
+      );
+    }
+    await pool.finish();
+    for (const [name, chunks] of files) {
+      const expected = new Uint8Array(chunks().reduce((n, chunk) => n + chunk.length, 0));
+      let at = 0;
+      for (const chunk of chunks()) at += (expected.set(chunk, at), chunk.length);
+      assert.deepEqual(Deno.readFileSync(`${dir}/${name}`), expected, name);
+      const info = Deno.statSync(`${dir}/${name}`);
+      assert.equal(info.size, expected.length, `${name}: its length`);
+      assert.ok(
+        info.blocks! * 512 <= 64 * 1024,
+        `${name}: ${info.blocks} blocks, the zeros are holes`,
+      );
+    }
+  });
+});

@@ -1,8 +1,9 @@
 /**
  * Entry point of a restore worker (see `_restore_pool.ts`): runs batches of file operations with
  * sync calls and answers once per batch. A file that fails is removed and reported once; later
- * operations on it are skipped. Loaded only as a Worker (never import it); `deno compile` needs
- * `--include src/restore/restore_worker.ts`.
+ * operations on it are skipped. A hole is a seek past the end of the new file, so the file system
+ * allocates nothing for it; a file that ends in one gets its length by truncate. Loaded only as
+ * a Worker (never import it); `deno compile` needs `--include src/restore/restore_worker.ts`.
  *
  * @module
  */
@@ -24,6 +25,8 @@ interface OpenFile {
   /** Whether creating the file left its mode different from `mode`. */
   needsChmod: boolean;
   mtimeNs: bigint;
+  /** Whether the last operation left a hole, so the file's length must be set at close. */
+  endsInHole: boolean;
 }
 
 const scope = globalThis as unknown as RestoreWorkerScope;
@@ -78,14 +81,25 @@ function run(op: WriteOp): void {
         mode: op.mode,
         needsChmod: umask === null || (created & ~umask) !== (op.mode & 0o7777),
         mtimeNs: op.mtimeNs,
+        endsInHole: false,
       });
       return;
     }
-    case "data":
-      writeAllSync(fileOf(op.file).handle, ring.subarray(op.at, op.at + op.length));
+    case "data": {
+      const file = fileOf(op.file);
+      writeAllSync(file.handle, ring.subarray(op.at, op.at + op.length));
+      file.endsInHole = false;
       return;
+    }
+    case "hole": {
+      const file = fileOf(op.file);
+      file.handle.seekSync(op.length, Deno.SeekMode.Current);
+      file.endsInHole = true;
+      return;
+    }
     case "close": {
       const file = fileOf(op.file);
+      if (file.endsInHole) file.handle.truncateSync(file.handle.seekSync(0, Deno.SeekMode.Current));
       if (file.needsChmod) Deno.chmodSync(file.temp, file.mode);
       file.handle.close();
       setModificationTime(file.temp, file.mtimeNs);
