@@ -28,7 +28,7 @@ import { BurrowError, IntegrityError } from "../errors.ts";
 import { nsToMs } from "../format/snapshot_model.ts";
 // @ts-types="@types/tar-stream"
 import tar from "tar-stream";
-import type { TreeEntry } from "../format/snapshot_model.ts";
+import type { EntryType, TreeEntry } from "../format/snapshot_model.ts";
 import { writeAllSync } from "../restore/write_all.ts";
 import { writeThroughPartial } from "./_partial_file.ts";
 import { writeZip } from "./zip_stream.ts";
@@ -123,6 +123,17 @@ export async function exportZip(
 /** A tar header with the pax extension tar-stream understands (absent from its types). */
 type TarHeader = tar.Headers & { pax?: Record<string, string> };
 
+/** The tar type of each entry type a tar holds (a socket it cannot: tar has no type for one). */
+const TAR_TYPES: Partial<Record<EntryType, tar.Headers["type"]>> = {
+  file: "file",
+  dir: "directory",
+  symlink: "symlink",
+  hardlink: "link",
+  fifo: "fifo",
+  chardev: "character-device",
+  blockdev: "block-device",
+};
+
 function tarHeader(entry: TreeEntry): TarHeader {
   const seconds = Math.floor(nsToMs(entry.mtimeNs) / 1000);
   // tar-stream writes the ustar mtime as a signed 32-bit number: pax carries the others, over
@@ -130,14 +141,20 @@ function tarHeader(entry: TreeEntry): TarHeader {
   const inRange = seconds >= 0 && seconds < 2 ** 31;
   const header: TarHeader = {
     name: entry.type === "dir" ? `${entry.path}/` : entry.path,
-    type: entry.type === "dir" ? "directory" : entry.type,
+    type: TAR_TYPES[entry.type],
     mode: entry.mode,
     mtime: new Date(inRange ? seconds * 1000 : 0),
-    size: entry.size,
-    uid: 0,
-    gid: 0,
+    size: entry.type === "file" ? entry.size : 0,
+    uid: entry.owner?.uid ?? 0,
+    gid: entry.owner?.gid ?? 0,
   };
-  if (entry.type === "symlink") header.linkname = entry.target;
+  if (entry.owner?.user) header.uname = entry.owner.user;
+  if (entry.owner?.group) header.gname = entry.owner.group;
+  if (entry.type === "symlink" || entry.type === "hardlink") header.linkname = entry.target;
+  if (entry.device !== undefined) {
+    header.devmajor = entry.device.major;
+    header.devminor = entry.device.minor;
+  }
   if (!inRange) header.pax = { mtime: String(seconds) };
   return header;
 }
@@ -158,6 +175,7 @@ function drained(sink: TarSink): Promise<void> {
 }
 
 async function addTarEntry(pack: tar.Pack, { entry, chunks }: TreeItem): Promise<void> {
+  if (entry.type === "socket") return; // counted by the tree reader; tar has no type for it
   let sink: TarSink | undefined;
   const written = new Promise<void>((resolve, reject) => {
     sink = pack.entry(tarHeader(entry), (error) => (error ? reject(error) : resolve()));

@@ -1,15 +1,20 @@
 /**
  * The snapshot manifest: a streaming binary encoding of a tree's entries (`TreeEntry`).
  *
- * Format (big-endian): the 8-byte magic `BRWMAN02`, then one record per entry —
- * u8 type (1 file, 2 dir, 3 symlink) | u16 path length | path (UTF-8) | u32 mode | i64 mtime in
- * nanoseconds | f64 size | f64 inode | u32 chunk count | chunk ids (32 bytes each) | u16 target
- * length | target (UTF-8) — and an end record: u8 0 | u32 entry count. Version 1 (`BRWMAN01`)
- * differs only in the mtime, an f64 of milliseconds; it is still read.
+ * Format (big-endian): the 8-byte magic `BRWMAN03`, then one record per entry —
+ * u8 type (1 file, 2 dir, 3 symlink, 4 hard link, 5 fifo, 6 socket, 7 character device, 8 block
+ * device) | u16 path length | path (UTF-8) | u32 mode | i64 mtime in nanoseconds | f64 size |
+ * f64 inode | u32 chunk count | chunk ids (32 bytes each) | u16 target length | target (UTF-8) |
+ * u8 flags (bit 0: an owner follows; the other bits 0) | [u32 uid | u32 gid | u8 user length |
+ * user | u8 group length | group] | [devices only: u32 major | u32 minor] — and an end record:
+ * u8 0 | u32 entry count. A hard link's record holds no size or chunks of its own: it has its
+ * target's, the earlier file entry its target names. Version 2 (`BRWMAN02`) records end at the
+ * target and know types 1-3 only; version 1 (`BRWMAN01`) differs from version 2 only in the mtime,
+ * an f64 of milliseconds. Both are still read (their entries have no owner).
  *
  * Invariants, checked on both sides: every entry obeys the rules of `snapshot_model.ts`; a folder
- * comes before anything inside it; no path appears twice; the end record counts the entries and
- * nothing follows it. The decoder treats its input as hostile (it comes from the server): lengths
+ * comes before anything inside it; a hard link's target is a file listed before it; no path
+ * appears twice; the end record counts the entries and nothing follows it. The decoder treats its input as hostile (it comes from the server): lengths
  * and counts are bounded before any bytes are buffered for them, and every violation is an
  * IntegrityError naming the entry's 0-based index.
  *
@@ -18,25 +23,42 @@
 import { IntegrityError } from "../errors.ts";
 import {
   CHUNK_ID_BYTES,
+  ENTRY_TYPES,
+  isDevice,
   MAX_CHUNKS,
   MAX_PATH_BYTES,
   TreeOrder,
   validateEntry,
 } from "./_manifest_rules.ts";
-import type { EntryType, TreeEntry } from "./snapshot_model.ts";
+import type { EntryOwner, EntryType, TreeEntry } from "./snapshot_model.ts";
 
-export { entryPathProblem, validateEntry, validateEntryPath } from "./_manifest_rules.ts";
+export {
+  entryPathProblem,
+  holdsContent,
+  isDevice,
+  validateEntry,
+  validateEntryPath,
+} from "./_manifest_rules.ts";
 
 /** The 8 bytes every manifest this version writes starts with. */
-export const MANIFEST_MAGIC: Uint8Array = new TextEncoder().encode("BRWMAN02");
-/** The magic of version 1 manifests (mtime in milliseconds), still read. */
+export const MANIFEST_MAGIC: Uint8Array = new TextEncoder().encode("BRWMAN03");
+/** The magic of version 2 manifests (no owners, no hard links or special files), still read. */
+export const MANIFEST_MAGIC_V2: Uint8Array = new TextEncoder().encode("BRWMAN02");
+/** The magic of version 1 manifests (as version 2, mtime in milliseconds), still read. */
 export const MANIFEST_MAGIC_V1: Uint8Array = new TextEncoder().encode("BRWMAN01");
 
-const TYPE_CODES: Record<EntryType, number> = { file: 1, dir: 2, symlink: 3 };
-const CODE_TYPES: readonly (EntryType | undefined)[] = [undefined, "file", "dir", "symlink"];
+/** Type codes of version 1 and 2 manifests: file, dir, symlink. */
+const OLD_TYPE_COUNT = 3;
 /** Bytes of a record from the mode to the chunk count: u32 + i64 + 2 × f64 + u32. */
 const FIXED_BYTES = 4 + 8 + 8 + 8 + 4;
+/** The flags bit that says an owner follows the target. */
+const HAS_OWNER = 1;
 const utf8 = new TextEncoder();
+
+/** An entry's type code (1 and up). */
+function typeCode(type: EntryType): number {
+  return ENTRY_TYPES.indexOf(type) + 1;
+}
 
 /**
  * A version 1 mtime (f64 milliseconds, fractions allowed) in nanoseconds; one that is not finite
@@ -46,6 +68,32 @@ function millisecondsToNs(ms: number): bigint {
   if (!Number.isFinite(ms)) return 1n << 64n;
   const whole = Math.floor(ms);
   return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
+}
+
+/** An owner as the manifest holds it: u32 uid | u32 gid | u8 length | user | u8 length | group. */
+function ownerBytes(owner: EntryOwner): Uint8Array {
+  const user = utf8.encode(owner.user);
+  const group = utf8.encode(owner.group);
+  const bytes = new Uint8Array(10 + user.length + group.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, owner.uid);
+  view.setUint32(4, owner.gid);
+  view.setUint8(8, user.length);
+  bytes.set(user, 9);
+  view.setUint8(9 + user.length, group.length);
+  bytes.set(group, 10 + user.length);
+  return bytes;
+}
+
+/** @throws {TypeError} when a hard link's size or chunks are not its target's */
+function sameContent(link: TreeEntry, target: TreeEntry): void {
+  const same = link.size === target.size && link.chunks.length === target.chunks.length &&
+    link.chunks.every((id, i) => id.every((byte, j) => byte === target.chunks[i]![j]));
+  if (!same) {
+    throw new TypeError(
+      `Hard link ${JSON.stringify(link.path)} does not hold the content of its target`,
+    );
+  }
 }
 
 /**
@@ -65,40 +113,57 @@ export class ManifestEncoder {
   }
 
   /**
-   * Appends one entry.
+   * Appends one entry (a hard link without its content: the decoder gives it its target's).
    *
-   * @throws {TypeError} for an invalid entry, a duplicate path or a folder that did not come first
+   * @throws {TypeError} for an invalid entry, a duplicate path, a folder that did not come first,
+   *   or a hard link whose target is not an earlier file of the same content
    * @throws {RangeError} for numbers out of range
    */
   add(entry: TreeEntry): void {
     if (this.#finished) throw new TypeError("Cannot add an entry: the manifest is finished");
     validateEntry(entry);
-    this.#order.accept(entry.path, entry.type);
+    const linked = this.#order.check(entry);
+    if (linked !== undefined) sameContent(entry, linked);
+    this.#order.accept(entry);
+    const own = entry.type !== "hardlink";
     const path = utf8.encode(entry.path);
     const target = utf8.encode(entry.target);
+    const chunks = own ? entry.chunks : [];
+    const owner = entry.owner === undefined ? undefined : ownerBytes(entry.owner);
     this.#reserve(
-      3 + path.length + FIXED_BYTES + entry.chunks.length * CHUNK_ID_BYTES + 2 +
-        target.length,
+      3 + path.length + FIXED_BYTES + chunks.length * CHUNK_ID_BYTES + 2 + target.length + 1 +
+        (owner?.length ?? 0) + (entry.device === undefined ? 0 : 8),
     );
     const view = this.#view;
     let at = this.#length;
-    view.setUint8(at, TYPE_CODES[entry.type]);
+    view.setUint8(at, typeCode(entry.type));
     view.setUint16(at + 1, path.length);
     this.#buffer.set(path, at + 3);
     at += 3 + path.length;
     view.setUint32(at, entry.mode);
     view.setBigInt64(at + 4, entry.mtimeNs);
-    view.setFloat64(at + 12, entry.size);
+    view.setFloat64(at + 12, own ? entry.size : 0);
     view.setFloat64(at + 20, entry.inode);
-    view.setUint32(at + 28, entry.chunks.length);
+    view.setUint32(at + 28, chunks.length);
     at += FIXED_BYTES;
-    for (const id of entry.chunks) {
+    for (const id of chunks) {
       this.#buffer.set(id, at);
       at += CHUNK_ID_BYTES;
     }
     view.setUint16(at, target.length);
     this.#buffer.set(target, at + 2);
-    this.#length = at + 2 + target.length;
+    at += 2 + target.length;
+    view.setUint8(at++, owner === undefined ? 0 : HAS_OWNER);
+    if (owner !== undefined) {
+      this.#buffer.set(owner, at);
+      at += owner.length;
+    }
+    if (entry.device !== undefined) {
+      view.setUint32(at, entry.device.major);
+      view.setUint32(at + 4, entry.device.minor);
+      at += 8;
+    }
+    this.#length = at;
   }
 
   /** Appends the end record and returns the whole manifest; the encoder is then closed. */
@@ -131,6 +196,21 @@ type Step =
   | { kind: "entry"; entry: TreeEntry; bytes: number }
   | { kind: "end"; count: number };
 
+/** Where a record's parts start, relative to the record. */
+interface Layout {
+  type: EntryType;
+  pathBytes: number;
+  chunkCount: number;
+  /** The u16 target length. */
+  targetAt: number;
+  /** The flags byte (version 3), or the record's end (versions 1 and 2). */
+  tailAt: number;
+  /** The owner block, when there is one. */
+  ownerAt: number | undefined;
+  /** The device numbers, when there are. */
+  deviceAt: number | undefined;
+}
+
 /**
  * Decoded chunk ids are copied into shared buffers of this size and handed out as views: a
  * buffer of its own per id costs about half a KiB more each (20,000 files: ~10 MiB).
@@ -145,9 +225,8 @@ export class ManifestDecoder {
   #buffer = new Uint8Array(0);
   #start = 0;
   #end = 0;
-  #sawMagic = false;
-  /** A version 1 manifest: its mtimes are f64 milliseconds. */
-  #millisecondTimes = false;
+  /** The manifest's version, once its magic is in. */
+  #version: 1 | 2 | 3 | undefined;
   #done = false;
   #failed = false;
   #count = 0;
@@ -185,13 +264,19 @@ export class ManifestDecoder {
 
   #drain(): TreeEntry[] {
     const entries: TreeEntry[] = [];
-    if (!this.#sawMagic) {
+    if (this.#version === undefined) {
       if (this.#end - this.#start < MANIFEST_MAGIC.length) return entries;
       const head = this.#buffer.subarray(this.#start, this.#start + MANIFEST_MAGIC.length);
-      if (head.every((b, i) => b === MANIFEST_MAGIC_V1[i])) this.#millisecondTimes = true;
-      else if (!head.every((b, i) => b === MANIFEST_MAGIC[i])) throw this.#error("bad magic");
+      const is = (magic: Uint8Array) => head.every((b, i) => b === magic[i]);
+      this.#version = is(MANIFEST_MAGIC)
+        ? 3
+        : is(MANIFEST_MAGIC_V2)
+        ? 2
+        : is(MANIFEST_MAGIC_V1)
+        ? 1
+        : undefined;
+      if (this.#version === undefined) throw this.#error("bad magic");
       this.#start += MANIFEST_MAGIC.length;
-      this.#sawMagic = true;
     }
     while (!this.#done) {
       const step = this.#step();
@@ -223,7 +308,9 @@ export class ManifestDecoder {
     if (code === 0) {
       return available < 5 ? { kind: "need", bytes: 5 } : { kind: "end", count: view.getUint32(1) };
     }
-    const type = CODE_TYPES[code];
+    const type = code <= (this.#version === 3 ? ENTRY_TYPES.length : OLD_TYPE_COUNT)
+      ? ENTRY_TYPES[code - 1]
+      : undefined;
     if (type === undefined) throw this.#entryError(`unknown type byte ${code}`);
     if (available < 3) return { kind: "need", bytes: 3 };
     const pathBytes = view.getUint16(1);
@@ -242,9 +329,38 @@ export class ManifestDecoder {
     if (targetBytes > MAX_PATH_BYTES) {
       throw this.#entryError(`target length ${targetBytes} is out of range`);
     }
-    const total = targetAt + 2 + targetBytes;
+    const tailAt = targetAt + 2 + targetBytes;
+    const layout = { type, pathBytes, chunkCount, targetAt, tailAt };
+    const tail = this.#version === 3 ? this.#tail(view, layout) : { ownerAt: undefined, end: 0 };
+    if (tail.end === undefined) return { kind: "need", bytes: tail.need };
+    const total = Math.max(tailAt, tail.end);
     if (available < total) return { kind: "need", bytes: total };
-    return { kind: "entry", entry: this.#entry(type, view, pathBytes, chunkCount), bytes: total };
+    const deviceAt = isDevice(type) ? total - 8 : undefined;
+    const entry = this.#entry(view, { ...layout, ownerAt: tail.ownerAt, deviceAt });
+    return { kind: "entry", entry, bytes: total };
+  }
+
+  /**
+   * Where a version 3 record's flags, owner and device numbers end (or the bytes needed to tell):
+   * each length is a byte, so no bound is needed beyond it.
+   */
+  #tail(
+    view: DataView,
+    layout: Pick<Layout, "type" | "tailAt">,
+  ): { ownerAt: number | undefined; end: number } | { end: undefined; need: number } {
+    const { tailAt } = layout;
+    if (view.byteLength < tailAt + 1) return { end: undefined, need: tailAt + 1 };
+    const flags = view.getUint8(tailAt);
+    if ((flags & ~HAS_OWNER) !== 0) throw this.#entryError(`unknown flags ${flags}`);
+    let end = tailAt + 1;
+    const ownerAt = flags & HAS_OWNER ? end : undefined;
+    if (ownerAt !== undefined) {
+      if (view.byteLength < ownerAt + 9) return { end: undefined, need: ownerAt + 9 };
+      const groupAt = ownerAt + 9 + view.getUint8(ownerAt + 8);
+      if (view.byteLength < groupAt + 1) return { end: undefined, need: groupAt + 1 };
+      end = groupAt + 1 + view.getUint8(groupAt);
+    }
+    return { ownerAt, end: isDevice(layout.type) ? end + 8 : end };
   }
 
   /** Copies the first `count` ids of `from` into the id slab; views of them, one per id. */
@@ -264,33 +380,54 @@ export class ManifestDecoder {
     return ids;
   }
 
-  #entry(type: EntryType, view: DataView, pathBytes: number, chunkCount: number): TreeEntry {
+  #entry(view: DataView, layout: Layout): TreeEntry {
     const bytes = this.#buffer.subarray(this.#start, this.#end);
-    const at = 3 + pathBytes;
-    const chunks = this.#copyIds(bytes.subarray(at + FIXED_BYTES), chunkCount);
-    const targetAt = at + FIXED_BYTES + chunkCount * CHUNK_ID_BYTES;
+    const { type, targetAt } = layout;
+    const at = 3 + layout.pathBytes;
     const entry: TreeEntry = {
       path: this.#decodeText(bytes.subarray(3, at), "path"),
       type,
       mode: view.getUint32(at),
-      mtimeNs: this.#millisecondTimes
+      mtimeNs: this.#version === 1
         ? millisecondsToNs(view.getFloat64(at + 4))
         : view.getBigInt64(at + 4),
       size: view.getFloat64(at + 12),
       inode: view.getFloat64(at + 20),
-      chunks,
-      target: this.#decodeText(
-        bytes.subarray(targetAt + 2, targetAt + 2 + view.getUint16(targetAt)),
-        "target",
-      ),
+      chunks: this.#copyIds(bytes.subarray(at + FIXED_BYTES), layout.chunkCount),
+      target: this.#decodeText(bytes.subarray(targetAt + 2, layout.tailAt), "target"),
     };
+    if (layout.ownerAt !== undefined) entry.owner = this.#owner(bytes, view, layout.ownerAt);
+    if (layout.deviceAt !== undefined) {
+      entry.device = {
+        major: view.getUint32(layout.deviceAt),
+        minor: view.getUint32(layout.deviceAt + 4),
+      };
+    }
+    if (type === "hardlink" && entry.size !== 0) {
+      throw this.#entryError("a hard link holds no size of its own");
+    }
     try {
       validateEntry(entry);
-      this.#order.accept(entry.path, entry.type);
+      const target = this.#order.accept(entry);
+      if (target !== undefined) {
+        entry.size = target.size;
+        entry.chunks = target.chunks.slice();
+      }
     } catch (error) {
       throw this.#entryError(error instanceof Error ? error.message : String(error), error);
     }
     return entry;
+  }
+
+  #owner(bytes: Uint8Array, view: DataView, at: number): EntryOwner {
+    const userEnd = at + 9 + view.getUint8(at + 8);
+    const groupEnd = userEnd + 1 + view.getUint8(userEnd);
+    return {
+      uid: view.getUint32(at),
+      gid: view.getUint32(at + 4),
+      user: this.#decodeText(bytes.subarray(at + 9, userEnd), "user name"),
+      group: this.#decodeText(bytes.subarray(userEnd + 1, groupEnd), "group name"),
+    };
   }
 
   #decodeText(bytes: Uint8Array, what: string): string {
