@@ -60,6 +60,14 @@ export class OwnerNames {
   }
 }
 
+/** Longest name kept, in UTF-8 bytes (what a manifest records). */
+const MAX_NAME_BYTES = 255;
+
+/** Whether a snapshot can record `name`: short enough, no control character. */
+function recordable(name: string): boolean {
+  return !/\p{Cc}/u.test(name) && new TextEncoder().encode(name).length <= MAX_NAME_BYTES;
+}
+
 /** The names and numbers of a passwd or group file: `name:password:number:…` a line. */
 function readTable(path: string): Table {
   const table: Table = { names: new Map(), ids: new Map() };
@@ -72,7 +80,7 @@ function readTable(path: string): Table {
   for (const line of text.split("\n")) {
     const [name, , number] = line.split(":", 3);
     if (name === undefined || name === "" || name.startsWith("#") || number === undefined) continue;
-    if (!/^\d{1,10}$/.test(number)) continue;
+    if (!/^\d{1,10}$/.test(number) || !recordable(name)) continue;
     const id = Number(number);
     if (id > 0xffff_ffff) continue;
     if (!table.names.has(id)) table.names.set(id, name);
@@ -80,3 +88,6 @@ function readTable(path: string): Table {
   }
   return table;
 }
+
+/** The names of this machine's files, shared by the whole process (read on first use). */
+export const systemOwnerNames: OwnerNames = new OwnerNames();

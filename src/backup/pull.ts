@@ -79,8 +79,9 @@ export function topFolderName(record: SnapshotRecord): string {
 }
 
 /**
- * A folder snapshot's entries under its top folder, which gets the pushed folder's mode and
- * mtime; made one at a time, so the tree is not held twice.
+ * A folder snapshot's entries under its top folder, which gets the pushed folder's mode, mtime
+ * and owner; hard links name their targets under it too. Made one at a time, so the tree is not
+ * held twice.
  */
 function* underTopFolder(
   record: SnapshotRecord,
@@ -96,8 +97,12 @@ function* underTopFolder(
     inode: 0,
     chunks: [],
     target: "",
+    ...(record.rootOwner === undefined ? {} : { owner: record.rootOwner }),
   };
-  for (const entry of entries) yield { ...entry, path: `${top}/${entry.path}` };
+  for (const entry of entries) {
+    const target = entry.type === "hardlink" ? `${top}/${entry.target}` : entry.target;
+    yield { ...entry, path: `${top}/${entry.path}`, target };
+  }
 }
 
 /** What to pull and where, and where progress goes (the same style as `PushOptions`). */

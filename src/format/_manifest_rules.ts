@@ -6,7 +6,7 @@
  * @module
  */
 import { quoteName } from "../names.ts";
-import type { EntryType, TreeEntry } from "./snapshot_model.ts";
+import type { EntryOwner, EntryType, TreeEntry } from "./snapshot_model.ts";
 
 /** Longest entry path or symlink target, in UTF-8 bytes. */
 export const MAX_PATH_BYTES = 4096;
@@ -158,15 +158,22 @@ function checkOwnerName(what: string, name: unknown): void {
   }
 }
 
+/**
+ * Checks an owner: uid and gid of 32 bits, names of at most 255 bytes with no control character.
+ *
+ * @throws {TypeError} for a bad name or shape
+ * @throws {RangeError} for a number out of range
+ */
+export function validateOwner(owner: EntryOwner): void {
+  if (typeof owner !== "object" || owner === null) throw new TypeError("Invalid owner");
+  checkU32("uid", owner.uid);
+  checkU32("gid", owner.gid);
+  checkOwnerName("user", owner.user);
+  checkOwnerName("group", owner.group);
+}
+
 function checkOwnerAndDevice(entry: TreeEntry): void {
-  const owner = entry.owner;
-  if (owner !== undefined) {
-    if (typeof owner !== "object" || owner === null) throw new TypeError("Invalid owner");
-    checkU32("uid", owner.uid);
-    checkU32("gid", owner.gid);
-    checkOwnerName("user", owner.user);
-    checkOwnerName("group", owner.group);
-  }
+  if (entry.owner !== undefined) validateOwner(entry.owner);
   const device = entry.device;
   if (!isDevice(entry.type)) {
     if (device !== undefined) throw new TypeError(`Invalid ${entry.type}: it has device numbers`);

@@ -112,6 +112,8 @@ export interface SnapshotRecord {
   rootMode: number;
   /** The pushed folder's own modification time in nanoseconds (0 for a file root). */
   rootMtimeNs: bigint;
+  /** The pushed folder's owner (absent for a file root, and in records of older versions). */
+  rootOwner?: EntryOwner;
   /** The previous snapshot of the set this one was based on, if any. */
   parent: string | null;
   /** Chunk ids (hex) of the encoded manifest, in order. */
