@@ -140,6 +140,13 @@ export interface PullOptions extends TreeProgress {
   paths?: readonly string[] | undefined;
   /** Called once the files to restore are known, with their count and bytes. */
   onSelected?(selected: { files: number; bytes: number }): void;
+  /**
+   * As root, into a folder: give owners by their recorded numbers, never by name; into a tar:
+   * record owners without names.
+   */
+  numericIds?: boolean | undefined;
+  /** Called once with something the user should know that is not a warning. */
+  onNotice?(message: string): void;
 }
 
 /**

@@ -24,6 +24,7 @@ interface OpenFile {
   /** Whether creating the file left its mode different from `mode`. */
   needsChmod: boolean;
   mtimeNs: bigint;
+  owner: { uid: number; gid: number } | undefined;
 }
 
 const scope = globalThis as unknown as RestoreWorkerScope;
@@ -78,6 +79,7 @@ function run(op: WriteOp): void {
         mode: op.mode,
         needsChmod: umask === null || (created & ~umask) !== (op.mode & 0o7777),
         mtimeNs: op.mtimeNs,
+        owner: op.owner,
       });
       return;
     }
@@ -86,6 +88,8 @@ function run(op: WriteOp): void {
       return;
     case "close": {
       const file = fileOf(op.file);
+      // Before the mode: a change of owner clears setuid and setgid bits.
+      if (file.owner !== undefined) Deno.chownSync(file.temp, file.owner.uid, file.owner.gid);
       if (file.needsChmod) Deno.chmodSync(file.temp, file.mode);
       file.handle.close();
       setModificationTime(file.temp, file.mtimeNs);

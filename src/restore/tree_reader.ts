@@ -11,7 +11,10 @@
  * tree go to one `ChunkSource.fetch` call, generated as the source reads ahead (each with its
  * file's average chunk size as the guess of its size), so a networked source pipelines across
  * files with no pause between them and holds only its read-ahead; the event loop gets a turn
- * every few MiB and every few hundred entries.
+ * every few MiB and every few hundred entries. A hard link is handed out as a link (no chunks,
+ * `size` 0) only to a consumer that makes links (`hardLinks`) and only when its target was handed
+ * out as a file before it; otherwise it is handed out as a file with its content, and later links
+ * to the same target name that path instead. Sockets are counted, never handed out.
  *
  * @module
  */
@@ -35,6 +38,14 @@ export interface TreeTotals {
   files: number;
   folders: number;
   symlinks: number;
+  /** Hard links handed out as links (a link handed out with its content counts in `files`). */
+  hardLinks: number;
+  /** Fifos and devices the consumer made or wrote. */
+  specials: number;
+  /** Fifos and devices the consumer could not make or write (each reported as a warning). */
+  specialsSkipped: number;
+  /** Sockets in the tree: never recreated (a socket is made by the program that listens on it). */
+  sockets: number;
   /** Bytes of file content (of the files counted in `files`). */
   bytes: number;
   /** Files left out because their data is missing or damaged (see `DamagedFileError`). */
@@ -43,6 +54,11 @@ export interface TreeTotals {
 
 /** Progress and warning callbacks shared by restore and export. */
 export interface TreeProgress {
+  /**
+   * Hand out hard links as links where their target was handed out before (for consumers that
+   * make links: a folder, a tar); default: every hard link comes with its content, as a file.
+   */
+  hardLinks?: boolean;
   /** Called as files and bytes complete; cheap, may be called often. */
   onProgress?(progress: { files: number; bytes: number; current: string }): void;
   /** Called for something that was not restored exactly but did not stop the restore. */
@@ -74,7 +90,17 @@ export class DamagedFileError extends IntegrityError {
 
 /** Empty totals. */
 export function emptyTotals(): TreeTotals {
-  return { files: 0, folders: 0, symlinks: 0, bytes: 0, filesDamaged: 0 };
+  return {
+    files: 0,
+    folders: 0,
+    symlinks: 0,
+    hardLinks: 0,
+    specials: 0,
+    specialsSkipped: 0,
+    sockets: 0,
+    bytes: 0,
+    filesDamaged: 0,
+  };
 }
 
 /** One entry with its content: a file's chunks, to be consumed fully before the next item. */
@@ -112,6 +138,9 @@ function yieldToEventLoop(): Promise<void> {
 class TreeCursor {
   readonly #entries: Iterator<TreeEntry>;
   readonly #guard = new EntryGuard();
+  readonly #linking: boolean;
+  /** Hard link targets not handed out, and the path their content was handed out at instead. */
+  readonly #movedTargets = new Map<string, string>();
   /** Entries read and not yet taken by the consumer. */
   readonly #unread = new Fifo<TreeEntry>();
   /** Chunks of the entries read, not yet pulled by the source. */
@@ -119,8 +148,9 @@ class TreeCursor {
   #done = false;
   #failure: unknown = undefined;
 
-  constructor(entries: Iterable<TreeEntry>) {
+  constructor(entries: Iterable<TreeEntry>, linking: boolean) {
     this.#entries = entries[Symbol.iterator]();
+    this.#linking = linking;
   }
 
   /** Every chunk of every file, in tree order. */
@@ -146,7 +176,7 @@ class TreeCursor {
         this.#done = true;
         return false;
       }
-      const entry = next.value;
+      const entry = next.value.type === "hardlink" ? this.#link(next.value) : next.value;
       this.#guard.check(entry);
       this.#unread.push(entry);
       const plainSize = entry.size / entry.chunks.length;
@@ -157,6 +187,30 @@ class TreeCursor {
       throw error;
     }
   }
+
+  /**
+   * A hard link as it is handed out: a link (no content) to a file handed out before, or a file
+   * with its content (see the module comment).
+   */
+  #link(entry: TreeEntry): TreeEntry {
+    this.#guard.validate(entry); // its target too, before it is looked at or dropped
+    if (!this.#linking) return { ...entry, type: "file", target: "" };
+    const target = this.#movedTargets.get(entry.target) ?? entry.target;
+    if (this.#guard.typeOf(target) === "file") return { ...entry, target, size: 0, chunks: [] };
+    this.#movedTargets.set(entry.target, entry.path);
+    return { ...entry, type: "file", target: "" };
+  }
+}
+
+/** The totals field an entry handed out without content counts in (none for a special file). */
+function countOf(type: TreeEntry["type"]): "folders" | "symlinks" | "hardLinks" | undefined {
+  return type === "dir"
+    ? "folders"
+    : type === "symlink"
+    ? "symlinks"
+    : type === "hardlink"
+    ? "hardLinks"
+    : undefined;
 }
 
 async function* fileChunks(
@@ -227,8 +281,8 @@ async function skipChunks(chunks: AsyncIterator<ChunkItem>, count: number): Prom
 }
 
 /**
- * Yields each entry (checked by `EntryGuard`) with its content, updating `totals` as each
- * file's chunks are consumed. The consumer must read a file's `chunks` to the end (or until they
+ * Yields each entry (checked by `EntryGuard`) but sockets with its content, updating `totals` as
+ * each file's chunks are consumed (special files are the consumer's to count). The consumer must read a file's `chunks` to the end (or until they
  * throw `DamagedFileError`) before asking for the next item; a damaged file is then counted in
  * `filesDamaged` and reported to `onDamaged`, and the walk goes on.
  *
@@ -241,13 +295,15 @@ export async function* readTree(
   progress: TreeProgress = {},
 ): AsyncGenerator<TreeItem> {
   const walk: Walk = { totals, progress, sinceYield: 0, taken: 0, damage: undefined };
-  const cursor = new TreeCursor(entries);
+  const cursor = new TreeCursor(entries, progress.hardLinks === true);
   const chunks = source.fetch(cursor.wants())[Symbol.asyncIterator]();
   try {
     let sinceYield = 0;
     for (let entry = cursor.nextEntry(); entry !== undefined; entry = cursor.nextEntry()) {
-      if (entry.type !== "file") {
-        walk.totals[entry.type === "dir" ? "folders" : "symlinks"]++;
+      if (entry.type === "socket") walk.totals.sockets++;
+      else if (entry.type !== "file") {
+        const counted = countOf(entry.type);
+        if (counted !== undefined) walk.totals[counted]++;
         yield { entry, chunks: NO_CHUNKS };
       } else {
         const until = walk.taken + entry.chunks.length;
