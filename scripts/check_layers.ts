@@ -57,6 +57,7 @@ const SHARED = new Set([
   "release_bytes.ts",
   "worker_pool.ts",
   "fs_times.ts",
+  "owner_names.ts",
   "display.ts",
   "concat_bytes.ts",
   "readable_bytes.ts",

@@ -24,6 +24,12 @@ export interface EntryStatus {
   mtimeNs: bigint;
   /** The file system it lives on (major · 2^32 + minor): equal for entries of one mount. */
   device: number;
+  /** Hard links to it (names of its inode). */
+  links: number;
+  uid: number;
+  gid: number;
+  /** What a device entry is (its major and minor numbers); 0 and 0 for others. */
+  rdev: { major: number; minor: number };
 }
 
 const SYMBOLS = {
@@ -33,8 +39,8 @@ const SYMBOLS = {
 
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
-/** STATX_TYPE | MODE | INO | SIZE | MTIME. */
-const STATX_MASK = 0x1 | 0x2 | 0x100 | 0x200 | 0x40;
+/** STATX_TYPE | MODE | NLINK | UID | GID | INO | SIZE | MTIME. */
+const STATX_MASK = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x100 | 0x200 | 0x40;
 const NS_PER_MS = 1_000_000n;
 
 type Symbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -102,6 +108,10 @@ function fromStatx(): EntryStatus {
     inode: Number(statView.getBigUint64(0x20, true)),
     mtimeNs: seconds * 1_000_000_000n + BigInt(nanoseconds),
     device: deviceNumber(statView.getUint32(0x88, true), statView.getUint32(0x8c, true)),
+    links: statView.getUint32(0x10, true),
+    uid: statView.getUint32(0x14, true),
+    gid: statView.getUint32(0x18, true),
+    rdev: { major: statView.getUint32(0x80, true), minor: statView.getUint32(0x84, true) },
   };
 }
 
@@ -110,11 +120,17 @@ function deviceNumber(major: number, minor: number): number {
   return major * 0x1_0000_0000 + minor;
 }
 
-/** `deviceNumber` of a Linux `dev_t` as Deno gives it (glibc's encoding of major and minor). */
-function fromDevT(dev: number): number {
+/** The major and minor numbers of a Linux `dev_t` as Deno gives it (glibc's encoding). */
+function splitDevT(dev: number): { major: number; minor: number } {
   const value = BigInt(dev);
   const major = Number(((value >> 8n) & 0xfffn) | ((value >> 32n) & ~0xfffn));
   const minor = Number((value & 0xffn) | ((value >> 12n) & ~0xffn));
+  return { major, minor };
+}
+
+/** `deviceNumber` of a Linux `dev_t` as Deno gives it. */
+function fromDevT(dev: number): number {
+  const { major, minor } = splitDevT(dev);
   return deviceNumber(major, minor);
 }
 
@@ -140,6 +156,10 @@ function fromDeno(info: Deno.FileInfo): EntryStatus {
     inode: info.ino ?? 0,
     mtimeNs: BigInt(info.mtime?.getTime() ?? 0) * NS_PER_MS,
     device: fromDevT(info.dev),
+    links: info.nlink ?? 1,
+    uid: info.uid ?? 0,
+    gid: info.gid ?? 0,
+    rdev: splitDevT(info.rdev ?? 0),
   };
 }
 

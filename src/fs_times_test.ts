@@ -57,3 +57,16 @@ Deno.test("lstatEntry() tells file systems apart by device, and agrees with Deno
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lstatEntry() reports links, owner and device numbers as Deno does", () =>
+  inTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/f`, "x");
+    await Deno.link(`${dir}/f`, `${dir}/g`);
+    const file = lstatEntry(`${dir}/f`);
+    const deno = Deno.lstatSync(`${dir}/f`);
+    assert.deepEqual([file.links, file.uid, file.gid], [2, deno.uid, deno.gid]);
+    assert.deepEqual(file.rdev, { major: 0, minor: 0 });
+    const nullDevice = lstatEntry("/dev/null");
+    assert.equal(nullDevice.special, "character device");
+    assert.deepEqual(nullDevice.rdev, { major: 1, minor: 3 });
+  }));

@@ -11,13 +11,15 @@ import type { SnapshotSummary, TreeEntry } from "../format/snapshot_model.ts";
 export type FileStatus = "new" | "changed" | "unchanged";
 
 /**
- * Compares a walked file with its entry in the parent snapshot: unchanged when that entry is a
- * file of the same size, mtime and inode (its chunks are then reused without reading the file).
+ * Compares a walked file (or hard link) with its entry in the parent snapshot: unchanged when
+ * that entry is of the same type, size, mtime and inode (a file's chunks are then reused without
+ * reading it), and for a hard link, names the same file.
  */
 export function fileStatus(entry: TreeEntry, previous: TreeEntry | undefined): FileStatus {
   if (previous === undefined) return "new";
-  const same = previous.type === "file" && previous.size === entry.size &&
-    sameTime(previous.mtimeNs, entry.mtimeNs) && previous.inode === entry.inode;
+  const same = previous.type === entry.type && previous.size === entry.size &&
+    sameTime(previous.mtimeNs, entry.mtimeNs) && previous.inode === entry.inode &&
+    previous.target === entry.target;
   return same ? "unchanged" : "changed";
 }
 
@@ -30,7 +32,9 @@ export interface RunFigures {
 
 /**
  * The summary of an archive: counts over `entries`, file statuses (of the files kept), files
- * of the parent snapshot no longer there, and the run's figures. `bytesStored` is left 0.
+ * of the parent snapshot no longer there, and the run's figures. A hard link counts as a file
+ * whose bytes are counted once, at its target; special files count in no field. `bytesStored` is
+ * left 0.
  */
 export function summarize(
   entries: readonly TreeEntry[],
@@ -56,9 +60,9 @@ export function summarize(
   for (const entry of entries) {
     if (entry.type === "dir") summary.dirs++;
     else if (entry.type === "symlink") summary.symlinks++;
-    else {
+    else if (entry.type === "file" || entry.type === "hardlink") {
       summary.files++;
-      summary.bytes += entry.size;
+      if (entry.type === "file") summary.bytes += entry.size;
       files.add(entry.path);
       const status = statuses.get(entry.path) ?? "new";
       if (status === "new") summary.filesNew++;
@@ -67,7 +71,8 @@ export function summarize(
     }
   }
   for (const entry of previous?.values() ?? []) {
-    if (entry.type === "file" && !files.has(entry.path)) summary.filesRemoved++;
+    const isFile = entry.type === "file" || entry.type === "hardlink";
+    if (isFile && !files.has(entry.path)) summary.filesRemoved++;
   }
   return summary;
 }

@@ -1,11 +1,16 @@
 /**
  * The archiver's walk: sync calls on the main thread (`Deno.readDirSync`, `lstatEntry`),
- * lazily (a generator, so the archiver can hand out jobs while it walks), depth-first, names in UTF-8 byte order, a folder before its contents. Symlinks are recorded,
- * never followed; sockets, fifos and devices are skipped with a warning; a folder or entry that
- * cannot be read is left out with a warning and the walk goes on, and so is an entry whose name
- * is not valid UTF-8: it is never stored changed (`_exact_names.ts`; Deno refuses to read a
- * symlink target that is not, so such a link cannot be read). A `Selection` may leave entries
- * out (exclude patterns and the like): silently, and never walking into a folder it left out.
+ * lazily (a generator, so the archiver can hand out jobs while it walks), depth-first, names in
+ * UTF-8 byte order, a folder before its contents. Every entry records its owner (uid, gid and
+ * their names here). Symlinks are recorded, never followed; fifos, sockets and devices are
+ * recorded as what they are (devices with their numbers) and never opened; a regular file with
+ * more than one link is recognised by its (device, inode): the first path the walk meets is a
+ * file, every later one a `hardlink` entry naming it, whose data is not read again. A folder or
+ * entry that cannot be read is left out with a warning and the walk goes on, and so is an entry
+ * whose name is not valid UTF-8: it is never stored changed (`_exact_names.ts`; Deno refuses to
+ * read a symlink target that is not, so such a link cannot be read). A `Selection` may leave
+ * entries out (exclude patterns and the like): silently, and never walking into a folder it left
+ * out.
  *
  * @module
  */
@@ -13,8 +18,9 @@
 import { basename, resolve } from "node:path";
 import { NotFoundError } from "../errors.ts";
 import { quoteName } from "../names.ts";
-import type { TreeEntry } from "../format/snapshot_model.ts";
+import type { EntryType, TreeEntry } from "../format/snapshot_model.ts";
 import { type EntryStatus, lstatEntry, statFollowing } from "../fs_times.ts";
+import { type OwnerNames, systemOwnerNames } from "../owner_names.ts";
 import { Selection, TAKE_EVERYTHING } from "./selection.ts";
 import { exactNames, mayBeChanged } from "./_exact_names.ts";
 
@@ -34,6 +40,23 @@ export interface TreeWalk {
 
 /** Reports an entry left out: its path relative to the root, and why. */
 export type WalkWarning = (path: string, reason: string) => void;
+
+/** What one walk keeps between entries. */
+interface WalkState {
+  warn: WalkWarning;
+  selection: Selection;
+  names: OwnerNames;
+  /** The first path met of each multiply linked file, by `device:inode`. */
+  linked: Map<string, string>;
+}
+
+/** The entry type of each kind of special file the walk records. */
+const SPECIAL_TYPES: Readonly<Record<string, EntryType>> = {
+  fifo: "fifo",
+  socket: "socket",
+  "character device": "chardev",
+  "block device": "blockdev",
+};
 
 /**
  * Starts walking `source` (a file or folder; a symlink given as the source is followed). The
@@ -60,11 +83,11 @@ export function walkTree(
     throw error;
   }
   selection.begin(info);
+  const state: WalkState = { warn, selection, names: systemOwnerNames, linked: new Map() };
   if (info.isDirectory) {
-    const names = readNames(root, "", warn);
-    return { rootType: "dir", entries: walkFolder(root, "", names, warn, selection) };
+    return { rootType: "dir", entries: walkFolder(root, "", readNames(root, "", warn), state) };
   }
-  return { rootType: "file", entries: walkFile(basename(root), info, root, warn) };
+  return { rootType: "file", entries: walkFile(basename(root), info, root, state) };
 }
 
 /**
@@ -94,9 +117,9 @@ function* walkFile(
   name: string,
   info: EntryStatus,
   source: string,
-  warn: WalkWarning,
+  state: WalkState,
 ): Generator<WalkedEntry, void, undefined> {
-  const entry = entryOf(name, info, source, warn);
+  const entry = entryOf(name, info, source, state);
   if (entry !== undefined) yield { entry, source };
 }
 
@@ -104,9 +127,9 @@ function* walkFolder(
   folder: string,
   prefix: string,
   names: string[],
-  warn: WalkWarning,
-  selection: Selection,
+  state: WalkState,
 ): Generator<WalkedEntry, void, undefined> {
+  const { warn, selection } = state;
   for (const name of names) {
     const path = prefix === "" ? name : `${prefix}/${name}`;
     const source = folder.endsWith("/") ? folder + name : `${folder}/${name}`; // "/" as root
@@ -126,36 +149,65 @@ function* walkFolder(
         warn(path, `Cannot read folder: ${reason(error)}`);
         continue;
       }
-      yield { entry: baseEntry(path, "dir", info), source };
-      yield* walkFolder(source, path, children, warn, selection);
+      yield { entry: baseEntry(path, "dir", info, state.names), source };
+      yield* walkFolder(source, path, children, state);
       continue;
     }
-    const entry = entryOf(path, info, source, warn);
+    const entry = entryOf(path, info, source, state);
     if (entry !== undefined) yield { entry, source };
   }
 }
 
-/** The entry for a file or symlink, or undefined (with a warning) for anything else. */
+/**
+ * The entry for anything but a folder: a file (or a hard link to one met before), a symlink, a
+ * special file; undefined (with a warning) for a symlink that cannot be read or a kind of file
+ * the walk does not know. Nothing is opened.
+ */
 function entryOf(
   path: string,
   info: EntryStatus,
   source: string,
-  warn: WalkWarning,
+  state: WalkState,
 ): TreeEntry | undefined {
-  if (info.isFile) return { ...baseEntry(path, "file", info), size: info.size };
+  if (info.isFile) return fileEntry(path, info, state);
   if (info.isSymlink) {
     try {
-      return { ...baseEntry(path, "symlink", info), target: Deno.readLinkSync(source) };
+      const target = Deno.readLinkSync(source);
+      return { ...baseEntry(path, "symlink", info, state.names), target };
     } catch (error) {
-      warn(path, `Cannot read symlink: ${reason(error)}`);
+      state.warn(path, `Cannot read symlink: ${reason(error)}`);
       return undefined;
     }
   }
-  warn(path, `Cannot back up entry: it is a ${info.special ?? "special file"}, skipped`);
-  return undefined;
+  const type = SPECIAL_TYPES[info.special ?? ""];
+  if (type === undefined) {
+    state.warn(path, `Cannot back up entry: it is a ${info.special ?? "special file"}, skipped`);
+    return undefined;
+  }
+  const entry = baseEntry(path, type, info, state.names);
+  if (type === "chardev" || type === "blockdev") entry.device = { ...info.rdev };
+  return entry;
 }
 
-function baseEntry(path: string, type: TreeEntry["type"], info: EntryStatus): TreeEntry {
+/** A file entry, or a hard link to the path this walk met its inode at first. */
+function fileEntry(path: string, info: EntryStatus, state: WalkState): TreeEntry {
+  const entry = { ...baseEntry(path, "file", info, state.names), size: info.size };
+  if (info.links < 2) return entry;
+  const key = `${info.device}:${info.inode}`;
+  const first = state.linked.get(key);
+  if (first === undefined) {
+    state.linked.set(key, path);
+    return entry;
+  }
+  return { ...entry, type: "hardlink", target: first };
+}
+
+function baseEntry(
+  path: string,
+  type: EntryType,
+  info: EntryStatus,
+  names: OwnerNames,
+): TreeEntry {
   return {
     path,
     type,
@@ -165,6 +217,12 @@ function baseEntry(path: string, type: TreeEntry["type"], info: EntryStatus): Tr
     inode: info.inode,
     chunks: [],
     target: "",
+    owner: {
+      uid: info.uid,
+      gid: info.gid,
+      user: names.userName(info.uid),
+      group: names.groupName(info.gid),
+    },
   };
 }
 

@@ -59,3 +59,40 @@ Deno.test("walkTree() leaves out names that are not UTF-8 with a warning each, n
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("walkTree() records owners, fifos and devices without opening them, and hard links", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${root}/a`, "yz");
+    await Deno.link(`${root}/a`, `${root}/b`);
+    const made = await new Deno.Command("mkfifo", { args: [`${root}/pipe`] }).output();
+    assert.ok(made.success, "mkfifo");
+    const asRoot = Deno.uid() === 0;
+    if (asRoot) {
+      const node = await new Deno.Command("mknod", { args: [`${root}/null`, "c", "1", "3"] })
+        .output();
+      assert.ok(node.success, "mknod");
+    }
+    const walk = walkTree(root, (path, reason) => assert.fail(`${path}: ${reason}`));
+    const entries = [...walk.entries].map(({ entry }) => entry);
+    assert.deepEqual(entries.map((e) => [e.type, e.path, e.target]), [
+      ["file", "a", ""],
+      ["hardlink", "b", "a"],
+      ...(asRoot ? [["chardev", "null", ""]] : []),
+      ["fifo", "pipe", ""],
+    ]);
+    const info = Deno.lstatSync(`${root}/a`);
+    const passwd = Deno.readTextFileSync("/etc/passwd");
+    const user = passwd.split("\n").find((line) => line.split(":")[2] === String(info.uid));
+    assert.deepEqual(entries[0]!.owner, {
+      uid: info.uid,
+      gid: info.gid,
+      user: user?.split(":")[0] ?? "",
+      group: entries[0]!.owner!.group,
+    });
+    if (asRoot) assert.deepEqual(entries[2]!.device, { major: 1, minor: 3 });
+    assert.equal(entries.at(-1)!.device, undefined);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

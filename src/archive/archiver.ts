@@ -5,7 +5,10 @@
  *
  * Invariants:
  * - Entries come in walk order: depth-first, names in UTF-8 byte order, a folder before its
- *   contents; the root folder itself is not an entry. Symlinks are recorded, never followed.
+ *   contents; the root folder itself is not an entry. Symlinks are recorded, never followed;
+ *   special files are recorded, never opened. A hard link is never read: it gets its target's
+ *   size and chunks once the target is archived, and is left out with a warning when the target
+ *   could not be read.
  * - A chunk named in `knownIds`, or already uploaded by this run, is never uploaded (again).
  * - A file whose size, mtime and inode match its entry in the parent snapshot is not read: its
  *   chunks are reused, when every one of them is among `knownIds` (a chunk the server lost makes
@@ -207,6 +210,8 @@ class RunState {
   readonly #statuses = new Map<string, FileStatus>();
   readonly #failed = new Set<number>();
   readonly #sizes = new Map<number, number>();
+  /** Paths of files that hard links name. */
+  readonly #linkTargets = new Set<string>();
   #warnings = 0;
   #files = 0;
   #filesDone = 0;
@@ -242,6 +247,10 @@ class RunState {
       if (next.done === true) return false;
       const { entry, source } = next.value;
       const ref = this.#entries.push(entry) - 1;
+      if (entry.type === "hardlink") {
+        this.#linkTargets.add(entry.target);
+        this.#statuses.set(entry.path, fileStatus(entry, this.#options.previous?.get(entry.path)));
+      }
       if (entry.type !== "file") continue;
       const reuse = this.#reuse(entry);
       if (reuse === "read") this.#read(queue, ref, source);
@@ -343,11 +352,23 @@ class RunState {
     this.#options.onProgress(progress);
   }
 
-  /** The entries kept (files that could be read) and the summary. */
+  /**
+   * The entries kept (files that could be read, hard links whose target was) and the summary.
+   * Hard links get their target's size and chunks.
+   */
   result(rootType: "file" | "dir"): ArchiveResult {
-    const entries = this.#failed.size === 0
+    const targets = new Map<string, TreeEntry | null>();
+    if (this.#linkTargets.size > 0) {
+      this.#entries.forEach((entry, ref) => {
+        if (entry.type !== "file" || !this.#linkTargets.has(entry.path)) return;
+        targets.set(entry.path, this.#failed.has(ref) ? null : entry);
+      });
+    }
+    const entries = this.#failed.size === 0 && this.#linkTargets.size === 0
       ? this.#entries
-      : this.#entries.filter((_, ref) => !this.#failed.has(ref));
+      : this.#entries.filter((entry, ref) =>
+        !this.#failed.has(ref) && this.#linked(entry, targets)
+      );
     const figures = {
       bytesRead: this.#bytesRead,
       bytesSent: this.#pool.bytesSent,
@@ -355,5 +376,21 @@ class RunState {
     };
     const summary = summarize(entries, this.#statuses, this.#options.previous, figures);
     return { rootType, entries, summary };
+  }
+
+  /**
+   * Whether `entry` is kept: anything but a hard link is; a hard link gets its target's content
+   * (and is kept) when the target was read, else it is left out with a warning.
+   */
+  #linked(entry: TreeEntry, targets: ReadonlyMap<string, TreeEntry | null>): boolean {
+    if (entry.type !== "hardlink") return true;
+    const target = targets.get(entry.target);
+    if (target === undefined || target === null) {
+      this.warn(entry.path, `Cannot back up hard link: its file "${entry.target}" was not read`);
+      return false;
+    }
+    entry.size = target.size;
+    entry.chunks = target.chunks;
+    return true;
   }
 }

@@ -13,6 +13,10 @@ function status(kind: "file" | "dir", extra: Partial<EntryStatus> = {}): EntrySt
     inode: 1,
     mtimeNs: 0n,
     device: 7,
+    links: 1,
+    uid: 0,
+    gid: 0,
+    rdev: { major: 0, minor: 0 },
     ...extra,
   };
 }

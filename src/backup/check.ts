@@ -208,12 +208,14 @@ function judge(
   let filesAffected = 0;
   const files: string[] = [];
   for (const entry of entries) {
-    chunks += entry.chunks.length;
+    const own = entry.type !== "hardlink"; // a hard link's chunks are its file's, counted there
+    if (own) chunks += entry.chunks.length;
     let affected = false;
     for (const chunk of entry.chunks) {
       const problem = problemOf(chunk);
       if (problem === null) continue;
       affected = true;
+      if (!own) break;
       if (problem === "missing") missingChunks++;
       else damagedChunks++;
     }

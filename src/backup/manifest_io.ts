@@ -57,10 +57,18 @@ export function sameEntries(a: readonly TreeEntry[], b: readonly TreeEntry[]): b
     if (
       x.path !== y.path || x.type !== y.type || x.mode !== y.mode || x.mtimeNs !== y.mtimeNs ||
       x.size !== y.size || x.inode !== y.inode || x.target !== y.target ||
-      !sameIds(x.chunks, y.chunks)
+      !sameIds(x.chunks, y.chunks) || !sameFields(x.owner, y.owner) ||
+      !sameFields(x.device, y.device)
     ) return false;
   }
   return true;
+}
+
+/** Whether two optional records of numbers and strings are both absent or equal field by field. */
+function sameFields<T extends object>(a: T | undefined, b: T | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const keys = Object.keys(a) as (keyof T)[];
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
 function sameIds(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {

@@ -79,8 +79,9 @@ export function topFolderName(record: SnapshotRecord): string {
 }
 
 /**
- * A folder snapshot's entries under its top folder, which gets the pushed folder's mode and
- * mtime; made one at a time, so the tree is not held twice.
+ * A folder snapshot's entries under its top folder, which gets the pushed folder's mode, mtime
+ * and owner; hard links name their targets under it too. Made one at a time, so the tree is not
+ * held twice.
  */
 function* underTopFolder(
   record: SnapshotRecord,
@@ -96,8 +97,12 @@ function* underTopFolder(
     inode: 0,
     chunks: [],
     target: "",
+    ...(record.rootOwner === undefined ? {} : { owner: record.rootOwner }),
   };
-  for (const entry of entries) yield { ...entry, path: `${top}/${entry.path}` };
+  for (const entry of entries) {
+    const target = entry.type === "hardlink" ? `${top}/${entry.target}` : entry.target;
+    yield { ...entry, path: `${top}/${entry.path}`, target };
+  }
 }
 
 /** What to pull and where, and where progress goes (the same style as `PushOptions`). */
@@ -135,6 +140,13 @@ export interface PullOptions extends TreeProgress {
   paths?: readonly string[] | undefined;
   /** Called once the files to restore are known, with their count and bytes. */
   onSelected?(selected: { files: number; bytes: number }): void;
+  /**
+   * As root, into a folder: give owners by their recorded numbers, never by name; into a tar:
+   * record owners without names.
+   */
+  numericIds?: boolean | undefined;
+  /** Called once with something the user should know that is not a warning. */
+  onNotice?(message: string): void;
 }
 
 /**

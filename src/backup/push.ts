@@ -12,7 +12,8 @@ import type { RemoteRepository, SnapshotListing } from "../client/remote_reposit
 import { errorMessage, IntegrityError } from "../errors.ts";
 import { type EntryStatus, statFollowing } from "../fs_times.ts";
 import { toHex } from "../format/chunk_id.ts";
-import type { SnapshotRecord } from "../format/snapshot_model.ts";
+import type { EntryOwner, SnapshotRecord } from "../format/snapshot_model.ts";
+import { systemOwnerNames } from "../owner_names.ts";
 import type { StageTimer } from "../stage_timer.ts";
 import {
   archive,
@@ -194,9 +195,20 @@ function recordOf(
     rootType: archived.rootType,
     rootMode: archived.rootType === "dir" ? root?.mode ?? 0 : 0,
     rootMtimeNs: archived.rootType === "dir" ? root?.mtimeNs ?? 0n : 0n,
+    ...(archived.rootType === "dir" && root !== null ? { rootOwner: ownerOf(root) } : {}),
     parent: parent?.id ?? null,
     manifest,
     summary: archived.summary,
+  };
+}
+
+/** The owner of `status`, with the names this machine gives its uid and gid. */
+function ownerOf(status: EntryStatus): EntryOwner {
+  return {
+    uid: status.uid,
+    gid: status.gid,
+    user: systemOwnerNames.userName(status.uid),
+    group: systemOwnerNames.groupName(status.gid),
   };
 }
 

@@ -1,11 +1,46 @@
 /**
  * How the web page and the command line (`ls --long`, `find`) show an entry's fields: `ls -l`
- * style modes, sizes in binary units, times in the one format the command line uses.
+ * style modes and owners, sizes in binary units (a device's numbers), times in the one format the
+ * command line uses, and what a link points to.
  *
  * @module
  */
 import { formatBytes } from "../display.ts";
-import { nsToMs, type TreeEntry } from "../format/snapshot_model.ts";
+import { type EntryType, nsToMs, type TreeEntry } from "../format/snapshot_model.ts";
+
+/** Each entry type in words, as listings and messages name it. */
+const KIND_NAMES: Readonly<Record<EntryType, string>> = {
+  file: "file",
+  dir: "folder",
+  symlink: "symlink",
+  hardlink: "hard link",
+  fifo: "fifo",
+  socket: "socket",
+  chardev: "character device",
+  blockdev: "block device",
+};
+
+/** The `ls -l` type character of each entry type (a hard link is a regular file). */
+const KIND_CHARS: Readonly<Record<EntryType, string>> = {
+  file: "-",
+  dir: "d",
+  symlink: "l",
+  hardlink: "-",
+  fifo: "p",
+  socket: "s",
+  chardev: "c",
+  blockdev: "b",
+};
+
+/** An entry type in words, e.g. "character device". */
+export function kindName(type: EntryType): string {
+  return KIND_NAMES[type];
+}
+
+/** Whether entries of `type` hold a file's content (files and hard links). */
+export function isFileLike(type: EntryType): boolean {
+  return type === "file" || type === "hardlink";
+}
 
 /** The last component of a snapshot path. */
 export function nameOf(path: string): string {
@@ -14,7 +49,7 @@ export function nameOf(path: string): string {
 
 /** An entry's type and permission bits as `ls -l` shows them, e.g. "drwxr-xr-x". */
 export function modeText(entry: Pick<TreeEntry, "type" | "mode">): string {
-  const kind = entry.type === "dir" ? "d" : entry.type === "symlink" ? "l" : "-";
+  const kind = KIND_CHARS[entry.type] ?? "?";
   const m = entry.mode;
   const bit = (mask: number, char: string) => (m & mask ? char : "-");
   const exec = (x: number, special: number, on: string, off: string) =>
@@ -32,7 +67,22 @@ export function mtimeText(mtimeNs: bigint): string {
   return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
 
-/** A file's size for a listing; folders and symlinks show none. */
-export function sizeText(entry: Pick<TreeEntry, "type" | "size">): string {
-  return entry.type === "file" ? formatBytes(entry.size) : "";
+/** A file's size for a listing, a device's numbers ("1, 3"); the others show none. */
+export function sizeText(entry: Pick<TreeEntry, "type" | "size" | "device">): string {
+  if (entry.device !== undefined) return `${entry.device.major}, ${entry.device.minor}`;
+  return isFileLike(entry.type) ? formatBytes(entry.size) : "";
+}
+
+/** An owner as `user/group`, each a number where no name was recorded; "-" when none was. */
+export function ownerText(entry: Pick<TreeEntry, "owner">): string {
+  const owner = entry.owner;
+  if (owner === undefined) return "-";
+  return `${owner.user || owner.uid}/${owner.group || owner.gid}`;
+}
+
+/** A path with what a link points to: `a -> b` for a symlink, `a (hard link to b)`. */
+export function pathText(entry: Pick<TreeEntry, "type" | "path" | "target">): string {
+  if (entry.type === "symlink") return `${entry.path} -> ${entry.target}`;
+  if (entry.type === "hardlink") return `${entry.path} (hard link to ${entry.target})`;
+  return entry.path;
 }

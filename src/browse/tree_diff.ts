@@ -1,12 +1,13 @@
 /**
  * What changed between two snapshots' trees (`burrow diff`), as restic's diff shows it: paths
- * added (`+`), removed (`-`), modified (`M`: content, mode or symlink target) and changed in type
- * (`T`), in path order, with counts and byte totals. Content is compared by chunk ids and size,
- * never by reading data; a change of mtime alone is not a modification.
+ * added (`+`), removed (`-`), modified (`M`: content, mode, owner, link target or device numbers)
+ * and changed in type (`T`), in path order, with counts and byte totals. Content is compared by
+ * chunk ids and size, never by reading data; a change of mtime alone is not a modification, nor
+ * is an owner recorded on one side only (older snapshots recorded none).
  *
  * Byte totals count whole files: a file added, or whose content changed, adds its size in the
  * second snapshot to `bytesAdded`; a file removed, or whose content changed, adds its size in
- * the first to `bytesRemoved`.
+ * the first to `bytesRemoved`. A hard link counts as a file, its bytes with the file it links to.
  *
  * @module
  */
@@ -16,7 +17,7 @@ import type { EntryType, TreeEntry } from "../format/snapshot_model.ts";
 export type DiffMarker = "+" | "-" | "M" | "T";
 
 /** What about a modified entry changed. */
-export type DiffAspect = "content" | "mode" | "target";
+export type DiffAspect = "content" | "mode" | "owner" | "target" | "device";
 
 /** One changed path. */
 export interface DiffChange {
@@ -28,11 +29,13 @@ export interface DiffChange {
   changed: DiffAspect[];
 }
 
-/** Entries counted by type. */
+/** Entries counted by type (hard links among files). */
 export interface TypeCounts {
   files: number;
   dirs: number;
   symlinks: number;
+  /** Fifos, sockets and devices. */
+  special: number;
 }
 
 /** Counts and bytes of a diff (see the module rule for bytes). */
@@ -54,11 +57,18 @@ export interface TreeDiff {
 }
 
 function emptyCounts(): TypeCounts {
-  return { files: 0, dirs: 0, symlinks: 0 };
+  return { files: 0, dirs: 0, symlinks: 0, special: 0 };
 }
 
 function count(counts: TypeCounts, type: EntryType): void {
-  counts[type === "file" ? "files" : type === "dir" ? "dirs" : "symlinks"]++;
+  const field = type === "file" || type === "hardlink"
+    ? "files"
+    : type === "dir"
+    ? "dirs"
+    : type === "symlink"
+    ? "symlinks"
+    : "special";
+  counts[field]++;
 }
 
 function sameChunks(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
@@ -77,7 +87,13 @@ function aspects(a: TreeEntry, b: TreeEntry): DiffAspect[] {
   const changed: DiffAspect[] = [];
   if (a.size !== b.size || !sameChunks(a.chunks, b.chunks)) changed.push("content");
   if (a.mode !== b.mode) changed.push("mode");
+  const [x, y] = [a.owner, b.owner];
+  if (x !== undefined && y !== undefined && (x.uid !== y.uid || x.gid !== y.gid)) {
+    changed.push("owner");
+  }
   if (a.target !== b.target) changed.push("target");
+  const [m, n] = [a.device, b.device];
+  if (m?.major !== n?.major || m?.minor !== n?.minor) changed.push("device");
   return changed;
 }
 

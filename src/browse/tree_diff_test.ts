@@ -42,8 +42,8 @@ Deno.test("diffTrees() reports added, removed, modified and retyped paths in pat
     "T retyped",
   ]);
   assert.deepEqual(totals, {
-    added: { files: 1, dirs: 0, symlinks: 0 },
-    removed: { files: 1, dirs: 0, symlinks: 0 },
+    added: { files: 1, dirs: 0, symlinks: 0, special: 0 },
+    removed: { files: 1, dirs: 0, symlinks: 0, special: 0 },
     modified: 3,
     typeChanged: 1,
     bytesAdded: 120 + 30,
@@ -59,4 +59,37 @@ Deno.test("diffTrees() sees a change of chunks at the same size", () => {
 Deno.test("diffTrees() of a tree with itself is empty", () => {
   const tree = [dir("a"), file("a/b", 3, 1), link("c", "a")];
   assert.deepEqual(diffTrees(tree, tree).changes, []);
+});
+
+Deno.test("diffTrees() compares hard links, special files and owners", () => {
+  const alice = { uid: 1000, gid: 100, user: "alice", group: "users" };
+  const dev = (major: number): TreeEntry => ({
+    ...dir("dev"),
+    type: "chardev",
+    mode: 0o666,
+    device: { major, minor: 3 },
+  });
+  const before = [
+    { ...file("a", 10, 1), owner: alice },
+    { ...file("b", 10, 1), type: "hardlink" as const, target: "a" },
+    { ...dev(1), path: "null" },
+    { ...file("c", 5, 2) },
+  ];
+  const after = [
+    { ...file("a", 10, 1), owner: { ...alice, uid: 0, user: "root" } },
+    { ...file("a2", 10, 1) },
+    { ...file("b", 10, 1), type: "hardlink" as const, target: "a2" },
+    { ...dev(2), path: "null" },
+    { ...file("c", 5, 2), owner: alice },
+    { ...dir("p"), type: "fifo" as const },
+  ];
+  const { changes, totals } = diffTrees(before, after);
+  assert.deepEqual(changes.map((c) => `${c.marker} ${c.path} ${c.changed.join(",")}`.trim()), [
+    "M a owner",
+    "+ a2",
+    "M b target",
+    "M null device",
+    "+ p",
+  ]);
+  assert.deepEqual(totals.added, { files: 1, dirs: 0, symlinks: 0, special: 1 });
 });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { nameOf } from "../browse/entry_text.ts";
+import { kindName, nameOf } from "../browse/entry_text.ts";
 import { findEntry, snapshotPath } from "../browse/tree_paths.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
@@ -27,16 +27,16 @@ async function run(args: ParsedArgs): Promise<void> {
     if (entry === undefined && path !== "") {
       throw new NotFoundError(`Cannot find ${JSON.stringify(path)} in snapshot ${record.id}`);
     }
-    if (entry?.type !== "file") {
+    if (entry?.type !== "file" && entry?.type !== "hardlink") {
       const what = entry?.type === "symlink"
         ? `a symlink to ${JSON.stringify(entry.target)}`
-        : "a folder";
+        : `a ${kindName(entry?.type ?? "dir")}`;
       throw new UsageError(
         `Cannot cat ${JSON.stringify(path || "/")}: it is ${what}, not a file (see: burrow ls)`,
       );
     }
-    // Checked alone, the entry needs no parent folder before it.
-    const alone = { ...entry, path: nameOf(entry.path) };
+    // Checked alone, the entry needs no parent folder before it (a hard link: the file it is).
+    const alone = { ...entry, path: nameOf(entry.path), type: "file" as const, target: "" };
     const source = new RemoteChunkSource(client, repository.keys, { openWorkers: 1 });
     try {
       for await (const { chunks } of readTree([alone], source, emptyTotals())) {

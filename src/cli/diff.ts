@@ -13,7 +13,8 @@ import { printJson, printLines } from "./output.ts";
 import { withSnapshotTrees } from "./snapshot_choice.ts";
 
 function countsText(counts: TypeCounts): string {
-  return `${counts.files} files, ${counts.dirs} folders, ${counts.symlinks} symlinks`;
+  const special = counts.special > 0 ? `, ${counts.special} special files` : "";
+  return `${counts.files} files, ${counts.dirs} folders, ${counts.symlinks} symlinks${special}`;
 }
 
 /** The lines `diff` prints: each change, then the totals. */

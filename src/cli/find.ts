@@ -5,7 +5,7 @@
  * @module
  */
 import { globMatcher, type PathMatcher } from "../browse/glob.ts";
-import { modeText, mtimeText, sizeText } from "../browse/entry_text.ts";
+import { modeText, mtimeText, pathText, sizeText } from "../browse/entry_text.ts";
 import { UsageError } from "../errors.ts";
 import { formatTime } from "../display.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
@@ -71,7 +71,7 @@ async function run(args: ParsedArgs): Promise<void> {
         modeText(entry),
         sizeText(entry),
         mtimeText(entry.mtimeNs),
-        entry.type === "symlink" ? `${entry.path} -> ${entry.target}` : entry.path,
+        pathText(entry),
       ]),
     );
   }

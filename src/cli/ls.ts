@@ -1,12 +1,12 @@
 /**
  * `burrow ls [SNAPSHOT|latest] [PATH]`: the entries of a folder in a snapshot, read from its
- * manifest (no file data is fetched): names, or with `--long` mode, size, mtime and symlink
- * target as `ls -l` shows them.
+ * manifest (no file data is fetched): names, or with `--long` mode, owner, size (a device's
+ * numbers), mtime and what a link points to, as `ls -l` shows them.
  *
  * @module
  */
 import { listPath, snapshotPath } from "../browse/tree_paths.ts";
-import { modeText, mtimeText } from "../browse/entry_text.ts";
+import { isFileLike, modeText, mtimeText, ownerText, pathText } from "../browse/entry_text.ts";
 import { nsToMs, type TreeEntry } from "../format/snapshot_model.ts";
 import { validateSetName } from "../names.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
@@ -14,7 +14,10 @@ import { CLIENT_FLAGS } from "./config.ts";
 import { printJson, printLines } from "./output.ts";
 import { withSnapshotTrees } from "./snapshot_choice.ts";
 
-/** What `--json` prints for each entry (mode: the permission bits as a number). */
+/**
+ * What `--json` prints for each entry (mode: the permission bits as a number; a link's target,
+ * a device's numbers and the owner where there are).
+ */
 export function entryJson(entry: TreeEntry): Record<string, unknown> {
   return {
     path: entry.path,
@@ -22,19 +25,29 @@ export function entryJson(entry: TreeEntry): Record<string, unknown> {
     mode: entry.mode,
     size: entry.size,
     mtime: new Date(nsToMs(entry.mtimeNs)).toISOString(),
-    ...(entry.type === "symlink" ? { target: entry.target } : {}),
+    ...(entry.target === "" ? {} : { target: entry.target }),
+    ...(entry.device === undefined ? {} : { device: entry.device }),
+    ...(entry.owner === undefined ? {} : { owner: entry.owner }),
   };
 }
 
-/** `ls -l` style lines: mode, size in bytes (files), mtime, path and `-> target`. */
+/**
+ * `ls -l` style lines: mode, owner (`user/group`), size in bytes (files) or a device's numbers,
+ * mtime, and the path with what a link points to.
+ */
 export function* longLines(entries: readonly TreeEntry[]): Generator<string> {
-  const sizeOf = (entry: TreeEntry) => (entry.type === "file" ? String(entry.size) : "");
+  const sizeOf = (entry: TreeEntry) =>
+    entry.device !== undefined
+      ? `${entry.device.major}, ${entry.device.minor}`
+      : isFileLike(entry.type)
+      ? String(entry.size)
+      : "";
   const width = entries.reduce((w, entry) => Math.max(w, sizeOf(entry).length), 1);
+  const owners = entries.reduce((w, entry) => Math.max(w, ownerText(entry).length), 1);
   for (const entry of entries) {
-    const link = entry.type === "symlink" ? ` -> ${entry.target}` : "";
-    yield `${modeText(entry)}  ${sizeOf(entry).padStart(width)}  ${
-      mtimeText(entry.mtimeNs)
-    }  ${entry.path}${link}`;
+    yield `${modeText(entry)}  ${ownerText(entry).padEnd(owners)}  ${
+      sizeOf(entry).padStart(width)
+    }  ${mtimeText(entry.mtimeNs)}  ${pathText(entry)}`;
   }
 }
 
@@ -74,8 +87,9 @@ export const lsCommand: Command = {
     "relative to the snapshot's root (the form pull --path and cat take). SNAPSHOT is an id, a\n" +
     "unique prefix of one (4 characters or more) or latest (the default: the newest of the set\n" +
     "--name gives, which may be left out when you have one set). A PATH naming a file or symlink\n" +
-    "lists that entry. --long shows mode, size in bytes, mtime (UTC) and symlink targets, like\n" +
-    "ls -l; --recursive lists everything below PATH. Reads only the file list: no file data is\n" +
+    "lists that entry. --long shows mode, owner (user/group), size in bytes (a device's major\n" +
+    "and minor numbers), mtime (UTC) and what a symlink or hard link points to, like ls -l;\n" +
+    "--recursive lists everything below PATH. Reads only the file list: no file data is\n" +
     "fetched. A PATH the snapshot does not hold exits 1.",
   examples: [
     "ls                                   # the root of the latest snapshot",
@@ -84,7 +98,7 @@ export const lsCommand: Command = {
   ],
   flags: {
     name: { type: "string", value: "SET", help: "The set whose snapshot to list" },
-    long: { type: "boolean", help: "Show mode, size, mtime and symlink target" },
+    long: { type: "boolean", help: "Show mode, owner, size, mtime and link targets" },
     recursive: { type: "boolean", help: "List everything below PATH, not only its entries" },
     ...CLIENT_FLAGS,
     json: { type: "boolean", help: "Print one JSON object with the snapshot and its entries" },

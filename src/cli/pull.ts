@@ -74,6 +74,7 @@ async function run(args: ParsedArgs): Promise<void> {
       dest,
       ...(timer === undefined ? {} : { timer }),
       preserveSpecialBits: booleanFlag(args, "preserve-special-bits"),
+      numericIds: booleanFlag(args, "numeric-ids"),
       overwrite,
       delete: remove,
       dryRun,
@@ -103,7 +104,7 @@ export const pullCommand: Command = {
   name: "pull",
   summary: "Restore a snapshot into a folder, a .zip or a .tar",
   usage: "pull DEST [--name SET] [--snapshot ID|latest] [--path PATH]... [--overwrite MODE] " +
-    "[--delete] [--dry-run] [--preserve-special-bits] [client options] [--json]",
+    "[--delete] [--dry-run] [--preserve-special-bits] [--numeric-ids] [client options] [--json]",
   description:
     "Restores a snapshot (default: the latest of the set; the set may be left out when you have\n" +
     "one) into the folder DEST, as DEST/NAME (NAME: the file or folder that was pushed), or\n" +
@@ -130,7 +131,16 @@ export const pullCommand: Command = {
     "exits 4 at the end. A zip or tar is written whole or not at all: a damaged file stops it\n" +
     "with exit 4 and no archive. Into a folder, setuid and setgid bits are dropped unless\n" +
     "--preserve-special-bits (as tar does without -p); a zip or tar keeps the modes as\n" +
-    "recorded, and its extractor applies its own policy.",
+    "recorded, and its extractor applies its own policy.\n" +
+    "\n" +
+    "Owners: run as root, a pull gives every file its recorded owner, by user and group name\n" +
+    "where this machine knows the name, else by number (--numeric-ids: by number only); run as\n" +
+    "anyone else, what it restores belongs to that user, and it says so once. Hard links come\n" +
+    "back as hard links (a tar holds them as links, a zip as copies; with --path, a link whose\n" +
+    "file is left out is restored as a file). Fifos are recreated, devices only by root; one\n" +
+    "that cannot be made is named in a warning, everything else is restored, and the pull exits\n" +
+    "1 at the end. Sockets are listed but never recreated (the program that listens makes its\n" +
+    "socket).",
   examples: [
     "pull ~/restored                      # the latest snapshot, into ~/restored/NAME",
     "pull ~/restored --overwrite if-changed --delete --dry-run   # what an update would do",
@@ -166,6 +176,10 @@ export const pullCommand: Command = {
     "preserve-special-bits": {
       type: "boolean",
       help: "Restore setuid and setgid bits too (into a folder; default: dropped)",
+    },
+    "numeric-ids": {
+      type: "boolean",
+      help: "As root, give owners by recorded uid and gid, not by name (a tar: no names)",
     },
     ...CLIENT_FLAGS,
     json: { type: "boolean", help: "Print the summary as one JSON object" },

@@ -58,9 +58,13 @@ export class PullReport {
   }
 
   /** The callbacks `pullSnapshot` reports through. */
-  callbacks(): Pick<PullOptions, "onPlan" | "onWarning" | "onDamaged"> {
+  callbacks(): Pick<PullOptions, "onPlan" | "onWarning" | "onDamaged" | "onNotice"> {
     return {
       ...(this.#dryRun ? { onPlan: (event: PlanEvent) => this.#planned(event) } : {}),
+      onNotice: (message) => {
+        this.#progress.done();
+        printError(`note: ${message}`);
+      },
       onWarning: (path, reason) => {
         this.#progress.done();
         printError(`warning: ${shownPath(path)}: ${reason}`);
@@ -92,10 +96,10 @@ export class PullReport {
 
   /**
    * A pull that left files out fails at the end, after its summary: exit 4 for damaged data,
-   * exit 1 for entries a folder is in the way of.
+   * exit 1 for entries a folder is in the way of, or special files it could not make.
    *
    * @throws {IntegrityError} when files were damaged
-   * @throws {IncompleteError} when entries were left out for a conflict
+   * @throws {IncompleteError} when entries were left out for a conflict, or special files
    */
   checkComplete(result: PullResult): void {
     const damaged = result.filesDamaged;
@@ -114,6 +118,13 @@ export class PullReport {
           "add --delete to replace it",
       );
     }
+    const specials = result.specialsSkipped;
+    if (specials > 0) {
+      throw new IncompleteError(
+        (specials === 1 ? "1 special file was" : `${specials} special files were`) +
+          " not restored (see the warnings above)",
+      );
+    }
   }
 
   #planned(event: PlanEvent): void {
@@ -124,7 +135,12 @@ export class PullReport {
 
 function printRestored(summary: PullSummary, result: PullResult): void {
   printLine(`snapshot ${summary.snapshot} of set "${summary.set}" restored to ${result.path}`);
-  printLine(`files: ${result.files}, folders: ${result.folders}, symlinks: ${result.symlinks}`);
+  printLine(
+    `files: ${result.files}, folders: ${result.folders}, symlinks: ${result.symlinks}` +
+      (result.hardLinks > 0 ? `, hard links: ${result.hardLinks}` : "") +
+      (result.specials > 0 ? `, fifos and devices: ${result.specials}` : "") +
+      (result.sockets > 0 ? `, sockets not recreated: ${result.sockets}` : ""),
+  );
   const { overwritten, skipped, deleted, conflicts } = result;
   if (overwritten + skipped + deleted + conflicts > 0) {
     printLine(

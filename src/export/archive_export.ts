@@ -16,11 +16,15 @@
  * and much backed-up data (media, archives) does not shrink; `level` overrides it. Modes are kept as
  * Unix external attributes, mtimes in the extended-timestamp field (1 s precision), symlinks
  * as Info-ZIP symlink entries (mode `S_IFLNK`, content = target), which `unzip` restores as links.
- * Zip64 is used for files of 4 GiB and more, and by zip.js wherever offsets need it.
+ * Zip64 is used for files of 4 GiB and more, and by zip.js wherever offsets need it. A zip has no
+ * hard links, owners or special files: each hard link is a copy of its file, and fifos and
+ * devices are left out with a warning each (`specialsSkipped`).
  *
  * Tar: ustar with pax headers where needed (names over 100 bytes, non-ASCII names, mtimes
- * outside 1970–2038); modes, mtimes (1 s), folders and symlinks kept; owner is uid/gid 0 with no
- * names (burrow does not record owners).
+ * outside 1970–2038); modes, mtimes (1 s), folders, symlinks, hard links (to the file first
+ * written), fifos and devices (with their numbers) kept; owners as recorded (uid, gid and their
+ * names; numbers only with `numericIds`, uid/gid 0 where none was recorded). Neither format holds
+ * a socket: sockets are counted, never written.
  *
  * @module
  */
@@ -28,7 +32,7 @@ import { BurrowError, IntegrityError } from "../errors.ts";
 import { nsToMs } from "../format/snapshot_model.ts";
 // @ts-types="@types/tar-stream"
 import tar from "tar-stream";
-import type { TreeEntry } from "../format/snapshot_model.ts";
+import type { EntryType, TreeEntry } from "../format/snapshot_model.ts";
 import { writeAllSync } from "../restore/write_all.ts";
 import { writeThroughPartial } from "./_partial_file.ts";
 import { writeZip } from "./zip_stream.ts";
@@ -50,6 +54,8 @@ export interface ExportOptions extends TreeProgress {
   level?: number;
   /** An existing archive at DEST is replaced only with "always"; anything else refuses. */
   overwrite?: OverwriteMode | undefined;
+  /** Tar only: record owners by number, without their names. */
+  numericIds?: boolean | undefined;
 }
 
 /** What an export wrote: counts of files, folders, symlinks and bytes of file content. */
@@ -115,29 +121,66 @@ export async function exportZip(
   const totals = emptyTotals();
   const level = options.level ?? 0;
   await writeThroughPartial(destFile, async (file) => {
-    await writeZip(readTree(entries, source, totals, options), fileSink(file), level);
+    const items = withoutSpecials(readTree(entries, source, totals, options), totals, options);
+    await writeZip(items, fileSink(file), level);
   }).catch((error) => Promise.reject(archiveFailure(destFile, error)));
   return { ...totals };
+}
+
+/** The items but fifos and devices, which a zip cannot hold: each is warned of and counted. */
+async function* withoutSpecials(
+  items: AsyncIterable<TreeItem>,
+  totals: TreeTotals,
+  options: ExportOptions,
+): AsyncGenerator<TreeItem> {
+  for await (const item of items) {
+    const type = item.entry.type;
+    if (type === "file" || type === "dir" || type === "symlink") yield item;
+    else {
+      totals.specialsSkipped++;
+      options.onWarning?.(item.entry.path, `not written: a zip cannot hold a ${type}`);
+    }
+  }
 }
 
 /** A tar header with the pax extension tar-stream understands (absent from its types). */
 type TarHeader = tar.Headers & { pax?: Record<string, string> };
 
-function tarHeader(entry: TreeEntry): TarHeader {
+/** The tar type of each entry type a tar holds (a socket it cannot: tar has no type for one). */
+const TAR_TYPES: Partial<Record<EntryType, tar.Headers["type"]>> = {
+  file: "file",
+  dir: "directory",
+  symlink: "symlink",
+  hardlink: "link",
+  fifo: "fifo",
+  chardev: "character-device",
+  blockdev: "block-device",
+};
+
+/** The special files a tar holds. */
+const TAR_SPECIALS: ReadonlySet<EntryType> = new Set(["fifo", "chardev", "blockdev"]);
+
+function tarHeader(entry: TreeEntry, numericIds: boolean): TarHeader {
   const seconds = Math.floor(nsToMs(entry.mtimeNs) / 1000);
   // tar-stream writes the ustar mtime as a signed 32-bit number: pax carries the others, over
   // a ustar field of 0 (a negative one would not parse).
   const inRange = seconds >= 0 && seconds < 2 ** 31;
   const header: TarHeader = {
     name: entry.type === "dir" ? `${entry.path}/` : entry.path,
-    type: entry.type === "dir" ? "directory" : entry.type,
+    type: TAR_TYPES[entry.type],
     mode: entry.mode,
     mtime: new Date(inRange ? seconds * 1000 : 0),
-    size: entry.size,
-    uid: 0,
-    gid: 0,
+    size: entry.type === "file" ? entry.size : 0,
+    uid: entry.owner?.uid ?? 0,
+    gid: entry.owner?.gid ?? 0,
   };
-  if (entry.type === "symlink") header.linkname = entry.target;
+  if (entry.owner?.user && !numericIds) header.uname = entry.owner.user;
+  if (entry.owner?.group && !numericIds) header.gname = entry.owner.group;
+  if (entry.type === "symlink" || entry.type === "hardlink") header.linkname = entry.target;
+  if (entry.device !== undefined) {
+    header.devmajor = entry.device.major;
+    header.devminor = entry.device.minor;
+  }
   if (!inRange) header.pax = { mtime: String(seconds) };
   return header;
 }
@@ -157,10 +200,14 @@ function drained(sink: TarSink): Promise<void> {
   });
 }
 
-async function addTarEntry(pack: tar.Pack, { entry, chunks }: TreeItem): Promise<void> {
+async function addTarEntry(
+  pack: tar.Pack,
+  { entry, chunks }: TreeItem,
+  numericIds: boolean,
+): Promise<void> {
   let sink: TarSink | undefined;
   const written = new Promise<void>((resolve, reject) => {
-    sink = pack.entry(tarHeader(entry), (error) => (error ? reject(error) : resolve()));
+    sink = pack.entry(tarHeader(entry, numericIds), (error) => (error ? reject(error) : resolve()));
   });
   if (sink === undefined) throw new Error("Cannot add a tar entry: tar-stream returned no sink");
   sink.on("error", () => {}); // reported through the entry callback
@@ -200,8 +247,10 @@ export async function exportTar(
     const copied = copyPack(pack, file);
     copied.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
     try {
-      for await (const item of readTree(entries, source, totals, options)) {
-        await addTarEntry(pack, item);
+      const read = { ...options, hardLinks: true };
+      for await (const item of readTree(entries, source, totals, read)) {
+        await addTarEntry(pack, item, options.numericIds ?? false);
+        if (TAR_SPECIALS.has(item.entry.type)) totals.specials++;
       }
       pack.finalize();
     } catch (error) {

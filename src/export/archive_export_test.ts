@@ -15,13 +15,15 @@ import {
   MemoryChunkSource,
   sampleTree,
 } from "../restore/_restore_test_util.ts";
+import { emptyTotals } from "../restore/tree_reader.ts";
 import { inTempDir, runCommand } from "../../tests/_testing.ts";
 
 Deno.test("exportZip() writes a zip that zip.js and unzip read back", async () => {
   await inTempDir(async (dir) => {
     const { source, entries } = sampleTree();
     const result = await exportZip(entries, source, `${dir}/out.zip`);
-    assert.deepEqual(result, { files: 5, folders: 4, symlinks: 2, bytes: 71_322, filesDamaged: 0 });
+    const counts = { files: 5, folders: 4, symlinks: 2, bytes: 71_322 };
+    assert.deepEqual(result, { ...emptyTotals(), ...counts });
     const reader = new ZipReader(new Uint8ArrayReader(Deno.readFileSync(`${dir}/out.zip`)));
     const read = await reader.getEntries();
     await reader.close();
@@ -53,7 +55,8 @@ Deno.test("exportTar() writes a tar that system tar lists and extracts", async (
     const old = { ...entries[0]!, path: "old", mtimeNs: -86_400_500_000_000n };
     const all = [...entries, old];
     const result = await exportTar(all, source, `${dir}/out.tar`);
-    assert.deepEqual(result, { files: 5, folders: 5, symlinks: 2, bytes: 71_322, filesDamaged: 0 });
+    const counts = { files: 5, folders: 5, symlinks: 2, bytes: 71_322 };
+    assert.deepEqual(result, { ...emptyTotals(), ...counts });
     const listing = await runCommand("tar", ["-tvf", `${dir}/out.tar`]);
     assert.ok(listing.includes(`docs/nested/${LONG_NAME}`), listing);
     assert.ok(listing.includes("abs-link -> /etc/passwd"), listing);
@@ -141,5 +144,73 @@ Deno.test("exportZip() and exportTar() remove the partial archives a killed pull
     await exportTar(entries, source, `${dir}/out.tar`);
     const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
     assert.deepEqual(left, ["out.tar", "out.zip", ...kept].sort());
+  });
+});
+
+/** A tree with a file, two hard links to it, a fifo, a device and a socket, owned by 12345. */
+function linkedTree(source: MemoryChunkSource): TreeEntry[] {
+  const owner = { uid: 12345, gid: 12346, user: "ann", group: "staff" };
+  const file = fileEntry(source, "d/f", [10, 20], { owner });
+  const link = { ...file, type: "hardlink" as const, target: "d/f" };
+  return [
+    entry("d", "dir", { owner }),
+    file,
+    { ...link, path: "d/g" },
+    { ...link, path: "h" },
+    entry("d/pipe", "fifo", { mode: 0o600, owner }),
+    entry("d/null", "chardev", { mode: 0o666, device: { major: 1, minor: 3 }, owner }),
+    entry("d/sock", "socket", { mode: 0o755 }),
+  ];
+}
+
+Deno.test("exportTar() writes hard links as links, fifos and devices with their numbers, owners", async () => {
+  await inTempDir(async (dir) => {
+    const source = new MemoryChunkSource();
+    const entries = linkedTree(source);
+    const result = await exportTar(entries, source, `${dir}/out.tar`);
+    const counts = { files: 1, folders: 1, hardLinks: 2, specials: 2, sockets: 1, bytes: 30 };
+    assert.deepEqual(result, { ...emptyTotals(), ...counts });
+    const listing = await runCommand("tar", ["-tvf", `${dir}/out.tar`]);
+    assert.match(listing, /^hrw-r--r-- ann\/staff +0 .* d\/g link to d\/f$/m);
+    assert.match(listing, /^hrw-r--r-- ann\/staff +0 .* h link to d\/f$/m);
+    assert.match(listing, /^prw------- ann\/staff .* d\/pipe$/m);
+    assert.match(listing, /^crw-rw-rw- ann\/staff +1,3 .* d\/null$/m);
+    assert.doesNotMatch(listing, /sock/);
+    const numeric = `${dir}/numeric.tar`;
+    await exportTar(entries, source, numeric, { numericIds: true });
+    assert.match(await runCommand("tar", ["-tvf", numeric]), /^-rw-r--r-- 12345\/12346 /m);
+    Deno.mkdirSync(`${dir}/x`);
+    await runCommand("tar", ["-xf", `${dir}/out.tar`, "-C", `${dir}/x`, "d/f", "d/g", "h"]);
+    const inode = Deno.statSync(`${dir}/x/d/f`).ino;
+    assert.equal(Deno.statSync(`${dir}/x/d/f`).nlink, 3);
+    assert.deepEqual([Deno.statSync(`${dir}/x/d/g`).ino, Deno.statSync(`${dir}/x/h`).ino], [
+      inode,
+      inode,
+    ]);
+  });
+});
+
+Deno.test("exportZip() holds each hard link as a copy, and leaves fifos and devices out with a warning", async () => {
+  await inTempDir(async (dir) => {
+    const source = new MemoryChunkSource();
+    const entries = linkedTree(source);
+    const warnings: string[] = [];
+    const result = await exportZip(entries, source, `${dir}/out.zip`, {
+      onWarning: (path, reason) => warnings.push(`${path}: ${reason}`),
+    });
+    const counts = { files: 3, folders: 1, specialsSkipped: 2, sockets: 1, bytes: 90 };
+    assert.deepEqual(result, { ...emptyTotals(), ...counts });
+    assert.deepEqual(warnings, [
+      "d/pipe: not written: a zip cannot hold a fifo",
+      "d/null: not written: a zip cannot hold a chardev",
+    ]);
+    const reader = new ZipReader(new Uint8ArrayReader(Deno.readFileSync(`${dir}/out.zip`)));
+    const read = await reader.getEntries();
+    assert.deepEqual(read.map((z) => z.filename), ["d/", "d/f", "d/g", "h"]);
+    for (const z of read.slice(1)) {
+      assert.ok(!z.directory);
+      assert.deepEqual(await z.getData(new Uint8ArrayWriter()), contentOf(source, entries[1]!));
+    }
+    await reader.close();
   });
 });

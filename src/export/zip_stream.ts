@@ -3,7 +3,8 @@
  * DEST.zip`, a download stream in the web page. Entries are stored (level 0) unless a level is
  * given; modes are kept as Unix external attributes, mtimes in the extended-timestamp field,
  * symlinks as Info-ZIP symlink entries; Zip64 is used for files of 4 GiB and more, and wherever
- * offsets need it. File content streams chunk by chunk: nothing holds a whole file.
+ * offsets need it. File content streams chunk by chunk: nothing holds a whole file. A zip holds
+ * no fifos or devices: they are left out (callers that report them filter them first).
  *
  * @module
  */
@@ -47,7 +48,7 @@ async function addZipEntry(zip: ZipWriter<unknown>, item: TreeItem, level: numbe
       ...common,
       unixMode: S_IFLNK | 0o777,
     });
-  } else {
+  } else if (entry.type === "file") {
     // zip.js may wrap a failing reader's error: keep ours (an IntegrityError naming the file).
     let failure: unknown;
     const chunks = async function* () {

@@ -6,7 +6,7 @@
  * @module
  */
 import { quoteName } from "../names.ts";
-import type { EntryType, TreeEntry } from "./snapshot_model.ts";
+import type { EntryOwner, EntryType, TreeEntry } from "./snapshot_model.ts";
 
 /** Longest entry path or symlink target, in UTF-8 bytes. */
 export const MAX_PATH_BYTES = 4096;
@@ -14,8 +14,33 @@ export const MAX_PATH_BYTES = 4096;
 export const MAX_CHUNKS = 2 ** 24;
 /** Length of a chunk id. */
 export const CHUNK_ID_BYTES = 32;
+/** Longest owner (user or group) name, in UTF-8 bytes. */
+export const MAX_OWNER_NAME_BYTES = 255;
+/** Largest uid, gid or device number (32 bits). */
+const MAX_U32 = 0xffff_ffff;
 
-const ENTRY_TYPES: ReadonlySet<string> = new Set<EntryType>(["file", "dir", "symlink"]);
+/** Every entry type, in the order of their type codes (1 and up) in a manifest. */
+export const ENTRY_TYPES: readonly EntryType[] = [
+  "file",
+  "dir",
+  "symlink",
+  "hardlink",
+  "fifo",
+  "socket",
+  "chardev",
+  "blockdev",
+];
+const TYPES: ReadonlySet<string> = new Set(ENTRY_TYPES);
+
+/** Whether entries of `type` hold content (chunks and a size): files and hard links. */
+export function holdsContent(type: EntryType): boolean {
+  return type === "file" || type === "hardlink";
+}
+
+/** Whether `type` is a device, which records its major and minor numbers. */
+export function isDevice(type: EntryType): boolean {
+  return type === "chardev" || type === "blockdev";
+}
 
 /** The number of UTF-8 bytes of a well-formed string. */
 export function utf8Length(text: string): number {
@@ -74,6 +99,14 @@ function checkCount(what: string, value: number): void {
 
 function checkTarget(entry: TreeEntry): void {
   if (typeof entry.target !== "string") throw new TypeError("Invalid target: not a string");
+  if (entry.type === "hardlink") {
+    const problem = entryPathProblem(entry.target) ??
+      (entry.target === entry.path ? "it is the link itself" : undefined);
+    if (problem !== undefined) {
+      throw new TypeError(`Invalid hard link target ${quoteName(entry.target)}: ${problem}`);
+    }
+    return;
+  }
   if (entry.type !== "symlink") {
     if (entry.target !== "") throw new TypeError(`Invalid target: a ${entry.type} has none`);
     return;
@@ -96,13 +129,61 @@ function checkChunks(entry: TreeEntry): void {
       throw new TypeError(`Invalid chunk id: expected ${CHUNK_ID_BYTES} bytes`);
     }
   }
-  if (entry.type !== "file") {
+  if (!holdsContent(entry.type)) {
     if (count > 0 || entry.size !== 0) {
       throw new RangeError(`Invalid ${entry.type}: it has a size or chunks`);
     }
   } else if ((entry.size === 0) !== (count === 0) || count > entry.size) {
-    throw new RangeError(`Invalid file: ${count} chunks cannot hold ${entry.size} bytes`);
+    throw new RangeError(`Invalid ${entry.type}: ${count} chunks cannot hold ${entry.size} bytes`);
   }
+}
+
+function checkU32(what: string, value: unknown): void {
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_U32) {
+    throw new RangeError(`Invalid ${what} ${value}: expected 0-${MAX_U32}`);
+  }
+}
+
+/** Matches a control character. */
+const CONTROL = /\p{Cc}/u;
+
+function checkOwnerName(what: string, name: unknown): void {
+  if (typeof name !== "string") throw new TypeError(`Invalid ${what} name: not a string`);
+  const bytes = utf8Length(name);
+  if (bytes > MAX_OWNER_NAME_BYTES || !name.isWellFormed() || CONTROL.test(name)) {
+    throw new TypeError(
+      `Invalid ${what} name ${quoteName(name)}: expected at most ${MAX_OWNER_NAME_BYTES} ` +
+        "bytes of valid Unicode with no control character",
+    );
+  }
+}
+
+/**
+ * Checks an owner: uid and gid of 32 bits, names of at most 255 bytes with no control character.
+ *
+ * @throws {TypeError} for a bad name or shape
+ * @throws {RangeError} for a number out of range
+ */
+export function validateOwner(owner: EntryOwner): void {
+  if (typeof owner !== "object" || owner === null) throw new TypeError("Invalid owner");
+  checkU32("uid", owner.uid);
+  checkU32("gid", owner.gid);
+  checkOwnerName("user", owner.user);
+  checkOwnerName("group", owner.group);
+}
+
+function checkOwnerAndDevice(entry: TreeEntry): void {
+  if (entry.owner !== undefined) validateOwner(entry.owner);
+  const device = entry.device;
+  if (!isDevice(entry.type)) {
+    if (device !== undefined) throw new TypeError(`Invalid ${entry.type}: it has device numbers`);
+    return;
+  }
+  if (typeof device !== "object" || device === null) {
+    throw new TypeError(`Invalid ${entry.type}: it has no device numbers`);
+  }
+  checkU32("major device number", device.major);
+  checkU32("minor device number", device.minor);
 }
 
 /**
@@ -112,7 +193,7 @@ function checkChunks(entry: TreeEntry): void {
  * @throws {RangeError} for a number out of range or counts that do not fit the type
  */
 export function validateEntry(entry: TreeEntry): TreeEntry {
-  if (!ENTRY_TYPES.has(entry.type)) {
+  if (!TYPES.has(entry.type)) {
     throw new TypeError(`Invalid entry type ${quoteName(entry.type)}`);
   }
   validateEntryPath(entry.path);
@@ -126,30 +207,59 @@ export function validateEntry(entry: TreeEntry): TreeEntry {
   checkCount("inode", entry.inode);
   checkChunks(entry);
   checkTarget(entry);
+  checkOwnerAndDevice(entry);
   return entry;
 }
 
 /**
- * Tracks the tree order of a manifest: no duplicate paths, and every entry's parent folder
- * listed (as a folder) before it. Keeps one map slot per path.
+ * Tracks the tree order of a manifest: no duplicate paths, every entry's parent folder listed
+ * (as a folder) before it, and every hard link's target listed (as a file) before it. Keeps one
+ * map slot per path (a file's slot holds its entry, for the hard links to it).
  */
 export class TreeOrder {
-  readonly #isDir = new Map<string, boolean>();
+  /** A file's entry, `true` for a folder, `false` for anything else. */
+  readonly #seen = new Map<string, TreeEntry | boolean>();
 
-  /** Records `path`. @throws {TypeError} on a duplicate or a parent not seen as a folder */
-  accept(path: string, type: EntryType): void {
-    if (this.#isDir.has(path)) throw new TypeError(`Duplicate path ${quoteName(path)}`);
+  /**
+   * Records `entry`; for a hard link, returns the file entry it links to.
+   *
+   * @throws {TypeError} as `check` does
+   */
+  accept(entry: TreeEntry): TreeEntry | undefined {
+    const target = this.check(entry);
+    this.#seen.set(entry.path, entry.type === "file" ? entry : entry.type === "dir");
+    return target;
+  }
+
+  /**
+   * Whether `entry` may come next, without recording it; for a hard link, returns the file
+   * entry it links to.
+   *
+   * @throws {TypeError} on a duplicate, a parent not seen as a folder, or a hard link whose
+   *   target was not seen as a file
+   */
+  check(entry: TreeEntry): TreeEntry | undefined {
+    const path = entry.path;
+    if (this.#seen.has(path)) throw new TypeError(`Duplicate path ${quoteName(path)}`);
     const slash = path.lastIndexOf("/");
-    if (slash >= 0 && this.#isDir.get(path.slice(0, slash)) !== true) {
+    if (slash >= 0 && this.#seen.get(path.slice(0, slash)) !== true) {
       throw new TypeError(
         `Path ${quoteName(path)} comes before its folder ${quoteName(path.slice(0, slash))}`,
       );
     }
-    this.#isDir.set(path, type === "dir");
+    if (entry.type !== "hardlink") return undefined;
+    const found = this.#seen.get(entry.target);
+    if (typeof found !== "object") {
+      throw new TypeError(
+        `Hard link ${quoteName(path)} points to ${quoteName(entry.target)}, ` +
+          "which is not a file listed before it",
+      );
+    }
+    return found;
   }
 
   /** How many paths were accepted. */
   get size(): number {
-    return this.#isDir.size;
+    return this.#seen.size;
   }
 }

@@ -5,6 +5,7 @@ import {
   decodeManifest,
   MANIFEST_MAGIC,
   MANIFEST_MAGIC_V1,
+  MANIFEST_MAGIC_V2,
   ManifestDecoder,
   ManifestEncoder,
   validateEntryPath,
@@ -29,12 +30,24 @@ function entry(path: string, type: EntryType, extra: Partial<TreeEntry> = {}): T
   };
 }
 
+const ALICE = { uid: 1000, gid: 100, user: "alice", group: "users" };
+
 const SAMPLE: TreeEntry[] = [
-  entry("docs", "dir", { mode: 0o755 }),
-  entry("docs/a b.txt", "file", { size: 10, chunks: [id(1), id(2)] }),
+  entry("docs", "dir", { mode: 0o755, owner: ALICE }),
+  entry("docs/a b.txt", "file", { size: 10, chunks: [id(1), id(2)], owner: ALICE }),
   entry("docs/empty", "file"),
   entry("docs/Grüße 🦊", "dir", { mode: 0o700, mtimeNs: -5n }),
   entry("docs/Grüße 🦊/link", "symlink", { mode: 0o777, target: "../a b.txt" }),
+  entry("docs/Grüße 🦊/same", "hardlink", {
+    size: 10,
+    chunks: [id(1), id(2)],
+    target: "docs/a b.txt",
+    owner: { uid: 12345, gid: 2 ** 32 - 1, user: "", group: "Grüße" },
+  }),
+  entry("pipe", "fifo", { mode: 0o600 }),
+  entry("sock", "socket", { mode: 0o755 }),
+  entry("null", "chardev", { mode: 0o666, device: { major: 1, minor: 3 }, owner: ALICE }),
+  entry("disk", "blockdev", { mode: 0o660, device: { major: 2 ** 32 - 1, minor: 0 } }),
   entry("top.bin", "file", { size: 2 ** 40, inode: 2 ** 53 - 1, chunks: [id(3)], mode: 0o4755 }),
 ];
 
@@ -81,13 +94,32 @@ const nameArb = fc.string({ unit: "binary", minLength: 1, maxLength: 12 })
 const rawEntryArb = fc.record({
   parent: fc.nat(),
   name: nameArb,
-  type: fc.constantFrom<EntryType>("file", "dir", "symlink"),
+  type: fc.constantFrom<EntryType>(
+    "file",
+    "dir",
+    "symlink",
+    "hardlink",
+    "fifo",
+    "socket",
+    "chardev",
+    "blockdev",
+  ),
   mode: fc.integer({ min: 0, max: 0o7777 }),
   mtimeNs: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
   size: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
   inode: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
   chunks: fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 3 }),
   target: nameArb,
+  owner: fc.option(
+    fc.record({
+      uid: fc.nat({ max: 2 ** 32 - 1 }),
+      gid: fc.nat({ max: 2 ** 32 - 1 }),
+      user: fc.string({ maxLength: 8 }).filter((s) => !/\p{Cc}/u.test(s)),
+      group: fc.string({ maxLength: 8 }).filter((s) => !/\p{Cc}/u.test(s)),
+    }),
+    { nil: undefined },
+  ),
+  device: fc.record({ major: fc.nat({ max: 2 ** 32 - 1 }), minor: fc.nat({ max: 2 ** 32 - 1 }) }),
 });
 
 /** Builds a valid tree from raw records: parents chosen among folders already listed. */
@@ -95,34 +127,38 @@ type RawEntry = typeof rawEntryArb extends fc.Arbitrary<infer T> ? T : never;
 
 function toTree(raws: RawEntry[]): TreeEntry[] {
   const dirs = [""];
+  const files: TreeEntry[] = [];
   const seen = new Set<string>();
   const tree: TreeEntry[] = [];
   for (const r of raws) {
     const parent = dirs[r.parent % dirs.length] ?? "";
     const path = parent === "" ? r.name : `${parent}/${r.name}`;
     if (seen.has(path) || new TextEncoder().encode(path).length > 4096) continue;
+    const linked = files[r.parent % Math.max(files.length, 1)];
+    if (r.type === "hardlink" && linked === undefined) continue;
     seen.add(path);
     const isFile = r.type === "file";
     const chunks = isFile && r.size > 0 ? r.chunks.slice(0, Math.min(r.size, 3)) : [];
-    tree.push({
-      ...r,
+    const made: TreeEntry = {
       path,
+      type: r.type,
+      mode: r.mode,
+      mtimeNs: r.mtimeNs,
       size: isFile && chunks.length > 0 ? r.size : 0,
+      inode: r.inode,
       chunks,
       target: r.type === "symlink" ? r.target : "",
-    });
+    };
+    if (r.type === "hardlink") {
+      Object.assign(made, { size: linked!.size, chunks: linked!.chunks, target: linked!.path });
+    }
+    if (r.owner !== undefined) made.owner = { ...r.owner };
+    if (r.type === "chardev" || r.type === "blockdev") made.device = { ...r.device };
+    tree.push(made);
     if (r.type === "dir") dirs.push(path);
+    if (isFile) files.push(made);
   }
-  return tree.map(({ path, type, mode, mtimeNs, size, inode, chunks, target }) => ({
-    path,
-    type,
-    mode,
-    mtimeNs,
-    size,
-    inode,
-    chunks,
-    target,
-  }));
+  return tree;
 }
 
 Deno.test("ManifestDecoder round-trips random trees split at random points", () => {
@@ -136,15 +172,19 @@ Deno.test("ManifestDecoder round-trips random trees split at random points", () 
   );
 });
 
-/** The fields of a raw record; `mtimeMs` writes a version 1 (f64 milliseconds) time. */
-type RawFields = Partial<TreeEntry> & { mtimeMs?: number };
+/**
+ * The fields of a raw record; `mtimeMs` writes a version 1 (f64 milliseconds) time; `tail` is what
+ * follows the target (default: a version 3 flags byte of 0; `[]` for versions 1 and 2).
+ */
+type RawFields = Partial<TreeEntry> & { mtimeMs?: number; tail?: number[] };
 
 /** A record built without validation, to feed the decoder hostile bytes. */
 function rawRecord(code: number, path: string, fields: RawFields = {}): Uint8Array {
   const p = new TextEncoder().encode(path);
   const t = new TextEncoder().encode(fields.target ?? "");
   const chunks = fields.chunks ?? [];
-  const out = new Uint8Array(3 + p.length + 32 + chunks.length * 32 + 2 + t.length);
+  const tail = fields.tail ?? [0];
+  const out = new Uint8Array(3 + p.length + 32 + chunks.length * 32 + 2 + t.length + tail.length);
   const view = new DataView(out.buffer);
   view.setUint8(0, code);
   view.setUint16(1, p.length);
@@ -160,6 +200,7 @@ function rawRecord(code: number, path: string, fields: RawFields = {}): Uint8Arr
   for (const c of chunks) (out.set(c, at), at += 32);
   view.setUint16(at, t.length);
   out.set(t, at + 2);
+  out.set(tail, at + 2 + t.length);
   return out;
 }
 
@@ -204,7 +245,15 @@ Deno.test("decodeManifest() refuses hostile entries, naming the entry index", ()
     [rawRecord(3, "l"), /entry 0: Invalid symlink target/],
     [rawRecord(3, "l", { target: "a\0" }), /entry 0: Invalid symlink target/],
     [rawRecord(1, "f", { target: "x" }), /entry 0: Invalid target/],
-    [rawRecord(7, "f"), /entry 0: unknown type byte 7/],
+    [rawRecord(9, "f"), /entry 0: unknown type byte 9/],
+    [rawRecord(1, "f", { tail: [2] }), /entry 0: unknown flags 2/],
+    [rawRecord(4, "l", { target: "f" }), /entry 0: .*"f", which is not a file listed before it/],
+    [rawRecord(4, "l", { target: "" }), /entry 0: Invalid hard link target/],
+    [rawRecord(4, "l", { target: "../x" }), /entry 0: Invalid hard link target/],
+    [rawRecord(5, "p", { size: 3 }), /entry 0: Invalid fifo: it has a size/],
+    [rawRecord(5, "p", { target: "x" }), /entry 0: Invalid target: a fifo has none/],
+    [rawRecord(1, "f", { tail: [1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0x07, 0] }), /Invalid user name/],
+    [rawRecord(1, "f", { tail: [1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0xff] }), /group name is not/],
   ];
   for (const [record, pattern] of cases) assertRejects(manifest(record), pattern);
   assertRejects(manifest(dir, rawRecord(1, "d")), /entry 1: Duplicate path "d"/);
@@ -212,6 +261,23 @@ Deno.test("decodeManifest() refuses hostile entries, naming the entry index", ()
   const badUtf8 = rawRecord(1, "ab");
   badUtf8[3] = 0xff;
   assertRejects(manifest(dir, badUtf8), /entry 1: the path is not valid UTF-8/);
+  const file = rawRecord(1, "f", { size: 1, chunks: [id(1)] });
+  assertRejects(manifest(dir, rawRecord(4, "l", { target: "d" })), /entry 1: .*not a file/);
+  assertRejects(
+    manifest(file, rawRecord(4, "l", { target: "f", size: 1 })),
+    /entry 1: a hard link holds no size of its own/,
+  );
+  assertRejects(
+    manifest(file, rawRecord(4, "l", { target: "f", chunks: [id(1)] })),
+    /entry 1: chunk count 1 does not fit a hardlink/,
+  );
+  const oldMagic = [MANIFEST_MAGIC_V1, MANIFEST_MAGIC_V2];
+  for (const magic of oldMagic) {
+    assertRejects(
+      manifestWith(magic, [rawRecord(5, "p", { tail: [] })]),
+      /entry 0: unknown type byte 5/,
+    );
+  }
 });
 
 Deno.test("decodeManifest() refuses bad framing", () => {
@@ -249,8 +315,27 @@ Deno.test("ManifestEncoder.add() throws on invalid entries and order", () => {
   assert.throws(() => encoder.add(entry("c", "file", { mode: 0o10000 })), RangeError);
   assert.throws(() => encoder.add(entry("c", "file", { size: 1, chunks: [new Uint8Array(31)] })));
   assert.throws(() => encoder.add(entry("c", "dir", { size: 3 })), RangeError);
-  encoder.add(entry("a/c", "file"));
-  assert.deepEqual(decodeManifest(encoder.finish()).map((e) => e.path), ["a", "a/c"]);
+  assert.throws(() => encoder.add(entry("c", "hardlink", { target: "a/c" })), /not a file listed/);
+  assert.throws(() => encoder.add(entry("c", "chardev")), /no device numbers/);
+  assert.throws(
+    () => encoder.add(entry("c", "fifo", { device: { major: 1, minor: 3 } })),
+    /fifo: it has device numbers/,
+  );
+  assert.throws(
+    () => encoder.add(entry("c", "file", { owner: { ...ALICE, user: "a\nb" } })),
+    /Invalid user name/,
+  );
+  assert.throws(
+    () => encoder.add(entry("c", "file", { owner: { ...ALICE, uid: -1 } })),
+    RangeError,
+  );
+  encoder.add(entry("a/c", "file", { size: 1, chunks: [id(1)] }));
+  assert.throws(
+    () => encoder.add(entry("a/d", "hardlink", { target: "a/c", size: 1, chunks: [id(2)] })),
+    /does not hold the content of its target/,
+  );
+  encoder.add(entry("a/d", "hardlink", { target: "a/c", size: 1, chunks: [id(1)] }));
+  assert.deepEqual(decodeManifest(encoder.finish()).map((e) => e.path), ["a", "a/c", "a/d"]);
   assert.throws(() => encoder.add(entry("d", "file")), TypeError);
 });
 
@@ -264,13 +349,54 @@ Deno.test("validateEntryPath() accepts relative paths and refuses the rest", () 
 
 Deno.test("decodeManifest() reads a version 1 manifest's millisecond times as nanoseconds", () => {
   const v1 = manifestWith(MANIFEST_MAGIC_V1, [
-    rawRecord(2, "d", { mtimeMs: 1_600_000_000_250.5 }),
-    rawRecord(1, "d/f", { mtimeMs: -5 }),
+    rawRecord(2, "d", { mtimeMs: 1_600_000_000_250.5, tail: [] }),
+    rawRecord(1, "d/f", { mtimeMs: -5, tail: [] }),
   ]);
   const entries = decodeManifest(v1);
   assert.deepEqual(entries.map((e) => e.mtimeNs), [1_600_000_000_250_500_000n, -5_000_000n]);
   assertRejects(
-    manifestWith(MANIFEST_MAGIC_V1, [rawRecord(1, "f", { mtimeMs: Infinity })]),
+    manifestWith(MANIFEST_MAGIC_V1, [rawRecord(1, "f", { mtimeMs: Infinity, tail: [] })]),
     /entry 0: Invalid mtime/,
   );
+});
+
+/** A version 2 manifest as version 2 wrote it: a folder, a file of one chunk, a symlink. */
+const GOLDEN_V2 = "4252574d414e3032" +
+  "02000164000001ed17979cfe3631a12100000000000000004045000000000000000000000000" +
+  "010003642f66000001a017979cfe3631a1214000000000000000404500000000000000000001010101010101" +
+  "01010101010101010101010101010101010101010101010101010000" +
+  "030003642f69000001ff17979cfe3631a1210000000000000000000000000000000000000000000166" +
+  "0000000003";
+
+Deno.test("decodeManifest() still reads a version 2 manifest (golden vector), with no owners", () => {
+  const entries = decodeManifest(Uint8Array.fromHex(GOLDEN_V2));
+  const mtimeNs = 1_700_000_000_000_500_001n;
+  assert.deepEqual(entries, [
+    { ...entry("d", "dir", { mode: 0o755, inode: 42, mtimeNs }) },
+    { ...entry("d/f", "file", { mode: 0o640, size: 2, inode: 42, chunks: [id(1)], mtimeNs }) },
+    { ...entry("d/i", "symlink", { mode: 0o777, inode: 0, target: "f", mtimeNs }) },
+  ]);
+  assert.ok(entries.every((e) => e.owner === undefined && e.device === undefined));
+});
+
+/** A version 3 manifest: a folder with an owner, a file, a hard link to it, a device. */
+const GOLDEN_V3 = "4252574d414e3033" +
+  "02000164000001ed000000000000000a0000000000000000000000000000000000000000000001000003e800" +
+  "00006405616c696365057573657273" +
+  "010003642f66000001a4000000000000000b4000000000000000402200000000000000000001010101010101" +
+  "0101010101010101010101010101010101010101010101010101000000" +
+  "040003642f68000001a4000000000000000b00000000000000004022000000000000000000000003642f6600" +
+  "070003642f6e000001b600000000000000000000000000000000000000000000000000000000000000000000" +
+  "0100000003" +
+  "0000000004";
+
+Deno.test("ManifestEncoder writes version 3 records as documented (golden vector)", () => {
+  const tree = [
+    entry("d", "dir", { mode: 0o755, mtimeNs: 10n, inode: 0, owner: ALICE }),
+    entry("d/f", "file", { mode: 0o644, mtimeNs: 11n, inode: 9, size: 2, chunks: [id(1)] }),
+    entry("d/h", "hardlink", { mtimeNs: 11n, inode: 9, size: 2, chunks: [id(1)], target: "d/f" }),
+    entry("d/n", "chardev", { mode: 0o666, mtimeNs: 0n, inode: 0, device: { major: 1, minor: 3 } }),
+  ];
+  assert.equal(encode(tree).toHex(), GOLDEN_V3);
+  assert.deepEqual(decodeManifest(Uint8Array.fromHex(GOLDEN_V3)), tree);
 });

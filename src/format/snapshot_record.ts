@@ -10,7 +10,8 @@ import { IntegrityError } from "../errors.ts";
 import { SET_NAME_PATTERN, SNAPSHOT_ID_PATTERN } from "../names.ts";
 import { BlobOpener, BlobSealer, chunkId } from "./blob_crypto.ts";
 import type { RepositoryKeys } from "./master_key.ts";
-import type { SnapshotRecord, SnapshotSummary } from "./snapshot_model.ts";
+import { validateOwner } from "./_manifest_rules.ts";
+import type { EntryOwner, SnapshotRecord, SnapshotSummary } from "./snapshot_model.ts";
 
 const SUMMARY_FIELDS: readonly (keyof SnapshotSummary)[] = [
   "files",
@@ -26,7 +27,10 @@ const SUMMARY_FIELDS: readonly (keyof SnapshotSummary)[] = [
   "bytesStored",
   "warnings",
 ];
-/** The fields of a version 2 record; version 1 had `rootMtimeMs` (a number) instead. */
+/**
+ * The fields of a version 2 record (`rootOwner` may be absent); version 1 had `rootMtimeMs` (a
+ * number) instead.
+ */
 const RECORD_FIELDS = [
   "version",
   "id",
@@ -37,6 +41,7 @@ const RECORD_FIELDS = [
   "rootType",
   "rootMode",
   "rootMtimeNs",
+  "rootOwner",
   "parent",
   "manifest",
   "summary",
@@ -82,6 +87,18 @@ function isCount(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
 
+/** Whether `owner` is absent or a valid owner of just its four fields (see `validateOwner`). */
+function isOwner(owner: unknown): boolean {
+  if (owner === undefined) return true;
+  if (typeof owner !== "object" || owner === null || Object.keys(owner).length !== 4) return false;
+  try {
+    validateOwner(owner as EntryOwner);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isText(v: unknown, max: number): v is string {
   // deno-lint-ignore no-control-regex
   return typeof v === "string" && v.length >= 1 && v.length <= max && !/[\u0000-\u001f]/.test(v);
@@ -107,7 +124,7 @@ function checkRecord(value: unknown, snapshotId: string): SnapshotRecord | null 
     typeof r.time === "string" && TIME.test(r.time) && isText(r.host, 256) &&
     isText(r.source, 4096) && (r.rootType === "file" || r.rootType === "dir") &&
     isCount(r.rootMode) && r.rootMode <= 0o7777 &&
-    typeof r.rootMtimeNs === "string" && NANOSECONDS.test(r.rootMtimeNs) &&
+    typeof r.rootMtimeNs === "string" && NANOSECONDS.test(r.rootMtimeNs) && isOwner(r.rootOwner) &&
     (r.parent === null || (typeof r.parent === "string" && SNAPSHOT_ID_PATTERN.test(r.parent))) &&
     Array.isArray(r.manifest) && r.manifest.length <= 1_000_000 &&
     r.manifest.every((id) => typeof id === "string" && HEX_ID.test(id)) &&

@@ -107,7 +107,9 @@ export class PageSession {
   /** The verified content of one file, read as the stream is read. */
   fileStream(entry: TreeEntry): ReadableStream<Uint8Array> {
     const source = this.#source(true);
-    const items = readTree([{ ...entry, path: nameOf(entry.path) }], source, emptyTotals());
+    // Alone, as a file (a hard link is the file it names), with no folder before it.
+    const alone = { ...entry, path: nameOf(entry.path), type: "file" as const, target: "" };
+    const items = readTree([alone], source, emptyTotals());
     let chunks: AsyncIterator<Uint8Array> | null = null;
     const finish = () => {
       void items.return(undefined);

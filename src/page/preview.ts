@@ -8,7 +8,7 @@
 import { concatBytes } from "../concat_bytes.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { el } from "./dom.ts";
-import { nameOf } from "../browse/entry_text.ts";
+import { isFileLike, nameOf } from "../browse/entry_text.ts";
 
 /** The largest file the page previews. */
 export const PREVIEW_MAX_BYTES = 4 * 1024 * 1024;
@@ -34,7 +34,7 @@ const TEXT_EXTENSIONS = new Set(
 
 /** How a file can be previewed, if at all. */
 export function previewKind(entry: TreeEntry): "text" | "image" | null {
-  if (entry.type !== "file" || entry.size > PREVIEW_MAX_BYTES) return null;
+  if (!isFileLike(entry.type) || entry.size > PREVIEW_MAX_BYTES) return null;
   const name = nameOf(entry.path).toLowerCase();
   const dot = name.lastIndexOf(".");
   const extension = dot < 0 ? name : name.slice(dot + 1);

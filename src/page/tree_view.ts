@@ -1,14 +1,22 @@
 /**
  * One folder of a snapshot: breadcrumbs, a filter box, a sort order, a zip download of the
  * folder, and its entries (folders first) in a virtualised list with size, modification time,
- * mode and, for a symlink, its target. Every name is shown as text.
+ * mode and, for a symlink or hard link, its target. Files and hard links download; fifos, sockets
+ * and devices are listed only. Every name is shown as text.
  *
  * @module
  */
 import { formatBytes, formatTime } from "../display.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
 import { el } from "./dom.ts";
-import { modeText, mtimeText, nameOf, sizeText } from "../browse/entry_text.ts";
+import {
+  isFileLike,
+  kindName,
+  modeText,
+  mtimeText,
+  nameOf,
+  sizeText,
+} from "../browse/entry_text.ts";
 import type { Arrangement, FolderIndex, SortKey } from "./folder_index.ts";
 import { previewKind } from "./preview.ts";
 import { VirtualList } from "./virtual_list.ts";
@@ -180,7 +188,7 @@ function entryRow(entry: TreeEntry, actions: TreeActions): HTMLElement {
       attrs: { type: "button", "aria-label": `Download ${name} as .zip` },
       on: { click: () => actions.downloadZip(entry.path) },
     }, ".zip"));
-  } else if (entry.type === "file") {
+  } else if (isFileLike(entry.type)) {
     label = el("button", {
       class: "link",
       attrs: { type: "button", title: name, "aria-label": `Download ${name}` },
@@ -199,7 +207,12 @@ function entryRow(entry: TreeEntry, actions: TreeActions): HTMLElement {
   } else {
     label = el("span", { class: "label", attrs: { tabindex: 0, title: name } }, name);
   }
-  const kind = entry.type === "dir" ? "folder" : entry.type === "symlink" ? "symlink" : "file";
+  const kind = kindName(entry.type);
+  const target = entry.type === "symlink"
+    ? `→ ${entry.target}`
+    : entry.type === "hardlink"
+    ? `= ${entry.target}`
+    : "";
   return el(
     "div",
     { class: "row", attrs: { role: "row", "data-type": entry.type } },
@@ -208,7 +221,7 @@ function entryRow(entry: TreeEntry, actions: TreeActions): HTMLElement {
       { class: "name", attrs: { role: "cell" } },
       el("span", { class: `kind kind-${entry.type}`, attrs: { "aria-label": kind, role: "img" } }),
       label,
-      entry.type === "symlink" ? el("span", { class: "target" }, `→ ${entry.target}`) : null,
+      target === "" ? null : el("span", { class: "target", attrs: { title: kind } }, target),
     ),
     el("span", { class: "num", attrs: { role: "cell" } }, sizeText(entry)),
     el("span", { class: "col-time mono", attrs: { role: "cell" } }, mtimeText(entry.mtimeNs)),

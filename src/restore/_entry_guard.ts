@@ -49,6 +49,21 @@ export class EntryGuard {
    * @throws {IntegrityError} "Cannot restore "PATH": …"
    */
   check(entry: TreeEntry): void {
+    const path = this.validate(entry);
+    if (this.#types.has(path)) {
+      throw new IntegrityError(`Cannot restore ${quotePath(path)}: it appears twice`);
+    }
+    this.#checkParent(path);
+    this.#types.set(path, entry.type);
+  }
+
+  /**
+   * Checks `entry` on its own (its path and fields, not its place in the tree) and returns its
+   * path.
+   *
+   * @throws {IntegrityError} "Cannot restore "PATH": …"
+   */
+  validate(entry: TreeEntry): string {
     const path = typeof entry.path === "string" ? entry.path : String(entry.path);
     checkEntryPath(path);
     try {
@@ -57,11 +72,12 @@ export class EntryGuard {
       const reason = error instanceof Error ? error.message : String(error);
       throw new IntegrityError(`Cannot restore ${quotePath(path)}: ${reason}`, { cause: error });
     }
-    if (this.#types.has(path)) {
-      throw new IntegrityError(`Cannot restore ${quotePath(path)}: it appears twice`);
-    }
-    this.#checkParent(path);
-    this.#types.set(path, entry.type);
+    return path;
+  }
+
+  /** The type of the entry accepted at `path`, if any. */
+  typeOf(path: string): EntryType | undefined {
+    return this.#types.get(path);
   }
 
   #checkParent(path: string): void {

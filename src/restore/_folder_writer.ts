@@ -14,32 +14,44 @@
  * not fsynced one by one (20,000 fsyncs would cost more than the restore itself); a crash may
  * leave temp files named `.NAME.burrow-partial-TAG-N`, which the next restore removes from every
  * folder it writes into that was there already (a folder it creates holds none, and is not read).
- * Folders stay 0o700 while the restore runs; their modes and mtimes are set at the end, deepest
- * first, since writing into a folder changes its mtime.
+ * Folders stay 0o700 while the restore runs; their owners, modes and mtimes are set at the end,
+ * deepest first, since writing into a folder changes its mtime. Fifos and devices are made under a
+ * temp name too; a hard link is made (`link`, never following a link) to a file this restore
+ * wrote, under a temp name renamed over its final one, and nothing is set on it (it shares its
+ * file's inode). An owner is given (as `OwnerPolicy` says) before the mode is set, since a change
+ * of owner clears setuid and setgid bits.
  *
  * @module
  */
+import { lchownSync } from "node:fs";
 import { setModificationTime } from "../fs_times.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
+import type { OwnerIds, OwnerPolicy } from "./_owner_policy.ts";
 import { isRestorePartialName, removePartials } from "./partial_sweep.ts";
+import { makeNode, type NodeType } from "./_special_nodes.ts";
 
-/** A folder whose final mode and mtime are set by `finishFolders`. */
+/** A folder whose final owner, mode and mtime are set by `finishFolders`. */
 interface PendingFolder {
   path: string;
   mode: number;
   /** Left as the file system has it when undefined. */
   mtimeNs: bigint | undefined;
+  /** Left as created when undefined. */
+  owner: OwnerIds | undefined;
 }
 
 /** Restores entries under one root folder (an absolute, resolved path). */
 export class FolderWriter {
   readonly #root: string;
+  readonly #owners: OwnerPolicy | undefined;
   readonly #folders: PendingFolder[] = [];
   readonly #tempTag = crypto.randomUUID().slice(0, 8);
   #tempCount = 0;
 
-  constructor(root: string) {
+  /** @param owners who restored entries belong to; undefined: whoever restores them */
+  constructor(root: string, owners?: OwnerPolicy) {
     this.#root = root;
+    this.#owners = owners;
   }
 
   /** Removes the partial files a killed restore left in the root; for a root that was there. */
@@ -64,7 +76,9 @@ export class FolderWriter {
         if ((mode & 0o700) !== 0o700) Deno.chmodSync(path, mode | 0o700);
         removePartials(path, isRestorePartialName);
         if (asItIs) {
-          if ((mode & 0o700) !== 0o700) this.#folders.push({ path, mode, mtimeNs: undefined });
+          if ((mode & 0o700) !== 0o700) {
+            this.#folders.push({ path, mode, mtimeNs: undefined, owner: undefined });
+          }
           return;
         }
       } else {
@@ -72,7 +86,8 @@ export class FolderWriter {
         Deno.mkdirSync(path, { mode: 0o700 });
       }
     }
-    this.#folders.push({ path, mode: entry.mode, mtimeNs: entry.mtimeNs });
+    const owner = this.#owners?.idsFor(entry.owner);
+    this.#folders.push({ path, mode: entry.mode, mtimeNs: entry.mtimeNs, owner });
   }
 
   /**
@@ -96,16 +111,21 @@ export class FolderWriter {
     }
   }
 
-  /** Creates a symlink (target stored as is, never followed) and sets its mtime where possible. */
+  /**
+   * Creates a symlink (target stored as is, never followed), gives it its owner and sets its
+   * mtime where possible.
+   */
   makeSymlink(entry: TreeEntry): void {
     const temp = this.#tempPath(entry.path);
     Deno.symlinkSync(entry.target, temp);
     try {
-      setModificationTime(temp, entry.mtimeNs, true);
-    } catch {
-      // Not every platform can set a link's own times; the link itself is what matters.
-    }
-    try {
+      const owner = this.#owners?.idsFor(entry.owner);
+      if (owner !== undefined) lchownSync(temp, owner.uid, owner.gid);
+      try {
+        setModificationTime(temp, entry.mtimeNs, true);
+      } catch {
+        // Not every platform can set a link's own times; the link itself is what matters.
+      }
       Deno.renameSync(temp, this.#absolute(entry.path));
     } catch (error) {
       removeQuietly(temp);
@@ -113,12 +133,52 @@ export class FolderWriter {
     }
   }
 
-  /** Sets every folder's final mode and mtime, deepest first. */
+  /**
+   * Makes a fifo or a device node with its owner, mode and mtime.
+   *
+   * @throws {Deno.errors.PermissionDenied} when this user may not make it (see `makeNode`)
+   * @throws {Deno.errors.NotSupported} where nodes cannot be made
+   */
+  makeSpecial(entry: TreeEntry & { type: NodeType }): void {
+    const temp = this.#tempPath(entry.path);
+    makeNode(temp, entry.type, entry.device);
+    try {
+      const owner = this.#owners?.idsFor(entry.owner);
+      if (owner !== undefined) Deno.chownSync(temp, owner.uid, owner.gid);
+      Deno.chmodSync(temp, entry.mode);
+      setModificationTime(temp, entry.mtimeNs);
+      Deno.renameSync(temp, this.#absolute(entry.path));
+    } catch (error) {
+      removeQuietly(temp);
+      throw error;
+    }
+  }
+
+  /**
+   * Makes `entry`, a hard link, a further name of the file at its target (written by this
+   * restore, so inside the root).
+   *
+   * @throws {Deno.errors.NotFound} when the target is not there (its data could not be restored)
+   */
+  makeLink(entry: TreeEntry): void {
+    const temp = this.#tempPath(entry.path);
+    Deno.linkSync(this.#absolute(entry.target), temp);
+    try {
+      Deno.renameSync(temp, this.#absolute(entry.path));
+    } finally {
+      removeQuietly(temp); // rename does nothing where both names are links to one file
+    }
+  }
+
+  /** Sets every folder's final owner, mode and mtime, deepest first. */
   finishFolders(onWarning?: (path: string, reason: string) => void): void {
     const depth = (folder: PendingFolder) => folder.path.split("/").length;
     const folders = this.#folders.sort((a, b) => depth(b) - depth(a));
     for (const folder of folders) {
       try {
+        if (folder.owner !== undefined) {
+          Deno.chownSync(folder.path, folder.owner.uid, folder.owner.gid);
+        }
         Deno.chmodSync(folder.path, folder.mode);
         if (folder.mtimeNs !== undefined) setModificationTime(folder.path, folder.mtimeNs);
       } catch (error) {

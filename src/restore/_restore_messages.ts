@@ -7,7 +7,7 @@
  * @module
  */
 
-/** Create `temp` (never following a link); its final name, mode and mtime come with it. */
+/** Create `temp` (never following a link); its final name, mode, mtime and owner come with it. */
 export interface OpenOp {
   op: "open";
   file: number;
@@ -15,6 +15,8 @@ export interface OpenOp {
   path: string;
   mode: number;
   mtimeNs: bigint;
+  /** The owner to give it before its mode is set (absent: left as created). */
+  owner?: { uid: number; gid: number };
 }
 
 /**
@@ -40,7 +42,10 @@ export interface HoleOp {
   length: number;
 }
 
-/** Set mode (unless creating it gave it already) and mtime, close, rename over the final name. */
+/**
+ * Give the owner, if any, set mode (unless creating it gave it already) and mtime, close, rename
+ * over the final name.
+ */
 export interface CloseOp {
   op: "close";
   file: number;

@@ -156,6 +156,7 @@ export class RestorePlan {
   /** Decides `entry`; true when it is to be written. */
   #decide(entry: TreeEntry): boolean {
     this.#guard?.check(entry);
+    if (entry.type === "socket") return true; // never recreated: nothing to decide
     const path = entry.path;
     const slash = path.lastIndexOf("/");
     const parent = slash < 0 ? this.#rootState : this.#folders.get(path.slice(0, slash));
@@ -252,11 +253,24 @@ export class RestorePlan {
   }
 }
 
+/** What `lstat` calls each special entry type. */
+const SPECIAL_KINDS: Partial<Record<EntryType, EntryStatus["special"]>> = {
+  fifo: "fifo",
+  chardev: "character device",
+  blockdev: "block device",
+};
+
 /** Whether what is at `where` is the snapshot's entry already (`if-changed`). */
 function sameAs(entry: TreeEntry, where: string, found: EntryStatus): boolean {
-  if (entry.type === "file") {
+  if (entry.type === "file" || entry.type === "hardlink") {
     return found.isFile && found.size === entry.size && found.mtimeNs === entry.mtimeNs &&
       found.mode === entry.mode;
+  }
+  const kind = SPECIAL_KINDS[entry.type];
+  if (kind !== undefined) {
+    return found.special === kind && found.mode === entry.mode &&
+      found.rdev.major === (entry.device?.major ?? 0) &&
+      found.rdev.minor === (entry.device?.minor ?? 0);
   }
   return entry.type === "symlink" && found.isSymlink && Deno.readLinkSync(where) === entry.target;
 }

@@ -108,9 +108,10 @@ export class RestorePool {
 
   /**
    * Hands `entry`'s chunks to a worker, which writes them to `temp` (zeros as holes, see the
-   * module) and then renames it to `path`. Resolves once every chunk is handed over, not once it is
-   * written (see `finish`). Each chunk is freed once copied: they must be the caller's own (see
-   * `ChunkSource`). When `chunks` throws, the worker removes `temp` and the error is rethrown.
+   * module), gives it `owner` (when given) and then renames it to `path`. Resolves once every
+   * chunk is handed over, not once it is written (see `finish`). Each chunk is freed once copied:
+   * they must be the caller's own (see `ChunkSource`). When `chunks` throws, the worker removes
+   * `temp` and the error is rethrown.
    *
    * @throws the first error a worker met, as soon as it is known
    */
@@ -119,11 +120,13 @@ export class RestorePool {
     temp: string,
     path: string,
     chunks: AsyncIterable<Uint8Array>,
+    owner?: { uid: number; gid: number },
   ): Promise<void> {
     this.#throwIfFailed();
     const slot = this.#slotFor(path.slice(0, path.lastIndexOf("/")));
     const file = this.#nextFile++;
-    this.#add(slot, { op: "open", file, temp, path, mode: entry.mode, mtimeNs: entry.mtimeNs });
+    const { mode, mtimeNs } = entry;
+    this.#add(slot, { op: "open", file, temp, path, mode, mtimeNs, ...(owner && { owner }) });
     try {
       const piece = this.#ringBytes >> 1; // a piece this size always fits an empty ring
       for await (const chunk of chunks) {

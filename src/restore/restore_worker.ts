@@ -27,6 +27,7 @@ interface OpenFile {
   mtimeNs: bigint;
   /** Whether the last operation left a hole, so the file's length must be set at close. */
   endsInHole: boolean;
+  owner: { uid: number; gid: number } | undefined;
 }
 
 const scope = globalThis as unknown as RestoreWorkerScope;
@@ -82,6 +83,7 @@ function run(op: WriteOp): void {
         needsChmod: umask === null || (created & ~umask) !== (op.mode & 0o7777),
         mtimeNs: op.mtimeNs,
         endsInHole: false,
+        owner: op.owner,
       });
       return;
     }
@@ -100,6 +102,8 @@ function run(op: WriteOp): void {
     case "close": {
       const file = fileOf(op.file);
       if (file.endsInHole) file.handle.truncateSync(file.handle.seekSync(0, Deno.SeekMode.Current));
+      // Before the mode: a change of owner clears setuid and setgid bits.
+      if (file.owner !== undefined) Deno.chownSync(file.temp, file.owner.uid, file.owner.gid);
       if (file.needsChmod) Deno.chmodSync(file.temp, file.mode);
       file.handle.close();
       setModificationTime(file.temp, file.mtimeNs);

@@ -12,16 +12,24 @@
  * replaced by rename, a real folder is kept and reused, and the partial files a killed restore
  * left in such a folder are removed. Restored files are not fsynced one by one (see
  * `_folder_writer.ts`). Setuid and setgid bits are dropped unless `preserveSpecialBits`, as tar
- * does without -p: restored files belong to whoever restores them (owners are not recorded), so
- * a set-id bit from a snapshot restored by root would make a program that runs as root. The
- * sticky bit is kept.
+ * does without -p: a set-id bit from a snapshot restored by root would make a program that runs
+ * as whoever owns it, root included. The sticky bit is kept.
+ *
+ * Owners: a restore run as root gives each entry its recorded owner (`OwnerPolicy`: by name
+ * where this machine knows it, else by number; `numericIds`: by number); any other user keeps
+ * what it restores its own and says so once (`onNotice`). Hard links are made once every file is
+ * written, each to a file this restore wrote (`readTree` hands the others out as files). Fifos
+ * are made by anyone, devices only by root; one that cannot be made is left out with a warning
+ * and counted (`specialsSkipped`), and the restore goes on. Sockets are never recreated.
  *
  * @module
  */
 import { BurrowError } from "../errors.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
+import { systemOwnerNames } from "../owner_names.ts";
 import { quotePath } from "./_entry_guard.ts";
 import { FolderWriter } from "./_folder_writer.ts";
+import { OwnerPolicy } from "./_owner_policy.ts";
 import { RestorePool } from "./_restore_pool.ts";
 import {
   type OverwriteMode,
@@ -57,6 +65,10 @@ export interface RestoreOptions extends TreeProgress {
   onPlan?(event: PlanEvent): void;
   /** File-writer threads to start with (default 2; a restore of a few files needs one). */
   fileWriters?: number | undefined;
+  /** As root: give owners by their recorded numbers, never by name. */
+  numericIds?: boolean | undefined;
+  /** Called once with something the user should know that is not a warning. */
+  onNotice?(message: string): void;
 }
 
 /** Setuid and setgid. */
@@ -91,21 +103,31 @@ export async function restoreToFolder(
   const existed = makeDest(dest);
   const root = Deno.realPathSync(dest);
   const plan = new RestorePlan(root, dest, !existed, options);
-  const writer = new FolderWriter(root);
+  const owners = new OwnerPolicy({
+    numericIds: options.numericIds ?? false,
+    self: { uid: Deno.uid() ?? -1, gid: Deno.gid() ?? -1 },
+    names: systemOwnerNames,
+  });
+  const writer = new FolderWriter(root, owners);
   if (existed) writer.sweepRoot();
   const files = new RestorePool(
     options.fileWriters === undefined ? {} : { workers: options.fileWriters },
   );
   const totals = emptyTotals();
+  const links: TreeEntry[] = [];
+  const read = { ...options, hardLinks: true };
   try {
-    for await (const { entry, chunks } of readTree(plan.filter(modes), source, totals, options)) {
+    for await (const { entry, chunks } of readTree(plan.filter(modes), source, totals, read)) {
       if (entry.type === "dir") writer.makeFolder(entry, plan.keepsFolder(entry.path));
       else {
         if (plan.mustClear(entry.path)) writer.clear(entry);
         if (entry.type === "symlink") writer.makeSymlink(entry);
+        else if (entry.type === "hardlink") links.push(entry);
+        else if (entry.type !== "file") makeSpecial(writer, entry, totals, options);
         else {
           const { temp, path } = writer.fileTarget(entry);
-          await files.writeFile(entry, temp, path, chunks).catch((error) => {
+          const owner = owners.idsFor(entry.owner);
+          await files.writeFile(entry, temp, path, chunks, owner).catch((error) => {
             if (!(error instanceof DamagedFileError)) throw error; // counted by readTree
           });
         }
@@ -116,9 +138,74 @@ export async function restoreToFolder(
     throw error;
   }
   await files.finish();
+  makeLinks(writer, links, totals, options);
   plan.removeExtra(false);
   writer.finishFolders(options.onWarning);
+  if (owners.kept) {
+    options.onNotice?.(
+      `owners were not restored: not running as root, so what was restored belongs to you ` +
+        `(uid ${Deno.uid()})`,
+    );
+  }
   return { ...totals, ...plan.counts };
+}
+
+/** How the warnings name each kind of special file. */
+const SPECIAL_NAMES: Readonly<Record<string, string>> = {
+  fifo: "fifo",
+  chardev: "character device",
+  blockdev: "block device",
+};
+
+/**
+ * Makes a fifo or a device, or, when this user may not (or the system cannot), warns and counts
+ * it in `specialsSkipped`.
+ */
+function makeSpecial(
+  writer: FolderWriter,
+  entry: TreeEntry,
+  totals: TreeTotals,
+  options: RestoreOptions,
+): void {
+  if (entry.type !== "fifo" && entry.type !== "chardev" && entry.type !== "blockdev") {
+    throw new TypeError(`Cannot restore ${quotePath(entry.path)}: a ${entry.type} is not special`);
+  }
+  try {
+    writer.makeSpecial({ ...entry, type: entry.type });
+    totals.specials++;
+  } catch (error) {
+    const denied = error instanceof Deno.errors.PermissionDenied;
+    if (!denied && !(error instanceof Deno.errors.NotSupported)) throw error;
+    totals.specialsSkipped++;
+    const name = SPECIAL_NAMES[entry.type];
+    const why = denied && Deno.uid() !== 0
+      ? `only root can make a ${name}`
+      : (error as Error).message;
+    options.onWarning?.(entry.path, `not restored: ${why}`);
+  }
+}
+
+/**
+ * Makes the hard links, once every file is written; a link whose file could not be restored
+ * (its data was damaged) is reported as damaged too.
+ */
+function makeLinks(
+  writer: FolderWriter,
+  links: readonly TreeEntry[],
+  totals: TreeTotals,
+  options: RestoreOptions,
+): void {
+  for (const link of links) {
+    try {
+      writer.makeLink(link);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      totals.hardLinks--;
+      totals.filesDamaged++;
+      const problem = `its file ${quotePath(link.target)} could not be restored`;
+      options.onDamaged?.(new DamagedFileError(link.path, undefined, problem, error));
+    }
+  }
 }
 
 /** A dry run: every decision reported to `onPlan`, nothing written or fetched. */

@@ -4,6 +4,7 @@ import { toHex } from "../format/chunk_id.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import type { ChunkWant } from "../client/chunk_source.ts";
 import { restoreToFolder } from "./restorer.ts";
+import { emptyTotals } from "./tree_reader.ts";
 import {
   assertTree,
   chunkId,
@@ -51,11 +52,11 @@ Deno.test("restoreToFolder() restores a tree with modes, mtimes, symlinks and em
     });
     assertTree(`${dir}/new/dest`, source, entries);
     assert.deepEqual(result, {
+      ...emptyTotals(),
       files: 5,
       folders: 4,
       symlinks: 2,
       bytes: 71_322,
-      filesDamaged: 0,
       created: 11,
       overwritten: 0,
       skipped: 0,

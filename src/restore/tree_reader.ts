@@ -11,23 +11,21 @@
  * tree go to one `ChunkSource.fetch` call, generated as the source reads ahead (each with its
  * file's average chunk size as the guess of its size), so a networked source pipelines across
  * files with no pause between them and holds only its read-ahead; the event loop gets a turn
- * every few MiB and every few hundred entries.
+ * every few MiB and every few hundred entries. A hard link is handed out as a link (no chunks,
+ * `size` 0) only to a consumer that makes links (`hardLinks`) and only when its target was handed
+ * out as a file before it; otherwise it is handed out as a file with its content, and later links
+ * to the same target name that path instead. Sockets are counted, never handed out.
  *
  * @module
  */
 import { IntegrityError } from "../errors.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { releaseBytes } from "../release_bytes.ts";
-import { EntryGuard, quotePath } from "./_entry_guard.ts";
+import { quotePath } from "./_entry_guard.ts";
+import { TreeCursor } from "./_tree_cursor.ts";
 
 export { quotePath };
-import { Fifo } from "../fifo.ts";
-import {
-  type ChunkItem,
-  type ChunkSource,
-  type ChunkWant,
-  MissingChunkError,
-} from "../client/chunk_source.ts";
+import { type ChunkItem, type ChunkSource, MissingChunkError } from "../client/chunk_source.ts";
 
 /** Counts of what was restored or exported. */
 export interface TreeTotals {
@@ -35,6 +33,14 @@ export interface TreeTotals {
   files: number;
   folders: number;
   symlinks: number;
+  /** Hard links handed out as links (a link handed out with its content counts in `files`). */
+  hardLinks: number;
+  /** Fifos and devices the consumer made or wrote. */
+  specials: number;
+  /** Fifos and devices the consumer could not make or write (each reported as a warning). */
+  specialsSkipped: number;
+  /** Sockets in the tree: never recreated (a socket is made by the program that listens on it). */
+  sockets: number;
   /** Bytes of file content (of the files counted in `files`). */
   bytes: number;
   /** Files left out because their data is missing or damaged (see `DamagedFileError`). */
@@ -43,6 +49,11 @@ export interface TreeTotals {
 
 /** Progress and warning callbacks shared by restore and export. */
 export interface TreeProgress {
+  /**
+   * Hand out hard links as links where their target was handed out before (for consumers that
+   * make links: a folder, a tar); default: every hard link comes with its content, as a file.
+   */
+  hardLinks?: boolean;
   /** Called as files and bytes complete; cheap, may be called often. */
   onProgress?(progress: { files: number; bytes: number; current: string }): void;
   /** Called for something that was not restored exactly but did not stop the restore. */
@@ -74,7 +85,17 @@ export class DamagedFileError extends IntegrityError {
 
 /** Empty totals. */
 export function emptyTotals(): TreeTotals {
-  return { files: 0, folders: 0, symlinks: 0, bytes: 0, filesDamaged: 0 };
+  return {
+    files: 0,
+    folders: 0,
+    symlinks: 0,
+    hardLinks: 0,
+    specials: 0,
+    specialsSkipped: 0,
+    sockets: 0,
+    bytes: 0,
+    filesDamaged: 0,
+  };
 }
 
 /** One entry with its content: a file's chunks, to be consumed fully before the next item. */
@@ -103,60 +124,15 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/**
- * Reads the tree's entries once for two readers: the chunk source, which pulls the chunks it
- * wants ahead of the consumer (`wants`), and the consumer, which takes whole entries
- * (`nextEntry`). Each entry is checked by `EntryGuard` as it is read; the first entry that fails
- * stops both readers at that point, and its error is thrown to whichever gets there.
- */
-class TreeCursor {
-  readonly #entries: Iterator<TreeEntry>;
-  readonly #guard = new EntryGuard();
-  /** Entries read and not yet taken by the consumer. */
-  readonly #unread = new Fifo<TreeEntry>();
-  /** Chunks of the entries read, not yet pulled by the source. */
-  readonly #unwanted = new Fifo<ChunkWant>();
-  #done = false;
-  #failure: unknown = undefined;
-
-  constructor(entries: Iterable<TreeEntry>) {
-    this.#entries = entries[Symbol.iterator]();
-  }
-
-  /** Every chunk of every file, in tree order. */
-  *wants(): Generator<ChunkWant> {
-    for (;;) {
-      while (this.#unwanted.size === 0) if (!this.#read()) return;
-      yield this.#unwanted.shift();
-    }
-  }
-
-  /** The next entry, or undefined after the last. @throws {IntegrityError} for an unsafe entry */
-  nextEntry(): TreeEntry | undefined {
-    if (this.#unread.size === 0 && !this.#read()) return undefined;
-    return this.#unread.shift();
-  }
-
-  #read(): boolean {
-    if (this.#failure !== undefined) throw this.#failure;
-    if (this.#done) return false;
-    try {
-      const next = this.#entries.next();
-      if (next.done) {
-        this.#done = true;
-        return false;
-      }
-      const entry = next.value;
-      this.#guard.check(entry);
-      this.#unread.push(entry);
-      const plainSize = entry.size / entry.chunks.length;
-      for (const id of entry.chunks) this.#unwanted.push({ id, plainSize });
-      return true;
-    } catch (error) {
-      this.#failure = error;
-      throw error;
-    }
-  }
+/** The totals field an entry handed out without content counts in (none for a special file). */
+function countOf(type: TreeEntry["type"]): "folders" | "symlinks" | "hardLinks" | undefined {
+  return type === "dir"
+    ? "folders"
+    : type === "symlink"
+    ? "symlinks"
+    : type === "hardlink"
+    ? "hardLinks"
+    : undefined;
 }
 
 async function* fileChunks(
@@ -227,8 +203,8 @@ async function skipChunks(chunks: AsyncIterator<ChunkItem>, count: number): Prom
 }
 
 /**
- * Yields each entry (checked by `EntryGuard`) with its content, updating `totals` as each
- * file's chunks are consumed. The consumer must read a file's `chunks` to the end (or until they
+ * Yields each entry (checked by `EntryGuard`) but sockets with its content, updating `totals` as
+ * each file's chunks are consumed (special files are the consumer's to count). The consumer must read a file's `chunks` to the end (or until they
  * throw `DamagedFileError`) before asking for the next item; a damaged file is then counted in
  * `filesDamaged` and reported to `onDamaged`, and the walk goes on.
  *
@@ -241,13 +217,15 @@ export async function* readTree(
   progress: TreeProgress = {},
 ): AsyncGenerator<TreeItem> {
   const walk: Walk = { totals, progress, sinceYield: 0, taken: 0, damage: undefined };
-  const cursor = new TreeCursor(entries);
+  const cursor = new TreeCursor(entries, progress.hardLinks === true);
   const chunks = source.fetch(cursor.wants())[Symbol.asyncIterator]();
   try {
     let sinceYield = 0;
     for (let entry = cursor.nextEntry(); entry !== undefined; entry = cursor.nextEntry()) {
-      if (entry.type !== "file") {
-        walk.totals[entry.type === "dir" ? "folders" : "symlinks"]++;
+      if (entry.type === "socket") walk.totals.sockets++;
+      else if (entry.type !== "file") {
+        const counted = countOf(entry.type);
+        if (counted !== undefined) walk.totals[counted]++;
         yield { entry, chunks: NO_CHUNKS };
       } else {
         const until = walk.taken + entry.chunks.length;

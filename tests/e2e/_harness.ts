@@ -20,6 +20,8 @@ export interface RunOptions {
   stdin?: string | Uint8Array;
   env?: Record<string, string>;
   cwd?: string;
+  /** A command the CLI runs under, e.g. `["setpriv", "--reuid=65534", "--"]` (it must exec). */
+  prefix?: string[];
 }
 
 /** Runs `burrow ARGS…` to completion. BURROW_* variables of the test process are not inherited. */
@@ -33,8 +35,9 @@ export async function burrowBytes(
   args: string[],
   options: RunOptions = {},
 ): Promise<{ code: number; stdout: Uint8Array; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+  const [program, ...prefixArgs] = [...(options.prefix ?? []), Deno.execPath()];
+  const child = new Deno.Command(program!, {
+    args: [...prefixArgs, "run", "-A", MAIN, ...args],
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",

@@ -72,10 +72,13 @@ Deno.test("browse: ls, find, diff and cat read snapshots through the command lin
         assertOk(long, "ls --long");
         assert.match(
           long.stdout,
-          /^-rwxr-x---\s+18\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ {2}script\.sh$/m,
+          /^-rwxr-x---\s+\S+\s+18\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ {2}script\.sh$/m,
         );
-        assert.match(long.stdout, /^lrwxrwxrwx\s+\S+ \S+ {2}link to note -> docs\/note\.txt$/m);
-        assert.match(long.stdout, /^drwx\S+\s+\S+ \S+ {2}docs$/m);
+        assert.match(
+          long.stdout,
+          /^lrwxrwxrwx\s+\S+\s+\S+ \S+ {2}link to note -> docs\/note\.txt$/m,
+        );
+        assert.match(long.stdout, /^drwx\S+\s+\S+\s+\S+ \S+ {2}docs$/m);
         const json = await run(["ls", first, "docs", "--json"]);
         const parsed = JSON.parse(json.stdout);
         assert.equal(parsed.snapshot, first);
@@ -87,7 +90,10 @@ Deno.test("browse: ls, find, diff and cat read snapshots through the command lin
           mode: 0o640,
           size: (await run(["cat", first, "docs/note.txt"])).stdout.length,
           mtime: "2020-09-13T12:26:40.000Z",
+          owner: note.owner,
         });
+        const { uid, gid } = await Deno.lstat(`${tree}/docs/note.txt`);
+        assert.deepEqual([note.owner.uid, note.owner.gid], [uid, gid]);
       },
     );
 

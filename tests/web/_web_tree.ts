@@ -1,7 +1,8 @@
 /**
  * The tree the browser tests push: nested folders, unicode and spaces in names, an empty file,
- * a symlink, a 64 MiB file, a small image, and a file whose name is HTML that would run script if
- * the page ever treated a name as markup. Every text file holds a marker string.
+ * a symlink, a hard link, a fifo, a 64 MiB file, a small image, and a file whose name is HTML that
+ * would run script if the page ever treated a name as markup. Every text file holds a marker
+ * string.
  *
  * @module
  */
@@ -38,6 +39,9 @@ export async function makeWebTree(work: string): Promise<WebTree> {
   await Deno.writeFile(`${root}/empty.txt`, new Uint8Array(0));
   await Deno.writeFile(`${root}/photos/dot.png`, PNG);
   await Deno.symlink("notes.md", `${root}/link to notes`);
+  await Deno.link(`${root}/reports 2026/été/deep.txt`, `${root}/reports 2026/été/deep link.txt`);
+  const fifo = await new Deno.Command("mkfifo", { args: [`${root}/reports 2026/pipe`] }).output();
+  if (!fifo.success) throw new Error("Cannot make the web tree's fifo: mkfifo failed");
   const big = new Uint8Array(64 * 1024 * 1024);
   for (let at = 0; at < big.length; at += 65536) {
     crypto.getRandomValues(big.subarray(at, at + 65536));

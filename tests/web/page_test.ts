@@ -97,8 +97,14 @@ Deno.test({
       assert.ok(names.some((n) => n.includes("link to notes") && n.includes("→ notes.md")));
       await page.getByRole("button", { name: "reports 2026", exact: true }).click();
       await page.getByRole("heading", { name: "reports 2026" }).waitFor();
+      const fifo = page.locator(".row[data-type=fifo]");
+      assert.match(await fifo.innerText(), /pipe[\s\S]*prw-/);
+      assert.equal(await fifo.getByRole("button").count(), 0, "a fifo has nothing to download");
       await page.getByRole("button", { name: "été", exact: true }).click();
       await page.getByRole("heading", { name: "été" }).waitFor();
+      const link = page.locator(".row[data-type=hardlink]");
+      // The walk meets "deep link.txt" first (a space sorts before "."): the other is the link.
+      assert.match(await link.innerText(), /^deep\.txt\s*= reports 2026\/été\/deep link\.txt/);
       await page.getByRole("navigation", { name: "Breadcrumbs" }).getByRole("button", {
         name: "reports 2026",
       }).click();
@@ -139,8 +145,9 @@ Deno.test({
       assert.deepEqual([...files.keys()].sort(), [
         "reports 2026/big.bin",
         "reports 2026/summary – été.txt",
+        "reports 2026/été/deep link.txt",
         "reports 2026/été/deep.txt",
-      ]);
+      ], "a hard link is a copy, a fifo is left out");
       for (const [name, bytes] of files) {
         assert.equal(
           sha256(bytes),
