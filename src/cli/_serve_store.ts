@@ -8,8 +8,7 @@
  */
 import { ConfigError, UsageError } from "../errors.ts";
 import { type Logger, withFields } from "../log.ts";
-import { ObjectStore, type S3Settings } from "../store/s3/object_store.ts";
-import { S3ChunkStore } from "../store/s3/s3_chunk_store.ts";
+import type { S3Settings } from "../store/s3/object_store.ts";
 import { parseS3StoreSpec, type S3StoreSpec } from "../store/s3/s3_store_spec.ts";
 import { repositoryPrefix } from "../store/s3/_s3_layout.ts";
 import { WriteBudget } from "../store/pack_chunk_store.ts";
@@ -131,6 +130,9 @@ export async function connectS3ChunkStores(
   config: S3ChunkStoreConfig,
   logger: Logger,
 ): Promise<S3ChunkStores> {
+  // The S3 client loads only for a server that uses it: it is large, and every command would pay.
+  const { ObjectStore } = await import("../store/s3/object_store.ts");
+  const { S3ChunkStore } = await import("../store/s3/s3_chunk_store.ts");
   const objects = new ObjectStore(config.settings);
   try {
     await objects.ensureBucket();

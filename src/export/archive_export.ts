@@ -31,11 +31,10 @@
 import { BurrowError, IntegrityError } from "../errors.ts";
 import { nsToMs } from "../format/snapshot_model.ts";
 // @ts-types="@types/tar-stream"
-import tar from "tar-stream";
+import type tar from "tar-stream";
 import type { EntryType, TreeEntry } from "../format/snapshot_model.ts";
 import { writeAllSync } from "../restore/write_all.ts";
 import { writeThroughPartial } from "./_partial_file.ts";
-import { writeZip } from "./zip_stream.ts";
 import {
   DamagedFileError,
   emptyTotals,
@@ -122,6 +121,8 @@ export async function exportZip(
   const level = options.level ?? 0;
   await writeThroughPartial(destFile, async (file) => {
     const items = withoutSpecials(readTree(entries, source, totals, options), totals, options);
+    // The zip and tar writers load when an archive is written, not with every command.
+    const { writeZip } = await import("./zip_stream.ts");
     await writeZip(items, fileSink(file), level);
   }).catch((error) => Promise.reject(archiveFailure(destFile, error)));
   return { ...totals };
@@ -242,7 +243,8 @@ export async function exportTar(
   archiveDestAction(destFile, options.overwrite);
   const totals = emptyTotals();
   await writeThroughPartial(destFile, async (file) => {
-    const pack = tar.pack();
+    const tarStream = (await import("tar-stream")).default;
+    const pack = tarStream.pack();
     pack.on("error", () => {}); // reported through copyPack and the entry callbacks
     const copied = copyPack(pack, file);
     copied.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
