@@ -82,6 +82,8 @@ export async function handleRepositoryRequest(
     case "list_chunks": {
       const repository = await ctx.repository();
       ctx.claims.enterPush(repository, "list chunks");
+      // Other servers of the service may have stored chunks since: a listing starts with them.
+      if (message.payload.after === undefined) await repository.chunks.refresh?.();
       return listChunks(repository, message.payload.after);
     }
     case "put_chunks":
@@ -235,6 +237,9 @@ async function getChunks(
   ids: Uint8Array[],
 ): Promise<Reply> {
   const chunks = repository.chunks;
+  if (chunks.refresh !== undefined && ids.some((id) => chunks.lengthOf(id) === undefined)) {
+    await chunks.refresh();
+  }
   const wanted: { id: Uint8Array; length: number }[] = [];
   const missing: Uint8Array[] = [];
   let blobBytes = 0;

@@ -1,9 +1,9 @@
 /**
  * The PostgreSQL tables of shared repositories and how they are created: `burrow_snapshots`
- * (sealed snapshot records), `burrow_keys` (wrapped master keys), `burrow_packs` and
- * `burrow_chunks` (the chunk index of the S3 packs: one location per chunk id, and a `seq`
- * that grows with every row so a server can fetch what other servers added since it last
- * looked). Every row is keyed by the repository: `USER/CREATED`, so a new account of a reused
+ * (sealed snapshot records), `burrow_keys` (wrapped master keys), and the chunk index of the
+ * S3 packs (`postgres_chunk_index.ts`): `burrow_packs`, `burrow_chunks` (one location per chunk
+ * id, and the batch `seq` that added it, so a server can fetch what other servers added since it
+ * last looked) and `burrow_repositories` (each repository's last batch and epoch). Every row is keyed by the repository: `USER/CREATED`, so a new account of a reused
  * name never meets an earlier account's rows. Creation runs in one transaction under the
  * advisory lock the user store's schema takes, and records version `REPOSITORIES_VERSION` in
  * `burrow_schema`; a newer version is refused, unchanged.
@@ -36,20 +36,26 @@ const TABLES = [
     wrapped bytea NOT NULL,
     PRIMARY KEY (repo, kdf_hash)
   )`,
+  `CREATE TABLE burrow_repositories (
+    repo text COLLATE "C" PRIMARY KEY,
+    seq bigint NOT NULL,
+    epoch bigint NOT NULL
+  )`,
   `CREATE TABLE burrow_packs (
     repo text COLLATE "C" NOT NULL,
     name text COLLATE "C" NOT NULL,
     version smallint NOT NULL,
     size bigint NOT NULL CHECK (size >= 0),
+    seq bigint NOT NULL,
     PRIMARY KEY (repo, name)
   )`,
   `CREATE TABLE burrow_chunks (
-    seq bigserial NOT NULL,
     repo text COLLATE "C" NOT NULL,
     id bytea NOT NULL CHECK (length(id) = 32),
     pack text COLLATE "C" NOT NULL,
     "offset" bigint NOT NULL CHECK ("offset" >= 0),
     length integer NOT NULL CHECK (length >= 0),
+    seq bigint NOT NULL,
     PRIMARY KEY (repo, id)
   )`,
   `CREATE INDEX burrow_chunks_seq ON burrow_chunks (repo, seq)`,
