@@ -26,7 +26,13 @@ import { LoopLagMonitor } from "../server/loop_lag.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
 import { sweepPurgedRepositories } from "../store/repository_purge.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
-import { defaultStoreSpec, describeStoreSpec, openUserStore } from "../users/registry.ts";
+import {
+  defaultStoreSpec,
+  describeStoreSpec,
+  openUserStore,
+  parseStoreSpec,
+} from "../users/registry.ts";
+import { connectSharedRepositories, type SharedRepositories } from "./_serve_shared.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import type { RunningWebServer } from "../web/mod.ts";
 import {
@@ -208,11 +214,16 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
   const hashPool = new HashPool();
   const metrics = new ServerMetrics();
   let s3: Awaited<ReturnType<typeof connectS3ChunkStores>> | undefined;
+  let shared: SharedRepositories | undefined;
   try {
     const tls = await loadTls(args, dataDir);
     if (chunkStore !== null) {
-      s3 = await connectS3ChunkStores(chunkStore, logger);
+      if (parseStoreSpec(usersSpec).scheme === "postgres") {
+        shared = await connectSharedRepositories(usersSpec, password);
+      }
+      s3 = await connectS3ChunkStores(chunkStore, logger, shared?.chunkIndex);
       printLine(`chunks in ${s3.description}`);
+      if (shared !== undefined) printLine("index, snapshots and keys in the user store's database");
     }
     const accounts = new AccountService({
       store,
@@ -236,6 +247,7 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
       account: (name) => store.get(name),
       logger,
       ...(s3 === undefined ? {} : { openChunks: s3.openChunks }),
+      ...(shared === undefined ? {} : { openRecords: shared.openRecords }),
       ...overrides,
     });
     raiseDescriptorLimit(logger);
@@ -308,6 +320,7 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
     await hashPool.close();
     await store.close();
     s3?.close();
+    await shared?.close();
     lock.release();
   }
   logger.info("server stopped");

@@ -23,7 +23,11 @@ import { userRepositoryDir } from "../store/layout.ts";
 import { PackChunkStore, WriteBudget } from "../store/pack_chunk_store.ts";
 import { lockRepository } from "../store/repository_lock.ts";
 import { readUsage } from "../store/repository_usage.ts";
-import { type ChunkStoreOpener, UserRepository } from "../store/user_repository.ts";
+import {
+  type ChunkStoreOpener,
+  type RecordsOpener,
+  UserRepository,
+} from "../store/user_repository.ts";
 
 /** A logged-in account: its name and creation time, which tell two accounts of a name apart. */
 export interface SessionAccount {
@@ -55,6 +59,8 @@ export interface RepositoryRegistryOptions {
   lockWaitMs?: number;
   /** Opens each repository's chunk store (default: a `PackChunkStore` under the write budget). */
   openChunks?: ChunkStoreOpener;
+  /** Opens each repository's snapshot records and keys (default: files in its folder). */
+  openRecords?: RecordsOpener;
   /** Hears of damage found in a repository, with the user and the paths. */
   logger?: Logger;
   /** Fsyncs a folder into which a folder was made (default `syncDir`); tests record the calls. */
@@ -83,6 +89,7 @@ export class RepositoryRegistry {
   readonly #closing = new Map<string, Promise<void>>();
   readonly #budget: WriteBudget;
   readonly #openChunks: ChunkStoreOpener | undefined;
+  readonly #openRecords: { openRecords?: RecordsOpener };
   readonly #account: (name: string) => Promise<CurrentAccount | null>;
   readonly #lockWaitMs: number;
   readonly #logger: Logger;
@@ -92,6 +99,9 @@ export class RepositoryRegistry {
     this.#dataDir = dataDir;
     this.#budget = new WriteBudget(options.writeBudgetBytes ?? 32 * 1024 * 1024);
     this.#openChunks = options.openChunks;
+    this.#openRecords = options.openRecords === undefined
+      ? {}
+      : { openRecords: options.openRecords };
     this.#account = options.account;
     this.#lockWaitMs = options.lockWaitMs ?? 5000;
     this.#logger = options.logger ?? silentLogger;
@@ -183,7 +193,7 @@ export class RepositoryRegistry {
       const repository = await UserRepository.open(
         dir,
         { user, created, kdf: current.kdf },
-        { openChunks, logger, ...this.#durable },
+        { openChunks, logger, ...this.#openRecords, ...this.#durable },
       );
       return { repository, lock, created };
     } catch (error) {

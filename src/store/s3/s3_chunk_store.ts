@@ -32,19 +32,19 @@ import {
   type PruneOptions,
   type PruneReport,
 } from "../chunk_store.ts";
-import { encodeIndex, PACK_VERSION, recordHeaderBytes } from "../_pack_format.ts";
+import { encodeIndex, MAGIC_BYTES, PACK_VERSION, recordHeaderBytes } from "../_pack_format.ts";
 import { newPackId, storeFailure } from "../_pack_layout.ts";
 import { PackWriter } from "../_pack_writer.ts";
 import { packTotals, planPrune } from "../_prune_plan.ts";
 import type { Quarantine } from "../_quarantine.ts";
 import { WriteBudget } from "../_write_budget.ts";
-import { abortUploads, loadQuarantine, loadS3Store, removeSources } from "./_s3_loader.ts";
+import { abortUploads, loadQuarantine, loadS3Store } from "./_s3_loader.ts";
 import { S3SharedCache } from "./_s3_shared.ts";
 import type { SharedChunkIndex } from "../shared_chunk_index.ts";
 import { indexKey, packKey } from "./_s3_layout.ts";
 import { S3PackSink } from "./_s3_pack_sink.ts";
 import { S3PackTable } from "./_s3_pack_table.ts";
-import { deleteS3Chunks, type S3RepackContext } from "./_s3_repacker.ts";
+import { compactS3Packs, deleteS3Chunks, type S3RepackContext } from "./_s3_repacker.ts";
 import type { ObjectStore } from "./object_store.ts";
 
 /** Options of `S3ChunkStore.open`. */
@@ -174,16 +174,21 @@ export class S3ChunkStore implements ChunkStore {
   }
 
   /**
-   * Removes the sealed packs no blob is located in: with a shared index, those whose every blob
-   * another server stored first (`_s3_shared.ts`). Indexes first, then packs.
+   * The sealed packs whose bytes outside located blobs are above `maxUnusedPercent`: with a
+   * shared index, packs holding copies of blobs another server located first (`_s3_shared.ts`).
    */
-  async #removeDuplicatePacks(): Promise<void> {
-    const located = new Set<number>();
-    for (const slot of this.#index.slots()) located.add(this.#index.packOf(slot));
-    const empty = [...this.#packs.sealed()].filter(([pack]) => !located.has(pack));
-    if (empty.length === 0) return;
-    await removeSources(this.#objects, this.#root, empty.map(([, entry]) => entry.name));
-    for (const [pack] of empty) this.#packs.remove(pack);
+  #duplicateHolders(maxUnusedPercent: number): Set<number> {
+    const located = new Map<number, number>();
+    for (const slot of this.#index.slots()) {
+      const pack = this.#index.packOf(slot);
+      located.set(pack, (located.get(pack) ?? 0) + HEADER_BYTES + this.#index.lengthOf(slot));
+    }
+    const holders = new Set<number>();
+    for (const [pack, entry] of this.#packs.sealed()) {
+      const unused = entry.size - MAGIC_BYTES - (located.get(pack) ?? 0);
+      if (unused * 100 > maxUnusedPercent * entry.size) holders.add(pack);
+    }
+    return holders;
   }
 
   /** Blobs known to be missing or damaged, until stored again. */
@@ -400,7 +405,7 @@ export class S3ChunkStore implements ChunkStore {
       const before = this.#cache?.sealedNames();
       await deleteS3Chunks(this.#repackContext(), plan.doomed);
       if (before !== undefined) {
-        await this.#removeDuplicatePacks();
+        await compactS3Packs(this.#repackContext(), this.#duplicateHolders(maxUnusedPercent));
         await this.#cache!.repacked(before);
       }
       const after = await packTotals(this.#packs);
