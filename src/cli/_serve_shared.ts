@@ -12,6 +12,8 @@ import { PostgresChunkIndex } from "../store/postgres/postgres_chunk_index.ts";
 import { PostgresRecords } from "../store/postgres/postgres_records.ts";
 import type { RepositoryAccount } from "../store/repository_owner.ts";
 import type { SharedChunkIndex } from "../store/shared_chunk_index.ts";
+import type { ServiceGate } from "../store/prune_gate.ts";
+import { PostgresLocks } from "../store/postgres/postgres_gate.ts";
 import type { RecordsOpener } from "../store/user_repository.ts";
 import { connectPostgres, scrubError } from "../users/postgres_user_store.ts";
 import { parsePostgresUrl, redactStoreSpec } from "../users/postgres_url.ts";
@@ -19,6 +21,8 @@ import { parsePostgresUrl, redactStoreSpec } from "../users/postgres_url.ts";
 /** The repositories' part of the database, as the server uses it. */
 export interface SharedRepositories {
   openRecords: RecordsOpener;
+  /** The push/prune gate of `account`'s repository across the servers. */
+  serviceGate(account: RepositoryAccount): ServiceGate;
   /** The chunk index of `account`'s repository. */
   chunkIndex(account: RepositoryAccount): SharedChunkIndex;
   close(): Promise<void>;
@@ -54,9 +58,14 @@ export async function connectSharedRepositories(
     });
   }
   const keyOf = (account: RepositoryAccount) => repositoryKey(account.user, account.created);
+  const locks = new PostgresLocks(sql);
   return {
+    serviceGate: (account) => locks.gate(keyOf(account)),
     openRecords: (_dir, account) => Promise.resolve(new PostgresRecords(sql, keyOf(account))),
     chunkIndex: (account) => new PostgresChunkIndex(sql, keyOf(account)),
-    close: () => sql.end({ timeout: 5 }),
+    close: async () => {
+      await locks.close();
+      await sql.end({ timeout: 5 });
+    },
   };
 }

@@ -247,7 +247,9 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
       account: (name) => store.get(name),
       logger,
       ...(s3 === undefined ? {} : { openChunks: s3.openChunks }),
-      ...(shared === undefined ? {} : { openRecords: shared.openRecords }),
+      ...(shared === undefined
+        ? {}
+        : { openRecords: shared.openRecords, serviceGate: shared.serviceGate }),
       ...overrides,
     });
     raiseDescriptorLimit(logger);

@@ -28,7 +28,7 @@ import { FileRecords } from "./_file_records.ts";
 import type { RepositoryRecords, SnapshotListing } from "./repository_records.ts";
 import { claimRepository, type RepositoryAccount } from "./repository_owner.ts";
 import { readUsage, type RepositoryUsage, writeUsage } from "./repository_usage.ts";
-import { PruneGate } from "./prune_gate.ts";
+import { PruneGate, type ServiceGate } from "./prune_gate.ts";
 
 export type { SnapshotListing, StoredSnapshot, UnreadableSnapshot } from "./repository_records.ts";
 
@@ -54,6 +54,8 @@ export interface UserRepositoryOptions {
   openChunks?: ChunkStoreOpener;
   /** Opens the snapshot records and keys (default: files in `snapshots/` and `keys/`). */
   openRecords?: RecordsOpener;
+  /** The push/prune gate across servers, when several serve the repository. */
+  serviceGate?: (account: RepositoryAccount) => ServiceGate;
   /** Hears of records that cannot be read, with their paths. */
   logger?: Logger;
   /** Fsyncs a folder into which a folder was made (default `syncDir`); tests record the calls. */
@@ -72,6 +74,8 @@ export class UserRepository {
   #usage: RepositoryUsage | null = null;
   /** Keeps pushes and prunes of this repository apart (`prune_gate.ts`). */
   readonly pruneGate: PruneGate = new PruneGate();
+  /** Keeps pushes and prunes on other servers of the service apart, when there are any. */
+  serviceGate: ServiceGate | undefined;
 
   private constructor(
     dir: string,
@@ -109,6 +113,7 @@ export class UserRepository {
     const records = await openRecords(dir, account, logger);
     const chunks = await openChunks(`${dir}/chunks`, account);
     const repository = new UserRepository(dir, chunks, records, logger);
+    repository.serviceGate = options.serviceGate?.(account);
     repository.#usage = await readUsage(dir);
     await repository.#recordUsage(repository.#usage?.lastPush ?? null);
     return repository;
