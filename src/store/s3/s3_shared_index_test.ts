@@ -3,64 +3,17 @@
  * one service do (ignored without both a test S3 service and a test PostgreSQL server).
  */
 import assert from "node:assert/strict";
-import postgres from "postgres";
 import { S3ChunkStore } from "./s3_chunk_store.ts";
-import { freshPrefix, removePrefix, s3Problem, testObjectStore } from "../../../tests/_s3_env.ts";
-import {
-  postgresMissing,
-  reportIgnored,
-  type TestDatabase,
-  withTestDatabase,
-} from "../../../tests/_postgres.ts";
+import { reportIgnored } from "../../../tests/_postgres.ts";
+import { SHARED_REPO, sharedStoreMissing, sharedStoreTest } from "../../../tests/_shared_store.ts";
 import { makeChunks } from "../../../tests/conformance/_chunk_data.ts";
 import { IdSet } from "../../format/id_set.ts";
-import { ensureRepositorySchema, repositoryKey } from "../postgres/_repository_schema.ts";
 import { PostgresChunkIndex } from "../postgres/postgres_chunk_index.ts";
 import { packKey } from "./_s3_layout.ts";
-import type { ObjectStore } from "./object_store.ts";
 
-reportIgnored("s3_shared_index_test.ts", postgresMissing ?? s3Problem);
-const ignore = postgresMissing !== null || s3Problem !== null;
-const REPO = repositoryKey("alice", "2026-01-01T00:00:00.000Z");
+reportIgnored("s3_shared_index_test.ts", sharedStoreMissing);
 
-interface Shared {
-  objects: ObjectStore;
-  prefix: string;
-  sql: postgres.Sql;
-  /** Opens another store on the prefix, as another server would. */
-  open(): Promise<S3ChunkStore>;
-  rows(): Promise<number>;
-}
-
-function sharedTest(name: string, body: (shared: Shared) => Promise<void>): void {
-  Deno.test({
-    name,
-    ignore,
-    fn: () =>
-      withTestDatabase(async (db: TestDatabase) => {
-        const objects = await testObjectStore();
-        const prefix = freshPrefix("shared");
-        const sql = postgres(db.url, { onnotice: false, max: 4 });
-        try {
-          await ensureRepositorySchema(sql);
-          await body({
-            objects,
-            prefix,
-            sql,
-            open: () =>
-              S3ChunkStore.open(objects, prefix, { shared: new PostgresChunkIndex(sql, REPO) }),
-            rows: async () => Number((await sql`SELECT count(*) AS n FROM burrow_chunks`)[0]!.n),
-          });
-        } finally {
-          await sql.end();
-          await removePrefix(objects, prefix);
-          objects.close();
-        }
-      }),
-  });
-}
-
-sharedTest(
+sharedStoreTest(
   "S3ChunkStore with a shared index sees what another store flushed after refresh()",
   async (s) => {
     const a = await s.open();
@@ -83,7 +36,7 @@ sharedTest(
   },
 );
 
-sharedTest(
+sharedStoreTest(
   "S3ChunkStore with a shared index keeps one location of a blob two stores stored",
   async (s) => {
     const a = await s.open();
@@ -111,7 +64,7 @@ sharedTest(
   },
 );
 
-sharedTest(
+sharedStoreTest(
   "S3ChunkStore with a shared index: a delete on one store reaches the others",
   async (s) => {
     const a = await s.open();
@@ -130,7 +83,7 @@ sharedTest(
   },
 );
 
-sharedTest(
+sharedStoreTest(
   "S3ChunkStore with a shared index aborts only old unfinished uploads at open",
   async (s) => {
     const fresh = packKey(s.prefix, "ab".repeat(16));
@@ -140,7 +93,7 @@ sharedTest(
     const left = await Array.fromAsync(s.objects.listUploads(s.prefix));
     assert.deepEqual(left.map((upload) => upload.key), [fresh], "another server's upload is kept");
     const old = await S3ChunkStore.open(s.objects, s.prefix, {
-      shared: new PostgresChunkIndex(s.sql, REPO),
+      shared: new PostgresChunkIndex(s.sql, SHARED_REPO),
       uploadAgeMs: -60_000,
     });
     await old.close();
