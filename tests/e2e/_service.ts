@@ -99,6 +99,7 @@ export function withService(
         },
       });
     } finally {
+      // A server a test killed has exited already: stopping it only collects its output.
       await Promise.all(servers.map((server) => server.stop()));
       await removePrefix(objects, prefix);
       objects.close();

@@ -96,3 +96,51 @@ Deno.test({
       }
     }),
 });
+
+Deno.test({
+  name: "service: a 500 MiB push whose server is SIGKILLed mid-way completes through another",
+  ignore,
+  fn: () =>
+    withService(3, async (service) => {
+      await service.addUser("alice", PASSWORD);
+      await service.addUser("bob", "bob-service-pass");
+      const small = `${service.work}/notes`;
+      await makeTree(small);
+      const bobs = await service.client("bob", "bob-service-pass", [1], ["push", small]);
+      assert.equal(bobs.code, 0, bobs.stderr);
+      const big = `${service.work}/big`;
+      await makeBigTree(big, 50, 10);
+      const pushing = service.client("alice", PASSWORD, [0, 1, 2], ["push", big]);
+      let ended = false;
+      void pushing.finally(() => ended = true);
+      // Mid-way: once the first pack of the push is in the shared index.
+      const sql = postgres(service.db.url, { onnotice: false, max: 1 });
+      try {
+        for (;;) {
+          const [row] = await sql`SELECT count(*) AS n FROM burrow_packs WHERE repo LIKE 'alice/%'`;
+          if (Number(row!.n) > 0) break;
+          if (ended) throw new Error(`the push ended first: ${(await pushing).stderr}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } finally {
+        await sql.end();
+      }
+      service.servers[0]!.process.kill("SIGKILL");
+      const pushed = await pushing;
+      assert.equal(pushed.code, 0, pushed.stderr);
+      assert.match(pushed.stderr, /lost the server .*; going on through /);
+      for (
+        const [user, password, set, source] of [
+          ["alice", PASSWORD, "big", big],
+          ["bob", "bob-service-pass", "notes", small],
+        ] as const
+      ) {
+        const dest = `${service.work}/back-${user}`;
+        const pulled = await service.client(user, password, [2], ["pull", dest, "--name", set]);
+        assert.equal(pulled.code, 0, pulled.stderr);
+        await assertSameTree(source, `${dest}/${set}`);
+        const checked = await service.client(user, password, [1], ["check", "--read-data"]);
+        assert.equal(checked.code, 0, checked.stderr);
+      }
+    }),
+});
