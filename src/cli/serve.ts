@@ -343,9 +343,11 @@ export const serveCommand: Command = {
     "Prometheus metrics are at /metrics on the web port (or on --metrics HOST:PORT, HTTPS too);\n" +
     "they name users and sizes: without a metrics token they are served on loopback addresses only.\n" +
     "With --store s3://BUCKET/PREFIX, chunks are packs in that bucket (credentials from\n" +
-    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); snapshot records, keys and locks stay in DATA.\n" +
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); snapshot records and keys stay in DATA.\n" +
     "With --users postgres://USER@HOST:PORT/DB the accounts live in PostgreSQL (tables made on the\n" +
-    "first start); its password comes from --users-password-file, PGPASSWORD or PGPASSFILE.",
+    "first start); its password comes from --users-password-file, PGPASSWORD or PGPASSFILE.\n" +
+    "With both, the chunk index, snapshot records, keys and locks live in PostgreSQL too: several\n" +
+    "servers (each with its own --data) with the same --users and --store are one service.",
   examples: [
     "serve                                # ./burrow-data, 127.0.0.1:7443, its own CA",
     "serve --users postgres://burrow@db.example:5432/burrow --users-password-file /etc/burrow/db-pass",
