@@ -144,3 +144,24 @@ Deno.test({
       }
     }),
 });
+
+Deno.test({
+  name: "service: a quota holds across servers",
+  ignore,
+  fn: () =>
+    withService(3, async (service) => {
+      await service.addUser("alice", PASSWORD, ["--quota", "20MiB"]);
+      const first = `${service.work}/first`;
+      await makeBigTree(first, 3, 4);
+      const pushed = await service.client("alice", PASSWORD, [0], ["push", first]);
+      assert.equal(pushed.code, 0, pushed.stderr);
+      const second = `${service.work}/second`;
+      await makeBigTree(second, 3, 4);
+      const refused = await service.client("alice", PASSWORD, [1], ["push", second]);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /quota exceeded/);
+      const pulled = await service.client("alice", PASSWORD, [2], ["pull", `${service.work}/b`]);
+      assert.equal(pulled.code, 0, pulled.stderr);
+      await assertSameTree(first, `${service.work}/b/first`);
+    }),
+});
