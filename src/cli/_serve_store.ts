@@ -1,6 +1,7 @@
 /**
  * Where `burrow serve` keeps chunks: the local pack store under DATA (default), or packs on S3
- * with `--store s3://BUCKET/PREFIX --s3-endpoint URL [--s3-region R]`. The S3 credentials come
+ * with `--store s3://BUCKET/PREFIX --s3-endpoint URL [--s3-region R]`, their index then shared
+ * in PostgreSQL when the accounts are there (`_serve_shared.ts`). The S3 credentials come
  * only from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (never a flag, so never in `ps`), and
  * are neither logged nor put in any message.
  *
@@ -13,6 +14,8 @@ import { parseS3StoreSpec, type S3StoreSpec } from "../store/s3/s3_store_spec.ts
 import { repositoryPrefix } from "../store/s3/_s3_layout.ts";
 import { WriteBudget } from "../store/pack_chunk_store.ts";
 import type { ChunkStoreOpener } from "../store/user_repository.ts";
+import type { RepositoryAccount } from "../store/repository_owner.ts";
+import type { SharedChunkIndex } from "../store/shared_chunk_index.ts";
 import { type ParsedArgs, stringFlag } from "./command.ts";
 import type { EnvReader } from "./config.ts";
 
@@ -129,6 +132,7 @@ export interface S3ChunkStores {
 export async function connectS3ChunkStores(
   config: S3ChunkStoreConfig,
   logger: Logger,
+  sharedIndex?: (account: RepositoryAccount) => SharedChunkIndex,
 ): Promise<S3ChunkStores> {
   // The S3 client loads only for a server that uses it: it is large, and every command would pay.
   const { ObjectStore } = await import("../store/s3/object_store.ts");
@@ -147,6 +151,7 @@ export async function connectS3ChunkStores(
       S3ChunkStore.open(objects, repositoryPrefix(prefix, account.user, account.created), {
         budget,
         logger: withFields(logger, { user: account.user }),
+        ...(sharedIndex === undefined ? {} : { shared: sharedIndex(account) }),
       }),
     description: `s3://${bucket}/${prefix} on ${config.settings.endpoint}`,
     close: () => objects.close(),

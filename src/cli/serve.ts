@@ -26,7 +26,13 @@ import { LoopLagMonitor } from "../server/loop_lag.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
 import { sweepPurgedRepositories } from "../store/repository_purge.ts";
 import { loadServerSecret } from "../server/server_secret.ts";
-import { defaultStoreSpec, describeStoreSpec, openUserStore } from "../users/registry.ts";
+import {
+  defaultStoreSpec,
+  describeStoreSpec,
+  openUserStore,
+  parseStoreSpec,
+} from "../users/registry.ts";
+import { connectSharedRepositories, type SharedRepositories } from "./_serve_shared.ts";
 import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import type { RunningWebServer } from "../web/mod.ts";
 import {
@@ -208,11 +214,16 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
   const hashPool = new HashPool();
   const metrics = new ServerMetrics();
   let s3: Awaited<ReturnType<typeof connectS3ChunkStores>> | undefined;
+  let shared: SharedRepositories | undefined;
   try {
     const tls = await loadTls(args, dataDir);
     if (chunkStore !== null) {
-      s3 = await connectS3ChunkStores(chunkStore, logger);
+      if (parseStoreSpec(usersSpec).scheme === "postgres") {
+        shared = await connectSharedRepositories(usersSpec, password);
+      }
+      s3 = await connectS3ChunkStores(chunkStore, logger, shared?.chunkIndex);
       printLine(`chunks in ${s3.description}`);
+      if (shared !== undefined) printLine("index, snapshots and keys in the user store's database");
     }
     const accounts = new AccountService({
       store,
@@ -236,6 +247,9 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
       account: (name) => store.get(name),
       logger,
       ...(s3 === undefined ? {} : { openChunks: s3.openChunks }),
+      ...(shared === undefined
+        ? {}
+        : { openRecords: shared.openRecords, serviceGate: shared.serviceGate }),
       ...overrides,
     });
     raiseDescriptorLimit(logger);
@@ -308,6 +322,7 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
     await hashPool.close();
     await store.close();
     s3?.close();
+    await shared?.close();
     lock.release();
   }
   logger.info("server stopped");
@@ -328,9 +343,11 @@ export const serveCommand: Command = {
     "Prometheus metrics are at /metrics on the web port (or on --metrics HOST:PORT, HTTPS too);\n" +
     "they name users and sizes: without a metrics token they are served on loopback addresses only.\n" +
     "With --store s3://BUCKET/PREFIX, chunks are packs in that bucket (credentials from\n" +
-    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); snapshot records, keys and locks stay in DATA.\n" +
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); snapshot records and keys stay in DATA.\n" +
     "With --users postgres://USER@HOST:PORT/DB the accounts live in PostgreSQL (tables made on the\n" +
-    "first start); its password comes from --users-password-file, PGPASSWORD or PGPASSFILE.",
+    "first start); its password comes from --users-password-file, PGPASSWORD or PGPASSFILE.\n" +
+    "With both, the chunk index, snapshot records, keys and locks live in PostgreSQL too: several\n" +
+    "servers (each with its own --data) with the same --users and --store are one service.",
   examples: [
     "serve                                # ./burrow-data, 127.0.0.1:7443, its own CA",
     "serve --users postgres://burrow@db.example:5432/burrow --users-password-file /etc/burrow/db-pass",

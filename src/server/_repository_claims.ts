@@ -10,10 +10,13 @@ import { BurrowError, errorMessage, ProtocolError } from "../errors.ts";
 import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
 import { type IdSet, IdSetBuilder } from "../format/id_set.ts";
 import type { UserRepository } from "../store/user_repository.ts";
+import { DEFAULT_PRUNE_WAIT_MS } from "../store/prune_gate.ts";
 
 /** One session's holds on its repository's prune gate. */
 export class RepositoryClaims {
   #leavePush: (() => void) | null = null;
+  #leaveServicePush: (() => Promise<void>) | null = null;
+  #leaveServicePrune: (() => Promise<void>) | null = null;
   /** The gate's epoch when this session first listed or sent chunks. */
   #pushEpoch: number | undefined;
   #leavePrune: ((deleted: boolean) => void) | null = null;
@@ -23,9 +26,16 @@ export class RepositoryClaims {
    * Holds the gate as a push (once until the commit); the session running a prune needs no hold.
    * @throws {BurrowError} BUSY while a prune runs or waits
    */
-  enterPush(repository: UserRepository, action: string): void {
+  async enterPush(repository: UserRepository, action: string): Promise<void> {
     if (this.#leavePrune !== null || this.#leavePush !== null) return;
-    this.#leavePush = repository.pruneGate.enterPush(action);
+    const leave = repository.pruneGate.enterPush(action);
+    try {
+      this.#leaveServicePush = (await repository.serviceGate?.enterPush(action)) ?? null;
+    } catch (error) {
+      leave();
+      throw error;
+    }
+    this.#leavePush = leave;
     this.#pushEpoch ??= repository.pruneGate.epoch;
   }
 
@@ -44,9 +54,12 @@ export class RepositoryClaims {
   }
 
   /** Lets go of the push hold after a commit. */
-  committed(): void {
+  async committed(): Promise<void> {
+    const leaveService = this.#leaveServicePush;
+    this.#leaveServicePush = null;
     this.#leavePush?.();
     this.#leavePush = null;
+    await leaveService?.();
   }
 
   /**
@@ -58,8 +71,16 @@ export class RepositoryClaims {
     if (this.#leavePrune !== null) {
       throw new ProtocolError("Cannot begin a prune: this session runs one already");
     }
-    this.committed();
-    this.#leavePrune = await repository.pruneGate.enterPrune();
+    await this.committed();
+    const leave = await repository.pruneGate.enterPrune();
+    try {
+      const waitMs = DEFAULT_PRUNE_WAIT_MS;
+      this.#leaveServicePrune = (await repository.serviceGate?.enterPrune(waitMs)) ?? null;
+    } catch (error) {
+      leave(false);
+      throw error;
+    }
+    this.#leavePrune = leave;
     this.#live = new IdSetBuilder();
   }
 
@@ -96,16 +117,19 @@ export class RepositoryClaims {
   }
 
   /** Lets go of the prune hold; `deleted` when chunks may have been deleted. */
-  endPrune(deleted: boolean): void {
+  async endPrune(deleted: boolean): Promise<void> {
+    const leaveService = this.#leaveServicePrune;
+    this.#leaveServicePrune = null;
     this.#leavePrune?.(deleted);
     this.#leavePrune = null;
     this.#live = null;
+    await leaveService?.();
   }
 
   /** Lets go of every hold (the session ended). */
-  releaseAll(): void {
-    this.committed();
-    this.endPrune(false);
+  async releaseAll(): Promise<void> {
+    await this.committed();
+    await this.endPrune(false);
   }
 
   #prunePart(action: string): IdSetBuilder {

@@ -13,7 +13,10 @@
  * of its blobs the store does not hold yet, before any of it is written; the bytes of batches
  * other sessions of the same user are storing at that moment count as stored. So the stored
  * bytes (`ChunkStore.storedBytes`, read live: a prune's deletions count at once) never pass the
- * quota, and a refused batch writes nothing.
+ * quota, and a refused batch writes nothing. Where several servers share the store's index
+ * (`ChunkStore.refresh`), the stored bytes are read from it, the one place that counts them for
+ * every server, before each batch of an account with a quota; what other servers are storing at
+ * that moment (at most one batch each per session) is not counted yet.
  *
  * @module
  */
@@ -59,6 +62,7 @@ export async function putWithinQuota(
   blobs: readonly IdentifiedBlob[],
   quota: number | null,
 ): Promise<PutResult> {
+  if (quota !== null) await chunks.refresh?.();
   // Blobs already held cost nothing; an id twice in one batch counts twice (stricter, never
   // looser), so no per-batch set of ids is needed.
   const counted = blobs.map(({ id }) => !chunks.has(id));

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { AppendOnlyError, QuotaExceededError } from "../errors.ts";
 import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
 import { putWithinQuota, refuseIfAppendOnly } from "./account_limits.ts";
+import { reportIgnored } from "../../tests/_postgres.ts";
+import { sharedStoreMissing, sharedStoreTest } from "../../tests/_shared_store.ts";
+import { makeChunks } from "../../tests/conformance/_chunk_data.ts";
 
 function blob(length: number): { id: Uint8Array; blob: Uint8Array } {
   return { id: crypto.getRandomValues(new Uint8Array(32)), blob: new Uint8Array(length) };
@@ -48,3 +51,22 @@ Deno.test("refuseIfAppendOnly() refuses only an append-only account, naming the 
       e.message === "Cannot forget snapshots: account is append-only",
   );
 });
+
+reportIgnored("account_limits_test.ts", sharedStoreMissing);
+
+sharedStoreTest(
+  "putWithinQuota() counts what another server stored in a shared index since it opened",
+  async (shared) => {
+    const a = await shared.open();
+    const b = await shared.open();
+    const chunks = makeChunks(8, () => 10_000);
+    const blobs = chunks.map(([id, blob]) => ({ id, blob }));
+    await putWithinQuota(a, blobs.slice(0, 6), 100_000);
+    await a.flush();
+    assert.equal(b.storedBytes, 0, "precondition: b opened before a stored");
+    await assert.rejects(putWithinQuota(b, blobs.slice(6), 70_000), QuotaExceededError);
+    assert.equal(b.has(chunks[6]![0]), false, "a refused batch stores nothing");
+    await putWithinQuota(b, blobs.slice(6), 80_000);
+    await Promise.all([a.close(), b.close()]);
+  },
+);

@@ -71,6 +71,6 @@ export async function runPrune(
     return { type: "pruned", payload: report };
   } finally {
     if (!payload.dryRun) ctx.metrics?.pruned(freed);
-    ctx.claims.endPrune(!payload.dryRun);
+    await ctx.claims.endPrune(!payload.dryRun);
   }
 }

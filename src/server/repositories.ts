@@ -23,7 +23,13 @@ import { userRepositoryDir } from "../store/layout.ts";
 import { PackChunkStore, WriteBudget } from "../store/pack_chunk_store.ts";
 import { lockRepository } from "../store/repository_lock.ts";
 import { readUsage } from "../store/repository_usage.ts";
-import { type ChunkStoreOpener, UserRepository } from "../store/user_repository.ts";
+import type { RepositoryAccount } from "../store/repository_owner.ts";
+import type { ServiceGate } from "../store/prune_gate.ts";
+import {
+  type ChunkStoreOpener,
+  type RecordsOpener,
+  UserRepository,
+} from "../store/user_repository.ts";
 
 /** A logged-in account: its name and creation time, which tell two accounts of a name apart. */
 export interface SessionAccount {
@@ -55,6 +61,10 @@ export interface RepositoryRegistryOptions {
   lockWaitMs?: number;
   /** Opens each repository's chunk store (default: a `PackChunkStore` under the write budget). */
   openChunks?: ChunkStoreOpener;
+  /** Opens each repository's snapshot records and keys (default: files in its folder). */
+  openRecords?: RecordsOpener;
+  /** The push/prune gate of each repository across the servers of a service. */
+  serviceGate?: (account: RepositoryAccount) => ServiceGate;
   /** Hears of damage found in a repository, with the user and the paths. */
   logger?: Logger;
   /** Fsyncs a folder into which a folder was made (default `syncDir`); tests record the calls. */
@@ -83,6 +93,7 @@ export class RepositoryRegistry {
   readonly #closing = new Map<string, Promise<void>>();
   readonly #budget: WriteBudget;
   readonly #openChunks: ChunkStoreOpener | undefined;
+  readonly #shared: Pick<RepositoryRegistryOptions, "openRecords" | "serviceGate">;
   readonly #account: (name: string) => Promise<CurrentAccount | null>;
   readonly #lockWaitMs: number;
   readonly #logger: Logger;
@@ -92,6 +103,10 @@ export class RepositoryRegistry {
     this.#dataDir = dataDir;
     this.#budget = new WriteBudget(options.writeBudgetBytes ?? 32 * 1024 * 1024);
     this.#openChunks = options.openChunks;
+    this.#shared = {
+      ...(options.openRecords === undefined ? {} : { openRecords: options.openRecords }),
+      ...(options.serviceGate === undefined ? {} : { serviceGate: options.serviceGate }),
+    };
     this.#account = options.account;
     this.#lockWaitMs = options.lockWaitMs ?? 5000;
     this.#logger = options.logger ?? silentLogger;
@@ -183,7 +198,7 @@ export class RepositoryRegistry {
       const repository = await UserRepository.open(
         dir,
         { user, created, kdf: current.kdf },
-        { openChunks, logger, ...this.#durable },
+        { openChunks, logger, ...this.#shared, ...this.#durable },
       );
       return { repository, lock, created };
     } catch (error) {

@@ -81,7 +81,9 @@ export async function handleRepositoryRequest(
       return listSnapshots(ctx, await ctx.repository());
     case "list_chunks": {
       const repository = await ctx.repository();
-      ctx.claims.enterPush(repository, "list chunks");
+      await ctx.claims.enterPush(repository, "list chunks");
+      // Other servers of the service may have stored chunks since: a listing starts with them.
+      if (message.payload.after === undefined) await repository.chunks.refresh?.();
       return listChunks(repository, message.payload.after);
     }
     case "put_chunks":
@@ -105,10 +107,10 @@ export async function handleRepositoryRequest(
     case "commit_snapshot": {
       const { id, record, filesNew, filesChanged, filesRemoved } = message.payload;
       const repository = await ctx.repository();
-      ctx.claims.enterPush(repository, "commit a snapshot");
+      await ctx.claims.enterPush(repository, "commit a snapshot");
       ctx.claims.checkCommit(repository, id);
       await repository.commitSnapshot(id, record);
-      ctx.claims.committed();
+      await ctx.claims.committed();
       // One line per finished push: what the client says it found, what the server received.
       ctx.logger.info("snapshot committed", {
         user: ctx.user,
@@ -139,7 +141,7 @@ export async function handleRepositoryRequest(
  */
 async function putChunks(ctx: HandlerContext, blobs: IdentifiedBlob[]): Promise<Reply> {
   const repository = await ctx.repository();
-  ctx.claims.enterPush(repository, "store chunks");
+  await ctx.claims.enterPush(repository, "store chunks");
   const chunks = repository.chunks;
   let received = 0;
   for (const { blob } of blobs) received += blob.length;
@@ -235,6 +237,9 @@ async function getChunks(
   ids: Uint8Array[],
 ): Promise<Reply> {
   const chunks = repository.chunks;
+  if (chunks.refresh !== undefined && ids.some((id) => chunks.lengthOf(id) === undefined)) {
+    await chunks.refresh();
+  }
   const wanted: { id: Uint8Array; length: number }[] = [];
   const missing: Uint8Array[] = [];
   let blobBytes = 0;

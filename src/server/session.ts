@@ -246,7 +246,9 @@ export class Session {
       this.#ctx.tickets.revoke(this);
       this.#close(this.#closeReason ?? "closed");
       if (this.#reap) this.#ctx.reaper.reap(this.#localAddr, this.#remoteAddr);
-      this.#claims.releaseAll();
+      await this.#claims.releaseAll().catch((error) =>
+        this.#ctx.logger.warn("cannot let go of a repository lock", { error: errorMessage(error) })
+      );
       this.#metrics.sessionEnded({
         pushPending: this.#uploads.pending,
         pulled: this.#fetched && !this.#ticketed && this.#commits === 0,

@@ -112,6 +112,12 @@ export interface ChunkStore {
    */
   markDamaged(ids: Uint8Array[]): Promise<number>;
   /**
+   * Catches up with the blobs other servers sharing this store's index stored (and moved or
+   * removed) since the last refresh, so `has`, `lengthOf` and listings see them; a store no
+   * other server writes leaves it out. The server calls it before answering a listing.
+   */
+  refresh?(): Promise<void>;
+  /**
    * Flushes, then releases files and handles; rejects when the final flush fails (what was not
    * durable is lost, as with `flush`). Idempotent: a later call settles as the first did, and
    * rejects with the same error when the first failed, so no caller takes a failed close for a

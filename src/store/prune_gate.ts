@@ -15,7 +15,18 @@
 import { BurrowError } from "../errors.ts";
 
 /** How long a prune waits for running pushes by default. */
-const DEFAULT_PRUNE_WAIT_MS = 30_000;
+export const DEFAULT_PRUNE_WAIT_MS = 30_000;
+
+/**
+ * The same rule across the servers of a service (`postgres/postgres_gate.ts`), held beside the
+ * server's own `PruneGate`: entered after it, left before it.
+ */
+export interface ServiceGate {
+  /** Holds the gate shared for a push. @throws {BurrowError} BUSY while a prune runs or waits */
+  enterPush(action: string): Promise<() => Promise<void>>;
+  /** Holds it exclusively once no push runs anywhere. @throws {BurrowError} BUSY */
+  enterPrune(waitMs: number): Promise<() => Promise<void>>;
+}
 
 /** The push/prune gate of one repository (shared by every session of its user). */
 export class PruneGate {

@@ -3,7 +3,8 @@
  * and the master key wrapped by the user's password. Everything here is ciphertext the server
  * cannot read; this class only keeps it safe and consistent.
  *
- * Layout under DATA/repos/NAME/:
+ * Layout under DATA/repos/NAME/ (snapshot records and keys move to PostgreSQL with
+ * `openRecords`, see `repository_records.ts`):
  *   account              the account the repository belongs to (`repository_owner.ts`)
  *   chunks/              the chunk store (packs and their indexes)
  *   snapshots/ID         sealed snapshot records, written atomically once, never replaced
@@ -17,34 +18,19 @@
  *
  * @module
  */
-import { makeDirDurable, type SyncDir, syncDir, writeFileAtomic } from "../atomic_file.ts";
-import { BurrowError, errorMessage, NotFoundError } from "../errors.ts";
+import { makeDirDurable, type SyncDir } from "../atomic_file.ts";
+import { errorMessage } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { validateSnapshotId } from "../names.ts";
 import type { ChunkStore } from "./chunk_store.ts";
 import { PackChunkStore } from "./pack_chunk_store.ts";
-import { keyFileName } from "./layout.ts";
+import { FileRecords } from "./_file_records.ts";
+import type { RepositoryRecords, SnapshotListing } from "./repository_records.ts";
 import { claimRepository, type RepositoryAccount } from "./repository_owner.ts";
 import { readUsage, type RepositoryUsage, writeUsage } from "./repository_usage.ts";
-import { PruneGate } from "./prune_gate.ts";
+import { PruneGate, type ServiceGate } from "./prune_gate.ts";
 
-/** A sealed snapshot record as the server keeps it. */
-export interface StoredSnapshot {
-  id: string;
-  record: Uint8Array;
-}
-
-/** A snapshot whose record file could not be read, and why (no paths: the client sees it). */
-export interface UnreadableSnapshot {
-  id: string;
-  reason: string;
-}
-
-/** Every snapshot record of a repository: those read, and those that could not be. */
-export interface SnapshotListing {
-  snapshots: StoredSnapshot[];
-  unreadable: UnreadableSnapshot[];
-}
+export type { SnapshotListing, StoredSnapshot, UnreadableSnapshot } from "./repository_records.ts";
 
 /**
  * Opens the chunk store of `account`'s repository, whose local place is the folder `dir` (a
@@ -52,10 +38,24 @@ export interface SnapshotListing {
  */
 export type ChunkStoreOpener = (dir: string, account: RepositoryAccount) => Promise<ChunkStore>;
 
+/**
+ * Opens the snapshot records and wrapped keys of `account`'s repository, whose local place is
+ * the folder `dir` (records elsewhere, as in PostgreSQL, key them by the account instead).
+ */
+export type RecordsOpener = (
+  dir: string,
+  account: RepositoryAccount,
+  logger: Logger,
+) => Promise<RepositoryRecords>;
+
 /** Options of `UserRepository.open`. */
 export interface UserRepositoryOptions {
   /** Opens the chunk store in `chunks/` (default: a `PackChunkStore` with default options). */
   openChunks?: ChunkStoreOpener;
+  /** Opens the snapshot records and keys (default: files in `snapshots/` and `keys/`). */
+  openRecords?: RecordsOpener;
+  /** The push/prune gate across servers, when several serve the repository. */
+  serviceGate?: (account: RepositoryAccount) => ServiceGate;
   /** Hears of records that cannot be read, with their paths. */
   logger?: Logger;
   /** Fsyncs a folder into which a folder was made (default `syncDir`); tests record the calls. */
@@ -68,14 +68,24 @@ export class UserRepository {
   readonly #logger: Logger;
   /** The user's chunks. */
   readonly chunks: ChunkStore;
+  /** The user's snapshot records and wrapped keys. */
+  readonly records: RepositoryRecords;
   /** The usage last recorded in the folder, or null. */
   #usage: RepositoryUsage | null = null;
   /** Keeps pushes and prunes of this repository apart (`prune_gate.ts`). */
   readonly pruneGate: PruneGate = new PruneGate();
+  /** Keeps pushes and prunes on other servers of the service apart, when there are any. */
+  serviceGate: ServiceGate | undefined;
 
-  private constructor(dir: string, chunks: ChunkStore, logger: Logger) {
+  private constructor(
+    dir: string,
+    chunks: ChunkStore,
+    records: RepositoryRecords,
+    logger: Logger,
+  ) {
     this.#dir = dir;
     this.chunks = chunks;
+    this.records = records;
     this.#logger = logger;
   }
 
@@ -96,69 +106,43 @@ export class UserRepository {
     await claimRepository(dir, account, { ...durable, logger: options.logger ?? silentLogger });
     for (const sub of ["snapshots", "keys"]) await makeDirDurable(`${dir}/${sub}`, durable);
     const openChunks = options.openChunks ?? ((d) => PackChunkStore.open(d));
+    const logger = options.logger ?? silentLogger;
+    const openRecords = options.openRecords ??
+      ((d: string, _account: RepositoryAccount, l: Logger) =>
+        Promise.resolve(new FileRecords(d, l)));
+    const records = await openRecords(dir, account, logger);
     const chunks = await openChunks(`${dir}/chunks`, account);
-    const repository = new UserRepository(dir, chunks, options.logger ?? silentLogger);
+    const repository = new UserRepository(dir, chunks, records, logger);
+    repository.serviceGate = options.serviceGate?.(account);
     repository.#usage = await readUsage(dir);
     await repository.#recordUsage(repository.#usage?.lastPush ?? null);
     return repository;
   }
 
   /** The wrapped master key for the password whose client KDF string is `kdf`, or null. */
-  async readKey(kdf: string): Promise<Uint8Array | null> {
-    try {
-      return await Deno.readFile(this.#keyPath(kdf));
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return null;
-      throw error;
-    }
+  readKey(kdf: string): Promise<Uint8Array | null> {
+    return this.records.readKey(kdf);
   }
 
   /**
    * Stores the wrapped master key for `kdf`. With `createNew`, a key already there is a
    * CONFLICT (two first pushes at once: the second must use the first one's key).
    */
-  async writeKey(kdf: string, wrapped: Uint8Array, options: { createNew: boolean }): Promise<void> {
-    try {
-      await writeFileAtomic(this.#keyPath(kdf), wrapped, { createNew: options.createNew });
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-      throw new BurrowError(
-        "CONFLICT",
-        "Cannot store the repository key: the user has one already",
-      );
-    }
+  writeKey(kdf: string, wrapped: Uint8Array, options: { createNew: boolean }): Promise<void> {
+    return this.records.writeKey(kdf, wrapped, options);
   }
 
   /** Removes the wrapped keys of every password but the one whose KDF string is `kdf`. */
-  async removeKeysExcept(kdf: string): Promise<void> {
-    const keep = keyFileName(kdf);
-    for await (const entry of Deno.readDir(`${this.#dir}/keys`)) {
-      if (entry.isFile && entry.name !== keep) await Deno.remove(`${this.#dir}/keys/${entry.name}`);
-    }
+  removeKeysExcept(kdf: string): Promise<void> {
+    return this.records.removeKeysExcept(kdf);
   }
 
   /**
-   * Every stored snapshot record, sorted by id. A record file that cannot be read is listed in
-   * `unreadable` (and logged with its path) instead of failing the whole listing.
+   * Every stored snapshot record, sorted by id. A record that cannot be read is listed in
+   * `unreadable` (and logged) instead of failing the whole listing.
    */
-  async listSnapshots(): Promise<SnapshotListing> {
-    const snapshots: StoredSnapshot[] = [];
-    const unreadable: UnreadableSnapshot[] = [];
-    for await (const entry of Deno.readDir(`${this.#dir}/snapshots`)) {
-      if (!entry.isFile || !SNAPSHOT_FILE.test(entry.name)) continue;
-      try {
-        snapshots.push({ id: entry.name, record: await this.#readSnapshot(entry.name) });
-      } catch (error) {
-        if (error instanceof NotFoundError) continue; // removed since it was listed
-        this.#logger.error("cannot read snapshot record", {
-          path: `${this.#dir}/snapshots/${entry.name}`,
-          error: errorMessage(error),
-        });
-        unreadable.push({ id: entry.name, reason: "its record file cannot be read" });
-      }
-    }
-    const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
-    return { snapshots: snapshots.sort(byId), unreadable: unreadable.sort(byId) };
+  listSnapshots(): Promise<SnapshotListing> {
+    return this.records.listSnapshots();
   }
 
   /**
@@ -168,12 +152,7 @@ export class UserRepository {
   async commitSnapshot(id: string, record: Uint8Array): Promise<void> {
     validateSnapshotId(id);
     await this.chunks.flush();
-    try {
-      await writeFileAtomic(`${this.#dir}/snapshots/${id}`, record, { createNew: true });
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-      throw new BurrowError("CONFLICT", `Cannot commit snapshot ${id}: it exists`);
-    }
+    await this.records.writeSnapshot(id, record);
     await this.#recordUsage(new Date().toISOString());
   }
 
@@ -182,22 +161,8 @@ export class UserRepository {
    * one exists; the folder is fsynced once at the end. Their chunks stay until a prune.
    * @throws {NotFoundError} naming the first id that does not exist; nothing is removed then
    */
-  async forgetSnapshots(ids: readonly string[]): Promise<void> {
-    const paths = ids.map((id) => `${this.#dir}/snapshots/${validateSnapshotId(id)}`);
-    for (const [i, path] of paths.entries()) {
-      try {
-        await Deno.lstat(path);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-        throw new NotFoundError(`Cannot forget snapshot ${ids[i]}: it does not exist`);
-      }
-    }
-    for (const path of paths) {
-      await Deno.remove(path).catch((error) => {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      });
-    }
-    await syncDir(`${this.#dir}/snapshots`);
+  forgetSnapshots(ids: readonly string[]): Promise<void> {
+    return this.records.forgetSnapshots(ids);
   }
 
   /** Records the usage, then flushes and closes the chunk store. */
@@ -223,21 +188,4 @@ export class UserRepository {
       });
     }
   }
-
-  async #readSnapshot(id: string): Promise<Uint8Array> {
-    try {
-      return await Deno.readFile(`${this.#dir}/snapshots/${validateSnapshotId(id)}`);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new NotFoundError(`Cannot find snapshot ${id}`);
-      }
-      throw error;
-    }
-  }
-
-  #keyPath(kdf: string): string {
-    return `${this.#dir}/keys/${keyFileName(kdf)}`;
-  }
 }
-
-const SNAPSHOT_FILE = /^[0-9a-f]{16}$/;

@@ -78,7 +78,7 @@ export class PostgresUserStore implements UserStore {
     const password = options.password ?? target.password;
     const store = new PostgresUserStore(
       redactStoreSpec(spec),
-      connect(target, password),
+      connectPostgres(target, password),
       password,
     );
     try {
@@ -187,8 +187,11 @@ export class PostgresUserStore implements UserStore {
   }
 }
 
-/** The driver's pool for `target`; it connects at the first query. */
-function connect(target: PostgresTarget, password: string | null): Sql {
+/**
+ * The driver's pool for `target` (at most 10 connections, idle ones closed after a minute); it
+ * connects at the first query. Driver errors may hold `password`: callers scrub their messages.
+ */
+export function connectPostgres(target: PostgresTarget, password: string | null): Sql {
   return postgres({
     host: target.host,
     port: target.port,
@@ -226,7 +229,7 @@ function toRow(fields: Partial<UserRecord>): Record<string, string | number | bo
  * `error`, or when its message or stack holds `password` (raw or percent-encoded), a plain Error
  * with the password replaced by `***` and no further cause.
  */
-function scrubError(error: unknown, password: string | null): unknown {
+export function scrubError(error: unknown, password: string | null): unknown {
   if (password === null || password === "") return error;
   const text = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
   const forms = [password, encodeURIComponent(password)];

@@ -112,17 +112,31 @@ export async function loadS3Store(
   return { lost: all, quarantine, unreadableIndexes };
 }
 
-/** Aborts every multipart upload under `root`: only a crash leaves one (one server per store). */
-async function abortUploads(objects: ObjectStore, root: string, logger: Logger): Promise<void> {
+/**
+ * Aborts the multipart uploads under `root`: with one server per store only a crash leaves one,
+ * so all of them; with `startedBefore`, where other servers may be uploading right now, only
+ * those started before it (an upload of unknown start is kept).
+ */
+export async function abortUploads(
+  objects: ObjectStore,
+  root: string,
+  logger: Logger,
+  startedBefore?: Date,
+): Promise<void> {
   let aborted = 0;
   for await (const upload of objects.listUploads(root)) {
+    const started = upload.initiated;
+    if (startedBefore !== undefined && (started === undefined || started >= startedBefore)) {
+      continue;
+    }
     await objects.abortUpload(upload.key, upload.uploadId);
     aborted++;
   }
   if (aborted > 0) logger.info("unfinished pack uploads aborted", { uploads: aborted, root });
 }
 
-async function loadQuarantine(
+/** Reads the quarantine object of the store under `root` (an empty one when there is none). */
+export async function loadQuarantine(
   objects: ObjectStore,
   root: string,
   logger: Logger,

@@ -19,7 +19,14 @@ import {
 import { newPackId } from "../_pack_layout.ts";
 import { PackWriter } from "../_pack_writer.ts";
 import { journalText } from "../_repack_journal.ts";
-import { deleteGrouped, type Doomed, type Group, type RepackIndex, restore } from "../_repacker.ts";
+import {
+  deleteGrouped,
+  type Doomed,
+  type Group,
+  groupPacks,
+  type RepackIndex,
+  restore,
+} from "../_repacker.ts";
 import type { WriteBudget } from "../_write_budget.ts";
 import { removeSources } from "./_s3_loader.ts";
 import { indexKey, journalKey, packKey } from "./_s3_layout.ts";
@@ -46,6 +53,14 @@ export interface S3RepackContext extends RepackIndex {
 /** Removes `ids` (already flushed) from sealed packs; ids in unsealed packs are left alone. */
 export function deleteS3Chunks(ctx: S3RepackContext, ids: Uint8Array[]): Promise<void> {
   return deleteGrouped(ctx, ids, (group, doomed) => rewrite(ctx, group, doomed));
+}
+
+/**
+ * Rewrites the sealed packs `packs` with only the blobs the index locates in them: for packs
+ * holding bytes no blob is located in (copies another server located first, see `_s3_shared.ts`).
+ */
+export async function compactS3Packs(ctx: S3RepackContext, packs: Set<number>): Promise<void> {
+  for (const group of groupPacks(ctx, packs)) await rewrite(ctx, group, []);
 }
 
 /**

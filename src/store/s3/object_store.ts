@@ -44,6 +44,8 @@ export interface ObjectInfo {
 export interface UploadInfo {
   key: string;
   uploadId: string;
+  /** When the upload was started, where S3 says. */
+  initiated?: Date;
 }
 
 /** A part uploaded, as `completeUpload` needs it. */
@@ -298,7 +300,8 @@ export class ObjectStore {
       );
       for (const upload of page.Uploads ?? []) {
         if (upload.Key !== undefined && upload.UploadId !== undefined) {
-          yield { key: upload.Key, uploadId: upload.UploadId };
+          const started = upload.Initiated === undefined ? {} : { initiated: upload.Initiated };
+          yield { key: upload.Key, uploadId: upload.UploadId, ...started };
         }
       }
       if (page.IsTruncated !== true) return;

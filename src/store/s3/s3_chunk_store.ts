@@ -32,17 +32,19 @@ import {
   type PruneOptions,
   type PruneReport,
 } from "../chunk_store.ts";
-import { encodeIndex, PACK_VERSION, recordHeaderBytes } from "../_pack_format.ts";
+import { encodeIndex, MAGIC_BYTES, PACK_VERSION, recordHeaderBytes } from "../_pack_format.ts";
 import { newPackId, storeFailure } from "../_pack_layout.ts";
 import { PackWriter } from "../_pack_writer.ts";
 import { packTotals, planPrune } from "../_prune_plan.ts";
 import type { Quarantine } from "../_quarantine.ts";
 import { WriteBudget } from "../_write_budget.ts";
-import { loadS3Store } from "./_s3_loader.ts";
+import { abortUploads, loadQuarantine, loadS3Store } from "./_s3_loader.ts";
+import { S3SharedCache } from "./_s3_shared.ts";
+import type { SharedChunkIndex } from "../shared_chunk_index.ts";
 import { indexKey, packKey } from "./_s3_layout.ts";
 import { S3PackSink } from "./_s3_pack_sink.ts";
 import { S3PackTable } from "./_s3_pack_table.ts";
-import { deleteS3Chunks, type S3RepackContext } from "./_s3_repacker.ts";
+import { compactS3Packs, deleteS3Chunks, type S3RepackContext } from "./_s3_repacker.ts";
 import type { ObjectStore } from "./object_store.ts";
 
 /** Options of `S3ChunkStore.open`. */
@@ -59,9 +61,18 @@ export interface S3ChunkStoreOptions {
   checkpoint?: (step: string) => void | Promise<void>;
   /** Hears of damage found (rebuilt indexes, missing packs, damaged records), with keys. */
   logger?: Logger;
+  /**
+   * The chunk index other servers on the same prefix share (`shared_chunk_index.ts`): loaded at
+   * open instead of the index objects, told of every seal and repack, and read again for what
+   * others added by `refresh`. Open then aborts only uploads older than `uploadAgeMs`.
+   */
+  shared?: SharedChunkIndex;
+  /** With `shared`: how old an unfinished upload must be for open to abort it (default 1 day). */
+  uploadAgeMs?: number;
 }
 
 const MiB = 1024 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
 /** Bytes of a record header in the packs this store writes. */
 const HEADER_BYTES = recordHeaderBytes(PACK_VERSION);
 
@@ -87,6 +98,7 @@ export class S3ChunkStore implements ChunkStore {
   #lost: Uint8Array[] = [];
   #unreadableIndexes = 0;
   #quarantine: Quarantine | undefined;
+  readonly #cache: S3SharedCache | undefined;
 
   private constructor(objects: ObjectStore, root: string, options: S3ChunkStoreOptions) {
     this.#objects = objects;
@@ -98,6 +110,9 @@ export class S3ChunkStore implements ChunkStore {
     this.#budget = options.budget ?? new WriteBudget(options.queueBytes ?? 32 * MiB);
     this.#ownsBudget = options.budget === undefined;
     this.#logger = options.logger ?? silentLogger;
+    this.#cache = options.shared === undefined
+      ? undefined
+      : new S3SharedCache(options.shared, this.#index, this.#packs);
   }
 
   /**
@@ -113,6 +128,13 @@ export class S3ChunkStore implements ChunkStore {
   ): Promise<S3ChunkStore> {
     if (root !== "" && !root.endsWith("/")) throw new RangeError(`Invalid S3 prefix "${root}"`);
     const store = new S3ChunkStore(objects, root, options);
+    if (store.#cache !== undefined) {
+      await store.#openShared(options.uploadAgeMs ?? DAY_MS).catch((error) => {
+        store.#index.release();
+        throw storeFailure("open the chunk store", error);
+      });
+      return store;
+    }
     const report = await loadS3Store(
       objects,
       root,
@@ -136,6 +158,37 @@ export class S3ChunkStore implements ChunkStore {
     store.#unreadableIndexes = report.unreadableIndexes;
     store.#quarantine = report.quarantine;
     return store;
+  }
+
+  /** Aborts uploads older than `ageMs`, reads the quarantine and loads the shared index. */
+  async #openShared(ageMs: number): Promise<void> {
+    await abortUploads(this.#objects, this.#root, this.#logger, new Date(Date.now() - ageMs));
+    this.#quarantine = await loadQuarantine(this.#objects, this.#root, this.#logger);
+    await this.#cache!.load();
+  }
+
+  /** Adds what other servers sharing the index stored since; nothing for an unshared store. */
+  async refresh(): Promise<void> {
+    this.#checkOpen("list chunks");
+    await this.#cache?.refresh();
+  }
+
+  /**
+   * The sealed packs whose bytes outside located blobs are above `maxUnusedPercent`: with a
+   * shared index, packs holding copies of blobs another server located first (`_s3_shared.ts`).
+   */
+  #duplicateHolders(maxUnusedPercent: number): Set<number> {
+    const located = new Map<number, number>();
+    for (const slot of this.#index.slots()) {
+      const pack = this.#index.packOf(slot);
+      located.set(pack, (located.get(pack) ?? 0) + HEADER_BYTES + this.#index.lengthOf(slot));
+    }
+    const holders = new Set<number>();
+    for (const [pack, entry] of this.#packs.sealed()) {
+      const unused = entry.size - MAGIC_BYTES - (located.get(pack) ?? 0);
+      if (unused * 100 > maxUnusedPercent * entry.size) holders.add(pack);
+    }
+    return holders;
   }
 
   /** Blobs known to be missing or damaged, until stored again. */
@@ -222,8 +275,15 @@ export class S3ChunkStore implements ChunkStore {
    * after its pack's seal when its bytes have gone to an upload not completed yet.
    */
   async #read(id: Uint8Array, target: Uint8Array | undefined): Promise<Uint8Array> {
+    let refreshed = false;
     for (let attempt = 0; attempt < 4; attempt++) {
       const slot = this.#index.find(id);
+      if (slot < 0 && this.#cache !== undefined && !refreshed) {
+        // Another server may have stored it, or moved it in a repack, since the last refresh.
+        refreshed = true;
+        await this.#cache.refresh();
+        continue;
+      }
       if (slot < 0) break;
       const index = this.#index;
       const length = index.lengthOf(slot);
@@ -313,9 +373,12 @@ export class S3ChunkStore implements ChunkStore {
     const copies = ids.map((id) => id.slice());
     const run = this.#deletes.then(async () => {
       await this.flush();
+      await this.#cache?.refresh();
+      const before = this.#cache?.sealedNames();
       await deleteS3Chunks(this.#repackContext(), copies).catch((error) => {
         throw storeFailure("delete chunks", error);
       });
+      if (before !== undefined) await this.#cache!.repacked(before);
     });
     this.#deletes = run.catch(() => {});
     await run;
@@ -326,6 +389,7 @@ export class S3ChunkStore implements ChunkStore {
     this.#checkWritable();
     const run = this.#deletes.then(async () => {
       await this.flush();
+      await this.#cache?.refresh();
       const { maxUnusedPercent, dryRun } = options;
       const plan = await planPrune(this.#index, this.#packs, live, maxUnusedPercent, this.#target);
       const done = {
@@ -338,7 +402,12 @@ export class S3ChunkStore implements ChunkStore {
       };
       if (dryRun) return { ...done, packsAfter: plan.packsAfter, bytesAfter: plan.bytesAfter };
       await this.#checkpoint("prune:planned");
+      const before = this.#cache?.sealedNames();
       await deleteS3Chunks(this.#repackContext(), plan.doomed);
+      if (before !== undefined) {
+        await compactS3Packs(this.#repackContext(), this.#duplicateHolders(maxUnusedPercent));
+        await this.#cache!.repacked(before);
+      }
       const after = await packTotals(this.#packs);
       return { ...done, packsAfter: after.packs, bytesAfter: after.bytes };
     });
@@ -429,6 +498,7 @@ export class S3ChunkStore implements ChunkStore {
     const index = encodeIndex(writer.id, entries, PACK_VERSION, packHash);
     await this.#objects.write(indexKey(this.#root, entry.name), index, { createNew: true });
     entry.size = writer.size;
+    await this.#cache?.sealed(pack, entries);
     entry.writer = undefined;
     entry.slots = [];
     entry.sealed = true;

@@ -1,0 +1,118 @@
+/**
+ * Three `burrow serve` processes as one service for end-to-end tests: each on its own port with
+ * its own data folder, all with the same `--users postgres://…` (a fresh test database), the same
+ * `--store s3://…` (a fresh prefix of the test bucket) and one certificate, so a client trusts
+ * them all with one CA. Needs both test services; `serviceMissing` says why when one is absent.
+ *
+ * @module
+ */
+import { postgresMissing, type TestDatabase, withTestDatabase } from "../_postgres.ts";
+import {
+  freshPrefix,
+  removePrefix,
+  s3Problem,
+  TEST_BUCKET,
+  testObjectStore,
+  testS3Settings,
+} from "../_s3_env.ts";
+import type { ObjectStore } from "../../src/store/s3/object_store.ts";
+import { burrow, type RunResult, startServer, type TestServer } from "./_harness.ts";
+
+/** Why the service tests cannot run here, or null. */
+export const serviceMissing: string | null = postgresMissing ?? s3Problem;
+
+/** A running service of several servers. */
+export interface TestService {
+  servers: TestServer[];
+  db: TestDatabase;
+  objects: ObjectStore;
+  /** The repositories' key prefix in the test bucket (with its `/`). */
+  prefix: string;
+  /** The CA every server's certificate comes from. */
+  caPath: string;
+  /** Scratch space, removed afterwards. */
+  work: string;
+  /** Runs `burrow ARGS` as `user` through the servers `via` (their indexes), in that order. */
+  client(user: string, password: string, via: number[], args: string[]): Promise<RunResult>;
+  /** Adds an account in the shared database. */
+  addUser(name: string, password: string, extra?: string[]): Promise<void>;
+  /** The server flags and environment, for starting another server of the service. */
+  serverOptions(dataDir: string): Parameters<typeof startServer>[0];
+}
+
+/** Starts `count` servers on fresh services, runs `body`, and always stops and removes all. */
+export function withService(
+  count: number,
+  body: (service: TestService) => Promise<void>,
+): Promise<void> {
+  return withTestDatabase(async (db) => {
+    const objects = await testObjectStore();
+    const prefix = freshPrefix("service");
+    const work = await Deno.makeTempDir({ prefix: "burrow-e2e-service-" });
+    const servers: TestServer[] = [];
+    try {
+      const certs = await burrow(["certs", "--out", `${work}/tls`]);
+      if (certs.code !== 0) throw new Error(`certs failed: ${certs.stderr}`);
+      const settings = testS3Settings();
+      const pg = { PGPASSWORD: db.password };
+      const serverOptions = (dataDir: string) => ({
+        dataDir,
+        extraArgs: [
+          ...["--users", db.urlWithoutPassword, "--web", "off"],
+          ...["--cert", `${work}/tls/server.pem`, "--key", `${work}/tls/server.key`],
+          ...["--store", `s3://${TEST_BUCKET}/${prefix.slice(0, -1)}`],
+          ...["--s3-endpoint", settings.endpoint, "--s3-region", settings.region],
+        ],
+        env: {
+          ...pg,
+          AWS_ACCESS_KEY_ID: settings.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: settings.secretAccessKey,
+        },
+      });
+      for (let i = 0; i < count; i++) {
+        servers.push(await startServer(serverOptions(`${work}/data-${i}`)));
+      }
+      const caPath = `${work}/tls/ca.pem`;
+      await body({
+        servers,
+        db,
+        objects,
+        prefix,
+        caPath,
+        work,
+        serverOptions,
+        client: (user, password, via, args) =>
+          burrow([
+            ...args,
+            ...["--server", via.map((i) => servers[i]!.address).join(",")],
+            ...["--ca", caPath, "--user", user],
+          ], { env: { BURROW_PASSWORD: password } }),
+        addUser: async (name, password, extra = []) => {
+          const added = await burrow(
+            [
+              ...["useradd", name, "--data", servers[0]!.dataDir],
+              ...["--users", db.urlWithoutPassword, "--password-stdin", ...extra],
+            ],
+            { stdin: `${password}\n`, env: pg },
+          );
+          if (added.code !== 0) throw new Error(`useradd failed: ${added.stderr}`);
+        },
+      });
+    } finally {
+      // A server a test killed has exited already: stopping it only collects its output.
+      await Promise.all(servers.map((server) => server.stop()));
+      await removePrefix(objects, prefix);
+      objects.close();
+      await Deno.remove(work, { recursive: true });
+    }
+  });
+}
+
+/** Bytes of the pack objects under the service's prefix. */
+export async function packObjectBytes(service: TestService): Promise<number> {
+  let total = 0;
+  for await (const { key, size } of service.objects.list(service.prefix)) {
+    if (key.endsWith(".pack")) total += size;
+  }
+  return total;
+}
