@@ -11,7 +11,7 @@ import { ensureRepositorySchema, repositoryKey } from "../store/postgres/_reposi
 import { PostgresChunkIndex } from "../store/postgres/postgres_chunk_index.ts";
 import { PostgresRecords } from "../store/postgres/postgres_records.ts";
 import type { RepositoryAccount } from "../store/repository_owner.ts";
-import type { SharedChunkIndex } from "../store/shared_chunk_index.ts";
+import type { SharedChunkIndex } from "../store/chunk_index_shared.ts";
 import type { ServiceGate } from "../store/prune_gate.ts";
 import { PostgresLocks } from "../store/postgres/postgres_gate.ts";
 import type { RecordsOpener } from "../store/user_repository.ts";

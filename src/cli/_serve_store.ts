@@ -15,7 +15,7 @@ import { repositoryPrefix } from "../store/s3/_s3_layout.ts";
 import { WriteBudget } from "../store/pack_chunk_store.ts";
 import type { ChunkStoreOpener } from "../store/user_repository.ts";
 import type { RepositoryAccount } from "../store/repository_owner.ts";
-import type { SharedChunkIndex } from "../store/shared_chunk_index.ts";
+import type { SharedChunkIndex } from "../store/chunk_index_shared.ts";
 import { type ParsedArgs, stringFlag } from "./command.ts";
 import type { EnvReader } from "./config.ts";
 

@@ -15,7 +15,7 @@ import type {
   SharedCursor,
   SharedLocation,
   SharedPack,
-} from "../shared_chunk_index.ts";
+} from "../chunk_index_shared.ts";
 
 /** Rows sent per INSERT. */
 const BATCH_ROWS = 5000;

@@ -10,7 +10,7 @@
  * @module
  */
 import type { ChunkIndex } from "../_chunk_index.ts";
-import type { SharedChunkIndex, SharedCursor, SharedLocation } from "../shared_chunk_index.ts";
+import type { SharedChunkIndex, SharedCursor, SharedLocation } from "../chunk_index_shared.ts";
 import type { S3PackEntry, S3PackTable } from "./_s3_pack_table.ts";
 
 /** Index entries added before letting the event loop turn. */

@@ -40,7 +40,7 @@ import type { Quarantine } from "../_quarantine.ts";
 import { WriteBudget } from "../_write_budget.ts";
 import { abortUploads, loadQuarantine, loadS3Store } from "./_s3_loader.ts";
 import { S3SharedCache } from "./_s3_shared.ts";
-import type { SharedChunkIndex } from "../shared_chunk_index.ts";
+import type { SharedChunkIndex } from "../chunk_index_shared.ts";
 import { indexKey, packKey } from "./_s3_layout.ts";
 import { S3PackSink } from "./_s3_pack_sink.ts";
 import { S3PackTable } from "./_s3_pack_table.ts";
@@ -62,7 +62,7 @@ export interface S3ChunkStoreOptions {
   /** Hears of damage found (rebuilt indexes, missing packs, damaged records), with keys. */
   logger?: Logger;
   /**
-   * The chunk index other servers on the same prefix share (`shared_chunk_index.ts`): loaded at
+   * The chunk index other servers on the same prefix share (`chunk_index_shared.ts`): loaded at
    * open instead of the index objects, told of every seal and repack, and read again for what
    * others added by `refresh`. Open then aborts only uploads older than `uploadAgeMs`.
    */
