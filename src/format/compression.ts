@@ -4,8 +4,10 @@
  *
  * The decision is cheap: a chunk larger than 64 KiB is first probed by compressing its first
  * 64 KiB, and stored raw when that saves under 3% (media, archives, encrypted files), so
- * incompressible data costs one probe rather than a full pass. A chunk of 64 KiB or less is its
- * own probe. Chunks under 512 bytes are stored raw: a zstd call and its frame cost more than
+ * incompressible data costs one probe rather than a full pass. A chunk whose probe fails but
+ * whose last 4 KiB are zeros is compressed all the same: a data region followed by a hole of a
+ * sparse file, or a preallocated image, would otherwise store megabytes of zeros raw. A chunk of
+ * 64 KiB or less is its own probe. Chunks under 512 bytes are stored raw: a zstd call and its frame cost more than
  * they could save (docs/PERFORMANCE.md).
  *
  * Decompression lives apart (`decompression.ts`), so that the web page, which only reads,
@@ -23,6 +25,8 @@ export const ZSTD_LEVEL = 1;
 export const PROBE_BYTES = 64 * 1024;
 /** Chunks shorter than this are never compressed. */
 export const MIN_COMPRESS_BYTES = 512;
+/** A chunk whose head does not compress is compressed when this many bytes at its end are zero. */
+export const ZERO_TAIL_BYTES = 4096;
 /** The least fraction of its size the probe must save for the chunk to be compressed. */
 export const MIN_SAVING = 0.03;
 
@@ -75,10 +79,18 @@ export function compressChunk(plaintext: Uint8Array): CompressedChunk {
     const probe = zstd(plaintext.subarray(0, PROBE_BYTES));
     const pays = saves(PROBE_BYTES, probe.length);
     releaseBuffer(probe);
-    if (!pays) return raw;
+    if (!pays && !endsInZeros(plaintext)) return raw;
     return keepIfSmaller(zstd(plaintext), plaintext, false);
   }
   return keepIfSmaller(zstd(plaintext), plaintext, true);
+}
+
+/** Whether the last {@link ZERO_TAIL_BYTES} of `chunk` (longer than that) are all zero. */
+function endsInZeros(chunk: Uint8Array): boolean {
+  for (let at = chunk.length - ZERO_TAIL_BYTES; at < chunk.length; at++) {
+    if (chunk[at] !== 0) return false;
+  }
+  return true;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   MIN_COMPRESS_BYTES,
   PROBE_BYTES,
   releaseCompressed,
+  ZERO_TAIL_BYTES,
 } from "./compression.ts";
 import { decompressChunk, loadZstdDecoder } from "./decompression.ts";
 
@@ -71,11 +72,23 @@ Deno.test("compressChunk() leaves chunks under 512 bytes as they are", () => {
 
 Deno.test("compressChunk() trusts the probe of the first 64 KiB", () => {
   const plaintext = new Uint8Array(4 * PROBE_BYTES);
-  plaintext.set(randomBytes(PROBE_BYTES));
+  plaintext.set(randomBytes(4 * PROBE_BYTES - 1));
   assert.equal(compressChunk(plaintext).compressed, false);
   plaintext.fill(0, 0, PROBE_BYTES);
   plaintext.set(randomBytes(3 * PROBE_BYTES), PROBE_BYTES);
   assert.equal(compressChunk(plaintext).compressed, true);
+});
+
+Deno.test("compressChunk() compresses a chunk whose head is random and whose tail is zeros", () => {
+  // A sparse file's data region followed by its hole, or a preallocated image: the head probe
+  // alone would store megabytes of zeros raw.
+  const plaintext = new Uint8Array(4 * MiB);
+  plaintext.set(randomBytes(256 * 1024));
+  const result = compressChunk(plaintext);
+  assert.equal(result.compressed, true);
+  assert.ok(result.data.length < 300 * 1024, `${result.data.length} bytes`);
+  plaintext.set(randomBytes(ZERO_TAIL_BYTES), plaintext.length - ZERO_TAIL_BYTES);
+  assert.equal(compressChunk(plaintext).compressed, false, "no zero tail, no second look");
 });
 
 Deno.test("compressChunk() round-trips any input", () => {

@@ -55,7 +55,10 @@ Deno.test("sparse: a 1 GiB file holding 4 MiB of data is pushed without reading 
     const summary = JSON.parse(pushed.stdout);
     assert.equal(summary.bytes, GiB + 11, "the snapshot holds the whole length");
     assert.ok(summary.bytesRead < 8 * MiB, `read ${summary.bytesRead} bytes, not the holes`);
-    assert.ok(summary.bytesSent < 8 * MiB, `sent ${summary.bytesSent} bytes`);
+    assert.ok(
+      summary.bytesSent < 5 * MiB,
+      `sent ${summary.bytesSent} bytes: the zeros next to data compress`,
+    );
 
     const pulled = await run(["pull", `${work}/out`]);
     assert.equal(pulled.code, 0, pulled.stderr);
