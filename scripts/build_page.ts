@@ -23,7 +23,6 @@ const OUTPUT = new URL("src/web/_page_assets.generated.ts", ROOT);
 const ENTRIES: [string, string][] = [
   ["src/page/app.ts", "/app.js"],
   ["src/page/service_worker.ts", "/sw.js"],
-  ["src/page/open_worker.ts", "/open_worker.js"],
 ];
 
 /** The page's other files: URL path → file, content type. */

@@ -12,12 +12,6 @@ export interface OpenInit {
   type: "init";
   idKey: Uint8Array;
   dataKey: Uint8Array;
-  /**
-   * Free each job's frame buffer once its blobs are opened rather than leave it to the
-   * collector: right in Deno; in Chromium a buffer a worker received by transfer and then
-   * freed stays counted against the page for long after.
-   */
-  releaseFrames: boolean;
 }
 
 /** Blobs to open and verify, each under its chunk id. */

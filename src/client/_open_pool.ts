@@ -27,11 +27,10 @@ export class OpenPool {
 
   /**
    * @param workers how many threads (at least 1)
-   * @param workerUrl where `open_worker.ts` is served from (the page's bundle), if not beside this
-   * @param releaseFrames whether workers free each job's frame buffer at once (see `OpenInit`)
+   * @param workerUrl where the worker's script is, if not `open_worker.ts` beside this
    * @throws {RangeError} when `workers` is not a positive integer
    */
-  constructor(keys: RepositoryKeys, workers: number, workerUrl?: string, releaseFrames = true) {
+  constructor(keys: Pick<RepositoryKeys, "idKey" | "dataKey">, workers: number, workerUrl?: string | URL) {
     if (!Number.isSafeInteger(workers) || workers < 1) {
       throw new RangeError(`Cannot start open workers: workers "${workers}" is invalid`);
     }
@@ -40,7 +39,7 @@ export class OpenPool {
       name: "burrow-open",
       action: "open blobs",
     });
-    for (let i = 0; i < workers; i++) this.#slots.push(this.#start(keys, releaseFrames));
+    for (let i = 0; i < workers; i++) this.#slots.push(this.#start(keys));
   }
 
   /**
@@ -72,7 +71,7 @@ export class OpenPool {
     this.#slots.length = 0;
   }
 
-  #start(keys: RepositoryKeys, releaseFrames: boolean): Slot {
+  #start(keys: Pick<RepositoryKeys, "idKey" | "dataKey">): Slot {
     const pending: Slot["pending"] = new Map();
     const worker = this.#workers.spawn({
       message: ({ job, results }) => {
@@ -81,7 +80,7 @@ export class OpenPool {
       },
       failure: (error) => this.#fail(error),
     });
-    worker.post({ type: "init", idKey: keys.idKey, dataKey: keys.dataKey, releaseFrames });
+    worker.post({ type: "init", idKey: keys.idKey, dataKey: keys.dataKey });
     return { worker, pending };
   }
 

@@ -19,13 +19,11 @@ interface OpenWorkerScope {
 const scope = globalThis as unknown as OpenWorkerScope;
 const decoderLoaded = loadZstdDecoder();
 let opener: ChunkOpener | undefined;
-let releaseFrames = true;
 
 scope.onmessage = (event) => {
   const message = event.data;
   if (message.type === "init") {
     opener = new ChunkOpener(message);
-    releaseFrames = message.releaseFrames;
     return;
   }
   // Jobs wait for the decoder; `then` callbacks run in the order they were added.
@@ -33,7 +31,7 @@ scope.onmessage = (event) => {
     if (opener === undefined) throw new Error("Cannot open blobs: the worker has no keys");
     const results = message.blobs.map(({ id, blob }) => opener!.open(id, blob));
     const frame = message.blobs[0]?.blob.buffer;
-    if (releaseFrames && frame instanceof ArrayBuffer) releaseBytes(new Uint8Array(frame));
+    if (frame instanceof ArrayBuffer) releaseBytes(new Uint8Array(frame));
     const transfer = new Set<ArrayBuffer>();
     for (const result of results) {
       if ("plain" in result && ownsBuffer(result.plain)) transfer.add(result.plain.buffer);

@@ -39,13 +39,6 @@ export interface RemoteChunkSourceOptions {
    * opening is about a third of the CPU time; not for a few manifest chunks. `close` stops them.
    */
   openWorkers?: number;
-  /** Where the open workers' script is served from (the page's bundle); default beside this. */
-  openWorkerUrl?: string;
-  /**
-   * Whether open workers free each reply's frame buffer at once (default true; see `OpenInit`
-   * for why the page says false).
-   */
-  releaseFrames?: boolean;
   /**
    * Without open workers: awaited after each blob opened on this thread, so that a thread that
    * also draws a page can do so between blobs (default: no pause).
@@ -84,7 +77,10 @@ export class RemoteChunkSource implements ChunkSource {
   /** Running average of a blob's size; starts at the chunker's average. */
   #blobBytes = 1024 * 1024;
 
-  constructor(client: ChunkFetcher, keys: RepositoryKeys, options: RemoteChunkSourceOptions = {}) {
+  constructor(
+    client: ChunkFetcher,
+    keys: Pick<RepositoryKeys, "idKey" | "dataKey">,
+    options: RemoteChunkSourceOptions = {}) {
     this.#client = client;
     this.#opener = new ChunkOpener(keys);
     const workers = options.openWorkers ?? 0;
@@ -92,7 +88,7 @@ export class RemoteChunkSource implements ChunkSource {
       throw new RangeError(`Cannot fetch chunks: openWorkers "${workers}" is invalid`);
     }
     this.#pool = workers > 0
-      ? new OpenPool(keys, workers, options.openWorkerUrl, options.releaseFrames ?? true)
+      ? new OpenPool(keys, workers)
       : null;
     this.#perRequest = options.idsPerRequest ?? 256;
     this.#inFlight = options.requestsInFlight ?? 2;

@@ -9,7 +9,7 @@
  */
 import type { SnapshotListing } from "../client/remote_repository.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
-import { downloadWorker, saveStream } from "./downloads.ts";
+import { type Download, downloadWorker, forgetDownloads, startDownload } from "./downloads.ts";
 import { el, replaceChildren } from "./dom.ts";
 import { nameOf } from "../browse/entry_text.ts";
 import { loginView } from "./login_view.ts";
@@ -129,12 +129,7 @@ class App {
     const session = this.#session;
     if (session === null) return;
     const name = nameOf(entry.path);
-    try {
-      const stream = this.#transfers.watch(name, entry.size, session.fileStream(entry));
-      await saveStream(name, entry.size, stream);
-    } catch (error) {
-      this.#transfers.fail(name, error);
-    }
+    await this.#save({ name, size: entry.size, file: session.fileJob(entry) });
   }
 
   async #downloadZip(record: SnapshotRecord, folder: string): Promise<void> {
@@ -143,11 +138,19 @@ class App {
     const name = `${folder === "" ? `${record.set}-${record.id}` : nameOf(folder)}.zip`;
     try {
       const tree = await session.tree(record);
-      const zip = await session.zipStream(tree.subtree(folder));
-      const stream = this.#transfers.watch(name, null, zip);
-      await saveStream(name, null, stream);
+      await this.#save({ name, size: null, stream: await session.zipStream(tree.subtree(folder)) });
     } catch (error) {
       this.#transfers.fail(name, error);
+    }
+  }
+
+  /** Starts a download, with a card that follows it. */
+  async #save(download: Download): Promise<void> {
+    const track = this.#transfers.track(download.name, download.size);
+    try {
+      await startDownload(download, track);
+    } catch (error) {
+      track({ type: "failed", message: failureText(error) });
     }
   }
 
@@ -201,6 +204,7 @@ class App {
     const session = this.#session;
     this.#session = null;
     this.#listing = null;
+    forgetDownloads();
     await session?.close().catch(() => {});
   }
 }

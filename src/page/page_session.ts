@@ -1,8 +1,9 @@
 /**
- * One login in the page: the connection, the repository's keys, and the verified streams that
- * downloads read. It runs the same client code as the command line over a WebSocket, and fetches
- * chunks as streamed HTTPS responses that log in with a ticket of that connection; keys stay in
- * this page's memory and are dropped (and their bytes zeroed) by `close`.
+ * One login in the page: the connection, the repository's keys, the snapshots' trees, and what
+ * downloads and previews read. It runs the same client code as the command line over a
+ * WebSocket, and fetches chunks as streamed HTTPS responses that log in with a ticket of that
+ * connection; keys stay in this page's memory (and in the download worker's while it runs a
+ * file the page handed it) and are dropped (and their bytes zeroed) by `close`.
  *
  * Invariants: every byte a stream yields comes from a chunk that opened under the key and
  * matched its id (`RemoteChunkSource`), and a file's chunks add up to its size (`readTree`); a
@@ -19,16 +20,13 @@ import { StreamChunkFetcher } from "../client/stream_chunk_fetcher.ts";
 import { openWebSocket } from "../client/websocket_connection.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
 import { emptyTotals, readTree, type TreeItem } from "../restore/tree_reader.ts";
-import { nameOf } from "../browse/entry_text.ts";
+import type { FileJob } from "./download_messages.ts";
+import { verifiedFileStream } from "./file_stream.ts";
 import { FolderIndex } from "./folder_index.ts";
 import { nextTask } from "./next_task.ts";
 
 /** Where the server takes chunk streams, on the page's own origin. */
 const STREAM_PATH = "/stream";
-/** Where the page's bundle serves the open workers' script. */
-const OPEN_WORKER_PATH = "/open_worker.js";
-/** Threads that open a download's blobs. */
-const OPEN_WORKERS = 2;
 
 /** How long the parts of a login took. */
 export interface LoginTimings {
@@ -40,7 +38,7 @@ export interface LoginTimings {
 export class PageSession {
   readonly #client: BurrowClient;
   readonly #chunks: StreamChunkFetcher;
-  readonly #openWorkerUrl: string;
+  readonly #ticket: Uint8Array;
   readonly #repository: RemoteRepository | null;
   readonly #trees = new Map<string, Promise<FolderIndex>>();
   readonly #sources = new Set<RemoteChunkSource>();
@@ -52,13 +50,14 @@ export class PageSession {
   private constructor(
     client: BurrowClient,
     chunks: StreamChunkFetcher,
+    ticket: Uint8Array,
     repository: RemoteRepository | null,
     user: string,
     timings: LoginTimings,
   ) {
     this.#client = client;
     this.#chunks = chunks;
-    this.#openWorkerUrl = new URL(OPEN_WORKER_PATH, chunks.url).href;
+    this.#ticket = ticket;
     this.#repository = repository;
     this.user = user;
     this.timings = timings;
@@ -78,8 +77,9 @@ export class PageSession {
       const repository = await RemoteRepository.open(client, login, { create: false });
       login.keyEncryptionKey.fill(0);
       const streams = new URL(STREAM_PATH, url.replace(/^ws/, "http")).href;
-      const chunks = new StreamChunkFetcher(streams, await client.streamTicket());
-      return new PageSession(client, chunks, repository, user, { kdfMs: login.kdfMs });
+      const ticket = await client.streamTicket();
+      const chunks = new StreamChunkFetcher(streams, ticket);
+      return new PageSession(client, chunks, ticket, repository, user, { kdfMs: login.kdfMs });
     } catch (error) {
       await client.close();
       throw error;
@@ -104,39 +104,25 @@ export class PageSession {
     return tree;
   }
 
-  /** The verified content of one file, read as the stream is read. */
+  /** The verified content of one file, read here as the stream is read (for previews). */
   fileStream(entry: TreeEntry): ReadableStream<Uint8Array> {
-    const source = this.#source(true);
-    // Alone, as a file (a hard link is the file it names), with no folder before it.
-    const alone = { ...entry, path: nameOf(entry.path), type: "file" as const, target: "" };
-    const items = readTree([alone], source, emptyTotals());
-    let chunks: AsyncIterator<Uint8Array> | null = null;
-    const finish = () => {
-      void items.return(undefined);
-      this.#release(source);
+    const source = this.#source();
+    return verifiedFileStream(entry, source, () => this.#release(source));
+  }
+
+  /**
+   * What the download worker needs to fetch and verify one file itself: copies of the keys
+   * and the ticket (the worker zeroes its copies when the download ends).
+   */
+  fileJob(entry: TreeEntry): FileJob {
+    const keys = this.#keys();
+    return {
+      url: this.#chunks.url,
+      ticket: this.#ticket.slice(),
+      idKey: keys.idKey.slice(),
+      dataKey: keys.dataKey.slice(),
+      entry,
     };
-    return new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        try {
-          if (chunks === null) {
-            const first = await items.next();
-            if (first.done === true) throw new Error(`Cannot read "${entry.path}": no such file`);
-            chunks = first.value.chunks[Symbol.asyncIterator]();
-          }
-          const next = await chunks.next();
-          if (next.done === true) {
-            controller.close();
-            finish();
-          } else {
-            controller.enqueue(next.value);
-          }
-        } catch (error) {
-          finish();
-          controller.error(error);
-        }
-      },
-      cancel: finish,
-    }, { highWaterMark: 0 });
   }
 
   /**
@@ -145,7 +131,7 @@ export class PageSession {
    */
   async zipStream(entries: readonly TreeEntry[]): Promise<ReadableStream<Uint8Array>> {
     const { writeZip } = await import("../export/zip_stream.ts");
-    const source = this.#source(true);
+    const source = this.#source();
     const pipe = new TransformStream<Uint8Array, Uint8Array>(undefined, { highWaterMark: 1 });
     const items: AsyncIterable<TreeItem> = readTree(entries, source, emptyTotals());
     void writeZip(items, pipe.writable, 0)
@@ -163,25 +149,22 @@ export class PageSession {
       this.#repository.keys.idKey.fill(0);
       this.#repository.keys.dataKey.fill(0);
     }
+    this.#ticket.fill(0);
     await this.#client.close();
   }
 
-  /**
-   * A chunk source. For a download (`workers`), blobs are opened on open workers, which free no
-   * reply's buffer by hand (in Chromium that kept the memory: docs/PERFORMANCE.md); for a tree,
-   * on the page's thread, giving the page a turn after each blob.
-   */
-  #source(workers = false): RemoteChunkSource {
-    if (this.#repository === null) throw new Error("Cannot read files: there are no backups yet");
-    const source = new RemoteChunkSource(
-      this.#chunks,
-      this.#repository.keys,
-      workers
-        ? { openWorkers: OPEN_WORKERS, openWorkerUrl: this.#openWorkerUrl, releaseFrames: false }
-        : { pauseBetweenBlobs: nextTask },
-    );
+  /** A chunk source that opens blobs on the page's thread, giving the page a turn after each. */
+  #source(): RemoteChunkSource {
+    const source = new RemoteChunkSource(this.#chunks, this.#keys(), {
+      pauseBetweenBlobs: nextTask,
+    });
     this.#sources.add(source);
     return source;
+  }
+
+  #keys(): RemoteRepository["keys"] {
+    if (this.#repository === null) throw new Error("Cannot read files: there are no backups yet");
+    return this.#repository.keys;
   }
 
   #release(source: RemoteChunkSource): void {

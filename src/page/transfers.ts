@@ -7,6 +7,7 @@
  */
 import { formatBytes } from "../display.ts";
 import { el, replaceChildren } from "./dom.ts";
+import type { DownloadReport } from "./download_messages.ts";
 import { failureText } from "./messages.ts";
 
 /** How long a finished download's card stays. */
@@ -32,15 +33,12 @@ export class Transfers {
   }
 
   /**
-   * `stream`, reported on a new card as it is read: progress, then saved or failed.
+   * A new card for the download of `name`, and the function that shows each report of it:
+   * progress, then saved, failed or cancelled.
    *
    * @param size bytes expected, when known
    */
-  watch(
-    name: string,
-    size: number | null,
-    stream: ReadableStream<Uint8Array>,
-  ): ReadableStream<Uint8Array> {
+  track(name: string, size: number | null): (report: DownloadReport) => void {
     const bar = el("progress", { attrs: { max: size ?? undefined, "aria-label": name } });
     const text = el("span", {}, "starting…");
     const card = el(
@@ -52,47 +50,31 @@ export class Transfers {
     );
     this.#panel.append(card);
     this.#active++;
-    let done = 0;
     let ended = false;
-    const end = () => {
-      if (!ended) this.#active--;
+    return (report) => {
+      if (ended) return;
+      if (report.type === "progress") {
+        if (size !== null) bar.value = report.bytes;
+        text.textContent = size === null
+          ? formatBytes(report.bytes)
+          : `${formatBytes(report.bytes)} of ${formatBytes(size)}`;
+        return;
+      }
       ended = true;
+      this.#active--;
+      if (report.type === "cancelled") return card.remove();
+      if (report.type === "failed") return this.fail(name, report.message, card);
+      if (report.type !== "saved") return;
+      card.setAttribute("role", "status");
+      replaceChildren(card, "Saved ", el("strong", {}, name), ` (${formatBytes(report.bytes)})`);
+      setTimeout(() => card.remove(), DONE_CARD_MS);
     };
-    const reader = stream.getReader();
-    return new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        try {
-          const next = await reader.read();
-          if (next.done) {
-            end();
-            controller.close();
-            card.className = "transfer";
-            card.setAttribute("role", "status");
-            replaceChildren(card, "Saved ", el("strong", {}, name), ` (${formatBytes(done)})`);
-            setTimeout(() => card.remove(), DONE_CARD_MS);
-            return;
-          }
-          done += next.value.length;
-          if (size !== null) bar.value = done;
-          text.textContent = size === null
-            ? formatBytes(done)
-            : `${formatBytes(done)} of ${formatBytes(size)}`;
-          controller.enqueue(next.value);
-        } catch (error) {
-          end();
-          controller.error(error);
-          this.fail(name, error, card);
-        }
-      },
-      cancel: (reason) => {
-        end();
-        card.remove();
-        return reader.cancel(reason);
-      },
-    }, { highWaterMark: 0 });
   }
 
-  /** Shows that the download of `name` failed, and why (on `card`, or a new one). */
+  /**
+   * Shows that the download of `name` failed, and why (an error, or the sentence the download
+   * worker sent), on `card` or a new one.
+   */
   fail(name: string, error: unknown, card = el("div")): void {
     card.className = "transfer failed";
     card.setAttribute("role", "alert");
@@ -103,7 +85,14 @@ export class Transfers {
     }, "Dismiss");
     replaceChildren(
       card,
-      el("div", {}, "Download of ", el("strong", {}, name), " failed: ", failureText(error)),
+      el(
+        "div",
+        {},
+        "Download of ",
+        el("strong", {}, name),
+        " failed: ",
+        typeof error === "string" ? error : failureText(error),
+      ),
       el("div", {}, "No complete file was saved. ", dismiss),
     );
     if (!card.isConnected) this.#panel.append(card);
