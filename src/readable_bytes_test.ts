@@ -24,3 +24,29 @@ Deno.test("ReadableBytes: a cancelled stream reads as ended; a failed one reject
   );
   await assert.rejects(() => failed.read(new Uint8Array(4)), /reset/);
 });
+
+Deno.test("ReadableBytes reads a byte stream (through its BYOB reader) byte for byte", async () => {
+  const total = 1024 * 1024 + 17;
+  let sent = 0;
+  const stream = new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest!;
+      const view = request.view as Uint8Array;
+      const n = Math.min(view.length, total - sent, 100_000);
+      for (let i = 0; i < n; i++) view[i] = (sent + i) % 251;
+      sent += n;
+      request.respond(n);
+      if (sent === total) controller.close();
+    },
+  });
+  const bytes = new ReadableBytes(stream);
+  const buffer = new Uint8Array(70_000);
+  let at = 0;
+  for (let n = await bytes.read(buffer); n !== null; n = await bytes.read(buffer)) {
+    for (let i = 0; i < n; i++) assert.equal(buffer[i], (at + i) % 251);
+    at += n;
+  }
+  assert.equal(at, total);
+  assert.equal(bytes.received, total);
+});

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { loadZstdDecoder } from "../format/decompression.ts";
+import { loadWebAssembly } from "../format/load_web_assembly.ts";
 import { ownsBuffer, releaseBytes } from "../release_bytes.ts";
 import { ChunkOpener } from "./_chunk_opener.ts";
 import type { OpenReply, ToOpenWorker } from "./_open_messages.ts";
@@ -17,7 +17,7 @@ interface OpenWorkerScope {
 }
 
 const scope = globalThis as unknown as OpenWorkerScope;
-const decoderLoaded = loadZstdDecoder();
+const decoderLoaded = loadWebAssembly();
 let opener: ChunkOpener | undefined;
 
 scope.onmessage = (event) => {

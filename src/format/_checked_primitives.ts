@@ -84,6 +84,6 @@ export function withContractChecks(raw: Primitives): Primitives {
       checkZstdFrameLimits(data, maxSize);
       return raw.zstdDecompress(data, maxSize);
     },
-    loadZstdDecoder: () => raw.loadZstdDecoder(),
+    loadWebAssembly: () => raw.loadWebAssembly(),
   };
 }

@@ -9,7 +9,8 @@ import {
   releaseCompressed,
   ZERO_TAIL_BYTES,
 } from "./compression.ts";
-import { decompressChunk, loadZstdDecoder } from "./decompression.ts";
+import { decompressChunk } from "./decompression.ts";
+import { loadWebAssembly } from "./load_web_assembly.ts";
 
 const MiB = 1024 * 1024;
 
@@ -109,7 +110,7 @@ Deno.test("compressChunk() round-trips any input", () => {
 
 /**
  * The decompression tests, for one decoder: node:zlib's (the default), then the WebAssembly one
- * (`loadZstdDecoder`), registered last so that every earlier test runs with node:zlib.
+ * (`loadWebAssembly`), registered last so that every earlier test runs with node:zlib.
  */
 function decompressChunkTests(decoder: string, load?: () => Promise<void>): void {
   Deno.test(`decompressChunk() (${decoder}) refuses a decompression bomb`, async () => {
@@ -163,4 +164,4 @@ function decompressChunkTests(decoder: string, load?: () => Promise<void>): void
 
 decompressChunkTests("node:zlib");
 
-decompressChunkTests("WebAssembly", loadZstdDecoder);
+decompressChunkTests("WebAssembly", loadWebAssembly);

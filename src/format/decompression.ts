@@ -11,16 +11,6 @@
 import { primitives } from "#primitives";
 
 /**
- * Readies the back end's fastest zstd decoder for `decompressChunk` (idempotent, never
- * rejects). A pull calls it first: on the command line it loads a WebAssembly decoder that
- * reuses its memory, where node:zlib's would leave a native engine per call for the garbage
- * collector.
- */
-export function loadZstdDecoder(): Promise<void> {
-  return primitives.loadZstdDecoder();
-}
-
-/**
  * Decompresses a chunk's zstd data, refusing to produce more than `maxSize` bytes.
  *
  * @param maxSize the largest chunk the repository allows; output beyond it is refused

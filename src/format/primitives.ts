@@ -107,10 +107,11 @@ export interface Primitives {
   zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array;
 
   /**
-   * Readies the fastest zstd decoder this implementation has (idempotent; never rejects: where
-   * it cannot, {@link zstdDecompress} uses a slower one that decodes the same data).
+   * Readies the WebAssembly code this implementation prefers (idempotent; never rejects: until
+   * it has loaded, and where it cannot, every call gives the same result with slower code): the
+   * zstd decoder in node, SHA-256 and HMAC in the web back end.
    */
-  loadZstdDecoder(): Promise<void>;
+  loadWebAssembly(): Promise<void>;
 }
 
 /** The failure of an open that does not authenticate. */

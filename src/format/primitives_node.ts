@@ -43,7 +43,7 @@ class NodeHmacSha256 implements contract.KeyedHmac {
   }
 }
 
-/** The WebAssembly zstd decoder, once `loadZstdDecoder` has run. */
+/** The WebAssembly zstd decoder, once `loadWebAssembly` has run. */
 let wasmDecoder:
   | { decompress(data: Uint8Array, options: { defaultHeapSize: number }): Uint8Array }
   | null = null;
@@ -54,7 +54,7 @@ let wasmDecoder:
  * ~100 MiB of them waiting; the WebAssembly decoder reuses its own memory (20,000 chunks:
  * +1 MiB) at about the same speed.
  */
-async function loadZstdDecoder(): Promise<void> {
+async function loadWebAssembly(): Promise<void> {
   if (wasmDecoder !== null) return;
   try {
     const zstd = await import("@bokuweb/zstd-wasm");
@@ -137,5 +137,5 @@ export const primitives: contract.Primitives = withContractChecks({
     return plaintext;
   },
   zstdDecompress,
-  loadZstdDecoder,
+  loadWebAssembly,
 });

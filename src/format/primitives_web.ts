@@ -1,12 +1,15 @@
 /**
- * The {@link Primitives} of the web page, in plain JavaScript that runs in any browser (and in
- * Deno, where the conformance suite runs it beside the node back end): ChaCha20-Poly1305 from
- * `@noble/ciphers` (WebCrypto has no ChaCha20), SHA-256, HMAC and HKDF from `@noble/hashes`,
- * zstd from `fzstd`. The page's bundle maps `#primitives` to this module.
+ * The {@link Primitives} of the web page, in JavaScript and WebAssembly that run in any browser
+ * (and in Deno, where the conformance suite runs it beside the node back end): ChaCha20 from
+ * `@noble/ciphers` (WebCrypto has no ChaCha20) with Poly1305 in WebAssembly (`wasm/poly1305.ts`:
+ * noble's JavaScript Poly1305 took most of the time of opening a blob), SHA-256 and HMAC from
+ * `hash-wasm` once `loadWebAssembly` has run (from `@noble/hashes` until then: Chromium ran
+ * noble's SHA-256 at a sixth of its speed in Deno), HKDF from `@noble/hashes`, zstd from
+ * `fzstd`. The page's bundle maps `#primitives` to this module.
  *
- * HMAC and HKDF are noble's synchronous ones rather than WebCrypto's: WebCrypto only answers
- * with promises, and sync calls keep the repository format one shared, synchronous piece of
- * code. The page decrypts in Web Workers, so these calls do not block its UI.
+ * Every call is synchronous, WebCrypto's promises aside: sync calls keep the repository format
+ * one shared, synchronous piece of code. The page opens many blobs only in its download worker,
+ * so these calls do not block its UI.
  *
  * fzstd trusts the sizes a frame declares, so every frame's header is checked first
  * (`_zstd_frame_limits.ts`) and the output is counted as it streams out, refused past the
@@ -16,15 +19,65 @@
  */
 
 import { concatBytes } from "../concat_bytes.ts";
-import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { chacha20 } from "@noble/ciphers/chacha.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { Decompress } from "fzstd";
+import { createSHA256, type IHasher } from "hash-wasm";
 import { IntegrityError } from "../errors.ts";
 import { ownedBytes } from "./_bytes.ts";
 import { withContractChecks } from "./_checked_primitives.ts";
 import * as contract from "./primitives.ts";
+import { Poly1305 } from "./wasm/poly1305.ts";
+
+/** hash-wasm's SHA-256, once `loadWebAssembly` has run; one instance, used only synchronously. */
+let wasmSha256: IHasher | null = null;
+
+async function loadWebAssembly(): Promise<void> {
+  if (wasmSha256 !== null) return;
+  try {
+    wasmSha256 = await createSHA256();
+  } catch {
+    // noble's SHA-256 gives the same digests, more slowly.
+  }
+}
+
+function sha256Of(message: Uint8Array): Uint8Array {
+  if (wasmSha256 === null) return sha256(message);
+  return wasmSha256.init().update(message).digest("binary");
+}
+
+/**
+ * HMAC-SHA-256 (RFC 2104) on hash-wasm's SHA-256: the states after the key's inner and outer
+ * blocks are saved once and loaded for each message.
+ */
+class WasmHmacSha256 implements contract.KeyedHmac {
+  readonly #sha: IHasher;
+  readonly #inner: Uint8Array;
+  readonly #outer: Uint8Array;
+
+  constructor(sha: IHasher, key: Uint8Array) {
+    this.#sha = sha;
+    const block = new Uint8Array(64);
+    block.set(key.length > 64 ? sha256Of(key) : key);
+    this.#inner = this.#keyedState(block, 0x36);
+    this.#outer = this.#keyedState(block, 0x5c);
+    block.fill(0);
+  }
+
+  digest(message: Uint8Array): Uint8Array {
+    const inner = this.#sha.load(this.#inner).update(message).digest("binary");
+    return this.#sha.load(this.#outer).update(inner).digest("binary");
+  }
+
+  #keyedState(block: Uint8Array, pad: number): Uint8Array {
+    const padded = block.map((byte) => byte ^ pad);
+    const state = this.#sha.init().update(padded).save();
+    padded.fill(0);
+    return state;
+  }
+}
 
 /** HMAC-SHA-256 with the keyed state prepared once and cloned for each message. */
 class WebHmacSha256 implements contract.KeyedHmac {
@@ -36,6 +89,37 @@ class WebHmacSha256 implements contract.KeyedHmac {
 
   digest(message: Uint8Array): Uint8Array {
     return this.#keyed.clone().update(message).digest();
+  }
+}
+
+let poly1305: Poly1305 | null = null;
+
+/** The one-time Poly1305 key of RFC 8439 §2.6: the first 32 bytes of ChaCha20's block 0. */
+function oneTimeKey(key: Uint8Array, nonce: Uint8Array): Uint8Array {
+  return chacha20(key, nonce, new Uint8Array(32), new Uint8Array(32), 0);
+}
+
+/** The AEAD tag of `ciphertext` (RFC 8439 §2.8); the one-time key is zeroed after use. */
+function aeadTag(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array) {
+  const polyKey = oneTimeKey(key, nonce);
+  poly1305 ??= new Poly1305();
+  const tag = poly1305.aeadTag(polyKey, aad, ciphertext);
+  polyKey.fill(0);
+  return tag;
+}
+
+/** Whether two 16-byte tags are equal, in time that does not depend on where they differ. */
+function sameTag(a: Uint8Array, b: Uint8Array): boolean {
+  let difference = 0;
+  for (let i = 0; i < 16; i++) difference |= a[i]! ^ b[i]!;
+  return difference === 0;
+}
+
+/** Checks the sizes the contract requires of a key and a nonce. */
+function checkKeyAndNonce(key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== 32) throw new RangeError(`Invalid ChaCha20-Poly1305 key: ${key.length} bytes`);
+  if (nonce.length !== 12) {
+    throw new RangeError(`Invalid ChaCha20-Poly1305 nonce: ${nonce.length} bytes`);
   }
 }
 
@@ -60,20 +144,29 @@ function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
 /** The primitives in plain JavaScript for browsers (see the module comment). */
 export const primitives: contract.Primitives = withContractChecks({
   name: "web",
-  sha256: (message) => sha256(message),
-  hmacSha256: (key) => new WebHmacSha256(key),
+  sha256: sha256Of,
+  hmacSha256: (key) =>
+    wasmSha256 === null ? new WebHmacSha256(key) : new WasmHmacSha256(wasmSha256, key),
   hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
   sealChaCha20Poly1305(key, nonce, aad, plaintext, output) {
-    chacha20poly1305(key, nonce, aad).encrypt(plaintext, output);
+    checkKeyAndNonce(key, nonce);
+    if (output.length !== plaintext.length + 16) {
+      throw new RangeError(`Invalid output: ${output.length} bytes for ${plaintext.length}`);
+    }
+    const ciphertext = output.subarray(0, plaintext.length);
+    chacha20(key, nonce, plaintext, ciphertext, 1);
+    output.set(aeadTag(key, nonce, aad, ciphertext), plaintext.length);
   },
   openChaCha20Poly1305(key, nonce, aad, sealed) {
-    try {
-      // noble checks the tag before it decrypts anything.
-      return chacha20poly1305(key, nonce, aad).decrypt(sealed);
-    } catch (error) {
-      throw contract.notAuthentic(error);
+    checkKeyAndNonce(key, nonce);
+    if (sealed.length < 16) throw contract.notAuthentic();
+    const ciphertext = sealed.subarray(0, sealed.length - 16);
+    // The tag is checked before anything is decrypted.
+    if (!sameTag(aeadTag(key, nonce, aad, ciphertext), sealed.subarray(sealed.length - 16))) {
+      throw contract.notAuthentic();
     }
+    return chacha20(key, nonce, ciphertext, new Uint8Array(ciphertext.length), 1);
   },
   zstdDecompress,
-  loadZstdDecoder: () => Promise.resolve(),
+  loadWebAssembly,
 });

@@ -9,6 +9,7 @@
  */
 import type { SnapshotListing } from "../client/remote_repository.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
+import { loadWebAssembly } from "../format/load_web_assembly.ts";
 import { type Download, downloadWorker, forgetDownloads, startDownload } from "./downloads.ts";
 import { el, replaceChildren } from "./dom.ts";
 import { nameOf } from "../browse/entry_text.ts";
@@ -43,6 +44,7 @@ class App {
     this.#showLogin(null);
     // Registering early means the first download does not wait for it.
     downloadWorker().catch(() => {});
+    void loadWebAssembly();
     performance.mark("burrow:ready");
   }
 

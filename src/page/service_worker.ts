@@ -21,6 +21,7 @@
  */
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 import { StreamChunkFetcher } from "../client/stream_chunk_fetcher.ts";
+import { loadWebAssembly } from "../format/load_web_assembly.ts";
 import type { DownloadOffer, DownloadReport, FileJob, ForgetMessage } from "./download_messages.ts";
 import { verifiedFileStream } from "./file_stream.ts";
 import { failureText } from "./messages.ts";
@@ -84,12 +85,15 @@ self.addEventListener("fetch", (event) => {
     "X-Content-Type-Options": "nosniff",
   });
   if (offer.size !== null) headers.set("Content-Length", String(offer.size));
-  const body = "file" in offer ? fileStream(offer.file) : offer.stream;
-  event.respondWith(new Response(reported(body, port), { headers }));
+  event.respondWith((async () => {
+    const body = "file" in offer ? await fileStream(offer.file) : offer.stream;
+    return new Response(reported(body, port), { headers });
+  })());
 });
 
 /** A file fetched, opened and verified here; its keys are zeroed when it ends. */
-function fileStream(job: FileJob): ReadableStream<Uint8Array> {
+async function fileStream(job: FileJob): Promise<ReadableStream<Uint8Array>> {
+  await loadWebAssembly();
   const source = new RemoteChunkSource(new StreamChunkFetcher(job.url, job.ticket), job);
   return verifiedFileStream(job.entry, source, () => {
     source.close();

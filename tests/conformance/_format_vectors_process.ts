@@ -13,7 +13,8 @@ import { deriveClientKeys } from "../../src/auth/client_keys.ts";
 import { type ClientKdf, fakeClientKdf } from "../../src/auth/client_kdf.ts";
 import { BlobOpener, BlobSealer, chunkId, verifyChunk } from "../../src/format/blob_crypto.ts";
 import { chunkBoundaries, MAX_CHUNK_SIZE } from "../../src/format/chunker.ts";
-import { decompressChunk, loadZstdDecoder } from "../../src/format/decompression.ts";
+import { decompressChunk } from "../../src/format/decompression.ts";
+import { loadWebAssembly } from "../../src/format/load_web_assembly.ts";
 import { FIXED_GEAR_TABLE, keyedGearTable } from "../../src/format/gear_table.ts";
 import { decodeManifest } from "../../src/format/manifest_codec.ts";
 import {
@@ -86,7 +87,7 @@ const CHEAP: ClientKdf = {
 
 /** Everything the format code computes from `inputs`, as strings. */
 export async function formatVectors(inputs: FormatInputs): Promise<Record<string, string>> {
-  await loadZstdDecoder();
+  await loadWebAssembly();
   const out: Record<string, string> = { backend: primitives.name };
   const hello = new TextEncoder().encode("hello burrow");
   const dataKey = seq(32, 0x80);

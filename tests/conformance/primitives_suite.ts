@@ -131,21 +131,27 @@ function referenceSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plai
 
 /**
  * Registers the conformance tests for one implementation, each named "primitives (NAME): …".
- * The zstd tests run twice, the second time after `loadZstdDecoder()` (registered last, so that
- * every earlier test runs without it).
+ * The hash and zstd tests run twice, the second time after `loadWebAssembly()` (registered last,
+ * so that every earlier test runs without it).
  */
 export function primitivesSuite(p: Primitives): void {
   const test = (title: string, body: () => void | Promise<void>) =>
     Deno.test(`primitives (${p.name}): ${title}`, body);
-  hashTests(p, test);
+  hashTests(p, test, "before loadWebAssembly()");
   aeadTests(p, test);
-  zstdTests(p, test, "before loadZstdDecoder()");
-  zstdTests(p, test, "after loadZstdDecoder()", () => p.loadZstdDecoder());
+  zstdTests(p, test, "before loadWebAssembly()");
+  hashTests(p, test, "after loadWebAssembly()", () => p.loadWebAssembly());
+  zstdTests(p, test, "after loadWebAssembly()", () => p.loadWebAssembly());
 }
 
 type Register = (title: string, body: () => void | Promise<void>) => void;
 
-function hashTests(p: Primitives, test: Register): void {
+function hashTests(p: Primitives, register: Register, when: string, load?: () => Promise<void>) {
+  const test = (title: string, body: () => void | Promise<void>) =>
+    register(`${title} (${when})`, async () => {
+      await load?.();
+      await body();
+    });
   test("sha256() matches FIPS 180-2's vectors and node:crypto", () => {
     assert.equal(
       p.sha256(text("abc")).toHex(),
