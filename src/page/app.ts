@@ -42,9 +42,6 @@ class App {
       addEventListener(type, () => this.#active(), { passive: true, capture: true });
     }
     this.#showLogin(null);
-    // Registering early means the first download does not wait for it.
-    downloadWorker().catch(() => {});
-    void loadWebAssembly();
     performance.mark("burrow:ready");
   }
 
@@ -71,6 +68,10 @@ class App {
     this.#logout.hidden = false;
     this.#active();
     await this.#route();
+    // Once the first view is up, not before (it would compete with the login): the download
+    // worker, so that the first download does not wait for it, and the faster hashing.
+    downloadWorker().catch(() => {});
+    void loadWebAssembly();
     return null;
   }
 

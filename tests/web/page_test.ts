@@ -181,6 +181,26 @@ Deno.test({
       await dialog.waitFor({ state: "detached" });
     });
 
+    await t.step("logging out stops a file download in progress", async () => {
+      const folder = () => page.getByRole("button", { name: "reports 2026", exact: true });
+      await folder().click();
+      await page.getByRole("heading", { name: "reports 2026" }).waitFor();
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Download big.bin" }).first().click(),
+      ]);
+      await page.getByRole("button", { name: "Log out" }).click();
+      assert.notEqual(await download.failure(), null, "the download went on after the logout");
+      // Back where the next steps expect the page: the root folder, after "reports 2026".
+      await login(page, "alice", PASSWORD);
+      await page.locator("table.snapshots tbody button").first().click();
+      await folder().click();
+      await page.getByRole("heading", { name: "reports 2026" }).waitFor();
+      await page.getByRole("navigation", { name: "Breadcrumbs" }).getByRole("button").nth(1)
+        .click();
+      await page.getByRole("heading", { name: "docs" }).waitFor();
+    });
+
     await t.step("logging out forgets the keys and leaves nothing stored", async () => {
       await page.getByRole("button", { name: "Log out" }).click();
       await page.getByLabel("Password").waitFor();
