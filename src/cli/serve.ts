@@ -25,7 +25,7 @@ import { lockDataDir } from "../server/data_lock.ts";
 import { LoopLagMonitor } from "../server/loop_lag.ts";
 import { RepositoryRegistry } from "../server/repositories.ts";
 import { sweepPurgedRepositories } from "../store/repository_purge.ts";
-import { loadServerSecret } from "../server/server_secret.ts";
+import { serverSecretFor } from "../server/server_secret.ts";
 import {
   defaultStoreSpec,
   describeStoreSpec,
@@ -230,7 +230,7 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
       hashPool,
       rateLimiter: new LoginRateLimiter(),
       signupLimiter: new SignupLimiter({ perHour: signupsPerHour }),
-      serverSecret: await loadServerSecret(dataDir),
+      serverSecret: await serverSecretFor(store, dataDir),
       hashParams: DEFAULT_HASH_PARAMS,
       clientKdfParams: DEFAULT_CLIENT_KDF_PARAMS,
       allowSignup: booleanFlag(args, "allow-signup"),

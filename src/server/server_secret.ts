@@ -1,14 +1,25 @@
 /**
  * The server's own secret: 32 random bytes kept in DATA/server.secret (mode 0600), made on first
- * start. It keys the fake KDF salts sent for unknown user names, so they are stable across
- * restarts and cannot be told from real ones.
+ * start, or in the user store when several servers share it (`UserStore.sharedSecret`). It keys
+ * the fake KDF salts sent for unknown user names, so they are stable across restarts (and
+ * servers) and cannot be told from real ones.
  *
  * @module
  */
 import { makeDirDurable, writeFileAtomic } from "../atomic_file.ts";
 import { ConfigError } from "../errors.ts";
+import type { UserStore } from "../users/user_store.ts";
 
 const SECRET_BYTES = 32;
+
+/**
+ * The secret of a server whose accounts are in `store`: the store's shared one where it has
+ * one, else DATA/server.secret.
+ */
+export async function serverSecretFor(store: UserStore, dataDir: string): Promise<Uint8Array> {
+  if (store.sharedSecret === undefined) return await loadServerSecret(dataDir);
+  return await store.sharedSecret(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)));
+}
 
 /** Loads DATA/server.secret, creating it on first use. @throws {ConfigError} on a damaged file */
 export async function loadServerSecret(dataDir: string): Promise<Uint8Array> {

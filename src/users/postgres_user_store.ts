@@ -21,6 +21,7 @@ import { checkRecord, checkUpdate, closedStore, missingUser } from "./_user_reco
 import { USER_COLUMNS, USERS_SCHEMA_VERSION } from "./_user_columns.ts";
 import { ensureUsersSchema, fromRow, USERS_TABLE } from "./_postgres_schema.ts";
 import { parsePostgresUrl, type PostgresTarget, redactStoreSpec } from "./postgres_url.ts";
+import { sharedSecret } from "./_postgres_secret.ts";
 
 /** Options of `PostgresUserStore.open`. */
 export interface PostgresUserStoreOptions {
@@ -155,6 +156,14 @@ export class PostgresUserStore implements UserStore {
       (sql) => sql`SELECT ${sql(COLUMNS)} FROM burrow_users ORDER BY name`,
     );
     return rows.map(fromRow);
+  }
+
+  /**
+   * The secret every server of this database shares (see `_postgres_secret.ts`), `fresh` when
+   * none was stored yet.
+   */
+  async sharedSecret(fresh: Uint8Array): Promise<Uint8Array> {
+    return await this.#query("open", (sql) => sharedSecret(sql, fresh));
   }
 
   /** Closes the connections, waiting up to 5 s for queries in flight; idempotent. */

@@ -228,3 +228,31 @@ Deno.test({
       await plain.close();
     }),
 });
+
+pgTest(
+  "sharedSecret() gives every store on one database the same secret, made once",
+  async (db) => {
+    const [a, b] = await Promise.all([
+      PostgresUserStore.open(db.url),
+      PostgresUserStore.open(db.url),
+    ]);
+    const offered = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
+    let first: Uint8Array;
+    try {
+      const both = await Promise.all([a.sharedSecret(offered[0]!), b.sharedSecret(offered[1]!)]);
+      first = both[0];
+      assert.deepEqual(both[1], first);
+      assert.ok(offered.some((o) => o.every((byte, i) => byte === first[i])), "one of the offered");
+      assert.deepEqual(await a.sharedSecret(new Uint8Array(32).fill(3)), first, "kept");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    const again = await PostgresUserStore.open(db.url);
+    try {
+      assert.deepEqual(await again.sharedSecret(new Uint8Array(32).fill(4)), first, "after reopen");
+    } finally {
+      await again.close();
+    }
+  },
+);

@@ -90,4 +90,10 @@ export interface UserStore {
   list(): Promise<UserRecord[]>;
   /** Releases files and handles; idempotent. Other methods must not be called afterwards. */
   close(): Promise<void>;
+  /**
+   * A 32-byte secret kept in the store, the same for every server that uses it (made from
+   * `fresh` on the first call): only stores that several servers share have one; the others
+   * leave each server its own secret file.
+   */
+  sharedSecret?(fresh: Uint8Array): Promise<Uint8Array>;
 }

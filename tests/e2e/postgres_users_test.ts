@@ -11,6 +11,9 @@ import {
   type TestDatabase,
   withTestDatabase,
 } from "../_postgres.ts";
+import { connectToServer } from "../../src/client/connection.ts";
+import { RpcChannel } from "../../src/client/rpc_channel.ts";
+import { PROTOCOL_VERSION } from "../../src/protocol/mod.ts";
 import { burrow, type RunResult, startServer } from "./_harness.ts";
 import { assertSameTree, makeTree } from "./_tree.ts";
 
@@ -194,5 +197,54 @@ pgTest(
       noFile.stderr,
       /^burrow: Cannot read the user store password file ".*db-password\.x": /,
     );
+  },
+);
+
+pgTest(
+  "postgres users: two servers on one database give an unknown name the same fake challenge",
+  async (db, work) => {
+    const pg = { PGPASSWORD: db.password };
+    const servers = [
+      await startServer({
+        dataDir: `${work}/a`,
+        extraArgs: ["--users", db.urlWithoutPassword],
+        env: pg,
+      }),
+      await startServer({
+        dataDir: `${work}/b`,
+        extraArgs: ["--users", db.urlWithoutPassword],
+        env: pg,
+      }),
+    ];
+    try {
+      const challenges = [];
+      for (const server of servers) {
+        const conn = await connectToServer({
+          hostname: "127.0.0.1",
+          port: server.port,
+          caCerts: [await Deno.readTextFile(server.caPath)],
+        });
+        const rpc = new RpcChannel(conn);
+        try {
+          await rpc.request(
+            "hello",
+            { protocol: [PROTOCOL_VERSION], client: "burrow-test" },
+            "hello_ok",
+          );
+          const { kdf } = await rpc.request(
+            "login_start",
+            { user: "nobody-here" },
+            "login_challenge",
+          );
+          challenges.push(kdf);
+        } finally {
+          await rpc.close().catch(() => {});
+        }
+      }
+      // Each server with its own DATA/server.secret would answer with a salt of its own.
+      assert.equal(challenges[0], challenges[1]);
+    } finally {
+      for (const server of servers) await server.stop();
+    }
   },
 );
