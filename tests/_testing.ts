@@ -57,11 +57,15 @@ export async function filesEnding(dir: string, suffix: string): Promise<string[]
   return found.sort();
 }
 
+/** What ends the name of every test that runs its body in a child (`--filter` finds them). */
+export const ISOLATED_MARK = "(in a child process)";
+
 /**
  * Registers a test whose body runs in a child `deno test` of the same file, its output captured:
  * for tests that crash a worker on purpose, whose runtime prints "error: Uncaught (in worker …)"
  * on stderr, which must not show in a passing suite's output. The child's output must match
- * `expectOutput` (proof that the crash really happened), and its one test must pass.
+ * `expectOutput` (proof that the crash really happened), and its one test must pass. The test
+ * that starts the child is named `name` followed by {@link ISOLATED_MARK}.
  */
 export function isolatedTest(
   name: string,
@@ -73,9 +77,9 @@ export function isolatedTest(
     Deno.test(name, fn);
     return;
   }
-  Deno.test(name, async () => {
+  Deno.test(`${name} ${ISOLATED_MARK}`, async () => {
     const child = await new Deno.Command(Deno.execPath(), {
-      args: ["test", "-A", "--filter", name, new URL(file).pathname],
+      args: ["test", "-A", "--no-check", "--filter", name, new URL(file).pathname],
       env: { BURROW_ISOLATED_TEST: name, NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",
