@@ -35,6 +35,11 @@ export interface RemoteChunkSourceOptions {
   /** Plaintext held ahead of the consumer before fetching pauses (default 4 MiB). */
   aheadBytes?: number;
   /**
+   * Blob bytes one request asks for (default 4 MiB, at most {@link MAX_REPLY_BYTES}): larger
+   * for a fetcher that pays for each request (a chunk stream is one HTTPS request each).
+   */
+  replyBytes?: number;
+  /**
    * Threads that open and verify blobs (default 0: this thread). Worth it for a restore, where
    * opening is about a third of the CPU time; not for a few manifest chunks. `close` stops them.
    */
@@ -51,8 +56,10 @@ type Slot = { plain: Uint8Array } | { error: IntegrityError };
 /** Ids of damaged blobs kept to report; a repository damaged further heals over several pulls. */
 const MAX_DAMAGED_KEPT = 10_000;
 
-/** Blob bytes one request asks for: a quarter of a frame, so that replies hold every id asked. */
+/** Blob bytes one request asks for by default: a quarter of a frame. */
 const REPLY_BYTES = 4 * 1024 * 1024;
+/** The most blob bytes one request may ask for: half a frame, so that replies hold every id. */
+export const MAX_REPLY_BYTES = 8 * 1024 * 1024;
 
 /** The one call a `RemoteChunkSource` makes. */
 export type ChunkFetcher = Pick<BurrowClient, "getChunks">;
@@ -65,6 +72,7 @@ export class RemoteChunkSource implements ChunkSource {
   readonly #perRequest: number;
   readonly #inFlight: number;
   readonly #aheadBytes: number;
+  readonly #replyBytes: number;
   readonly #pause: (() => Promise<void>) | null;
   /** Bytes of sealed blobs received (what the network carried). */
   bytesReceived = 0;
@@ -93,6 +101,13 @@ export class RemoteChunkSource implements ChunkSource {
     this.#perRequest = options.idsPerRequest ?? 256;
     this.#inFlight = options.requestsInFlight ?? 2;
     this.#aheadBytes = options.aheadBytes ?? 4 * 1024 * 1024;
+    this.#replyBytes = options.replyBytes ?? REPLY_BYTES;
+    if (
+      !Number.isSafeInteger(this.#replyBytes) || this.#replyBytes < 1 ||
+      this.#replyBytes > MAX_REPLY_BYTES
+    ) {
+      throw new RangeError(`Cannot fetch chunks: replyBytes "${this.#replyBytes}" is invalid`);
+    }
     this.#pause = options.pauseBetweenBlobs ?? null;
   }
 
@@ -184,7 +199,7 @@ export class RemoteChunkSource implements ChunkSource {
   }
 
   /**
-   * How many of `pending`'s first ids the next request asks for: about `REPLY_BYTES` of blobs,
+   * How many of `pending`'s first ids the next request asks for: about `replyBytes` of blobs,
    * each weighed by its plaintext guess (a blob is never more than its plaintext plus 46 bytes)
    * or, without one, by the average blob seen so far. The server answers a prefix of the ids
    * that fits one frame, and a reply cut short would leave the chunks of later requests waiting
@@ -196,7 +211,7 @@ export class RemoteChunkSource implements ChunkSource {
     let count = 0;
     while (count < pending.length && count < this.#perRequest) {
       const weight = pending[count]!.plainBytes ?? this.#blobBytes;
-      if (count > 0 && bytes + weight > REPLY_BYTES) break;
+      if (count > 0 && bytes + weight > this.#replyBytes) break;
       bytes += weight;
       count++;
     }

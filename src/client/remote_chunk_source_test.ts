@@ -5,7 +5,7 @@ import { BlobSealer, ChunkIdHasher } from "../format/blob_crypto.ts";
 import { toHex } from "../format/chunk_id.ts";
 import { deriveRepositoryKeys, newMasterKey } from "../format/master_key.ts";
 import { type ChunkItem, type ChunkWant, MissingChunkError } from "./chunk_source.ts";
-import { type ChunkFetcher, RemoteChunkSource } from "./remote_chunk_source.ts";
+import { type ChunkFetcher, MAX_REPLY_BYTES, RemoteChunkSource } from "./remote_chunk_source.ts";
 
 const keys = deriveRepositoryKeys(newMasterKey());
 
@@ -170,6 +170,31 @@ Deno.test("RemoteChunkSource.fetch() sizes requests by the plaintext guesses it 
   for await (const plain of source.fetch(wants(ids.slice(64), sizes))) got.push(plain);
   assert.deepEqual(got, [...small, ...large]);
   assert.ok(asked.every((count) => count <= 4), `requests of ${asked} ids, at most 4 MiB each`);
+});
+
+Deno.test("RemoteChunkSource asks for replyBytes of blobs a request, and refuses more than half a frame", async () => {
+  const large = Array.from({ length: 24 }, (_, i) => chunk(200 + i, 1024 * 1024));
+  const { server, ids } = fakeServer(large, 1000);
+  const asked: number[] = [];
+  const counting: ChunkFetcher = {
+    getChunks(batch) {
+      asked.push(batch.length);
+      return server.getChunks(batch);
+    },
+  };
+  const source = new RemoteChunkSource(counting, keys, {
+    replyBytes: MAX_REPLY_BYTES,
+    requestsInFlight: 4,
+    aheadBytes: 4 * MAX_REPLY_BYTES,
+  });
+  const got: ChunkItem[] = [];
+  const sizes = large.map((plain) => plain.length);
+  for await (const plain of source.fetch(wants(ids, sizes))) got.push(plain);
+  assert.deepEqual(got, large);
+  assert.deepEqual(asked, [8, 8, 8], "8 MiB of 1 MiB chunks a request");
+  for (const replyBytes of [0, MAX_REPLY_BYTES + 1, 1.5]) {
+    assert.throws(() => new RemoteChunkSource(counting, keys, { replyBytes }), RangeError);
+  }
 });
 
 Deno.test("RemoteChunkSource.fetch() with open workers yields the same chunks and failures", async () => {
