@@ -37,7 +37,11 @@ const OPEN_WORKERS = 1;
 /** A partial pull opens blobs on this thread up to this many bytes: a worker costs more to start. */
 const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
 
-/** Files a restore writes with one file-writer thread: a second costs more to start. */
+/**
+ * Files a restore writes with one file-writer thread: a second costs more to start. Up to this
+ * many files of at most `WORKERS_FROM_BYTES` in all are written on this thread: a writer thread
+ * costs more to start than they take.
+ */
 const FEW_FILES = 64;
 
 /** Where a pull writes: a folder, or an archive chosen by DEST's ending. */
@@ -192,7 +196,9 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
       ? { ...emptyRestoreResult(), ...await exportTar(entries, source, dest, options) }
       : await restoreToFolder(entries, source, dest, {
         ...options,
-        ...(selected.files <= FEW_FILES ? { fileWriters: 1 } : {}),
+        ...(selected.files > FEW_FILES
+          ? {}
+          : { fileWriters: selected.bytes > WORKERS_FROM_BYTES ? 1 : 0 }),
       });
     timer?.lap(`write ${format}`);
     const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;
