@@ -82,6 +82,8 @@ export class ManifestDecoder {
   readonly #text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   /** Where decoded chunk ids are copied (see `ID_SLAB_BYTES`) and how much of it is used. */
   #idSlab = new Uint8Array(0);
+  /** The last owner decoded and the bytes of its block. */
+  #lastOwner: { owner: EntryOwner; bytes: Uint8Array } | undefined;
   #idSlabUsed = 0;
 
   /**
@@ -290,17 +292,24 @@ export class ManifestDecoder {
     return entry;
   }
 
-  /** The owner block at `at` in the buffer. */
+  /**
+   * The owner block at `at` in the buffer: the previous entry's owner object again when its bytes
+   * are the same (most entries of a tree have one owner), so it is decoded once.
+   */
   #owner(at: number): EntryOwner {
     const view = this.#view;
     const userEnd = at + 9 + view.getUint8(at + 8);
     const groupEnd = userEnd + 1 + view.getUint8(userEnd);
-    return {
+    const last = this.#lastOwner;
+    if (last !== undefined && sameBytes(this.#buffer, at, groupEnd, last.bytes)) return last.owner;
+    const owner = Object.freeze({
       uid: view.getUint32(at),
       gid: view.getUint32(at + 4),
       user: this.#decodeText(at + 9, userEnd, "user name"),
       group: this.#decodeText(userEnd + 1, groupEnd, "group name"),
-    };
+    });
+    this.#lastOwner = { owner, bytes: this.#buffer.slice(at, groupEnd) };
+    return owner;
   }
 
   /** The UTF-8 text of the buffer from `from` to `to`. */
@@ -338,4 +347,11 @@ export class ManifestDecoder {
   #error(reason: string, cause?: unknown): IntegrityError {
     return new IntegrityError(`Cannot read snapshot manifest: ${reason}`, { cause });
   }
+}
+
+/** Whether `buffer[from, to)` holds the bytes of `expected`. */
+function sameBytes(buffer: Uint8Array, from: number, to: number, expected: Uint8Array): boolean {
+  if (to - from !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (buffer[from + i] !== expected[i]) return false;
+  return true;
 }

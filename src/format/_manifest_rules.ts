@@ -172,8 +172,18 @@ export function validateOwner(owner: EntryOwner): void {
   checkOwnerName("group", owner.group);
 }
 
+/**
+ * Frozen owners found valid: the decoder hands one frozen owner object to every entry of the same
+ * owner, so it is checked once (a frozen object cannot change after its check).
+ */
+const CHECKED_OWNERS = new WeakSet<EntryOwner>();
+
 function checkOwnerAndDevice(entry: TreeEntry): void {
-  if (entry.owner !== undefined) validateOwner(entry.owner);
+  const owner = entry.owner;
+  if (owner !== undefined && !CHECKED_OWNERS.has(owner)) {
+    validateOwner(owner);
+    if (Object.isFrozen(owner)) CHECKED_OWNERS.add(owner);
+  }
   const device = entry.device;
   if (!isDevice(entry.type)) {
     if (device !== undefined) throw new TypeError(`Invalid ${entry.type}: it has device numbers`);

@@ -306,6 +306,23 @@ Deno.test("ManifestDecoder.push() bounds lengths before buffering their bytes", 
   assert.throws(() => new ManifestDecoder().push(longPath), /path length 4097/);
 });
 
+Deno.test("ManifestDecoder gives the entries of one owner one frozen owner, checked once", () => {
+  const encoder = new ManifestEncoder();
+  encoder.add(entry("a", "dir", { owner: { ...ALICE } }));
+  encoder.add(entry("a/b", "fifo", { owner: { ...ALICE } }));
+  encoder.add(entry("a/c", "fifo", { owner: { ...ALICE, gid: 7 } }));
+  encoder.add(entry("a/d", "fifo", { owner: { ...ALICE } }));
+  const [a, b, c, d] = decodeManifest(encoder.finish());
+  assert.equal(a!.owner, b!.owner, "the same owner, one object");
+  assert.ok(Object.isFrozen(a!.owner));
+  assert.deepEqual(c!.owner, { ...ALICE, gid: 7 });
+  assert.deepEqual(d!.owner, ALICE);
+  const good = [1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0x61, 0];
+  const bad = [1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0x07, 0];
+  const records = [rawRecord(1, "f", { tail: good }), rawRecord(1, "g", { tail: bad })];
+  assertRejects(manifest(...records), /entry 1: Invalid user name/);
+});
+
 Deno.test("ManifestEncoder.add() throws on invalid entries and order", () => {
   const encoder = new ManifestEncoder();
   encoder.add(entry("a", "dir"));
