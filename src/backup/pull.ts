@@ -34,7 +34,7 @@ import {
  */
 const OPEN_WORKERS = 1;
 
-/** A partial pull opens blobs on this thread up to this many bytes: a worker costs more to start. */
+/** A pull opens blobs on this thread up to this many bytes: a worker costs more to start. */
 const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
 
 /**
@@ -176,11 +176,12 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
   const manifestSource = new RemoteChunkSource(client, repository.keys);
   const withWorkers = () =>
     new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });
-  // A whole pull starts the open workers (a new isolate, zstd's WebAssembly) while this thread
-  // reads the manifest: a few chunks, not worth a trip to a worker. A partial pull decides once
-  // it knows how much it restores; a dry run fetches no file data.
+  // A whole pull of more than a few MiB starts the open workers (a new isolate, zstd's
+  // WebAssembly) while this thread reads the manifest: a few chunks, not worth a trip to a worker.
+  // A partial pull decides once it knows how much it restores; a dry run fetches no file data.
   const partial = (options.paths?.length ?? 0) > 0;
-  let source = options.dryRun || partial ? manifestSource : withWorkers();
+  const small = record.summary.bytes <= WORKERS_FROM_BYTES;
+  let source = options.dryRun || partial || small ? manifestSource : withWorkers();
   try {
     const whole = await readManifest(manifestSource, record);
     const manifest = partial ? selectPaths(whole, options.paths!) : whole;
