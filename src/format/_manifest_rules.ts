@@ -229,6 +229,8 @@ export function validateEntry(entry: TreeEntry): TreeEntry {
 export class TreeOrder {
   /** A file's entry, `true` for a folder, `false` for anything else. */
   readonly #seen = new Map<string, TreeEntry | boolean>();
+  /** The last folder found to be a parent, with its `/` (a folder never stops being one). */
+  #lastParent = "";
 
   /**
    * Records `entry`; for a hard link, returns the file entry it links to.
@@ -236,8 +238,11 @@ export class TreeOrder {
    * @throws {TypeError} as `check` does
    */
   accept(entry: TreeEntry): TreeEntry | undefined {
-    const target = this.check(entry);
-    this.#seen.set(entry.path, entry.type === "file" ? entry : entry.type === "dir");
+    const target = this.#checkPlace(entry);
+    const seen = this.#seen;
+    const size = seen.size;
+    seen.set(entry.path, entry.type === "file" ? entry : entry.type === "dir");
+    if (seen.size === size) throw duplicate(entry.path); // the order stays broken after it
     return target;
   }
 
@@ -249,13 +254,24 @@ export class TreeOrder {
    *   target was not seen as a file
    */
   check(entry: TreeEntry): TreeEntry | undefined {
+    if (this.#seen.has(entry.path)) throw duplicate(entry.path);
+    return this.#checkPlace(entry);
+  }
+
+  /**
+   * What `check` checks but duplicates: the parent folder (remembering the last one found, since
+   * most entries follow a sibling) and a hard link's target.
+   */
+  #checkPlace(entry: TreeEntry): TreeEntry | undefined {
     const path = entry.path;
-    if (this.#seen.has(path)) throw new TypeError(`Duplicate path ${quoteName(path)}`);
     const slash = path.lastIndexOf("/");
-    if (slash >= 0 && this.#seen.get(path.slice(0, slash)) !== true) {
-      throw new TypeError(
-        `Path ${quoteName(path)} comes before its folder ${quoteName(path.slice(0, slash))}`,
-      );
+    const last = this.#lastParent;
+    if (slash >= 0 && !(slash + 1 === last.length && path.startsWith(last))) {
+      const parent = path.slice(0, slash);
+      if (this.#seen.get(parent) !== true) {
+        throw new TypeError(`Path ${quoteName(path)} comes before its folder ${quoteName(parent)}`);
+      }
+      this.#lastParent = `${parent}/`;
     }
     if (entry.type !== "hardlink") return undefined;
     const found = this.#seen.get(entry.target);
@@ -272,4 +288,8 @@ export class TreeOrder {
   get size(): number {
     return this.#seen.size;
   }
+}
+
+function duplicate(path: string): TypeError {
+  return new TypeError(`Duplicate path ${quoteName(path)}`);
 }

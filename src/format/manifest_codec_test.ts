@@ -258,6 +258,10 @@ Deno.test("decodeManifest() refuses hostile entries, naming the entry index", ()
   for (const [record, pattern] of cases) assertRejects(manifest(record), pattern);
   assertRejects(manifest(dir, rawRecord(1, "d")), /entry 1: Duplicate path "d"/);
   assertRejects(manifest(rawRecord(1, "f"), rawRecord(1, "f/x")), /entry 1: .*before its folder/);
+  const [d, f] = [rawRecord(2, "d"), rawRecord(1, "d/f")];
+  assertRejects(manifest(d, f, rawRecord(1, "d/f/x")), /entry 2: .*before its folder "d\/f"/);
+  assertRejects(manifest(d, f, rawRecord(1, "dd/x")), /entry 2: .*before its folder "dd"/);
+  assertRejects(manifest(d, f, rawRecord(1, "d/f")), /entry 2: Duplicate path "d\/f"/);
   const badUtf8 = rawRecord(1, "ab");
   badUtf8[3] = 0xff;
   assertRejects(manifest(dir, badUtf8), /entry 1: the path is not valid UTF-8/);
