@@ -38,13 +38,14 @@ export async function main(argv: string[]): Promise<number> {
     printLine("burrow 0.1.0");
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const entry = COMMANDS.find((c) => c.name === name);
   try {
-    if (command === undefined) {
+    if (entry === undefined) {
       const near = nearestCommand(name);
       const hint = near === undefined ? "see: burrow --help" : `did you mean ${near}?`;
       throw new UsageError(`Unknown command "${name}" (${hint})`);
     }
+    const command = await entry.load();
     const args = parseCommandArgs(command, rest);
     if (args === null) {
       printLine(commandHelp(command));

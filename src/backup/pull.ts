@@ -34,10 +34,14 @@ import {
  */
 const OPEN_WORKERS = 1;
 
-/** A partial pull opens blobs on this thread up to this many bytes: a worker costs more to start. */
+/** A pull opens blobs on this thread up to this many bytes: a worker costs more to start. */
 const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
 
-/** Files a restore writes with one file-writer thread: a second costs more to start. */
+/**
+ * Files a restore writes with one file-writer thread: a second costs more to start. Up to this
+ * many files of at most `WORKERS_FROM_BYTES` in all are written on this thread: a writer thread
+ * costs more to start than they take.
+ */
 const FEW_FILES = 64;
 
 /** Where a pull writes: a folder, or an archive chosen by DEST's ending. */
@@ -172,11 +176,12 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
   const manifestSource = new RemoteChunkSource(client, repository.keys);
   const withWorkers = () =>
     new RemoteChunkSource(client, repository.keys, { openWorkers: OPEN_WORKERS });
-  // A whole pull starts the open workers (a new isolate, zstd's WebAssembly) while this thread
-  // reads the manifest: a few chunks, not worth a trip to a worker. A partial pull decides once
-  // it knows how much it restores; a dry run fetches no file data.
+  // A whole pull of more than a few MiB starts the open workers (a new isolate, zstd's
+  // WebAssembly) while this thread reads the manifest: a few chunks, not worth a trip to a worker.
+  // A partial pull decides once it knows how much it restores; a dry run fetches no file data.
   const partial = (options.paths?.length ?? 0) > 0;
-  let source = options.dryRun || partial ? manifestSource : withWorkers();
+  const small = record.summary.bytes <= WORKERS_FROM_BYTES;
+  let source = options.dryRun || partial || small ? manifestSource : withWorkers();
   try {
     const whole = await readManifest(manifestSource, record);
     const manifest = partial ? selectPaths(whole, options.paths!) : whole;
@@ -192,7 +197,9 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
       ? { ...emptyRestoreResult(), ...await exportTar(entries, source, dest, options) }
       : await restoreToFolder(entries, source, dest, {
         ...options,
-        ...(selected.files <= FEW_FILES ? { fileWriters: 1 } : {}),
+        ...(selected.files > FEW_FILES
+          ? {}
+          : { fileWriters: selected.bytes > WORKERS_FROM_BYTES ? 1 : 0 }),
       });
     timer?.lap(`write ${format}`);
     const path = format === "folder" && top !== "" ? `${dest.replace(/\/+$/, "")}/${top}` : dest;

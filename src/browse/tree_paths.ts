@@ -64,18 +64,25 @@ export function listPath(
  */
 export function selectPaths(entries: readonly TreeEntry[], paths: readonly string[]): TreeEntry[] {
   if (paths.includes("")) return [...entries];
-  const known = new Set(entries.map((entry) => entry.path));
-  const missing = paths.find((path) => !known.has(path));
-  if (missing !== undefined) throw notInSnapshot(missing);
+  const wanted = new Set(paths);
+  const inside = paths.map((path) => `${path}/`);
   const leading = new Set<string>();
   for (const path of paths) {
     for (let cut = path.indexOf("/"); cut >= 0; cut = path.indexOf("/", cut + 1)) {
       leading.add(path.slice(0, cut));
     }
   }
-  return entries.filter((entry) =>
-    leading.has(entry.path) || paths.some((path) => isWithin(entry.path, path))
-  );
+  const found = new Set<string>();
+  const selected: TreeEntry[] = [];
+  for (const entry of entries) {
+    const path = entry.path;
+    if (wanted.has(path)) found.add(path);
+    else if (!leading.has(path) && !inside.some((prefix) => path.startsWith(prefix))) continue;
+    selected.push(entry);
+  }
+  const missing = paths.find((path) => !found.has(path));
+  if (missing !== undefined) throw notInSnapshot(missing);
+  return selected;
 }
 
 function notInSnapshot(path: string): NotFoundError {

@@ -51,7 +51,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `cat` command. */
 export const catCommand: Command = {
   name: "cat",
-  summary: "Write one file of a snapshot to stdout",
   usage: "cat SNAPSHOT PATH [--name SET] [client options]",
   description:
     "Writes the file PATH of a snapshot to stdout as it was backed up, byte for byte, fetching\n" +

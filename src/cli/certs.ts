@@ -25,7 +25,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `certs` command. */
 export const certsCommand: Command = {
   name: "certs",
-  summary: "Make a CA and a server certificate for burrow serve",
   usage: "certs --out DIR [--host NAME ...]",
   description:
     "Writes ca.pem, ca.key, server.pem and server.key (ECDSA P-256) into DIR. The server\n" +

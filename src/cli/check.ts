@@ -112,7 +112,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `check` command. */
 export const checkCommand: Command = {
   name: "check",
-  summary: "Check that every snapshot can be restored from what the server holds",
   usage: "check [--read-data | --read-data-subset N%|K/M] [client options] [--json]",
   description:
     "Opens every snapshot record, reads every file list (verifying each of its chunks), and\n" +

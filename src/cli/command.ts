@@ -26,8 +26,6 @@ export interface ParsedArgs {
 /** A subcommand of `burrow`. */
 export interface Command {
   name: string;
-  /** One line for the command list. */
-  summary: string;
   /** The usage line after `burrow `. */
   usage: string;
   /** Longer description, shown by `--help`. */

@@ -1,46 +1,119 @@
-/** The table of `burrow` subcommands, in the order `burrow --help` lists them. @module */
+/**
+ * The table of `burrow` subcommands, in the order `burrow --help` lists them. Each command's
+ * module is loaded only when that command runs (`load`), so a command does not pay for loading
+ * the others (the server, the certificate maker, the archive writers).
+ *
+ * @module
+ */
 import type { Command } from "./command.ts";
-import { catCommand } from "./cat.ts";
-import { certsCommand } from "./certs.ts";
-import { checkCommand } from "./check.ts";
-import { diffCommand } from "./diff.ts";
-import { findCommand } from "./find.ts";
-import { forgetCommand } from "./forget.ts";
-import { lsCommand } from "./ls.ts";
-import { pruneCommand } from "./prune.ts";
-import { passwdCommand } from "./passwd.ts";
-import { pullCommand } from "./pull.ts";
-import { pushCommand } from "./push.ts";
-import { scrubCommand } from "./scrub.ts";
-import { serveCommand } from "./serve.ts";
-import { signupCommand } from "./signup.ts";
-import { snapshotsCommand } from "./snapshots.ts";
-import { useraddCommand } from "./useradd.ts";
-import { userdelCommand } from "./userdel.ts";
-import { usermodCommand } from "./usermod.ts";
-import { usersCommand } from "./users.ts";
+
+/** A subcommand as the table knows it before its module is loaded. */
+export interface CommandEntry {
+  /** What follows `burrow` (the loaded command's `name`). */
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** Loads the command's module. */
+  load(): Promise<Command>;
+}
 
 /** Every subcommand, by name. */
-export const COMMANDS: readonly Command[] = [
-  serveCommand,
-  useraddCommand,
-  usermodCommand,
-  userdelCommand,
-  usersCommand,
-  scrubCommand,
-  pushCommand,
-  pullCommand,
-  snapshotsCommand,
-  lsCommand,
-  findCommand,
-  diffCommand,
-  catCommand,
-  checkCommand,
-  forgetCommand,
-  pruneCommand,
-  signupCommand,
-  passwdCommand,
-  certsCommand,
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "serve",
+    summary: "Run the backup server",
+    load: async () => (await import("./serve.ts")).serveCommand,
+  },
+  {
+    name: "useradd",
+    summary: "Create an account in the user store",
+    load: async () => (await import("./useradd.ts")).useraddCommand,
+  },
+  {
+    name: "usermod",
+    summary: "Change an account's limits: append-only, quota, disabled",
+    load: async () => (await import("./usermod.ts")).usermodCommand,
+  },
+  {
+    name: "userdel",
+    summary: "Remove an account (and with --purge its backups)",
+    load: async () => (await import("./userdel.ts")).userdelCommand,
+  },
+  {
+    name: "users",
+    summary: "List the accounts, their usage and limits",
+    load: async () => (await import("./users.ts")).usersCommand,
+  },
+  {
+    name: "scrub",
+    summary: "Check the stored packs and indexes for damage, without any user's key",
+    load: async () => (await import("./scrub.ts")).scrubCommand,
+  },
+  {
+    name: "push",
+    summary: "Back up a file or folder as a new snapshot",
+    load: async () => (await import("./push.ts")).pushCommand,
+  },
+  {
+    name: "pull",
+    summary: "Restore a snapshot into a folder, a .zip or a .tar",
+    load: async () => (await import("./pull.ts")).pullCommand,
+  },
+  {
+    name: "snapshots",
+    summary: "List your snapshots",
+    load: async () => (await import("./snapshots.ts")).snapshotsCommand,
+  },
+  {
+    name: "ls",
+    summary: "List the files of a folder in a snapshot",
+    load: async () => (await import("./ls.ts")).lsCommand,
+  },
+  {
+    name: "find",
+    summary: "Find which snapshots hold files matching a pattern",
+    load: async () => (await import("./find.ts")).findCommand,
+  },
+  {
+    name: "diff",
+    summary: "Show what changed between two snapshots",
+    load: async () => (await import("./diff.ts")).diffCommand,
+  },
+  {
+    name: "cat",
+    summary: "Write one file of a snapshot to stdout",
+    load: async () => (await import("./cat.ts")).catCommand,
+  },
+  {
+    name: "check",
+    summary: "Check that every snapshot can be restored from what the server holds",
+    load: async () => (await import("./check.ts")).checkCommand,
+  },
+  {
+    name: "forget",
+    summary: "Remove snapshots by a retention policy or by id",
+    load: async () => (await import("./forget.ts")).forgetCommand,
+  },
+  {
+    name: "prune",
+    summary: "Free the space of chunks no snapshot uses any more",
+    load: async () => (await import("./prune.ts")).pruneCommand,
+  },
+  {
+    name: "signup",
+    summary: "Create your account (servers started with --allow-signup)",
+    load: async () => (await import("./signup.ts")).signupCommand,
+  },
+  {
+    name: "passwd",
+    summary: "Change your password",
+    load: async () => (await import("./passwd.ts")).passwdCommand,
+  },
+  {
+    name: "certs",
+    summary: "Make a CA and a server certificate for burrow serve",
+    load: async () => (await import("./certs.ts")).certsCommand,
+  },
 ];
 
 /** The top-level `burrow --help` text. */

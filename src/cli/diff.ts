@@ -56,7 +56,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `diff` command. */
 export const diffCommand: Command = {
   name: "diff",
-  summary: "Show what changed between two snapshots",
   usage: "diff SNAPSHOT_A SNAPSHOT_B [--name SET] [client options] [--json]",
   description:
     "Compares two snapshots' file lists (no file data is fetched) and prints each path that\n" +

@@ -80,7 +80,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `find` command. */
 export const findCommand: Command = {
   name: "find",
-  summary: "Find which snapshots hold files matching a pattern",
   usage: "find PATTERN... [--name SET] [--snapshot ID] [client options] [--json]",
   description:
     "Searches your snapshots' file lists (newest snapshot first; no file data is fetched) for\n" +

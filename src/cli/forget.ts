@@ -156,7 +156,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `forget` command. */
 export const forgetCommand: Command = {
   name: "forget",
-  summary: "Remove snapshots by a retention policy or by id",
   usage:
     "forget [--name SET] [--keep-last|hourly|daily|weekly|monthly|yearly N] [--keep-within DURATION] [--dry-run] [--prune] [client options] [--json] | forget ID...",
   description:

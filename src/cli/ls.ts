@@ -79,7 +79,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `ls` command. */
 export const lsCommand: Command = {
   name: "ls",
-  summary: "List the files of a folder in a snapshot",
   usage:
     "ls [SNAPSHOT|latest] [PATH] [--name SET] [--long] [--recursive] [client options] [--json]",
   description:

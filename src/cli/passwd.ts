@@ -33,7 +33,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `passwd` command. */
 export const passwdCommand: Command = {
   name: "passwd",
-  summary: "Change your password",
   usage: "passwd [client options]",
   description:
     "Logs in with the current password, then sets a new one; the old one stops working at once\n" +

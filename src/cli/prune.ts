@@ -117,7 +117,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `prune` command. */
 export const pruneCommand: Command = {
   name: "prune",
-  summary: "Free the space of chunks no snapshot uses any more",
   usage: "prune [--dry-run] [--max-unused PERCENT] [client options] [--json]",
   description:
     "Reads every snapshot's file list and tells the server which chunks are still used; the\n" +

@@ -102,7 +102,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `pull` command. */
 export const pullCommand: Command = {
   name: "pull",
-  summary: "Restore a snapshot into a folder, a .zip or a .tar",
   usage: "pull DEST [--name SET] [--snapshot ID|latest] [--path PATH]... [--overwrite MODE] " +
     "[--delete] [--dry-run] [--preserve-special-bits] [--numeric-ids] [client options] [--json]",
   description:

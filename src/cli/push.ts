@@ -177,7 +177,6 @@ function hostName(): string {
 /** The `push` command. */
 export const pushCommand: Command = {
   name: "push",
-  summary: "Back up a file or folder as a new snapshot",
   usage:
     "push (PATH | --stdin --stdin-filename NAME) [--name SET] [--exclude PATTERN]... [selection options] [--dry-run] [client options] [--json]",
   description:

@@ -117,7 +117,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `scrub` command. */
 export const scrubCommand: Command = {
   name: "scrub",
-  summary: "Check the stored packs and indexes for damage, without any user's key",
   usage: "scrub [NAME...] [--data DIR] [--users STORE] [--json]",
   description:
     "Reads every pack of every account's repository (or of the accounts named) and checks,\n" +

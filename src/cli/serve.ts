@@ -331,7 +331,6 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
 /** The `serve` command. */
 export const serveCommand: Command = {
   name: "serve",
-  summary: "Run the backup server",
   usage:
     "serve [--listen HOST:PORT] [--web HOST:PORT|off] [--metrics web|HOST:PORT|off] [--data DIR] [--users STORE] [--store s3://BUCKET/PREFIX --s3-endpoint URL] [--cert PEM --key PEM] [--allow-signup]",
   description:

@@ -16,7 +16,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `signup` command. */
 export const signupCommand: Command = {
   name: "signup",
-  summary: "Create your account (servers started with --allow-signup)",
   usage: "signup [client options]",
   description:
     "Creates the account --user on the server, when it runs with --allow-signup. The password\n" +

@@ -60,7 +60,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `snapshots` command. */
 export const snapshotsCommand: Command = {
   name: "snapshots",
-  summary: "List your snapshots",
   usage: "snapshots [--name SET] [client options] [--json]",
   description:
     "Logs in and lists your snapshots (id, set, time, host, path, files, size), oldest first. A snapshot\n" +

@@ -90,7 +90,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `useradd` command. */
 export const useraddCommand: Command = {
   name: "useradd",
-  summary: "Create an account in the user store",
   usage:
     "useradd NAME [--data DIR] [--users STORE] [--init] [--temporary] [--append-only] [--quota SIZE] [--password-stdin]",
   description:

@@ -129,7 +129,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `userdel` command. */
 export const userdelCommand: Command = {
   name: "userdel",
-  summary: "Remove an account (and with --purge its backups)",
   usage: "userdel NAME [--data DIR] [--users STORE] [--purge]",
   description: "Removes the account NAME from the user store. Its backups are moved aside to\n" +
     "DATA/repos/.removed-NAME-TIME, where no account (a new one of that name included) can open\n" +

@@ -62,7 +62,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `usermod` command. */
 export const usermodCommand: Command = {
   name: "usermod",
-  summary: "Change an account's limits: append-only, quota, disabled",
   usage:
     "usermod NAME [--data DIR] [--users STORE] [--append-only on|off] [--quota SIZE|none] [--disable|--enable]",
   description:

@@ -89,7 +89,6 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `users` command. */
 export const usersCommand: Command = {
   name: "users",
-  summary: "List the accounts, their usage and limits",
   usage: "users [--data DIR] [--users STORE] [--json]",
   description:
     "Lists every account with its creation time, last login, last push, number of snapshots,\n" +

@@ -69,6 +69,8 @@ const ID_SLAB_BYTES = 64 * 1024;
  */
 export class ManifestDecoder {
   #buffer = new Uint8Array(0);
+  /** A view of the whole of `#buffer`. */
+  #view = new DataView(this.#buffer.buffer);
   #start = 0;
   #end = 0;
   /** The manifest's version, once its magic is in. */
@@ -80,6 +82,8 @@ export class ManifestDecoder {
   readonly #text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   /** Where decoded chunk ids are copied (see `ID_SLAB_BYTES`) and how much of it is used. */
   #idSlab = new Uint8Array(0);
+  /** The last owner decoded and the bytes of its block. */
+  #lastOwner: { owner: EntryOwner; bytes: Uint8Array } | undefined;
   #idSlabUsed = 0;
 
   /**
@@ -135,6 +139,7 @@ export class ManifestDecoder {
         this.#done = true;
         if (this.#start !== this.#end) throw this.#error("bytes follow the end record");
         this.#buffer = new Uint8Array(0);
+        this.#view = new DataView(this.#buffer.buffer);
         this.#start = this.#end = 0;
         break;
       }
@@ -145,45 +150,60 @@ export class ManifestDecoder {
     return entries;
   }
 
-  /** Parses the record at #start, bounding every length before waiting for its bytes. */
+  /**
+   * Parses the record at #start, bounding every length before waiting for its bytes. Offsets in
+   * a record are relative to its start `s`, read through one view of the whole buffer.
+   */
   #step(): Step {
-    const available = this.#end - this.#start;
-    const view = new DataView(this.#buffer.buffer, this.#start, available);
+    const s = this.#start;
+    const available = this.#end - s;
+    const view = this.#view;
     if (available < 1) return { kind: "need", bytes: 1 };
-    const code = view.getUint8(0);
+    const code = view.getUint8(s);
     if (code === 0) {
-      return available < 5 ? { kind: "need", bytes: 5 } : { kind: "end", count: view.getUint32(1) };
+      return available < 5
+        ? { kind: "need", bytes: 5 }
+        : { kind: "end", count: view.getUint32(s + 1) };
     }
     const type = code <= (this.#version === 3 ? ENTRY_TYPES.length : OLD_TYPE_COUNT)
       ? ENTRY_TYPES[code - 1]
       : undefined;
     if (type === undefined) throw this.#entryError(`unknown type byte ${code}`);
     if (available < 3) return { kind: "need", bytes: 3 };
-    const pathBytes = view.getUint16(1);
+    const pathBytes = view.getUint16(s + 1);
     if (pathBytes === 0 || pathBytes > MAX_PATH_BYTES) {
       throw this.#entryError(`path length ${pathBytes} is out of range`);
     }
     const countAt = 3 + pathBytes + FIXED_BYTES - 4;
     if (available < countAt + 4) return { kind: "need", bytes: countAt + 4 };
-    const chunkCount = view.getUint32(countAt);
+    const chunkCount = view.getUint32(s + countAt);
     if (chunkCount > MAX_CHUNKS || (type !== "file" && chunkCount > 0)) {
       throw this.#entryError(`chunk count ${chunkCount} does not fit a ${type}`);
     }
     const targetAt = countAt + 4 + chunkCount * CHUNK_ID_BYTES;
     if (available < targetAt + 2) return { kind: "need", bytes: targetAt + 2 };
-    const targetBytes = view.getUint16(targetAt);
+    const targetBytes = view.getUint16(s + targetAt);
     if (targetBytes > MAX_PATH_BYTES) {
       throw this.#entryError(`target length ${targetBytes} is out of range`);
     }
     const tailAt = targetAt + 2 + targetBytes;
-    const layout = { type, pathBytes, chunkCount, targetAt, tailAt };
-    const tail = this.#version === 3 ? this.#tail(view, layout) : { ownerAt: undefined, end: 0 };
+    const tail = this.#version === 3
+      ? this.#tail(type, tailAt, available)
+      : { ownerAt: undefined, end: 0 };
     if (tail.end === undefined) return { kind: "need", bytes: tail.need };
     const total = Math.max(tailAt, tail.end);
     if (available < total) return { kind: "need", bytes: total };
     const deviceAt = isDevice(type) ? total - 8 : undefined;
-    const entry = this.#entry(view, { ...layout, ownerAt: tail.ownerAt, deviceAt });
-    return { kind: "entry", entry, bytes: total };
+    const layout = {
+      type,
+      pathBytes,
+      chunkCount,
+      targetAt,
+      tailAt,
+      ownerAt: tail.ownerAt,
+      deviceAt,
+    };
+    return { kind: "entry", entry: this.#entry(layout), bytes: total };
   }
 
   /**
@@ -191,33 +211,36 @@ export class ManifestDecoder {
    * each length is a byte, so no bound is needed beyond it.
    */
   #tail(
-    view: DataView,
-    layout: Pick<Layout, "type" | "tailAt">,
+    type: EntryType,
+    tailAt: number,
+    available: number,
   ): { ownerAt: number | undefined; end: number } | { end: undefined; need: number } {
-    const { tailAt } = layout;
-    if (view.byteLength < tailAt + 1) return { end: undefined, need: tailAt + 1 };
-    const flags = view.getUint8(tailAt);
+    const view = this.#view;
+    const s = this.#start;
+    if (available < tailAt + 1) return { end: undefined, need: tailAt + 1 };
+    const flags = view.getUint8(s + tailAt);
     if ((flags & ~HAS_OWNER) !== 0) throw this.#entryError(`unknown flags ${flags}`);
     let end = tailAt + 1;
     const ownerAt = flags & HAS_OWNER ? end : undefined;
     if (ownerAt !== undefined) {
-      if (view.byteLength < ownerAt + 9) return { end: undefined, need: ownerAt + 9 };
-      const groupAt = ownerAt + 9 + view.getUint8(ownerAt + 8);
-      if (view.byteLength < groupAt + 1) return { end: undefined, need: groupAt + 1 };
-      end = groupAt + 1 + view.getUint8(groupAt);
+      if (available < ownerAt + 9) return { end: undefined, need: ownerAt + 9 };
+      const groupAt = ownerAt + 9 + view.getUint8(s + ownerAt + 8);
+      if (available < groupAt + 1) return { end: undefined, need: groupAt + 1 };
+      end = groupAt + 1 + view.getUint8(s + groupAt);
     }
-    return { ownerAt, end: isDevice(layout.type) ? end + 8 : end };
+    return { ownerAt, end: isDevice(type) ? end + 8 : end };
   }
 
-  /** Copies the first `count` ids of `from` into the id slab; views of them, one per id. */
-  #copyIds(from: Uint8Array, count: number): Uint8Array[] {
+  /** Copies `count` ids from the buffer at `from` into the id slab; views of them, one per id. */
+  #copyIds(from: number, count: number): Uint8Array[] {
+    if (count === 0) return [];
     const length = count * CHUNK_ID_BYTES;
     if (this.#idSlab.length - this.#idSlabUsed < length) {
       this.#idSlab = new Uint8Array(Math.max(ID_SLAB_BYTES, length));
       this.#idSlabUsed = 0;
     }
     const start = this.#idSlabUsed;
-    this.#idSlab.set(from.subarray(0, length), start);
+    this.#idSlab.set(this.#buffer.subarray(from, from + length), start);
     this.#idSlabUsed += length;
     const ids: Uint8Array[] = new Array(count);
     for (let i = 0, at = start; i < count; i++, at += CHUNK_ID_BYTES) {
@@ -226,12 +249,14 @@ export class ManifestDecoder {
     return ids;
   }
 
-  #entry(view: DataView, layout: Layout): TreeEntry {
-    const bytes = this.#buffer.subarray(this.#start, this.#end);
-    const { type, targetAt } = layout;
-    const at = 3 + layout.pathBytes;
+  /** The entry of the record at #start. */
+  #entry(layout: Layout): TreeEntry {
+    const view = this.#view;
+    const s = this.#start;
+    const { type, targetAt, tailAt } = layout;
+    const at = s + 3 + layout.pathBytes;
     const entry: TreeEntry = {
-      path: this.#decodeText(bytes.subarray(3, at), "path"),
+      path: this.#decodeText(s + 3, at, "path"),
       type,
       mode: view.getUint32(at),
       mtimeNs: this.#version === 1
@@ -239,14 +264,16 @@ export class ManifestDecoder {
         : view.getBigInt64(at + 4),
       size: view.getFloat64(at + 12),
       inode: view.getFloat64(at + 20),
-      chunks: this.#copyIds(bytes.subarray(at + FIXED_BYTES), layout.chunkCount),
-      target: this.#decodeText(bytes.subarray(targetAt + 2, layout.tailAt), "target"),
+      chunks: this.#copyIds(at + FIXED_BYTES, layout.chunkCount),
+      target: tailAt === targetAt + 2
+        ? ""
+        : this.#decodeText(s + targetAt + 2, s + tailAt, "target"),
     };
-    if (layout.ownerAt !== undefined) entry.owner = this.#owner(bytes, view, layout.ownerAt);
+    if (layout.ownerAt !== undefined) entry.owner = this.#owner(s + layout.ownerAt);
     if (layout.deviceAt !== undefined) {
       entry.device = {
-        major: view.getUint32(layout.deviceAt),
-        minor: view.getUint32(layout.deviceAt + 4),
+        major: view.getUint32(s + layout.deviceAt),
+        minor: view.getUint32(s + layout.deviceAt + 4),
       };
     }
     if (type === "hardlink" && entry.size !== 0) {
@@ -265,20 +292,30 @@ export class ManifestDecoder {
     return entry;
   }
 
-  #owner(bytes: Uint8Array, view: DataView, at: number): EntryOwner {
+  /**
+   * The owner block at `at` in the buffer: the previous entry's owner object again when its bytes
+   * are the same (most entries of a tree have one owner), so it is decoded once.
+   */
+  #owner(at: number): EntryOwner {
+    const view = this.#view;
     const userEnd = at + 9 + view.getUint8(at + 8);
     const groupEnd = userEnd + 1 + view.getUint8(userEnd);
-    return {
+    const last = this.#lastOwner;
+    if (last !== undefined && sameBytes(this.#buffer, at, groupEnd, last.bytes)) return last.owner;
+    const owner = Object.freeze({
       uid: view.getUint32(at),
       gid: view.getUint32(at + 4),
-      user: this.#decodeText(bytes.subarray(at + 9, userEnd), "user name"),
-      group: this.#decodeText(bytes.subarray(userEnd + 1, groupEnd), "group name"),
-    };
+      user: this.#decodeText(at + 9, userEnd, "user name"),
+      group: this.#decodeText(userEnd + 1, groupEnd, "group name"),
+    });
+    this.#lastOwner = { owner, bytes: this.#buffer.slice(at, groupEnd) };
+    return owner;
   }
 
-  #decodeText(bytes: Uint8Array, what: string): string {
+  /** The UTF-8 text of the buffer from `from` to `to`. */
+  #decodeText(from: number, to: number, what: string): string {
     try {
-      return this.#text.decode(bytes);
+      return this.#text.decode(this.#buffer.subarray(from, to));
     } catch (error) {
       throw this.#entryError(`the ${what} is not valid UTF-8`, error);
     }
@@ -294,6 +331,7 @@ export class ManifestDecoder {
         const grown = new Uint8Array(Math.max(needed, this.#buffer.length * 2, 4096));
         grown.set(this.#buffer.subarray(this.#start, this.#end));
         this.#buffer = grown;
+        this.#view = new DataView(grown.buffer);
       }
       this.#start = 0;
       this.#end = pending;
@@ -309,4 +347,11 @@ export class ManifestDecoder {
   #error(reason: string, cause?: unknown): IntegrityError {
     return new IntegrityError(`Cannot read snapshot manifest: ${reason}`, { cause });
   }
+}
+
+/** Whether `buffer[from, to)` holds the bytes of `expected`. */
+function sameBytes(buffer: Uint8Array, from: number, to: number, expected: Uint8Array): boolean {
+  if (to - from !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (buffer[from + i] !== expected[i]) return false;
+  return true;
 }

@@ -172,8 +172,18 @@ export function validateOwner(owner: EntryOwner): void {
   checkOwnerName("group", owner.group);
 }
 
+/**
+ * Frozen owners found valid: the decoder hands one frozen owner object to every entry of the same
+ * owner, so it is checked once (a frozen object cannot change after its check).
+ */
+const CHECKED_OWNERS = new WeakSet<EntryOwner>();
+
 function checkOwnerAndDevice(entry: TreeEntry): void {
-  if (entry.owner !== undefined) validateOwner(entry.owner);
+  const owner = entry.owner;
+  if (owner !== undefined && !CHECKED_OWNERS.has(owner)) {
+    validateOwner(owner);
+    if (Object.isFrozen(owner)) CHECKED_OWNERS.add(owner);
+  }
   const device = entry.device;
   if (!isDevice(entry.type)) {
     if (device !== undefined) throw new TypeError(`Invalid ${entry.type}: it has device numbers`);
@@ -219,6 +229,8 @@ export function validateEntry(entry: TreeEntry): TreeEntry {
 export class TreeOrder {
   /** A file's entry, `true` for a folder, `false` for anything else. */
   readonly #seen = new Map<string, TreeEntry | boolean>();
+  /** The last folder found to be a parent, with its `/` (a folder never stops being one). */
+  #lastParent = "";
 
   /**
    * Records `entry`; for a hard link, returns the file entry it links to.
@@ -226,8 +238,11 @@ export class TreeOrder {
    * @throws {TypeError} as `check` does
    */
   accept(entry: TreeEntry): TreeEntry | undefined {
-    const target = this.check(entry);
-    this.#seen.set(entry.path, entry.type === "file" ? entry : entry.type === "dir");
+    const target = this.#checkPlace(entry);
+    const seen = this.#seen;
+    const size = seen.size;
+    seen.set(entry.path, entry.type === "file" ? entry : entry.type === "dir");
+    if (seen.size === size) throw duplicate(entry.path); // the order stays broken after it
     return target;
   }
 
@@ -239,13 +254,24 @@ export class TreeOrder {
    *   target was not seen as a file
    */
   check(entry: TreeEntry): TreeEntry | undefined {
+    if (this.#seen.has(entry.path)) throw duplicate(entry.path);
+    return this.#checkPlace(entry);
+  }
+
+  /**
+   * What `check` checks but duplicates: the parent folder (remembering the last one found, since
+   * most entries follow a sibling) and a hard link's target.
+   */
+  #checkPlace(entry: TreeEntry): TreeEntry | undefined {
     const path = entry.path;
-    if (this.#seen.has(path)) throw new TypeError(`Duplicate path ${quoteName(path)}`);
     const slash = path.lastIndexOf("/");
-    if (slash >= 0 && this.#seen.get(path.slice(0, slash)) !== true) {
-      throw new TypeError(
-        `Path ${quoteName(path)} comes before its folder ${quoteName(path.slice(0, slash))}`,
-      );
+    const last = this.#lastParent;
+    if (slash >= 0 && !(slash + 1 === last.length && path.startsWith(last))) {
+      const parent = path.slice(0, slash);
+      if (this.#seen.get(parent) !== true) {
+        throw new TypeError(`Path ${quoteName(path)} comes before its folder ${quoteName(parent)}`);
+      }
+      this.#lastParent = `${parent}/`;
     }
     if (entry.type !== "hardlink") return undefined;
     const found = this.#seen.get(entry.target);
@@ -262,4 +288,8 @@ export class TreeOrder {
   get size(): number {
     return this.#seen.size;
   }
+}
+
+function duplicate(path: string): TypeError {
+  return new TypeError(`Duplicate path ${quoteName(path)}`);
 }

@@ -258,6 +258,10 @@ Deno.test("decodeManifest() refuses hostile entries, naming the entry index", ()
   for (const [record, pattern] of cases) assertRejects(manifest(record), pattern);
   assertRejects(manifest(dir, rawRecord(1, "d")), /entry 1: Duplicate path "d"/);
   assertRejects(manifest(rawRecord(1, "f"), rawRecord(1, "f/x")), /entry 1: .*before its folder/);
+  const [d, f] = [rawRecord(2, "d"), rawRecord(1, "d/f")];
+  assertRejects(manifest(d, f, rawRecord(1, "d/f/x")), /entry 2: .*before its folder "d\/f"/);
+  assertRejects(manifest(d, f, rawRecord(1, "dd/x")), /entry 2: .*before its folder "dd"/);
+  assertRejects(manifest(d, f, rawRecord(1, "d/f")), /entry 2: Duplicate path "d\/f"/);
   const badUtf8 = rawRecord(1, "ab");
   badUtf8[3] = 0xff;
   assertRejects(manifest(dir, badUtf8), /entry 1: the path is not valid UTF-8/);
@@ -304,6 +308,23 @@ Deno.test("ManifestDecoder.push() bounds lengths before buffering their bytes", 
   assert.throws(() => decoder.push(new Uint8Array(1)), IntegrityError);
   const longPath = Uint8Array.of(...MANIFEST_MAGIC, 1, 0x10, 0x01);
   assert.throws(() => new ManifestDecoder().push(longPath), /path length 4097/);
+});
+
+Deno.test("ManifestDecoder gives the entries of one owner one frozen owner, checked once", () => {
+  const encoder = new ManifestEncoder();
+  encoder.add(entry("a", "dir", { owner: { ...ALICE } }));
+  encoder.add(entry("a/b", "fifo", { owner: { ...ALICE } }));
+  encoder.add(entry("a/c", "fifo", { owner: { ...ALICE, gid: 7 } }));
+  encoder.add(entry("a/d", "fifo", { owner: { ...ALICE } }));
+  const [a, b, c, d] = decodeManifest(encoder.finish());
+  assert.equal(a!.owner, b!.owner, "the same owner, one object");
+  assert.ok(Object.isFrozen(a!.owner));
+  assert.deepEqual(c!.owner, { ...ALICE, gid: 7 });
+  assert.deepEqual(d!.owner, ALICE);
+  const good = [1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0x61, 0];
+  const bad = [1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0x07, 0];
+  const records = [rawRecord(1, "f", { tail: good }), rawRecord(1, "g", { tail: bad })];
+  assertRejects(manifest(...records), /entry 1: Invalid user name/);
 });
 
 Deno.test("ManifestEncoder.add() throws on invalid entries and order", () => {

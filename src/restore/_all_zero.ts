@@ -10,6 +10,9 @@
 /** The unit zeros are looked for in: a common file system block. */
 export const ZERO_BLOCK = 4096;
 
+/** Zeros left as a hole rather than written: a whole chunk of them, or a run this long in one. */
+export const MIN_HOLE_BYTES = 64 * 1024;
+
 /** A run of zeros in a chunk: `[start, end)`. */
 export interface ZeroRun {
   start: number;
@@ -48,4 +51,25 @@ export function findZeroRun(bytes: Uint8Array, from: number, minLength: number):
   }
   if (start < 0) return null;
   return start === 0 || bytes.length - start >= minLength ? { start, end: bytes.length } : null;
+}
+
+/** A piece of a chunk as a file writer takes it: bytes to write, or a run of zeros to skip. */
+export type ChunkPiece = { data: Uint8Array; hole?: undefined } | {
+  data?: undefined;
+  hole: number;
+};
+
+/**
+ * `chunk` cut into its data and its runs of zeros at least `minHole` long (or a chunk of nothing
+ * but zeros), in order: a writer writes the data and leaves the runs as holes.
+ */
+export function* dataAndHoles(chunk: Uint8Array, minHole: number): Generator<ChunkPiece> {
+  for (let from = 0; from < chunk.length;) {
+    const zeros = findZeroRun(chunk, from, minHole);
+    const end = zeros?.start ?? chunk.length;
+    if (end > from) yield { data: chunk.subarray(from, end) };
+    if (zeros === null) return;
+    yield { hole: zeros.end - zeros.start };
+    from = zeros.end;
+  }
 }

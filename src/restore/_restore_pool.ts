@@ -17,7 +17,8 @@
  */
 
 import { releaseBytes } from "../release_bytes.ts";
-import { findZeroRun } from "./_all_zero.ts";
+import { dataAndHoles, MIN_HOLE_BYTES } from "./_all_zero.ts";
+import { currentUmask } from "./_file_ops.ts";
 import { type PoolWorker, WorkerPool } from "../worker_pool.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import type { BatchReply, ToRestoreWorker, WriteFailure, WriteOp } from "./_restore_messages.ts";
@@ -27,8 +28,6 @@ const BATCH_BYTES = 1 * MiB;
 const BATCH_OPS = 256;
 /** Files per window over which the time to create and finish a file is averaged. */
 const GROWTH_WINDOW = 512;
-/** Zeros left as a hole rather than written: a whole chunk of them, or a run this long in one. */
-const MIN_HOLE_BYTES = 64 * 1024;
 
 /** Options of a {@link RestorePool}. */
 export interface RestorePoolOptions {
@@ -130,14 +129,14 @@ export class RestorePool {
     try {
       const piece = this.#ringBytes >> 1; // a piece this size always fits an empty ring
       for await (const chunk of chunks) {
-        for (let from = 0; from < chunk.length;) {
-          const zeros = findZeroRun(chunk, from, MIN_HOLE_BYTES);
-          const end = zeros?.start ?? chunk.length;
-          for (let at = from; at < end; at += piece) {
-            await this.#copyIn(slot, file, chunk.subarray(at, Math.min(at + piece, end)));
+        for (const { data, hole } of dataAndHoles(chunk, MIN_HOLE_BYTES)) {
+          if (data === undefined) {
+            this.#add(slot, { op: "hole", file, length: hole });
+            continue;
           }
-          if (zeros !== null) this.#add(slot, { op: "hole", file, length: zeros.end - end });
-          from = zeros?.end ?? end;
+          for (let at = 0; at < data.length; at += piece) {
+            await this.#copyIn(slot, file, data.subarray(at, at + piece));
+          }
         }
         releaseBytes(chunk); // ours (see ChunkSource); left to the collector, they piled up
       }
@@ -282,15 +281,6 @@ export class RestorePool {
 
   #throwIfFailed(): void {
     if (this.#failure !== null) throw this.#failure;
-  }
-}
-
-/** The process umask, or null where it cannot be read (Windows). */
-function currentUmask(): number | null {
-  try {
-    return Deno.umask();
-  } catch {
-    return null;
   }
 }
 

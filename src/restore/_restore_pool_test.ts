@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { inTempDir, isolatedTest } from "../../tests/_testing.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { RestorePool } from "./_restore_pool.ts";
+import { type FileWriters, InlineFiles } from "./_inline_files.ts";
 import { settlesWithin, UNREADABLE_REPLY_WORKER } from "../../tests/workers/fixtures.ts";
 
 const CRASHING_WORKER = new URL("./testdata/crashing_restore_worker.ts", import.meta.url).href;
@@ -184,45 +185,74 @@ Deno.test("RestorePool keeps its workers while creating files is fast", async ()
   });
 });
 
-Deno.test("RestorePool leaves zeros as holes, and a file ending in one its length", async () => {
+/** Each file writer, by name: workers with a small ring, and this thread. */
+const WRITERS: [string, () => FileWriters][] = [
+  ["RestorePool", () => new RestorePool({ ringBytes: 1024 })],
+  ["InlineFiles", () => new InlineFiles()],
+];
+
+for (const [writer, make] of WRITERS) {
+  Deno.test(`${writer} leaves zeros as holes, and a file ending in one its length`, async () => {
+    await inTempDir(async (dir) => {
+      const MiB = 1024 * 1024;
+      const data = () => new Uint8Array(5000).fill(9);
+      const zeros = () => new Uint8Array(4 * MiB);
+      const mixed = () => {
+        const chunk = new Uint8Array(3 * MiB);
+        chunk.set(data(), 0);
+        chunk.set(data(), 2 * MiB + 77);
+        return chunk;
+      };
+      const files: [string, () => Uint8Array[]][] = [
+        ["middle", () => [data(), zeros(), zeros(), data()]],
+        ["within", () => [mixed(), mixed()]],
+        ["tail", () => [data(), zeros()]],
+        ["only", () => [zeros(), zeros()]],
+      ];
+      const pool = make();
+      for (const [name, chunks] of files) {
+        const size = chunks().reduce((n, chunk) => n + chunk.length, 0);
+        await pool.writeFile(
+          fileEntry(name, size),
+          `${dir}/.${name}`,
+          `${dir}/${name}`,
+          chunksOf(...chunks()),
+        );
+      }
+      await pool.finish();
+      for (const [name, chunks] of files) {
+        const expected = new Uint8Array(chunks().reduce((n, chunk) => n + chunk.length, 0));
+        let at = 0;
+        for (const chunk of chunks()) at += (expected.set(chunk, at), chunk.length);
+        assert.deepEqual(Deno.readFileSync(`${dir}/${name}`), expected, name);
+        const info = Deno.statSync(`${dir}/${name}`);
+        assert.equal(info.size, expected.length, `${name}: its length`);
+        assert.ok(
+          info.blocks! * 512 <= 64 * 1024,
+          `${name}: ${info.blocks} blocks, the zeros are holes`,
+        );
+      }
+    });
+  });
+}
+
+Deno.test("InlineFiles removes the temp file of a file that fails, and rethrows", async () => {
   await inTempDir(async (dir) => {
-    const MiB = 1024 * 1024;
-    const data = () => new Uint8Array(5000).fill(9);
-    const zeros = () => new Uint8Array(4 * MiB);
-    const mixed = () => {
-      const chunk = new Uint8Array(3 * MiB);
-      chunk.set(data(), 0);
-      chunk.set(data(), 2 * MiB + 77);
-      return chunk;
-    };
-    const files: [string, () => Uint8Array[]][] = [
-      ["middle", () => [data(), zeros(), zeros(), data()]],
-      ["within", () => [mixed(), mixed()]],
-      ["tail", () => [data(), zeros()]],
-      ["only", () => [zeros(), zeros()]],
-    ];
-    const pool = new RestorePool({ ringBytes: 1024 });
-    for (const [name, chunks] of files) {
-      const size = chunks().reduce((n, chunk) => n + chunk.length, 0);
-      await pool.writeFile(
-        fileEntry(name, size),
-        `${dir}/.${name}`,
-        `${dir}/${name}`,
-        chunksOf(...chunks()),
-      );
+    const files = new InlineFiles();
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array(10);
+      throw new Error("chunk 1 does not verify");
     }
-    await pool.finish();
-    for (const [name, chunks] of files) {
-      const expected = new Uint8Array(chunks().reduce((n, chunk) => n + chunk.length, 0));
-      let at = 0;
-      for (const chunk of chunks()) at += (expected.set(chunk, at), chunk.length);
-      assert.deepEqual(Deno.readFileSync(`${dir}/${name}`), expected, name);
-      const info = Deno.statSync(`${dir}/${name}`);
-      assert.equal(info.size, expected.length, `${name}: its length`);
-      assert.ok(
-        info.blocks! * 512 <= 64 * 1024,
-        `${name}: ${info.blocks} blocks, the zeros are holes`,
-      );
-    }
+    await assert.rejects(
+      files.writeFile(fileEntry("bad", 20), `${dir}/.bad.tmp`, `${dir}/bad`, failing()),
+      /chunk 1 does not verify/,
+    );
+    await files.finish(); // a chunk that fails is the file's, not the writer's
+    const entry = fileEntry("x", 3);
+    const missing = `${dir}/missing`;
+    const write = () => files.writeFile(entry, `${missing}/.x`, `${missing}/x`, chunksOf());
+    await assert.rejects(write(), Deno.errors.NotFound);
+    await assert.rejects(files.finish(), Deno.errors.NotFound);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
   });
 });

@@ -31,6 +31,7 @@ import { quotePath } from "./_entry_guard.ts";
 import { FolderWriter } from "./_folder_writer.ts";
 import { OwnerPolicy } from "./_owner_policy.ts";
 import { RestorePool } from "./_restore_pool.ts";
+import { type FileWriters, InlineFiles } from "./_inline_files.ts";
 import {
   type OverwriteMode,
   type PlanCounts,
@@ -63,7 +64,10 @@ export interface RestoreOptions extends TreeProgress {
   dryRun?: boolean | undefined;
   /** Called for each create, overwrite, skip and delete, in tree order (deletions last). */
   onPlan?(event: PlanEvent): void;
-  /** File-writer threads to start with (default 2; a restore of a few files needs one). */
+  /**
+   * File-writer threads to start with (default 2; a restore of a few files needs one, or none:
+   * 0 writes them on this thread).
+   */
   fileWriters?: number | undefined;
   /** As root: give owners by their recorded numbers, never by name. */
   numericIds?: boolean | undefined;
@@ -110,9 +114,9 @@ export async function restoreToFolder(
   });
   const writer = new FolderWriter(root, owners);
   if (existed) writer.sweepRoot();
-  const files = new RestorePool(
-    options.fileWriters === undefined ? {} : { workers: options.fileWriters },
-  );
+  const files: FileWriters = options.fileWriters === 0
+    ? new InlineFiles()
+    : new RestorePool(options.fileWriters === undefined ? {} : { workers: options.fileWriters });
   const totals = emptyTotals();
   const links: TreeEntry[] = [];
   const read = { ...options, hardLinks: true };

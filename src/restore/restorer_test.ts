@@ -43,31 +43,40 @@ async function assertRefused(
   );
 }
 
-Deno.test("restoreToFolder() restores a tree with modes, mtimes, symlinks and empty folders", async () => {
-  await inTempDir(async (dir) => {
-    const { source, entries } = sampleTree();
-    const progress: { files: number; bytes: number }[] = [];
-    const result = await restoreToFolder(entries, source, `${dir}/new/dest`, {
-      onProgress: (p) => progress.push(p),
+/** The file writers a restore can use: two worker threads (the default), or none. */
+const WRITERS = [
+  { name: "on workers", fileWriters: undefined },
+  { name: "on this thread", fileWriters: 0 },
+] as const;
+
+for (const { name, fileWriters } of WRITERS) {
+  Deno.test(`restoreToFolder() restores a tree with modes, mtimes, symlinks and empty folders, files written ${name}`, async () => {
+    await inTempDir(async (dir) => {
+      const { source, entries } = sampleTree();
+      const progress: { files: number; bytes: number }[] = [];
+      const result = await restoreToFolder(entries, source, `${dir}/new/dest`, {
+        onProgress: (p) => progress.push(p),
+        fileWriters,
+      });
+      assertTree(`${dir}/new/dest`, source, entries);
+      assert.deepEqual(result, {
+        ...emptyTotals(),
+        files: 5,
+        folders: 4,
+        symlinks: 2,
+        bytes: 71_322,
+        created: 11,
+        overwritten: 0,
+        skipped: 0,
+        deleted: 0,
+        conflicts: 0,
+      });
+      assert.deepEqual(progress.at(-1), { files: 5, bytes: 71_322, current: "top.txt" });
+      assert.deepEqual(listTree(`${dir}/new/dest`), entries.map((e) => e.path).sort());
+      assert.equal(source.fetches, 1);
     });
-    assertTree(`${dir}/new/dest`, source, entries);
-    assert.deepEqual(result, {
-      ...emptyTotals(),
-      files: 5,
-      folders: 4,
-      symlinks: 2,
-      bytes: 71_322,
-      created: 11,
-      overwritten: 0,
-      skipped: 0,
-      deleted: 0,
-      conflicts: 0,
-    });
-    assert.deepEqual(progress.at(-1), { files: 5, bytes: 71_322, current: "top.txt" });
-    assert.deepEqual(listTree(`${dir}/new/dest`), entries.map((e) => e.path).sort());
-    assert.equal(source.fetches, 1);
   });
-});
+}
 
 Deno.test("restoreToFolder() with overwrite always replaces existing files and a symlink where a folder goes", async () => {
   await inTempDir(async (dir) => {
@@ -123,41 +132,50 @@ Deno.test("restoreToFolder() refuses paths that would leave DEST and writes noth
 });
 
 /** Restores `entries` into `dest`, returning the result and the damaged files' messages. */
-async function restoreCollecting(entries: TreeEntry[], source: MemoryChunkSource, dest: string) {
+async function restoreCollecting(
+  entries: TreeEntry[],
+  source: MemoryChunkSource,
+  dest: string,
+  fileWriters?: number,
+) {
   const damaged: string[] = [];
   const result = await restoreToFolder(entries, source, dest, {
     onDamaged: (damage) => damaged.push(damage.message),
+    fileWriters,
   });
   return { result, damaged };
 }
 
-Deno.test("restoreToFolder() leaves out each file whose chunk does not verify or is missing, and restores the others", async () => {
-  await inTempDir(async (dir) => {
-    const source = new MemoryChunkSource();
-    const good = fileEntry(source, "good.txt", [10]);
-    const bad = fileEntry(source, "bad file.bin", [100, 200, 300, 400]);
-    const twin = { ...bad, path: "twin.bin" }; // shares every chunk of the bad one
-    const lost = fileEntry(source, "lost.bin", [50, 60]);
-    const after = fileEntry(source, "after.txt", [20]);
-    source.bad.add(toHex(bad.chunks[3] ?? chunkId(0)));
-    source.chunks.delete(toHex(lost.chunks[0] ?? chunkId(0)));
-    const { result, damaged } = await restoreCollecting(
-      [good, bad, twin, lost, after],
-      source,
-      dir,
-    );
-    assert.deepEqual(damaged, [
-      'Cannot restore "bad file.bin": chunk 3 does not verify',
-      'Cannot restore "twin.bin": chunk 3 does not verify',
-      'Cannot restore "lost.bin": chunk 0 is missing or damaged on the server',
-    ]);
-    assert.deepEqual(listTree(dir), ["after.txt", "good.txt"], "no partial file is left");
-    assert.equal(result.files, 2);
-    assert.equal(result.filesDamaged, 3);
-    assert.equal(result.bytes, 30);
-    assert.deepEqual(Deno.readFileSync(`${dir}/after.txt`), contentOf(source, after));
+for (const { name, fileWriters } of WRITERS) {
+  Deno.test(`restoreToFolder() leaves out each file whose chunk does not verify or is missing, and restores the others, files written ${name}`, async () => {
+    await inTempDir(async (dir) => {
+      const source = new MemoryChunkSource();
+      const good = fileEntry(source, "good.txt", [10]);
+      const bad = fileEntry(source, "bad file.bin", [100, 200, 300, 400]);
+      const twin = { ...bad, path: "twin.bin" }; // shares every chunk of the bad one
+      const lost = fileEntry(source, "lost.bin", [50, 60]);
+      const after = fileEntry(source, "after.txt", [20]);
+      source.bad.add(toHex(bad.chunks[3] ?? chunkId(0)));
+      source.chunks.delete(toHex(lost.chunks[0] ?? chunkId(0)));
+      const { result, damaged } = await restoreCollecting(
+        [good, bad, twin, lost, after],
+        source,
+        dir,
+        fileWriters,
+      );
+      assert.deepEqual(damaged, [
+        'Cannot restore "bad file.bin": chunk 3 does not verify',
+        'Cannot restore "twin.bin": chunk 3 does not verify',
+        'Cannot restore "lost.bin": chunk 0 is missing or damaged on the server',
+      ]);
+      assert.deepEqual(listTree(dir), ["after.txt", "good.txt"], "no partial file is left");
+      assert.equal(result.files, 2);
+      assert.equal(result.filesDamaged, 3);
+      assert.equal(result.bytes, 30);
+      assert.deepEqual(Deno.readFileSync(`${dir}/after.txt`), contentOf(source, after));
+    });
   });
-});
+}
 
 Deno.test("restoreToFolder() leaves out a file whose chunks do not add up to its size", async () => {
   await inTempDir(async (dir) => {
