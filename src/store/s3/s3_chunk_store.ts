@@ -3,7 +3,7 @@
  * written once with a multipart upload (never rewritten in place) and one index object beside
  * it, in the local pack store's formats (`_pack_format.ts`, docs/REPOSITORY.md). Lookups,
  * `has`, `lengthOf` and listing are answered from the in-memory index loaded at open; a read is
- * one ranged GET.
+ * one ranged GET, or served from the spans fetched together for a reply (`prefetch`).
  *
  * Invariants (those of `PackChunkStore`, with S3's atomic operations in place of fsync and
  * rename):
@@ -253,6 +253,24 @@ export class S3ChunkStore implements ChunkStore {
     checkChunkId(id);
     this.#checkOpen("get chunk");
     return this.#read(id, undefined);
+  }
+
+  /** Starts fetching the stored blobs of `ids` together, for the reads that follow. */
+  prefetch(ids: readonly Uint8Array[]): void {
+    this.#checkOpen("get chunk");
+    const reads = [];
+    for (const id of ids) {
+      checkChunkId(id);
+      const slot = this.#index.find(id);
+      if (slot < 0) continue;
+      const [pack, offset, length] = [
+        this.#index.packOf(slot),
+        this.#index.offsetOf(slot),
+        this.#index.lengthOf(slot),
+      ];
+      reads.push({ pack, offset, length });
+    }
+    this.#packs.prefetch(reads);
   }
 
   /** The length of the blob of `id`, or undefined. */
