@@ -9,12 +9,17 @@
  * (S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); without it, the script starts RGW
  * itself in a scratch folder and stops it at the end.
  *
- * Usage: deno run -A scripts/bench/s3_store.ts [--out DIR] [--quick]   (400 MiB; 200 MiB quick)
+ * Usage: deno run -A scripts/bench/s3_store.ts [--out DIR] [--quick] [--no-local]
+ *   (a tree of 400 MiB; 200 MiB quick). Environment: BENCH_S3_TREE=DIR measures that tree instead
+ *   (e.g. the `mixed` dataset, /tmp/burrow-bench-data/mixed); BENCH_S3_REPS=N repeats the S3 and
+ *   restic runs N times (burrow first in odd repetitions, restic in even ones) and reports medians;
+ *   `--no-local` leaves out the local pack store.
  *
  * @module
  */
 import {
   fail,
+  median,
   MiB,
   newResult,
   parseBenchArgs,
@@ -24,7 +29,9 @@ import {
 } from "./_bench_result.ts";
 import {
   type CliRun,
+  cpuSeconds,
   lastErrorLine,
+  peakRssKiB,
   runTimed,
   sameContent,
   withScratch,
@@ -38,8 +45,10 @@ import {
 } from "./_bench_server.ts";
 import { makeTree } from "./_bench_data.ts";
 
-const options = parseBenchArgs(Deno.args);
-const TREE_BYTES = (options.quick ? 200 : 400) * MiB;
+const options = parseBenchArgs(Deno.args, ["no-local"]);
+const GIVEN_TREE = Deno.env.get("BENCH_S3_TREE");
+const REPS = Math.max(1, Number(Deno.env.get("BENCH_S3_REPS") ?? "1") || 1);
+let treeBytes = (options.quick ? 200 : 400) * MiB;
 const USER = "s3bench";
 const SCALEOUT = new URL("../scaleout/", import.meta.url).pathname;
 const result = newResult("s3_store");
@@ -81,10 +90,20 @@ async function burrowRun(server: BurrowServer, tree: string, scratch: string, la
   const dest = `${scratch}/restore-${label}`;
   const pull = await runClient(server, USER, ["pull", dest]);
   if (pull.code !== 0) throw new Error(`${label} pull failed: ${lastErrorLine(pull)}`);
-  if (!await sameContent("diff", tree, `${dest}/tree`)) fail(result, `${label} restore differs`);
+  if (!await sameContent("diff", tree, `${dest}/${tree.split("/").at(-1)}`)) {
+    fail(result, `${label} restore differs`);
+  }
   await Deno.remove(dest, { recursive: true });
-  return { push, pull };
+  const rssMiB = (peakRssKiB(server.pid) ?? 0) / 1024;
+  const cpu = cpuSeconds(server.pid) ?? 0;
+  progress(
+    `${label}: push ${s(push)} s, pull ${s(pull)} s, server peak RSS ${round(rssMiB, 0)} MiB, ` +
+      `CPU ${round(cpu, 1)} s`,
+  );
+  return { push, pull, rssMiB, cpu };
 }
+
+const s = (run: CliRun) => round(run.wallMs / 1000, 2);
 
 /** restic's backup and restore of `tree` to its own S3 repository on the same service. */
 async function resticRun(s3: S3Env, tree: string, scratch: string) {
@@ -106,69 +125,134 @@ async function resticRun(s3: S3Env, tree: string, scratch: string) {
   const target = `${scratch}/restore-restic`;
   const pull = await restic(["restore", "latest", "--target", target]);
   if (!await sameContent("diff", tree, `${target}${tree}`)) fail(result, "restic restore differs");
+  await Deno.remove(target, { recursive: true });
+  progress(`restic on S3: backup ${s(push)} s, restore ${s(pull)} s`);
   return { push, pull };
 }
 
-function addRows(
-  local: { push: CliRun; pull: CliRun },
-  s3: { push: CliRun; pull: CliRun },
-  restic: { push: CliRun; pull: CliRun } | null,
-): void {
-  const s = (run: CliRun) => run.wallMs / 1000;
-  const size = `${round(TREE_BYTES / MiB, 0)} MiB`;
+type Times = { push: number; pull: number };
+
+/** Medians in seconds of the runs' push and pull. */
+function medians(runs: { push: CliRun; pull: CliRun }[]): Times {
+  return {
+    push: median(runs.map((run) => run.push.wallMs / 1000)),
+    pull: median(runs.map((run) => run.pull.wallMs / 1000)),
+  };
+}
+
+function addRows(local: Times | null, s3: Times, restic: Times | null): void {
+  const size = `${round(treeBytes / MiB, 0)} MiB`;
   for (const step of ["push", "pull"] as const) {
     const what = step === "push" ? "full push" : "restore";
-    result.rows.push(
-      { label: `${what} of ${size}, local pack store`, value: round(s(local[step]), 2), unit: "s" },
-      {
-        label: `${what} of ${size}, S3 store on Ceph RGW`,
-        value: round(s(s3[step]), 2),
+    if (local !== null) {
+      result.rows.push({
+        label: `${what} of ${size}, local pack store`,
+        value: round(local[step], 2),
         unit: "s",
-        ...(restic === null ? {} : {
-          restic: round(s(restic[step]), 2),
-          target: "≤ 1.0× restic on S3",
-          met: s(s3[step]) <= s(restic[step]),
-        }),
-      },
-      {
+      });
+    }
+    result.rows.push({
+      label: `${what} of ${size}, S3 store on Ceph RGW`,
+      value: round(s3[step], 2),
+      unit: "s",
+      ...(restic === null ? {} : {
+        restic: round(restic[step], 2),
+        target: "≤ 1.0× restic on S3",
+        met: s3[step] <= restic[step],
+      }),
+    });
+    if (local !== null) {
+      result.rows.push({
         label: `${what}: S3 store ÷ local pack store`,
-        value: round(s(s3[step]) / s(local[step]), 2),
+        value: round(s3[step] / local[step], 2),
         unit: "×",
-      },
-    );
+      });
+    }
     if (restic !== null) {
       result.rows.push({
         label: `${what}: S3 store ÷ restic on S3`,
-        value: round(s(s3[step]) / s(restic[step]), 2),
+        value: round(s3[step] / restic[step], 2),
         unit: "×",
       });
     }
   }
 }
 
+/** Bytes of the regular files under `dir`. */
+async function treeSize(dir: string): Promise<number> {
+  let total = 0;
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) total += await treeSize(path);
+    else if (entry.isFile) total += (await Deno.stat(path)).size;
+  }
+  return total;
+}
+
 await runBench(options, result, () =>
   withScratch("burrow-bench-s3-", async (scratch) => {
     const s3 = await s3Service(scratch);
     try {
-      const tree = `${scratch}/tree`;
-      progress(`writing a tree of ${TREE_BYTES / MiB} MiB`);
-      await makeTree(tree, "s3-store", TREE_BYTES, 2000);
-      const local = await withServer(
+      let tree = `${scratch}/tree`;
+      if (GIVEN_TREE === undefined) {
+        progress(`writing a tree of ${treeBytes / MiB} MiB`);
+        await makeTree(tree, "s3-store", treeBytes, 2000);
+      } else {
+        tree = GIVEN_TREE;
+        treeBytes = await treeSize(tree);
+      }
+      const local = options.flags.has("no-local") ? null : await withServer(
         `${scratch}/local`,
         (server) => burrowRun(server, tree, scratch, "local"),
       );
-      const prefix = `run-${crypto.randomUUID()}`;
-      const onS3 = await withServer(
-        `${scratch}/s3`,
-        (server) => burrowRun(server, tree, scratch, "s3"),
-        ["--store", `s3://burrow-bench/${prefix}`, "--s3-endpoint", s3.endpoint],
-        s3.env,
+      const onS3: { push: CliRun; pull: CliRun; rssMiB: number; cpu: number }[] = [];
+      const restic: { push: CliRun; pull: CliRun }[] = [];
+      const runS3 = async (rep: number) => {
+        const prefix = `run-${crypto.randomUUID()}`;
+        onS3.push(
+          await withServer(
+            `${scratch}/s3-${rep}`,
+            (server) => burrowRun(server, tree, scratch, "s3"),
+            ["--store", `s3://burrow-bench/${prefix}`, "--s3-endpoint", s3.endpoint],
+            s3.env,
+          ),
+        );
+      };
+      let resticFailed = false;
+      const runRestic = async () => {
+        if (resticFailed) return;
+        await resticRun(s3, tree, scratch).then((run) => restic.push(run), (error) => {
+          resticFailed = true;
+          result.notes.push(`restic on S3 not measured: ${(error as Error).message}`);
+        });
+      };
+      for (let rep = 1; rep <= REPS; rep++) {
+        progress(`repetition ${rep} of ${REPS}`);
+        if (rep % 2 === 1) await runS3(rep).then(runRestic);
+        else await runRestic().then(() => runS3(rep));
+      }
+      const s3Times = medians(onS3);
+      const resticTimes = resticFailed || restic.length === 0 ? null : medians(restic);
+      addRows(local === null ? null : medians([local]), s3Times, resticTimes);
+      result.rows.push(
+        {
+          label: "S3 store: server peak RSS (median)",
+          value: round(median(onS3.map((run) => run.rssMiB)), 0),
+          unit: "MiB",
+        },
+        {
+          label: "S3 store: server CPU for push and restore (median)",
+          value: round(median(onS3.map((run) => run.cpu)), 1),
+          unit: "s",
+        },
       );
-      const restic = await resticRun(s3, tree, scratch).catch((error) => {
-        result.notes.push(`restic on S3 not measured: ${(error as Error).message}`);
-        return null;
-      });
-      addRows(local, onS3, restic);
+      const each = (runs: { push: CliRun; pull: CliRun }[], step: "push" | "pull") =>
+        runs.map((run) => s(run[step])).join(", ");
+      result.notes.push(
+        `${REPS} repetition(s); S3 push ${each(onS3, "push")} s, restore ${
+          each(onS3, "pull")
+        } s; restic backup ${each(restic, "push")} s, restore ${each(restic, "pull")} s.`,
+      );
     } finally {
       await s3.stop?.();
     }

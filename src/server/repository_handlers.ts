@@ -257,6 +257,8 @@ async function getChunks(
     wanted.push({ id, length });
     blobBytes += length;
   }
+  // On S3, the blobs of a reply are fetched together (neighbours in one GET, several GETs at once).
+  chunks.prefetch?.(wanted.map(({ id }) => id));
   const reply = new ChunksPayloadWriter(blobBytes, wanted.length, ids.length);
   for (const { id, length } of wanted) {
     try {

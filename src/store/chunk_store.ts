@@ -118,6 +118,12 @@ export interface ChunkStore {
    */
   refresh?(): Promise<void>;
   /**
+   * A hint that the blobs of `ids` are about to be read, in any order: a store whose reads are
+   * round trips (S3) may start fetching them together now. Reads still check every record as
+   * `readInto` does; unknown ids are ignored; memory held for the hint is bounded by the store.
+   */
+  prefetch?(ids: readonly Uint8Array[]): void;
+  /**
    * Flushes, then releases files and handles; rejects when the final flush fails (what was not
    * durable is lost, as with `flush`). Idempotent: a later call settles as the first did, and
    * rejects with the same error when the first failed, so no caller takes a failed close for a

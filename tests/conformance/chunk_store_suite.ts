@@ -181,6 +181,28 @@ function registerBasics(test: Register): void {
     assert.deepEqual(await store.get(id), new Uint8Array([1, 2, 3, 4]));
   });
 
+  test("prefetch() then readInto() in another order reads every blob whole, before and after flush(), and after a delete moved them", async (store) => {
+    const chunks = makeChunks(60, (i) => [1, 37, 4096, 70_000, 300_000][i % 5]!);
+    const readAll = async (order: Chunk[]) => {
+      store.prefetch?.([randomId(), ...[...order].reverse().map(([id]) => id)]);
+      for (const [id, blob] of order) {
+        const target = new Uint8Array(blob.length);
+        await store.readInto(id, target);
+        assert.deepEqual(target, blob);
+      }
+    };
+    for (const [id, blob] of chunks.slice(0, 30)) await store.put(id, blob);
+    await store.flush();
+    for (const [id, blob] of chunks.slice(30)) await store.put(id, blob);
+    await readAll(chunks);
+    await store.flush();
+    await readAll(chunks);
+    store.prefetch?.(chunks.map(([id]) => id));
+    await store.delete(chunks.slice(0, 20).map(([id]) => id));
+    await readAll(chunks.slice(20));
+    await assertHolds(store, chunks.slice(20));
+  });
+
   test("readInto() refuses a target of the wrong length; lengthOf() and readInto() of a missing id", async (store) => {
     const [id, blob] = makeChunks(1, () => 1000)[0]!;
     await store.put(id, blob);

@@ -1,7 +1,8 @@
 /**
  * The packs an S3 chunk store knows, by number (the number its in-memory index stores), and
- * reading a verified record from one: from the writer's queue while it is still there, else by
- * a ranged GET of the sealed pack object.
+ * reading a verified record from one: from the writer's queue while it is still there, else from
+ * the spans fetched for the records a reply is about to read (`prefetch`, `_s3_prefetch.ts`), else
+ * by a ranged GET of the sealed pack object.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import type { PackWriter } from "../_pack_writer.ts";
 import type { S3PackSink } from "./_s3_pack_sink.ts";
 import type { ObjectStore } from "./object_store.ts";
 import { packKey } from "./_s3_layout.ts";
+import { PackPrefetch, type PlannedRead } from "./_s3_prefetch.ts";
 
 /** One pack: sealed (its object and index exist) or being written by `writer`. */
 export interface S3PackEntry {
@@ -51,10 +53,30 @@ export class S3PackTable {
   readonly #root: string;
   #packs: (S3PackEntry | undefined)[] = [];
   #windows: Window[] = [];
+  readonly #ahead: PackPrefetch;
 
   constructor(objects: ObjectStore, root: string) {
     this.#objects = objects;
     this.#root = root;
+    this.#ahead = new PackPrefetch(async (key, offset, length) => {
+      const bytes = new Uint8Array(length);
+      return bytes.subarray(0, await objects.read(key, offset, [bytes]));
+    });
+  }
+
+  /**
+   * Starts fetching the records at `reads` (pack, offset, blob length) of sealed packs together,
+   * for the `read`s that follow.
+   */
+  prefetch(reads: readonly { pack: number; offset: number; length: number }[]): void {
+    const planned: PlannedRead[] = [];
+    for (const { pack, offset, length } of reads) {
+      const entry = this.#packs[pack];
+      if (entry?.sealed !== true) continue;
+      const need = recordHeaderBytes(entry.version) + length;
+      planned.push({ pack, key: packKey(this.#root, entry.name), offset, need });
+    }
+    this.#ahead.plan(planned);
   }
 
   /** Registers a pack; returns its number. */
@@ -83,6 +105,7 @@ export class S3PackTable {
   /** Forgets pack `pack`. */
   remove(pack: number): void {
     this.#packs[pack] = undefined;
+    this.#ahead.forget(pack);
     this.#windows = this.#windows.filter((window) => window.pack !== pack);
   }
 
@@ -112,6 +135,12 @@ export class S3PackTable {
     }
     if (!entry.sealed) return "unsealed";
     const need = headerBytes + length;
+    const planned = await this.#ahead.take(pack, offset, need);
+    if (planned !== undefined) {
+      target.set(planned.subarray(headerBytes));
+      verifyRecord(planned, planned.length, id, target, key, entry.version);
+      return target;
+    }
     let window = this.#windows.find((w) =>
       w.pack === pack && offset >= w.start && offset + need <= w.start + w.bytes.length
     );

@@ -30,7 +30,7 @@ import {
 import type { WriteBudget } from "../_write_budget.ts";
 import { removeSources } from "./_s3_loader.ts";
 import { indexKey, journalKey, packKey } from "./_s3_layout.ts";
-import { S3PackSink } from "./_s3_pack_sink.ts";
+import { type PartBuffers, S3PackSink } from "./_s3_pack_sink.ts";
 import type { S3PackTable } from "./_s3_pack_table.ts";
 import type { ObjectStore } from "./object_store.ts";
 
@@ -41,7 +41,8 @@ const HEADER_BYTES = recordHeaderBytes(PACK_VERSION);
 export interface S3RepackContext extends RepackIndex {
   objects: ObjectStore;
   root: string;
-  partBytes: number;
+  /** Part buffers of the store's uploads. */
+  parts: PartBuffers;
   packs: S3PackTable;
   budget: WriteBudget;
   /** Named steps where a test may throw (the local store's `repack:*` names). */
@@ -76,7 +77,7 @@ async function rewrite(ctx: S3RepackContext, group: Group, doomed: Doomed[]): Pr
   if (group.kept.length > 0) {
     const id = newPackId();
     const name = toHex(id);
-    const sink = new S3PackSink(objects, packKey(root, name), ctx.partBytes);
+    const sink = new S3PackSink(objects, packKey(root, name), ctx.parts);
     const writer = new PackWriter(id, sink, ctx.budget, () => {});
     try {
       await objects.write(

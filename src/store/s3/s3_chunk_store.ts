@@ -3,7 +3,7 @@
  * written once with a multipart upload (never rewritten in place) and one index object beside
  * it, in the local pack store's formats (`_pack_format.ts`, docs/REPOSITORY.md). Lookups,
  * `has`, `lengthOf` and listing are answered from the in-memory index loaded at open; a read is
- * one ranged GET.
+ * one ranged GET, or served from the spans fetched together for a reply (`prefetch`).
  *
  * Invariants (those of `PackChunkStore`, with S3's atomic operations in place of fsync and
  * rename):
@@ -42,7 +42,7 @@ import { abortUploads, loadQuarantine, loadS3Store } from "./_s3_loader.ts";
 import { S3SharedCache } from "./_s3_shared.ts";
 import type { SharedChunkIndex } from "../chunk_index_shared.ts";
 import { indexKey, packKey } from "./_s3_layout.ts";
-import { S3PackSink } from "./_s3_pack_sink.ts";
+import { PartBuffers, S3PackSink } from "./_s3_pack_sink.ts";
 import { S3PackTable } from "./_s3_pack_table.ts";
 import { compactS3Packs, deleteS3Chunks, type S3RepackContext } from "./_s3_repacker.ts";
 import type { ObjectStore } from "./object_store.ts";
@@ -81,7 +81,7 @@ export class S3ChunkStore implements ChunkStore {
   readonly #objects: ObjectStore;
   readonly #root: string;
   readonly #target: number;
-  readonly #partBytes: number;
+  readonly #parts: PartBuffers;
   readonly #checkpoint: (step: string) => void | Promise<void>;
   readonly #index = new ChunkIndex();
   readonly #packs: S3PackTable;
@@ -104,7 +104,7 @@ export class S3ChunkStore implements ChunkStore {
     this.#objects = objects;
     this.#root = root;
     this.#target = options.packTargetBytes ?? 32 * MiB;
-    this.#partBytes = Math.max(5 * MiB, options.partBytes ?? 8 * MiB);
+    this.#parts = new PartBuffers(Math.max(5 * MiB, options.partBytes ?? 8 * MiB));
     this.#checkpoint = options.checkpoint ?? (() => {});
     this.#packs = new S3PackTable(objects, root);
     this.#budget = options.budget ?? new WriteBudget(options.queueBytes ?? 32 * MiB);
@@ -253,6 +253,24 @@ export class S3ChunkStore implements ChunkStore {
     checkChunkId(id);
     this.#checkOpen("get chunk");
     return this.#read(id, undefined);
+  }
+
+  /** Starts fetching the stored blobs of `ids` together, for the reads that follow. */
+  prefetch(ids: readonly Uint8Array[]): void {
+    this.#checkOpen("get chunk");
+    const reads = [];
+    for (const id of ids) {
+      checkChunkId(id);
+      const slot = this.#index.find(id);
+      if (slot < 0) continue;
+      const [pack, offset, length] = [
+        this.#index.packOf(slot),
+        this.#index.offsetOf(slot),
+        this.#index.lengthOf(slot),
+      ];
+      reads.push({ pack, offset, length });
+    }
+    this.#packs.prefetch(reads);
   }
 
   /** The length of the blob of `id`, or undefined. */
@@ -448,7 +466,7 @@ export class S3ChunkStore implements ChunkStore {
     const id = newPackId();
     const name = toHex(id);
     let pack = -1;
-    const sink = new S3PackSink(this.#objects, packKey(this.#root, name), this.#partBytes);
+    const sink = new S3PackSink(this.#objects, packKey(this.#root, name), this.#parts);
     // The writer reports a failed upload at once, so puts stop before the next flush.
     const writer = new PackWriter(id, sink, this.#budget, (error) => {
       this.#track(this.#fail(error, pack));
@@ -529,7 +547,7 @@ export class S3ChunkStore implements ChunkStore {
     return {
       objects: this.#objects,
       root: this.#root,
-      partBytes: this.#partBytes,
+      parts: this.#parts,
       targetBytes: this.#target,
       index: this.#index,
       packs: this.#packs,
