@@ -30,7 +30,11 @@ export class OpenPool {
    * @param workerUrl where the worker's script is, if not `open_worker.ts` beside this
    * @throws {RangeError} when `workers` is not a positive integer
    */
-  constructor(keys: Pick<RepositoryKeys, "idKey" | "dataKey">, workers: number, workerUrl?: string | URL) {
+  constructor(
+    keys: Pick<RepositoryKeys, "idKey" | "dataKey">,
+    workers: number,
+    workerUrl?: string | URL,
+  ) {
     if (!Number.isSafeInteger(workers) || workers < 1) {
       throw new RangeError(`Cannot start open workers: workers "${workers}" is invalid`);
     }

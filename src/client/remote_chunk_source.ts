@@ -88,16 +88,15 @@ export class RemoteChunkSource implements ChunkSource {
   constructor(
     client: ChunkFetcher,
     keys: Pick<RepositoryKeys, "idKey" | "dataKey">,
-    options: RemoteChunkSourceOptions = {}) {
+    options: RemoteChunkSourceOptions = {},
+  ) {
     this.#client = client;
     this.#opener = new ChunkOpener(keys);
     const workers = options.openWorkers ?? 0;
     if (!Number.isSafeInteger(workers) || workers < 0) {
       throw new RangeError(`Cannot fetch chunks: openWorkers "${workers}" is invalid`);
     }
-    this.#pool = workers > 0
-      ? new OpenPool(keys, workers)
-      : null;
+    this.#pool = workers > 0 ? new OpenPool(keys, workers) : null;
     this.#perRequest = options.idsPerRequest ?? 256;
     this.#inFlight = options.requestsInFlight ?? 2;
     this.#aheadBytes = options.aheadBytes ?? 4 * 1024 * 1024;
