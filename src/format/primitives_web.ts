@@ -26,7 +26,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { Decompress } from "fzstd";
 import { createSHA256, type IHasher } from "hash-wasm";
 import { IntegrityError } from "../errors.ts";
-import { ownedBytes } from "./_bytes.ts";
+import { constantTimeEqual, ownedBytes } from "./_bytes.ts";
 import { withContractChecks } from "./_checked_primitives.ts";
 import * as contract from "./primitives.ts";
 import { Poly1305 } from "./wasm/poly1305.ts";
@@ -108,21 +108,6 @@ function aeadTag(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext
   return tag;
 }
 
-/** Whether two 16-byte tags are equal, in time that does not depend on where they differ. */
-function sameTag(a: Uint8Array, b: Uint8Array): boolean {
-  let difference = 0;
-  for (let i = 0; i < 16; i++) difference |= a[i]! ^ b[i]!;
-  return difference === 0;
-}
-
-/** Checks the sizes the contract requires of a key and a nonce. */
-function checkKeyAndNonce(key: Uint8Array, nonce: Uint8Array): void {
-  if (key.length !== 32) throw new RangeError(`Invalid ChaCha20-Poly1305 key: ${key.length} bytes`);
-  if (nonce.length !== 12) {
-    throw new RangeError(`Invalid ChaCha20-Poly1305 nonce: ${nonce.length} bytes`);
-  }
-}
-
 /** Decodes with fzstd, counting the output as it streams out (the frames are checked already). */
 function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
   const pieces: Uint8Array[] = [];
@@ -149,20 +134,18 @@ export const primitives: contract.Primitives = withContractChecks({
     wasmSha256 === null ? new WebHmacSha256(key) : new WasmHmacSha256(wasmSha256, key),
   hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
   sealChaCha20Poly1305(key, nonce, aad, plaintext, output) {
-    checkKeyAndNonce(key, nonce);
-    if (output.length !== plaintext.length + 16) {
-      throw new RangeError(`Invalid output: ${output.length} bytes for ${plaintext.length}`);
-    }
+    // Key, nonce and output lengths were checked by `withContractChecks`.
     const ciphertext = output.subarray(0, plaintext.length);
     chacha20(key, nonce, plaintext, ciphertext, 1);
     output.set(aeadTag(key, nonce, aad, ciphertext), plaintext.length);
   },
   openChaCha20Poly1305(key, nonce, aad, sealed) {
-    checkKeyAndNonce(key, nonce);
-    if (sealed.length < 16) throw contract.notAuthentic();
+    // Key and nonce lengths, and a sealed input shorter than a tag, were refused before this.
     const ciphertext = sealed.subarray(0, sealed.length - 16);
     // The tag is checked before anything is decrypted.
-    if (!sameTag(aeadTag(key, nonce, aad, ciphertext), sealed.subarray(sealed.length - 16))) {
+    if (
+      !constantTimeEqual(aeadTag(key, nonce, aad, ciphertext), sealed.subarray(sealed.length - 16))
+    ) {
       throw contract.notAuthentic();
     }
     return chacha20(key, nonce, ciphertext, new Uint8Array(ciphertext.length), 1);
