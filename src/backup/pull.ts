@@ -16,8 +16,7 @@ import type { StageTimer } from "../stage_timer.ts";
 import type { TreeProgress } from "../restore/tree_reader.ts";
 import { archiveDestAction, exportTar, exportZip } from "../export/archive_export.ts";
 import { reportDamaged } from "./damage_report.ts";
-import { readManifest } from "./manifest_reader.ts";
-import { selectPaths } from "../browse/tree_paths.ts";
+import { readManifest, readManifestPaths } from "./manifest_reader.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 import {
   emptyRestoreResult,
@@ -183,8 +182,9 @@ export async function pullSnapshot(options: PullOptions): Promise<PullResult> {
   const small = record.summary.bytes <= WORKERS_FROM_BYTES;
   let source = options.dryRun || partial || small ? manifestSource : withWorkers();
   try {
-    const whole = await readManifest(manifestSource, record);
-    const manifest = partial ? selectPaths(whole, options.paths!) : whole;
+    const manifest = partial
+      ? await readManifestPaths(manifestSource, record, options.paths!)
+      : await readManifest(manifestSource, record);
     timer?.lap("read manifest");
     const selected = fileTotals(manifest);
     options.onSelected?.(selected);

@@ -7,6 +7,7 @@
  * @module
  */
 import { NotFoundError, UsageError } from "../errors.ts";
+import type { PathBytesFilter } from "../format/manifest_codec.ts";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 
 /**
@@ -84,6 +85,32 @@ export function selectPaths(entries: readonly TreeEntry[], paths: readonly strin
   if (missing !== undefined) throw notInSnapshot(missing);
   return selected;
 }
+
+/**
+ * The manifest decoder's filter for the entries `selectPaths(entries, paths)` keeps, on paths'
+ * UTF-8 bytes: so a decoder can skip every other record without making its entry. `paths` must
+ * not hold the root ("").
+ */
+export function selectedPathBytes(paths: readonly string[]): PathBytesFilter {
+  const utf8 = new TextEncoder();
+  const wanted = paths.map((path) => utf8.encode(path));
+  return (buffer, from, to) => wanted.some((path) => related(buffer, from, to, path));
+}
+
+/**
+ * Whether the path `buffer[from, to)` is `path`, lies inside it, or is a folder leading to it,
+ * compared byte by byte: either one is the other or a prefix of it that ends at a `/`.
+ */
+function related(buffer: Uint8Array, from: number, to: number, path: Uint8Array): boolean {
+  const length = to - from;
+  const common = Math.min(length, path.length);
+  for (let i = 0; i < common; i++) if (buffer[from + i] !== path[i]) return false;
+  if (length === path.length) return true;
+  return length > path.length ? buffer[from + common] === SLASH : path[common] === SLASH;
+}
+
+/** The byte of `/` in UTF-8. */
+const SLASH = 0x2f;
 
 function notInSnapshot(path: string): NotFoundError {
   return new NotFoundError(`Cannot find ${JSON.stringify(path)} in the snapshot`);

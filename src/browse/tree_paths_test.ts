@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { TreeEntry } from "../format/snapshot_model.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
-import { findEntry, listPath, selectPaths, snapshotPath } from "./tree_paths.ts";
+import { findEntry, listPath, selectedPathBytes, selectPaths, snapshotPath } from "./tree_paths.ts";
 
 function entry(path: string, type: TreeEntry["type"] = "file"): TreeEntry {
   return { path, type, mode: 0o644, mtimeNs: 0n, size: 0, inode: 0, chunks: [], target: "" };
@@ -55,4 +55,17 @@ Deno.test("selectPaths() keeps the paths, their subtrees and the folders leading
 
 Deno.test("selectPaths() refuses a path the snapshot does not hold", () => {
   assert.throws(() => selectPaths(TREE, ["a/one.txt", "a/on"]), /Cannot find "a\/on"/);
+});
+
+Deno.test("selectedPathBytes() keeps what selectPaths() keeps, comparing UTF-8 bytes", () => {
+  const tree = [...TREE, entry("a/bc"), entry("é", "dir"), entry("é/ü.txt"), entry("éa")];
+  const utf8 = new TextEncoder();
+  for (const wanted of [["a/b"], ["a/b/two.txt", "c"], ["é"], ["é/ü.txt"], ["ab.txt"]]) {
+    const keep = selectedPathBytes(wanted);
+    const kept = tree.filter((e) => {
+      const bytes = utf8.encode(`>${e.path}<`);
+      return keep(bytes, 1, bytes.length - 1);
+    });
+    assert.deepEqual(paths(kept), paths(selectPaths(tree, wanted)), wanted.join());
+  }
 });

@@ -36,10 +36,28 @@ function millisecondsToNs(ms: number): bigint {
   return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
 }
 
-/** Where the parse of the next record stands: the bytes it needs, or an entry or the end. */
+/**
+ * Whether the record whose path is `buffer[from, to)` (UTF-8, not yet checked) is wanted. It must
+ * not keep or change the buffer.
+ */
+export type PathBytesFilter = (buffer: Uint8Array, from: number, to: number) => boolean;
+
+/** What a `ManifestDecoder` returns besides every entry. */
+export interface ManifestDecoderOptions {
+  /**
+   * Returns only the entries whose paths pass: the others are measured and skipped, with their
+   * lengths, type, flags and count checked but not their contents or place in the tree, so the
+   * entries returned obey the tree order among themselves only. A hard link whose file was
+   * skipped fails as one whose file is not listed.
+   */
+  keepPath?: PathBytesFilter;
+}
+
+/** Where the parse of the next record stands: the bytes it needs, an entry, a skip or the end. */
 type Step =
   | { kind: "need"; bytes: number }
   | { kind: "entry"; entry: TreeEntry; bytes: number }
+  | { kind: "skip"; bytes: number }
   | { kind: "end"; count: number };
 
 /** Where a record's parts start, relative to the record. */
@@ -85,6 +103,12 @@ export class ManifestDecoder {
   /** The last owner decoded and the bytes of its block. */
   #lastOwner: { owner: EntryOwner; bytes: Uint8Array } | undefined;
   #idSlabUsed = 0;
+  readonly #keepPath: PathBytesFilter | undefined;
+
+  /** A decoder of every entry, or of those `options.keepPath` passes. */
+  constructor(options: ManifestDecoderOptions = {}) {
+    this.#keepPath = options.keepPath;
+  }
 
   /**
    * Takes the next bytes and returns the entries they complete.
@@ -145,7 +169,7 @@ export class ManifestDecoder {
       }
       this.#start += step.bytes;
       this.#count++;
-      entries.push(step.entry);
+      if (step.kind === "entry") entries.push(step.entry);
     }
     return entries;
   }
@@ -193,6 +217,9 @@ export class ManifestDecoder {
     if (tail.end === undefined) return { kind: "need", bytes: tail.need };
     const total = Math.max(tailAt, tail.end);
     if (available < total) return { kind: "need", bytes: total };
+    if (this.#keepPath !== undefined && !this.#keepPath(this.#buffer, s + 3, s + 3 + pathBytes)) {
+      return { kind: "skip", bytes: total };
+    }
     const deviceAt = isDevice(type) ? total - 8 : undefined;
     const layout = {
       type,

@@ -32,7 +32,11 @@ export {
   validateEntryPath,
 } from "./_manifest_rules.ts";
 export { MANIFEST_MAGIC, MANIFEST_MAGIC_V1, MANIFEST_MAGIC_V2 } from "./_manifest_layout.ts";
-export { ManifestDecoder } from "./_manifest_decoder.ts";
+export {
+  ManifestDecoder,
+  type ManifestDecoderOptions,
+  type PathBytesFilter,
+} from "./_manifest_decoder.ts";
 
 const utf8 = new TextEncoder();
 

@@ -172,6 +172,40 @@ Deno.test("ManifestDecoder round-trips random trees split at random points", () 
   );
 });
 
+Deno.test("ManifestDecoder with keepPath returns the kept entries of random trees", () => {
+  fc.assert(
+    fc.property(fc.array(rawEntryArb, { maxLength: 30 }), fc.nat(), (raws, seed) => {
+      const tree = toTree(raws);
+      const keptPaths = new Set(
+        tree.filter((e, i) => e.type === "dir" || (i + seed) % 3 === 0).map((e) => e.path),
+      );
+      const text = new TextDecoder();
+      const decoder = new ManifestDecoder({
+        keepPath: (buffer, from, to) => keptPaths.has(text.decode(buffer.subarray(from, to))),
+      });
+      const kept = tree.filter((e) => keptPaths.has(e.path));
+      const linkOutside = kept.some((e) => e.type === "hardlink" && !keptPaths.has(e.target));
+      const decode = () => [...decoder.push(encode(tree))];
+      if (linkOutside) {
+        assert.throws(decode, /not a file listed before it/);
+      } else {
+        assert.deepEqual(decode(), kept);
+        decoder.finish();
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("ManifestDecoder with keepPath still checks the framing of records it skips", () => {
+  const skipAll = new ManifestDecoder({ keepPath: () => false });
+  const badFlags = rawRecord(1, "a", { tail: [2] });
+  assert.throws(() => skipAll.push(manifest(badFlags)), /entry 0: unknown flags 2/);
+  const counted = new ManifestDecoder({ keepPath: () => false });
+  assert.deepEqual(counted.push(encode(SAMPLE)), []);
+  counted.finish();
+});
+
 /**
  * The fields of a raw record; `mtimeMs` writes a version 1 (f64 milliseconds) time; `tail` is what
  * follows the target (default: a version 3 flags byte of 0; `[]` for versions 1 and 2).
