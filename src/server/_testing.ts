@@ -16,6 +16,7 @@ import { newCredentials } from "../auth/new_credentials.ts";
 import { hashSecret } from "../auth/password_hash.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { ByteStream } from "../protocol/mod.ts";
+import type { ChunkStore } from "../store/chunk_store.ts";
 import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
 import { MemoryUserStore } from "../users/memory_user_store.ts";
 import { UNRESTRICTED } from "../users/user_store.ts";
@@ -197,10 +198,17 @@ export async function addTestUser(
   });
 }
 
-/** A registry of the accounts in `store`, under `dataDir`, whose chunks live in memory. */
-export function memoryRepositories(dataDir: string, store: MemoryUserStore): RepositoryRegistry {
+/**
+ * A registry of the accounts in `store`, under `dataDir`, whose chunks live in memory (or in the
+ * stores `openChunks` makes).
+ */
+export function memoryRepositories(
+  dataDir: string,
+  store: MemoryUserStore,
+  openChunks: () => ChunkStore = () => new MemoryChunkStore(),
+): RepositoryRegistry {
   return new RepositoryRegistry(dataDir, {
     account: async (name) => await store.get(name),
-    openChunks: () => Promise.resolve(new MemoryChunkStore()),
+    openChunks: () => Promise.resolve(openChunks()),
   });
 }

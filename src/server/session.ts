@@ -93,6 +93,9 @@ const TEMPORARY_PASSWORD_ALLOWS: ReadonlySet<MessageName> = new Set(["change_pas
 /** What a connection logged in with a stream ticket may ask for. */
 const TICKET_ALLOWS: ReadonlySet<MessageName> = new Set(["get_chunks"]);
 
+/** Most `get_chunks` requests of one connection handled at once (their replies in order). */
+const PIPELINED = 2;
+
 /** Serves one connection until it closes. */
 export class Session {
   readonly #conn: SessionConn;
@@ -113,7 +116,10 @@ export class Session {
   #ticketed = false;
   #repository: Promise<UserRepository> | null = null;
   #closeReason: string | null = null;
+  /** Settles once every request read so far has been answered (null: none is in flight). */
   #busy: Promise<void> | null = null;
+  /** The `get_chunks` requests in flight, oldest first (see `#pipeline`). */
+  readonly #pipelined: Promise<void>[] = [];
   #done: Promise<void> | null = null;
   #deadline: ReturnType<typeof setTimeout> | undefined;
   readonly #uploads = new UploadTally();
@@ -226,6 +232,12 @@ export class Session {
         this.#metrics.received(FRAME_HEADER_SIZE + frame.payload.length);
         if (this.#ending !== null) continue;
         clearTimeout(this.#deadline);
+        if (frame.type === MessageType.get_chunks && this.#state === "ready") {
+          await this.#pipeline(frame.requestId, () => decodeClientMessage(frame));
+          if (this.#closeReason !== null) break;
+          continue;
+        }
+        await this.#busy;
         this.#busy = this.#handleFrame(frame.requestId, () => decodeClientMessage(frame));
         await this.#busy;
         this.#busy = null;
@@ -234,6 +246,7 @@ export class Session {
         if (frame.type === MessageType.put_chunks) releaseBytes(frame.payload);
         if (this.#closeReason !== null) break;
       }
+      await this.#busy;
       this.#closeReason ??= this.#ending?.reason ?? "closed by client";
     } catch (error) {
       this.#closeReason ??= this.#ending?.reason ?? errorMessage(error);
@@ -245,6 +258,8 @@ export class Session {
       clearTimeout(this.#deadline);
       this.#ctx.tickets.revoke(this);
       this.#close(this.#closeReason ?? "closed");
+      // Requests still in flight fail to send now; let them finish with the repository first.
+      await this.#busy;
       if (this.#reap) this.#ctx.reaper.reap(this.#localAddr, this.#remoteAddr);
       await this.#claims.releaseAll().catch((error) =>
         this.#ctx.logger.warn("cannot let go of a repository lock", { error: errorMessage(error) })
@@ -288,10 +303,37 @@ export class Session {
     }
   }
 
-  async #handleFrame(requestId: number, decode: () => ClientMessage): Promise<void> {
+  /**
+   * Starts handling a `get_chunks` alongside the requests read after it, so that its blobs are
+   * read (from a store that may take a while to answer) while the reply before it is still being
+   * built or sent. Its reply still goes out after every earlier one: the requests in flight
+   * settle in the order they were read, and a request of any other kind waits for them all.
+   * Resolves once fewer than `PIPELINED` are in flight.
+   */
+  async #pipeline(requestId: number, decode: () => ClientMessage): Promise<void> {
+    const turn = this.#busy ?? Promise.resolve();
+    const work = this.#handleFrame(requestId, decode, turn);
+    this.#pipelined.push(work);
+    const busy = this.#busy = work.then(() => {
+      this.#pipelined.shift();
+      if (this.#busy === busy) this.#busy = null;
+    });
+    if (this.#pipelined.length >= PIPELINED) await this.#pipelined[0];
+  }
+
+  /**
+   * Handles one request; its reply, or the error it met, is sent once `turn` (the request read
+   * before it) has settled.
+   */
+  async #handleFrame(
+    requestId: number,
+    decode: () => ClientMessage,
+    turn: Promise<void> = Promise.resolve(),
+  ): Promise<void> {
     try {
-      await this.#dispatch(requestId, decode());
+      await this.#dispatch(requestId, decode(), turn);
     } catch (error) {
+      await turn;
       // An ending session has told the client why already; its replies may fail to go out.
       if (this.#ending !== null) return;
       if (!(error instanceof BurrowError)) {
@@ -305,7 +347,7 @@ export class Session {
     }
   }
 
-  async #dispatch(id: number, message: ClientMessage): Promise<void> {
+  async #dispatch(id: number, message: ClientMessage, turn: Promise<void>): Promise<void> {
     const { accounts } = this.#ctx;
     switch (message.type) {
       case "hello": {
@@ -391,6 +433,7 @@ export class Session {
         if (message.type === "change_password" && this.#account !== null) {
           this.#account = { ...this.#account, temporaryPassword: false };
         }
+        await turn;
         return await this.#sendReply(id, reply);
       }
     }

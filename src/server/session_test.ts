@@ -15,6 +15,8 @@ import {
 } from "../protocol/mod.ts";
 import type { MemoryUserStore } from "../users/memory_user_store.ts";
 import { lockRepository } from "../store/repository_lock.ts";
+import type { ChunkStore } from "../store/chunk_store.ts";
+import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
 import { inTempDir } from "../../tests/_testing.ts";
 import { SocketReaper } from "./_socket_reaper.ts";
 import {
@@ -62,6 +64,8 @@ interface HarnessOptions {
   /** Alice's password is a temporary one an administrator set. */
   temporaryPassword?: boolean;
   limits?: Partial<ServerLimits>;
+  /** Makes each repository's chunk store (default: an empty memory store). */
+  openChunks?: () => ChunkStore;
 }
 
 async function withSession(
@@ -73,7 +77,7 @@ async function withSession(
       ...(options.allowSignup === undefined ? {} : { allowSignup: options.allowSignup }),
     });
     await addTestUser(store, "alice", "alice-pass", options.temporaryPassword ?? false);
-    const repositories = memoryRepositories(dataDir, store);
+    const repositories = memoryRepositories(dataDir, store, options.openChunks);
     const tickets = new StreamTickets();
     let logins = 0;
     const sessions: Promise<void>[] = [];
@@ -374,4 +378,53 @@ Deno.test("Session: no ticket before login, nor for a temporary password", async
     await h.login("alice", "alice-pass");
     assertError(await h.request("stream_ticket", {}), 4, "PASSWORD_EXPIRED");
   }, { temporaryPassword: true });
+});
+
+/** A memory store whose reads wait until `open()`; it records the ids read, in order. */
+class GatedChunkStore extends MemoryChunkStore {
+  readonly reads: number[] = [];
+  #open = Promise.withResolvers<void>();
+
+  open(): void {
+    this.#open.resolve();
+  }
+
+  override async readInto(id: Uint8Array, target: Uint8Array): Promise<void> {
+    this.reads.push(id[0]!);
+    await this.#open.promise;
+    return await super.readInto(id, target);
+  }
+}
+
+/** Resolves once `ready()` holds, checking every few milliseconds; fails after `ms`. */
+async function eventually(ready: () => boolean, what: string, ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > until) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+Deno.test("Session: a get_chunks is read while the one before is still fetching, and replies keep their order", async () => {
+  const chunks = new GatedChunkStore();
+  const id = (n: number) => new Uint8Array(32).fill(n);
+  for (const n of [1, 2, 3]) await chunks.put(id(n), new Uint8Array(100 + n).fill(n));
+  await withSession(async (h) => {
+    await h.login("alice", "alice-pass");
+    for (const n of [1, 2, 3]) await h.send("get_chunks", { ids: [id(n)] }, 100 + n);
+    try {
+      await eventually(() => chunks.reads.length >= 2, "the second request's blob is read");
+      assert.deepEqual(chunks.reads, [1, 2], "two requests at once, the third waits");
+    } finally {
+      chunks.open();
+    }
+    for (const n of [1, 2, 3]) {
+      const reply = await h.next();
+      assert.equal(reply?.id, 100 + n);
+      const payload = reply?.message.payload as Payloads["chunks"];
+      assert.deepEqual(payload.blobs.map(({ blob }) => blob.length), [100 + n]);
+    }
+    const after = await h.request("list_snapshots", {});
+    assert.equal(after.message.type, "snapshots");
+  }, { openChunks: () => chunks });
 });
