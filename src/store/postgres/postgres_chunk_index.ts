@@ -3,6 +3,9 @@
  * and the repository's row in `burrow_repositories` (its last batch number and its epoch). A
  * writer takes that row's lock first (`UPDATE … RETURNING`), so batches of one repository commit
  * in the order of their numbers and a reader that saw batch N never misses a batch below it.
+ * The same row counts the bytes of the blobs located (`stored_bytes`, what a quota and `burrow
+ * users` read): raised in the transaction that adds a pack, counted again from the rows in the
+ * one that replaces packs.
  *
  * @module
  */
@@ -67,7 +70,9 @@ export class PostgresChunkIndex implements SharedChunkIndex {
     return this.#sql.begin(async (tx) => {
       const seq = await nextBatch(tx, this.#repo, false);
       const inserted = await insertPack(tx, this.#repo, seq, pack, blobs);
-      if (inserted === blobs.length) return [];
+      await tx`UPDATE burrow_repositories SET stored_bytes = stored_bytes + ${inserted.bytes}
+        WHERE repo = ${this.#repo}`;
+      if (inserted.count === blobs.length) return [];
       const ids = blobs.map(hexId);
       const rows = await tx`SELECT id, pack, "offset", length FROM burrow_chunks
         WHERE repo = ${this.#repo} AND id = ANY(${ids}::bytea[]) AND pack <> ${pack.name}`;
@@ -86,6 +91,7 @@ export class PostgresChunkIndex implements SharedChunkIndex {
         await tx`DELETE FROM burrow_packs WHERE repo = ${this.#repo} AND name IN ${tx(removed)}`;
       }
       for (const { pack, blobs } of added) await insertPack(tx, this.#repo, seq, pack, blobs);
+      await recountBytes(tx, this.#repo);
     });
   }
 }
@@ -98,6 +104,13 @@ async function nextBatch(tx: TransactionSql, repo: string, newEpoch: boolean): P
       epoch = burrow_repositories.epoch + ${bump}
     RETURNING seq`;
   return Number(row!.seq);
+}
+
+/** Sets the repository's stored bytes to the sum of its located blobs' lengths. */
+export async function recountBytes(tx: TransactionSql, repo: string): Promise<void> {
+  await tx`UPDATE burrow_repositories SET stored_bytes =
+    (SELECT coalesce(sum(length), 0) FROM burrow_chunks WHERE repo = ${repo})
+    WHERE repo = ${repo}`;
 }
 
 /** A blob's id as a bytea literal. */
@@ -117,7 +130,7 @@ function toLocation(row: Record<string, unknown>): SharedLocation & { pack: stri
 
 /**
  * Inserts a pack and its blobs' rows (ids located already keep their row).
- * @returns how many rows it inserted
+ * @returns how many rows it inserted, and the sum of their lengths
  */
 async function insertPack(
   tx: TransactionSql,
@@ -125,8 +138,8 @@ async function insertPack(
   seq: number,
   pack: SharedPack,
   blobs: SharedLocation[],
-): Promise<number> {
-  let inserted = 0;
+): Promise<{ count: number; bytes: number }> {
+  const inserted = { count: 0, bytes: 0 };
   await tx`INSERT INTO burrow_packs (repo, name, version, size, seq)
     VALUES (${repo}, ${pack.name}, ${pack.version}, ${pack.size}, ${seq})`;
   for (let start = 0; start < blobs.length; start += BATCH_ROWS) {
@@ -137,8 +150,10 @@ async function insertPack(
         ${part.map(() => pack.name)}::text[],
         ${part.map((b) => b.offset)}::bigint[],
         ${part.map((b) => b.length)}::integer[])
-      ON CONFLICT (repo, id) DO NOTHING`;
-    inserted += done.count;
+      ON CONFLICT (repo, id) DO NOTHING
+      RETURNING length`;
+    inserted.count += done.count;
+    for (const row of done) inserted.bytes += Number(row.length);
   }
   return inserted;
 }
