@@ -94,6 +94,9 @@ export class PostgresGate {
       } finally {
         this.#entering = null;
       }
+    } else if (!await this.#noPruneWaits()) {
+      // This server holds the lock for other pushes already, but a prune waits for them.
+      throw pruneRunning(action);
     }
     this.#pushes++;
     let left = false;
@@ -114,16 +117,20 @@ export class PostgresGate {
           AND pg_try_advisory_lock_shared(hashtextextended(${repo}, 0))
         ELSE false END AS ok`
     );
-    if (!free) {
-      throw new BurrowError(
-        "BUSY",
-        `Cannot ${action}: a prune of this repository is running on another server; try again when it is done`,
-      );
-    }
+    if (!free) throw pruneRunning(action);
     if (await this.#isRetired()) {
       await this.#unlockShared();
       throw retired(action);
     }
+  }
+
+  /** Whether no prune holds the intent lock (taken shared and let go at once). */
+  #noPruneWaits(): Promise<boolean> {
+    const repo = this.#repo;
+    return this.#locks.ask((sql) =>
+      sql`SELECT CASE WHEN pg_try_advisory_lock_shared(hashtextextended(${repo}, 1))
+        THEN pg_advisory_unlock_shared(hashtextextended(${repo}, 1)) ELSE false END AS ok`
+    );
   }
 
   #unlockShared(): Promise<boolean> {
@@ -204,6 +211,14 @@ export class PostgresGate {
       await leaveIntent();
     };
   }
+}
+
+/** The error for a push while a prune runs or waits on another server. */
+function pruneRunning(action: string): BurrowError {
+  return new BurrowError(
+    "BUSY",
+    `Cannot ${action}: a prune of this repository is running on another server; try again when it is done`,
+  );
 }
 
 /** The error for a push or prune of a retired repository. */

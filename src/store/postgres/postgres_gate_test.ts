@@ -79,6 +79,26 @@ gateTest("PostgresGate: a waiting prune keeps new pushes out on every server", a
   await leavePrune();
 });
 
+gateTest(
+  "PostgresGate: a waiting prune keeps out new pushes on a server already pushing",
+  async (s) => {
+    const [a, b] = s.map((server) => server.gate(REPO));
+    const leavePush = await a!.enterPush("store chunks");
+    const prune = b!.enterPrune(10_000);
+    let refused = false;
+    for (let i = 0; i < 50 && !refused; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      refused = await a!.enterPush("list chunks").then(async (leave) => {
+        await leave();
+        return false;
+      }, (error) => isBusy(error));
+    }
+    assert.ok(refused, "the second push on a meets BUSY while the prune waits");
+    await leavePush();
+    await (await prune)();
+  },
+);
+
 gateTest("PostgresGate: other repositories are not held", async (s) => {
   const leave = await s[0]!.gate(REPO).enterPush("store chunks");
   await (await s[1]!.gate("bob/2026-01-01T00:00:00.000Z").enterPrune(0))();
