@@ -50,6 +50,8 @@ export class PostgresChunkIndex implements SharedChunkIndex {
         WHERE repo = ${this.#repo} AND seq > ${after}`;
       const rows = await tx`SELECT id, pack, "offset", length FROM burrow_chunks
         WHERE repo = ${this.#repo} AND seq > ${after}`;
+      const setAside = cursor === null ? [] : await tx`SELECT pack, id FROM burrow_quarantine
+        WHERE repo = ${this.#repo} AND seq > ${after}`;
       return {
         cursor: now,
         packNames,
@@ -59,6 +61,10 @@ export class PostgresChunkIndex implements SharedChunkIndex {
           size: Number(row.size),
         })),
         rows: rows.map(toLocation),
+        setAside: setAside.map((row) => ({
+          pack: row.pack as string,
+          id: new Uint8Array(row.id as Uint8Array),
+        })),
       };
     });
   }
@@ -89,9 +95,37 @@ export class PostgresChunkIndex implements SharedChunkIndex {
       if (removed.length > 0) {
         await tx`DELETE FROM burrow_chunks WHERE repo = ${this.#repo} AND pack IN ${tx(removed)}`;
         await tx`DELETE FROM burrow_packs WHERE repo = ${this.#repo} AND name IN ${tx(removed)}`;
+        await tx`DELETE FROM burrow_quarantine
+          WHERE repo = ${this.#repo} AND pack IN ${tx(removed)}`;
       }
       for (const { pack, blobs } of added) await insertPack(tx, this.#repo, seq, pack, blobs);
       await recountBytes(tx, this.#repo);
+    });
+  }
+
+  setAside(
+    blobs: readonly { pack: string; id: Uint8Array }[],
+    max: number,
+  ): Promise<{ pack: string; id: Uint8Array }[]> {
+    return this.#sql.begin(async (tx) => {
+      const seq = await nextBatch(tx, this.#repo, false);
+      const [held] = await tx`SELECT count(*) AS n FROM burrow_quarantine
+        WHERE repo = ${this.#repo}`;
+      let room = max - Number(held!.n);
+      const done: { pack: string; id: Uint8Array }[] = [];
+      for (const blob of blobs) {
+        if (room <= 0) break;
+        const id = hexId(blob);
+        const gone = await tx`DELETE FROM burrow_chunks
+          WHERE repo = ${this.#repo} AND id = ${id}::bytea AND pack = ${blob.pack}`;
+        if (gone.count === 0) continue;
+        await tx`INSERT INTO burrow_quarantine (repo, pack, id, seq)
+          VALUES (${this.#repo}, ${blob.pack}, ${id}::bytea, ${seq}) ON CONFLICT DO NOTHING`;
+        done.push(blob);
+        room--;
+      }
+      await recountBytes(tx, this.#repo);
+      return done;
     });
   }
 }
@@ -114,7 +148,7 @@ export async function recountBytes(tx: TransactionSql, repo: string): Promise<vo
 }
 
 /** A blob's id as a bytea literal. */
-function hexId(blob: SharedLocation): string {
+function hexId(blob: { id: Uint8Array }): string {
   return "\\x" + Buffer.from(blob.id).toString("hex");
 }
 
