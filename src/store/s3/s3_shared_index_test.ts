@@ -102,6 +102,26 @@ sharedStoreTest(
 );
 
 sharedStoreTest(
+  "S3ChunkStore with a shared index: a read of a pack another store replaced finds the blob anew",
+  async (s) => {
+    const a = await s.open({ packTargetBytes: 20_000 });
+    const chunks = makeChunks(24, (i) => 3000 + i);
+    for (const [id, blob] of chunks) await a.put(id, blob);
+    await a.flush();
+    const b = await s.open();
+    await b.delete(chunks.filter((_, i) => i % 3 === 0).map(([id]) => id));
+    // a has not refreshed: its index still names the packs b replaced and removed.
+    for (const [id, blob] of chunks.filter((_, i) => i % 3 !== 0)) {
+      assert.deepEqual(await a.get(id), blob);
+    }
+    assert.equal(a.damaged, 0);
+    const [held] = await s.sql`SELECT count(*) AS n FROM burrow_quarantine`;
+    assert.equal(Number(held!.n), 0, "no healthy blob set aside");
+    await Promise.all([a.close(), b.close()]);
+  },
+);
+
+sharedStoreTest(
   "S3ChunkStore with a shared index: a blob set aside on one store is dropped by every store",
   async (s) => {
     const a = await s.open();
