@@ -7,6 +7,7 @@
  */
 // deno-lint-ignore-file no-console
 import { ObjectStore, type S3Settings } from "../src/store/s3/object_store.ts";
+import { removeObjectsUnder } from "../src/store/s3/remove_objects.ts";
 
 /** The bucket the tests use (made when missing); each test works under its own prefix. */
 export const TEST_BUCKET = "burrow-tests";
@@ -40,12 +41,7 @@ export function freshPrefix(label: string): string {
 
 /** Removes every object and unfinished upload under `prefix`. */
 export async function removePrefix(objects: ObjectStore, prefix: string): Promise<void> {
-  for await (const upload of objects.listUploads(prefix)) {
-    await objects.abortUpload(upload.key, upload.uploadId);
-  }
-  const keys: string[] = [];
-  for await (const { key } of objects.list(prefix)) keys.push(key);
-  await objects.remove(keys);
+  await removeObjectsUnder(objects, prefix);
 }
 
 let bucketReady: Promise<void> | undefined;

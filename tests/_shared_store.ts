@@ -6,7 +6,7 @@
  * @module
  */
 import postgres from "postgres";
-import { S3ChunkStore } from "../src/store/s3/s3_chunk_store.ts";
+import { S3ChunkStore, type S3ChunkStoreOptions } from "../src/store/s3/s3_chunk_store.ts";
 import type { ObjectStore } from "../src/store/s3/object_store.ts";
 import { ensureRepositorySchema, repositoryKey } from "../src/store/postgres/_repository_schema.ts";
 import { PostgresChunkIndex } from "../src/store/postgres/postgres_chunk_index.ts";
@@ -25,7 +25,7 @@ export interface SharedStore {
   prefix: string;
   sql: postgres.Sql;
   /** Opens another store on the prefix, as another server would. */
-  open(): Promise<S3ChunkStore>;
+  open(options?: S3ChunkStoreOptions): Promise<S3ChunkStore>;
   /** Rows in the shared chunk index. */
   rows(): Promise<number>;
 }
@@ -46,8 +46,9 @@ export function sharedStoreTest(name: string, body: (shared: SharedStore) => Pro
             objects,
             prefix,
             sql,
-            open: () =>
+            open: (options = {}) =>
               S3ChunkStore.open(objects, prefix, {
+                ...options,
                 shared: new PostgresChunkIndex(sql, SHARED_REPO),
               }),
             rows: async () => Number((await sql`SELECT count(*) AS n FROM burrow_chunks`)[0]!.n),

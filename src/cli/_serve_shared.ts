@@ -14,40 +14,54 @@ import type { RepositoryAccount } from "../store/repository_owner.ts";
 import type { SharedChunkIndex } from "../store/chunk_index_shared.ts";
 import type { ServiceGate } from "../store/prune_gate.ts";
 import { PostgresLocks } from "../store/postgres/postgres_gate.ts";
+import { RetiredRepositories } from "../store/postgres/postgres_retired.ts";
+import { type SharedUsage, sharedUsage } from "../store/postgres/postgres_usage.ts";
 import type { RecordsOpener } from "../store/user_repository.ts";
 import { connectPostgres, scrubError } from "../users/postgres_user_store.ts";
 import { parsePostgresUrl, redactStoreSpec } from "../users/postgres_url.ts";
 
-/** The repositories' part of the database, as the server uses it. */
+/** The repositories' part of the database, as the server and the admin commands use it. */
 export interface SharedRepositories {
   openRecords: RecordsOpener;
   /** The push/prune gate of `account`'s repository across the servers. */
   serviceGate(account: RepositoryAccount): ServiceGate;
   /** The chunk index of `account`'s repository. */
   chunkIndex(account: RepositoryAccount): SharedChunkIndex;
+  /** The advisory locks of this process (one connection). */
+  locks: PostgresLocks;
+  /** The repositories whose account was removed. */
+  retired: RetiredRepositories;
+  /** The usage of the repositories of `accounts`, by user name (`sharedUsage`). */
+  usage(accounts: readonly { name: string; created: string }[]): Promise<Map<string, SharedUsage>>;
   close(): Promise<void>;
 }
 
 /**
  * Connects to the database of the postgres STORE string `usersSpec` and creates the
- * repositories' tables when missing.
+ * repositories' tables when missing (unless `create` is false), or migrates older ones.
+ * @returns null when the tables are missing and `create` is false (nothing was changed)
  * @throws {StoreError} when the database cannot be reached, or its tables are newer than this
  *   burrow knows; the message holds no password
  */
 export async function connectSharedRepositories(
   usersSpec: string,
   password: string | undefined,
-): Promise<SharedRepositories> {
+  options: { create?: boolean } = {},
+): Promise<SharedRepositories | null> {
   const target = parsePostgresUrl(usersSpec);
   const secret = password ?? target.password;
   const sql = connectPostgres(target, secret);
   const label = redactStoreSpec(usersSpec);
   try {
-    const newer = await ensureRepositorySchema(sql);
-    if (newer !== null) {
+    const state = await ensureRepositorySchema(sql, options);
+    if (state.kind === "newer") {
       throw new StoreError(
-        `Cannot keep repositories in "${label}": their schema version ${newer} is newer than this burrow supports`,
+        `Cannot keep repositories in "${label}": their schema version ${state.version} is newer than this burrow supports`,
       );
+    }
+    if (state.kind === "missing") {
+      await sql.end({ timeout: 5 });
+      return null;
     }
   } catch (error) {
     await sql.end({ timeout: 5 });
@@ -63,6 +77,9 @@ export async function connectSharedRepositories(
     serviceGate: (account) => locks.gate(keyOf(account)),
     openRecords: (_dir, account) => Promise.resolve(new PostgresRecords(sql, keyOf(account))),
     chunkIndex: (account) => new PostgresChunkIndex(sql, keyOf(account)),
+    locks,
+    retired: new RetiredRepositories(sql),
+    usage: (accounts) => sharedUsage(sql, accounts),
     close: async () => {
       await locks.close();
       await sql.end({ timeout: 5 });

@@ -16,6 +16,8 @@ import { WriteBudget } from "../store/pack_chunk_store.ts";
 import type { ChunkStoreOpener } from "../store/user_repository.ts";
 import type { RepositoryAccount } from "../store/repository_owner.ts";
 import type { SharedChunkIndex } from "../store/chunk_index_shared.ts";
+import type { RepositoryObjects } from "../store/postgres/retired_purge.ts";
+import type { ObjectStore } from "../store/s3/object_store.ts";
 import { type ParsedArgs, stringFlag } from "./command.ts";
 import type { EnvReader } from "./config.ts";
 
@@ -119,9 +121,49 @@ function checkEndpoint(text: string): string {
 /** A running S3 chunk store service: the opener for each repository, and its shutdown. */
 export interface S3ChunkStores {
   openChunks: ChunkStoreOpener;
+  /** Where each account's objects are, and how they are deleted (a purge). */
+  repositoryObjects: RepositoryObjects;
   /** The store as `s3://BUCKET/PREFIX on ENDPOINT`, for the start-up line. */
   description: string;
   close(): void;
+}
+
+/** The objects of each account's repository under `PREFIX/USER/CREATED/` of `objects`' bucket. */
+function s3RepositoryObjects(objects: ObjectStore, prefix: string): RepositoryObjects {
+  const keyPrefix = (user: string, created: string) => repositoryPrefix(prefix, user, created);
+  return {
+    placeOf: (user, created) => `s3://${objects.bucket}/${keyPrefix(user, created)}`,
+    holdsAny: async (user, created) => {
+      for await (const _ of objects.list(keyPrefix(user, created))) return true;
+      return false;
+    },
+    removeAll: async (user, created) => {
+      const { removeObjectsUnder } = await import("../store/s3/remove_objects.ts");
+      await removeObjectsUnder(objects, keyPrefix(user, created));
+    },
+  };
+}
+
+/**
+ * Connects to the bucket of `config` for an admin command, which never creates it: the objects
+ * of each account's repository, and the connection's shutdown.
+ * @throws {StoreError} when S3 cannot be reached, refuses, or has no such bucket
+ */
+export async function connectS3RepositoryObjects(
+  config: S3ChunkStoreConfig,
+): Promise<{ repositoryObjects: RepositoryObjects; close(): void }> {
+  const { ObjectStore } = await import("../store/s3/object_store.ts");
+  const objects = new ObjectStore(config.settings);
+  try {
+    await objects.ensureBucket({ create: false });
+  } catch (error) {
+    objects.close();
+    throw error;
+  }
+  return {
+    repositoryObjects: s3RepositoryObjects(objects, config.spec.prefix),
+    close: () => objects.close(),
+  };
 }
 
 /**
@@ -153,6 +195,7 @@ export async function connectS3ChunkStores(
         logger: withFields(logger, { user: account.user }),
         ...(sharedIndex === undefined ? {} : { shared: sharedIndex(account) }),
       }),
+    repositoryObjects: s3RepositoryObjects(objects, prefix),
     description: `s3://${bucket}/${prefix} on ${config.settings.endpoint}`,
     close: () => objects.close(),
   };

@@ -23,6 +23,8 @@ export interface AdminStore {
   dataDir: string;
   /** The STORE string, its path absolute; it may hold a password: show `describeStoreSpec`. */
   usersSpec: string;
+  /** The database password given apart from the STORE string (`resolveUsersPassword`). */
+  password: string | undefined;
   store: UserStore;
 }
 
@@ -64,7 +66,7 @@ export async function openAdminStore(
     );
   }
   printError(`using data folder "${dataDir}", user store "${shown}"`);
-  return { dataDir, usersSpec, store };
+  return { dataDir, usersSpec, password, store };
 }
 
 /** Checks that `dataDir` is a folder, making it when `create`. @throws {ConfigError} */

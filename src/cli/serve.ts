@@ -219,7 +219,7 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
     const tls = await loadTls(args, dataDir);
     if (chunkStore !== null) {
       if (parseStoreSpec(usersSpec).scheme === "postgres") {
-        shared = await connectSharedRepositories(usersSpec, password);
+        shared = (await connectSharedRepositories(usersSpec, password))!;
       }
       s3 = await connectS3ChunkStores(chunkStore, logger, shared?.chunkIndex);
       printLine(`chunks in ${s3.description}`);
@@ -243,13 +243,26 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
       (path, error) =>
         logger.warn("cannot delete a purged repository", { path, error: errorMessage(error) }),
     );
+    if (shared !== undefined && s3 !== undefined) {
+      const { sweepRetired } = await import("../store/postgres/retired_purge.ts");
+      await sweepRetired(
+        shared.retired,
+        s3.repositoryObjects,
+        shared.locks,
+        (retired, error) =>
+          logger.warn("cannot purge a removed account's backups", {
+            ...(retired === null ? {} : { user: retired.user, created: retired.created }),
+            error: errorMessage(error),
+          }),
+      );
+    }
     const repositories = new RepositoryRegistry(dataDir, {
       account: (name) => store.get(name),
       logger,
       ...(s3 === undefined ? {} : { openChunks: s3.openChunks }),
       ...(shared === undefined
         ? {}
-        : { openRecords: shared.openRecords, serviceGate: shared.serviceGate }),
+        : { openRecords: shared.openRecords, serviceGate: shared.serviceGate, shared: true }),
       ...overrides,
     });
     raiseDescriptorLimit(logger);
@@ -264,14 +277,18 @@ export async function serveWith(args: ParsedArgs, overrides: ServeOverrides = {}
       logger,
       metrics,
     });
-    const render = async () =>
-      metrics.render(
+    const render = async () => {
+      const accounts = await store.list();
+      const recorded = shared === undefined ? null : await shared.usage(accounts);
+      return metrics.render(
         await readGauges({
           sessions: server.sessions,
-          storedBytesOf: (user) => repositories.storedBytesOf(user),
-          userNames: async () => (await store.list()).map((record) => record.name),
+          storedBytesOf: async (user) =>
+            (await repositories.storedBytesOf(user)) ?? recorded?.get(user)?.storedBytes ?? null,
+          userNames: () => Promise.resolve(accounts.map((record) => record.name)),
         }),
       );
+    };
     const metricsServer = await startMetrics(metricsConfig, tls, render, logger).catch(
       async (error) => {
         await server.shutdown();

@@ -5,7 +5,8 @@
  * throughout, so it refuses (changing nothing) while a running server has that repository open.
  * The folder is renamed aside first, the account removed next (the folder goes back on failure),
  * and a purged folder deleted last; a delete cut short is finished by the next `serve` or
- * `userdel`. `--purge` fails, changing nothing, when there is no repository to delete.
+ * `userdel`. `--purge` fails, changing nothing, when there is no repository to delete. Where the
+ * repositories are shared by several servers (PostgreSQL and S3), `_userdel_shared.ts` does it.
  *
  * @module
  */
@@ -21,9 +22,11 @@ import {
 } from "../store/repository_purge.ts";
 import type { UserStore } from "../users/user_store.ts";
 import { validateUserName } from "../names.ts";
-import { booleanFlag, type Command, type ParsedArgs } from "./command.ts";
+import { booleanFlag, type Command, type ParsedArgs, stringFlag } from "./command.ts";
 import { openAdminStore } from "./admin_store.ts";
 import { STORE_FLAGS } from "./config.ts";
+import { CHUNK_STORE_FLAGS } from "./_serve_store.ts";
+import { parseStoreSpec } from "../users/registry.ts";
 import { printError, printLine } from "./output.ts";
 
 /** How long userdel waits for a server that is about to let go of the user's repository. */
@@ -100,9 +103,18 @@ function noRepository(name: string, dir: string): NotFoundError {
 async function run(args: ParsedArgs): Promise<void> {
   const name = validateUserName(args.positionals[0] ?? "");
   const purging = booleanFlag(args, "purge");
-  const { dataDir, store } = await openAdminStore(args, "refuse");
+  const admin = await openAdminStore(args, "refuse");
+  const { dataDir, store } = admin;
   let done: string;
   try {
+    const shared = parseStoreSpec(admin.usersSpec).scheme === "postgres" ||
+        stringFlag(args, "store") !== undefined
+      ? await (await import("./_userdel_shared.ts")).userdelShared(args, admin, name, purging)
+      : null;
+    if (shared !== null) {
+      printLine(shared);
+      return;
+    }
     if (await store.get(name) === null) {
       throw new NotFoundError(`Cannot remove user "${name}": no such user`);
     }
@@ -129,19 +141,35 @@ async function run(args: ParsedArgs): Promise<void> {
 /** The `userdel` command. */
 export const userdelCommand: Command = {
   name: "userdel",
-  usage: "userdel NAME [--data DIR] [--users STORE] [--purge]",
+  usage: "userdel NAME [--data DIR] [--users STORE] [--purge] [--store s3://BUCKET/PREFIX ...]",
   description: "Removes the account NAME from the user store. Its backups are moved aside to\n" +
     "DATA/repos/.removed-NAME-TIME, where no account (a new one of that name included) can open\n" +
     "them, and stay there until you delete them; with --purge they are deleted, and userdel\n" +
     "fails, changing nothing, if there are none. Refuses, changing nothing, while a running\n" +
-    "server uses the account's repository.",
+    "server uses the account's repository.\n" +
+    "Where servers share their repositories (--users postgres://... and --store s3://...), the\n" +
+    "account is removed and its repository retired in one transaction: no server opens it again.\n" +
+    "Its backups are kept where they are, or with --purge (give the servers' --store,\n" +
+    "--s3-endpoint and S3 credentials) deleted; userdel refuses, changing nothing, while a push\n" +
+    "or prune of the user runs on any server. Once the account is gone, userdel NAME --purge\n" +
+    "deletes what is kept of its earlier accounts and finishes a purge cut short.",
   examples: [
     "userdel alice                        # keeps her backups aside",
     "userdel alice --purge                # deletes them too",
+    "userdel alice --purge --store s3://backups/burrow --s3-endpoint https://s3.example",
   ],
   flags: {
     ...STORE_FLAGS,
-    purge: { type: "boolean", help: "Also delete the user's backups from the data folder" },
+    purge: {
+      type: "boolean",
+      help: "Also delete the user's backups (from the data folder, or S3)",
+    },
+    ...CHUNK_STORE_FLAGS,
+    store: {
+      ...CHUNK_STORE_FLAGS.store,
+      help: "The servers' S3 store, where --purge deletes a shared repository's packs " +
+        "(credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
+    },
   },
   positionals: { min: 1, max: 1 },
   run,

@@ -65,6 +65,11 @@ export interface RepositoryRegistryOptions {
   openRecords?: RecordsOpener;
   /** The push/prune gate of each repository across the servers of a service. */
   serviceGate?: (account: RepositoryAccount) => ServiceGate;
+  /**
+   * Records and chunks are shared with other servers (`UserRepository` `shared`): no repository
+   * folder is made here, and `storedBytesOf` knows only the repositories open here.
+   */
+  shared?: boolean;
   /** Hears of damage found in a repository, with the user and the paths. */
   logger?: Logger;
   /** Fsyncs a folder into which a folder was made (default `syncDir`); tests record the calls. */
@@ -94,6 +99,7 @@ export class RepositoryRegistry {
   readonly #budget: WriteBudget;
   readonly #openChunks: ChunkStoreOpener | undefined;
   readonly #shared: Pick<RepositoryRegistryOptions, "openRecords" | "serviceGate">;
+  readonly #sharedRepositories: boolean;
   readonly #account: (name: string) => Promise<CurrentAccount | null>;
   readonly #lockWaitMs: number;
   readonly #logger: Logger;
@@ -107,6 +113,7 @@ export class RepositoryRegistry {
       ...(options.openRecords === undefined ? {} : { openRecords: options.openRecords }),
       ...(options.serviceGate === undefined ? {} : { serviceGate: options.serviceGate }),
     };
+    this.#sharedRepositories = options.shared === true;
     this.#account = options.account;
     this.#lockWaitMs = options.lockWaitMs ?? 5000;
     this.#logger = options.logger ?? silentLogger;
@@ -170,11 +177,13 @@ export class RepositoryRegistry {
 
   /**
    * Bytes of sealed chunks `user` stores: the live figure while the repository is open here, else
-   * the one its folder recorded (`store/repository_usage.ts`), or null when none is recorded.
+   * the one its folder recorded (`store/repository_usage.ts`); null when none is recorded, or
+   * for a shared repository not open here (its figure is in the shared database).
    */
   async storedBytesOf(user: string): Promise<number | null> {
     const opened = this.#open.get(user)?.opened;
     if (opened !== undefined) return opened.repository.chunks.storedBytes;
+    if (this.#sharedRepositories) return null;
     return (await readUsage(userRepositoryDir(this.#dataDir, user)))?.storedBytes ?? null;
   }
 
@@ -198,7 +207,13 @@ export class RepositoryRegistry {
       const repository = await UserRepository.open(
         dir,
         { user, created, kdf: current.kdf },
-        { openChunks, logger, ...this.#shared, ...this.#durable },
+        {
+          openChunks,
+          logger,
+          ...this.#shared,
+          ...this.#durable,
+          ...(this.#sharedRepositories ? { shared: true } : {}),
+        },
       );
       return { repository, lock, created };
     } catch (error) {

@@ -8,7 +8,9 @@
  * keeps its first location (a blob two servers stored twice leaves a duplicate for a prune to
  * reclaim); rows are added in batches numbered in commit order (`seq`), so fetching the batches
  * above the last one seen never misses one; a repack removes packs and adds their replacement in
- * one step and raises the repository's `epoch`, which tells caches to drop the removed packs.
+ * one step and raises the repository's `epoch`, which tells caches to drop the removed packs; a
+ * blob set aside as damaged loses its row in the batch that records it, which tells caches to
+ * drop its location.
  *
  * @module
  */
@@ -45,6 +47,8 @@ export interface SharedChanges {
   packs: SharedPack[];
   /** The locations added since, each with its pack's name. */
   rows: (SharedLocation & { pack: string })[];
+  /** The blobs set aside as damaged since (empty when `cursor` was null). */
+  setAside: { pack: string; id: Uint8Array }[];
 }
 
 /** The chunk index of one repository, shared by every server of a service. */
@@ -67,4 +71,15 @@ export interface SharedChunkIndex {
     removed: string[],
     added: { pack: SharedPack; blobs: SharedLocation[] }[],
   ): Promise<void>;
+  /**
+   * Sets aside the blobs `blobs` (each in the pack it names) as damaged, in one transaction:
+   * records each, and removes its row, so no server lists or serves it again and the next push
+   * stores it anew; a blob whose row names another pack (moved, or stored again) is left alone,
+   * and none beyond `max` set aside in all.
+   * @returns the blobs set aside
+   */
+  setAside(
+    blobs: readonly { pack: string; id: Uint8Array }[],
+    max: number,
+  ): Promise<{ pack: string; id: Uint8Array }[]>;
 }

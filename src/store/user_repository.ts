@@ -4,7 +4,8 @@
  * cannot read; this class only keeps it safe and consistent.
  *
  * Layout under DATA/repos/NAME/ (snapshot records and keys move to PostgreSQL with
- * `openRecords`, see `repository_records.ts`):
+ * `openRecords`, see `repository_records.ts`; a `shared` repository, whose records and chunks
+ * are both elsewhere and keyed by the account, has no folder at all):
  *   account              the account the repository belongs to (`repository_owner.ts`)
  *   chunks/              the chunk store (packs and their indexes)
  *   snapshots/ID         sealed snapshot records, written atomically once, never replaced
@@ -56,6 +57,12 @@ export interface UserRepositoryOptions {
   openRecords?: RecordsOpener;
   /** The push/prune gate across servers, when several serve the repository. */
   serviceGate?: (account: RepositoryAccount) => ServiceGate;
+  /**
+   * The records and chunks are elsewhere, keyed by the account (several servers share them):
+   * nothing is kept in `dir`, which is not even made. Their usage is then recorded where they
+   * are (the stored bytes by the shared chunk index, the commit times by the records).
+   */
+  shared?: boolean;
   /** Hears of records that cannot be read, with their paths. */
   logger?: Logger;
   /** Fsyncs a folder into which a folder was made (default `syncDir`); tests record the calls. */
@@ -65,6 +72,8 @@ export interface UserRepositoryOptions {
 /** The server-side repository of one user. */
 export class UserRepository {
   readonly #dir: string;
+  /** Whether the repository has its folder, where its usage is recorded. */
+  readonly #local: boolean;
   readonly #logger: Logger;
   /** The user's chunks. */
   readonly chunks: ChunkStore;
@@ -82,8 +91,10 @@ export class UserRepository {
     chunks: ChunkStore,
     records: RepositoryRecords,
     logger: Logger,
+    local: boolean,
   ) {
     this.#dir = dir;
+    this.#local = local;
     this.chunks = chunks;
     this.records = records;
     this.#logger = logger;
@@ -103,8 +114,11 @@ export class UserRepository {
     options: UserRepositoryOptions = {},
   ): Promise<UserRepository> {
     const durable = options.syncDir === undefined ? {} : { syncDir: options.syncDir };
-    await claimRepository(dir, account, { ...durable, logger: options.logger ?? silentLogger });
-    for (const sub of ["snapshots", "keys"]) await makeDirDurable(`${dir}/${sub}`, durable);
+    const local = options.shared !== true;
+    if (local) {
+      await claimRepository(dir, account, { ...durable, logger: options.logger ?? silentLogger });
+      for (const sub of ["snapshots", "keys"]) await makeDirDurable(`${dir}/${sub}`, durable);
+    }
     const openChunks = options.openChunks ?? ((d) => PackChunkStore.open(d));
     const logger = options.logger ?? silentLogger;
     const openRecords = options.openRecords ??
@@ -112,10 +126,12 @@ export class UserRepository {
         Promise.resolve(new FileRecords(d, l)));
     const records = await openRecords(dir, account, logger);
     const chunks = await openChunks(`${dir}/chunks`, account);
-    const repository = new UserRepository(dir, chunks, records, logger);
+    const repository = new UserRepository(dir, chunks, records, logger, local);
     repository.serviceGate = options.serviceGate?.(account);
-    repository.#usage = await readUsage(dir);
-    await repository.#recordUsage(repository.#usage?.lastPush ?? null);
+    if (local) {
+      repository.#usage = await readUsage(dir);
+      await repository.#recordUsage(repository.#usage?.lastPush ?? null);
+    }
     return repository;
   }
 
@@ -172,10 +188,11 @@ export class UserRepository {
   }
 
   /**
-   * Writes the usage file when it would change. Bookkeeping only: a failure is logged, never
+   * Writes the usage file when it would change (a repository with a folder only). Bookkeeping only: a failure is logged, never
    * thrown, so it cannot fail a commit or a close.
    */
   async #recordUsage(lastPush: string | null): Promise<void> {
+    if (!this.#local) return;
     const usage = { storedBytes: this.chunks.storedBytes, lastPush };
     if (this.#usage?.storedBytes === usage.storedBytes && this.#usage.lastPush === lastPush) return;
     try {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import postgres, { type Sql } from "postgres";
+import postgres, { type Sql, type TransactionSql } from "postgres";
 import {
   BurrowError,
   errorMessage,
@@ -147,6 +147,26 @@ export class PostgresUserStore implements UserStore {
       (sql) => sql`DELETE FROM burrow_users WHERE name = ${checked}`,
     );
     if (result.count === 0) throw missingUser("remove", checked);
+  }
+
+  /**
+   * Deletes the account `name` created at `created` and runs `also` in the same transaction:
+   * both happen, or neither does. @throws {NotFoundError} when there is no such account (any
+   * more); nothing is changed then
+   */
+  async removeWith(
+    name: string,
+    created: string,
+    also: (tx: TransactionSql) => Promise<void>,
+  ): Promise<void> {
+    const checked = validateUserName(name);
+    await this.#query("write", (sql) =>
+      sql.begin(async (tx) => {
+        const result = await tx`DELETE FROM burrow_users
+          WHERE name = ${checked} AND created = ${created}::timestamptz`;
+        if (result.count === 0) throw missingUser("remove", checked);
+        await also(tx);
+      }));
   }
 
   /** Every record, sorted by name. */

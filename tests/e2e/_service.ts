@@ -16,7 +16,7 @@ import {
   testS3Settings,
 } from "../_s3_env.ts";
 import type { ObjectStore } from "../../src/store/s3/object_store.ts";
-import { burrow, type RunResult, startServer, type TestServer } from "./_harness.ts";
+import { burrow, type RunResult, spawnBurrow, startServer, type TestServer } from "./_harness.ts";
 
 /** Why the service tests cannot run here, or null. */
 export const serviceMissing: string | null = postgresMissing ?? s3Problem;
@@ -34,8 +34,19 @@ export interface TestService {
   work: string;
   /** Runs `burrow ARGS` as `user` through the servers `via` (their indexes), in that order. */
   client(user: string, password: string, via: number[], args: string[]): Promise<RunResult>;
+  /** Starts `burrow ARGS` as `user` through the servers `via`, its output discarded. */
+  spawnClient(user: string, password: string, via: number[], args: string[]): Deno.ChildProcess;
   /** Adds an account in the shared database. */
   addUser(name: string, password: string, extra?: string[]): Promise<void>;
+  /**
+   * Runs the admin command `burrow ARGS` on the shared database (with the first server's data
+   * folder), and with `s3` the servers' --store flags (`store` in place of their --store) and S3
+   * credentials.
+   */
+  admin(
+    args: string[],
+    options?: { s3?: boolean; store?: string; stdin?: string },
+  ): Promise<RunResult>;
   /** The server flags and environment, for starting another server of the service. */
   serverOptions(dataDir: string): Parameters<typeof startServer>[0];
 }
@@ -55,20 +66,27 @@ export function withService(
       if (certs.code !== 0) throw new Error(`certs failed: ${certs.stderr}`);
       const settings = testS3Settings();
       const pg = { PGPASSWORD: db.password };
+      const storeArgs = [
+        ...["--store", `s3://${TEST_BUCKET}/${prefix.slice(0, -1)}`],
+        ...["--s3-endpoint", settings.endpoint, "--s3-region", settings.region],
+      ];
+      const s3Env = {
+        AWS_ACCESS_KEY_ID: settings.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: settings.secretAccessKey,
+      };
       const serverOptions = (dataDir: string) => ({
         dataDir,
         extraArgs: [
           ...["--users", db.urlWithoutPassword, "--web", "off"],
           ...["--cert", `${work}/tls/server.pem`, "--key", `${work}/tls/server.key`],
-          ...["--store", `s3://${TEST_BUCKET}/${prefix.slice(0, -1)}`],
-          ...["--s3-endpoint", settings.endpoint, "--s3-region", settings.region],
+          ...storeArgs,
         ],
-        env: {
-          ...pg,
-          AWS_ACCESS_KEY_ID: settings.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: settings.secretAccessKey,
-        },
+        env: { ...pg, ...s3Env },
       });
+      const clientArgs = (user: string, via: number[]) => [
+        ...["--server", via.map((i) => servers[i]!.address).join(",")],
+        ...["--ca", `${work}/tls/ca.pem`, "--user", user],
+      ];
       for (let i = 0; i < count; i++) {
         servers.push(await startServer(serverOptions(`${work}/data-${i}`)));
       }
@@ -82,11 +100,23 @@ export function withService(
         work,
         serverOptions,
         client: (user, password, via, args) =>
-          burrow([
-            ...args,
-            ...["--server", via.map((i) => servers[i]!.address).join(",")],
-            ...["--ca", caPath, "--user", user],
-          ], { env: { BURROW_PASSWORD: password } }),
+          burrow([...args, ...clientArgs(user, via)], { env: { BURROW_PASSWORD: password } }),
+        spawnClient: (user, password, via, args) =>
+          spawnBurrow([...args, ...clientArgs(user, via)], { BURROW_PASSWORD: password }),
+        admin: (args, options = {}) =>
+          burrow(
+            [
+              ...args,
+              ...["--data", servers[0]!.dataDir, "--users", db.urlWithoutPassword],
+              ...(options.s3 !== true ? [] : options.store === undefined ? storeArgs : [
+                ...["--store", options.store, ...storeArgs.slice(2)],
+              ]),
+            ],
+            {
+              env: { ...pg, ...(options.s3 === true ? s3Env : {}) },
+              ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+            },
+          ),
         addUser: async (name, password, extra = []) => {
           const added = await burrow(
             [

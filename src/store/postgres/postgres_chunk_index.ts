@@ -3,6 +3,9 @@
  * and the repository's row in `burrow_repositories` (its last batch number and its epoch). A
  * writer takes that row's lock first (`UPDATE … RETURNING`), so batches of one repository commit
  * in the order of their numbers and a reader that saw batch N never misses a batch below it.
+ * The same row counts the bytes of the blobs located (`stored_bytes`, what a quota and `burrow
+ * users` read): raised in the transaction that adds a pack, counted again from the rows in the
+ * one that replaces packs.
  *
  * @module
  */
@@ -47,6 +50,8 @@ export class PostgresChunkIndex implements SharedChunkIndex {
         WHERE repo = ${this.#repo} AND seq > ${after}`;
       const rows = await tx`SELECT id, pack, "offset", length FROM burrow_chunks
         WHERE repo = ${this.#repo} AND seq > ${after}`;
+      const setAside = cursor === null ? [] : await tx`SELECT pack, id FROM burrow_quarantine
+        WHERE repo = ${this.#repo} AND seq > ${after}`;
       return {
         cursor: now,
         packNames,
@@ -56,6 +61,10 @@ export class PostgresChunkIndex implements SharedChunkIndex {
           size: Number(row.size),
         })),
         rows: rows.map(toLocation),
+        setAside: setAside.map((row) => ({
+          pack: row.pack as string,
+          id: new Uint8Array(row.id as Uint8Array),
+        })),
       };
     });
   }
@@ -67,7 +76,9 @@ export class PostgresChunkIndex implements SharedChunkIndex {
     return this.#sql.begin(async (tx) => {
       const seq = await nextBatch(tx, this.#repo, false);
       const inserted = await insertPack(tx, this.#repo, seq, pack, blobs);
-      if (inserted === blobs.length) return [];
+      await tx`UPDATE burrow_repositories SET stored_bytes = stored_bytes + ${inserted.bytes}
+        WHERE repo = ${this.#repo}`;
+      if (inserted.count === blobs.length) return [];
       const ids = blobs.map(hexId);
       const rows = await tx`SELECT id, pack, "offset", length FROM burrow_chunks
         WHERE repo = ${this.#repo} AND id = ANY(${ids}::bytea[]) AND pack <> ${pack.name}`;
@@ -84,8 +95,37 @@ export class PostgresChunkIndex implements SharedChunkIndex {
       if (removed.length > 0) {
         await tx`DELETE FROM burrow_chunks WHERE repo = ${this.#repo} AND pack IN ${tx(removed)}`;
         await tx`DELETE FROM burrow_packs WHERE repo = ${this.#repo} AND name IN ${tx(removed)}`;
+        await tx`DELETE FROM burrow_quarantine
+          WHERE repo = ${this.#repo} AND pack IN ${tx(removed)}`;
       }
       for (const { pack, blobs } of added) await insertPack(tx, this.#repo, seq, pack, blobs);
+      await recountBytes(tx, this.#repo);
+    });
+  }
+
+  setAside(
+    blobs: readonly { pack: string; id: Uint8Array }[],
+    max: number,
+  ): Promise<{ pack: string; id: Uint8Array }[]> {
+    return this.#sql.begin(async (tx) => {
+      const seq = await nextBatch(tx, this.#repo, false);
+      const [held] = await tx`SELECT count(*) AS n FROM burrow_quarantine
+        WHERE repo = ${this.#repo}`;
+      let room = max - Number(held!.n);
+      const done: { pack: string; id: Uint8Array }[] = [];
+      for (const blob of blobs) {
+        if (room <= 0) break;
+        const id = hexId(blob);
+        const gone = await tx`DELETE FROM burrow_chunks
+          WHERE repo = ${this.#repo} AND id = ${id}::bytea AND pack = ${blob.pack}`;
+        if (gone.count === 0) continue;
+        await tx`INSERT INTO burrow_quarantine (repo, pack, id, seq)
+          VALUES (${this.#repo}, ${blob.pack}, ${id}::bytea, ${seq}) ON CONFLICT DO NOTHING`;
+        done.push(blob);
+        room--;
+      }
+      await recountBytes(tx, this.#repo);
+      return done;
     });
   }
 }
@@ -100,8 +140,15 @@ async function nextBatch(tx: TransactionSql, repo: string, newEpoch: boolean): P
   return Number(row!.seq);
 }
 
+/** Sets the repository's stored bytes to the sum of its located blobs' lengths. */
+export async function recountBytes(tx: TransactionSql, repo: string): Promise<void> {
+  await tx`UPDATE burrow_repositories SET stored_bytes =
+    (SELECT coalesce(sum(length), 0) FROM burrow_chunks WHERE repo = ${repo})
+    WHERE repo = ${repo}`;
+}
+
 /** A blob's id as a bytea literal. */
-function hexId(blob: SharedLocation): string {
+function hexId(blob: { id: Uint8Array }): string {
   return "\\x" + Buffer.from(blob.id).toString("hex");
 }
 
@@ -117,7 +164,7 @@ function toLocation(row: Record<string, unknown>): SharedLocation & { pack: stri
 
 /**
  * Inserts a pack and its blobs' rows (ids located already keep their row).
- * @returns how many rows it inserted
+ * @returns how many rows it inserted, and the sum of their lengths
  */
 async function insertPack(
   tx: TransactionSql,
@@ -125,8 +172,8 @@ async function insertPack(
   seq: number,
   pack: SharedPack,
   blobs: SharedLocation[],
-): Promise<number> {
-  let inserted = 0;
+): Promise<{ count: number; bytes: number }> {
+  const inserted = { count: 0, bytes: 0 };
   await tx`INSERT INTO burrow_packs (repo, name, version, size, seq)
     VALUES (${repo}, ${pack.name}, ${pack.version}, ${pack.size}, ${seq})`;
   for (let start = 0; start < blobs.length; start += BATCH_ROWS) {
@@ -137,8 +184,10 @@ async function insertPack(
         ${part.map(() => pack.name)}::text[],
         ${part.map((b) => b.offset)}::bigint[],
         ${part.map((b) => b.length)}::integer[])
-      ON CONFLICT (repo, id) DO NOTHING`;
-    inserted += done.count;
+      ON CONFLICT (repo, id) DO NOTHING
+      RETURNING length`;
+    inserted.count += done.count;
+    for (const row of done) inserted.bytes += Number(row.length);
   }
   return inserted;
 }

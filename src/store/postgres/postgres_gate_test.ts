@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { BurrowError } from "../../errors.ts";
+import { BurrowError, NotFoundError } from "../../errors.ts";
 import {
   postgresMissing,
   reportIgnored,
@@ -12,13 +12,18 @@ import {
   withTestDatabase,
 } from "../../../tests/_postgres.ts";
 import { PostgresLocks } from "./postgres_gate.ts";
+import { ensureRepositorySchema } from "./_repository_schema.ts";
+import { retireRepository } from "./postgres_retired.ts";
 
 reportIgnored("postgres_gate_test.ts");
 const REPO = "alice/2026-01-01T00:00:00.000Z";
 const isBusy = (error: unknown) => error instanceof BurrowError && error.code === "BUSY";
 
 /** Runs `body` with three servers' lock connections on a fresh database. */
-function gateTest(name: string, body: (servers: PostgresLocks[]) => Promise<void>): void {
+function gateTest(
+  name: string,
+  body: (servers: PostgresLocks[], sql: postgres.Sql) => Promise<void>,
+): void {
   Deno.test({
     name,
     ignore: postgresMissing !== null,
@@ -27,7 +32,8 @@ function gateTest(name: string, body: (servers: PostgresLocks[]) => Promise<void
         const pools = [0, 1, 2].map(() => postgres(db.url, { onnotice: false, max: 2 }));
         const servers = pools.map((sql) => new PostgresLocks(sql));
         try {
-          await body(servers);
+          await ensureRepositorySchema(pools[0]!);
+          await body(servers, pools[0]!);
         } finally {
           for (const server of servers) await server.close();
           for (const sql of pools) await sql.end();
@@ -73,6 +79,26 @@ gateTest("PostgresGate: a waiting prune keeps new pushes out on every server", a
   await leavePrune();
 });
 
+gateTest(
+  "PostgresGate: a waiting prune keeps out new pushes on a server already pushing",
+  async (s) => {
+    const [a, b] = s.map((server) => server.gate(REPO));
+    const leavePush = await a!.enterPush("store chunks");
+    const prune = b!.enterPrune(10_000);
+    let refused = false;
+    for (let i = 0; i < 50 && !refused; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      refused = await a!.enterPush("list chunks").then(async (leave) => {
+        await leave();
+        return false;
+      }, (error) => isBusy(error));
+    }
+    assert.ok(refused, "the second push on a meets BUSY while the prune waits");
+    await leavePush();
+    await (await prune)();
+  },
+);
+
 gateTest("PostgresGate: other repositories are not held", async (s) => {
   const leave = await s[0]!.gate(REPO).enterPush("store chunks");
   await (await s[1]!.gate("bob/2026-01-01T00:00:00.000Z").enterPrune(0))();
@@ -84,3 +110,26 @@ gateTest("PostgresLocks.close() lets go of every lock of that server", async (s)
   await s[0]!.close();
   await (await s[1]!.gate(REPO).enterPrune(0))();
 });
+
+gateTest(
+  "PostgresGate: a retired repository takes no push nor prune; a removal holds it",
+  async (s, sql) => {
+    const [a, b] = s.map((server) => server.gate(REPO));
+    const leavePush = await a!.enterPush("store chunks");
+    assert.equal(await b!.holdForRemoval(200), null, "a push on another server keeps it out");
+    await leavePush();
+    const leave = await b!.holdForRemoval(0);
+    assert.ok(leave !== null);
+    await assert.rejects(a!.enterPush("list chunks"), isBusy, "held for the removal");
+    await sql.begin((tx) => retireRepository(tx, "alice", "2026-01-01T00:00:00.000Z", null));
+    await leave();
+    const removed = (e: unknown) =>
+      e instanceof NotFoundError && /account .* was removed/.test(`${e}`);
+    await assert.rejects(a!.enterPush("list chunks"), removed);
+    await assert.rejects(a!.enterPrune(0), removed);
+    // Refused pushes and prunes hold nothing: the repository can still be held for its purge.
+    const again = await s[2]!.gate(REPO).holdForRemoval(0);
+    assert.ok(again !== null);
+    await again();
+  },
+);

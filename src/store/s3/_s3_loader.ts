@@ -153,22 +153,32 @@ export async function loadQuarantine(
 }
 
 /**
- * Completes or undoes every repack a crash interrupted: a journal whose new index exists is
+ * Completes or undoes every repack a crash interrupted: a journal whose step was committed is
  * rolled forward (the old indexes, then the old packs, are removed), any other rolled back (the
- * new pack, which has no index, is removed). A journal that does not parse is removed and
- * logged: its new pack, if any, then gets an index rebuilt and its blobs are listed once.
+ * new pack and its index, if any, are removed). A step is committed once its new index exists,
+ * or, with a shared index, once that lists the new pack (`committed`). A journal that does not
+ * parse is removed and logged: its new pack, if any, then gets an index rebuilt and its blobs
+ * are listed once (a store with a shared index never rebuilds: the pack stays unused).
  */
-async function recoverJournals(objects: ObjectStore, root: string, logger: Logger): Promise<void> {
+export async function recoverJournals(
+  objects: ObjectStore,
+  root: string,
+  logger: Logger,
+  committed?: (name: string) => Promise<boolean>,
+): Promise<void> {
   const journals = await listNames(objects, root, "journal/", ".repack");
   if (journals.size === 0) return;
-  const indexed = await listNames(objects, root, "index/", ".idx");
+  const indexed = committed === undefined
+    ? await listNames(objects, root, "index/", ".idx")
+    : undefined;
+  const isCommitted = committed ?? ((name: string) => Promise.resolve(indexed!.has(name)));
   for (const name of journals.keys()) {
     const key = journalKey(root, name);
     const journal = parseJournal(new TextDecoder().decode(await objects.readAll(key)));
     if (journal === null || journal.target !== name) {
       logger.error("repack journal is damaged: removed, its packs kept", { journal: key });
-    } else if (indexed.has(name)) await removeSources(objects, root, journal.sources);
-    else await objects.remove([packKey(root, name)]);
+    } else if (await isCommitted(name)) await removeSources(objects, root, journal.sources);
+    else await objects.remove([indexKey(root, name), packKey(root, name)]);
     await objects.remove([key]);
   }
 }

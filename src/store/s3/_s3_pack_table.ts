@@ -52,6 +52,7 @@ export class S3PackTable {
   readonly #objects: ObjectStore;
   readonly #root: string;
   #packs: (S3PackEntry | undefined)[] = [];
+  readonly #byName = new Map<string, number>();
   #windows: Window[] = [];
   readonly #ahead: PackPrefetch;
 
@@ -82,7 +83,14 @@ export class S3PackTable {
   /** Registers a pack; returns its number. */
   add(entry: S3PackEntry): number {
     this.#packs.push(entry);
-    return this.#packs.length - 1;
+    const pack = this.#packs.length - 1;
+    this.#byName.set(entry.name, pack);
+    return pack;
+  }
+
+  /** The number of the pack named `name`, or undefined when there is none. */
+  numberOf(name: string): number | undefined {
+    return this.#byName.get(name);
   }
 
   /** The pack numbered `pack`, or undefined once removed. */
@@ -104,6 +112,8 @@ export class S3PackTable {
 
   /** Forgets pack `pack`. */
   remove(pack: number): void {
+    const name = this.#packs[pack]?.name;
+    if (name !== undefined && this.#byName.get(name) === pack) this.#byName.delete(name);
     this.#packs[pack] = undefined;
     this.#ahead.forget(pack);
     this.#windows = this.#windows.filter((window) => window.pack !== pack);

@@ -3,7 +3,9 @@
  * group of packs go to one new pack. Steps: journal object → new pack uploaded and completed →
  * new index object (the commit point) → old index objects removed → old pack objects removed →
  * journal removed. A pack left with nothing loses its index, then its object. `_s3_loader.ts`
- * finishes or undoes an interrupted repack at the next open.
+ * finishes or undoes an interrupted repack at the next open. With a shared index the commit
+ * point is the step's transaction there (`commit`), made after the new index is stored; the next
+ * prune finishes or undoes an interrupted step by what the shared index lists.
  *
  * @module
  */
@@ -31,6 +33,7 @@ import type { WriteBudget } from "../_write_budget.ts";
 import { removeSources } from "./_s3_loader.ts";
 import { indexKey, journalKey, packKey } from "./_s3_layout.ts";
 import { type PartBuffers, S3PackSink } from "./_s3_pack_sink.ts";
+import type { SharedLocation, SharedPack } from "../chunk_index_shared.ts";
 import type { S3PackTable } from "./_s3_pack_table.ts";
 import type { ObjectStore } from "./object_store.ts";
 
@@ -49,6 +52,15 @@ export interface S3RepackContext extends RepackIndex {
   checkpoint(step: string): void | Promise<void>;
   /** Marks the store broken after a failure that left memory and objects out of step. */
   fail(error: unknown): void;
+  /**
+   * With a shared index: commits one step there (the packs `removed` gone, `added` in their
+   * place), before any object it replaces is removed. A failure leaves the step to the recovery
+   * of the next prune, which asks the shared index whether it was committed.
+   */
+  commit?(
+    removed: string[],
+    added: { pack: SharedPack; blobs: SharedLocation[] } | null,
+  ): Promise<void>;
 }
 
 /** Removes `ids` (already flushed) from sealed packs; ids in unsealed packs are left alone. */
@@ -100,6 +112,11 @@ async function rewrite(ctx: S3RepackContext, group: Group, doomed: Doomed[]): Pr
     size = writer.size;
   }
   try {
+    const added = target === undefined
+      ? null
+      : { pack: { name: target, version: PACK_VERSION, size }, blobs: entries };
+    // Whether or not it took, the journal and the objects stay for the recovery to decide.
+    await ctx.commit?.(sources, added);
     await ctx.checkpoint("repack:committed");
     if (target !== undefined) {
       const pack = ctx.packs.add({

@@ -1,16 +1,25 @@
 /**
  * The S3 chunk store's in-memory index as a cache of a `SharedChunkIndex` that several servers
  * write: loaded whole at open, topped up with the batches other servers added since (`refresh`),
- * told of every pack this server seals and of every repack it makes. Refreshes run one at a time.
+ * told of every pack this server seals, of every repack step it commits and of every blob it sets
+ * aside as damaged. Refreshes run one at a time.
  *
- * Invariant: the cache never holds a location the shared index does not know, once a refresh that
- * started after its removal has run: a refresh that finds the epoch raised drops every sealed pack
- * the shared index no longer lists, with its blobs, before adding new rows.
+ * Invariants: the cache never holds a location the shared index does not know, once a refresh
+ * that started after its removal has run: a refresh that finds the epoch raised drops every
+ * sealed pack the shared index no longer lists, with its blobs, before adding new rows; one that
+ * finds blobs set aside drops their locations. A repack step is committed to the shared index
+ * (`commitRepack`) before any object it replaces is removed.
  *
  * @module
  */
 import type { ChunkIndex } from "../_chunk_index.ts";
-import type { SharedChunkIndex, SharedCursor, SharedLocation } from "../chunk_index_shared.ts";
+import type { QuarantinedBlob } from "../_quarantine.ts";
+import type {
+  SharedChunkIndex,
+  SharedCursor,
+  SharedLocation,
+  SharedPack,
+} from "../chunk_index_shared.ts";
 import type { S3PackEntry, S3PackTable } from "./_s3_pack_table.ts";
 
 /** Index entries added before letting the event loop turn. */
@@ -28,7 +37,6 @@ export class S3SharedCache {
   readonly #shared: SharedChunkIndex;
   readonly #index: ChunkIndex;
   readonly #packs: S3PackTable;
-  readonly #byName = new Map<string, number>();
   #cursor: SharedCursor | null = null;
   #running: Promise<void> = Promise.resolve();
 
@@ -42,11 +50,11 @@ export class S3SharedCache {
   async load(): Promise<void> {
     const changes = await this.#shared.changesSince(null);
     for (const pack of changes.packs) {
-      this.#byName.set(pack.name, this.#packs.add(sealedEntry(pack.name, pack.version, pack.size)));
+      this.#packs.add(sealedEntry(pack.name, pack.version, pack.size));
     }
     let count = 0;
     for (const row of changes.rows) {
-      const pack = this.#byName.get(row.pack);
+      const pack = this.#packs.numberOf(row.pack);
       if (pack !== undefined) this.#index.append(row.id, pack, row.offset, row.length);
       if (++count % ROWS_PER_TURN === 0) await turn();
     }
@@ -54,7 +62,7 @@ export class S3SharedCache {
     this.#cursor = changes.cursor;
   }
 
-  /** Adds what other servers stored since the last load or refresh; drops repacked packs. */
+  /** Adds what other servers stored since the last load or refresh; drops what they removed. */
   refresh(): Promise<void> {
     const run = this.#running.then(() => this.#refresh());
     this.#running = run.catch(() => {});
@@ -64,12 +72,13 @@ export class S3SharedCache {
   async #refresh(): Promise<void> {
     const changes = await this.#shared.changesSince(this.#cursor);
     if (changes.packNames !== null) this.#dropPacksNotIn(changes.packNames);
+    this.#dropSetAside(changes.setAside);
     for (const pack of changes.packs) {
-      if (this.#byName.has(pack.name)) continue; // sealed here
-      this.#byName.set(pack.name, this.#packs.add(sealedEntry(pack.name, pack.version, pack.size)));
+      if (this.#packs.numberOf(pack.name) !== undefined) continue; // sealed or repacked here
+      this.#packs.add(sealedEntry(pack.name, pack.version, pack.size));
     }
     for (const row of changes.rows) {
-      const pack = this.#byName.get(row.pack);
+      const pack = this.#packs.numberOf(row.pack);
       if (pack === undefined) continue;
       // An id held already is a duplicate this server stored too: either copy serves it.
       this.#index.add(row.id, pack, row.offset, row.length);
@@ -80,16 +89,23 @@ export class S3SharedCache {
   /** Forgets the sealed packs `names` lacks, with their blobs. */
   #dropPacksNotIn(names: Set<string>): void {
     const gone = new Set<number>();
-    for (const [name, pack] of this.#byName) {
-      if (!names.has(name) && this.#packs.get(pack)?.sealed === true) gone.add(pack);
+    for (const [pack, entry] of this.#packs.sealed()) {
+      if (!names.has(entry.name)) gone.add(pack);
     }
     if (gone.size === 0) return;
     for (const slot of [...this.#index.slots()]) {
       if (gone.has(this.#index.packOf(slot))) this.#index.remove(slot);
     }
-    for (const pack of gone) {
-      this.#byName.delete(this.#packs.get(pack)!.name);
-      this.#packs.remove(pack);
+    for (const pack of gone) this.#packs.remove(pack);
+  }
+
+  /** Forgets the locations of blobs another server set aside. */
+  #dropSetAside(blobs: readonly { pack: string; id: Uint8Array }[]): void {
+    for (const { pack, id } of blobs) {
+      const slot = this.#index.find(id);
+      if (slot >= 0 && this.#index.packOf(slot) === this.#packs.numberOf(pack)) {
+        this.#index.remove(slot);
+      }
     }
   }
 
@@ -100,47 +116,34 @@ export class S3SharedCache {
    */
   async sealed(pack: number, blobs: SharedLocation[]): Promise<void> {
     const entry = this.#packs.get(pack)!;
-    this.#byName.set(entry.name, pack);
     const packRow = { name: entry.name, version: entry.version, size: entry.size };
     const elsewhere = await this.#shared.addPack(packRow, blobs);
     if (elsewhere.length === 0) return;
     await this.refresh();
     for (const location of elsewhere) {
-      const other = this.#byName.get(location.pack);
+      const other = this.#packs.numberOf(location.pack);
       const slot = this.#index.find(location.id);
       if (other !== undefined && slot >= 0) this.#index.move(slot, other, location.offset);
     }
   }
 
-  /** The names of the sealed packs, to hand to `repacked` after a repack. */
-  sealedNames(): Set<string> {
-    return new Set([...this.#packs.sealed()].map(([, entry]) => entry.name));
+  /**
+   * Commits one repack step to the shared index: the packs `removed` gone, `added` (if any) in
+   * their place. From then on every server reads their blobs from `added`.
+   */
+  async commitRepack(
+    removed: string[],
+    added: { pack: SharedPack; blobs: SharedLocation[] } | null,
+  ): Promise<void> {
+    await this.#shared.replacePacks(removed, added === null ? [] : [added]);
   }
 
-  /** Records in the shared index what a repack did: the packs of `before` gone, new ones added. */
-  async repacked(before: Set<string>): Promise<void> {
-    const after = new Map<string, number>();
-    for (const [pack, entry] of this.#packs.sealed()) after.set(entry.name, pack);
-    const removed = [...before].filter((name) => !after.has(name));
-    const addedPacks = [...after].filter(([name]) => !before.has(name));
-    if (removed.length === 0 && addedPacks.length === 0) return;
-    const blobsOf = new Map<number, SharedLocation[]>(addedPacks.map(([, pack]) => [pack, []]));
-    for (const slot of this.#index.slots()) {
-      blobsOf.get(this.#index.packOf(slot))?.push({
-        id: this.#index.idOf(slot),
-        offset: this.#index.offsetOf(slot),
-        length: this.#index.lengthOf(slot),
-      });
-    }
-    const added = addedPacks.map(([name, pack]) => {
-      const entry = this.#packs.get(pack)!;
-      return {
-        pack: { name, version: entry.version, size: entry.size },
-        blobs: blobsOf.get(pack)!,
-      };
-    });
-    for (const name of removed) this.#byName.delete(name);
-    for (const [name, pack] of addedPacks) this.#byName.set(name, pack);
-    await this.#shared.replacePacks(removed, added);
+  /**
+   * Sets `blobs` aside in the shared index (their rows go, so every server stops listing them
+   * and a push stores them anew), at most `room` of them.
+   * @returns the ones set aside: not those whose row had moved or gone already
+   */
+  setAside(blobs: QuarantinedBlob[], room: number): Promise<QuarantinedBlob[]> {
+    return this.#shared.setAside(blobs, room);
   }
 }

@@ -96,15 +96,16 @@ export class ObjectStore {
 
   /**
    * Checks that the bucket can be reached with these credentials, creating it when it does not
-   * exist (where the credentials may). @throws {StoreError} naming what S3 answered
+   * exist (where the credentials may) unless `create` is false.
+   * @throws {StoreError} naming what S3 answered
    */
-  async ensureBucket(): Promise<void> {
+  async ensureBucket(options: { create?: boolean } = {}): Promise<void> {
     try {
       // A GET, not a HEAD: its error reply names S3's code (a wrong secret, a missing bucket).
       await this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, MaxKeys: 1 }));
       return;
     } catch (error) {
-      if (nameOf(error) !== "NoSuchBucket") {
+      if (nameOf(error) !== "NoSuchBucket" || options.create === false) {
         throw s3Failure(`reach S3 bucket "${this.#bucket}"`, error);
       }
     }

@@ -14,7 +14,10 @@
  *   snapshot names a blob in it, so open aborts it. Open never removes a sealed pack: a missing or
  *   damaged index is rebuilt from the pack's records (`_s3_loader.ts`).
  * - Deletes rewrite packs under a journal object (`_s3_repacker.ts`): a crash leaves each blob
- *   either deleted or present, never listed twice or lost.
+ *   either deleted or present, never listed twice or lost. With a shared index, each repack step
+ *   is committed there before the packs it replaces are removed, and a prune (which no other
+ *   server runs at the same time) first finishes or undoes the steps a crash left, by what the
+ *   shared index lists.
  * - One store per repository prefix: the server's repository lock keeps a second one out.
  *
  * @module
@@ -36,9 +39,9 @@ import { encodeIndex, MAGIC_BYTES, PACK_VERSION, recordHeaderBytes } from "../_p
 import { newPackId, storeFailure } from "../_pack_layout.ts";
 import { PackWriter } from "../_pack_writer.ts";
 import { packTotals, planPrune } from "../_prune_plan.ts";
-import type { Quarantine } from "../_quarantine.ts";
+import { MAX_QUARANTINED, type Quarantine } from "../_quarantine.ts";
 import { WriteBudget } from "../_write_budget.ts";
-import { abortUploads, loadQuarantine, loadS3Store } from "./_s3_loader.ts";
+import { abortUploads, loadS3Store, recoverJournals } from "./_s3_loader.ts";
 import { S3SharedCache } from "./_s3_shared.ts";
 import type { SharedChunkIndex } from "../chunk_index_shared.ts";
 import { indexKey, packKey } from "./_s3_layout.ts";
@@ -160,10 +163,12 @@ export class S3ChunkStore implements ChunkStore {
     return store;
   }
 
-  /** Aborts uploads older than `ageMs`, reads the quarantine and loads the shared index. */
+  /**
+   * Aborts uploads older than `ageMs` and loads the shared index (which leaves out the blobs set
+   * aside: their rows are gone).
+   */
   async #openShared(ageMs: number): Promise<void> {
     await abortUploads(this.#objects, this.#root, this.#logger, new Date(Date.now() - ageMs));
-    this.#quarantine = await loadQuarantine(this.#objects, this.#root, this.#logger);
     await this.#cache!.load();
   }
 
@@ -294,6 +299,7 @@ export class S3ChunkStore implements ChunkStore {
    */
   async #read(id: Uint8Array, target: Uint8Array | undefined): Promise<Uint8Array> {
     let refreshed = false;
+    let missingRefreshed = false;
     for (let attempt = 0; attempt < 4; attempt++) {
       const slot = this.#index.find(id);
       if (slot < 0 && this.#cache !== undefined && !refreshed) {
@@ -317,7 +323,15 @@ export class S3ChunkStore implements ChunkStore {
         index.offsetOf(slot),
         length,
         target ?? new Uint8Array(length),
-      ).catch((error) => this.#damagedRead(id, error));
+      ).catch(async (error) => {
+        if (error instanceof NotFoundError && this.#cache !== undefined && !missingRefreshed) {
+          // Another server's prune may have replaced the pack since the last refresh.
+          missingRefreshed = true;
+          await this.#cache.refresh();
+          return "gone" as const;
+        }
+        return this.#damagedRead(id, error);
+      });
       if (found === "unsealed") await this.#sealOf(pack);
       else if (found !== "gone") return found;
     }
@@ -348,7 +362,8 @@ export class S3ChunkStore implements ChunkStore {
   }
 
   /**
-   * Sets aside the blobs of `ids` as damaged (see `_quarantine.ts`): durably first, then they
+   * Sets aside the blobs of `ids` as damaged (see `_quarantine.ts`; with a shared index, in it,
+   * so that every server stops serving them at its next refresh): durably first, then they
    * stop being listed or served, and a put stores them anew. Runs in turn with deletes.
    * @returns how many were set aside (ids not stored are ignored)
    */
@@ -363,7 +378,9 @@ export class S3ChunkStore implements ChunkStore {
         const entry = slot < 0 ? undefined : this.#packs.get(this.#index.packOf(slot));
         if (entry !== undefined) found.push({ pack: entry.name, id, slot });
       }
-      const added = await this.#quarantine!.add(found);
+      const added = this.#cache === undefined
+        ? await this.#quarantine!.add(found)
+        : await this.#cache.setAside(found, MAX_QUARANTINED);
       const lost = new Uint8Array(added.length * CHUNK_ID_BYTES);
       added.forEach(({ id }, i) => lost.set(id, i * CHUNK_ID_BYTES));
       for (const { id, slot } of found.filter((blob) => added.includes(blob))) {
@@ -392,11 +409,9 @@ export class S3ChunkStore implements ChunkStore {
     const run = this.#deletes.then(async () => {
       await this.flush();
       await this.#cache?.refresh();
-      const before = this.#cache?.sealedNames();
       await deleteS3Chunks(this.#repackContext(), copies).catch((error) => {
         throw storeFailure("delete chunks", error);
       });
-      if (before !== undefined) await this.#cache!.repacked(before);
     });
     this.#deletes = run.catch(() => {});
     await run;
@@ -420,11 +435,18 @@ export class S3ChunkStore implements ChunkStore {
       };
       if (dryRun) return { ...done, packsAfter: plan.packsAfter, bytesAfter: plan.bytesAfter };
       await this.#checkpoint("prune:planned");
-      const before = this.#cache?.sealedNames();
+      if (this.#cache !== undefined) {
+        // Under the prune's lock no other server repacks: a journal left is a repack cut short.
+        await recoverJournals(
+          this.#objects,
+          this.#root,
+          this.#logger,
+          (name) => Promise.resolve(this.#packs.numberOf(name) !== undefined),
+        );
+      }
       await deleteS3Chunks(this.#repackContext(), plan.doomed);
-      if (before !== undefined) {
+      if (this.#cache !== undefined) {
         await compactS3Packs(this.#repackContext(), this.#duplicateHolders(maxUnusedPercent));
-        await this.#cache!.repacked(before);
       }
       const after = await packTotals(this.#packs);
       return { ...done, packsAfter: after.packs, bytesAfter: after.bytes };
@@ -554,6 +576,9 @@ export class S3ChunkStore implements ChunkStore {
       budget: this.#budget,
       checkpoint: this.#checkpoint,
       fail: (error) => this.#track(this.#fail(error)),
+      ...(this.#cache === undefined ? {} : {
+        commit: (removed, added) => this.#cache!.commitRepack(removed, added),
+      }),
     };
   }
 }

@@ -100,3 +100,110 @@ sharedStoreTest(
     assert.deepEqual(await Array.fromAsync(s.objects.listUploads(s.prefix)), []);
   },
 );
+
+sharedStoreTest(
+  "S3ChunkStore with a shared index: a read of a pack another store replaced finds the blob anew",
+  async (s) => {
+    const a = await s.open({ packTargetBytes: 20_000 });
+    const chunks = makeChunks(24, (i) => 3000 + i);
+    for (const [id, blob] of chunks) await a.put(id, blob);
+    await a.flush();
+    const b = await s.open();
+    await b.delete(chunks.filter((_, i) => i % 3 === 0).map(([id]) => id));
+    // a has not refreshed: its index still names the packs b replaced and removed.
+    for (const [id, blob] of chunks.filter((_, i) => i % 3 !== 0)) {
+      assert.deepEqual(await a.get(id), blob);
+    }
+    assert.equal(a.damaged, 0);
+    const [held] = await s.sql`SELECT count(*) AS n FROM burrow_quarantine`;
+    assert.equal(Number(held!.n), 0, "no healthy blob set aside");
+    await Promise.all([a.close(), b.close()]);
+  },
+);
+
+sharedStoreTest(
+  "S3ChunkStore with a shared index: a blob set aside on one store is dropped by every store",
+  async (s) => {
+    const a = await s.open();
+    const chunks = makeChunks(8, (i) => 700 + i);
+    for (const [id, blob] of chunks) await a.put(id, blob);
+    await a.flush();
+    const b = await s.open();
+    assert.equal(b.has(chunks[0]![0]), true, "precondition: b lists it");
+    // Two stores set blobs aside at once: neither loses the other's.
+    assert.deepEqual(
+      await Promise.all([a.markDamaged([chunks[0]![0]]), b.markDamaged([chunks[1]![0]])]),
+      [1, 1],
+    );
+    await Promise.all([a.refresh(), b.refresh()]);
+    for (const store of [a, b]) {
+      assert.equal(store.has(chunks[0]![0]), false);
+      assert.equal(store.has(chunks[1]![0]), false);
+    }
+    const c = await s.open();
+    assert.equal(c.has(chunks[0]![0]), false, "not loaded again at open");
+    assert.equal(c.has(chunks[1]![0]), false);
+    assert.equal(c.size, chunks.length - 2);
+    // A push stores them anew, and every store serves the new copies.
+    assert.equal(await c.put(chunks[0]![0], chunks[0]![1]), true);
+    assert.equal(await c.put(chunks[1]![0], chunks[1]![1]), true);
+    await c.flush();
+    await a.refresh();
+    for (const [id, blob] of chunks) assert.deepEqual(await a.get(id), blob);
+    await Promise.all([a.close(), b.close(), c.close()]);
+    assert.equal(await s.rows(), chunks.length);
+    const [held] = await s.sql`SELECT count(*) AS n FROM burrow_quarantine`;
+    assert.equal(Number(held!.n), 2);
+  },
+);
+
+for (
+  const step of [
+    "repack:copied",
+    "repack:committed",
+    "repack:indexes-removed",
+    "repack:packs-removed",
+  ]
+) {
+  sharedStoreTest(
+    `S3ChunkStore with a shared index: a delete cut off at ${step} loses nothing; the next prune tidies up`,
+    async (s) => {
+      const chunks = makeChunks(40, (i) => 2000 + i);
+      const first = await s.open({ packTargetBytes: 20_000 });
+      for (const [id, blob] of chunks) await first.put(id, blob);
+      await first.close();
+      const crash = (at: string) => {
+        if (at === step) throw new Error(`crash at ${at}`);
+      };
+      const store = await s.open({ checkpoint: crash });
+      const doomed = chunks.filter((_, i) => i % 4 === 0);
+      await assert.rejects(() => store.delete(doomed.map(([id]) => id)));
+      await store.close().catch(() => {});
+
+      // Another server: every blob not deleted reads back, from wherever the index says.
+      const other = await s.open();
+      for (const [id, blob] of chunks) {
+        if (doomed.some(([d]) => d === id) && !other.has(id)) continue;
+        assert.deepEqual(await other.get(id), blob);
+      }
+      const live = IdSet.from(chunks.map(([id]) => id).filter((id) => other.has(id)));
+      await other.prune(live, { maxUnusedPercent: 100, dryRun: false });
+      assert.deepEqual(await Array.fromAsync(s.objects.list(`${s.prefix}journal/`)), []);
+      const listed = new Set(
+        (await s.sql`SELECT name FROM burrow_packs`).map((row) => row.name as string),
+      );
+      const objects = (await Array.fromAsync(s.objects.list(`${s.prefix}packs/`))).map((o) =>
+        o.key.slice(`${s.prefix}packs/`.length, -".pack".length)
+      );
+      assert.deepEqual(
+        objects.sort(),
+        [...listed].sort(),
+        "every pack object is listed, and only those",
+      );
+      for (const [id, blob] of chunks) {
+        if (other.has(id)) assert.deepEqual(await other.get(id), blob);
+      }
+      await other.close();
+    },
+  );
+}
