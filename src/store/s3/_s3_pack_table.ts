@@ -138,19 +138,16 @@ export class S3PackTable {
     const headerBytes = recordHeaderBytes(entry.version);
     const key = packKey(this.#root, entry.name);
     const queued = entry.writer?.readQueued(offset, headerBytes + length);
-    if (queued !== undefined) {
-      target.set(queued.subarray(headerBytes, headerBytes + length));
-      verifyRecord(queued, queued.length, id, target, key, entry.version);
+    const blobOf = (record: Uint8Array) => {
+      target.set(record.subarray(headerBytes, headerBytes + length));
+      verifyRecord(record, record.length, id, target, key, entry.version);
       return target;
-    }
+    };
+    if (queued !== undefined) return blobOf(queued);
     if (!entry.sealed) return "unsealed";
     const need = headerBytes + length;
     const planned = await this.#ahead.take(pack, offset, need);
-    if (planned !== undefined) {
-      target.set(planned.subarray(headerBytes));
-      verifyRecord(planned, planned.length, id, target, key, entry.version);
-      return target;
-    }
+    if (planned !== undefined) return blobOf(planned);
     let window = this.#windows.find((w) =>
       w.pack === pack && offset >= w.start && offset + need <= w.start + w.bytes.length
     );
@@ -167,9 +164,6 @@ export class S3PackTable {
       if (this.#packs[pack] === entry) this.#windows = [window, ...this.#windows].slice(0, WINDOWS);
     }
     const at = offset - window.start;
-    const record = window.bytes.subarray(at, at + need);
-    target.set(record.subarray(headerBytes));
-    verifyRecord(record, record.length, id, target, key, entry.version);
-    return target;
+    return blobOf(window.bytes.subarray(at, at + need));
   }
 }
