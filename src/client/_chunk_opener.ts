@@ -13,7 +13,10 @@ import { decompressChunk } from "../format/decompression.ts";
 import type { RepositoryKeys } from "../format/master_key.ts";
 import { releaseBytes } from "../release_bytes.ts";
 
-/** A verified chunk's plaintext (its own buffer), or why the blob did not verify. */
+/**
+ * A verified chunk's plaintext, or why the blob did not verify. The plaintext is in a buffer of
+ * its own, or (where the crypto back end decrypts in place) a view of the blob's buffer.
+ */
 export type OpenedChunk = { plain: Uint8Array } | { failure: string };
 
 /** Opens and verifies blobs under one repository's keys. */
@@ -27,10 +30,13 @@ export class ChunkOpener {
     this.#hasher = new ChunkIdHasher(keys.idKey);
   }
 
-  /** The plaintext of the blob sealed for `id`, or the reason it does not verify. */
+  /**
+   * The plaintext of the blob sealed for `id`, or the reason it does not verify. The caller
+   * gives `blob` up: it may be decrypted in place.
+   */
   open(id: Uint8Array, blob: Uint8Array): OpenedChunk {
     try {
-      const { payload, compressed } = this.#opener.open(id, blob);
+      const { payload, compressed } = this.#opener.openInPlace(id, blob);
       const plain = compressed ? decompressChunk(payload, MAX_CHUNK_SIZE) : payload;
       if (compressed) releaseBytes(payload);
       this.#hasher.verify(id, plain);
@@ -40,4 +46,12 @@ export class ChunkOpener {
       return { failure: `Cannot verify chunk ${toHex(id).slice(0, 16)}: ${reason}` };
     }
   }
+}
+
+/**
+ * Whether a plaintext of `opened` lies in `buffer` (its blob was decrypted in place): the buffer
+ * must then stay, not be freed or moved, for as long as those plaintexts are used.
+ */
+export function plainIn(opened: readonly OpenedChunk[], buffer: ArrayBufferLike): boolean {
+  return opened.some((chunk) => "plain" in chunk && chunk.plain.buffer === buffer);
 }

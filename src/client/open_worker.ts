@@ -8,7 +8,7 @@
  */
 import { loadWebAssembly } from "../format/load_web_assembly.ts";
 import { ownsBuffer, releaseBytes } from "../release_bytes.ts";
-import { ChunkOpener } from "./_chunk_opener.ts";
+import { ChunkOpener, plainIn } from "./_chunk_opener.ts";
 import type { OpenReply, ToOpenWorker } from "./_open_messages.ts";
 
 interface OpenWorkerScope {
@@ -31,7 +31,9 @@ scope.onmessage = (event) => {
     if (opener === undefined) throw new Error("Cannot open blobs: the worker has no keys");
     const results = message.blobs.map(({ id, blob }) => opener!.open(id, blob));
     const frame = message.blobs[0]?.blob.buffer;
-    if (frame instanceof ArrayBuffer) releaseBytes(new Uint8Array(frame));
+    if (frame instanceof ArrayBuffer && !plainIn(results, frame)) {
+      releaseBytes(new Uint8Array(frame));
+    }
     const transfer = new Set<ArrayBuffer>();
     for (const result of results) {
       if ("plain" in result && ownsBuffer(result.plain)) transfer.add(result.plain.buffer);

@@ -13,7 +13,7 @@ import { toHex } from "../format/chunk_id.ts";
 import { MAX_CHUNK_SIZE } from "../format/chunker.ts";
 import type { RepositoryKeys } from "../format/master_key.ts";
 import { releaseBytes } from "../release_bytes.ts";
-import { ChunkOpener, type OpenedChunk } from "./_chunk_opener.ts";
+import { ChunkOpener, type OpenedChunk, plainIn } from "./_chunk_opener.ts";
 import { Fifo } from "../fifo.ts";
 import { OpenPool } from "./_open_pool.ts";
 import {
@@ -162,9 +162,10 @@ export class RemoteChunkSource implements ChunkSource {
   }
 
   /**
-   * Opens every blob of a reply, here or on an open worker. Every blob is opened into a buffer
-   * of its own, so the frame they are views into is freed (or moved to the worker) at once
-   * rather than when the collector gets to it.
+   * Opens every blob of a reply, here or on an open worker. Where every blob is opened into a
+   * buffer of its own, the frame they are views into is freed (or moved to the worker) at once
+   * rather than when the collector gets to it; where they were decrypted in place (the web back
+   * end), the frame stays as long as their plaintexts.
    */
   async #openAll(reply: Payloads["chunks"]): Promise<OpenedChunk[]> {
     const frame = reply.blobs[0]?.blob.buffer ?? reply.missing[0]?.buffer;
@@ -178,7 +179,7 @@ export class RemoteChunkSource implements ChunkSource {
       opened.push(this.#opener.open(id, blob));
       if (this.#pause !== null) await this.#pause();
     }
-    if (own !== null) releaseBytes(new Uint8Array(own));
+    if (own !== null && !plainIn(opened, own)) releaseBytes(new Uint8Array(own));
     return opened;
   }
 

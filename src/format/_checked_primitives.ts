@@ -79,6 +79,11 @@ export function withContractChecks(raw: Primitives): Primitives {
       if (sealed.length < AEAD_TAG_BYTES) throw notAuthentic();
       return raw.openChaCha20Poly1305(key, nonce, aad, sealed);
     },
+    openChaCha20Poly1305InPlace(key, nonce, aad, sealed) {
+      checkAeadKeyAndNonce(key, nonce);
+      if (sealed.length < AEAD_TAG_BYTES) throw notAuthentic();
+      return raw.openChaCha20Poly1305InPlace(key, nonce, aad, sealed);
+    },
     zstdDecompress(data, maxSize) {
       checkMaxSize(maxSize);
       checkZstdFrameLimits(data, maxSize);

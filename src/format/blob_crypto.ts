@@ -221,6 +221,21 @@ export class BlobOpener {
    *   not authenticate (wrong id, wrong key, or any byte changed)
    */
   open(id: Uint8Array, blob: Uint8Array): OpenedBlob {
+    return this.#open(id, blob, false);
+  }
+
+  /**
+   * {@link open} for a caller that gives `blob` up: the payload may be decrypted over the blob's
+   * ciphertext and returned as a view of it (see `openChaCha20Poly1305InPlace`). A blob that
+   * does not authenticate is left as it was.
+   *
+   * @throws as {@link open}
+   */
+  openInPlace(id: Uint8Array, blob: Uint8Array): OpenedBlob {
+    return this.#open(id, blob, true);
+  }
+
+  #open(id: Uint8Array, blob: Uint8Array, inPlace: boolean): OpenedBlob {
     assertLength("chunk id", id, CHUNK_ID_BYTES);
     assertBlobHeader(blob);
     const header = blob.subarray(0, BLOB_HEADER_BYTES);
@@ -228,12 +243,11 @@ export class BlobOpener {
     const nonce = blob.subarray(NONCE_AT, BLOB_HEADER_BYTES);
     let payload: Uint8Array;
     try {
-      payload = primitives.openChaCha20Poly1305(
-        subkey,
-        nonce,
-        blobAad(header, id),
-        blob.subarray(BLOB_HEADER_BYTES),
-      );
+      const aad = blobAad(header, id);
+      const sealed = blob.subarray(BLOB_HEADER_BYTES);
+      payload = inPlace
+        ? primitives.openChaCha20Poly1305InPlace(subkey, nonce, aad, sealed)
+        : primitives.openChaCha20Poly1305(subkey, nonce, aad, sealed);
     } catch (error) {
       if (!(error instanceof IntegrityError)) throw error;
       throw new IntegrityError(

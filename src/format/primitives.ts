@@ -91,6 +91,22 @@ export interface Primitives {
   ): Uint8Array;
 
   /**
+   * {@link openChaCha20Poly1305} for a caller that gives `sealed` up: the plaintext may be
+   * written over the ciphertext and returned as a view of `sealed`'s memory (the web back end
+   * does, which spares the browser a fresh buffer per blob) or in a buffer of its own (node).
+   * Either way the tag is checked first, and `sealed` is left as it was when it does not
+   * authenticate.
+   *
+   * @throws as {@link openChaCha20Poly1305}
+   */
+  openChaCha20Poly1305InPlace(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    sealed: Uint8Array,
+  ): Uint8Array;
+
+  /**
    * Decodes zstd data, refusing to produce more than `maxSize` bytes: output past that is never
    * allocated, whatever sizes the frame claims, so a hostile frame cannot inflate without limit.
    * Frames that declare a content size above `maxSize`, or a window above `maxSize` and 8 MiB

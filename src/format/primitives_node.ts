@@ -136,6 +136,10 @@ export const primitives: contract.Primitives = withContractChecks({
     }
     return plaintext;
   },
+  openChaCha20Poly1305InPlace(key, nonce, aad, sealed) {
+    // node:crypto decrypts into a buffer of its own; writing it back would only add a copy.
+    return this.openChaCha20Poly1305(key, nonce, aad, sealed);
+  },
   zstdDecompress,
   loadWebAssembly,
 });

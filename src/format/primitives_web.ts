@@ -1,8 +1,9 @@
 /**
  * The {@link Primitives} of the web page, in JavaScript and WebAssembly that run in any browser
- * (and in Deno, where the conformance suite runs it beside the node back end): ChaCha20 from
- * `@noble/ciphers` (WebCrypto has no ChaCha20) with Poly1305 in WebAssembly (`wasm/poly1305.ts`:
- * noble's JavaScript Poly1305 took most of the time of opening a blob), SHA-256 and HMAC from
+ * (and in Deno, where the conformance suite runs it beside the node back end): ChaCha20 and
+ * Poly1305 in the project's own WebAssembly (`wasm/chacha20.ts`, `wasm/poly1305.ts`: WebCrypto
+ * has no ChaCha20, and `@noble/ciphers` in JavaScript took most of the time of opening a blob;
+ * noble's ChaCha20 stays for browsers without WebAssembly SIMD), SHA-256 and HMAC from
  * `hash-wasm` once `loadWebAssembly` has run (from `@noble/hashes` until then: Chromium ran
  * noble's SHA-256 at a sixth of its speed in Deno), HKDF from `@noble/hashes`, zstd from
  * `fzstd`. The page's bundle maps `#primitives` to this module.
@@ -29,6 +30,7 @@ import { IntegrityError } from "../errors.ts";
 import { constantTimeEqual, ownedBytes } from "./_bytes.ts";
 import { withContractChecks } from "./_checked_primitives.ts";
 import * as contract from "./primitives.ts";
+import { ChaCha20 } from "./wasm/chacha20.ts";
 import { Poly1305 } from "./wasm/poly1305.ts";
 
 /** hash-wasm's SHA-256, once `loadWebAssembly` has run; one instance, used only synchronously. */
@@ -93,10 +95,32 @@ class WebHmacSha256 implements contract.KeyedHmac {
 }
 
 let poly1305: Poly1305 | null = null;
+/** The WebAssembly ChaCha20, made on first use; null where this browser cannot run it. */
+let wasmChaCha20: ChaCha20 | null | undefined;
+
+/** ChaCha20 of `input` into `output` from block `counter`, in WebAssembly where it runs. */
+function chacha20Xor(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  counter: number,
+  input: Uint8Array,
+  output: Uint8Array,
+): Uint8Array {
+  if (wasmChaCha20 === undefined) {
+    try {
+      wasmChaCha20 = new ChaCha20();
+    } catch {
+      wasmChaCha20 = null;
+    }
+  }
+  if (wasmChaCha20 === null) return chacha20(key, nonce, input, output, counter);
+  wasmChaCha20.xor(key, nonce, counter, input, output);
+  return output;
+}
 
 /** The one-time Poly1305 key of RFC 8439 §2.6: the first 32 bytes of ChaCha20's block 0. */
 function oneTimeKey(key: Uint8Array, nonce: Uint8Array): Uint8Array {
-  return chacha20(key, nonce, new Uint8Array(32), new Uint8Array(32), 0);
+  return chacha20Xor(key, nonce, 0, new Uint8Array(32), new Uint8Array(32));
 }
 
 /** The AEAD tag of `ciphertext` (RFC 8439 §2.8); the one-time key is zeroed after use. */
@@ -106,6 +130,22 @@ function aeadTag(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext
   const tag = poly1305.aeadTag(polyKey, aad, ciphertext);
   polyKey.fill(0);
   return tag;
+}
+
+/**
+ * The ciphertext of `sealed` once its tag is checked: nothing is decrypted before that. Key and
+ * nonce lengths, and a sealed input shorter than a tag, were refused before this.
+ */
+function authenticCiphertext(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  sealed: Uint8Array,
+): Uint8Array {
+  const ciphertext = sealed.subarray(0, sealed.length - 16);
+  const tag = sealed.subarray(sealed.length - 16);
+  if (!constantTimeEqual(aeadTag(key, nonce, aad, ciphertext), tag)) throw contract.notAuthentic();
+  return ciphertext;
 }
 
 /** Decodes with fzstd, counting the output as it streams out (the frames are checked already). */
@@ -136,19 +176,16 @@ export const primitives: contract.Primitives = withContractChecks({
   sealChaCha20Poly1305(key, nonce, aad, plaintext, output) {
     // Key, nonce and output lengths were checked by `withContractChecks`.
     const ciphertext = output.subarray(0, plaintext.length);
-    chacha20(key, nonce, plaintext, ciphertext, 1);
+    chacha20Xor(key, nonce, 1, plaintext, ciphertext);
     output.set(aeadTag(key, nonce, aad, ciphertext), plaintext.length);
   },
   openChaCha20Poly1305(key, nonce, aad, sealed) {
-    // Key and nonce lengths, and a sealed input shorter than a tag, were refused before this.
-    const ciphertext = sealed.subarray(0, sealed.length - 16);
-    // The tag is checked before anything is decrypted.
-    if (
-      !constantTimeEqual(aeadTag(key, nonce, aad, ciphertext), sealed.subarray(sealed.length - 16))
-    ) {
-      throw contract.notAuthentic();
-    }
-    return chacha20(key, nonce, ciphertext, new Uint8Array(ciphertext.length), 1);
+    const ciphertext = authenticCiphertext(key, nonce, aad, sealed);
+    return chacha20Xor(key, nonce, 1, ciphertext, new Uint8Array(ciphertext.length));
+  },
+  openChaCha20Poly1305InPlace(key, nonce, aad, sealed) {
+    const ciphertext = authenticCiphertext(key, nonce, aad, sealed);
+    return chacha20Xor(key, nonce, 1, ciphertext, ciphertext);
   },
   zstdDecompress,
   loadWebAssembly,

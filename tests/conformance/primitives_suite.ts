@@ -253,6 +253,26 @@ function aeadTests(p: Primitives, test: Register): void {
     refuses(key, nonce, aad, new Uint8Array(15));
   });
 
+  test("openChaCha20Poly1305InPlace() opens what openChaCha20Poly1305() opens, and refuses the same", () => {
+    for (const length of [0, 1, 63, 64, 65, 4096, MiB + 7]) {
+      const plain = seq(length, 5);
+      const sealed = referenceSeal(key, nonce, aad, plain);
+      const damaged = sealed.slice();
+      damaged[length >> 1]! ^= 0x01;
+      const before = damaged.slice();
+      assert.throws(() => p.openChaCha20Poly1305InPlace(key, nonce, aad, damaged), {
+        name: "IntegrityError",
+      });
+      assert.deepEqual(damaged, before, `a refused open leaves ${length} bytes as they were`);
+      const opened = p.openChaCha20Poly1305InPlace(key, nonce, aad, sealed);
+      assert.deepEqual(opened, plain, `length ${length}`);
+      if (opened.buffer === sealed.buffer) assert.equal(opened.byteOffset, sealed.byteOffset);
+    }
+    assert.throws(() => p.openChaCha20Poly1305InPlace(key, nonce, aad, new Uint8Array(15)), {
+      name: "IntegrityError",
+    });
+  });
+
   test("sealChaCha20Poly1305() agrees with node:crypto and round-trips, at any length", () => {
     for (const length of [0, 1, 63, 64, 65, 4096, MiB + 7]) {
       const plain = seq(length, 3);
