@@ -13,6 +13,7 @@
  */
 import type { Page } from "playwright-core";
 import { launchBrowser, newContext } from "../../tests/web/_browser.ts";
+import { chromiumCeilings } from "./_chromium_ceilings.ts";
 import { writeRandomFile } from "./_bench_data.ts";
 import { type CliRun, lastErrorLine, sameContent, withScratch } from "./_bench_process.ts";
 import {
@@ -93,44 +94,6 @@ async function memoryPeaks(
   return { heapMiB: heap / MiB, rendererMiB: renderer };
 }
 
-/**
- * How fast this Chromium takes in bare WebSocket messages of 64 KiB (as burrow's server sends
- * them) from a plain `Deno.serve` on 127.0.0.1 over TLS: the ceiling of any page that reads
- * through a WebSocket here, with nothing decrypted.
- */
-async function webSocketCeiling(page: Page, certPem: string, keyPem: string): Promise<number> {
-  const message = new Uint8Array(64 * 1024);
-  const total = 256 * MiB;
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, cert: certPem, key: keyPem, onListen() {} },
-    (request) => {
-      if (new URL(request.url).pathname !== "/ws") return new Response("ok");
-      const { socket, response } = Deno.upgradeWebSocket(request);
-      socket.onmessage = () => {
-        for (let sent = 0; sent < total; sent += message.length) socket.send(message);
-      };
-      return response;
-    },
-  );
-  try {
-    const url = `wss://127.0.0.1:${server.addr.port}/ws`;
-    await page.goto(`https://127.0.0.1:${server.addr.port}/`);
-    return await page.evaluate(`new Promise((resolve, reject) => {
-      const socket = new WebSocket(${JSON.stringify(url)});
-      socket.binaryType = "arraybuffer";
-      let got = 0, started = 0;
-      socket.onopen = () => { started = performance.now(); socket.send("go"); };
-      socket.onerror = () => reject(new Error("the WebSocket failed"));
-      socket.onmessage = (event) => {
-        got += event.data.byteLength;
-        if (got >= ${total}) { socket.close(); resolve(got / ${MiB} / ((performance.now() - started) / 1000)); }
-      };
-    })`);
-  } finally {
-    await server.shutdown();
-  }
-}
-
 async function measure(server: BurrowServer, scratch: string): Promise<void> {
   if (server.webUrl === null) throw new Error("the server printed no web address");
   await addUsers(server, ["web"]);
@@ -151,8 +114,8 @@ async function measure(server: BurrowServer, scratch: string): Promise<void> {
   try {
     const context = await newContext(browser);
     const page = await context.newPage();
-    progress("bare WebSocket ceiling of this Chromium");
-    const ceiling = await webSocketCeiling(page, certPem, keyPem);
+    progress("ceilings of this Chromium (WebSocket, service worker fetch and download)");
+    const ceilings = await chromiumCeilings(page, certPem, keyPem);
     await page.goto(server.webUrl);
     await page.getByLabel("User name").fill("web");
     await page.getByLabel("Password").fill(BENCH_PASSWORD);
@@ -185,7 +148,17 @@ async function measure(server: BurrowServer, scratch: string): Promise<void> {
       { label: `CLI pull ${size}`, value: round(cliSpeed), unit: "MiB/s" },
       {
         label: "bare WebSocket into this Chromium (64 KiB messages, nothing decrypted)",
-        value: round(ceiling),
+        value: round(ceilings.webSocket),
+        unit: "MiB/s",
+      },
+      {
+        label: "bare HTTPS fetch read by a service worker (BYOB, nothing decrypted or saved)",
+        value: round(ceilings.serviceWorkerFetch),
+        unit: "MiB/s",
+      },
+      {
+        label: "download a service worker makes itself (nothing fetched or decrypted)",
+        value: round(ceilings.serviceWorkerDownload),
         unit: "MiB/s",
       },
       {
@@ -242,6 +215,7 @@ await runBench(
       fileBytes / MiB
     } MiB file of AES-256-CTR keystream bytes (unique, incompressible), pushed with the CLI.`,
     "CLI pull: one `burrow pull` process, start-up and login included. Page download: from the click to the browser's finished download (the page decrypts and verifies every chunk; the service worker streams it to disk); compared with cmp.",
+    "Ceilings: a plain `Deno.serve` over TLS with the same certificate; the page reads a WebSocket of 64 KiB messages, a service worker reads a streamed fetch with a BYOB reader (nothing kept), and a service worker answers a download with bytes it makes (1 MiB copies of one buffer). The page's download does the second and the third on one service-worker thread, and opens every blob between them.",
     "Heap: the page's main-thread JSHeapUsedSize from CDP Performance.getMetrics every 100 ms ; renderer RSS: the largest RSS of Chromium's renderer processes (page, service worker, buffers), sampled with ps at the same time. Snapshot list: page ready, plus login submitted to list shown, minus the key derivation (Argon2id m=19 MiB, t=2 in hash-wasm), which is its own row.",
   ],
 );
