@@ -1,7 +1,7 @@
 /**
  * A real `burrow serve` for the end-to-end benchmarks: it listens on 127.0.0.1 with a free port
  * and its own TLS CA, users are added with `burrow useradd`, and client commands run as
- * separate `deno run -A main.ts` processes, timed, with their peak RSS (`_bench_process.ts`).
+ * separate `deno run -A main.ts` processes (with the V8 flags `deno task install` gives burrow), timed, with their peak RSS (`_bench_process.ts`).
  * The server is always stopped, also when a benchmark fails or is interrupted.
  *
  * @module
@@ -14,15 +14,18 @@ import {
   runTimed,
   startDaemon,
 } from "./_bench_process.ts";
+import { burrowRunFlags } from "../v8_flags.ts";
 import { messageOf } from "./_bench_result.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+/** `deno run` with the flags `deno task install` gives burrow (`scripts/v8_flags.ts`). */
+const RUN = [Deno.execPath(), "run", "-A", ...await burrowRunFlags()];
 /** The password of every benchmark user. */
 export const BENCH_PASSWORD = "bench-password-1";
 
 /** Runs `burrow ARGS…` as its own process, under GNU time when it is installed. */
 export function runBurrow(args: string[], options: CliOptions = {}): Promise<CliRun> {
-  return runTimed([Deno.execPath(), "run", "-A", MAIN, ...args], options);
+  return runTimed([...RUN, MAIN, ...args], options);
 }
 
 /** A running `burrow serve`. */
@@ -63,7 +66,7 @@ export async function startServer(
     ...extraArgs,
   ];
   const daemon = await startDaemon(
-    [Deno.execPath(), "run", "-A", MAIN, ...serve],
+    [...RUN, MAIN, ...serve],
     /listening on (\S+)\n/,
     env,
   );

@@ -183,12 +183,14 @@ burrow_commit() {
 }
 
 # burrow, driven by its command line (README.md). BURROW is the command that runs it
-# (split on spaces), by default this checkout's main.ts under `deno run -A`.
+# (split on spaces), by default this checkout's main.ts under `deno run -A` with the V8 flags
+# deno.json's install task gives burrow.
 BURROW_CMD=()
 if [[ -n ${BURROW:-} ]]; then
   read -ra BURROW_CMD <<<"$BURROW"
 elif [[ ,$TOOLS, == *,burrow,* ]]; then
-  BURROW_CMD=("$(deno_bin)" run -A "$REPO_ROOT/main.ts")
+  v8_flags=$(grep -o -- '--v8-flags=[^ "]*' "$REPO_ROOT/deno.json" | head -1)
+  BURROW_CMD=("$(deno_bin)" run -A ${v8_flags:+"$v8_flags"} "$REPO_ROOT/main.ts")
 fi
 BURROW_CLIENT=()
 burrow_setup() {
