@@ -29,9 +29,6 @@ import { printError } from "./output.ts";
 import { connectSharedRepositories, type SharedRepositories } from "./_serve_shared.ts";
 import { connectS3RepositoryObjects, resolveChunkStore } from "./_serve_store.ts";
 
-/** How long userdel waits for pushes and prunes of the user to end on every server. */
-const LOCK_WAIT_MS = 1500;
-
 /** What the shared flow works with. */
 interface Shared {
   name: string;
@@ -39,10 +36,13 @@ interface Shared {
   repositories: SharedRepositories;
   /** The S3 objects of the servers' --store, when it was given. */
   objects: RepositoryObjects | null;
+  /** How long to wait for pushes and prunes of the user to end on every server. */
+  lockWaitMs: number;
 }
 
 /**
- * Runs `userdel NAME [--purge]` on shared repositories.
+ * Runs `userdel NAME [--purge]` on shared repositories, waiting up to `lockWaitMs` for the
+ * user's pushes and prunes to end on every server.
  * @returns the line to print, or null when the user store holds no shared repositories (the
  *   local flow applies; nothing was changed)
  * @throws {UsageError} for --store without shared repositories, or --purge without --store
@@ -53,6 +53,7 @@ export async function userdelShared(
   admin: AdminStore,
   name: string,
   purging: boolean,
+  lockWaitMs: number,
 ): Promise<string | null> {
   const s3 = resolveChunkStore(args, processEnv);
   const postgres = parseStoreSpec(admin.usersSpec).scheme === "postgres";
@@ -73,6 +74,7 @@ export async function userdelShared(
       store: admin.store as PostgresUserStore,
       repositories,
       objects: connection?.repositoryObjects ?? null,
+      lockWaitMs,
     };
     const record = await admin.store.get(name);
     const done = record === null
@@ -108,7 +110,7 @@ function objectsFor(shared: Shared): RepositoryObjects {
 
 /** Holds the repository `repo` exclusively. @throws {BurrowError} BUSY */
 async function hold(shared: Shared, repo: string): Promise<() => Promise<void>> {
-  const leave = await shared.repositories.locks.gate(repo).holdForRemoval(LOCK_WAIT_MS);
+  const leave = await shared.repositories.locks.gate(repo).holdForRemoval(shared.lockWaitMs);
   if (leave === null) {
     throw new BurrowError(
       "BUSY",

@@ -29,7 +29,10 @@ import { CHUNK_STORE_FLAGS } from "./_serve_store.ts";
 import { parseStoreSpec } from "../users/registry.ts";
 import { printError, printLine } from "./output.ts";
 
-/** How long userdel waits for a server that is about to let go of the user's repository. */
+/**
+ * How long userdel waits for a server (on a shared service, every server) that is about to let go
+ * of the user's repository.
+ */
 const LOCK_WAIT_MS = 1500;
 
 /** Takes `name`'s repository lock. @throws {BurrowError} BUSY while the server uses it */
@@ -109,7 +112,13 @@ async function run(args: ParsedArgs): Promise<void> {
   try {
     const shared = parseStoreSpec(admin.usersSpec).scheme === "postgres" ||
         stringFlag(args, "store") !== undefined
-      ? await (await import("./_userdel_shared.ts")).userdelShared(args, admin, name, purging)
+      ? await (await import("./_userdel_shared.ts")).userdelShared(
+        args,
+        admin,
+        name,
+        purging,
+        LOCK_WAIT_MS,
+      )
       : null;
     if (shared !== null) {
       printLine(shared);
