@@ -67,7 +67,7 @@ class App {
     this.#who.hidden = false;
     this.#logout.hidden = false;
     this.#active();
-    await this.#route();
+    await this.#route(this.#listing);
     // Once the first view is up, not before (it would compete with the login): the download
     // worker, so that the first download does not wait for it, and the faster hashing.
     downloadWorker().catch(() => {});
@@ -75,12 +75,15 @@ class App {
     return null;
   }
 
-  /** Shows what the fragment names. */
-  async #route(): Promise<void> {
+  /**
+   * Shows what the fragment names; the snapshot list is `listing` when given (just fetched), else
+   * fetched afresh.
+   */
+  async #route(listing?: SnapshotListing): Promise<void> {
     const session = this.#session;
     if (session === null) return;
     const match = /^#\/snapshot\/([0-9a-f]{16})\/?(.*)$/.exec(location.hash);
-    if (match === null) return await this.#showSnapshots(session);
+    if (match === null) return await this.#showSnapshots(session, listing);
     const record = this.#listing?.records.find((r) => r.id === match[1]);
     if (record === undefined) return this.#go("");
     const folder = match[2]!.split("/").filter((p) => p !== "").map(decodeURIComponent).join("/");
@@ -108,9 +111,9 @@ class App {
     }
   }
 
-  async #showSnapshots(session: PageSession): Promise<void> {
+  async #showSnapshots(session: PageSession, listing?: SnapshotListing): Promise<void> {
     try {
-      this.#listing = await session.snapshots();
+      this.#listing = listing ?? await session.snapshots();
     } catch (error) {
       return await this.#failed(error);
     }

@@ -7,11 +7,25 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
+import { concatBytes } from "../../src/concat_bytes.ts";
+import { MessageType } from "../../src/protocol/mod.ts";
 import { addUser, clientOf, startServer, type TestServer } from "../e2e/_harness.ts";
 import { ARTIFACTS, chromiumProblem, launchBrowser, newContext } from "./_browser.ts";
 
 const PASSWORD = "correct horse battery";
 const ENTRIES = 20_000;
+
+const LIST = MessageType.list_snapshots;
+
+/** The message type of each whole frame in `bytes` (a stream of frames as the page sent them). */
+function messageTypes(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const types: number[] = [];
+  for (let at = 0; at + 5 <= bytes.length; at += 4 + view.getUint32(at)) {
+    types.push(bytes[at + 4]!);
+  }
+  return types;
+}
 
 async function login(page: Page, url: string): Promise<void> {
   await page.goto(url);
@@ -96,6 +110,21 @@ Deno.test({
       await page.getByRole("heading", { name: "many" }).waitFor();
       assert.ok(await page.evaluate("document.documentElement.scrollWidth <= 390"));
       await page.screenshot({ path: `${ARTIFACTS}phone.png` });
+      await context.close();
+    });
+
+    await t.step("logging in asks the server for the snapshot list once", async () => {
+      const context = await newContext(browser);
+      const page = await context.newPage();
+      const sent: Uint8Array[] = [];
+      page.on("websocket", (socket) => {
+        socket.on("framesent", ({ payload }) => {
+          if (typeof payload !== "string") sent.push(new Uint8Array(payload));
+        });
+      });
+      await login(page, server.webUrl!);
+      await page.locator("table.snapshots tbody button").first().waitFor();
+      assert.deepEqual(messageTypes(concatBytes(sent)).filter((type) => type === LIST), [LIST]);
       await context.close();
     });
 
