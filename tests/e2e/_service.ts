@@ -51,10 +51,17 @@ export interface TestService {
   serverOptions(dataDir: string): Parameters<typeof startServer>[0];
 }
 
+/** Options of `withService`. */
+export interface ServiceOptions {
+  /** More `serve` flags for the server of index `i` (e.g. a shorter `--prune-wait`). */
+  serverArgs?: (i: number) => string[];
+}
+
 /** Starts `count` servers on fresh services, runs `body`, and always stops and removes all. */
 export function withService(
   count: number,
   body: (service: TestService) => Promise<void>,
+  options: ServiceOptions = {},
 ): Promise<void> {
   return withTestDatabase(async (db) => {
     const objects = await testObjectStore();
@@ -88,7 +95,9 @@ export function withService(
         ...["--ca", `${work}/tls/ca.pem`, "--user", user],
       ];
       for (let i = 0; i < count; i++) {
-        servers.push(await startServer(serverOptions(`${work}/data-${i}`)));
+        const own = serverOptions(`${work}/data-${i}`);
+        const extraArgs = [...own.extraArgs, ...(options.serverArgs?.(i) ?? [])];
+        servers.push(await startServer({ ...own, extraArgs }));
       }
       const caPath = `${work}/tls/ca.pem`;
       await body({
