@@ -94,11 +94,17 @@ export function withService(
         ...["--server", via.map((i) => servers[i]!.address).join(",")],
         ...["--ca", `${work}/tls/ca.pem`, "--user", user],
       ];
-      for (let i = 0; i < count; i++) {
-        const own = serverOptions(`${work}/data-${i}`);
-        const extraArgs = [...own.extraArgs, ...(options.serverArgs?.(i) ?? [])];
-        servers.push(await startServer({ ...own, extraArgs }));
-      }
+      // The servers start at once; those that started are stopped below even if one did not.
+      const started = await Promise.allSettled(
+        Array.from({ length: count }, (_, i) => {
+          const own = serverOptions(`${work}/data-${i}`);
+          const extraArgs = [...own.extraArgs, ...(options.serverArgs?.(i) ?? [])];
+          return startServer({ ...own, extraArgs });
+        }),
+      );
+      for (const result of started) if (result.status === "fulfilled") servers.push(result.value);
+      const failed = started.find((result) => result.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
       const caPath = `${work}/tls/ca.pem`;
       await body({
         servers,
