@@ -8,7 +8,7 @@ import {
   testObjectStore,
   testS3Settings,
 } from "../../../tests/_s3_env.ts";
-import { makeChunks } from "../../../tests/conformance/_chunk_data.ts";
+import { type Chunk, makeChunks } from "../../../tests/conformance/_chunk_data.ts";
 import { indexKey, packKey } from "./_s3_layout.ts";
 import { ObjectStore } from "./object_store.ts";
 
@@ -23,6 +23,13 @@ async function withPrefix(body: (objects: ObjectStore, prefix: string) => Promis
     await removePrefix(objects, prefix);
     objects.close();
   }
+}
+
+/** Puts `chunks` into a store on `prefix` and closes it, so their pack is sealed. */
+async function storeSealed(objects: ObjectStore, prefix: string, chunks: Chunk[]): Promise<void> {
+  const store = await S3ChunkStore.open(objects, prefix);
+  for (const [id, blob] of chunks) await store.put(id, blob);
+  await store.close();
 }
 
 async function keysUnder(objects: ObjectStore, prefix: string): Promise<string[]> {
@@ -60,9 +67,7 @@ Deno.test({
   fn: () =>
     withPrefix(async (objects, prefix) => {
       const chunks = makeChunks(200, (i) => 5000 + i);
-      const store = await S3ChunkStore.open(objects, prefix);
-      for (const [id, blob] of chunks) await store.put(id, blob);
-      await store.close();
+      await storeSealed(objects, prefix, chunks);
       // The same bucket through a store that counts its ranged GETs.
       const reads: number[] = [];
       const counting = new (class extends ObjectStore {
@@ -90,9 +95,7 @@ for (const step of ["repack:copied", "repack:committed", "repack:indexes-removed
     fn: () =>
       withPrefix(async (objects, prefix) => {
         const chunks = makeChunks(40, (i) => 2000 + i);
-        const first = await S3ChunkStore.open(objects, prefix);
-        for (const [id, blob] of chunks) await first.put(id, blob);
-        await first.close();
+        await storeSealed(objects, prefix, chunks);
         const crash = (at: string) => {
           if (at === step) throw new Error(`crash at ${at}`);
         };
