@@ -100,6 +100,20 @@ function minPasswordLengthFlag(args: ParsedArgs): number {
   return value;
 }
 
+/** Longest `--prune-wait`, in seconds: new pushes of the user are refused while a prune waits. */
+const MAX_PRUNE_WAIT_SECONDS = 3600;
+
+/** Reads `--prune-wait SECONDS`: how long a prune waits for running pushes. @throws {UsageError} */
+function pruneWaitFlag(args: ParsedArgs, fallbackMs: number): number {
+  const seconds = positiveFlag(args, "prune-wait", fallbackMs / 1000);
+  if (seconds > MAX_PRUNE_WAIT_SECONDS) {
+    throw new UsageError(
+      `Invalid --prune-wait "${seconds}": expected at most ${MAX_PRUNE_WAIT_SECONDS} seconds`,
+    );
+  }
+  return seconds * 1000;
+}
+
 function resolveLimits(args: ParsedArgs): ServerLimits {
   const d = DEFAULT_SERVER_LIMITS;
   const maxConnections = countFlag(args, "max-connections", d.maxConnections);
@@ -119,6 +133,7 @@ function resolveLimits(args: ParsedArgs): ServerLimits {
     maxUnauthenticatedPerAddress: perAddress,
     handshakeTimeoutMs: positiveFlag(args, "handshake-timeout", d.handshakeTimeoutMs / 1000) * 1000,
     idleTimeoutMs: positiveFlag(args, "idle-timeout", d.idleTimeoutMs / 1000) * 1000,
+    pruneWaitMs: pruneWaitFlag(args, d.pruneWaitMs),
   };
 }
 
@@ -442,6 +457,13 @@ export const serveCommand: Command = {
       value: "SECONDS",
       help: `Close a connection silent this long (default ${
         DEFAULT_SERVER_LIMITS.idleTimeoutMs / 1000
+      })`,
+    },
+    "prune-wait": {
+      type: "string",
+      value: "SECONDS",
+      help: `Longest wait of a prune for running pushes, then BUSY (default ${
+        DEFAULT_SERVER_LIMITS.pruneWaitMs / 1000
       })`,
     },
     "debug-timings": {

@@ -10,10 +10,10 @@ import { BurrowError, errorMessage, ProtocolError } from "../errors.ts";
 import { CHUNK_ID_BYTES } from "../format/chunk_id.ts";
 import { type IdSet, IdSetBuilder } from "../format/id_set.ts";
 import type { UserRepository } from "../store/user_repository.ts";
-import { DEFAULT_PRUNE_WAIT_MS } from "../store/prune_gate.ts";
 
 /** One session's holds on its repository's prune gate. */
 export class RepositoryClaims {
+  readonly #pruneWaitMs: number;
   #leavePush: (() => void) | null = null;
   #leaveServicePush: (() => Promise<void>) | null = null;
   #leaveServicePrune: (() => Promise<void>) | null = null;
@@ -21,6 +21,11 @@ export class RepositoryClaims {
   #pushEpoch: number | undefined;
   #leavePrune: ((deleted: boolean) => void) | null = null;
   #live: IdSetBuilder | null = null;
+
+  /** @param pruneWaitMs how long a prune waits for running pushes, here and on other servers */
+  constructor(pruneWaitMs: number) {
+    this.#pruneWaitMs = pruneWaitMs;
+  }
 
   /**
    * Holds the gate as a push (once until the commit); the session running a prune needs no hold.
@@ -72,9 +77,9 @@ export class RepositoryClaims {
       throw new ProtocolError("Cannot begin a prune: this session runs one already");
     }
     await this.committed();
-    const leave = await repository.pruneGate.enterPrune();
+    const waitMs = this.#pruneWaitMs;
+    const leave = await repository.pruneGate.enterPrune(waitMs);
     try {
-      const waitMs = DEFAULT_PRUNE_WAIT_MS;
       this.#leaveServicePrune = (await repository.serviceGate?.enterPrune(waitMs)) ?? null;
     } catch (error) {
       leave(false);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { BurrowError, NotFoundError, ProtocolError } from "../errors.ts";
 import type { ClientMessage } from "../protocol/mod.ts";
 import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
+import { DEFAULT_PRUNE_WAIT_MS } from "../store/prune_gate.ts";
 import { UserRepository } from "../store/user_repository.ts";
 import { inTempDir, recordingLogger } from "../../tests/_testing.ts";
 import { addTestUser, testAccounts } from "./_testing.ts";
@@ -12,9 +13,12 @@ import type { AccountLimits } from "./account_limits.ts";
 
 type Handle = (message: ClientMessage) => Promise<Reply>;
 
+/** Makes a session of alice's with `limits`, whose prunes wait `pruneWaitMs` for pushes. */
+type SessionOf = (limits?: AccountLimits, pruneWaitMs?: number) => Handle;
+
 /** Runs `body` with alice's repository and a factory of sessions (each with its own claims). */
 async function withSessions(
-  body: (session: (limits?: AccountLimits) => Handle, repository: UserRepository) => Promise<void>,
+  body: (session: SessionOf, repository: UserRepository) => Promise<void>,
 ): Promise<void> {
   await inTempDir(async (dir) => {
     const { accounts, store, close } = testAccounts();
@@ -25,7 +29,10 @@ async function withSessions(
       created: alice!.created,
       kdf: alice!.kdf,
     }, { openChunks: () => Promise.resolve(new MemoryChunkStore()) });
-    const session = (limits: AccountLimits = { appendOnly: false, quota: null }): Handle => {
+    const session: SessionOf = (
+      limits = { appendOnly: false, quota: null },
+      pruneWaitMs = DEFAULT_PRUNE_WAIT_MS,
+    ) => {
       const ctx: HandlerContext = {
         user: "alice",
         limits,
@@ -33,7 +40,7 @@ async function withSessions(
         logger: recordingLogger().logger,
         repository: () => Promise.resolve(repository),
         uploads: new UploadTally(),
-        claims: new RepositoryClaims(),
+        claims: new RepositoryClaims(pruneWaitMs),
       };
       return (message) => handleRepositoryRequest(ctx, message);
     };
@@ -102,6 +109,20 @@ Deno.test("a prune removes the chunks not sent as live, and keeps pushes out whi
     );
     assert.ok(repository.chunks.has(id(1)) && !repository.chunks.has(id(2)));
     await session()(put(9)); // the gate is open again
+  });
+});
+
+Deno.test("prune_begin waits its session's prune wait for a running push, then answers BUSY", async () => {
+  await withSessions(async (session, repository) => {
+    const pusher = session();
+    await pusher(put(1));
+    await assert.rejects(
+      session(undefined, 20)({ type: "prune_begin", payload: {} }),
+      busy(/Cannot prune: a push to this repository is still running/),
+    );
+    await pusher(commit("00000000000000a1"));
+    const leave = await repository.pruneGate.enterPrune(0);
+    leave(false);
   });
 });
 

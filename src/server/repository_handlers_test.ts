@@ -10,6 +10,7 @@ import {
   type Payloads,
 } from "../protocol/mod.ts";
 import { MemoryChunkStore } from "../store/memory_chunk_store.ts";
+import { DEFAULT_PRUNE_WAIT_MS } from "../store/prune_gate.ts";
 import { UserRepository } from "../store/user_repository.ts";
 import { inTempDir, type LoggedLine, recordingLogger } from "../../tests/_testing.ts";
 import { addTestUser, CHEAP_KDF, testAccounts } from "./_testing.ts";
@@ -49,7 +50,7 @@ async function withHandlers(body: (f: Fixture) => Promise<void>): Promise<void> 
       logger,
       repository: () => Promise.resolve(repository),
       uploads: new UploadTally(),
-      claims: new RepositoryClaims(),
+      claims: new RepositoryClaims(DEFAULT_PRUNE_WAIT_MS),
     };
     try {
       await body({

@@ -7,6 +7,7 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
+import { DEFAULT_PRUNE_WAIT_MS } from "../store/prune_gate.ts";
 import { AcceptBackoff } from "./accept_backoff.ts";
 import { listenError } from "./listen_error.ts";
 import { SessionHost, type SessionHostOptions } from "./session_host.ts";
@@ -25,6 +26,8 @@ export interface ServerLimits {
   idleTimeoutMs: number;
   /** On shutdown, how long in-flight requests may take before their connections are closed. */
   shutdownGraceMs: number;
+  /** How long a prune waits for running pushes (on any server of a service) before BUSY. */
+  pruneWaitMs: number;
 }
 
 /** Half of a cap, at least 1: the default of each pre-login cap from the cap above it. */
@@ -40,6 +43,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 300_000,
   shutdownGraceMs: 10_000,
+  pruneWaitMs: DEFAULT_PRUNE_WAIT_MS,
 };
 
 /** What `startServer` needs. */

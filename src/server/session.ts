@@ -123,7 +123,7 @@ export class Session {
   #done: Promise<void> | null = null;
   #deadline: ReturnType<typeof setTimeout> | undefined;
   readonly #uploads = new UploadTally();
-  readonly #claims = new RepositoryClaims();
+  readonly #claims: RepositoryClaims;
   readonly #metrics: ServerMetrics;
   #signups = 0;
   /** Snapshots this connection committed. */
@@ -134,6 +134,7 @@ export class Session {
 
   constructor(conn: SessionConn, ctx: SessionContext) {
     this.#conn = conn;
+    this.#claims = new RepositoryClaims(ctx.limits.pruneWaitMs);
     // Before login no frame may exceed the control-message cap, so an anonymous peer can never
     // make the server buffer a bulk frame; requests read ahead of login are checked when handled.
     const current = () => this.#state === "ready" ? SERVER_READ_LIMITS : SERVER_PRE_LOGIN_LIMITS;

@@ -115,6 +115,23 @@ function sizedZstd(data: Uint8Array): Uint8Array {
   return new Uint8Array(zstdCompressSync(data, options as Parameters<typeof zstdCompressSync>[1]));
 }
 
+/** Inputs of the zstd tests, each with node:zlib's frames of it. */
+let zlibCases: { input: Uint8Array; frames: Uint8Array[] }[] | undefined;
+
+/**
+ * The zstd tests' inputs and node:zlib's frames of each (at levels 1, 3 with a checksum, 19, and
+ * with the content size), made once for every test that decodes them: level 19 takes seconds.
+ */
+function zlibFrames(): { input: Uint8Array; frames: Uint8Array[] }[] {
+  zlibCases ??= [textBytes(600), textBytes(3 * MiB), seq(200_000), new Uint8Array(MiB)].map(
+    (input) => ({
+      input,
+      frames: [zlibZstd(input), zlibZstd(input, 3, true), zlibZstd(input, 19), sizedZstd(input)],
+    }),
+  );
+  return zlibCases;
+}
+
 /** A zstd frame header: magic, descriptor byte, then `rest` (window, sizes), then `blocks`. */
 function frame(descriptor: number, rest: number[], blocks: number[] = []): Uint8Array {
   return Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, descriptor, ...rest, ...blocks]);
@@ -322,10 +339,7 @@ function zstdTests(p: Primitives, test: Register, when: string, load?: () => Pro
   };
 
   zstdTest("decodes what node:zlib makes, into a buffer of its own", () => {
-    const inputs = [textBytes(600), textBytes(3 * MiB), seq(200_000), new Uint8Array(MiB)];
-    for (const input of inputs) {
-      const frames = [zlibZstd(input), zlibZstd(input, 3, true), zlibZstd(input, 19)];
-      frames.push(sizedZstd(input));
+    for (const { input, frames } of zlibFrames()) {
       for (const [i, data] of frames.entries()) {
         const out = p.zstdDecompress(data, 4 * MiB);
         assert.deepEqual(out, input, `${input.length} bytes, frame ${i}`);

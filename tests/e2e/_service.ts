@@ -51,10 +51,17 @@ export interface TestService {
   serverOptions(dataDir: string): Parameters<typeof startServer>[0];
 }
 
+/** Options of `withService`. */
+export interface ServiceOptions {
+  /** More `serve` flags for the server of index `i` (e.g. a shorter `--prune-wait`). */
+  serverArgs?: (i: number) => string[];
+}
+
 /** Starts `count` servers on fresh services, runs `body`, and always stops and removes all. */
 export function withService(
   count: number,
   body: (service: TestService) => Promise<void>,
+  options: ServiceOptions = {},
 ): Promise<void> {
   return withTestDatabase(async (db) => {
     const objects = await testObjectStore();
@@ -87,9 +94,17 @@ export function withService(
         ...["--server", via.map((i) => servers[i]!.address).join(",")],
         ...["--ca", `${work}/tls/ca.pem`, "--user", user],
       ];
-      for (let i = 0; i < count; i++) {
-        servers.push(await startServer(serverOptions(`${work}/data-${i}`)));
-      }
+      // The servers start at once; those that started are stopped below even if one did not.
+      const started = await Promise.allSettled(
+        Array.from({ length: count }, (_, i) => {
+          const own = serverOptions(`${work}/data-${i}`);
+          const extraArgs = [...own.extraArgs, ...(options.serverArgs?.(i) ?? [])];
+          return startServer({ ...own, extraArgs });
+        }),
+      );
+      for (const result of started) if (result.status === "fulfilled") servers.push(result.value);
+      const failed = started.find((result) => result.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
       const caPath = `${work}/tls/ca.pem`;
       await body({
         servers,

@@ -99,6 +99,8 @@ Deno.test("serve rejects bad flags with exit 2", async () => {
       ["serve", "--max-connections", "-1"],
       ["serve", "--max-unauthenticated", "0"],
       ["serve", "--max-unauthenticated-per-address", "1.5"],
+      ["serve", "--prune-wait", "0"],
+      ["serve", "--prune-wait", "3601"],
     ]
   ) {
     const result = await burrow(args);

@@ -1,10 +1,10 @@
 /**
  * End to end: a prune is exclusive across the servers of a service (one PostgreSQL database, one
  * S3 prefix). A push of the user in progress through one server makes `forget --prune` through
- * another wait (and answer BUSY once its 30 s are up); while that prune waits, and while it runs,
- * pushes of the user through any server are refused at once; afterwards every snapshot restores
- * byte for byte and `check --read-data` passes. Needs both test services; ignored, with the
- * reason printed, without them.
+ * another wait (and answer BUSY once its wait, `serve --prune-wait`, is up); while that prune
+ * waits, and while it runs, pushes of the user through any server are refused at once; afterwards
+ * every snapshot restores byte for byte and `check --read-data` passes. Needs both test services;
+ * ignored, with the reason printed, without them.
  */
 // deno-lint-ignore-file no-console
 import assert from "node:assert/strict";
@@ -97,8 +97,9 @@ Deno.test({
         push.child.kill("SIGSTOP");
         pushStopped = true;
 
-        // Its wait over, a prune answers BUSY, naming the push; nothing is held afterwards.
-        const busy = await service.client("alice", PASSWORD, [2], ["prune"]);
+        // Its wait over (1 s on server 0, 30 s on the others), a prune answers BUSY, naming the
+        // push; nothing is held afterwards.
+        const busy = await service.client("alice", PASSWORD, [0], ["prune"]);
         assert.equal(busy.code, 1, busy.stderr);
         assert.match(busy.stderr, /a push to this repository is still running on another server/);
         assert.equal(await count(service, "exclusive"), 0);
@@ -153,5 +154,5 @@ Deno.test({
       }
       const checked = await service.client("alice", PASSWORD, [2], ["check", "--read-data"]);
       assert.equal(checked.code, 0, checked.stderr);
-    }),
+    }, { serverArgs: (i) => i === 0 ? ["--prune-wait", "1"] : [] }),
 });

@@ -37,11 +37,16 @@ const WINDOW_BYTES = 4 * 1024 * 1024;
 /** Windows kept (the most recent ones). */
 const WINDOWS = 2;
 
-/** A span of a sealed pack read by one GET. */
+/**
+ * A span of a sealed pack read by one GET: reads that fall in it while the GET runs wait for it
+ * rather than fetch the same bytes again.
+ */
 interface Window {
   pack: number;
   start: number;
-  bytes: Uint8Array;
+  /** Bytes asked for (fewer arrive at the end of the object). */
+  length: number;
+  bytes: Promise<Uint8Array>;
 }
 
 /** What `S3PackTable.read` found. */
@@ -149,21 +154,24 @@ export class S3PackTable {
     const planned = await this.#ahead.take(pack, offset, need);
     if (planned !== undefined) return blobOf(planned);
     let window = this.#windows.find((w) =>
-      w.pack === pack && offset >= w.start && offset + need <= w.start + w.bytes.length
+      w.pack === pack && offset >= w.start && offset + need <= w.start + w.length
     );
     if (window === undefined) {
-      const bytes = new Uint8Array(Math.max(need, Math.min(WINDOW_BYTES, entry.size - offset)));
-      let read: number;
-      try {
-        read = await this.#objects.read(key, offset, [bytes]);
-      } catch (error) {
-        if (error instanceof NotFoundError && this.#packs[pack] !== entry) return "gone";
-        throw error;
-      }
-      window = { pack, start: offset, bytes: bytes.subarray(0, read) };
+      const length = Math.max(need, Math.min(WINDOW_BYTES, entry.size - offset));
+      const bytes = new Uint8Array(length);
+      const read = this.#objects.read(key, offset, [bytes]).then((n) => bytes.subarray(0, n));
+      window = { pack, start: offset, length, bytes: read };
       if (this.#packs[pack] === entry) this.#windows = [window, ...this.#windows].slice(0, WINDOWS);
     }
+    let bytes: Uint8Array;
+    try {
+      bytes = await window.bytes;
+    } catch (error) {
+      this.#windows = this.#windows.filter((w) => w !== window);
+      if (error instanceof NotFoundError && this.#packs[pack] !== entry) return "gone";
+      throw error;
+    }
     const at = offset - window.start;
-    return blobOf(window.bytes.subarray(at, at + need));
+    return blobOf(bytes.subarray(at, at + need));
   }
 }

@@ -1,10 +1,16 @@
 /** Crash recovery of the S3 chunk store on a real S3 service (ignored without one). */
 import assert from "node:assert/strict";
 import { S3ChunkStore } from "./s3_chunk_store.ts";
-import { freshPrefix, removePrefix, s3Problem, testObjectStore } from "../../../tests/_s3_env.ts";
-import { makeChunks } from "../../../tests/conformance/_chunk_data.ts";
+import {
+  freshPrefix,
+  removePrefix,
+  s3Problem,
+  testObjectStore,
+  testS3Settings,
+} from "../../../tests/_s3_env.ts";
+import { type Chunk, makeChunks } from "../../../tests/conformance/_chunk_data.ts";
 import { indexKey, packKey } from "./_s3_layout.ts";
-import type { ObjectStore } from "./object_store.ts";
+import { ObjectStore } from "./object_store.ts";
 
 const ignore = s3Problem !== null;
 
@@ -17,6 +23,13 @@ async function withPrefix(body: (objects: ObjectStore, prefix: string) => Promis
     await removePrefix(objects, prefix);
     objects.close();
   }
+}
+
+/** Puts `chunks` into a store on `prefix` and closes it, so their pack is sealed. */
+async function storeSealed(objects: ObjectStore, prefix: string, chunks: Chunk[]): Promise<void> {
+  const store = await S3ChunkStore.open(objects, prefix);
+  for (const [id, blob] of chunks) await store.put(id, blob);
+  await store.close();
 }
 
 async function keysUnder(objects: ObjectStore, prefix: string): Promise<string[]> {
@@ -48,6 +61,33 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name: "S3ChunkStore gets that miss at once share the ranged GET of the span they fall in",
+  ignore,
+  fn: () =>
+    withPrefix(async (objects, prefix) => {
+      const chunks = makeChunks(200, (i) => 5000 + i);
+      await storeSealed(objects, prefix, chunks);
+      // The same bucket through a store that counts its ranged GETs.
+      const reads: number[] = [];
+      const counting = new (class extends ObjectStore {
+        override read(key: string, offset: number, targets: readonly Uint8Array[]) {
+          reads.push(offset);
+          return super.read(key, offset, targets);
+        }
+      })(testS3Settings());
+      const again = await S3ChunkStore.open(counting, prefix);
+      try {
+        const got = await Promise.all(chunks.map(([id]) => again.get(id)));
+        assert.deepEqual(got, chunks.map(([, blob]) => blob));
+        assert.equal(reads.length, 1, `one GET for one pack of ${chunks.length} blobs`);
+      } finally {
+        await again.close();
+        counting.close();
+      }
+    }),
+});
+
 for (const step of ["repack:copied", "repack:committed", "repack:indexes-removed"]) {
   Deno.test({
     name: `S3ChunkStore delete() cut off at ${step} leaves each blob deleted or whole`,
@@ -55,9 +95,7 @@ for (const step of ["repack:copied", "repack:committed", "repack:indexes-removed
     fn: () =>
       withPrefix(async (objects, prefix) => {
         const chunks = makeChunks(40, (i) => 2000 + i);
-        const first = await S3ChunkStore.open(objects, prefix);
-        for (const [id, blob] of chunks) await first.put(id, blob);
-        await first.close();
+        await storeSealed(objects, prefix, chunks);
         const crash = (at: string) => {
           if (at === step) throw new Error(`crash at ${at}`);
         };
