@@ -7,6 +7,7 @@
  * @module
  */
 import { CHACHA20_WASM } from "./_chacha20.generated.ts";
+import { instantiate } from "./_instance.ts";
 
 interface ChaCha20Exports {
   memory: WebAssembly.Memory;
@@ -19,17 +20,15 @@ const DATA_AT = 256;
 const DATA_BYTES = 64 * 1024;
 const BLOCK_BYTES = 64;
 
-let module: WebAssembly.Module | null = null;
-
 /** One ChaCha20 instance (not shared between threads); each call starts afresh. */
 export class ChaCha20 {
   readonly #exports: ChaCha20Exports;
   readonly #memory: Uint8Array;
 
   constructor() {
-    module ??= new WebAssembly.Module(Uint8Array.fromBase64(CHACHA20_WASM));
-    this.#exports = new WebAssembly.Instance(module).exports as unknown as ChaCha20Exports;
-    this.#memory = new Uint8Array(this.#exports.memory.buffer);
+    const { exports, memory } = instantiate<ChaCha20Exports>(CHACHA20_WASM);
+    this.#exports = exports;
+    this.#memory = memory;
   }
 
   /**

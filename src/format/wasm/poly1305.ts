@@ -6,6 +6,7 @@
  * @module
  */
 import { POLY1305_WASM } from "./_poly1305.generated.ts";
+import { instantiate } from "./_instance.ts";
 
 interface Poly1305Exports {
   memory: WebAssembly.Memory;
@@ -19,17 +20,15 @@ const BLOCKS_AT = 64;
 /** Bytes copied in per call: a multiple of 16 that fits the module's two pages. */
 const BLOCKS_BYTES = 64 * 1024;
 
-let module: WebAssembly.Module | null = null;
-
 /** One Poly1305 instance (not shared between threads); each tag starts afresh. */
 export class Poly1305 {
   readonly #exports: Poly1305Exports;
   readonly #memory: Uint8Array;
 
   constructor() {
-    module ??= new WebAssembly.Module(Uint8Array.fromBase64(POLY1305_WASM));
-    this.#exports = new WebAssembly.Instance(module).exports as unknown as Poly1305Exports;
-    this.#memory = new Uint8Array(this.#exports.memory.buffer);
+    const { exports, memory } = instantiate<Poly1305Exports>(POLY1305_WASM);
+    this.#exports = exports;
+    this.#memory = memory;
   }
 
   /**
