@@ -78,7 +78,13 @@ export function webHandler(
       return textResponse(405, "Method not allowed", { Allow: "GET, HEAD" });
     }
     if (path === WEBSOCKET_PATH) return upgrade(request, info, hosts, options);
-    const response = assets.respond(path, method, request.headers.get("If-None-Match"));
+    const { headers } = request;
+    const response = assets.respond(
+      path,
+      method,
+      headers.get("If-None-Match"),
+      headers.get("Accept-Encoding"),
+    );
     return response ?? textResponse(404, "Not found");
   };
 }

@@ -9,6 +9,11 @@ const ASSETS: PageAssets = new Map([
   ["/", { contentType: "text/html; charset=utf-8", body: "<!doctype html><title>burrow</title>" }],
   ["/app.js", { contentType: "text/javascript; charset=utf-8", body: "export {};\n" }],
   ["/sw.js", { contentType: "text/javascript; charset=utf-8", body: "// worker\n" }],
+  ["/big.js", {
+    contentType: "text/javascript; charset=utf-8",
+    body: "// a comment\n".repeat(200),
+  }],
+  ["/icon.png", { contentType: "image/png", body: "p".repeat(4096) }],
 ]);
 const PAGE = "https://localhost:7444";
 const INFO: Deno.ServeHandlerInfo = {
@@ -88,6 +93,59 @@ Deno.test("webHandler() answers HEAD without a body, and 304 to a matching If-No
   const other = handle(new Request(`${PAGE}/`), INFO).headers.get("ETag");
   assert.notEqual(other, etag, "each body has its own ETag");
   await stale.body?.cancel();
+});
+
+Deno.test("webHandler() sends a text file of 1 KiB or more gzip-compressed to a browser that accepts gzip", async () => {
+  const { handle } = handler();
+  const get = (path: string, acceptEncoding?: string, ifNoneMatch?: string) =>
+    handle(
+      new Request(`${PAGE}${path}`, {
+        headers: {
+          ...(acceptEncoding === undefined ? {} : { "Accept-Encoding": acceptEncoding }),
+          ...(ifNoneMatch === undefined ? {} : { "If-None-Match": ifNoneMatch }),
+        },
+      }),
+      INFO,
+    );
+  const body = ASSETS.get("/big.js")!.body;
+  const zipped = get("/big.js", "gzip, deflate, br, zstd");
+  assert.equal(zipped.headers.get("Content-Encoding"), "gzip");
+  assert.equal(zipped.headers.get("Vary"), "Accept-Encoding");
+  assert.equal(zipped.headers.get("Content-Type"), "text/javascript; charset=utf-8");
+  const bytes = new Uint8Array(await zipped.arrayBuffer());
+  assert.equal(Number(zipped.headers.get("Content-Length")), bytes.length);
+  assert.ok(bytes.length < body.length / 10, `${bytes.length} bytes`);
+  const unzipped = new Response(
+    new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")),
+  );
+  assert.equal(await unzipped.text(), body);
+
+  const plain = get("/big.js");
+  assert.equal(plain.headers.get("Content-Encoding"), null);
+  assert.equal(plain.headers.get("Vary"), "Accept-Encoding");
+  assert.equal(await plain.text(), body);
+  const zippedTag = zipped.headers.get("ETag")!;
+  assert.notEqual(zippedTag, plain.headers.get("ETag"), "each encoding has its own ETag");
+  assert.equal(get("/big.js", "gzip", zippedTag).status, 304);
+  const other = get("/big.js", undefined, zippedTag);
+  assert.equal(other.status, 200, "the gzip ETag does not stand for the plain body");
+  await other.body?.cancel();
+
+  for (const refused of ["gzip;q=0", "identity", "br", "*;q=0", "gzip; q=0.0"]) {
+    const response = get("/big.js", refused);
+    assert.equal(response.headers.get("Content-Encoding"), null, refused);
+    await response.body?.cancel();
+  }
+  for (const accepted of ["*", "GZIP", "br;q=1, gzip;q=0.5", "identity, *;q=0.1"]) {
+    const response = get("/big.js", accepted);
+    assert.equal(response.headers.get("Content-Encoding"), "gzip", accepted);
+    await response.body?.cancel();
+  }
+  for (const path of ["/app.js", "/icon.png"]) {
+    const response = get(path, "gzip");
+    assert.equal(response.headers.get("Content-Encoding"), null, `${path}: small or binary`);
+    await response.body?.cancel();
+  }
 });
 
 Deno.test("webHandler() answers 404 to an unknown path and 405 to other methods, with the headers", async () => {
