@@ -110,6 +110,33 @@ async function withContentNames(scripts: [string, string][]): Promise<[string, s
   return scripts.map(([path, script]) => [`/${rename(path.slice(1))}`, rename(script)]);
 }
 
+/** The page's entry script, as index.html loads it. */
+const APP_SCRIPT = '<script type="module" src="/app.js"></script>';
+/** A static import of a split script in bundled code (`import"./x.js"`, `…from"./x.js"`). */
+const STATIC_IMPORT = /(?:\bimport\s*|\bfrom\s*)["']\.\/([\w-]+\.js)["']/g;
+
+/**
+ * `html` with a modulepreload link for every script `/app.js` imports statically, directly or
+ * through another: the browser then fetches them all at once.
+ */
+function withModulePreloads(html: string, scripts: Map<string, string>): string {
+  if (!html.includes(APP_SCRIPT)) {
+    throw new Error(`Cannot build the page: index.html does not load ${APP_SCRIPT}`);
+  }
+  const preloads: string[] = [];
+  const pending = ["/app.js"];
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    for (const [, name] of (scripts.get(path) ?? "").matchAll(STATIC_IMPORT)) {
+      const imported = `/${name}`;
+      if (imported === "/app.js" || preloads.includes(imported)) continue;
+      preloads.push(imported);
+      pending.push(imported);
+    }
+  }
+  const links = preloads.sort().map((path) => `<link rel="modulepreload" href="${path}">`);
+  return html.replace(APP_SCRIPT, [...links, APP_SCRIPT].join("\n    "));
+}
+
 /** The generated module's text. */
 async function build(): Promise<{ module: string; sizes: [string, number, number][] }> {
   const work = await Deno.makeTempDir({ prefix: "burrow-page-" });
@@ -119,7 +146,10 @@ async function build(): Promise<{ module: string; sizes: [string, number, number
     for (const [path, file, type] of FILES) {
       assets.push([path, type, await Deno.readTextFile(new URL(file, ROOT))]);
     }
-    for (const [path, script] of await bundle(importMap, work)) assets.push([path, JS, script]);
+    const scripts = new Map(await bundle(importMap, work));
+    const [page] = assets.filter(([path]) => path === "/");
+    page![2] = withModulePreloads(page![2], scripts);
+    for (const [path, script] of scripts) assets.push([path, JS, script]);
     const sizes: [string, number, number][] = [];
     for (const [path, , body] of assets) {
       const bytes = new TextEncoder().encode(body);

@@ -28,3 +28,11 @@ export function formatTime(iso: string): string {
 export function formatSize(bytes: number): string {
   return formatBytes(bytes).replace(/\.0 /, " ");
 }
+
+/**
+ * A whole number with a comma between groups of three digits: "20,054". Locale-free on purpose
+ * (`toLocaleString` loads the locale's number format first, tens of milliseconds in a browser).
+ */
+export function formatCount(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}

@@ -10,7 +10,7 @@
 // deno-lint-ignore-file no-console
 import { createCipheriv } from "node:crypto";
 import { findCut } from "../../src/format/chunker.ts";
-import { FIXED_GEAR_TABLE, type GearTable } from "../../src/format/gear_table.ts";
+import { fixedGearTable, type GearTable } from "../../src/format/gear_table.ts";
 import { deriveRepositoryKeys, newMasterKey } from "../../src/format/master_key.ts";
 
 const MiB = 1024 * 1024;
@@ -39,7 +39,7 @@ function chunkAll(data: Uint8Array, gear: GearTable): number {
 const mib = Number(Deno.args[0] ?? "256");
 const data = pseudoRandomBytes(mib * MiB);
 const tables: [string, GearTable][] = [
-  ["fixed", FIXED_GEAR_TABLE],
+  ["fixed", fixedGearTable()],
   ["keyed", deriveRepositoryKeys(newMasterKey()).gear],
 ];
 for (const [name, gear] of tables) {

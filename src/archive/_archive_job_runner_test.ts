@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FIXED_GEAR_TABLE } from "../format/gear_table.ts";
+import { fixedGearTable } from "../format/gear_table.ts";
 import { createHmac } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { IdSet } from "../format/id_set.ts";
@@ -17,7 +17,7 @@ function runner(
     type: "init" as const,
     idKey: new Uint8Array(32).fill(3),
     dataKey: new Uint8Array(32).fill(4),
-    gear: FIXED_GEAR_TABLE,
+    gear: fixedGearTable(),
     knownIds: known.shared,
     creditBytes,
     flushBytes: Math.max(1, creditBytes / 2),
@@ -120,7 +120,7 @@ Deno.test("ArchiveJobRunner seals every chunk until the known ids are in, then s
       type: "init" as const,
       idKey: new Uint8Array(32).fill(3),
       dataKey: new Uint8Array(32).fill(4),
-      gear: FIXED_GEAR_TABLE,
+      gear: fixedGearTable(),
       creditBytes: 64 * MiB,
       flushBytes: 32 * MiB,
     };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isolatedTest } from "../../tests/_testing.ts";
-import { FIXED_GEAR_TABLE } from "../format/gear_table.ts";
+import { fixedGearTable } from "../format/gear_table.ts";
 import { createHmac } from "node:crypto";
 import { IdSet } from "../format/id_set.ts";
 import { ArchivePool, type ArchiveSink } from "./_archive_pool.ts";
@@ -10,7 +10,7 @@ import { JobQueue } from "./_job_queue.ts";
 const KEYS = {
   idKey: new Uint8Array(32).fill(1),
   dataKey: new Uint8Array(32).fill(2),
-  gear: FIXED_GEAR_TABLE,
+  gear: fixedGearTable(),
 };
 const SINK: ArchiveSink = { chunks() {}, fileEnd() {}, replied() {} };
 

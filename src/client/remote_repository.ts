@@ -15,6 +15,7 @@ import {
   wrapMasterKey,
 } from "../format/master_key.ts";
 import type { SnapshotRecord } from "../format/snapshot_model.ts";
+import type { Payloads } from "../protocol/mod.ts";
 import { openSnapshotRecord, sealSnapshotRecord } from "../format/snapshot_record.ts";
 import type { BurrowClient, LoginResult } from "./burrow_client.ts";
 
@@ -88,7 +89,11 @@ export class RemoteRepository {
    * the server knows are lost.
    */
   async listSnapshots(): Promise<SnapshotListing> {
-    const reply = await this.#client.listSnapshots();
+    return this.openListing(await this.#client.listSnapshots());
+  }
+
+  /** The listing a `list_snapshots` reply of this repository's server holds (see `listSnapshots`). */
+  openListing(reply: Payloads["snapshots"]): SnapshotListing {
     const records: SnapshotRecord[] = [];
     const unreadable = [...(reply.unreadable ?? [])];
     for (const { id, record } of reply.snapshots) {

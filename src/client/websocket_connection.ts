@@ -23,7 +23,7 @@ const SEND_POLL_MS = 4;
  *
  * @throws {NetworkError} when it does not open within `timeoutMs`, or the server refuses it
  */
-export function openWebSocket(url: string, timeoutMs = 15_000): Promise<ClientConn> {
+export function openWebSocket(url: string, timeoutMs = 15_000): Promise<WebSocketConnection> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
     socket.binaryType = "arraybuffer";
@@ -58,9 +58,12 @@ export class WebSocketConnection implements ClientConn {
   #closed = false;
   #failure: NetworkError | null = null;
   #wake: (() => void) | null = null;
+  /** Settles once the socket has closed (from either side). */
+  readonly closed: Promise<void>;
 
   constructor(socket: WebSocket) {
     this.#socket = socket;
+    this.closed = new Promise((resolve) => socket.addEventListener("close", () => resolve()));
     socket.addEventListener("message", (event) => {
       if (event.data instanceof ArrayBuffer) {
         if (event.data.byteLength > 0) this.#received.push(new Uint8Array(event.data));
@@ -74,6 +77,11 @@ export class WebSocketConnection implements ClientConn {
       this.#closed = true;
       this.#notify();
     });
+  }
+
+  /** Whether the socket is open: neither side has started to close it. */
+  get open(): boolean {
+    return !this.#closed && this.#socket.readyState === WebSocket.OPEN;
   }
 
   /** Copies received bytes into `p`; null once the socket closed and everything was read. */

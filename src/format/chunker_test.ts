@@ -9,12 +9,12 @@ import {
   findCut,
   validateChunkerParams,
 } from "./chunker.ts";
-import { FIXED_GEAR_TABLE, type GearTable, keyedGearTable } from "./gear_table.ts";
+import { fixedGearTable, type GearTable, keyedGearTable } from "./gear_table.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const { minSize, avgSize, maxSize } = DEFAULT_CHUNKER_PARAMS;
-const FIXED = FIXED_GEAR_TABLE;
+const FIXED = fixedGearTable();
 /** The keyed table of the golden vectors: chunker key = bytes 0, 1, …, 31. */
 const KEYED = keyedGearTable(Uint8Array.from({ length: 32 }, (_, i) => i));
 
@@ -266,7 +266,7 @@ function tableHash(table: Int32Array): string {
   return sha256Hex(bytes);
 }
 
-Deno.test('FIXED_GEAR_TABLE is the pinned table derived from SHA-256("burrow gear v1" || counter)', () => {
+Deno.test('fixedGearTable() is the pinned table derived from SHA-256("burrow gear v1" || counter)', () => {
   assert.equal(FIXED.length, 256);
   assert.equal(
     tableHash(FIXED),

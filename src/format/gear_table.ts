@@ -49,14 +49,17 @@ function tableFrom(label: string, digest: (input: Uint8Array) => Uint8Array): Ge
   return table;
 }
 
+let fixed: GearTable | undefined;
+
 /**
- * The fixed, public table of repositories whose key file is version 1 (computed once at module
- * load). Treat it as read-only.
+ * The fixed, public table of repositories whose key file is version 1, computed on first use
+ * (the web page never chunks, and a cold hash on its start-up path was measurable). Always the
+ * same array: treat it as read-only.
  */
-export const FIXED_GEAR_TABLE: GearTable = tableFrom(
-  FIXED_LABEL,
-  (input) => primitives.sha256(input),
-);
+export function fixedGearTable(): GearTable {
+  fixed ??= tableFrom(FIXED_LABEL, (input) => primitives.sha256(input));
+  return fixed;
+}
 
 /**
  * The table keyed by `chunkerKey` (see the module comment).

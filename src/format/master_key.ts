@@ -29,7 +29,7 @@ import { primitives } from "#primitives";
 import { IntegrityError } from "../errors.ts";
 import { assertLength } from "./_bytes.ts";
 import { drawRandom, type RandomBytes, secureRandomBytes } from "./_random.ts";
-import { FIXED_GEAR_TABLE, type GearTable, keyedGearTable } from "./gear_table.ts";
+import { fixedGearTable, type GearTable, keyedGearTable } from "./gear_table.ts";
 
 /** Bytes of the master key, of each derived key and of the key-encryption key. */
 export const MASTER_KEY_BYTES = 32;
@@ -96,12 +96,12 @@ export function deriveRepositoryKeys(key: MasterKey): RepositoryKeys {
   assertVersion(key.version);
   const derive = (info: Uint8Array) =>
     primitives.hkdfSha256(key.bytes, NO_SALT, info, MASTER_KEY_BYTES);
-  let gear = FIXED_GEAR_TABLE;
+  let gear: GearTable;
   if (key.version === KEY_FILE_KEYED_GEAR) {
     const chunkerKey = derive(CHUNKER_KEY_INFO);
     gear = keyedGearTable(chunkerKey);
     chunkerKey.fill(0);
-  }
+  } else gear = fixedGearTable();
   return { idKey: derive(ID_KEY_INFO), dataKey: derive(DATA_KEY_INFO), gear };
 }
 

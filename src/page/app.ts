@@ -15,7 +15,7 @@ import { el, replaceChildren } from "./dom.ts";
 import { nameOf } from "../browse/entry_text.ts";
 import { loginView } from "./login_view.ts";
 import { connectionLost, failureText, loginFailureText } from "./messages.ts";
-import { PageSession } from "./page_session.ts";
+import { openPageConnection, type PageConnection, PageSession } from "./page_session.ts";
 import { readAll, showPreview } from "./preview.ts";
 import { snapshotsView } from "./snapshots_view.ts";
 import { Transfers } from "./transfers.ts";
@@ -34,6 +34,8 @@ class App {
   #session: PageSession | null = null;
   #listing: SnapshotListing | null = null;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The connection the next login takes over (see `#warmUp`); null when none is open. */
+  #warm: Promise<PageConnection> | null = null;
 
   start(): void {
     this.#logout.addEventListener("click", () => void this.#end("You logged out."));
@@ -41,8 +43,26 @@ class App {
     for (const type of ACTIVITY_EVENTS) {
       addEventListener(type, () => this.#active(), { passive: true, capture: true });
     }
+    this.#main.addEventListener("input", () => this.#warmUp());
     this.#showLogin(null);
+    this.#warmUp();
     performance.mark("burrow:ready");
+  }
+
+  /**
+   * Opens the connection the next login will use while the login form shows, so that logging in
+   * does not wait for the WebSocket and the version handshake. One at a time: one the server
+   * closed (it drops a connection that has not logged in within its handshake timeout) is
+   * replaced at the next keystroke, and a login still checks that the one it takes is open.
+   */
+  #warmUp(): void {
+    if (this.#session !== null || this.#warm !== null) return;
+    const warm = openPageConnection(webSocketUrl());
+    this.#warm = warm;
+    const drop = () => {
+      if (this.#warm === warm) this.#warm = null;
+    };
+    warm.then(({ socket }) => socket.closed.then(drop), drop);
   }
 
   #showLogin(notice: string | null): void {
@@ -54,7 +74,9 @@ class App {
   async #login(user: string, password: string): Promise<string | null> {
     performance.mark("burrow:login-submitted");
     try {
-      const session = await PageSession.login(user, password, webSocketUrl());
+      const warm = this.#warm;
+      this.#warm = null;
+      const session = await PageSession.login(user, password, webSocketUrl(), warm);
       this.#session = session;
       const { kdfMs } = session.timings;
       performance.measure("burrow:key-derivation", { duration: kdfMs, end: performance.now() });

@@ -17,8 +17,9 @@ import { BurrowClient } from "../client/burrow_client.ts";
 import { RemoteChunkSource } from "../client/remote_chunk_source.ts";
 import { RemoteRepository, type SnapshotListing } from "../client/remote_repository.ts";
 import { StreamChunkFetcher } from "../client/stream_chunk_fetcher.ts";
-import { openWebSocket } from "../client/websocket_connection.ts";
+import { openWebSocket, type WebSocketConnection } from "../client/websocket_connection.ts";
 import type { SnapshotRecord, TreeEntry } from "../format/snapshot_model.ts";
+import type { Payloads } from "../protocol/mod.ts";
 import { emptyTotals, readTree, type TreeItem } from "../restore/tree_reader.ts";
 import type { FileJob } from "./download_messages.ts";
 import { verifiedFileStream } from "./file_stream.ts";
@@ -34,12 +35,31 @@ export interface LoginTimings {
   kdfMs: number;
 }
 
+/** A connection a login can take over: the WebSocket open and the protocol version agreed. */
+export interface PageConnection {
+  client: BurrowClient;
+  socket: WebSocketConnection;
+}
+
+/**
+ * Opens a connection to the page's own server (`url`, its WebSocket) up to the version
+ * handshake; nothing secret has been sent on it.
+ *
+ * @throws {NetworkError} when the server cannot be reached
+ */
+export async function openPageConnection(url: string): Promise<PageConnection> {
+  const socket = await openWebSocket(url);
+  return { client: await BurrowClient.start(socket), socket };
+}
+
 /** A logged-in page. */
 export class PageSession {
   readonly #client: BurrowClient;
   readonly #chunks: StreamChunkFetcher;
   readonly #ticket: Uint8Array;
   readonly #repository: RemoteRepository | null;
+  /** The snapshot list asked for with the login, until the first `snapshots` takes it. */
+  #listed: Promise<Payloads["snapshots"]> | null;
   readonly #trees = new Map<string, Promise<FolderIndex>>();
   readonly #sources = new Set<RemoteChunkSource>();
   /** The logged-in user. */
@@ -52,6 +72,7 @@ export class PageSession {
     chunks: StreamChunkFetcher,
     ticket: Uint8Array,
     repository: RemoteRepository | null,
+    listed: Promise<Payloads["snapshots"]>,
     user: string,
     timings: LoginTimings,
   ) {
@@ -59,27 +80,41 @@ export class PageSession {
     this.#chunks = chunks;
     this.#ticket = ticket;
     this.#repository = repository;
+    this.#listed = listed;
     this.user = user;
     this.timings = timings;
   }
 
   /**
-   * Connects to the page's own server over a WebSocket (`url`) and logs in (keys derived here);
-   * chunks come from the same server's stream address.
+   * Logs in (keys derived here) over `opened` when it is still open, else over a new connection
+   * to the page's own server (`url`, its WebSocket); chunks come from the same server's stream
+   * address.
    *
    * @throws {AuthError} on a wrong name or password, or a rate limit
    * @throws {NetworkError} when the server cannot be reached
    */
-  static async login(user: string, password: string, url: string): Promise<PageSession> {
-    const client = await BurrowClient.start(await openWebSocket(url));
+  static async login(
+    user: string,
+    password: string,
+    url: string,
+    opened: Promise<PageConnection> | null = null,
+  ): Promise<PageSession> {
+    const { client } = await stillOpen(opened) ?? await openPageConnection(url);
     try {
       const login = await client.login(user, password);
-      const repository = await RemoteRepository.open(client, login, { create: false });
+      // Asked for at once: the server answers in order, so the three cost one round trip.
+      const opening = RemoteRepository.open(client, login, { create: false });
+      const ticketed = client.streamTicket();
+      const listed = client.listSnapshots();
+      ticketed.catch(() => {}); // awaited below, or failed with the connection closed below
+      listed.catch(() => {}); // read by the first `snapshots`
+      const repository = await opening;
       login.keyEncryptionKey.fill(0);
       const streams = new URL(STREAM_PATH, url.replace(/^ws/, "http")).href;
-      const ticket = await client.streamTicket();
+      const ticket = await ticketed;
       const chunks = new StreamChunkFetcher(streams, ticket);
-      return new PageSession(client, chunks, ticket, repository, user, { kdfMs: login.kdfMs });
+      const timings = { kdfMs: login.kdfMs };
+      return new PageSession(client, chunks, ticket, repository, listed, user, timings);
     } catch (error) {
       await client.close();
       throw error;
@@ -88,8 +123,11 @@ export class PageSession {
 
   /** The user's snapshots (none before the first push), oldest first. */
   async snapshots(): Promise<SnapshotListing> {
+    const listed = this.#listed;
+    this.#listed = null;
     if (this.#repository === null) return { records: [], unreadable: [], damagedChunks: 0 };
-    return await this.#repository.listSnapshots();
+    if (listed === null) return await this.#repository.listSnapshots();
+    return this.#repository.openListing(await listed);
   }
 
   /** A snapshot's tree, read and verified once per session. */
@@ -180,4 +218,12 @@ export class PageSession {
       this.#release(source);
     }
   }
+}
+
+/** The connection `opened` gives when it is still open; one that closed or failed is let go. */
+async function stillOpen(opened: Promise<PageConnection> | null): Promise<PageConnection | null> {
+  const connection = await opened?.catch(() => null) ?? null;
+  if (connection === null || connection.socket.open) return connection;
+  await connection.client.close().catch(() => {});
+  return null;
 }

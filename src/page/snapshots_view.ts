@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatBytes, formatTime } from "../display.ts";
+import { formatBytes, formatCount, formatTime } from "../display.ts";
 import type { SnapshotListing } from "../client/remote_repository.ts";
 import type { SnapshotRecord } from "../format/snapshot_model.ts";
 import { el } from "./dom.ts";
@@ -85,7 +85,7 @@ function setTable(
       ),
       el("td", {}, formatTime(record.time)),
       el("td", { class: "col-host" }, record.host),
-      el("td", { class: "num col-files" }, record.summary.files.toLocaleString("en")),
+      el("td", { class: "num col-files" }, formatCount(record.summary.files)),
       el("td", { class: "num" }, formatBytes(record.summary.bytes)),
     )
   );

@@ -15,7 +15,7 @@ import { BlobOpener, BlobSealer, chunkId, verifyChunk } from "../../src/format/b
 import { chunkBoundaries, MAX_CHUNK_SIZE } from "../../src/format/chunker.ts";
 import { decompressChunk } from "../../src/format/decompression.ts";
 import { loadWebAssembly } from "../../src/format/load_web_assembly.ts";
-import { FIXED_GEAR_TABLE, keyedGearTable } from "../../src/format/gear_table.ts";
+import { fixedGearTable, keyedGearTable } from "../../src/format/gear_table.ts";
 import { decodeManifest } from "../../src/format/manifest_codec.ts";
 import {
   deriveRepositoryKeys,
@@ -111,7 +111,7 @@ export async function formatVectors(inputs: FormatInputs): Promise<Record<string
     out[`${name}Gear`] = tableHex(keys.gear);
     out[`${name}Wrapped`] = wrapMasterKey(key, KEK, (n) => seq(n, 0xa0)).toHex();
   }
-  out.fixedGear = tableHex(FIXED_GEAR_TABLE);
+  out.fixedGear = tableHex(fixedGearTable());
   out.keyedGear = tableHex(keyedGearTable(seq(32)));
   out.unwrapPinned = json(unwrapMasterKey(Uint8Array.fromHex(inputs.pinnedWrappedKey), KEK));
   out.unwrapWrongKek = failure(() =>
@@ -136,7 +136,7 @@ export async function formatVectors(inputs: FormatInputs): Promise<Record<string
   out.bomb = failure(() => decompressChunk(Uint8Array.fromHex(inputs.bomb), MAX_CHUNK_SIZE));
   out.notZstd = failure(() => decompressChunk(hello, MAX_CHUNK_SIZE));
   const data = seededBytes(3 * 1024 * 1024, 0x5eed);
-  out.cutsFixed = chunkBoundaries(data, FIXED_GEAR_TABLE).join(",");
+  out.cutsFixed = chunkBoundaries(data, fixedGearTable()).join(",");
   out.cutsKeyed = chunkBoundaries(data, keys.gear).join(",");
 
   // A manifest and a snapshot record as the node back end made them.

@@ -8,7 +8,7 @@
  */
 // deno-lint-ignore-file no-console
 import { createHash, X509Certificate } from "node:crypto";
-import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 /** Where Debian's package puts Chromium; BURROW_CHROMIUM overrides it. */
 const CHROMIUM = Deno.env.get("BURROW_CHROMIUM") ?? "/usr/bin/chromium";
@@ -70,4 +70,11 @@ export async function newContext(
   viewport = { width: 1280, height: 800 },
 ): Promise<BrowserContext> {
   return await browser.newContext({ acceptDownloads: true, viewport });
+}
+
+/** Fills the page's login form with `user` and `password` and submits it. */
+export async function submitLogin(page: Page, user: string, password: string): Promise<void> {
+  await page.getByLabel("User name").fill(user);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
 }

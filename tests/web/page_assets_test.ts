@@ -34,3 +34,25 @@ Deno.test("the page builds the same in another folder (no absolute path reaches 
     await Deno.remove(temp, { recursive: true });
   }
 });
+
+Deno.test("index.html preloads each script app.js imports statically, and no script loaded later", async () => {
+  const { PAGE_ASSETS } = await import("../../src/web/_page_assets.generated.ts");
+  const html = PAGE_ASSETS.get("/")!.body;
+  const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) =>
+    m[1]
+  );
+  const statics = (path: string) =>
+    [...PAGE_ASSETS.get(path)!.body.matchAll(/(?:\bimport\s*|\bfrom\s*)"\.(\/[\w-]+\.js)"/g)].map(
+      (m) => m[1]!,
+    );
+  const wanted = new Set<string>();
+  for (const pending = statics("/app.js"); pending.length > 0;) {
+    const path = pending.pop()!;
+    if (!wanted.has(path)) pending.push(...statics(path));
+    wanted.add(path);
+  }
+  assert.ok(wanted.size > 0, "app.js imports split scripts");
+  assert.deepEqual(preloaded.toSorted(), [...wanted].toSorted());
+  assert.ok(html.indexOf("modulepreload") < html.indexOf('<script type="module" src="/app.js">'));
+  assert.ok(!preloaded.some((path) => path!.startsWith("/zip")), "the zip writer loads on demand");
+});

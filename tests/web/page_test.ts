@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { BlobReader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js";
-import type { Download, Page } from "playwright-core";
+import type { Download } from "playwright-core";
 import { addUser, clientOf, startServer, type TestServer } from "../e2e/_harness.ts";
-import { ARTIFACTS, chromiumProblem, launchBrowser, newContext } from "./_browser.ts";
+import { ARTIFACTS, chromiumProblem, launchBrowser, newContext, submitLogin } from "./_browser.ts";
 import { HOSTILE_NAME, makeWebTree } from "./_web_tree.ts";
 
 const PASSWORD = "correct horse battery";
@@ -35,12 +35,6 @@ async function downloaded(download: Download): Promise<Uint8Array<ArrayBuffer>> 
   const failure = await download.failure();
   assert.equal(failure, null, `download failed: ${failure}`);
   return await Deno.readFile((await download.path())!);
-}
-
-async function login(page: Page, user: string, password: string): Promise<void> {
-  await page.getByLabel("User name").fill(user);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
 }
 
 Deno.test({
@@ -72,12 +66,12 @@ Deno.test({
 
     await t.step("a wrong password shows one clear message", async () => {
       await page.screenshot({ path: `${ARTIFACTS}login.png` });
-      await login(page, "alice", "not the password");
+      await submitLogin(page, "alice", "not the password");
       await page.getByRole("alert").filter({ hasText: "Wrong user name or password." }).waitFor();
     });
 
     await t.step("the right password shows the snapshots grouped by set", async () => {
-      await login(page, "alice", PASSWORD);
+      await submitLogin(page, "alice", PASSWORD);
       await page.getByRole("heading", { name: "Snapshots" }).waitFor();
       await page.getByRole("heading", { name: "docs" }).waitFor();
       assert.match(
@@ -192,7 +186,7 @@ Deno.test({
       await page.getByRole("button", { name: "Log out" }).click();
       assert.notEqual(await download.failure(), null, "the download went on after the logout");
       // Back where the next steps expect the page: the root folder, after "reports 2026".
-      await login(page, "alice", PASSWORD);
+      await submitLogin(page, "alice", PASSWORD);
       await page.locator("table.snapshots tbody button").first().click();
       await folder().click();
       await page.getByRole("heading", { name: "reports 2026" }).waitFor();
@@ -221,7 +215,7 @@ Deno.test({
       "a damaged pack makes a download fail visibly, with no complete file",
       async () => {
         await damageLargestPack(server.dataDir);
-        await login(page, "alice", PASSWORD);
+        await submitLogin(page, "alice", PASSWORD);
         // The address still names the folder the session was in: the page opens it again.
         await page.getByRole("heading", { name: "reports 2026" }).waitFor();
         const [download] = await Promise.all([

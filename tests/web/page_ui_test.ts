@@ -10,7 +10,7 @@ import type { Page } from "playwright-core";
 import { concatBytes } from "../../src/concat_bytes.ts";
 import { MessageType } from "../../src/protocol/mod.ts";
 import { addUser, clientOf, startServer, type TestServer } from "../e2e/_harness.ts";
-import { ARTIFACTS, chromiumProblem, launchBrowser, newContext } from "./_browser.ts";
+import { ARTIFACTS, chromiumProblem, launchBrowser, newContext, submitLogin } from "./_browser.ts";
 
 const PASSWORD = "correct horse battery";
 const ENTRIES = 20_000;
@@ -29,9 +29,7 @@ function messageTypes(bytes: Uint8Array): number[] {
 
 async function login(page: Page, url: string): Promise<void> {
   await page.goto(url);
-  await page.getByLabel("User name").fill("bob");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await submitLogin(page, "bob", PASSWORD);
   await page.getByRole("heading", { name: "Snapshots" }).waitFor();
 }
 
