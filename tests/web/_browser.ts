@@ -64,6 +64,19 @@ export async function launchBrowser(serverCertPem: string): Promise<Browser> {
   });
 }
 
+/** Runs `body` with a browser that trusts `server`'s certificate, and always closes it. */
+export async function withBrowser(
+  server: { dataDir: string },
+  body: (browser: Browser) => Promise<void>,
+): Promise<void> {
+  const browser = await launchBrowser(await Deno.readTextFile(`${server.dataDir}/tls/server.pem`));
+  try {
+    await body(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
 /** A fresh profile (no storage from another test) that accepts downloads. */
 export async function newContext(
   browser: Browser,

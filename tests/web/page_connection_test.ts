@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import type { Page, WebSocket } from "playwright-core";
-import { addUser, clientOf, startServer } from "../e2e/_harness.ts";
-import { chromiumProblem, launchBrowser, newContext, submitLogin } from "./_browser.ts";
+import { addUser, clientOf, withServer } from "../e2e/_harness.ts";
+import { chromiumProblem, newContext, submitLogin, withBrowser } from "./_browser.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -30,45 +30,42 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
 }, async (t) => {
-  const server = await startServer({ extraArgs: ["--handshake-timeout", "1"] });
-  const work = await Deno.makeTempDir({ prefix: "burrow-web-connection-" });
-  const browser = await launchBrowser(await Deno.readTextFile(`${server.dataDir}/tls/server.pem`));
-  try {
+  await withServer(async (server, work) => {
     await addUser(server, "bob", PASSWORD);
     await Deno.writeTextFile(`${work}/note.txt`, "hello");
     const push = await clientOf(server, "bob", PASSWORD)(["push", `${work}/note.txt`]);
     assert.equal(push.code, 0, push.stderr);
 
-    await t.step("the connection opens before the login, and the login takes it over", async () => {
-      const context = await newContext(browser);
-      const page = await context.newPage();
-      const sockets = socketsOf(page);
-      await page.goto(server.webUrl!);
-      await page.waitForEvent("websocket");
-      assert.equal(sockets.length, 1, "one connection while the form shows");
-      await logIn(page);
-      assert.equal(sockets.length, 1, "the login opened no other connection");
-      assert.equal(sockets[0]!.isClosed(), false);
-      await context.close();
-    });
+    await withBrowser(server, async (browser) => {
+      await t.step(
+        "the connection opens before the login, and the login takes it over",
+        async () => {
+          const context = await newContext(browser);
+          const page = await context.newPage();
+          const sockets = socketsOf(page);
+          await page.goto(server.webUrl!);
+          await page.waitForEvent("websocket");
+          assert.equal(sockets.length, 1, "one connection while the form shows");
+          await logIn(page);
+          assert.equal(sockets.length, 1, "the login opened no other connection");
+          assert.equal(sockets[0]!.isClosed(), false);
+          await context.close();
+        },
+      );
 
-    await t.step("a connection the server closed before the login is replaced", async () => {
-      const context = await newContext(browser);
-      const page = await context.newPage();
-      const sockets = socketsOf(page);
-      await page.goto(server.webUrl!);
-      const first = await page.waitForEvent("websocket");
-      // Nothing sent within the handshake timeout (1 s): the server closes it.
-      await first.waitForEvent("close", { timeout: 10_000 });
-      await logIn(page);
-      assert.equal(sockets.length, 2, "one replacement connection");
-      assert.equal(sockets[1]!.isClosed(), false);
-      await context.close();
+      await t.step("a connection the server closed before the login is replaced", async () => {
+        const context = await newContext(browser);
+        const page = await context.newPage();
+        const sockets = socketsOf(page);
+        await page.goto(server.webUrl!);
+        const first = await page.waitForEvent("websocket");
+        // Nothing sent within the handshake timeout (1 s): the server closes it.
+        await first.waitForEvent("close", { timeout: 10_000 });
+        await logIn(page);
+        assert.equal(sockets.length, 2, "one replacement connection");
+        assert.equal(sockets[1]!.isClosed(), false);
+        await context.close();
+      });
     });
-  } finally {
-    await browser.close();
-    await server.stop();
-    await Deno.remove(work, { recursive: true });
-    await Deno.remove(server.dataDir, { recursive: true });
-  }
+  }, { extraArgs: ["--handshake-timeout", "1"] });
 });
