@@ -61,6 +61,7 @@ const SHARED = new Set([
   "display.ts",
   "concat_bytes.ts",
   "readable_bytes.ts",
+  "settles_within.ts",
 ]);
 /** Layers that must not open sockets. */
 const NO_SOCKETS = new Set([

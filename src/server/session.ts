@@ -32,6 +32,7 @@ import {
   toWireError,
 } from "../protocol/mod.ts";
 import { releaseBytes } from "../release_bytes.ts";
+import { settlesWithin } from "../settles_within.ts";
 import type { UserRepository } from "../store/user_repository.ts";
 import type { SocketReaper } from "./_socket_reaper.ts";
 import { type HandlerContext, handleRepositoryRequest, type Reply } from "./repository_handlers.ts";
@@ -173,12 +174,7 @@ export class Session {
    * rejects.
    */
   async drain(graceMs: number): Promise<void> {
-    if (this.#busy !== null) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-      await Promise.race([this.#busy.catch(() => {}), grace]);
-      clearTimeout(timer);
-    }
+    if (this.#busy !== null) await settlesWithin(this.#busy, graceMs);
     this.end(SHUTTING_DOWN, "server shutting down");
     await this.#done;
   }

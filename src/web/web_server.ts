@@ -12,6 +12,7 @@
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { AcceptBackoff } from "../server/accept_backoff.ts";
+import { settlesWithin } from "../settles_within.ts";
 import { listenError } from "../server/listen_error.ts";
 import type { SessionHost } from "../server/session_host.ts";
 import { textResponse } from "./_security_headers.ts";
@@ -57,6 +58,12 @@ const UNSPECIFIED = new Set(["0.0.0.0", "::"]);
 const RESTART_BACKOFF = { minDelayMs: 100, maxDelayMs: 2000, logEveryMs: 10_000 };
 /** A server that ran this long before it failed starts the pauses over. */
 const STABLE_MS = 10_000;
+/**
+ * Once the sessions have closed, how long the HTTPS server may take to finish the responses it
+ * is sending. Deno's own shutdown never resolves while it holds the socket of a WebSocket whose
+ * client left before the upgrade was answered, so it is not waited for past this.
+ */
+const HTTP_SHUTDOWN_MS = 5_000;
 
 /**
  * Binds the web port and starts serving.
@@ -117,7 +124,13 @@ export function startWebServer(options: WebServerOptions): RunningWebServer {
         clearTimeout(timer);
         // Stopping the HTTPS server would cut the WebSockets off: they are told why first.
         await options.sessions.shutdown();
-        await current.shutdown().catch(() => {}); // it may have stopped on an error already
+        // It may have stopped on an error already.
+        const stopped = await settlesWithin(current.shutdown(), HTTP_SHUTDOWN_MS);
+        if (!stopped) {
+          logger.warn("web port: connections still open after the sessions closed; not waiting", {
+            waitedMs: HTTP_SHUTDOWN_MS,
+          });
+        }
       })();
       return stopping;
     },

@@ -59,6 +59,10 @@ export class WebSocketConn implements SessionConn {
   readonly #socket: WebSocket;
   readonly #limits: WebSocketConnLimits;
   readonly #opened: Promise<void>;
+  /** Fails the handshake; used when the socket is closed before it opened. */
+  #refuseOpen: (error: NetworkError) => void = () => {};
+  /** Closed while still connecting: Deno forgets that close, so it is repeated once open. */
+  #closeOnOpen: { code: number; reason: string } | null = null;
   #maxUnread: number;
   #queue: Uint8Array[] = [];
   /** Bytes of `#queue[0]` already read. */
@@ -81,12 +85,16 @@ export class WebSocketConn implements SessionConn {
     this.#maxUnread = limits.maxUnreadBeforeLogin;
     socket.binaryType = "arraybuffer";
     this.#opened = new Promise<void>((resolve, reject) => {
+      this.#refuseOpen = reject;
       if (socket.readyState === WebSocket.OPEN) resolve();
       socket.addEventListener("open", () => resolve(), { once: true });
-      socket.addEventListener("close", () => {
-        reject(new NetworkError("Cannot open the WebSocket: it closed before it opened"));
-      }, { once: true });
+      socket.addEventListener("close", () => reject(closedBeforeOpen()), { once: true });
     });
+    socket.addEventListener("open", () => {
+      if (this.#closeOnOpen !== null) {
+        this.#socket.close(this.#closeOnOpen.code, this.#closeOnOpen.reason);
+      }
+    }, { once: true });
     this.#opened.catch(() => {});
     socket.addEventListener("message", (event) => this.#receive(event.data));
     socket.addEventListener("close", () => {
@@ -194,12 +202,22 @@ export class WebSocketConn implements SessionConn {
     this.#wakeReader();
   }
 
+  /**
+   * Closes the socket once. Before it opened, the handshake fails at once: a client that left
+   * before the upgrade was answered gets neither an open nor a close event from Deno, and the
+   * session must not wait for one.
+   */
   #closeSocket(code: number, reason: string): void {
+    // A close reason is at most 123 bytes.
+    const close = { code, reason: reason.slice(0, 120) };
+    if (this.#socket.readyState === WebSocket.CONNECTING) {
+      this.#closeOnOpen ??= close;
+      this.#refuseOpen(closedBeforeOpen());
+    }
     const state = this.#socket.readyState;
     if (state === WebSocket.CLOSING || state === WebSocket.CLOSED) return;
     try {
-      // A close reason is at most 123 bytes.
-      this.#socket.close(code, reason.slice(0, 120));
+      this.#socket.close(close.code, close.reason);
     } catch {
       // Closed meanwhile.
     }
@@ -210,6 +228,10 @@ export class WebSocketConn implements SessionConn {
     this.#wake = null;
     wake?.();
   }
+}
+
+function closedBeforeOpen(): NetworkError {
+  return new NetworkError("Cannot open the WebSocket: it closed before it opened");
 }
 
 /** "1 MiB", "20.1 MiB", "1000 bytes". */

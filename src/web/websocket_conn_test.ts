@@ -216,3 +216,29 @@ Deno.test("WebSocketConn.write() waits while the client does not read, and goes 
   tcp.close();
   await pair.close();
 });
+
+Deno.test("WebSocketConn closed before its socket opened fails its handshake at once, and the socket closes once open", async () => {
+  let conn: WebSocketConn | undefined;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request, info) => {
+    const remoteAddr = info.remoteAddr; // not readable once the request is upgraded
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    conn = new WebSocketConn(socket, { localAddr: server.addr, remoteAddr });
+    conn.close();
+    return response;
+  });
+  try {
+    const client = new WebSocket(`ws://127.0.0.1:${server.addr.port}/ws`);
+    const closed = new Promise<CloseEvent>((resolve) => (client.onclose = resolve));
+    const timeout = (ms: number) =>
+      new Promise<"timeout">((r) => setTimeout(() => r("timeout"), ms));
+    const event = await Promise.race([closed, timeout(2000)]);
+    assert.notEqual(event, "timeout", "the client's socket is still open");
+    const handshake = await Promise.race([
+      conn!.handshake().then(() => "open", (error: Error) => error.message),
+      timeout(100),
+    ]);
+    assert.equal(handshake, "Cannot open the WebSocket: it closed before it opened");
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -4,8 +4,14 @@
  *
  * @module
  */
+import { settlesWithin } from "../../src/settles_within.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+/**
+ * How long a server may take to stop after SIGTERM before `stop()` kills it and fails: its own
+ * bounds (the shutdown grace, then 5 s for the web port) with room to spare.
+ */
+const STOP_MS = 30_000;
 
 /** Result of one CLI run. */
 export interface RunResult {
@@ -79,7 +85,11 @@ export interface TestServer {
   stdoutText(): string;
   /** Everything the server printed on stderr so far (its log). */
   stderrText(): string;
-  /** Sends SIGTERM and resolves with the exit code. */
+  /**
+   * Sends SIGTERM and resolves with the exit code.
+   * @throws {Error} with the end of the server's log when it has not stopped within 30 s (it is
+   * then killed)
+   */
   stop(): Promise<number>;
   process: Deno.ChildProcess;
 }
@@ -178,6 +188,15 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
         process.kill("SIGTERM");
       } catch {
         // Already gone.
+      }
+      if (!await settlesWithin(process.status, STOP_MS)) {
+        process.kill("SIGKILL");
+        await process.status;
+        await Promise.all([stdoutDone, stderrDone]);
+        const log = stderr.trimEnd().split("\n").slice(-20).join("\n");
+        throw new Error(
+          `the server did not stop within ${STOP_MS} ms of SIGTERM; its log ends:\n${log}`,
+        );
       }
       const status = await process.status;
       await Promise.all([stdoutDone, stderrDone]);

@@ -217,3 +217,42 @@ Deno.test("a command whose server shuts down says the server is shutting down", 
     await Deno.remove(server.dataDir, { recursive: true });
   }
 });
+
+Deno.test("a client that leaves before its WebSocket upgrade is answered is let go, and the server still stops", async () => {
+  const server = await startServer({ extraArgs: ["--handshake-timeout", "1"] });
+  const pid = server.process.pid;
+  const web = new URL(server.webUrl!);
+  const caCerts = [await Deno.readTextFile(server.caPath)];
+  const conn = await Deno.connectTls({ hostname: web.hostname, port: Number(web.port), caCerts });
+  await conn.handshake();
+  // The server is paused while the client asks for the upgrade and leaves, so that it answers a
+  // client that is gone: Deno then gives the socket neither an open nor a close event.
+  Deno.kill(pid, "SIGSTOP");
+  try {
+    await conn.write(new TextEncoder().encode(
+      `GET /ws HTTP/1.1\r\nHost: ${web.host}\r\nOrigin: ${web.origin}\r\nUpgrade: websocket\r\n` +
+        `Connection: Upgrade\r\nSec-WebSocket-Key: ${btoa("burrow-test-key!")}\r\n` +
+        "Sec-WebSocket-Version: 13\r\n\r\n",
+    ));
+    conn.close();
+    await sleep(200);
+  } finally {
+    Deno.kill(pid, "SIGCONT");
+  }
+  try {
+    await waitFor(
+      () =>
+        /connection closed via=websocket conn=1 .*reason="handshake timeout"/.test(
+          server.stderrText(),
+        ),
+      5000,
+      "the server to let go of the connection at its handshake deadline",
+    );
+  } finally {
+    const stopping = Date.now();
+    assert.equal(await server.stop(), 0);
+    const tookMs = Date.now() - stopping;
+    assert.ok(tookMs < 10_000, `the server took ${tookMs} ms to stop`);
+    await Deno.remove(server.dataDir, { recursive: true });
+  }
+});
