@@ -1,6 +1,6 @@
 /**
- * The few libc calls Deno has no API for (descriptor limits, socket addresses, socket shutdown),
- * bound once through FFI. Linux only: elsewhere, or where libc cannot be loaded, `libc()` says
+ * The few libc calls Deno has no API for (descriptor limits, socket addresses, socket shutdown and
+ * options), bound once through FFI. Linux only: elsewhere, or where libc cannot be loaded, `libc()` says
  * why, and callers skip what needs it. Nothing here closes a descriptor.
  *
  * @module
@@ -13,6 +13,7 @@ const SYMBOLS = {
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
 } as const;
 
 /** The bound libc functions; each returns 0 on success and -1 on failure, as in C. */
@@ -25,6 +26,10 @@ export type LibcBinding = { symbols: LibcSymbols } | { symbols: null; reason: st
 export const RLIMIT_NOFILE = 7;
 /** `shutdown(2)`'s SHUT_RDWR. */
 export const SHUT_RDWR = 2;
+/** `setsockopt(2)`'s level for TCP options. */
+export const IPPROTO_TCP = 6;
+/** The TCP option that turns Nagle's algorithm off. */
+export const TCP_NODELAY = 1;
 
 let binding: LibcBinding | undefined;
 

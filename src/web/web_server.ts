@@ -14,6 +14,7 @@ import type { Logger } from "../log.ts";
 import { AcceptBackoff } from "../server/accept_backoff.ts";
 import { settlesWithin } from "../settles_within.ts";
 import { listenError } from "../server/listen_error.ts";
+import { keepNoDelay } from "../server/server.ts";
 import type { SessionHost } from "../server/session_host.ts";
 import { textResponse } from "./_security_headers.ts";
 import type { PageAssets } from "./_static_assets.ts";
@@ -141,8 +142,9 @@ function bind(
   options: WebServerOptions,
   handler: Deno.ServeHandler<Deno.NetAddr>,
 ): Deno.HttpServer<Deno.NetAddr> {
+  let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    return Deno.serve({
+    server = Deno.serve({
       hostname: options.hostname,
       port: options.port,
       cert: options.certPem,
@@ -156,4 +158,6 @@ function bind(
   } catch (error) {
     throw listenError(error, options, "serve the web page", "--web", ", or --web off");
   }
+  keepNoDelay(server.addr, options.logger);
+  return server;
 }
