@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { Logger } from "../log.ts";
 import { IPPROTO_TCP, libc, TCP_NODELAY } from "./_libc.ts";
 import { netAddrKey, sockaddrKey } from "./_sockaddr.ts";
 
@@ -46,4 +47,10 @@ export function setListenerNoDelay(addr: Deno.NetAddr): string | null {
     if (symbols.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, ON, ON.length) === 0) return null;
   }
   return `no listening socket on ${wanted} among ${FD_DIR}`;
+}
+
+/** `setListenerNoDelay(addr)`, logging why when it cannot be done (the server runs on). */
+export function keepNoDelay(addr: Deno.NetAddr, logger: Logger): void {
+  const problem = setListenerNoDelay(addr);
+  if (problem !== null) logger.info("small replies may wait for the client's ACK", { problem });
 }

@@ -7,11 +7,10 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
-import type { Logger } from "../log.ts";
 import { DEFAULT_PRUNE_WAIT_MS } from "../store/prune_gate.ts";
 import { AcceptBackoff } from "./accept_backoff.ts";
 import { listenError } from "./listen_error.ts";
-import { setListenerNoDelay } from "./listener_no_delay.ts";
+import { keepNoDelay } from "./listener_no_delay.ts";
 import { SessionHost, type SessionHostOptions } from "./session_host.ts";
 
 /** Limits that keep one client from holding the server. */
@@ -138,12 +137,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Binds the TLS listener.
  * @throws {ConfigError} naming the address and what to do when it is taken or not allowed
  */
-/** Sets TCP_NODELAY on the listener at `addr` (see `setListenerNoDelay`), or logs why not. */
-export function keepNoDelay(addr: Deno.NetAddr, logger: Logger): void {
-  const problem = setListenerNoDelay(addr);
-  if (problem !== null) logger.info("small replies may wait for the client's ACK", { problem });
-}
-
 function listen(options: ServerOptions): Deno.TlsListener {
   try {
     return Deno.listenTls({

@@ -12,10 +12,10 @@
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { AcceptBackoff } from "../server/accept_backoff.ts";
-import { settlesWithin } from "../settles_within.ts";
 import { listenError } from "../server/listen_error.ts";
-import { keepNoDelay } from "../server/server.ts";
+import { keepNoDelay } from "../server/listener_no_delay.ts";
 import type { SessionHost } from "../server/session_host.ts";
+import { settlesWithin } from "../settles_within.ts";
 import { textResponse } from "./_security_headers.ts";
 import type { PageAssets } from "./_static_assets.ts";
 import type { MetricsEndpoint } from "./metrics_endpoint.ts";
@@ -125,7 +125,7 @@ export function startWebServer(options: WebServerOptions): RunningWebServer {
         clearTimeout(timer);
         // Stopping the HTTPS server would cut the WebSockets off: they are told why first.
         await options.sessions.shutdown();
-        // It may have stopped on an error already.
+        // Settled either way: it may have stopped on an error already.
         const stopped = await settlesWithin(current.shutdown(), HTTP_SHUTDOWN_MS);
         if (!stopped) {
           logger.warn("web port: connections still open after the sessions closed; not waiting", {
