@@ -12,6 +12,11 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
  * bounds (the shutdown grace, then 5 s for the web port) with room to spare.
  */
 const STOP_MS = 30_000;
+/**
+ * How long one CLI command of a test may run before `burrow()` kills it and fails: far more than
+ * the largest (a 500 MiB push on a loaded machine), so that only a hang reaches it.
+ */
+const RUN_MS = 300_000;
 
 /** Result of one CLI run. */
 export interface RunResult {
@@ -30,7 +35,10 @@ export interface RunOptions {
   prefix?: string[];
 }
 
-/** Runs `burrow ARGS…` to completion. BURROW_* variables of the test process are not inherited. */
+/**
+ * Runs `burrow ARGS…` to completion. BURROW_* variables of the test process are not inherited.
+ * @throws {Error} with the end of its stderr when it has not ended within 5 minutes (it is killed)
+ */
 export async function burrow(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const output = await burrowBytes(args, options);
   return { ...output, stdout: new TextDecoder().decode(output.stdout) };
@@ -59,7 +67,16 @@ export async function burrowBytes(
     await writer.write(bytes);
     await writer.close();
   }
-  const output = await child.output();
+  const running = child.output();
+  if (!await settlesWithin(running, RUN_MS)) {
+    child.kill("SIGKILL");
+    const { stderr } = await running;
+    const log = new TextDecoder().decode(stderr).trimEnd().split("\n").slice(-20).join("\n");
+    throw new Error(
+      `burrow ${args[0]} did not end within ${RUN_MS} ms (killed); stderr ends:\n${log}`,
+    );
+  }
+  const output = await running;
   return {
     code: output.code,
     stdout: output.stdout,
