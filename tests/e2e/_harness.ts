@@ -11,7 +11,7 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
  * How long a server may take to stop after SIGTERM before `stop()` kills it and fails: its own
  * bounds (the shutdown grace, then 5 s for the web port) with room to spare.
  */
-const STOP_MS = 30_000;
+const STOP_MS = 60_000;
 /**
  * How long one CLI command of a test may run before `burrow()` kills it and fails: far more than
  * the largest (a 500 MiB push on a loaded machine), so that only a hang reaches it.
@@ -104,7 +104,7 @@ export interface TestServer {
   stderrText(): string;
   /**
    * Sends SIGTERM and resolves with the exit code.
-   * @throws {Error} with the end of the server's log when it has not stopped within 30 s (it is
+   * @throws {Error} with the end of the server's log when it has not stopped within 60 s (it is
    * then killed)
    */
   stop(): Promise<number>;
