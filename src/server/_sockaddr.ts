@@ -5,10 +5,24 @@
  *
  * @module
  */
+import type { LibcSymbols } from "./_libc.ts";
 
 const AF_INET = 2;
 const AF_INET6 = 10;
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Room for any address `getsockname`/`getpeername` writes, and its length; reused by each call. */
+const SCRATCH = new Uint8Array(128);
+const SCRATCH_LENGTH = new Uint32Array(1);
+
+/**
+ * The key of descriptor `fd`'s own end (`call` is `getsockname`) or its peer's (`getpeername`);
+ * null when the call fails (not a socket, no peer) or the address is not TCP's.
+ */
+export function socketKey(call: LibcSymbols["getsockname"], fd: number): string | null {
+  SCRATCH_LENGTH[0] = SCRATCH.length;
+  if (call(fd, SCRATCH, new Uint8Array(SCRATCH_LENGTH.buffer)) !== 0) return null;
+  return sockaddrKey(SCRATCH, SCRATCH_LENGTH[0] ?? 0);
+}
 
 /** The key of an endpoint as Deno reports it; null for anything but TCP. */
 export function netAddrKey(addr: Deno.Addr): string | null {

@@ -14,7 +14,7 @@
  */
 import type { Logger } from "../log.ts";
 import { libc, type LibcSymbols, SHUT_RDWR } from "./_libc.ts";
-import { netAddrKey, sockaddrKey } from "./_sockaddr.ts";
+import { netAddrKey, socketKey } from "./_sockaddr.ts";
 
 /** When the descriptor list cannot be read for now (no descriptor left to read it with). */
 const RETRY_MS = 1000;
@@ -27,8 +27,6 @@ export class SocketReaper {
   #queued = new Set<string>();
   #scheduled = false;
   #disabled = false;
-  readonly #sockaddr = new Uint8Array(128);
-  readonly #length = new Uint32Array(1);
 
   /** `fdDir` lists this process's descriptors (a test may point it elsewhere). */
   constructor(logger: Logger, fdDir = "/proc/self/fd") {
@@ -90,17 +88,10 @@ export class SocketReaper {
 
   /** "LOCAL→REMOTE" of a connected TCP socket, or null for any other descriptor. */
   #endpoints(symbols: LibcSymbols, fd: number): string | null {
-    const local = this.#address(symbols.getsockname, fd);
+    const local = socketKey(symbols.getsockname, fd);
     if (local === null) return null;
-    const remote = this.#address(symbols.getpeername, fd);
+    const remote = socketKey(symbols.getpeername, fd);
     return remote === null ? null : `${local}→${remote}`;
-  }
-
-  #address(call: LibcSymbols["getsockname"], fd: number): string | null {
-    this.#length[0] = this.#sockaddr.length;
-    const lengthBytes = new Uint8Array(this.#length.buffer);
-    if (call(fd, this.#sockaddr, lengthBytes) !== 0) return null;
-    return sockaddrKey(this.#sockaddr, this.#length[0] ?? 0);
   }
 
   #disable(reason: string): void {

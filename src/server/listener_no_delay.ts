@@ -10,7 +10,7 @@
  */
 import type { Logger } from "../log.ts";
 import { IPPROTO_TCP, libc, TCP_NODELAY } from "./_libc.ts";
-import { netAddrKey, sockaddrKey } from "./_sockaddr.ts";
+import { netAddrKey, socketKey } from "./_sockaddr.ts";
 
 /** This process's descriptors. */
 const FD_DIR = "/proc/self/fd";
@@ -26,13 +26,6 @@ export function setListenerNoDelay(addr: Deno.NetAddr): string | null {
   if (binding.symbols === null) return binding.reason;
   const { symbols } = binding;
   const wanted = netAddrKey(addr);
-  const sockaddr = new Uint8Array(128);
-  const length = new Uint32Array(1);
-  const lengthBytes = new Uint8Array(length.buffer);
-  const addressOf = (call: typeof symbols.getsockname, fd: number): string | null => {
-    length[0] = sockaddr.length;
-    return call(fd, sockaddr, lengthBytes) === 0 ? sockaddrKey(sockaddr, length[0] ?? 0) : null;
-  };
   let entries: Deno.DirEntry[];
   try {
     entries = [...Deno.readDirSync(FD_DIR)];
@@ -41,9 +34,9 @@ export function setListenerNoDelay(addr: Deno.NetAddr): string | null {
   }
   for (const entry of entries) {
     const fd = Number(entry.name);
-    if (!Number.isInteger(fd) || addressOf(symbols.getsockname, fd) !== wanted) continue;
+    if (!Number.isInteger(fd) || socketKey(symbols.getsockname, fd) !== wanted) continue;
     // An accepted connection has the same local address; only the listener has no peer.
-    if (addressOf(symbols.getpeername, fd) !== null) continue;
+    if (socketKey(symbols.getpeername, fd) !== null) continue;
     if (symbols.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, ON, ON.length) === 0) return null;
   }
   return `no listening socket on ${wanted} among ${FD_DIR}`;

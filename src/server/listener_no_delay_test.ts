@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { IPPROTO_TCP, libc, TCP_NODELAY } from "./_libc.ts";
 import { setListenerNoDelay } from "./listener_no_delay.ts";
-import { netAddrKey, sockaddrKey } from "./_sockaddr.ts";
+import { netAddrKey, socketKey } from "./_sockaddr.ts";
 
 const getsockopt = Deno.build.os === "linux"
   ? Deno.dlopen("libc.so.6", {
@@ -12,17 +12,10 @@ const getsockopt = Deno.build.os === "linux"
 /** TCP_NODELAY of this process's socket connected from `local` to `remote`. */
 function noDelayOf(local: Deno.NetAddr, remote: Deno.NetAddr): number {
   const symbols = libc().symbols!;
-  const sockaddr = new Uint8Array(128);
-  const length = new Uint32Array(1);
-  const addressOf = (call: typeof symbols.getsockname, fd: number) => {
-    length[0] = sockaddr.length;
-    const ok = call(fd, sockaddr, new Uint8Array(length.buffer)) === 0;
-    return ok ? sockaddrKey(sockaddr, length[0] ?? 0) : null;
-  };
   for (const entry of Deno.readDirSync("/proc/self/fd")) {
     const fd = Number(entry.name);
-    if (addressOf(symbols.getsockname, fd) !== netAddrKey(local)) continue;
-    if (addressOf(symbols.getpeername, fd) !== netAddrKey(remote)) continue;
+    if (socketKey(symbols.getsockname, fd) !== netAddrKey(local)) continue;
+    if (socketKey(symbols.getpeername, fd) !== netAddrKey(remote)) continue;
     const value = new Int32Array(1);
     const size = new Uint32Array([4]);
     const got = getsockopt!(

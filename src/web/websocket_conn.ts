@@ -87,14 +87,13 @@ export class WebSocketConn implements SessionConn {
     this.#opened = new Promise<void>((resolve, reject) => {
       this.#refuseOpen = reject;
       if (socket.readyState === WebSocket.OPEN) resolve();
-      socket.addEventListener("open", () => resolve(), { once: true });
+      socket.addEventListener("open", () => {
+        resolve();
+        const close = this.#closeOnOpen;
+        if (close !== null) socket.close(close.code, close.reason);
+      }, { once: true });
       socket.addEventListener("close", () => reject(closedBeforeOpen()), { once: true });
     });
-    socket.addEventListener("open", () => {
-      if (this.#closeOnOpen !== null) {
-        this.#socket.close(this.#closeOnOpen.code, this.#closeOnOpen.reason);
-      }
-    }, { once: true });
     this.#opened.catch(() => {});
     socket.addEventListener("message", (event) => this.#receive(event.data));
     socket.addEventListener("close", () => {

@@ -18,6 +18,11 @@ const STOP_MS = 60_000;
  */
 const RUN_MS = 300_000;
 
+/** The last 20 lines of `text`: what a failure shows of a process's log. */
+function lastLines(text: string): string {
+  return text.trimEnd().split("\n").slice(-20).join("\n");
+}
+
 /** Result of one CLI run. */
 export interface RunResult {
   code: number;
@@ -71,7 +76,7 @@ export async function burrowBytes(
   if (!await settlesWithin(running, RUN_MS)) {
     child.kill("SIGKILL");
     const { stderr } = await running;
-    const log = new TextDecoder().decode(stderr).trimEnd().split("\n").slice(-20).join("\n");
+    const log = lastLines(new TextDecoder().decode(stderr));
     throw new Error(
       `burrow ${args[0]} did not end within ${RUN_MS} ms (killed); stderr ends:\n${log}`,
     );
@@ -210,7 +215,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
         process.kill("SIGKILL");
         await process.status;
         await Promise.all([stdoutDone, stderrDone]);
-        const log = stderr.trimEnd().split("\n").slice(-20).join("\n");
+        const log = lastLines(stderr);
         throw new Error(
           `the server did not stop within ${STOP_MS} ms of SIGTERM; its log ends:\n${log}`,
         );
