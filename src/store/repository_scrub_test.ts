@@ -38,7 +38,8 @@ Deno.test("scrubRepository() names a missing pack, a damaged index, a stray pack
     await Deno.remove(first!);
     await Deno.writeTextFile(`${dir}/chunks/index/${nameOf(second!)}.idx`, "garbage");
     const stray = "ab".repeat(16);
-    await Deno.mkdir(`${dir}/chunks/packs/ab`);
+    // A real pack may already have this prefix folder (one chance in 128).
+    await Deno.mkdir(`${dir}/chunks/packs/ab`, { recursive: true });
     await Deno.copyFile(second!, `${dir}/chunks/packs/ab/${stray}.pack`);
     await Deno.writeFile(`${dir}/snapshots/0123456789abcdef`, new Uint8Array(3));
     const report = await scrubRepository(dir, OPTIONS);
