@@ -218,36 +218,48 @@ Deno.test("a command whose server shuts down says the server is shutting down", 
   }
 });
 
-Deno.test("a client that leaves before its WebSocket upgrade is answered is let go, and the server still stops", async () => {
-  const server = await startServer({ extraArgs: ["--handshake-timeout", "1"] });
-  const pid = server.process.pid;
+/**
+ * Asks `server`'s web port for a WebSocket and leaves while the server is paused, so that it
+ * answers a client that is gone; resolves with the reason the server logs for connection `conn`
+ * once it has let go of it.
+ */
+async function upgradeAndLeave(server: TestServer, conn: number): Promise<string> {
   const web = new URL(server.webUrl!);
   const caCerts = [await Deno.readTextFile(server.caPath)];
-  const conn = await Deno.connectTls({ hostname: web.hostname, port: Number(web.port), caCerts });
-  await conn.handshake();
-  // The server is paused while the client asks for the upgrade and leaves, so that it answers a
-  // client that is gone: Deno then gives the socket neither an open nor a close event.
-  Deno.kill(pid, "SIGSTOP");
+  const tls = await Deno.connectTls({ hostname: web.hostname, port: Number(web.port), caCerts });
+  await tls.handshake();
+  Deno.kill(server.process.pid, "SIGSTOP");
   try {
-    await conn.write(new TextEncoder().encode(
+    await tls.write(new TextEncoder().encode(
       `GET /ws HTTP/1.1\r\nHost: ${web.host}\r\nOrigin: ${web.origin}\r\nUpgrade: websocket\r\n` +
         `Connection: Upgrade\r\nSec-WebSocket-Key: ${btoa("burrow-test-key!")}\r\n` +
         "Sec-WebSocket-Version: 13\r\n\r\n",
     ));
-    conn.close();
+    tls.close();
     await sleep(200);
   } finally {
-    Deno.kill(pid, "SIGCONT");
+    Deno.kill(server.process.pid, "SIGCONT");
   }
+  const closed = new RegExp(`connection closed via=websocket conn=${conn} .*reason="([^"]*)"`);
+  await waitFor(
+    () => closed.test(server.stderrText()),
+    5000,
+    `the server to let go of connection ${conn} at its handshake deadline`,
+  );
+  return closed.exec(server.stderrText())![1]!;
+}
+
+Deno.test("a client that leaves before its WebSocket upgrade is answered is let go, and the server still stops", async () => {
+  const server = await startServer({ extraArgs: ["--handshake-timeout", "1"] });
   try {
-    await waitFor(
-      () =>
-        /connection closed via=websocket conn=1 .*reason="handshake timeout"/.test(
-          server.stderrText(),
-        ),
-      5000,
-      "the server to let go of the connection at its handshake deadline",
-    );
+    // Deno gives such a socket neither an open nor a close event. Now and then it still sees the
+    // client leave first ("closed by client"): that connection did not test anything, try again.
+    let reason = "";
+    for (let conn = 1; conn <= 5 && reason !== "handshake timeout"; conn++) {
+      reason = await upgradeAndLeave(server, conn);
+      assert.ok(reason === "handshake timeout" || reason === "closed by client", reason);
+    }
+    assert.equal(reason, "handshake timeout");
   } finally {
     const stopping = Date.now();
     assert.equal(await server.stop(), 0);
